@@ -1,0 +1,26 @@
+/**
+ * Postgres adapters: the structural {@link SqlClient} moatkit uses, adapters for `pg.Pool` and
+ * PGlite, and the migration runner for moatkit's own tables.
+ *
+ * @example
+ * ```ts
+ * import pg from "pg";
+ * import { fromPgPool, migrate } from "moatkit/adapters/postgres";
+ * const db = fromPgPool(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ * await migrate(db);
+ * ```
+ *
+ * @module
+ */
+export type { SqlClient, SqlResult } from "./sql-client.js";
+export { fromPgPool, type PgPoolLike, type PgPoolClientLike, type PgQueryable, type PgQueryResult } from "./pg-pool.js";
+export { fromPglite, type PgliteLike, type PgliteQueryResult, type PgliteTransactionLike } from "./pglite.js";
+export {
+  migrate,
+  getMigrationSql,
+  type AppliedMigration,
+  type Migration,
+  type MigrateOptions,
+  type MigrateResult,
+} from "./migrate.js";
+export { moatkitMigrations } from "./migrations.js";

@@ -1,0 +1,92 @@
+import { type SqlClient, type SqlResult, withSavepoint } from "./sql-client.js";
+
+/** What `pg` returns from a query. */
+export interface PgQueryResult<R> {
+  /** Result rows. */
+  rows: R[];
+  /** Rows affected or returned; `null` for commands that report none. */
+  rowCount: number | null;
+}
+
+/**
+ * The part of a `pg` client or pool moatkit uses. A `pg.Pool`, a `pg.Client` and most
+ * pg-compatible pools satisfy it structurally, so `pg` stays an optional peer dependency.
+ */
+export interface PgQueryable {
+  /** `pg`'s `query(text, values)`. */
+  query<R>(text: string, values?: unknown[]): Promise<PgQueryResult<R>>;
+}
+
+/** A client checked out of a pool. */
+export interface PgPoolClientLike extends PgQueryable {
+  /** Returns the client to the pool; `true` destroys it instead. */
+  release(destroy?: boolean): void;
+}
+
+/** The part of a `pg.Pool` moatkit uses. */
+export interface PgPoolLike extends PgQueryable {
+  /** Checks a client out of the pool. */
+  connect(): Promise<PgPoolClientLike>;
+}
+
+function fromPgQueryable(conn: PgQueryable, depth: number): SqlClient {
+  const client: SqlClient = {
+    async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+      const result = await conn.query<R>(text, [...params]);
+      return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
+    },
+    async exec(script: string): Promise<void> {
+      // Without parameters `pg` uses the simple query protocol, which runs several statements.
+      await conn.query(script);
+    },
+    transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      return withSavepoint(fromPgQueryable(conn, depth + 1), depth + 1, fn);
+    },
+  };
+  return client;
+}
+
+/**
+ * Adapts a `pg.Pool` to moatkit's {@link SqlClient}. Plain queries go to the pool; each
+ * `transaction` checks out one client, runs BEGIN … COMMIT/ROLLBACK on it and returns it.
+ * A client whose ROLLBACK failed is destroyed rather than returned, so a broken transaction
+ * never leaks into the next checkout.
+ *
+ * @example
+ * ```ts
+ * import pg from "pg";
+ * import { fromPgPool, migrate } from "moatkit/adapters/postgres";
+ * const db = fromPgPool(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ * await migrate(db);
+ * ```
+ */
+export function fromPgPool(pool: PgPoolLike): SqlClient {
+  return {
+    async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+      const result = await pool.query<R>(text, [...params]);
+      return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
+    },
+    async exec(script: string): Promise<void> {
+      await pool.query(script);
+    },
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      const conn = await pool.connect();
+      let destroy = false;
+      try {
+        await conn.query("BEGIN");
+        const result = await fn(fromPgQueryable(conn, 1));
+        await conn.query("COMMIT");
+        return result;
+      } catch (err) {
+        try {
+          await conn.query("ROLLBACK");
+        } catch {
+          destroy = true;
+        }
+        throw err;
+      } finally {
+        conn.release(destroy);
+      }
+    },
+  };
+}

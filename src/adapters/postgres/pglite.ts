@@ -1,0 +1,70 @@
+import { type SqlClient, type SqlResult, withSavepoint } from "./sql-client.js";
+
+/** What PGlite returns from a query. */
+export interface PgliteQueryResult<R> {
+  /** Result rows. */
+  rows: R[];
+  /** Rows written by INSERT/UPDATE/DELETE. */
+  affectedRows?: number;
+}
+
+/** The part of a PGlite transaction moatkit uses. */
+export interface PgliteTransactionLike {
+  /** PGlite's `query(text, params)`. */
+  query<R>(text: string, params?: unknown[]): Promise<PgliteQueryResult<R>>;
+  /** PGlite's `exec(script)` (several statements, no parameters). */
+  exec(script: string): Promise<unknown>;
+}
+
+/** The part of a PGlite instance moatkit uses; `@electric-sql/pglite` stays an optional peer. */
+export interface PgliteLike extends PgliteTransactionLike {
+  /** PGlite's `transaction(fn)`. */
+  transaction<T>(fn: (tx: PgliteTransactionLike) => Promise<T>): Promise<T>;
+}
+
+function toResult<R>(result: PgliteQueryResult<R>): SqlResult<R> {
+  // PGlite reports affectedRows for writes and 0 for SELECT; pg's rowCount counts either.
+  return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
+}
+
+function fromPgliteTransaction(tx: PgliteTransactionLike, depth: number): SqlClient {
+  return {
+    async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+      return toResult(await tx.query<R>(text, [...params]));
+    },
+    async exec(script: string): Promise<void> {
+      await tx.exec(script);
+    },
+    transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      return withSavepoint(fromPgliteTransaction(tx, depth + 1), depth + 1, fn);
+    },
+  };
+}
+
+/**
+ * Adapts an embedded PGlite database to moatkit's {@link SqlClient}. PGlite is a single
+ * connection: transactions (and queries issued outside them) run one at a time, in order.
+ * Inside `transaction(fn)`, use only the `tx` passed to `fn`; a query on the outer client would
+ * wait for the transaction to finish and never run.
+ *
+ * @example
+ * ```ts
+ * import { PGlite } from "@electric-sql/pglite";
+ * import { fromPglite, migrate } from "moatkit/adapters/postgres";
+ * const db = fromPglite(new PGlite());
+ * await migrate(db);
+ * ```
+ */
+export function fromPglite(db: PgliteLike): SqlClient {
+  return {
+    async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+      return toResult(await db.query<R>(text, [...params]));
+    },
+    async exec(script: string): Promise<void> {
+      await db.exec(script);
+    },
+    transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      return db.transaction((tx) => fn(fromPgliteTransaction(tx, 1)));
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import { AssertionError } from "node:assert";
+import { MoatError } from "../errors.js";
+import { type FakeClock, fakeClock } from "./fake-clock.js";
+import { moatkitConformanceSuites } from "./suites.js";
+
+/** What a conformance case receives besides the store under test. */
+export interface ConformanceContext {
+  /** A fresh fake clock for the case (starts at 2026-01-01T00:00:00Z). */
+  readonly clock: FakeClock;
+}
+
+/** One behaviour every implementation of a store interface must have. */
+export interface ConformanceCase<S> {
+  /** Reads as a specification, e.g. "consumes a one-time token exactly once under a race". */
+  readonly name: string;
+  /** Per-case timeout in milliseconds, for cases that race many callers against a database. */
+  readonly timeoutMs?: number;
+  /** Runs the case; throws (e.g. an AssertionError) on failure. */
+  run(store: S, context: ConformanceContext): Promise<void>;
+}
+
+/** The cases for one store interface, ready to run against any candidate object. */
+export interface ConformanceSuite {
+  /** The store interface's key in {@link StoreFactories}, e.g. `"apiKeys"`. */
+  readonly store: string;
+  /** The cases, each taking the candidate store as `unknown` and checking its shape first. */
+  readonly cases: readonly ConformanceCase<unknown>[];
+}
+
+/**
+ * Defines the conformance suite of a store interface `S`. `methods` lists the interface's
+ * methods; a factory that returns an object without one of them fails every case with a message
+ * naming the method, instead of a confusing TypeError deep inside a case.
+ *
+ * @example
+ * ```ts
+ * const suite = defineConformanceSuite<CounterStore>("counters", ["increment"], [
+ *   { name: "starts at one", run: async (store) => assert.equal(await store.increment("a"), 1) },
+ * ]);
+ * describeStoreConformance("mine", { counters: () => createCounterStore() }, { suites: [suite] });
+ * ```
+ */
+export function defineConformanceSuite<S extends object>(
+  store: string,
+  methods: readonly (keyof S & string)[],
+  cases: readonly ConformanceCase<S>[],
+): ConformanceSuite {
+  const isStore = (candidate: unknown): candidate is S => {
+    if (typeof candidate !== "object" || candidate === null) return false;
+    return methods.every((m) => m in candidate && typeof Reflect.get(candidate, m) === "function");
+  };
+  return {
+    store,
+    cases: cases.map((c) => ({
+      name: c.name,
+      ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
+      async run(candidate: unknown, context: ConformanceContext): Promise<void> {
+        if (!isStore(candidate)) {
+          throw new AssertionError({
+            message: `the ${store} factory did not return a store with methods ${methods.join(", ")}`,
+          });
+        }
+        await c.run(candidate, context);
+      },
+    })),
+  };
+}
+
+/**
+ * Factories for the stores an adapter provides, keyed by store name (`apiKeys`, `dataKeys`,
+ * `totpSteps`, …). Each case calls its factory once, so a factory should return a store that
+ * does not share data with earlier calls, or at least tolerates it (cases use random ids).
+ */
+export type StoreFactories = Readonly<Record<string, () => unknown>>;
+
+/** The subset of a test framework the suite registers itself with (vitest, jest, node:test, mocha). */
+export interface TestApi {
+  /** Declares a group. */
+  describe(name: string, fn: () => void): unknown;
+  /** Declares a test, with `it.skip` for stores an adapter does not provide. */
+  it: {
+    (name: string, fn: () => Promise<void>, timeout?: number): unknown;
+    /** Declares a skipped test (its name says why). */
+    skip(name: string, fn: () => Promise<void>): unknown;
+  };
+}
+
+/** Options for {@link describeStoreConformance}. */
+export interface ConformanceOptions {
+  /** The test framework's `describe` and `it`; default: the globals, if the runner defines them. */
+  readonly testApi?: TestApi;
+  /** Extra suites to run alongside moatkit's own (for stores of your own). */
+  readonly suites?: readonly ConformanceSuite[];
+}
+
+function isTestApi(value: unknown): value is TestApi {
+  if (typeof value !== "object" || value === null) return false;
+  if (!("describe" in value) || !("it" in value)) return false;
+  const { describe, it } = value;
+  return typeof describe === "function" && typeof it === "function" && "skip" in it && typeof it.skip === "function";
+}
+
+function resolveTestApi(options: ConformanceOptions): TestApi {
+  const candidate: unknown = options.testApi ?? globalThis;
+  if (!isTestApi(candidate)) {
+    throw new MoatError("ERR_CONFIG", {
+      message: "describeStoreConformance needs describe and it: pass { testApi: { describe, it } }",
+    });
+  }
+  return candidate;
+}
+
+/**
+ * Registers moatkit's store conformance suite for one adapter: every behaviour each store
+ * interface promises (atomic consume operations included), as test cases of the runner in use.
+ * A store the adapter does not provide is reported as a skipped test that says so.
+ *
+ * Run it against your own store implementations to prove they can stand in for moatkit's.
+ *
+ * @param name the adapter's name, e.g. `"postgres (pg.Pool)"`.
+ * @param makeStores a factory per store the adapter provides.
+ * @throws MoatError ERR_CONFIG when a factory's key names no suite (a typo would otherwise
+ *   skip every case silently) or no test framework is available.
+ * @example
+ * ```ts
+ * import { describe, it } from "vitest";
+ * import { describeStoreConformance } from "moatkit/testing";
+ * describeStoreConformance("my-dynamo-adapter", {
+ *   apiKeys: () => createDynamoApiKeyStore(table),
+ * }, { testApi: { describe, it } });
+ * ```
+ */
+export function describeStoreConformance(
+  name: string,
+  makeStores: StoreFactories,
+  options: ConformanceOptions = {},
+): void {
+  const api = resolveTestApi(options);
+  const suites = [...moatkitConformanceSuites, ...(options.suites ?? [])];
+  const known = new Set(suites.map((s) => s.store));
+  for (const key of Object.keys(makeStores)) {
+    if (!known.has(key)) {
+      throw new MoatError("ERR_CONFIG", { message: `no conformance suite is defined for store "${key}"` });
+    }
+  }
+  api.describe(`store conformance: ${name}`, () => {
+    for (const suite of suites) {
+      const make = Object.hasOwn(makeStores, suite.store) ? makeStores[suite.store] : undefined;
+      api.describe(suite.store, () => {
+        for (const testCase of suite.cases) {
+          if (make === undefined) {
+            api.it.skip(`${testCase.name} (skipped: ${name} provides no ${suite.store} store)`, async () => {});
+            continue;
+          }
+          api.it(testCase.name, async () => testCase.run(await make(), { clock: fakeClock() }), testCase.timeoutMs);
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,7 @@
+import type { ConformanceSuite } from "./conformance.js";
+
+/**
+ * moatkit's own conformance suites, one per store interface. Each capability that defines a
+ * store interface adds its suite here when it lands.
+ */
+export const moatkitConformanceSuites: readonly ConformanceSuite[] = [];
