@@ -3,6 +3,7 @@
  * defaults so tests can be deterministic.
  */
 import { MoatError } from "../errors.js";
+import { BASE62_ALPHABET, base64urlEncode } from "./encoding.js";
 
 /** Milliseconds since the Unix epoch, like `Date.now`. */
 export type Clock = () => number;
@@ -35,4 +36,24 @@ export function randomBytes(random: RandomSource, n: number): Uint8Array {
     throw new MoatError("ERR_CONFIG", { message: "random source returned the wrong number of bytes" });
   }
   return bytes;
+}
+
+/** A random token of `bytes` bytes, base64url-encoded (one-time and refresh tokens). */
+export function randomToken(random: RandomSource, bytes: number): string {
+  return base64urlEncode(randomBytes(random, bytes));
+}
+
+/**
+ * `length` uniformly random base62 characters. Bytes ≥ 248 are discarded (rejection sampling),
+ * since 256 is not a multiple of 62 and `byte % 62` would favour the first eight characters.
+ */
+export function randomBase62(random: RandomSource, length: number): string {
+  let out = "";
+  while (out.length < length) {
+    const bytes = randomBytes(random, Math.ceil((length - out.length) * 1.1) + 4);
+    for (const b of bytes) {
+      if (b < 248 && out.length < length) out += BASE62_ALPHABET.charAt(b % 62);
+    }
+  }
+  return out;
 }
