@@ -24,3 +24,5 @@ export {
   type MigrateResult,
 } from "./migrate.js";
 export { moatkitMigrations } from "./migrations.js";
+export { createPostgresAuditStore, type PostgresAuditStoreOptions } from "./audit-store.js";
+export { inspectAuditRole, type AuditRoleReport } from "./audit-role.js";

@@ -1,0 +1,125 @@
+/**
+ * Request details for audit events, from a Node or Express request. Typed structurally, so
+ * neither `express` nor `node:http` types are needed to call it.
+ *
+ * Every header is attacker-controlled, and an audit record must never fail because a client
+ * sent something odd: a bad request id is dropped, a bad forwarded address falls back to the
+ * socket address, and the user agent is cleaned and cut rather than refused.
+ */
+import { isIP } from "node:net";
+import { z } from "zod";
+import { parseOptions } from "../_internal/options.js";
+import { MoatError } from "../errors.js";
+import { cleanUserAgent } from "./builder.js";
+import { normaliseIp } from "./event.js";
+
+/** The parts of a Node `IncomingMessage` / Express `Request` read here. */
+export interface AuditRequestLike {
+  /** Request headers, lower-case names (as Node gives them). */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The connection; `remoteAddress` is the peer that connected (a proxy, behind one). */
+  readonly socket?: { readonly remoteAddress?: string | undefined } | null | undefined;
+  /** A request id set by middleware such as pino-http, used when the header is absent. */
+  readonly id?: unknown;
+}
+
+/** Options for {@link auditContextFromRequest}. */
+export interface AuditContextOptions {
+  /**
+   * Which `X-Forwarded-For` entries to believe. `false` (default): none, the socket address is
+   * the client. A number `n`: you run `n` proxies you trust, so the client is the `n`-th address
+   * from the right. `true`: trust the whole header and take its leftmost address, which any
+   * client can forge unless every hop rewrites the header. Prefer the number.
+   */
+  readonly trustProxy?: boolean | number;
+  /** The header holding the request id; default `"x-request-id"`. */
+  readonly requestIdHeader?: string;
+}
+
+/** What {@link auditContextFromRequest} returns: the `request` field of an event input. */
+export interface AuditRequestDetails {
+  /** The request id, or `null` if absent or not 1–128 printable ASCII characters. */
+  readonly id: string | null;
+  /** The client IP address, or `null` when none is known. */
+  readonly ip: string | null;
+  /** The user agent (control characters removed, at most 512 characters), or `null`. */
+  readonly userAgent: string | null;
+}
+
+const optionsSchema = z.strictObject({
+  trustProxy: z.union([z.boolean(), z.int().min(0).max(32)]).optional(),
+  requestIdHeader: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/i, "expected a header name")
+    .optional(),
+});
+
+const REQUEST_ID_RE = /^[\x21-\x7e]{1,128}$/;
+
+function firstHeader(value: string | readonly string[] | undefined): string | undefined {
+  if (typeof value === "string") return value;
+  return value?.[0];
+}
+
+/** An address as written in a header or by the socket, without brackets or port; or null. */
+function parseAddress(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  let text = raw.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(text);
+  if (bracketed?.[1] !== undefined) text = bracketed[1];
+  else if (/^\d{1,3}(?:\.\d{1,3}){3}:\d+$/.test(text)) text = text.slice(0, text.lastIndexOf(":"));
+  return text.length <= 64 && isIP(text) !== 0 ? normaliseIp(text) : null;
+}
+
+function clientAddress(req: AuditRequestLike, trustProxy: boolean | number): string | null {
+  const socketAddress = parseAddress(req.socket?.remoteAddress ?? undefined);
+  if (trustProxy === false || trustProxy === 0) return socketAddress;
+  const header = req.headers["x-forwarded-for"];
+  const forwarded = (typeof header === "string" ? [header] : (header ?? []))
+    .join(",")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (forwarded.length === 0) return socketAddress;
+  // Nearest hop first: the socket peer, then the header from right to left.
+  const index = trustProxy === true ? forwarded.length - 1 : Math.min(trustProxy, forwarded.length) - 1;
+  return parseAddress(forwarded[forwarded.length - 1 - index]) ?? socketAddress;
+}
+
+function requestId(req: AuditRequestLike, header: string): string | null {
+  const fromHeader = firstHeader(req.headers[header])?.trim();
+  if (fromHeader !== undefined && REQUEST_ID_RE.test(fromHeader)) return fromHeader;
+  const fromMiddleware = typeof req.id === "number" && Number.isSafeInteger(req.id) ? String(req.id) : req.id;
+  return typeof fromMiddleware === "string" && REQUEST_ID_RE.test(fromMiddleware) ? fromMiddleware : null;
+}
+
+/**
+ * The request id, client IP and user agent of a Node/Express request, for the `request` field of
+ * {@link buildAuditEvent}. Never throws on header content.
+ *
+ * @throws MoatError ERR_CONFIG for invalid options, ERR_INVALID_INPUT when `req` has no headers.
+ * @example
+ * ```ts
+ * app.post("/keys/:id/revoke", async (req, res) => {
+ *   await log.record({
+ *     orgId: req.user.orgId,
+ *     actor: { userId: req.user.id },
+ *     action: "api_key.revoke",
+ *     target: { type: "api_key", id: req.params.id },
+ *     request: auditContextFromRequest(req, { trustProxy: 1 }), // one load balancer in front
+ *   });
+ * });
+ * ```
+ */
+export function auditContextFromRequest(req: AuditRequestLike, options: AuditContextOptions = {}): AuditRequestDetails {
+  const opts = parseOptions(optionsSchema, options, "auditContextFromRequest options");
+  const headers: unknown = typeof req === "object" && req !== null ? Reflect.get(req, "headers") : undefined;
+  if (typeof headers !== "object" || headers === null) {
+    throw new MoatError("ERR_INVALID_INPUT", { message: "auditContextFromRequest needs a request with headers" });
+  }
+  return {
+    id: requestId(req, (opts.requestIdHeader ?? "x-request-id").toLowerCase()),
+    ip: clientAddress(req, opts.trustProxy ?? false),
+    userAgent: cleanUserAgent(firstHeader(req.headers["user-agent"])),
+  };
+}
