@@ -17,6 +17,7 @@ import {
   jsonBytes,
   jsonSchema,
   nameSchema,
+  stripControlCharacters,
 } from "./event.js";
 import { uuidv7 } from "./event-id.js";
 import type { JsonObject } from "./json-value.js";
@@ -60,12 +61,22 @@ export interface AuditRedactOptions {
 export interface AuditEventInput {
   /** The organisation (tenant): 1–256 characters. */
   readonly orgId: string;
-  /** Who acted; `impersonatorId` is the staff member acting as `userId`. */
-  readonly actor: { readonly userId: string; readonly impersonatorId?: string | undefined };
+  /** Who acted. */
+  readonly actor: {
+    /** The user the action is attributed to (1–256 characters). */
+    readonly userId: string;
+    /** The staff member acting as `userId`, when impersonating. */
+    readonly impersonatorId?: string | undefined;
+  };
   /** What was done, e.g. `"member.role_change"` (1–128 characters). */
   readonly action: string;
   /** What it was done to. */
-  readonly target: { readonly type: string; readonly id: string };
+  readonly target: {
+    /** The kind of thing, e.g. `"api_key"` (1–128 characters). */
+    readonly type: string;
+    /** Its id (1–256 characters). */
+    readonly id: string;
+  };
   /** The request it happened in (see {@link auditContextFromRequest}). */
   readonly request?: AuditRequestContext | undefined;
   /** The record before the change (omit for a creation); JSON, at most 128 KiB. */
@@ -121,7 +132,10 @@ export const sensitiveKeySchema: z.ZodType<string, string> = z
   .refine((k) => normaliseKey(k).length >= MIN_SENSITIVE_KEY_LENGTH, "must contain at least 3 letters or digits");
 
 /** The redaction options shared by the builder and the log. */
-export const redactionOptionShape = {
+export const redactionOptionShape: {
+  sensitiveKeys: z.ZodOptional<z.ZodArray<z.ZodType<string, string>>>;
+  redactor: z.ZodOptional<z.ZodCustom<TextRedactor, TextRedactor>>;
+} = {
   sensitiveKeys: z.array(sensitiveKeySchema).max(200).optional(),
   redactor: z.custom<TextRedactor>(isTextRedactor, "expected an object with a redact(text) method").optional(),
 };
@@ -131,8 +145,6 @@ const builderOptionsSchema = z.strictObject({
   random: z.custom<RandomSource>(isFunction, "expected a function returning random bytes").optional(),
   ...redactionOptionShape,
 });
-
-const CONTROL_RE_GLOBAL = /[\u0000-\u001f\u007f]/g;
 
 const inputSchema = z.strictObject({
   orgId: idSchema,
@@ -155,7 +167,7 @@ const inputSchema = z.strictObject({
 /** A user agent as stored: control characters removed, cut to 512 characters, `null` if empty. */
 export function cleanUserAgent(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  const cleaned = value.replace(CONTROL_RE_GLOBAL, "").trim().slice(0, MAX_USER_AGENT_LENGTH);
+  const cleaned = stripControlCharacters(value).trim().slice(0, MAX_USER_AGENT_LENGTH);
   return cleaned === "" ? null : cleaned;
 }
 

@@ -82,17 +82,16 @@ export const EMPTY_CHAIN_HEAD: AuditChainHead = Object.freeze({ seq: 0, hash: GE
 // limits and field schemas, shared by the builder (input) and the log (events appended)
 
 /** Largest `metadata`, as UTF-8 bytes of its canonical JSON. */
-export const MAX_METADATA_BYTES = 64 * 1024;
+export const MAX_METADATA_BYTES: number = 64 * 1024;
 /** Largest `before` or `after` given to the builder, as UTF-8 bytes of canonical JSON. */
-export const MAX_SNAPSHOT_BYTES = 128 * 1024;
+export const MAX_SNAPSHOT_BYTES: number = 128 * 1024;
 /** Largest `diff` in an appended event, as UTF-8 bytes of canonical JSON. */
-export const MAX_DIFF_BYTES = 1024 * 1024;
+export const MAX_DIFF_BYTES: number = 1024 * 1024;
 /** Longest user agent kept; longer ones are cut (a client must not be able to fail an audit). */
 export const MAX_USER_AGENT_LENGTH = 512;
 const MAX_ID_LENGTH = 256;
 const MAX_NAME_LENGTH = 128;
 
-const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
 const EVENT_ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -102,8 +101,28 @@ export function isHashHex(value: unknown): value is string {
   return typeof value === "string" && HASH_RE.test(value);
 }
 
+/** Whether `text` contains a C0 control character or DEL (newlines, NUL, escape …). */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** `text` without its C0 control characters and DEL. */
+export function stripControlCharacters(text: string): string {
+  if (!hasControlCharacter(text)) return text;
+  let out = "";
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    if (c >= 0x20 && c !== 0x7f) out += ch;
+  }
+  return out;
+}
+
 const label = (max: number): z.ZodString =>
-  z.string().min(1).max(max).refine((s) => !CONTROL_RE.test(s), "must not contain control characters");
+  z.string().min(1).max(max).refine((s) => !hasControlCharacter(s), "must not contain control characters");
 
 /** An id: 1–256 characters, no control characters. */
 export const idSchema: z.ZodString = label(MAX_ID_LENGTH);
@@ -133,9 +152,9 @@ export function jsonBytes(value: unknown): number {
  * A schema for a JSON payload: any value {@link toJsonValue} accepts, output as a plain JSON
  * value, at most `maxBytes` as canonical JSON. `objectOnly` requires a JSON object.
  */
-export function jsonSchema(maxBytes: number, objectOnly: true): z.ZodType<JsonObject, unknown>;
-export function jsonSchema(maxBytes: number, objectOnly: false): z.ZodType<JsonValue, unknown>;
-export function jsonSchema(maxBytes: number, objectOnly: boolean): z.ZodType<JsonValue, unknown> {
+export function jsonSchema(maxBytes: number, objectOnly: true): z.ZodType<JsonObject>;
+export function jsonSchema(maxBytes: number, objectOnly: false): z.ZodType<JsonValue>;
+export function jsonSchema(maxBytes: number, objectOnly: boolean): z.ZodType<JsonValue> {
   return z.unknown().transform((input, ctx) => {
     const converted = toJsonValue(input);
     if (!converted.ok) {
@@ -170,7 +189,7 @@ export function isIsoTime(value: unknown): value is string {
 }
 
 /** An ISO 8601 UTC time with milliseconds, as `toISOString()` writes it. */
-export const isoTimeSchema: z.ZodType<string, unknown> = z.custom<string>(isIsoTime, "expected an ISO 8601 UTC time with milliseconds");
+export const isoTimeSchema: z.ZodType<string> = z.custom<string>(isIsoTime, "expected an ISO 8601 UTC time with milliseconds");
 
 const diffEntrySchema = z
   .strictObject({
@@ -193,7 +212,7 @@ const diffEntrySchema = z
   );
 
 /** What `append` accepts: an event as {@link AuditEvent} describes, and nothing else. */
-export const auditEventSchema: z.ZodType<AuditEvent, unknown> = z
+export const auditEventSchema: z.ZodType<AuditEvent> = z
   .strictObject({
     id: z.string().regex(EVENT_ID_RE, "expected 1-128 characters of A-Z a-z 0-9 _ -"),
     at: isoTimeSchema,
@@ -206,7 +225,7 @@ export const auditEventSchema: z.ZodType<AuditEvent, unknown> = z
     userAgent: z
       .string()
       .max(MAX_USER_AGENT_LENGTH)
-      .refine((s) => !CONTROL_RE.test(s), "must not contain control characters")
+      .refine((s) => !hasControlCharacter(s), "must not contain control characters")
       .nullable(),
     diff: z.array(diffEntrySchema).optional(),
     metadata: jsonSchema(MAX_METADATA_BYTES, true).optional(),

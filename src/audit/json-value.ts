@@ -50,7 +50,10 @@ function convert(value: unknown, path: (string | number)[], ancestors: object[],
       return { ok: true, value: value === 0 ? 0 : value };
     case "object":
       break;
-    default:
+    case "undefined":
+    case "bigint":
+    case "function":
+    case "symbol":
       return fail(path, PROBLEM_BY_TYPE[typeof value] ?? "not JSON");
   }
   if (value === null) return { ok: true, value: null };
@@ -132,7 +135,10 @@ export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
       if (proto !== Object.prototype && proto !== null) return false;
       return Object.values(value).every((v) => isJsonValue(v, depth + 1));
     }
-    default:
+    case "undefined":
+    case "bigint":
+    case "function":
+    case "symbol":
       return false;
   }
 }

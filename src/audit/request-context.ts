@@ -18,7 +18,13 @@ export interface AuditRequestLike {
   /** Request headers, lower-case names (as Node gives them). */
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** The connection; `remoteAddress` is the peer that connected (a proxy, behind one). */
-  readonly socket?: { readonly remoteAddress?: string | undefined } | null | undefined;
+  readonly socket?:
+    | {
+        /** The connected peer's address. */
+        readonly remoteAddress?: string | undefined;
+      }
+    | null
+    | undefined;
   /** A request id set by middleware such as pino-http, used when the header is absent. */
   readonly id?: unknown;
 }
@@ -113,7 +119,8 @@ function requestId(req: AuditRequestLike, header: string): string | null {
  */
 export function auditContextFromRequest(req: AuditRequestLike, options: AuditContextOptions = {}): AuditRequestDetails {
   const opts = parseOptions(optionsSchema, options, "auditContextFromRequest options");
-  const headers: unknown = typeof req === "object" && req !== null ? Reflect.get(req, "headers") : undefined;
+  const candidate: unknown = req;
+  const headers: unknown = typeof candidate === "object" && candidate !== null ? Reflect.get(candidate, "headers") : undefined;
   if (typeof headers !== "object" || headers === null) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "auditContextFromRequest needs a request with headers" });
   }

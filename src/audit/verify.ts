@@ -175,13 +175,19 @@ export async function verifyRows(
   let expected = expect.firstSeq;
   let prev = expect.prevHash;
   let count = 0;
+  let reported = 0;
   let sinceYield = 0;
+  const report = (): void => {
+    if (count === reported) return;
+    reported = count;
+    expect.onProgress?.({ verified: count, seq: expected - 1 });
+  };
   const checkAbort = (): void => {
     if (expect.signal?.aborted === true) throw new MoatError("ERR_ABORTED", { message: "audit verification aborted" });
   };
   const cursor = new RowCursor(pages, async () => {
     checkAbort();
-    if (count > 0) expect.onProgress?.({ verified: count, seq: expected - 1 });
+    report();
     if (sinceYield >= YIELD_EVERY) {
       sinceYield = 0;
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -224,7 +230,7 @@ export async function verifyRows(
   for (const seq of expect.checkpoints.keys()) lastSigned = Math.max(lastSigned, seq);
   // A checkpoint vouches for events the store no longer returns: the tail was cut.
   if (lastSigned >= expected) return fail("deleted", expected);
-  if (count > 0) expect.onProgress?.({ verified: count, seq: expected - 1 });
+  report();
   return { ok: true, count, head: prev === null ? null : { seq: expected - 1, hash: prev } };
 }
 
@@ -346,7 +352,8 @@ export async function verifyAuditChain(
   events: Iterable<unknown> | AsyncIterable<unknown>,
   options: VerifyAuditChainOptions,
 ): Promise<VerifyAuditResult> {
-  if (typeof events !== "object" || events === null || !(Symbol.iterator in events || Symbol.asyncIterator in events)) {
+  const candidate: unknown = events;
+  if (typeof candidate !== "object" || candidate === null || !(Symbol.iterator in candidate || Symbol.asyncIterator in candidate)) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "verifyAuditChain needs an iterable of events" });
   }
   const o = parseInput(offlineOptionsSchema, options, "verifyAuditChain options");

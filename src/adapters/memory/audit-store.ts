@@ -89,6 +89,7 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
       const firstSeq = () => chain.events[0]?.seq ?? Number.POSITIVE_INFINITY;
       let index = Math.max(0, (range.fromSeq ?? 1) - firstSeq());
       for (;;) {
+        await Promise.resolve();
         // Recomputed each page: a prune between pages shifts the array.
         const end = Math.min(chain.events.length, index + pageSize);
         const page = chain.events.slice(index, end).filter((e) => range.toSeq === undefined || e.seq <= range.toSeq);

@@ -233,9 +233,10 @@ const cases: ConformanceCase<AuditStore>[] = [
       assert.deepEqual(await collect(store, orgId), []);
       assert.deepEqual(await store.head(orgId), { seq: 5, hash: fifth.hash });
       assert.equal((await store.latestAnchor(orgId))?.jws, "anchor-5");
-      const [next] = await appendN(store, orgId, clock, 1);
-      assert.equal(next?.seq, 6);
-      assert.equal(next?.prevHash, fifth.hash);
+      const next = (await appendN(store, orgId, clock, 1))[0];
+      assert.ok(next !== undefined);
+      assert.equal(next.seq, 6);
+      assert.equal(next.prevHash, fifth.hash);
     },
   },
   {
