@@ -16,6 +16,7 @@ import {
   ipSchema,
   jsonBytes,
   jsonSchema,
+  markValidated,
   nameSchema,
   stripControlCharacters,
 } from "./event.js";
@@ -110,7 +111,8 @@ export interface AuditEventBuilder {
   /**
    * Validates `input` and returns the event: a new UUIDv7 `id`, the current time as `at`, the
    * request fields (`null` when absent), the redacted diff when `before` or `after` is given,
-   * and the redacted metadata.
+   * and the redacted metadata. The event is frozen (deeply): what was validated and redacted is
+   * what gets appended.
    *
    * @throws MoatError ERR_INVALID_INPUT with zod's issues in `details.issues` (missing org,
    *   bad IP, metadata over 64 KiB, a value that is not JSON …).
@@ -222,7 +224,7 @@ export function createAuditEventBuilder(options: AuditEventBuilderOptions = {}):
       if (!Number.isFinite(nowMs)) throw new MoatError("ERR_CONFIG", { message: "the audit clock returned a non-finite time" });
       const actor =
         v.actor.impersonatorId === undefined ? { userId: v.actor.userId } : { userId: v.actor.userId, impersonatorId: v.actor.impersonatorId };
-      return {
+      return markValidated({
         id: uuidv7(nowMs, random),
         at: new Date(nowMs).toISOString(),
         orgId: v.orgId,
@@ -234,7 +236,7 @@ export function createAuditEventBuilder(options: AuditEventBuilderOptions = {}):
         userAgent: cleanUserAgent(v.request?.userAgent),
         ...(diff === undefined ? {} : { diff }),
         ...(metadata === undefined ? {} : { metadata }),
-      };
+      });
     },
   };
 }

@@ -7,8 +7,8 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
-import { canonicalJson } from "../_internal/canonical-json.js";
 import { sha256Hex } from "../_internal/hash.js";
+import { canonicalJsonFast, sortKeysDeep, sortObjectKeysDeep } from "./canonical.js";
 import type { AuditDiffEntry } from "./diff.js";
 import { type JsonObject, type JsonValue, isJsonObject, toJsonValue } from "./json-value.js";
 
@@ -143,9 +143,12 @@ export function normaliseIp(ip: string): string {
   return ip.includes(":") ? ip.toLowerCase() : ip;
 }
 
-/** The UTF-8 size of a JSON value's canonical form. */
+/**
+ * The UTF-8 size of a plain JSON value's canonical form. Canonical JSON differs from
+ * `JSON.stringify` only in key order, so the native serialiser gives the same size.
+ */
 export function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(canonicalJson(value), "utf8");
+  return Buffer.byteLength(JSON.stringify(value), "utf8");
 }
 
 /**
@@ -274,7 +277,50 @@ export function isStoredAuditEventShape(value: unknown): value is StoredAuditEve
 
 /** The hash of an event as the chain defines it: SHA-256 hex over canonical JSON without `hash`. */
 export function hashAuditEvent(event: Omit<StoredAuditEvent, "hash">): string {
-  return sha256Hex(canonicalJson(event));
+  return sha256Hex(canonicalJsonFast(event));
+}
+
+// Events the builder made: validated, deep-frozen, so `append` need not check them again.
+const validated = new WeakSet<object>();
+
+/** Deep-freezes a built event and remembers that it is valid. */
+export function markValidated(event: AuditEvent): AuditEvent {
+  validated.add(deepFreeze(event));
+  return event;
+}
+
+/** Whether `event` came from {@link markValidated} (and so, being frozen, is unchanged since). */
+export function isValidated(event: unknown): event is AuditEvent {
+  return typeof event === "object" && event !== null && validated.has(event);
+}
+
+function sortedDiffEntry(entry: AuditDiffEntry): AuditDiffEntry {
+  return {
+    ...(entry.after === undefined ? {} : { after: sortKeysDeep(entry.after) }),
+    ...(entry.before === undefined ? {} : { before: sortKeysDeep(entry.before) }),
+    op: entry.op,
+    path: entry.path,
+  };
+}
+
+/** The event placed after `head`, with every object's keys in canonical (code-unit) order. */
+function inCanonicalOrder(event: AuditEvent, head: AuditChainHead): Omit<StoredAuditEvent, "hash"> {
+  const { actor, target } = event;
+  return {
+    action: event.action,
+    actor: actor.impersonatorId === undefined ? { userId: actor.userId } : { impersonatorId: actor.impersonatorId, userId: actor.userId },
+    at: event.at,
+    ...(event.diff === undefined ? {} : { diff: event.diff.map(sortedDiffEntry) }),
+    id: event.id,
+    ip: event.ip,
+    ...(event.metadata === undefined ? {} : { metadata: sortObjectKeysDeep(event.metadata) }),
+    orgId: event.orgId,
+    prevHash: head.hash,
+    requestId: event.requestId,
+    seq: head.seq + 1,
+    target: { id: target.id, type: target.type },
+    userAgent: event.userAgent,
+  };
 }
 
 /**
@@ -283,7 +329,9 @@ export function hashAuditEvent(event: Omit<StoredAuditEvent, "hash">): string {
  * freezes the result so the copy a store keeps cannot be changed through a returned reference.
  */
 export function sealAuditEvent(event: AuditEvent, head: AuditChainHead): StoredAuditEvent {
-  const unsealed: Omit<StoredAuditEvent, "hash"> = { ...event, seq: head.seq + 1, prevHash: head.hash };
+  // Built in canonical key order, so hashing it now, and verifying it (or its JSON) later, can
+  // serialise it natively.
+  const unsealed = inCanonicalOrder(event, head);
   return deepFreeze({ ...unsealed, hash: hashAuditEvent(unsealed) });
 }
 

@@ -25,6 +25,7 @@ import {
   auditEventSchema,
   idSchema,
   isHashHex,
+  isValidated,
   nameSchema,
   sealAuditEvent,
 } from "./event.js";
@@ -378,7 +379,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   function append(event: AuditEvent): Promise<StoredAuditEvent> {
     let valid: AuditEvent;
     try {
-      valid = parseInput(auditEventSchema, event, "audit event");
+      valid = isValidated(event) ? event : parseInput(auditEventSchema, event, "audit event");
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }

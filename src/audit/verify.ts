@@ -6,12 +6,12 @@
  * what verification must catch (immudb GO-2022-1117: a client that accepted a server's proofs).
  */
 import { z } from "zod";
-import { canonicalJson } from "../_internal/canonical-json.js";
 import { sha256Hex } from "../_internal/hash.js";
+import { canonicalJsonWithout } from "./canonical.js";
 import { parseInput } from "../_internal/options.js";
 import { MoatError, isMoatError } from "../errors.js";
 import { type AuditCheckpoint, type AuditCheckpointKey, isCheckpointKey, verifyAuditCheckpoint } from "./checkpoint.js";
-import { type AuditChainHead, EMPTY_CHAIN_HEAD, idSchema, isHashHex } from "./event.js";
+import { type AuditChainHead, EMPTY_CHAIN_HEAD, idSchema } from "./event.js";
 
 /**
  * Why a chain failed verification, located by `seq`:
@@ -84,22 +84,25 @@ interface RowFacts {
   readonly hash: string;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function inspect(row: unknown): RowFacts {
-  if (typeof row !== "object" || row === null || Array.isArray(row)) {
-    return { seq: null, hashOk: false, orgId: undefined, prevHash: undefined, hash: "" };
-  }
-  const { hash, ...rest }: Record<string, unknown> = { ...row };
-  const seqValue = rest.seq;
+  if (!isRecord(row)) return { seq: null, hashOk: false, orgId: undefined, prevHash: undefined, hash: "" };
+  const hash = row.hash;
+  const seqValue = row.seq;
   const seq = typeof seqValue === "number" && Number.isSafeInteger(seqValue) && seqValue >= 1 ? seqValue : null;
   let hashOk = false;
-  if (isHashHex(hash)) {
+  // A computed hash is 64 hex digits, so equality alone also proves `hash` is well-formed.
+  if (typeof hash === "string" && hash.length === 64) {
     try {
-      hashOk = sha256Hex(canonicalJson(rest)) === hash;
+      hashOk = sha256Hex(canonicalJsonWithout(row, "hash")) === hash;
     } catch {
       hashOk = false; // not representable as JSON: cannot be what was hashed
     }
   }
-  return { seq, hashOk, orgId: rest.orgId, prevHash: rest.prevHash, hash: typeof hash === "string" ? hash : "" };
+  return { seq, hashOk, orgId: row.orgId, prevHash: row.prevHash, hash: hashOk && typeof hash === "string" ? hash : "" };
 }
 
 /** Reads rows one at a time out of pages, with one row of lookahead. */
@@ -130,6 +133,11 @@ class RowCursor {
     return true;
   }
 
+  /** The next row of the current page, or `MORE` when the page is used up (then call `next`). */
+  take(): unknown {
+    return this.#index < this.#page.length ? this.#page[this.#index++] : MORE;
+  }
+
   /** The next row, or `END`. */
   async next(): Promise<unknown> {
     if (this.#index >= this.#page.length && !(await this.#fill())) return END;
@@ -153,6 +161,7 @@ class RowCursor {
 }
 
 const END: unique symbol = Symbol("end");
+const MORE: unique symbol = Symbol("more");
 
 /** Rows between two yields to the event loop, so a long verification never blocks it. */
 const YIELD_EVERY = 4096;
@@ -198,7 +207,9 @@ export async function verifyRows(
   try {
     for (;;) {
       if (expect.toSeq !== undefined && expected > expect.toSeq) break;
-      const row = await cursor.next();
+      // Rows of a page are taken synchronously; only a new page is awaited.
+      let row = cursor.take();
+      if (row === MORE) row = await cursor.next();
       if (row === END) break;
       sinceYield++;
       const facts = inspect(row);
