@@ -1,4 +1,5 @@
 /** Options and transaction setup shared by {@link exportTenant} and {@link deleteTenant}. */
+import type { z } from "zod";
 import type { SqlClient } from "../adapters/postgres/sql-client.js";
 import { MoatError } from "../errors.js";
 import { sqlState } from "./client.js";
@@ -24,7 +25,12 @@ export interface TenantDataOptions {
 }
 
 /** The zod shape of {@link TenantDataOptions}, for the functions to extend. */
-export const dataOptionsShape = {
+export const dataOptionsShape: {
+  schema: z.ZodDefault<z.ZodString>;
+  tenantColumn: z.ZodDefault<z.ZodString>;
+  setting: z.ZodDefault<z.ZodType<string>>;
+  role: z.ZodOptional<z.ZodType<string>>;
+} = {
   schema: identifierSchema.default("public"),
   tenantColumn: identifierSchema.default("tenant_id"),
   setting: settingSchema.default(DEFAULT_SETTINGS.tenant),

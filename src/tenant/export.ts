@@ -22,8 +22,8 @@ const STOP = new Error("export stopped by its consumer");
  * Streams a tenant's data (GDPR export) as NDJSON: one line per row,
  * `{"table":"tasks","row":{…}}\n`, for every table with the tenant column in `schema` and every
  * table that references them through foreign keys, transitively — parents before children, so
- * the lines can be loaded back in order. Rows are rendered by Postgres (`row_to_json`), so
- * numbers, timestamps and bytea read the same on every driver.
+ * the lines can be loaded back in order. Rows are rendered by Postgres (`row_to_json`, time
+ * zone UTC), so numbers keep every digit and timestamps and bytea read the same on every driver.
  *
  * Everything is read through a cursor in one REPEATABLE READ, READ ONLY transaction: a
  * consistent snapshot, in constant memory, pulled as fast as the consumer reads. Stopping early
@@ -48,6 +48,8 @@ export function exportTenant(client: SqlClient, tenantId: string, options?: Expo
 
   async function produce(tx: SqlClient, emit: (lines: string[]) => Promise<void>): Promise<void> {
     await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    // row_to_json renders timestamptz in the session time zone; UTC makes exports comparable.
+    await tx.query("SET LOCAL TIME ZONE 'UTC'");
     await enterTenantScope(tx, id, o);
     for (const t of await planTenantTables(tx, o.schema, o.tenantColumn)) {
       const prefix = `{"table":${JSON.stringify(t.table)},"row":`;

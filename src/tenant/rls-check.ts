@@ -338,7 +338,7 @@ function policyFindings(p: PolicyRow, name: string, table: string, o: ParsedOpti
   const out: RlsFinding[] = [];
   const calls = [...findSettingCalls(p.qual), ...findSettingCalls(p.with_check)];
   const known = calls.filter((c) => c.name === o.setting || (o.adminSetting !== undefined && c.name === o.adminSetting));
-  const recreate = (): string => `DROP POLICY ${quoteIdent(p.policy)} ON ${table};\n${policySql()}`;
+  const recreate = (): string => `DROP POLICY IF EXISTS ${quoteIdent(p.policy)} ON ${table};\n${policySql()}`;
   const base = { table: name, policy: p.policy };
   if (known.length === 0) {
     out.push({

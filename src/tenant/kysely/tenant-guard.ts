@@ -128,13 +128,31 @@ function isExcludedColumn(node: OperationNode, column: string): boolean {
 class TenantGuardTransformer extends OperationNodeTransformer {
   readonly #specs: readonly TableSpec[];
   readonly #column: string;
+  readonly #guarded: WeakMap<OperationNode, string>;
   readonly #ctes: Set<string>[] = [];
   #tenantId: string | undefined;
 
-  constructor(specs: readonly TableSpec[], column: string) {
+  constructor(specs: readonly TableSpec[], column: string, guarded: WeakMap<OperationNode, string>) {
     super();
     this.#specs = specs;
     this.#column = column;
+    this.#guarded = guarded;
+  }
+
+  /**
+   * Kysely applies plugins to a subquery when it is embedded in another query, and again to
+   * the whole query: a node this plugin already confined is passed through — unless it was
+   * confined for another tenant, which means it was built in one context and run in another.
+   */
+  #once<T extends OperationNode>(node: T, transform: () => T): T {
+    const confinedTo = this.#guarded.get(node);
+    if (confinedTo !== undefined) {
+      if (confinedTo !== this.#tenant()) throw scopeError("a query built for one tenant ran in another tenant's context");
+      return node;
+    }
+    const out = transform();
+    if (this.#tenantId !== undefined && out !== node) this.#guarded.set(out, this.#tenantId);
+    return out;
   }
 
   /** The current tenant, read once per query and only if the query touches a tenant table. */
@@ -223,7 +241,7 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   }
 
   protected override transformSelectQuery(node: SelectQueryNode, queryId?: QueryId): SelectQueryNode {
-    return this.#inScope(node.with, () => {
+    return this.#once(node, () => this.#inScope(node.with, () => {
       const t = super.transformSelectQuery(node, queryId);
       const scope = this.#scope(t.from?.froms ?? [], t.joins);
       const where = withCondition(t.where?.where, scope.where);
@@ -232,11 +250,11 @@ class TenantGuardTransformer extends OperationNodeTransformer {
         ...(scope.joins === undefined ? {} : { joins: scope.joins }),
         ...(where === undefined ? {} : { where: WhereNode.create(where) }),
       });
-    });
+    }));
   }
 
   protected override transformUpdateQuery(node: UpdateQueryNode, queryId?: QueryId): UpdateQueryNode {
-    return this.#inScope(node.with, () => {
+    return this.#once(node, () => this.#inScope(node.with, () => {
       const t = super.transformUpdateQuery(node, queryId);
       const targets = flatten(t.table);
       if (targets.some((x) => this.#tenantUse(x) !== undefined)) this.#checkUpdates(t.updates);
@@ -247,11 +265,11 @@ class TenantGuardTransformer extends OperationNodeTransformer {
         ...(scope.joins === undefined ? {} : { joins: scope.joins }),
         ...(where === undefined ? {} : { where: WhereNode.create(where) }),
       });
-    });
+    }));
   }
 
   protected override transformDeleteQuery(node: DeleteQueryNode, queryId?: QueryId): DeleteQueryNode {
-    return this.#inScope(node.with, () => {
+    return this.#once(node, () => this.#inScope(node.with, () => {
       const t = super.transformDeleteQuery(node, queryId);
       const scope = this.#scope([...t.from.froms, ...(t.using?.tables ?? [])], t.joins);
       const where = withCondition(t.where?.where, scope.where);
@@ -260,11 +278,11 @@ class TenantGuardTransformer extends OperationNodeTransformer {
         ...(scope.joins === undefined ? {} : { joins: scope.joins }),
         ...(where === undefined ? {} : { where: WhereNode.create(where) }),
       });
-    });
+    }));
   }
 
   protected override transformInsertQuery(node: InsertQueryNode, queryId?: QueryId): InsertQueryNode {
-    return this.#inScope(node.with, () => {
+    return this.#once(node, () => this.#inScope(node.with, () => {
       const t = super.transformInsertQuery(node, queryId);
       if (t.into === undefined) return t;
       const use = this.#tenantUse(t.into);
@@ -309,7 +327,7 @@ class TenantGuardTransformer extends OperationNodeTransformer {
         defaultValues: false,
         ...(onConflict === undefined ? {} : { onConflict }),
       });
-    });
+    }));
   }
 
   #checkRow(row: PrimitiveValueListNode | ValueListNode, index: number): PrimitiveValueListNode | ValueListNode {
@@ -364,9 +382,10 @@ export function tenantGuard(options: TenantGuardOptions): KyselyPlugin {
     const dot = entry.indexOf(".");
     return dot === -1 ? { schema: undefined, name: entry } : { schema: entry.slice(0, dot), name: entry.slice(dot + 1) };
   });
+  const guarded = new WeakMap<OperationNode, string>();
   return {
     transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-      return new TenantGuardTransformer(specs, o.column).transformNode(args.node, args.queryId);
+      return new TenantGuardTransformer(specs, o.column, guarded).transformNode(args.node, args.queryId);
     },
     transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
       return Promise.resolve(args.result);
