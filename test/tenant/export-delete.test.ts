@@ -6,6 +6,9 @@ import { WRONG_TYPES, expectMoatError, expectMoatErrorAsync } from "../helpers/a
 import { describePostgres, type PostgresHandle } from "../helpers/postgres.js";
 import { createTestRole, grantTables, type TestRole } from "./helpers.js";
 
+/** Real database work under a shared, loaded machine: never the 5 s default. */
+const DB_TIMEOUT = 30_000;
+
 /**
  * Three levels below the tenant: projects (tenant_id) → tasks → task_comments (with replies
  * pointing at comments), plus labels (tenant_id) and task_labels (tenant_id, a composite key to
@@ -106,7 +109,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       for (const c of byTable.task_comments ?? []) expect(taskIds).toContain(c.task_id);
       expect(lines.join("")).not.toContain("globex");
       expect(lines.join("")).not.toContain("shared@example.com");
-    });
+    }, DB_TIMEOUT);
 
     it("renders values through Postgres, identically on every driver", async () => {
       const lines = await collect(exportTenant(db.client, "acme", { schema: db.schema }));
@@ -114,7 +117,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       expect(task).toBe(
         '{"table":"tasks","row":{"id":1000,"project_id":100,"assignee_id":1,"title":"task 1000","due":"2024-01-02T03:04:05+00:00","estimate":1.50,"big":9007199254740993}}\n',
       );
-    });
+    }, DB_TIMEOUT);
 
     it("gives the same lines with any batch size, and through a Node Readable", async () => {
       const reference = await collect(exportTenant(db.client, "globex", { schema: db.schema }));
@@ -122,7 +125,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       let text = "";
       for await (const chunk of Readable.from(exportTenant(db.client, "globex", { schema: db.schema, batchSize: 3 }))) text += String(chunk);
       expect(text).toBe(reference.join(""));
-    });
+    }, DB_TIMEOUT);
 
     it("ends its transaction when the consumer stops early", async () => {
       let taken = 0;
@@ -133,7 +136,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       // PGlite has one connection: this would hang if the export's transaction were still open.
       expect((await db.client.query<{ n: number }>("SELECT count(*)::int AS n FROM projects")).rows[0]?.n).toBe(4);
       if (db.pool !== undefined) expect(db.pool.idleCount).toBe(db.pool.totalCount);
-    });
+    }, DB_TIMEOUT);
 
     it("runs as the app role under RLS when asked, and as a non-superuser owner of forced-RLS tables", async () => {
       const reference = await collect(exportTenant(db.client, "acme", { schema: db.schema }));
@@ -145,11 +148,11 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       } finally {
         await db.client.exec(`ALTER TABLE projects OWNER TO CURRENT_USER; ALTER TABLE labels OWNER TO CURRENT_USER; ALTER TABLE task_labels OWNER TO CURRENT_USER;`);
       }
-    });
+    }, DB_TIMEOUT);
 
     it("reports a role it cannot assume as ERR_CONFIG while iterating", async () => {
       await expectMoatErrorAsync(collect(exportTenant(db.client, "acme", { schema: db.schema, role: "mk_no_such_role_z1" })), "ERR_CONFIG");
-    });
+    }, DB_TIMEOUT);
 
     it("validates its arguments when called", () => {
       for (const client of WRONG_TYPES) expectMoatError(() => exportTenant(client as never, "acme"), "ERR_INVALID_INPUT");
@@ -157,7 +160,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       for (const options of [null, 42, "public", { schema: "a;b" }, { batchSize: 0 }, { batchSize: 1.5 }, { setting: "x" }, { role: "none" }, { extra: 1 }]) {
         expectMoatError(() => exportTenant(db.client, "acme", options as never), "ERR_INVALID_INPUT");
       }
-    });
+    }, DB_TIMEOUT);
   });
 
   describe("deleteTenant", () => {
@@ -186,7 +189,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       // The shared users row and the tenants row are not the tenant's data.
       expect(after.users).toBe(1);
       expect(after.tenants).toBe(before.tenants);
-    });
+    }, DB_TIMEOUT);
 
     it("deletes as the app role, confined by RLS", async () => {
       await seedTenant(db.client, "hooli", 4);
@@ -194,7 +197,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       expect(done.totalRows).toBe(20);
       expect(await collect(exportTenant(db.client, "hooli", { schema: db.schema }))).toEqual([]);
       expect((await collect(exportTenant(db.client, "globex", { schema: db.schema }))).length).toBe(20);
-    });
+    }, DB_TIMEOUT);
 
     it("deletes nothing when any statement fails", async () => {
       await seedTenant(db.client, "umbrella", 5);
@@ -209,7 +212,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
         await db.client.exec("DROP TRIGGER projects_locked ON projects; DROP FUNCTION refuse_delete();");
         await deleteTenant(db.client, "umbrella", { schema: db.schema });
       }
-    });
+    }, DB_TIMEOUT);
 
     it("binds hostile tenant ids: they match nothing and run nothing", async () => {
       const before = await tableCounts(db.client);
@@ -218,7 +221,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
         expect(await collect(exportTenant(db.client, id, { schema: db.schema }))).toEqual([]);
       }
       expect(await tableCounts(db.client)).toEqual(before);
-    });
+    }, DB_TIMEOUT);
 
     it("refuses a schema whose tenant tables reference each other in a cycle", async () => {
       const s = `${db.schema}_cycle`;
@@ -230,7 +233,7 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       const err = await expectMoatErrorAsync(deleteTenant(db.client, "acme", { schema: s }), "ERR_UNSUPPORTED");
       expect(err.details).toEqual({ tables: ["a", "b"] });
       await expectMoatErrorAsync(collect(exportTenant(db.client, "acme", { schema: s })), "ERR_UNSUPPORTED");
-    });
+    }, DB_TIMEOUT);
 
     it("validates its arguments", async () => {
       for (const client of WRONG_TYPES) await expectMoatErrorAsync(deleteTenant(client as never, "acme"), "ERR_INVALID_INPUT");
@@ -238,6 +241,6 @@ describePostgres("exportTenant and deleteTenant", (target) => {
       for (const options of [null, 42, { dryRun: "yes" }, { schema: "" }, { tenantColumn: "x y" }, { role: "public" }, { extra: 1 }]) {
         await expectMoatErrorAsync(deleteTenant(db.client, "acme", options as never), "ERR_INVALID_INPUT");
       }
-    });
+    }, DB_TIMEOUT);
   });
 });

@@ -7,6 +7,9 @@ import { WRONG_TYPES, expectMoatError, expectMoatErrorAsync } from "../helpers/a
 import { describePostgres, type PostgresHandle } from "../helpers/postgres.js";
 import { compileOnlyDialect, sqlClientDialect } from "./kysely-dialect.js";
 
+/** Real database work under a shared, loaded machine: never the 5 s default. */
+const DB_TIMEOUT = 30_000;
+
 /** The guard fills the tenant column on insert, so inserts may leave it out. */
 type TenantColumn = ColumnType<string, string | undefined, string>;
 
@@ -209,7 +212,7 @@ describePostgres("tenantGuard against a database", (target) => {
       kysely.selectFrom("tasks").select("id").where("project_id", "in", kysely.selectFrom("projects").select("id")).orderBy("id").execute(),
     );
     expect(viaSubquery).toEqual([{ id: 10 }, { id: 11 }]);
-  });
+  }, DB_TIMEOUT);
 
   it("updates and deletes only the current tenant's rows", async () => {
     const updated = await runWithTenant(A, () => kysely.updateTable("tasks").set({ title: "renamed" }).where("title", "=", "same").executeTakeFirst());
@@ -218,7 +221,7 @@ describePostgres("tenantGuard against a database", (target) => {
     expect(deleted.numDeletedRows).toBe(1n);
     const { rows } = await db.client.query<{ id: number; title: string }>("SELECT id, title FROM tasks ORDER BY id");
     expect(rows).toEqual([{ id: 10, title: "a task" }, { id: 11, title: "renamed" }]);
-  });
+  }, DB_TIMEOUT);
 
   it("fills the tenant on insert, refuses another tenant's id, and keeps DO UPDATE off other tenants' rows", async () => {
     await runWithTenant(A, () => kysely.insertInto("projects").values({ id: 4, name: "new" }).execute());
@@ -230,15 +233,15 @@ describePostgres("tenantGuard against a database", (target) => {
       kysely.insertInto("slugs").values({ slug: "taken", hits: 100 }).onConflict((oc) => oc.column("slug").doUpdateSet({ hits: 100 })).execute(),
     );
     expect((await db.client.query("SELECT tenant_id, hits FROM slugs")).rows).toEqual([{ tenant_id: "tenant_b", hits: 1 }]);
-  });
+  }, DB_TIMEOUT);
 
   it("leaves other tables alone, and refuses tenant tables without a context", async () => {
     expect(await kysely.selectFrom("countries").select("code").orderBy("code").execute()).toEqual([{ code: "FR" }, { code: "NZ" }]);
     await expectMoatErrorAsync(kysely.selectFrom("projects").selectAll().execute(), "ERR_TENANT_SCOPE");
-  });
+  }, DB_TIMEOUT);
 
   it("does not inspect raw SQL (pair it with row-level security)", async () => {
     const raw = await runWithTenant(A, () => sql<{ n: number }>`SELECT count(*)::int AS n FROM projects`.execute(kysely));
     expect(raw.rows[0]?.n).toBeGreaterThan(2);
-  });
+  }, DB_TIMEOUT);
 });

@@ -6,6 +6,9 @@ import { WRONG_TYPES, expectMoatError, expectMoatErrorAsync } from "../helpers/a
 import { describePostgres, type PostgresHandle } from "../helpers/postgres.js";
 import { createTestRole, type TestRole } from "./helpers.js";
 
+/** Real database work under a shared, loaded machine: never the 5 s default. */
+const DB_TIMEOUT = 30_000;
+
 const codes = (report: RlsReport): RlsFindingCode[] => report.findings.map((f) => f.code);
 
 describePostgres("checkRls", (target) => {
@@ -59,7 +62,7 @@ describePostgres("checkRls", (target) => {
     const report = await check(s, { adminSetting: "app.admin" });
     expect(report).toEqual({ ok: true, findings: [], tablesChecked: [`${s}.docs`, `${s}.files`] });
     expect(formatRlsReport(report)).toBe("✓ RLS check: 0 errors, 0 warnings in 2 tables");
-  });
+  }, DB_TIMEOUT);
 
   it("flags the admin policy as not reading the tenant setting when no adminSetting is given", async () => {
     const s = await schemaWith("admin_unknown", "");
@@ -67,7 +70,7 @@ describePostgres("checkRls", (target) => {
     const report = await check(s);
     expect(report.ok).toBe(false);
     expect(report.findings.map((f) => [f.code, f.policy])).toEqual([["policy-without-setting", "docs_admin_access"]]);
-  });
+  }, DB_TIMEOUT);
 
   const cases: { name: string; sql: string; expected: RlsFindingCode[]; ok?: boolean }[] = [
     { name: "disabled", sql: "", expected: ["rls-disabled", "no-policy"] },
@@ -115,7 +118,7 @@ describePostgres("checkRls", (target) => {
       }
       await applyFixes(report);
       expect(await check(s)).toMatchObject({ ok: true, findings: [] });
-    });
+    }, DB_TIMEOUT);
   }
 
   it("flags a table owned by the app role (owners bypass RLS unless forced, and can turn it off)", async () => {
@@ -129,7 +132,7 @@ describePostgres("checkRls", (target) => {
     expect(named.findings[0]?.fix).toBe(`ALTER TABLE "${s}"."docs" OWNER TO "${owner.name}";`);
     await applyFixes(report);
     expect((await check(s)).ok).toBe(true);
-  });
+  }, DB_TIMEOUT);
 
   it("flags an app role that has the owner's privileges through membership", async () => {
     const s = await schemaWith("member_of_owner", "");
@@ -139,7 +142,7 @@ describePostgres("checkRls", (target) => {
     expect(codes(report)).toEqual(["app-role-owns-table"]);
     await applyFixes(report);
     expect((await check(s)).ok).toBe(true);
-  });
+  }, DB_TIMEOUT);
 
   it("flags an app role with BYPASSRLS, a superuser app role and a missing one", async () => {
     const s = await schemaWith("roles", "");
@@ -159,7 +162,7 @@ describePostgres("checkRls", (target) => {
     const missing = await check(s, { appRole: "mk_no_such_role_q7" });
     expect(codes(missing)).toEqual(["app-role-missing"]);
     expect(missing.findings[0]?.fix).toBe('CREATE ROLE "mk_no_such_role_q7" NOLOGIN NOSUPERUSER NOBYPASSRLS;');
-  });
+  }, DB_TIMEOUT);
 
   it("fails when no table has the tenant column (a wrong schema must not pass silently)", async () => {
     const s = schemaFor("empty");
@@ -167,7 +170,7 @@ describePostgres("checkRls", (target) => {
     const report = await check(s);
     expect(codes(report)).toEqual(["no-tenant-tables"]);
     expect(report.ok).toBe(false);
-  });
+  }, DB_TIMEOUT);
 
   it("formats findings with their fixes and a summary", async () => {
     const s = await schemaWith("format", "");
@@ -175,7 +178,7 @@ describePostgres("checkRls", (target) => {
     expect(text).toContain(`✗ error   rls-disabled (${s}.docs)`);
     expect(text).toContain(`fix: ALTER TABLE "${s}"."docs" ENABLE ROW LEVEL SECURITY;`);
     expect(text.split("\n").at(-1)).toBe("✗ RLS check: 2 errors, 0 warnings in 1 table");
-  });
+  }, DB_TIMEOUT);
 
   it("rejects bad arguments", async () => {
     for (const client of WRONG_TYPES) await expectMoatErrorAsync(checkRls(client as never, { appRole: app.name }), "ERR_INVALID_INPUT");
@@ -183,7 +186,7 @@ describePostgres("checkRls", (target) => {
       { appRole: app.name, tenantColumn: "a'b" }, { appRole: app.name, adminSetting: "app.x'" }, { appRole: app.name, extra: true }];
     for (const options of bad) await expectMoatErrorAsync(checkRls(db.client, options as never), "ERR_INVALID_INPUT");
     for (const report of [...WRONG_TYPES, { findings: "x" }]) expectMoatError(() => formatRlsReport(report as never), "ERR_INVALID_INPUT");
-  });
+  }, DB_TIMEOUT);
 });
 
 describe("findSettingCalls (reads policy expressions as pg_get_expr prints them)", () => {

@@ -13,6 +13,9 @@ import { WRONG_TYPES, expectMoatError, expectMoatErrorAsync } from "../helpers/a
 import { describePostgres, type PostgresHandle } from "../helpers/postgres.js";
 import { createTestRole, grantTables, singleConnection, sqlStateOf, type TestRole } from "./helpers.js";
 
+/** Real database work under a shared, loaded machine: never the 5 s default. */
+const DB_TIMEOUT = 30_000;
+
 const A = { tenantId: "tenant_a", userId: "user_a" } as const;
 const B = { tenantId: "tenant_b", userId: "user_b" } as const;
 
@@ -57,7 +60,7 @@ describePostgres("tenant RLS transactions", (target) => {
     it("shows tenant A only A's rows, and B only B's", async () => {
       expect(await rls.withTenantTransaction(db.client, A, bodies)).toEqual(["a1", "a2"]);
       expect(await rls.withTenantTransaction(db.client, B, bodies)).toEqual(["b1"]);
-    });
+    }, DB_TIMEOUT);
 
     it("refuses an insert of a row for another tenant", async () => {
       const err = await rls
@@ -65,7 +68,7 @@ describePostgres("tenant RLS transactions", (target) => {
         .catch((e: unknown) => e);
       expect(sqlStateOf(err)).toBe("42501");
       expect(await rls.withTenantTransaction(db.client, B, bodies)).toEqual(["b1"]);
-    });
+    }, DB_TIMEOUT);
 
     it("cannot update or delete another tenant's rows, which it cannot see", async () => {
       const counts = await rls.withTenantTransaction(db.client, A, async (tx) => [
@@ -74,20 +77,20 @@ describePostgres("tenant RLS transactions", (target) => {
       ]);
       expect(counts).toEqual([0, 0]);
       expect(await rls.withTenantTransaction(db.client, B, bodies)).toEqual(["b1"]);
-    });
+    }, DB_TIMEOUT);
 
     it("refuses to move its own row to another tenant", async () => {
       const err = await rls
         .withTenantTransaction(db.client, A, (tx) => tx.query("UPDATE notes SET tenant_id = $1 WHERE body = 'a1'", [B.tenantId]))
         .catch((e: unknown) => e);
       expect(sqlStateOf(err)).toBe("42501");
-    });
+    }, DB_TIMEOUT);
 
     it("inserts rows for its own tenant", async () => {
       await rls.withTenantTransaction(db.client, A, (tx) => tx.query("INSERT INTO notes (tenant_id, body) VALUES ($1, 'a3')", [A.tenantId]));
       expect(await rls.withTenantTransaction(db.client, A, bodies)).toEqual(["a1", "a2", "a3"]);
       await db.client.query("DELETE FROM notes WHERE body = 'a3'");
-    });
+    }, DB_TIMEOUT);
 
     it("rolls back everything when fn throws, and rethrows the error unchanged", async () => {
       const boom = new Error("boom");
@@ -98,7 +101,7 @@ describePostgres("tenant RLS transactions", (target) => {
         }),
       ).rejects.toBe(boom);
       expect(await rls.withTenantTransaction(db.client, A, bodies)).toEqual(["a1", "a2"]);
-    });
+    }, DB_TIMEOUT);
   });
 
   describe("with no tenant set (fail closed)", () => {
@@ -118,7 +121,7 @@ describePostgres("tenant RLS transactions", (target) => {
       } finally {
         await conn.close();
       }
-    });
+    }, DB_TIMEOUT);
 
     it("reads zero rows and cannot write when a rolled-back SET LOCAL left the setting '' (not NULL)", async () => {
       const conn = await singleConnection(db);
@@ -134,7 +137,7 @@ describePostgres("tenant RLS transactions", (target) => {
       } finally {
         await conn.close();
       }
-    });
+    }, DB_TIMEOUT);
   });
 
   describe("transaction scope", () => {
@@ -159,7 +162,7 @@ describePostgres("tenant RLS transactions", (target) => {
       } finally {
         await conn.close();
       }
-    });
+    }, DB_TIMEOUT);
 
     it("overrides session-level settings left on a connection by other code", async () => {
       const conn = await singleConnection(db);
@@ -170,7 +173,7 @@ describePostgres("tenant RLS transactions", (target) => {
         await conn.client.exec("RESET app.tenant_id; RESET app.admin;");
         await conn.close();
       }
-    });
+    }, DB_TIMEOUT);
 
     it("runs fn inside the tenant context, and uses the current context when ctx is omitted", async () => {
       expect(await rls.withTenantTransaction(db.client, A, async () => currentTenant())).toEqual(A);
@@ -178,7 +181,7 @@ describePostgres("tenant RLS transactions", (target) => {
       expect(viaContext).toEqual(["b1"]);
       const viaUndefined = await runWithTenant(B, () => rls.withTenantTransaction(db.client, undefined, bodies));
       expect(viaUndefined).toEqual(["b1"]);
-    });
+    }, DB_TIMEOUT);
 
     it("throws ERR_NO_TENANT without a context, before opening a transaction", async () => {
       let called = false;
@@ -189,7 +192,7 @@ describePostgres("tenant RLS transactions", (target) => {
         "ERR_NO_TENANT",
       );
       expect(called).toBe(false);
-    });
+    }, DB_TIMEOUT);
   });
 
   describe("injection", () => {
@@ -203,7 +206,7 @@ describePostgres("tenant RLS transactions", (target) => {
       }
       expect(await rls.withTenantTransaction(db.client, A, bodies)).toEqual(["a1", "a2"]);
       await db.client.query("DELETE FROM notes WHERE tenant_id = ANY($1::text[])", [hostile]);
-    });
+    }, DB_TIMEOUT);
 
     it("rejects setting names, roles and table names that are not plain identifiers", () => {
       const badSettings = ["app.tenant_id'); DROP TABLE notes; --", "app.tenant_id;", "app.x--", "app./*x*/", "tenant_id", "App.Tenant", "app.'x'", ""];
@@ -219,7 +222,7 @@ describePostgres("tenant RLS transactions", (target) => {
         expectMoatError(() => rlsPolicySql({ table: "notes", tenantColumn: name }), "ERR_INVALID_INPUT");
         expectMoatError(() => rlsPolicySql({ table: "notes", schema: name }), "ERR_INVALID_INPUT");
       }
-    });
+    }, DB_TIMEOUT);
   });
 
   describe("roles that bypass RLS", () => {
@@ -233,7 +236,7 @@ describePostgres("tenant RLS transactions", (target) => {
         "ERR_CONFIG",
       );
       expect(called).toBe(false);
-    });
+    }, DB_TIMEOUT);
 
     it("refuses a BYPASSRLS app role", async () => {
       const bypass = await createTestRole(db, "mk_bypass", "BYPASSRLS");
@@ -242,17 +245,17 @@ describePostgres("tenant RLS transactions", (target) => {
       } finally {
         await bypass.drop();
       }
-    });
+    }, DB_TIMEOUT);
 
     it("reports a missing app role as ERR_CONFIG", async () => {
       await expectMoatErrorAsync(createTenantRls({ appRole: "mk_missing_role_x9" }).withTenantTransaction(db.client, A, bodies), "ERR_CONFIG");
-    });
+    }, DB_TIMEOUT);
 
     it("rejects role names SET ROLE treats specially", () => {
       for (const appRole of ["none", "NONE", "public", "current_user", "session_user", "pg_read_all_data"]) {
         expectMoatError(() => createTenantRls({ appRole }), "ERR_CONFIG");
       }
-    });
+    }, DB_TIMEOUT);
   });
 
   describe("admin widening", () => {
@@ -282,7 +285,7 @@ describePostgres("tenant RLS transactions", (target) => {
       } finally {
         await conn.close();
       }
-    });
+    }, DB_TIMEOUT);
 
     it.runIf(target.kind === "postgres")(
       "is not visible to a tenant transaction running at the same time (needs two connections: real Postgres only)",
@@ -319,11 +322,11 @@ describePostgres("tenant RLS transactions", (target) => {
         }),
       ).rejects.toBe(failure);
       expect(called).toBe(false);
-    });
+    }, DB_TIMEOUT);
 
     it("needs an onAudit callback", async () => {
       await expectMoatErrorAsync(createTenantRls({ appRole: app.name }).withAdminAccess(db.client, { actor: "s", reason: "r" }, bodies), "ERR_CONFIG");
-    });
+    }, DB_TIMEOUT);
 
     it("reports both identities when opened under impersonation", async () => {
       audits.length = 0;
@@ -332,13 +335,13 @@ describePostgres("tenant RLS transactions", (target) => {
       expect(audits).toEqual([
         { action: "tenant.admin_access", at: 1_700_000_000_000, actor: { userId: "staff_2", impersonatorId: "staff_2" }, reason: "support", tenantId: A.tenantId },
       ]);
-    });
+    }, DB_TIMEOUT);
 
     it("rejects malformed requests", async () => {
       for (const request of [...WRONG_TYPES, { actor: "" , reason: "r" }, { actor: "a", reason: "  " }, { actor: "a" }, { actor: "a", reason: "r", extra: 1 }, { actor: "a\u0000", reason: "r" }]) {
         await expectMoatErrorAsync(rls.withAdminAccess(db.client, request as never, bodies), "ERR_INVALID_INPUT");
       }
-    });
+    }, DB_TIMEOUT);
   });
 
   describe("impersonation", () => {
@@ -351,7 +354,7 @@ describePostgres("tenant RLS transactions", (target) => {
         rows: await bodies(tx),
       }));
       expect(seen).toEqual({ ctx: { ...B, impersonatorId: "staff_3" }, user: B.userId, impersonator: "staff_3", rows: ["b1"] });
-    });
+    }, DB_TIMEOUT);
   });
 
   describe("unique constraints (documented pitfall)", () => {
@@ -368,7 +371,7 @@ describePostgres("tenant RLS transactions", (target) => {
         tx.query("INSERT INTO scoped_members (tenant_id, email) VALUES ($1, 'ceo@b.example')", [A.tenantId]),
       );
       expect(scoped.rowCount).toBe(1);
-    });
+    }, DB_TIMEOUT);
   });
 
   describe("argument validation", () => {
@@ -377,7 +380,7 @@ describePostgres("tenant RLS transactions", (target) => {
         await expectMoatErrorAsync(rls.withTenantTransaction(client as never, A, bodies), "ERR_INVALID_INPUT");
         await expectMoatErrorAsync(rls.withAdminAccess(client as never, { actor: "a", reason: "r" }, bodies), "ERR_INVALID_INPUT");
       }
-    });
+    }, DB_TIMEOUT);
 
     it("rejects a malformed context or callback", async () => {
       const contexts = [null, 42, "tenant_a", [], { tenantId: "a" }, { userId: "u" }, { tenantId: "", userId: "u" }, { tenantId: "a", userId: "u", tenantID: "b" },
@@ -389,13 +392,13 @@ describePostgres("tenant RLS transactions", (target) => {
         await expectMoatErrorAsync(rls.withTenantTransaction(db.client, A, fn as never), "ERR_INVALID_INPUT");
         await expectMoatErrorAsync(rls.withAdminAccess(db.client, { actor: "a", reason: "r" }, fn as never), "ERR_INVALID_INPUT");
       }
-    });
+    }, DB_TIMEOUT);
 
     it("rejects bad createTenantRls options", () => {
       const bad = [...WRONG_TYPES, { appRole: "" }, { appRole: "app", extra: 1 }, { appRole: "app", adminRole: "none" },
         { appRole: "app", settings: { tenant: "app.same", user: "app.same" } }, { appRole: "app", settings: { admin: "app.tenant_id" } },
         { appRole: "app", onAudit: "log" }, { appRole: "app", now: 5 }];
       for (const options of bad) expectMoatError(() => createTenantRls(options as never), "ERR_CONFIG");
-    });
+    }, DB_TIMEOUT);
   });
 });
