@@ -44,7 +44,25 @@ export async function singleConnection(db: PostgresHandle): Promise<{ client: Sq
   return { client: fromPgPool(pool), close: () => pool.end() };
 }
 
+/** Runs `fn` with a {@link singleConnection} and closes it afterwards. */
+export async function onOneConnection<T>(db: PostgresHandle, fn: (client: SqlClient) => Promise<T>): Promise<T> {
+  const conn = await singleConnection(db);
+  try {
+    return await fn(conn.client);
+  } finally {
+    await conn.close();
+  }
+}
+
 /** A driver error's SQLSTATE. */
 export function sqlStateOf(err: unknown): string | undefined {
   return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
+}
+
+/** The SQLSTATE a promise rejects with, or `undefined` if it resolves. */
+export function rejectionState(promise: Promise<unknown>): Promise<string | undefined> {
+  return promise.then(
+    () => undefined,
+    (err: unknown) => sqlStateOf(err),
+  );
 }

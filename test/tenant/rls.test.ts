@@ -11,7 +11,7 @@ import {
 } from "../../src/tenant/index.js";
 import { WRONG_TYPES, expectMoatError, expectMoatErrorAsync } from "../helpers/assertions.js";
 import { describePostgres, type PostgresHandle } from "../helpers/postgres.js";
-import { createTestRole, grantTables, singleConnection, sqlStateOf, type TestRole } from "./helpers.js";
+import { createTestRole, grantTables, onOneConnection, rejectionState, type TestRole } from "./helpers.js";
 
 /** Real database work under a shared, loaded machine: never the 5 s default. */
 const DB_TIMEOUT = 30_000;
@@ -63,10 +63,8 @@ describePostgres("tenant RLS transactions", (target) => {
     }, DB_TIMEOUT);
 
     it("refuses an insert of a row for another tenant", async () => {
-      const err = await rls
-        .withTenantTransaction(db.client, A, (tx) => tx.query("INSERT INTO notes (tenant_id, body) VALUES ($1, 'sneaky')", [B.tenantId]))
-        .catch((e: unknown) => e);
-      expect(sqlStateOf(err)).toBe("42501");
+      const attempt = rls.withTenantTransaction(db.client, A, (tx) => tx.query("INSERT INTO notes (tenant_id, body) VALUES ($1, 'sneaky')", [B.tenantId]));
+      expect(await rejectionState(attempt)).toBe("42501");
       expect(await rls.withTenantTransaction(db.client, B, bodies)).toEqual(["b1"]);
     }, DB_TIMEOUT);
 
@@ -80,10 +78,8 @@ describePostgres("tenant RLS transactions", (target) => {
     }, DB_TIMEOUT);
 
     it("refuses to move its own row to another tenant", async () => {
-      const err = await rls
-        .withTenantTransaction(db.client, A, (tx) => tx.query("UPDATE notes SET tenant_id = $1 WHERE body = 'a1'", [B.tenantId]))
-        .catch((e: unknown) => e);
-      expect(sqlStateOf(err)).toBe("42501");
+      const attempt = rls.withTenantTransaction(db.client, A, (tx) => tx.query("UPDATE notes SET tenant_id = $1 WHERE body = 'a1'", [B.tenantId]));
+      expect(await rejectionState(attempt)).toBe("42501");
     }, DB_TIMEOUT);
 
     it("inserts rows for its own tenant", async () => {
@@ -112,40 +108,33 @@ describePostgres("tenant RLS transactions", (target) => {
       });
     }
 
+    async function expectFailClosed(client: SqlClient): Promise<void> {
+      expect(await asAppWithoutTenant(client, bodies)).toEqual([]);
+      const write = asAppWithoutTenant(client, (tx) => tx.query("INSERT INTO notes (tenant_id, body) VALUES ('', 'x')"));
+      expect(await rejectionState(write)).toBe("42501");
+    }
+
     it("reads zero rows and cannot write when the setting was never set (NULL)", async () => {
-      const conn = await singleConnection(db);
-      try {
-        expect(await asAppWithoutTenant(conn.client, bodies)).toEqual([]);
-        const err = await asAppWithoutTenant(conn.client, (tx) => tx.query("INSERT INTO notes (tenant_id, body) VALUES ('', 'x')")).catch((e: unknown) => e);
-        expect(sqlStateOf(err)).toBe("42501");
-      } finally {
-        await conn.close();
-      }
+      await onOneConnection(db, expectFailClosed);
     }, DB_TIMEOUT);
 
     it("reads zero rows and cannot write when a rolled-back SET LOCAL left the setting '' (not NULL)", async () => {
-      const conn = await singleConnection(db);
-      try {
+      await onOneConnection(db, async (client) => {
         await expect(
-          rls.withTenantTransaction(conn.client, A, () => Promise.reject(new Error("roll back"))),
+          rls.withTenantTransaction(client, A, () => Promise.reject(new Error("roll back"))),
         ).rejects.toThrow("roll back");
         // The pitfall itself: once touched in a session, the setting reads '' rather than NULL.
-        expect(await settingOf(conn.client, "app.tenant_id")).toBe("");
-        expect(await asAppWithoutTenant(conn.client, bodies)).toEqual([]);
-        const err = await asAppWithoutTenant(conn.client, (tx) => tx.query("INSERT INTO notes (tenant_id, body) VALUES ('', 'x')")).catch((e: unknown) => e);
-        expect(sqlStateOf(err)).toBe("42501");
-      } finally {
-        await conn.close();
-      }
+        expect(await settingOf(client, "app.tenant_id")).toBe("");
+        await expectFailClosed(client);
+      });
     }, DB_TIMEOUT);
   });
 
   describe("transaction scope", () => {
     it("sets tenant, user, role and impersonator ids for the transaction only", async () => {
-      const conn = await singleConnection(db);
-      try {
+      await onOneConnection(db, async (client) => {
         const ctx = impersonate({ impersonator: "staff_1", target: { ...A, role: "admin" } });
-        const inside = await rls.withTenantTransaction(conn.client, ctx, async (tx) => ({
+        const inside = await rls.withTenantTransaction(client, ctx, async (tx) => ({
           tenant: await settingOf(tx, "app.tenant_id"),
           user: await settingOf(tx, "app.user_id"),
           role: await settingOf(tx, "app.user_role"),
@@ -154,25 +143,23 @@ describePostgres("tenant RLS transactions", (target) => {
           dbRole: (await tx.query<{ r: string }>("SELECT current_user AS r")).rows[0]?.r,
         }));
         expect(inside).toEqual({ tenant: A.tenantId, user: A.userId, role: "admin", impersonator: "staff_1", admin: "", dbRole: app.name });
-        const after = (await conn.client.query<{ r: string }>("SELECT current_user AS r")).rows[0]?.r;
+        const after = (await client.query<{ r: string }>("SELECT current_user AS r")).rows[0]?.r;
         expect(after).not.toBe(app.name);
         for (const name of ["app.tenant_id", "app.user_id", "app.user_role", "app.impersonator_id"]) {
-          expect([null, ""]).toContain(await settingOf(conn.client, name));
+          expect([null, ""]).toContain(await settingOf(client, name));
         }
-      } finally {
-        await conn.close();
-      }
+      });
     }, DB_TIMEOUT);
 
     it("overrides session-level settings left on a connection by other code", async () => {
-      const conn = await singleConnection(db);
-      try {
-        await conn.client.exec(`SET app.tenant_id = '${B.tenantId}'; SET app.admin = 'on';`);
-        expect(await rls.withTenantTransaction(conn.client, A, bodies)).toEqual(["a1", "a2"]);
-      } finally {
-        await conn.client.exec("RESET app.tenant_id; RESET app.admin;");
-        await conn.close();
-      }
+      await onOneConnection(db, async (client) => {
+        await client.exec(`SET app.tenant_id = '${B.tenantId}'; SET app.admin = 'on';`);
+        try {
+          expect(await rls.withTenantTransaction(client, A, bodies)).toEqual(["a1", "a2"]);
+        } finally {
+          await client.exec("RESET app.tenant_id; RESET app.admin;");
+        }
+      });
     }, DB_TIMEOUT);
 
     it("runs fn inside the tenant context, and uses the current context when ctx is omitted", async () => {
@@ -270,9 +257,8 @@ describePostgres("tenant RLS transactions", (target) => {
           audits.push(e);
         },
       });
-      const conn = await singleConnection(db);
-      try {
-        const seen = await audited.withAdminAccess(conn.client, { actor: "staff_9", reason: "ticket 123" }, async (tx) => {
+      await onOneConnection(db, async (client) => {
+        const seen = await audited.withAdminAccess(client, { actor: "staff_9", reason: "ticket 123" }, async (tx) => {
           order.push("fn");
           return { rows: await bodies(tx), flag: await settingOf(tx, "app.admin"), user: await settingOf(tx, "app.user_id") };
         });
@@ -280,11 +266,9 @@ describePostgres("tenant RLS transactions", (target) => {
         expect(seen).toEqual({ rows: ["a1", "a2", "b1"], flag: "on", user: "staff_9" });
         expect(audits).toEqual([{ action: "tenant.admin_access", at: 42, actor: { userId: "staff_9" }, reason: "ticket 123" }]);
         // After COMMIT the flag is gone from the connection, and tenants are isolated again.
-        expect(await settingOf(conn.client, "app.admin")).toBe("");
-        expect(await rls.withTenantTransaction(conn.client, B, bodies)).toEqual(["b1"]);
-      } finally {
-        await conn.close();
-      }
+        expect(await settingOf(client, "app.admin")).toBe("");
+        expect(await rls.withTenantTransaction(client, B, bodies)).toEqual(["b1"]);
+      });
     }, DB_TIMEOUT);
 
     it.runIf(target.kind === "postgres")(
@@ -363,10 +347,8 @@ describePostgres("tenant RLS transactions", (target) => {
         await tx.query("INSERT INTO members (tenant_id, email) VALUES ($1, 'ceo@b.example')", [B.tenantId]);
         await tx.query("INSERT INTO scoped_members (tenant_id, email) VALUES ($1, 'ceo@b.example')", [B.tenantId]);
       });
-      const leak = await rls
-        .withTenantTransaction(db.client, A, (tx) => tx.query("INSERT INTO members (tenant_id, email) VALUES ($1, 'ceo@b.example')", [A.tenantId]))
-        .catch((e: unknown) => e);
-      expect(sqlStateOf(leak)).toBe("23505");
+      const attempt = rls.withTenantTransaction(db.client, A, (tx) => tx.query("INSERT INTO members (tenant_id, email) VALUES ($1, 'ceo@b.example')", [A.tenantId]));
+      expect(await rejectionState(attempt)).toBe("23505");
       const scoped = await rls.withTenantTransaction(db.client, A, (tx) =>
         tx.query("INSERT INTO scoped_members (tenant_id, email) VALUES ($1, 'ceo@b.example')", [A.tenantId]),
       );

@@ -230,6 +230,17 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   }
 
   /** In ON CONFLICT DO UPDATE, `excluded.<column>` is the inserted row's value, already checked. */
+  /** `query` with the filters for `tables` (and its joins) added. */
+  #confine<T extends { readonly where?: WhereNode; readonly joins?: readonly JoinNode[] }>(query: T, tables: readonly OperationNode[]): T {
+    const scope = this.#scope(tables, query.joins);
+    const where = withCondition(query.where?.where, scope.where);
+    return Object.freeze({
+      ...query,
+      ...(scope.joins === undefined ? {} : { joins: scope.joins }),
+      ...(where === undefined ? {} : { where: WhereNode.create(where) }),
+    });
+  }
+
   #checkUpdates(updates: readonly ColumnUpdateNode[] | undefined, onConflict = false): void {
     for (const u of updates ?? []) {
       if (columnName(u.column) !== this.#column) continue;
@@ -243,13 +254,7 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   protected override transformSelectQuery(node: SelectQueryNode, queryId?: QueryId): SelectQueryNode {
     return this.#once(node, () => this.#inScope(node.with, () => {
       const t = super.transformSelectQuery(node, queryId);
-      const scope = this.#scope(t.from?.froms ?? [], t.joins);
-      const where = withCondition(t.where?.where, scope.where);
-      return Object.freeze({
-        ...t,
-        ...(scope.joins === undefined ? {} : { joins: scope.joins }),
-        ...(where === undefined ? {} : { where: WhereNode.create(where) }),
-      });
+      return this.#confine(t, t.from?.froms ?? []);
     }));
   }
 
@@ -258,26 +263,14 @@ class TenantGuardTransformer extends OperationNodeTransformer {
       const t = super.transformUpdateQuery(node, queryId);
       const targets = flatten(t.table);
       if (targets.some((x) => this.#tenantUse(x) !== undefined)) this.#checkUpdates(t.updates);
-      const scope = this.#scope([...targets, ...(t.from?.froms ?? [])], t.joins);
-      const where = withCondition(t.where?.where, scope.where);
-      return Object.freeze({
-        ...t,
-        ...(scope.joins === undefined ? {} : { joins: scope.joins }),
-        ...(where === undefined ? {} : { where: WhereNode.create(where) }),
-      });
+      return this.#confine(t, [...targets, ...(t.from?.froms ?? [])]);
     }));
   }
 
   protected override transformDeleteQuery(node: DeleteQueryNode, queryId?: QueryId): DeleteQueryNode {
     return this.#once(node, () => this.#inScope(node.with, () => {
       const t = super.transformDeleteQuery(node, queryId);
-      const scope = this.#scope([...t.from.froms, ...(t.using?.tables ?? [])], t.joins);
-      const where = withCondition(t.where?.where, scope.where);
-      return Object.freeze({
-        ...t,
-        ...(scope.joins === undefined ? {} : { joins: scope.joins }),
-        ...(where === undefined ? {} : { where: WhereNode.create(where) }),
-      });
+      return this.#confine(t, [...t.from.froms, ...(t.using?.tables ?? [])]);
     }));
   }
 
