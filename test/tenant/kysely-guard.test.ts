@@ -143,6 +143,11 @@ describe("tenantGuard: compiled SQL", () => {
     runWithTenant(B, () => {
       expectMoatError(() => outer.compile(), "ERR_TENANT_SCOPE");
     });
+    // A subquery on other tables carries no tenant, wherever it was built.
+    const countries = runWithTenant(A, () => compiler.selectFrom("countries").select("name"));
+    runWithTenant(B, () => {
+      expect(compiled(compiler.selectFrom("projects").select("id").where("name", "in", countries)).parameters).toEqual(["tenant_b"]);
+    });
   });
 
   it("matches schema-qualified table names", () => {

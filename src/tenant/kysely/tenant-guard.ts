@@ -131,6 +131,8 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   readonly #guarded: WeakMap<OperationNode, string>;
   readonly #ctes: Set<string>[] = [];
   #tenantId: string | undefined;
+  /** How many times the tenant id was used, to tell which subtrees involve a tenant table. */
+  #uses = 0;
 
   constructor(specs: readonly TableSpec[], column: string, guarded: WeakMap<OperationNode, string>) {
     super();
@@ -150,13 +152,15 @@ class TenantGuardTransformer extends OperationNodeTransformer {
       if (confinedTo !== this.#tenant()) throw scopeError("a query built for one tenant ran in another tenant's context");
       return node;
     }
+    const usesBefore = this.#uses;
     const out = transform();
-    if (this.#tenantId !== undefined && out !== node) this.#guarded.set(out, this.#tenantId);
+    if (this.#tenantId !== undefined && this.#uses > usesBefore) this.#guarded.set(out, this.#tenantId);
     return out;
   }
 
   /** The current tenant, read once per query and only if the query touches a tenant table. */
   #tenant(): string {
+    this.#uses++;
     if (this.#tenantId === undefined) {
       const ctx = activeTenant();
       if (ctx === undefined) throw scopeError("a tenant table was queried without a tenant context");
@@ -229,7 +233,6 @@ class TenantGuardTransformer extends OperationNodeTransformer {
     return { where, joins: newJoins };
   }
 
-  /** In ON CONFLICT DO UPDATE, `excluded.<column>` is the inserted row's value, already checked. */
   /** `query` with the filters for `tables` (and its joins) added. */
   #confine<T extends { readonly where?: WhereNode; readonly joins?: readonly JoinNode[] }>(query: T, tables: readonly OperationNode[]): T {
     const scope = this.#scope(tables, query.joins);
@@ -241,6 +244,7 @@ class TenantGuardTransformer extends OperationNodeTransformer {
     });
   }
 
+  /** In ON CONFLICT DO UPDATE, `excluded.<column>` is the inserted row's value, already checked. */
   #checkUpdates(updates: readonly ColumnUpdateNode[] | undefined, onConflict = false): void {
     for (const u of updates ?? []) {
       if (columnName(u.column) !== this.#column) continue;
