@@ -93,7 +93,7 @@ function toKeyObject(material: unknown, kid: string, alg: SigningAlgorithm, canS
     }
     if (isJwk(value)) return fromJwk(value, kid, alg, canSign);
   } catch (err) {
-    if (err instanceof MoatError) throw err;
+    if (err instanceof MoatError && err.code === "ERR_CONFIG") throw err;
     // node's parse errors can quote the input; keep only the fact that it failed.
     throw badKey(kid, alg, "the key material could not be parsed");
   }
