@@ -67,7 +67,7 @@ describe("rate limiter (memory)", () => {
     const limiter = createRateLimiter({ store: "memory", points: 50, duration: "15m" });
     const results = await consumeMany(limiter, "burst", 200);
     expect(results.filter((r) => r.ok)).toHaveLength(50);
-    expect(results.filter((r) => !r.ok && r.reason === "rate_limited")).toHaveLength(150);
+    expect(results.filter((r) => !r.ok).map((r) => (r.ok ? "" : r.reason))).toEqual(Array<string>(150).fill("rate_limited"));
   });
 });
 
@@ -143,17 +143,17 @@ describeRedis("rate limiter", ({ redis, prefix }) => {
     const limiter = createRateLimiter({ store: redis(), keyPrefix: `${prefix}burst`, points: 50, duration: "15m" });
     const results = await consumeMany(limiter, "203.0.113.9", 200);
     expect(results.filter((r) => r.ok)).toHaveLength(50);
-    expect(results.filter((r) => !r.ok && r.reason === "rate_limited")).toHaveLength(150);
+    expect(results.filter((r) => !r.ok).map((r) => (r.ok ? "" : r.reason))).toEqual(Array<string>(150).fill("rate_limited"));
     for (const r of results) if (!r.ok) expect(r.retryAfterMs).toBeGreaterThan(14 * MINUTE);
   }, 30_000);
 
   it("counts down remaining, refuses with a retryAfterMs inside the window, and forgets a key on reset", async () => {
     const limiter = createRateLimiter({ store: redis(), keyPrefix: `${prefix}basic`, points: 2, duration: "1m" });
     const [a, b, c] = [await limiter.consume("k"), await limiter.consume("k"), await limiter.consume("k")];
-    expect([a?.ok, b?.ok, c?.ok]).toEqual([true, true, false]);
-    expect([a?.remaining, b?.remaining]).toEqual([1, 0]);
-    expect(c?.retryAfterMs).toBeGreaterThan(50_000);
-    expect(c?.retryAfterMs).toBeLessThanOrEqual(MINUTE);
+    expect([a.ok, b.ok, c.ok]).toEqual([true, true, false]);
+    expect([a.remaining, b.remaining]).toEqual([1, 0]);
+    expect(c.retryAfterMs).toBeGreaterThan(50_000);
+    expect(c.retryAfterMs).toBeLessThanOrEqual(MINUTE);
     await limiter.reset("k");
     expect(await limiter.consume("k")).toMatchObject({ ok: true, remaining: 1 });
   });
