@@ -17,3 +17,4 @@ export { createRateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
 export { loginLimiter, authLimiter, type PresetOptions } from "./presets.js";
 export type { RateLimiter, RateLimitResult } from "./result.js";
 export type { RateLimitRedisClient } from "./redis-counter.js";
+export type { Duration } from "../_internal/duration.js";

@@ -71,6 +71,7 @@ export type {
   RotateRefreshTokenInput,
   RotateRefreshTokenOutcome,
 } from "./refresh-store.js";
+export type { Duration } from "../_internal/duration.js";
 export type {
   OneTimeTokenStore,
   OneTimeTokenRecord,

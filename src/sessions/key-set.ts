@@ -9,6 +9,7 @@
 import type { KeyObject } from "node:crypto";
 import { type CryptoKey, compactVerify, importJWK } from "jose";
 import type { Clock } from "../_internal/runtime.js";
+import type { Secret } from "../_internal/secret.js";
 import { systemClock } from "../_internal/runtime.js";
 import { MoatError } from "../errors.js";
 import type { Result } from "../errors.js";
@@ -25,7 +26,7 @@ export interface KeySetEntry {
    * The key: for HS256 bytes (≥ 32) or an `oct` JWK; otherwise a JWK, a PEM string (PKCS#8
    * private or SPKI public) or a KeyObject. May be wrapped in a `Secret`.
    */
-  readonly key: KeyMaterial | { reveal(): KeyMaterial };
+  readonly key: KeyMaterial | Secret<KeyMaterial>;
   /** `sign`: the one key new tokens are signed with. `verify`: accepted, never used to sign. */
   readonly use: "sign" | "verify";
   /**

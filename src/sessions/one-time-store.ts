@@ -30,10 +30,24 @@ export interface ConsumeOneTimeTokenInput {
 
 /** What {@link OneTimeTokenStore.consumeOneTimeToken} found. */
 export type ConsumeOneTimeTokenOutcome =
-  | { readonly status: "consumed"; readonly subject: string }
-  | { readonly status: "used" }
-  | { readonly status: "expired" }
-  | { readonly status: "not_found" };
+  | {
+      /** This call consumed the token. */
+      readonly status: "consumed";
+      /** Who the token was for. */
+      readonly subject: string;
+    }
+  | {
+      /** The token was consumed before. */
+      readonly status: "used";
+    }
+  | {
+      /** The token is unused but past its expiry. */
+      readonly status: "expired";
+    }
+  | {
+      /** No token with this hash and purpose. */
+      readonly status: "not_found";
+    };
 
 /** Storage for one-time tokens. Implementations: memory, Postgres, Redis. */
 export interface OneTimeTokenStore {

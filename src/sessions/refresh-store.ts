@@ -69,26 +69,45 @@ export interface RotateRefreshTokenInput {
 
 /** What {@link RefreshSessionStore.rotateRefreshToken} did. */
 export type RotateRefreshTokenOutcome =
-  /** The presented token was current: it is consumed and the successor is the new head. */
-  | { readonly status: "rotated"; readonly session: RefreshSessionRecord }
-  /**
-   * The presented token was rotated less than `overlapMs` ago and its successor is still the
-   * head: nothing changes; the caller re-derives the successor from `successorNonce`.
-   */
   | {
-      readonly status: "overlap";
+      /** The presented token was current: it is consumed and the successor is the new head. */
+      readonly status: "rotated";
+      /** The session after the rotation. */
       readonly session: RefreshSessionRecord;
+    }
+  | {
+      /**
+       * The presented token was rotated less than `overlapMs` ago and its successor is still the
+       * head: nothing changes; the caller re-derives the successor from `successorNonce`.
+       */
+      readonly status: "overlap";
+      /** The session, unchanged. */
+      readonly session: RefreshSessionRecord;
+      /** SHA-256 (hex) of the current token (the successor already issued). */
       readonly successorHash: string;
+      /** The nonce that successor was derived from. */
       readonly successorNonce: string;
     }
-  /** An already-used token outside the overlap: the whole family is now revoked. */
-  | { readonly status: "reused"; readonly session: RefreshSessionRecord }
-  /** The family was already revoked. */
-  | { readonly status: "revoked"; readonly session: RefreshSessionRecord }
-  /** The presented token has expired (nothing changes). */
-  | { readonly status: "expired" }
-  /** No such token. */
-  | { readonly status: "not_found" };
+  | {
+      /** An already-used token outside the overlap: the whole family is now revoked. */
+      readonly status: "reused";
+      /** The session, now revoked. */
+      readonly session: RefreshSessionRecord;
+    }
+  | {
+      /** The family was already revoked. */
+      readonly status: "revoked";
+      /** The revoked session. */
+      readonly session: RefreshSessionRecord;
+    }
+  | {
+      /** The presented token has expired (nothing changes). */
+      readonly status: "expired";
+    }
+  | {
+      /** No such token. */
+      readonly status: "not_found";
+    };
 
 /** Storage for refresh sessions. Implementations: memory, Postgres, Redis. */
 export interface RefreshSessionStore {
