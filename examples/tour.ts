@@ -5,8 +5,9 @@
 import errors from "./tour/errors.js";
 import migrations from "./tour/migrations.js";
 import type { TourSection } from "./tour/section.js";
+import sessions from "./tour/sessions.js";
 
-const sections: readonly TourSection[] = [errors, migrations];
+const sections: readonly TourSection[] = [errors, migrations, sessions];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

@@ -1,4 +1,4 @@
-import type { ConformanceSuite } from "./conformance.js";
+import type { ConformanceSuite } from "./define-suite.js";
 import { oneTimeTokensSuite } from "./suites/one-time-tokens.js";
 import { refreshSessionsSuite } from "./suites/refresh-sessions.js";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import type { OneTimeTokenRecord, OneTimeTokenStore } from "../../sessions/one-time-store.js";
-import { type ConformanceSuite, defineConformanceSuite } from "../conformance.js";
+import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
 const HOUR = 3_600_000;

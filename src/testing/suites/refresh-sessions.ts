@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import type { NewRefreshSession, RefreshSessionStore, RotateRefreshTokenInput, RotateRefreshTokenOutcome } from "../../sessions/refresh-store.js";
-import { type ConformanceSuite, defineConformanceSuite } from "../conformance.js";
+import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
 const DAY = 86_400_000;
