@@ -6,6 +6,7 @@
  * turns an auth limiter off (express-rate-limit's `passOnStoreError` does exactly that).
  */
 import { z } from "zod";
+import { functionSchema } from "../_internal/function-schema.js";
 import { durationSchema } from "../_internal/duration.js";
 import type { Duration } from "../_internal/duration.js";
 import { parseOptions } from "../_internal/options.js";
@@ -57,7 +58,7 @@ const optionsSchema = z.object({
   blockDuration: z.union([z.literal(0), durationSchema.refine(wholeSeconds, "blockDuration must be whole seconds")]).default(0),
   keyPrefix: z.string().min(1).max(128).optional(),
   onStoreError: z.enum(["throw", "allow"]).default("throw"),
-  now: z.custom<Clock>((v) => typeof v === "function", "expected a function").default(() => systemClock),
+  now: functionSchema<Clock>().default(() => systemClock),
 });
 
 function requireKey(key: unknown): string {

@@ -3,6 +3,7 @@
  * base64url, stored as SHA-256 with their purpose, valid for a short time and exactly once.
  */
 import { z } from "zod";
+import { functionSchema } from "../_internal/function-schema.js";
 import { durationSchema } from "../_internal/duration.js";
 import type { Duration } from "../_internal/duration.js";
 import { parseOptions } from "../_internal/options.js";
@@ -80,8 +81,8 @@ const optionsSchema = z.object({
   ),
   purpose: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
   ttl: durationSchema.default(2 * 3_600_000),
-  now: z.custom<Clock>((v) => typeof v === "function", "expected a function").default(() => systemClock),
-  random: z.custom<RandomSource>((v) => typeof v === "function", "expected a function").default(() => systemRandom),
+  now: functionSchema<Clock>().default(() => systemClock),
+  random: functionSchema<RandomSource>().default(() => systemRandom),
 });
 
 function requireSubject(subject: unknown): string {

@@ -11,6 +11,7 @@
  * reuse.
  */
 import { z } from "zod";
+import { functionSchema } from "../_internal/function-schema.js";
 import { canonicalJson } from "../_internal/canonical-json.js";
 import { constantTimeEqualString } from "../_internal/ct-compare.js";
 import { durationSchema } from "../_internal/duration.js";
@@ -126,9 +127,9 @@ const optionsSchema = z.object({
   ),
   refreshTtl: durationSchema.default(30 * 86_400_000),
   overlap: z.union([z.literal(0), durationSchema]).default(5_000),
-  onReuse: z.custom<NonNullable<SessionsOptions["onReuse"]>>((v) => typeof v === "function", "expected a function").optional(),
-  now: z.custom<Clock>((v) => typeof v === "function", "expected a function").optional(),
-  random: z.custom<RandomSource>((v) => typeof v === "function", "expected a function").default(() => systemRandom),
+  onReuse: functionSchema<NonNullable<SessionsOptions["onReuse"]>>().optional(),
+  now: functionSchema<Clock>().optional(),
+  random: functionSchema<RandomSource>().default(() => systemRandom),
 });
 
 function requireText(value: unknown, what: string, max: number): string {

@@ -7,6 +7,7 @@
  */
 import { SignJWT, jwtVerify } from "jose";
 import { z } from "zod";
+import { functionSchema } from "../_internal/function-schema.js";
 import { canonicalJson } from "../_internal/canonical-json.js";
 import { durationSchema } from "../_internal/duration.js";
 import type { Duration } from "../_internal/duration.js";
@@ -123,11 +124,11 @@ const optionsSchema = z.object({
   issuer: z.string().min(1).max(512),
   audience: z.string().min(1).max(512).nullable(),
   accessTtl: durationSchema.default(15 * 60_000),
-  revalidate: z.custom<NonNullable<TokensOptions["revalidate"]>>((v) => typeof v === "function", "expected a function").optional(),
+  revalidate: functionSchema<NonNullable<TokensOptions["revalidate"]>>().optional(),
   revalidateCacheMs: durationOrZero.default(0),
   clockTolerance: durationOrZero.default(0),
-  now: z.custom<Clock>((v) => typeof v === "function", "expected a function").default(() => systemClock),
-  random: z.custom<RandomSource>((v) => typeof v === "function", "expected a function").default(() => systemRandom),
+  now: functionSchema<Clock>().default(() => systemClock),
+  random: functionSchema<RandomSource>().default(() => systemRandom),
 });
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -5,6 +5,7 @@
  * passes. The secret goes into the request body and nowhere else.
  */
 import { z } from "zod";
+import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { type Secret, isSecret } from "../_internal/secret.js";
 import { MoatError } from "../errors.js";
@@ -101,7 +102,7 @@ const optionsSchema = z.object({
   expectedAction: z.string().min(1).max(64).optional(),
   timeoutMs: z.number().int().positive().max(60_000).default(3000),
   idempotencyKey: z.string().regex(UUID_RE).optional(),
-  fetch: z.custom<TurnstileFetch>((v) => typeof v === "function", "expected a function").optional(),
+  fetch: functionSchema<TurnstileFetch>().optional(),
   endpoint: z.url({ protocol: /^https?$/ }).default(TURNSTILE_VERIFY_URL),
 });
 

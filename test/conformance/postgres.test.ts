@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, it } from "vitest";
-import { createPostgresOneTimeTokenStore, createPostgresRefreshSessionStore, migrate } from "../../src/adapters/postgres/index.js";
+import { describe, it } from "vitest";
+import { createPostgresOneTimeTokenStore, createPostgresRefreshSessionStore } from "../../src/adapters/postgres/index.js";
 import { describeStoreConformance } from "../../src/testing/index.js";
-import { describePostgres, type PostgresHandle } from "../helpers/postgres.js";
+import { useMigratedDatabase } from "../helpers/migrated-postgres.js";
+import { describePostgres } from "../helpers/postgres.js";
 
 describePostgres("postgres stores", (target) => {
-  let db: PostgresHandle | undefined;
-  beforeAll(async () => {
-    db = await target.connect({ max: 10 });
-    await migrate(db.client);
-  });
-  afterAll(async () => db?.close());
-  const client = () => {
-    if (db === undefined) throw new Error("database used before beforeAll connected it");
-    return db.client;
-  };
-
+  const client = useMigratedDatabase(target);
   describeStoreConformance(
     target.kind,
     {

@@ -2,12 +2,13 @@
  * Runs a block of tests once per store backend: memory, Postgres (PGlite, and the server when
  * DATABASE_URL is set) and Redis (when REDIS_URL is set; see test/helpers).
  */
-import { afterAll, beforeAll, describe } from "vitest";
+import { describe } from "vitest";
 import { createMemoryOneTimeTokenStore, createMemoryRefreshSessionStore } from "../../src/adapters/memory/index.js";
-import { createPostgresOneTimeTokenStore, createPostgresRefreshSessionStore, migrate } from "../../src/adapters/postgres/index.js";
+import { createPostgresOneTimeTokenStore, createPostgresRefreshSessionStore } from "../../src/adapters/postgres/index.js";
 import { createRedisOneTimeTokenStore, createRedisRefreshSessionStore } from "../../src/adapters/redis/index.js";
 import type { OneTimeTokenStore, RefreshSessionStore } from "../../src/sessions/index.js";
-import { describePostgres, type PostgresHandle } from "../helpers/postgres.js";
+import { useMigratedDatabase } from "../helpers/migrated-postgres.js";
+import { describePostgres } from "../helpers/postgres.js";
 import { describeRedis } from "../helpers/redis.js";
 
 export interface Stores {
@@ -21,16 +22,7 @@ export function describeEachBackend(title: string, body: (stores: Stores) => voi
   });
 
   describePostgres(title, (target) => {
-    let db: PostgresHandle | undefined;
-    beforeAll(async () => {
-      db = await target.connect({ max: 10 });
-      await migrate(db.client);
-    });
-    afterAll(async () => db?.close());
-    const client = () => {
-      if (db === undefined) throw new Error("database used before beforeAll connected it");
-      return db.client;
-    };
+    const client = useMigratedDatabase(target);
     body({
       refreshSessions: () => createPostgresRefreshSessionStore({ client: client() }),
       oneTimeTokens: () => createPostgresOneTimeTokenStore({ client: client() }),

@@ -8,7 +8,7 @@ import type {
   OneTimeTokenRecord,
   OneTimeTokenStore,
 } from "../../sessions/one-time-store.js";
-import { settled } from "./settled.js";
+import { deleteMatching, settled } from "./settled.js";
 
 /**
  * A {@link OneTimeTokenStore} in memory. Data lives as long as the returned object.
@@ -42,29 +42,11 @@ export function createMemoryOneTimeTokenStore(): OneTimeTokenStore {
     },
 
     deleteSubjectOneTimeTokens(purpose: string, subject: string): Promise<number> {
-      return settled(() => {
-        let removed = 0;
-        for (const [hash, record] of records) {
-          if (record.purpose === purpose && record.subject === subject) {
-            records.delete(hash);
-            removed++;
-          }
-        }
-        return removed;
-      });
+      return settled(() => deleteMatching(records, (r) => r.purpose === purpose && r.subject === subject));
     },
 
     deleteExpiredOneTimeTokens(now: number): Promise<number> {
-      return settled(() => {
-        let removed = 0;
-        for (const [hash, record] of records) {
-          if (record.expiresAt <= now) {
-            records.delete(hash);
-            removed++;
-          }
-        }
-        return removed;
-      });
+      return settled(() => deleteMatching(records, (r) => r.expiresAt <= now));
     },
   };
 }

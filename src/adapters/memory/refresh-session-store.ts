@@ -3,7 +3,7 @@
  * runs to completion without awaiting, so each is atomic with respect to the others.
  */
 import { planRotation } from "../../sessions/refresh-store.js";
-import { settled } from "./settled.js";
+import { deleteMatching, settled } from "./settled.js";
 import type {
   NewRefreshSession,
   RefreshSessionRecord,
@@ -121,21 +121,13 @@ export function createMemoryRefreshSessionStore(): RefreshSessionStore {
 
     deleteExpiredRefreshSessions(now: number): Promise<number> {
       return settled(() => {
-        let removed = 0;
-        for (const [hash, token] of tokens) {
-          if (token.expiresAt <= now) {
-            tokens.delete(hash);
-            removed++;
-          }
-        }
-        for (const [id, family] of families) {
-          if (family.record.expiresAt <= now) {
-            families.delete(id);
-            bySubject.get(family.record.subject)?.delete(id);
-            removed++;
-          }
-        }
-        return removed;
+        const expiredTokens = deleteMatching(tokens, (token) => token.expiresAt <= now);
+        const expiredSessions = deleteMatching(families, (family) => {
+          if (family.record.expiresAt > now) return false;
+          bySubject.get(family.record.subject)?.delete(family.record.sessionId);
+          return true;
+        });
+        return expiredTokens + expiredSessions;
       });
     },
   };

@@ -11,3 +11,15 @@ export function settled<T>(fn: () => T): Promise<T> {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
+
+/** Deletes the entries `matches` selects; returns how many went. */
+export function deleteMatching<K, V>(map: Map<K, V>, matches: (value: V) => boolean): number {
+  let removed = 0;
+  for (const [key, value] of map) {
+    if (matches(value)) {
+      map.delete(key);
+      removed++;
+    }
+  }
+  return removed;
+}
