@@ -128,7 +128,7 @@ export interface KeySetInternals {
    * Picks the key for a header at time `at`, or throws a {@link KeyResolutionError}; calls
    * `onKid` with the id of the key it picked.
    */
-  resolve(header: KeyLookupHeader, at: number, onKid?: (kid: string) => void): Promise<CryptoKey>;
+  resolve(header: KeyLookupHeader, at: number, onKid?: (kid: string) => void): CryptoKey | Promise<CryptoKey>;
 }
 
 /** Thrown from inside jose's key callback; mapped to a reason, never escapes. */
@@ -154,6 +154,8 @@ interface Entry {
   readonly verifyKey: KeyObject;
   readonly signKey: KeyObject | undefined;
   verifyCrypto: Promise<CryptoKey> | undefined;
+  /** The imported key once ready, handed to jose without a promise on the hot path. */
+  verifyReady: CryptoKey | undefined;
   publicJwk: PublicJwk | undefined;
 }
 
@@ -252,7 +254,7 @@ export function createKeySet(entries: readonly KeySetEntry[], options: KeySetOpt
       use: entry.use,
       ...(Number.isFinite(verifyUntil) ? { verifyUntil } : {}),
     };
-    const record: Entry = { description, verifyUntil, verifyKey: prepared.verify, signKey: prepared.sign, verifyCrypto: undefined, publicJwk: undefined };
+    const record: Entry = { description, verifyUntil, verifyKey: prepared.verify, signKey: prepared.sign, verifyCrypto: undefined, verifyReady: undefined, publicJwk: undefined };
     if (canSign) {
       if (signing !== undefined) throw new MoatError("ERR_CONFIG", { message: "a key set has exactly one signing key" });
       signing = record;
@@ -272,14 +274,15 @@ export function createKeySet(entries: readonly KeySetEntry[], options: KeySetOpt
     return signingCrypto;
   };
 
-  const verifyCryptoKey = (entry: Entry): Promise<CryptoKey> => {
-    entry.verifyCrypto ??= importForJose(entry.verifyKey, entry.description.alg, "verify");
+  const verifyCryptoKey = (entry: Entry): CryptoKey | Promise<CryptoKey> => {
+    if (entry.verifyReady !== undefined) return entry.verifyReady;
+    entry.verifyCrypto ??= importForJose(entry.verifyKey, entry.description.alg, "verify").then((key) => (entry.verifyReady = key));
     return entry.verifyCrypto;
   };
 
   const active = (entry: Entry, at: number): boolean => at < entry.verifyUntil;
 
-  const resolve = (header: KeyLookupHeader, at: number, onKid?: (kid: string) => void): Promise<CryptoKey> => {
+  const resolve = (header: KeyLookupHeader, at: number, onKid?: (kid: string) => void): CryptoKey | Promise<CryptoKey> => {
     let entry: Entry | undefined;
     if (typeof header.kid === "string") {
       entry = byKid.get(header.kid);
