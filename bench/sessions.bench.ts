@@ -39,7 +39,7 @@ async function check(result: Promise<{ ok: boolean }>): Promise<void> {
  * sides see the same load: on a machine shared with other jobs, tinybench's task-after-task
  * timing can swing a ratio by ±40 % between runs.
  */
-async function interleaved(tasks: Readonly<Record<string, () => Promise<unknown>>>, rounds = 40, batch = 250): Promise<Metric[]> {
+async function interleaved(tasks: Readonly<Record<string, () => Promise<unknown>>>, rounds = 400, batch = 25): Promise<Metric[]> {
   const names = Object.keys(tasks);
   const elapsed = new Map(names.map((n) => [n, 0]));
   for (let round = 0; round < rounds; round++) {
@@ -118,7 +118,7 @@ export default defineBenchSuite({
             "jose jwtVerify (CryptoKey)": () => jwtVerify(eddsa.token, eddsa.raw, edOptions),
             "moatkit tokens.verify": () => eddsa.tokens.verify(eddsa.token),
           },
-          20,
+          200,
         ),
       targets: [{ task: "moatkit tokens.verify", minRatio: 0.8 }],
     },
