@@ -2,12 +2,13 @@
  * `npm run demo`: an end-to-end tour of moatkit on embedded defaults only (memory stores and
  * PGlite; no server, no environment variables). Each capability adds a chapter.
  */
+import type { TourSection } from "./tour/section.js";
 import errors from "./tour/errors.js";
 import migrations from "./tour/migrations.js";
-import type { TourSection } from "./tour/section.js";
 import tenant from "./tour/tenant.js";
+import sessions from "./tour/sessions.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

@@ -1,7 +1,9 @@
-import type { ConformanceSuite } from "./conformance.js";
+import type { ConformanceSuite } from "./define-suite.js";
+import { oneTimeTokensSuite } from "./suites/one-time-tokens.js";
+import { refreshSessionsSuite } from "./suites/refresh-sessions.js";
 
 /**
  * moatkit's own conformance suites, one per store interface. Each capability that defines a
  * store interface adds its suite here when it lands.
  */
-export const moatkitConformanceSuites: readonly ConformanceSuite[] = [];
+export const moatkitConformanceSuites: readonly ConformanceSuite[] = [refreshSessionsSuite, oneTimeTokensSuite];

@@ -24,3 +24,5 @@ export {
   type MigrateResult,
 } from "./migrate.js";
 export { moatkitMigrations } from "./migrations.js";
+export { createPostgresRefreshSessionStore, type PostgresRefreshSessionStoreOptions } from "./refresh-session-store.js";
+export { createPostgresOneTimeTokenStore, type PostgresOneTimeTokenStoreOptions } from "./one-time-token-store.js";

@@ -1,4 +1,4 @@
-import { afterEach, expect, it } from "vitest";
+import { afterEach, beforeAll, expect, it } from "vitest";
 import { getMigrationSql, migrate, type Migration } from "../../../src/adapters/postgres/index.js";
 import { expectMoatError, expectMoatErrorAsync } from "../../helpers/assertions.js";
 import { describePostgres, type PostgresHandle } from "../../helpers/postgres.js";
@@ -23,6 +23,11 @@ describePostgres("migrate", (target) => {
   };
   afterEach(async () => {
     await Promise.all(open.splice(0).map((db) => db.close()));
+  });
+  // The first connection per process initialises PGlite's template (seconds on a loaded machine):
+  // do it under the hook timeout rather than inside the first test's 5 s.
+  beforeAll(async () => {
+    await (await target.connect()).close();
   });
 
   it("applies each step once and records it", async () => {

@@ -1,0 +1,15 @@
+/**
+ * In-memory stores for every store interface: for tests, demos and single-process apps. Each
+ * method completes without awaiting anything, so check-and-consume operations are atomic within
+ * the process. Data is lost when the process exits.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryRefreshSessionStore } from "moatkit/adapters/memory";
+ * const store = createMemoryRefreshSessionStore();
+ * ```
+ *
+ * @module
+ */
+export { createMemoryRefreshSessionStore } from "./refresh-session-store.js";
+export { createMemoryOneTimeTokenStore } from "./one-time-token-store.js";
