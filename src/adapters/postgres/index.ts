@@ -24,3 +24,4 @@ export {
   type MigrateResult,
 } from "./migrate.js";
 export { moatkitMigrations } from "./migrations.js";
+export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from "./api-key-store.js";
