@@ -99,7 +99,13 @@ export type ApiKeyFailureReason =
   | "insufficient_scope";
 
 /** The result of {@link ApiKeys.verify}. */
-export type VerifyApiKeyResult = Result<{ readonly record: ApiKeyInfo }, ApiKeyFailureReason>;
+export type VerifyApiKeyResult = Result<
+  {
+    /** The key's metadata (no hash); `lastUsedAt` is the use before this one. */
+    readonly record: ApiKeyInfo;
+  },
+  ApiKeyFailureReason
+>;
 
 /** Options for {@link ApiKeys.rotate}. */
 export interface RotateApiKeyOptions {
@@ -129,7 +135,13 @@ export type RotateApiKeyResult = Result<
 >;
 
 /** The result of {@link ApiKeys.revoke}. */
-export type RevokeApiKeyResult = Result<{ readonly record: ApiKeyInfo }, "not_found" | "already_revoked">;
+export type RevokeApiKeyResult = Result<
+  {
+    /** The key as revoked (no hash). */
+    readonly record: ApiKeyInfo;
+  },
+  "not_found" | "already_revoked"
+>;
 
 /** An API key manager, made by {@link createApiKeys}. */
 export interface ApiKeys {
@@ -261,10 +273,13 @@ function requiredScopes(options: unknown): readonly string[] {
   const scopes: unknown = Reflect.get(options, "scopes");
   if (scopes === undefined) return NO_SCOPES;
   if (!Array.isArray(scopes) || scopes.length > MAX_SCOPES) throw invalid("verify scopes must be an array of at most 100 scopes");
-  for (const scope of scopes) {
+  const list: readonly unknown[] = scopes;
+  const out: string[] = [];
+  for (const scope of list) {
     if (typeof scope !== "string" || !SCOPE_RE.test(scope)) throw invalid("verify scopes must be 1-128 printable ASCII characters");
+    out.push(scope);
   }
-  return scopes;
+  return out;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -19,7 +19,7 @@ export interface ApiKeyStore {
   /** The record with this id, or `null`. */
   findById(id: string): Promise<ApiKeyRecord | null>;
 
-  /** Every key of an owner, oldest first (ties by id), without hashes. */
+  /** Every key of an owner, oldest first (ties by id in code-unit order), without hashes. */
   listByOwner(ownerId: string): Promise<ApiKeyInfo[]>;
 
   /**
@@ -46,7 +46,7 @@ export interface ApiKeyStore {
 }
 
 /** The methods every {@link ApiKeyStore} has (checked at construction and by the suite). */
-export const API_KEY_STORE_METHODS = [
+export const API_KEY_STORE_METHODS: readonly (keyof ApiKeyStore)[] = [
   "insert",
   "findByHash",
   "findById",
@@ -54,4 +54,4 @@ export const API_KEY_STORE_METHODS = [
   "revoke",
   "rotate",
   "touch",
-] as const satisfies readonly (keyof ApiKeyStore)[];
+];

@@ -1,3 +1,6 @@
+// The methods are async to fit the store contract, but none of them awaits: each finishes its
+// check-and-set without yielding, which is what makes it atomic.
+/* eslint-disable @typescript-eslint/require-await */
 import { type ApiKeyInfo, type ApiKeyRecord, toApiKeyInfo } from "../../apikeys/record.js";
 import type { ApiKeyStore } from "../../apikeys/store.js";
 import { MoatError } from "../../errors.js";

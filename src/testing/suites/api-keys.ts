@@ -125,6 +125,17 @@ export const apiKeyStoreSuite: ConformanceSuite = defineConformanceSuite<ApiKeyS
     },
   },
   {
+    name: "breaks ties in creation time by id, in code-unit order",
+    async run(store, { clock }) {
+      const ownerId = `owner_${randomBytes(6).toString("hex")}`;
+      const tail = randomBytes(10).toString("hex");
+      // Upper case sorts before lower case by code unit, though not in most locales.
+      const ids = [`ak_b${tail}0`, `ak_B${tail}0`, `ak_a${tail}0`, `ak_A${tail}1`];
+      for (const id of ids) await store.insert(makeRecord(clock.now(), { id, ownerId }));
+      assert.deepEqual((await store.listByOwner(ownerId)).map((k) => k.id), [...ids].sort());
+    },
+  },
+  {
     name: "revokes a key once",
     async run(store, { clock }) {
       const record = makeRecord(clock.now());
@@ -132,7 +143,7 @@ export const apiKeyStoreSuite: ConformanceSuite = defineConformanceSuite<ApiKeyS
       const at = clock.advance(MINUTE);
       const revoked = await store.revoke(record.id, at);
       assert.equal(revoked?.id, record.id);
-      assert.equal(revoked?.revokedAt, at);
+      assert.equal(revoked.revokedAt, at);
       assert.equal((await store.findByHash(record.hash))?.revokedAt, at);
       assert.equal(await store.revoke(record.id, at + 1), null);
       assert.equal((await store.findById(record.id))?.revokedAt, at);

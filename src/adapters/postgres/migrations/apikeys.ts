@@ -4,7 +4,8 @@ import type { Migration } from "../migrate.js";
  * The `moatkit_api_keys` table. The hash has a unique index (the one lookup `verify` makes) and
  * a CHECK that it is 64 lower-case hex digits, so a bug that tried to store a plaintext key
  * there fails loudly. A key has at most one successor: `predecessor_id` is unique too, a second
- * line of defence behind the conditional UPDATE that settles concurrent rotations.
+ * line of defence behind the conditional UPDATE that settles concurrent rotations. Ids use the
+ * "C" collation so listings break ties in the same (code-unit) order on every database.
  */
 export const apiKeysMigrations: readonly Migration[] = [
   {
@@ -13,7 +14,7 @@ export const apiKeysMigrations: readonly Migration[] = [
     name: "create moatkit_api_keys",
     sql: `
 CREATE TABLE moatkit_api_keys (
-  id text PRIMARY KEY,
+  id text COLLATE "C" PRIMARY KEY,
   key_hash text NOT NULL CHECK (key_hash ~ '^[0-9a-f]{64}$'),
   preview text NOT NULL,
   env text NOT NULL CHECK (env IN ('live', 'test')),
