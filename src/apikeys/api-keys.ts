@@ -379,8 +379,9 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
     return `ak_${randomBase62(random, ID_BODY_LENGTH)}`;
   }
 
+  // Called only when the throttle says a write is due, so the usual verification pays for no
+  // extra async step.
   async function touch(record: ApiKeyInfo, at: number): Promise<void> {
-    if (!throttle.due(record.id, record.lastUsedAt, at)) return;
     try {
       await store.touch(record.id, at, LAST_USED_RESOLUTION_MS);
     } catch {
@@ -433,7 +434,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       if (isExpired(found, at)) return EXPIRED;
       if (!hasScopes(found.scopes, required)) return INSUFFICIENT_SCOPE;
       const record = toApiKeyInfo(found);
-      await touch(record, at);
+      if (throttle.due(record.id, record.lastUsedAt, at)) await touch(record, at);
       return { ok: true, record };
     },
 

@@ -1,4 +1,4 @@
-import type { ConformanceSuite } from "./conformance.js";
+import type { ConformanceSuite } from "./define-suite.js";
 import { apiKeyStoreSuite } from "./suites/api-keys.js";
 
 /**

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import type { ApiKeyInfo, ApiKeyRecord } from "../../apikeys/record.js";
 import { API_KEY_STORE_METHODS, type ApiKeyStore } from "../../apikeys/store.js";
-import { type ConformanceSuite, defineConformanceSuite } from "../conformance.js";
+import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
 const MINUTE = 60_000;
