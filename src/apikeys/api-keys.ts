@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { canonicalJson } from "../_internal/canonical-json.js";
 import { constantTimeEqualString } from "../_internal/ct-compare.js";
+import { deepFreeze } from "../_internal/deep-freeze.js";
 import { toBytes } from "../_internal/encoding.js";
 import { parseInput, parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, randomBase62, systemClock, systemRandom } from "../_internal/runtime.js";
@@ -280,14 +281,6 @@ function requiredScopes(options: unknown): readonly string[] {
     out.push(scope);
   }
   return out;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** A detached, frozen copy of metadata as JSON would carry it (Dates become strings). */

@@ -422,7 +422,7 @@ describe("revoke", () => {
 describe("rotate", () => {
   it("issues a successor; the old key verifies until the grace period ends, then is expired", async () => {
     const { apiKeys, clock } = setup();
-    const old = await apiKeys.issue({
+    const inherited = {
       ownerId: "u1",
       tenantId: "t1",
       env: "test",
@@ -430,7 +430,8 @@ describe("rotate", () => {
       scopes: ["read"],
       metadata: { team: "ops" },
       redaction: "on",
-    });
+    } as const;
+    const old = await apiKeys.issue(inherited);
     clock.advance(DAY);
     const rotated = await apiKeys.rotate(old.record.id, { graceMs: 10 * MINUTE });
     expect(rotated.ok).toBe(true);
@@ -439,13 +440,7 @@ describe("rotate", () => {
     expect(next).not.toBe(old.key.reveal());
     expect(String(rotated.key)).toBe("[secret]");
     expect(rotated.record).toMatchObject({
-      ownerId: "u1",
-      tenantId: "t1",
-      env: "test",
-      name: "deploys",
-      scopes: ["read"],
-      metadata: { team: "ops" },
-      redaction: "on",
+      ...inherited,
       createdAt: clock.now(),
       expiresAt: null,
       predecessorId: old.record.id,

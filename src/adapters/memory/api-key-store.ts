@@ -1,17 +1,10 @@
 // The methods are async to fit the store contract, but none of them awaits: each finishes its
 // check-and-set without yielding, which is what makes it atomic.
 /* eslint-disable @typescript-eslint/require-await */
+import { deepFreeze } from "../../_internal/deep-freeze.js";
 import { type ApiKeyInfo, type ApiKeyRecord, toApiKeyInfo } from "../../apikeys/record.js";
 import type { ApiKeyStore } from "../../apikeys/store.js";
 import { MoatError } from "../../errors.js";
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /**
  * Records are copied once, on the way in, and kept frozen; reads hand out the frozen objects

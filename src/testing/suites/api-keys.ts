@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import type { ApiKeyInfo, ApiKeyRecord } from "../../apikeys/record.js";
+import { type ApiKeyRecord, toApiKeyInfo } from "../../apikeys/record.js";
 import { API_KEY_STORE_METHODS, type ApiKeyStore } from "../../apikeys/store.js";
 import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
@@ -35,26 +35,8 @@ function makeRecord(base: number, overrides: Partial<ApiKeyRecord> = {}): ApiKey
   };
 }
 
-/** The fields of the contract, so a store may return extra ones of its own. */
-function infoOf(record: ApiKeyInfo): ApiKeyInfo {
-  return {
-    id: record.id,
-    preview: record.preview,
-    env: record.env,
-    ownerId: record.ownerId,
-    tenantId: record.tenantId,
-    name: record.name,
-    scopes: [...record.scopes],
-    metadata: record.metadata,
-    redaction: record.redaction,
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-    revokedAt: record.revokedAt,
-    lastUsedAt: record.lastUsedAt,
-    predecessorId: record.predecessorId,
-    successorId: record.successorId,
-  };
-}
+/** The fields of the contract only, so a store may return extra ones of its own. */
+const infoOf = toApiKeyInfo;
 
 function recordOf(record: ApiKeyRecord | null): ApiKeyRecord | null {
   return record === null ? null : { ...infoOf(record), hash: record.hash };
