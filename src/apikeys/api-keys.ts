@@ -67,7 +67,7 @@ export interface IssueApiKeyInput {
   readonly scopes?: readonly string[];
   /** When the key stops verifying (ms since the epoch, or a Date); must be in the future. */
   readonly expiresAt?: number | Date;
-  /** Your own JSON data about the key (at most 8 KiB as JSON). */
+  /** Your own JSON data about the key (at most 8,192 characters as JSON). */
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** PII redaction override for this key; default `"inherit"`. */
   readonly redaction?: ApiKeyRedaction;
@@ -287,7 +287,7 @@ function requiredScopes(options: unknown): readonly string[] {
 function normaliseMetadata(metadata: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
   if (metadata === undefined) return deepFreeze({});
   const text = canonicalJson(metadata);
-  if (text.length > MAX_METADATA_CHARS) throw invalid("metadata must be at most 8 KiB as JSON");
+  if (text.length > MAX_METADATA_CHARS) throw invalid("metadata must be at most 8192 characters as JSON");
   const parsed: unknown = JSON.parse(text);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("metadata must be a plain object");
   return deepFreeze({ ...parsed });
