@@ -6,6 +6,7 @@ import { WRONG_TYPES, expectMoatError, expectMoatErrorAsync } from "../../helper
 import { type PostgresHandle, describePostgres } from "../../helpers/postgres.js";
 
 const MINUTE = 60_000;
+const DB_TIMEOUT = 30_000; // real database work on a shared, busy machine
 
 describe("createPostgresApiKeyStore options", () => {
   it("needs a SqlClient", () => {
@@ -31,21 +32,21 @@ describePostgres("postgres API key store", (target) => {
   });
   const client = () => handle!.client;
 
-  it("looks keys up through a unique index on the hash", async () => {
+  it("looks keys up through a unique index on the hash", { timeout: DB_TIMEOUT }, async () => {
     const { rows } = await client().query<{ indexdef: string }>(
       "SELECT indexdef FROM pg_indexes WHERE tablename = 'moatkit_api_keys' AND schemaname = current_schema()",
     );
     expect(rows.map((r) => r.indexdef)).toContainEqual(expect.stringMatching(/^CREATE UNIQUE INDEX \S+ ON \S+ USING btree \(key_hash\)$/));
   });
 
-  it("orders ids by code unit whatever the database's collation", async () => {
+  it("orders ids by code unit whatever the database's collation", { timeout: DB_TIMEOUT }, async () => {
     const { rows } = await client().query<{ collation_name: string | null }>(
       "SELECT collation_name FROM information_schema.columns WHERE table_name = 'moatkit_api_keys' AND column_name = 'id' AND table_schema = current_schema()",
     );
     expect(rows).toEqual([{ collation_name: "C" }]);
   });
 
-  it("refuses to store anything but a 64-digit lower-case hex hash", async () => {
+  it("refuses to store anything but a 64-digit lower-case hex hash", { timeout: DB_TIMEOUT }, async () => {
     const store = createPostgresApiKeyStore({ client: client() });
     const apiKeys = createApiKeys({ prefix: "acme", store });
     const { key, record } = await apiKeys.issue({ ownerId: "check", env: "live" });
@@ -54,7 +55,7 @@ describePostgres("postgres API key store", (target) => {
     }
   });
 
-  it("issues, lists, verifies, rotates with grace and revokes end to end", { timeout: 30_000 }, async () => {
+  it("issues, lists, verifies, rotates with grace and revokes end to end", { timeout: DB_TIMEOUT }, async () => {
     const clock = fakeClock();
     const apiKeys = createApiKeys({ prefix: "acme", store: createPostgresApiKeyStore({ client: client() }), now: clock.now });
     const { key, record } = await apiKeys.issue({
@@ -86,7 +87,7 @@ describePostgres("postgres API key store", (target) => {
     expect(JSON.stringify(listed)).not.toContain(record.hash);
   });
 
-  it("writes lastUsedAt once per minute and reads it back exactly", async () => {
+  it("writes lastUsedAt once per minute and reads it back exactly", { timeout: DB_TIMEOUT }, async () => {
     const clock = fakeClock(Date.UTC(2026, 0, 1, 0, 0, 0, 123));
     const apiKeys = createApiKeys({ prefix: "acme", store: createPostgresApiKeyStore({ client: client() }), now: clock.now });
     const { key, record } = await apiKeys.issue({ ownerId: "touch", env: "live" });
@@ -101,7 +102,7 @@ describePostgres("postgres API key store", (target) => {
     expect((await apiKeys.get(record.id))?.lastUsedAt).toBe(clock.now());
   });
 
-  it("of 20 concurrent rotations through the manager exactly one issues a key", { timeout: 30_000 }, async () => {
+  it("of 20 concurrent rotations through the manager exactly one issues a key", { timeout: DB_TIMEOUT }, async () => {
     const apiKeys = createApiKeys({ prefix: "acme", store: createPostgresApiKeyStore({ client: client() }) });
     const { record } = await apiKeys.issue({ ownerId: "race", env: "live" });
     const { results } = await raceExactlyOne(20, () => apiKeys.rotate(record.id, { graceMs: MINUTE }));
@@ -109,7 +110,7 @@ describePostgres("postgres API key store", (target) => {
     expect(await apiKeys.list("race")).toHaveLength(2);
   });
 
-  it("reports a failing database as ERR_STORE with a fixed message", async () => {
+  it("reports a failing database as ERR_STORE with a fixed message", { timeout: DB_TIMEOUT }, async () => {
     const apiKeys = createApiKeys({
       prefix: "acme",
       store: createPostgresApiKeyStore({
@@ -120,7 +121,7 @@ describePostgres("postgres API key store", (target) => {
     expect(err.message).toBe("apiKeys store failed during insert");
   });
 
-  it("refuses a row that does not fit the contract with ERR_STORE (runs last: it drops a constraint)", async () => {
+  it("refuses a row that does not fit the contract with ERR_STORE (runs last: it drops a constraint)", { timeout: DB_TIMEOUT }, async () => {
     const apiKeys = createApiKeys({ prefix: "acme", store: createPostgresApiKeyStore({ client: client() }) });
     const { key, record } = await apiKeys.issue({ ownerId: "corrupt", env: "live" });
     await client().exec("ALTER TABLE moatkit_api_keys DROP CONSTRAINT moatkit_api_keys_env_check");
