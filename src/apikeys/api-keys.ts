@@ -224,7 +224,14 @@ const optionsSchema = z
   })
   .strict();
 
-const textSchema = (max: number) => z.string().min(1).max(max);
+// Text every store can hold as given: Postgres refuses NUL and cannot store an unpaired
+// surrogate (a driver would silently turn it into U+FFFD), so neither is accepted anywhere.
+const UNSTORABLE_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+const isStorableText = (text: string): boolean => !UNSTORABLE_TEXT.test(text);
+
+const textSchema = (max: number) =>
+  z.string().min(1).max(max).refine(isStorableText, "must not contain NUL or unpaired surrogates");
 const scopeSchema = z.string().regex(SCOPE_RE, "expected 1-128 printable ASCII characters without spaces");
 const timeSchema = z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.date()]);
 
@@ -258,7 +265,7 @@ function requireId(id: unknown): string {
 }
 
 function requireOwnerId(ownerId: unknown): string {
-  if (typeof ownerId !== "string" || ownerId.length === 0 || ownerId.length > 256) {
+  if (typeof ownerId !== "string" || ownerId.length === 0 || ownerId.length > 256 || !isStorableText(ownerId)) {
     throw invalid("ownerId must be a string of 1-256 characters");
   }
   return ownerId;
@@ -288,6 +295,8 @@ function normaliseMetadata(metadata: Readonly<Record<string, unknown>> | undefin
   if (metadata === undefined) return deepFreeze({});
   const text = canonicalJson(metadata);
   if (text.length > MAX_METADATA_CHARS) throw invalid("metadata must be at most 8192 characters as JSON");
+  // Canonical JSON writes NUL and unpaired surrogates as \u escapes, which jsonb refuses.
+  if (UNSTORABLE_JSON.test(text)) throw invalid("metadata must not contain NUL or unpaired surrogates");
   const parsed: unknown = JSON.parse(text);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("metadata must be a plain object");
   return deepFreeze({ ...parsed });

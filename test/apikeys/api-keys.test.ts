@@ -195,6 +195,13 @@ describe("issue", () => {
       { ...good, metadata: { m: new Map() } },
       { ...good, metadata: { n: Number.NaN } },
       { ...good, redaction: "maybe" },
+      // Text a database cannot hold as given: NUL, unpaired surrogates.
+      { ...good, ownerId: "a\0b" },
+      { ...good, name: "x\ud800" },
+      { ...good, tenantId: "\udc00x" },
+      { ...good, metadata: { note: "a\0" } },
+      { ...good, metadata: { ["k\ud800"]: 1 } },
+      { ...good, metadata: { deep: [{ s: "\udfff" }] } },
       { ...good, scope: ["read"] }, // a typo of an option is an error, not ignored
     ];
     for (const input of bad) {
@@ -570,7 +577,7 @@ describe("list and get", () => {
       // @ts-expect-error: wrong types on purpose
       await expectMoatErrorAsync(() => apiKeys.get(id), "ERR_INVALID_INPUT");
     }
-    for (const ownerId of [...WRONG_TYPES, "", "x".repeat(257)]) {
+    for (const ownerId of [...WRONG_TYPES, "", "x".repeat(257), "a\0", "\ud800"]) {
       // @ts-expect-error: wrong types on purpose
       await expectMoatErrorAsync(() => apiKeys.list(ownerId), "ERR_INVALID_INPUT");
     }

@@ -52,9 +52,9 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       const full = makeRecord(base, {
         env: "test",
         tenantId: "tenant_1",
-        name: "CI deploys",
+        name: "CI deploys 🔑",
         scopes: ["write:all", "read"],
-        metadata: { plan: "pro", ratio: 1.5, tags: ["a", "b"], nested: { none: null, on: true }, text: "é ✓" },
+        metadata: { plan: "pro", ratio: 1.5, tags: ["a", "b"], nested: { none: null, on: true }, text: "é ✓ 🔑" },
         redaction: "off",
         expiresAt: base + DAY + 7,
         lastUsedAt: base + 5,
