@@ -6,8 +6,9 @@ import apikeys from "./tour/apikeys.js";
 import errors from "./tour/errors.js";
 import migrations from "./tour/migrations.js";
 import type { TourSection } from "./tour/section.js";
+import tenant from "./tour/tenant.js";
 
-const sections: readonly TourSection[] = [errors, migrations, apikeys];
+const sections: readonly TourSection[] = [errors, migrations, tenant, apikeys];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {
