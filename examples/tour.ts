@@ -7,8 +7,9 @@ import errors from "./tour/errors.js";
 import migrations from "./tour/migrations.js";
 import tenant from "./tour/tenant.js";
 import sessions from "./tour/sessions.js";
+import apikeys from "./tour/apikeys.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

@@ -1,4 +1,5 @@
 import type { ConformanceSuite } from "./define-suite.js";
+import { apiKeyStoreSuite } from "./suites/api-keys.js";
 import { oneTimeTokensSuite } from "./suites/one-time-tokens.js";
 import { refreshSessionsSuite } from "./suites/refresh-sessions.js";
 
@@ -6,4 +7,4 @@ import { refreshSessionsSuite } from "./suites/refresh-sessions.js";
  * moatkit's own conformance suites, one per store interface. Each capability that defines a
  * store interface adds its suite here when it lands.
  */
-export const moatkitConformanceSuites: readonly ConformanceSuite[] = [refreshSessionsSuite, oneTimeTokensSuite];
+export const moatkitConformanceSuites: readonly ConformanceSuite[] = [refreshSessionsSuite, oneTimeTokensSuite, apiKeyStoreSuite];

@@ -1,10 +1,15 @@
 import { describe, it } from "vitest";
-import { createMemoryOneTimeTokenStore, createMemoryRefreshSessionStore } from "../../src/adapters/memory/index.js";
+import {
+  createMemoryApiKeyStore,
+  createMemoryOneTimeTokenStore,
+  createMemoryRefreshSessionStore,
+} from "../../src/adapters/memory/index.js";
 import { describeStoreConformance } from "../../src/testing/index.js";
 
 describeStoreConformance(
   "memory",
   {
+    apiKeys: () => createMemoryApiKeyStore(),
     refreshSessions: () => createMemoryRefreshSessionStore(),
     oneTimeTokens: () => createMemoryOneTimeTokenStore(),
   },

@@ -7,10 +7,10 @@ import { migrate, type SqlClient } from "../../src/adapters/postgres/index.js";
 import type { PostgresHandle, PostgresTarget } from "./postgres.js";
 
 /** Registers the hooks and returns a getter for the client, valid inside tests. */
-export function useMigratedDatabase(target: PostgresTarget): () => SqlClient {
+export function useMigratedDatabase(target: PostgresTarget, options: { max?: number } = {}): () => SqlClient {
   let db: PostgresHandle | undefined;
   beforeAll(async () => {
-    db = await target.connect({ max: 10 });
+    db = await target.connect({ max: options.max ?? 10 });
     await migrate(db.client);
   });
   afterAll(async () => db?.close());

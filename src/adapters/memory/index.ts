@@ -13,3 +13,4 @@
  */
 export { createMemoryRefreshSessionStore } from "./refresh-session-store.js";
 export { createMemoryOneTimeTokenStore } from "./one-time-token-store.js";
+export { createMemoryApiKeyStore } from "./api-key-store.js";

@@ -26,3 +26,4 @@ export {
 export { moatkitMigrations } from "./migrations.js";
 export { createPostgresRefreshSessionStore, type PostgresRefreshSessionStoreOptions } from "./refresh-session-store.js";
 export { createPostgresOneTimeTokenStore, type PostgresOneTimeTokenStoreOptions } from "./one-time-token-store.js";
+export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from "./api-key-store.js";
