@@ -1,7 +1,9 @@
 import type { ConformanceSuite } from "./conformance.js";
+import { recoveryCodesSuite } from "./suites/recovery-codes.js";
+import { totpStepsSuite } from "./suites/totp-steps.js";
 
 /**
  * moatkit's own conformance suites, one per store interface. Each capability that defines a
  * store interface adds its suite here when it lands.
  */
-export const moatkitConformanceSuites: readonly ConformanceSuite[] = [];
+export const moatkitConformanceSuites: readonly ConformanceSuite[] = [totpStepsSuite, recoveryCodesSuite];

@@ -24,3 +24,6 @@ export {
   type MigrateResult,
 } from "./migrate.js";
 export { moatkitMigrations } from "./migrations.js";
+export { mfaMigrations } from "./migrations/mfa.js";
+export { createPostgresTotpStepStore, type PostgresTotpStepStoreOptions } from "./totp-step-store.js";
+export { createPostgresRecoveryCodeStore, type PostgresRecoveryCodeStoreOptions } from "./recovery-code-store.js";
