@@ -199,13 +199,14 @@ describe("createLogin", () => {
       await expectMoatErrorAsync(login(null as never), "ERR_INVALID_INPUT");
     });
 
+    const none = (): Promise<null> => Promise.resolve(null);
     it.each([
       ["no findUser", {}],
       ["findUser that is not a function", { findUser: "users" }],
-      ["a limiter without consume", { findUser: () => null, limiter: {} }],
-      ["cost 3", { findUser: () => null, cost: 3 }],
-      ["an unknown long mode", { findUser: () => null, long: "truncate" }],
-      ["an unknown option", { findUser: () => null, limitter: {} }],
+      ["a limiter without consume", { findUser: none, limiter: {} }],
+      ["cost 3", { findUser: none, cost: 3 }],
+      ["an unknown long mode", { findUser: none, long: "truncate" }],
+      ["an unknown option", { findUser: none, limitter: {} }],
     ])("refuses %s with ERR_CONFIG", (_name, options) => {
       expectMoatError(() => createLogin(options as never), "ERR_CONFIG");
     });
