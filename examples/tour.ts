@@ -3,10 +3,11 @@
  * PGlite; no server, no environment variables). Each capability adds a chapter.
  */
 import errors from "./tour/errors.js";
+import mfa from "./tour/mfa.js";
 import migrations from "./tour/migrations.js";
 import type { TourSection } from "./tour/section.js";
 
-const sections: readonly TourSection[] = [errors, migrations];
+const sections: readonly TourSection[] = [errors, migrations, mfa];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

@@ -1,4 +1,4 @@
-import type { ConformanceSuite } from "./conformance.js";
+import type { ConformanceSuite } from "./define-suite.js";
 import { recoveryCodesSuite } from "./suites/recovery-codes.js";
 import { totpStepsSuite } from "./suites/totp-steps.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { RecoveryCodeEntry, RecoveryCodeStore } from "../../mfa/store.js";
-import { defineConformanceSuite, type ConformanceSuite } from "../conformance.js";
+import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
 const user = (): string => `user-${randomUUID()}`;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { isMoatError } from "../../errors.js";
 import type { TotpStepStore } from "../../mfa/store.js";
-import { defineConformanceSuite, type ConformanceSuite } from "../conformance.js";
+import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
 const user = (): string => `user-${randomUUID()}`;
