@@ -116,5 +116,5 @@ describeRedis("mfa end to end", ({ redis, prefix }) => {
     const store = createRedisTotpStepStore({ redis: redis(), keyPrefix: prefix });
     await store.advanceTotpStep("prefix-check", 5);
     expect(await redis().get(`${prefix}totp-step:prefix-check`)).toBe("5");
-  });
+  }, 30_000);
 });

@@ -6,6 +6,9 @@ import { raceExactlyOne } from "../race.js";
 
 const user = (): string => `user-${randomUUID()}`;
 
+// Generous: the cases run against real databases on machines that may be busy.
+const CASE_TIMEOUT_MS = 30_000;
+
 // Stores treat hashes as opaque strings; these look like bcrypt hashes so stores that check
 // the shape still accept them.
 function entries(n: number, tag: string): RecoveryCodeEntry[] {
@@ -22,6 +25,7 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
   [
     {
       name: "has no codes for a user it has never seen",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         assert.equal(await store.countRecoveryCodes(u), 0);
@@ -31,6 +35,7 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
     },
     {
       name: "stores a set and finds each hash by its selector",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         const set = entries(10, "a");
@@ -42,6 +47,7 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
     },
     {
       name: "consumes a code once and reports how many are left",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         const set = entries(3, "a");
@@ -57,6 +63,7 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
     },
     {
       name: "does not consume an entry whose hash differs (a set replaced in the meantime)",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         const [entry] = entries(1, "a");
@@ -69,6 +76,7 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
     },
     {
       name: "replaces the whole previous set, and an empty set removes every code",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         const old = entries(10, "old");
@@ -87,6 +95,7 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
     },
     {
       name: "keeps users apart, including ids that share a prefix or contain separators",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const base = user();
         const ids = [base, `${base}:0000`, `${base}0`, `${base}:ü💥`];
@@ -101,7 +110,7 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
     },
     {
       name: "consumes a code exactly once when 50 callers race for it",
-      timeoutMs: 30_000,
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         const set = entries(10, "race");
@@ -120,7 +129,7 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
     },
     {
       name: "consumes each of 10 codes exactly once when 50 callers race across them",
-      timeoutMs: 30_000,
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         const set = entries(10, "many");
@@ -138,7 +147,7 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
     },
     {
       name: "leaves exactly one whole set when 20 replacements race",
-      timeoutMs: 30_000,
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         const sets = Array.from({ length: 20 }, (_, i) => entries(5 + (i % 3), `set${String(i)}-`));

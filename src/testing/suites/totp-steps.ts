@@ -7,6 +7,9 @@ import { raceExactlyOne } from "../race.js";
 
 const user = (): string => `user-${randomUUID()}`;
 
+// Generous: the cases run against real databases on machines that may be busy.
+const CASE_TIMEOUT_MS = 30_000;
+
 /** The conformance suite of {@link TotpStepStore} (store name `totpSteps`). */
 export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepStore>(
   "totpSteps",
@@ -14,12 +17,14 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
   [
     {
       name: "has no last step for a user it has never seen",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         assert.equal(await store.getLastTotpStep(user()), null);
       },
     },
     {
       name: "accepts the first step, including step 0, and reports it as the last",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const a = user();
         assert.equal(await store.advanceTotpStep(a, 0), true);
@@ -31,6 +36,7 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
     },
     {
       name: "refuses the same step twice and any earlier step, and accepts a later one",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         assert.equal(await store.advanceTotpStep(u, 100), true);
@@ -45,6 +51,7 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
     },
     {
       name: "keeps users apart, including ids that share a prefix or contain separators",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const base = user();
         const ids = [base, `${base}:x`, `${base}x`, `${base} `, `${base}:ü💥`];
@@ -56,6 +63,7 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
     },
     {
       name: "stores steps up to 2^53 - 1 exactly",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         const big = Number.MAX_SAFE_INTEGER - 1;
@@ -68,6 +76,7 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
     },
     {
       name: "refuses steps that are not non-negative safe integers with ERR_INVALID_INPUT",
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
@@ -78,7 +87,7 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
     },
     {
       name: "advances a step exactly once when 50 callers race with the same step",
-      timeoutMs: 30_000,
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         await raceExactlyOne(50, () => store.advanceTotpStep(u, 1_000));
@@ -87,7 +96,7 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
     },
     {
       name: "ends at the highest step when 50 callers race with different steps",
-      timeoutMs: 30_000,
+      timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
         assert.equal(await store.advanceTotpStep(u, 500), true);

@@ -37,7 +37,7 @@ describePostgres("migrate", (target) => {
       { module: "widgets", version: 2, name: "add a name and an index" },
     ]);
     await client.query("INSERT INTO widgets (id, name) VALUES (1, 'a')");
-  });
+  }, 30_000);
 
   it("is idempotent", async () => {
     const { client } = await connect();
@@ -45,14 +45,14 @@ describePostgres("migrate", (target) => {
     const again = await migrate(client, { migrations: widgets });
     expect(again.applied).toEqual([]);
     expect(again.alreadyApplied).toBe(2);
-  });
+  }, 30_000);
 
   it("applies only the new steps when a module gains a version", async () => {
     const { client } = await connect();
     await migrate(client, { migrations: widgets.slice(0, 1) });
     const next = await migrate(client, { migrations: widgets });
     expect(next.applied.map((m) => m.version)).toEqual([2]);
-  });
+  }, 30_000);
 
   it("is safe when several runners start at once", async () => {
     const { client } = await connect();
@@ -61,7 +61,7 @@ describePostgres("migrate", (target) => {
     expect(appliedCounts.reduce((a, b) => a + b, 0)).toBe(2);
     const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM moatkit_migrations");
     expect(rows[0]?.n).toBe(2);
-  });
+  }, 30_000);
 
   it("rolls back a failing step entirely and does not record it", async () => {
     const { client } = await connect();
@@ -74,14 +74,14 @@ describePostgres("migrate", (target) => {
     expect(rows[0]?.v).toBe(2);
     const half = await client.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half'");
     expect(half.rowCount).toBe(0);
-  });
+  }, 30_000);
 
   it("refuses to skip a step whose SQL changed after it was applied", async () => {
     const { client } = await connect();
     await migrate(client, { migrations: widgets });
     const edited = widgets.map((m) => (m.version === 1 ? { ...m, sql: "CREATE TABLE widgets (id bigint PRIMARY KEY);" } : m));
     await expectMoatErrorAsync(migrate(client, { migrations: edited }), "ERR_INTEGRITY");
-  });
+  }, 30_000);
 
   it("produces SQL for external tools that migrate() then recognises as applied", async () => {
     const { client } = await connect();
@@ -92,14 +92,14 @@ describePostgres("migrate", (target) => {
     const result = await migrate(client, { migrations: widgets });
     expect(result.applied).toEqual([]);
     expect(result.alreadyApplied).toBe(2);
-  });
+  }, 30_000);
 
   it("runs moatkit's own migrations idempotently", async () => {
     const { client } = await connect();
     await migrate(client);
     const again = await migrate(client);
     expect(again.applied).toEqual([]);
-  });
+  }, 30_000);
 });
 
 it("rejects malformed migration lists with ERR_CONFIG", () => {
