@@ -1,27 +1,11 @@
-import { afterAll, beforeAll, describe, it } from "vitest";
-import {
-  createPostgresRecoveryCodeStore,
-  createPostgresTotpStepStore,
-  migrate,
-  type SqlClient,
-} from "../../src/adapters/postgres/index.js";
+import { describe, it } from "vitest";
+import { createPostgresRecoveryCodeStore, createPostgresTotpStepStore } from "../../src/adapters/postgres/index.js";
 import { describeStoreConformance } from "../../src/testing/index.js";
-import { type PostgresHandle, describePostgres } from "../helpers/postgres.js";
+import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
 
 describePostgres("conformance", (target) => {
   // One migrated database per backend for the whole file; cases use random user ids.
-  let handle: PostgresHandle | undefined;
-  beforeAll(async () => {
-    handle = await target.connect({ max: 20 });
-    await migrate(handle.client);
-  });
-  afterAll(async () => {
-    await handle?.close();
-  });
-  const client = (): SqlClient => {
-    if (handle === undefined) throw new Error("database not connected");
-    return handle.client;
-  };
+  const client = useMigratedDatabase(target, { max: 20 });
 
   describeStoreConformance(
     `postgres (${target.kind})`,

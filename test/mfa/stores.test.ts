@@ -3,18 +3,13 @@
  * memory, Postgres (PGlite, and the server when DATABASE_URL is set) and Redis.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createMemoryRecoveryCodeStore, createMemoryTotpStepStore } from "../../src/adapters/memory/index.js";
-import {
-  createPostgresRecoveryCodeStore,
-  createPostgresTotpStepStore,
-  migrate,
-  type SqlClient,
-} from "../../src/adapters/postgres/index.js";
+import { createPostgresRecoveryCodeStore, createPostgresTotpStepStore } from "../../src/adapters/postgres/index.js";
 import { createRedisRecoveryCodeStore, createRedisTotpStepStore } from "../../src/adapters/redis/index.js";
 import { createRecoveryCodes, createTotp, type RecoveryCodeStore, type TotpStepStore } from "../../src/mfa/index.js";
 import { fakeClock, raceExactlyOne, totpCode } from "../../src/testing/index.js";
-import { type PostgresHandle, describePostgres } from "../helpers/postgres.js";
+import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
 import { describeRedis } from "../helpers/redis.js";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
@@ -72,18 +67,7 @@ describe("mfa end to end [memory]", () => {
 });
 
 describePostgres("mfa end to end", (target) => {
-  let handle: PostgresHandle | undefined;
-  beforeAll(async () => {
-    handle = await target.connect({ max: 20 });
-    await migrate(handle.client);
-  });
-  afterAll(async () => {
-    await handle?.close();
-  });
-  const client = (): SqlClient => {
-    if (handle === undefined) throw new Error("database not connected");
-    return handle.client;
-  };
+  const client = useMigratedDatabase(target, { max: 20 });
   endToEnd(() => ({
     totpSteps: createPostgresTotpStepStore({ client: client() }),
     recoveryCodes: createPostgresRecoveryCodeStore({ client: client() }),
