@@ -5,9 +5,10 @@ import { parseOptions } from "../_internal/options.js";
 /** Options for {@link configurePasswordWorkers}. */
 export interface PasswordWorkerOptions {
   /**
-   * How many worker threads may run bcrypt at once (1–64). Default: the number of cores, at
-   * most 4. Lower it when the process shares its cores (containers often report more cores than
-   * their CPU quota gives them).
+   * How many worker threads may run bcrypt at once (1–64). Default: one fewer than the cores
+   * (at least 1, at most 4), leaving a core to the event loop. Raise it on a machine that does
+   * little else and needs bcrypt throughput; lower it when the process shares its cores
+   * (containers often report more cores than their CPU quota gives them).
    */
   readonly maxWorkers: number;
 }
