@@ -124,6 +124,10 @@ const limiterResultSchema = z.object({ ok: z.boolean(), retryAfterMs: z.number()
 // Identifiers longer than this are not looked up (no account has one).
 const MAX_IDENTIFIER_LENGTH = 1024;
 
+function isKeyList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((k) => typeof k === "string");
+}
+
 const INVALID_CREDENTIALS = Object.freeze({ ok: false, reason: "invalid_credentials" } as const);
 
 /**
@@ -160,7 +164,11 @@ export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Logi
   async function checkLimiter(attempt: { identifier: string; ip: string }): Promise<number | null> {
     if (limiter === undefined) return null;
     let limitedFor: number | null = null;
-    for (const key of limiterKeys(attempt)) {
+    const keys: unknown = limiterKeys(attempt);
+    if (!isKeyList(keys)) {
+      throw new MoatError("ERR_CONFIG", { message: "createLogin limiterKeys must return a non-empty array of strings" });
+    }
+    for (const key of keys) {
       const raw: unknown = await storeCall("login limiter", "consume", () => limiter.consume(key));
       const verdict = limiterResultSchema.safeParse(raw);
       if (!verdict.success) {

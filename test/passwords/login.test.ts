@@ -165,6 +165,13 @@ describe("createLogin", () => {
       expect(keys).toEqual(["ip:1", "id:ada@example.com"]);
     });
 
+    it("refuses limiterKeys that do not return a non-empty array of strings (ERR_CONFIG)", async () => {
+      for (const bad of [[], "ip", [1], null]) {
+        const { login } = await setup({ limiter: limiter(new Set()), limiterKeys: () => bad as never });
+        await expectMoatErrorAsync(login({ identifier: "ada@example.com", password: PASSWORD, ip: "ip" }), "ERR_CONFIG");
+      }
+    });
+
     it("fails closed: a limiter that throws or answers nonsense makes login throw ERR_STORE", async () => {
       const throwing: LoginLimiter = { consume: () => Promise.reject(new Error("redis down")) };
       const { login } = await setup({ limiter: throwing });
