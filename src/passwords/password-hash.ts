@@ -83,7 +83,8 @@ function requirePassword(password: unknown): string {
  * UTF-16, whose lone surrogates UTF-8 would turn into U+FFFD and so collide).
  */
 export function bcryptInput(password: string, long: LongPasswordPolicy): string | null {
-  if (LONE_SURROGATE_RE.test(password)) return null;
+  // Every UTF-16 unit is at least one UTF-8 byte: refuse huge input before looking at it.
+  if (password.length > PREHASH_MAX_PASSWORD_BYTES || LONE_SURROGATE_RE.test(password)) return null;
   const bytes = utf8Encode(password);
   if (bytes.length <= BCRYPT_MAX_PASSWORD_BYTES) return password;
   if (long === "reject" || bytes.length > PREHASH_MAX_PASSWORD_BYTES) return null;
@@ -114,11 +115,10 @@ export async function hashPassword(password: string, options: HashPasswordOption
   const { cost, long, random } = parseOptions(hashOptionsSchema, options, "hashPassword options");
   const input = bcryptInput(pw, long);
   if (input === null) {
-    throw new MoatError("ERR_INVALID_INPUT", {
-      message: !LONE_SURROGATE_RE.test(pw)
-        ? `password is longer than ${String(BCRYPT_MAX_PASSWORD_BYTES)} UTF-8 bytes (use long: "prehash" to accept it)`
-        : "password is not well-formed Unicode",
-    });
+    let message = `password is longer than ${String(PREHASH_MAX_PASSWORD_BYTES)} UTF-8 bytes`;
+    if (LONE_SURROGATE_RE.test(pw)) message = "password is not well-formed Unicode";
+    else if (long === "reject") message = `password is longer than ${String(BCRYPT_MAX_PASSWORD_BYTES)} UTF-8 bytes (use long: "prehash" to accept it)`;
+    throw new MoatError("ERR_INVALID_INPUT", { message });
   }
   return bcryptWorkers.hash(input, bcryptSalt(cost, random));
 }
