@@ -8,8 +8,9 @@ import migrations from "./tour/migrations.js";
 import tenant from "./tour/tenant.js";
 import sessions from "./tour/sessions.js";
 import apikeys from "./tour/apikeys.js";
+import mfa from "./tour/mfa.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

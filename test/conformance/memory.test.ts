@@ -2,7 +2,9 @@ import { describe, it } from "vitest";
 import {
   createMemoryApiKeyStore,
   createMemoryOneTimeTokenStore,
+  createMemoryRecoveryCodeStore,
   createMemoryRefreshSessionStore,
+  createMemoryTotpStepStore,
 } from "../../src/adapters/memory/index.js";
 import { describeStoreConformance } from "../../src/testing/index.js";
 
@@ -12,6 +14,8 @@ describeStoreConformance(
     apiKeys: () => createMemoryApiKeyStore(),
     refreshSessions: () => createMemoryRefreshSessionStore(),
     oneTimeTokens: () => createMemoryOneTimeTokenStore(),
+    totpSteps: () => createMemoryTotpStepStore(),
+    recoveryCodes: () => createMemoryRecoveryCodeStore(),
   },
   { testApi: { describe, it } },
 );

@@ -2,14 +2,16 @@ import { describe, it } from "vitest";
 import {
   createPostgresApiKeyStore,
   createPostgresOneTimeTokenStore,
+  createPostgresRecoveryCodeStore,
   createPostgresRefreshSessionStore,
+  createPostgresTotpStepStore,
 } from "../../src/adapters/postgres/index.js";
 import { describeStoreConformance } from "../../src/testing/index.js";
-import { useMigratedDatabase } from "../helpers/migrated-postgres.js";
-import { describePostgres } from "../helpers/postgres.js";
+import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
 
 describePostgres("postgres stores", (target) => {
-  // 50-way races need more connections than the default pool.
+  // One migrated database per backend for the whole file; cases use random ids. 50-way races
+  // need more connections than the default pool.
   const client = useMigratedDatabase(target, { max: 20 });
   describeStoreConformance(
     target.kind,
@@ -17,6 +19,8 @@ describePostgres("postgres stores", (target) => {
       apiKeys: () => createPostgresApiKeyStore({ client: client() }),
       refreshSessions: () => createPostgresRefreshSessionStore({ client: client() }),
       oneTimeTokens: () => createPostgresOneTimeTokenStore({ client: client() }),
+      totpSteps: () => createPostgresTotpStepStore({ client: client() }),
+      recoveryCodes: () => createPostgresRecoveryCodeStore({ client: client() }),
     },
     { testApi: { describe, it } },
   );

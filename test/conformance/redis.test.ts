@@ -1,5 +1,10 @@
 import { describe, it } from "vitest";
-import { createRedisOneTimeTokenStore, createRedisRefreshSessionStore } from "../../src/adapters/redis/index.js";
+import {
+  createRedisOneTimeTokenStore,
+  createRedisRecoveryCodeStore,
+  createRedisRefreshSessionStore,
+  createRedisTotpStepStore,
+} from "../../src/adapters/redis/index.js";
 import { describeStoreConformance } from "../../src/testing/index.js";
 import { describeRedis } from "../helpers/redis.js";
 
@@ -9,6 +14,8 @@ describeRedis("redis stores", ({ redis, prefix }) => {
     {
       refreshSessions: () => createRedisRefreshSessionStore({ redis: redis(), keyPrefix: prefix }),
       oneTimeTokens: () => createRedisOneTimeTokenStore({ redis: redis(), keyPrefix: prefix }),
+      totpSteps: () => createRedisTotpStepStore({ redis: redis(), keyPrefix: prefix }),
+      recoveryCodes: () => createRedisRecoveryCodeStore({ redis: redis(), keyPrefix: prefix }),
     },
     { testApi: { describe, it } },
   );

@@ -7,8 +7,7 @@ import { createMemoryOneTimeTokenStore, createMemoryRefreshSessionStore } from "
 import { createPostgresOneTimeTokenStore, createPostgresRefreshSessionStore } from "../../src/adapters/postgres/index.js";
 import { createRedisOneTimeTokenStore, createRedisRefreshSessionStore } from "../../src/adapters/redis/index.js";
 import type { OneTimeTokenStore, RefreshSessionStore } from "../../src/sessions/index.js";
-import { useMigratedDatabase } from "../helpers/migrated-postgres.js";
-import { describePostgres } from "../helpers/postgres.js";
+import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
 import { describeRedis } from "../helpers/redis.js";
 
 export interface Stores {

@@ -27,3 +27,5 @@ export { moatkitMigrations } from "./migrations.js";
 export { createPostgresRefreshSessionStore, type PostgresRefreshSessionStoreOptions } from "./refresh-session-store.js";
 export { createPostgresOneTimeTokenStore, type PostgresOneTimeTokenStoreOptions } from "./one-time-token-store.js";
 export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from "./api-key-store.js";
+export { createPostgresTotpStepStore, type PostgresTotpStepStoreOptions } from "./totp-step-store.js";
+export { createPostgresRecoveryCodeStore, type PostgresRecoveryCodeStoreOptions } from "./recovery-code-store.js";

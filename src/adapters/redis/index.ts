@@ -15,3 +15,5 @@
 export type { RedisLike, RedisArg } from "./redis-client.js";
 export { createRedisRefreshSessionStore, type RedisRefreshSessionStoreOptions } from "./refresh-session-store.js";
 export { createRedisOneTimeTokenStore, type RedisOneTimeTokenStoreOptions } from "./one-time-token-store.js";
+export { createRedisTotpStepStore, type RedisTotpStepStoreOptions } from "./totp-step-store.js";
+export { createRedisRecoveryCodeStore, type RedisRecoveryCodeStoreOptions } from "./recovery-code-store.js";
