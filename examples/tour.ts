@@ -2,12 +2,16 @@
  * `npm run demo`: an end-to-end tour of moatkit on embedded defaults only (memory stores and
  * PGlite; no server, no environment variables). Each capability adds a chapter.
  */
+import type { TourSection } from "./tour/section.js";
 import audit from "./tour/audit.js";
 import errors from "./tour/errors.js";
 import migrations from "./tour/migrations.js";
-import type { TourSection } from "./tour/section.js";
+import tenant from "./tour/tenant.js";
+import sessions from "./tour/sessions.js";
+import apikeys from "./tour/apikeys.js";
+import mfa from "./tour/mfa.js";
 
-const sections: readonly TourSection[] = [errors, migrations, audit];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, audit];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

@@ -3,6 +3,7 @@
  * diff, masks PII and stamps the event with an id and a time.
  */
 import { z } from "zod";
+import { functionSchema } from "../_internal/function-schema.js";
 import { parseInput, parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, systemClock, systemRandom } from "../_internal/runtime.js";
 import { MoatError } from "../errors.js";
@@ -120,8 +121,6 @@ export interface AuditEventBuilder {
   build(input: AuditEventInput): AuditEvent;
 }
 
-const isFunction = (value: unknown): boolean => typeof value === "function";
-
 /** Whether `value` has a `redact(text)` method, which is all a text redactor needs. */
 export function isTextRedactor(value: unknown): value is TextRedactor {
   return typeof value === "object" && value !== null && typeof Reflect.get(value, "redact") === "function";
@@ -143,8 +142,8 @@ export const redactionOptionShape: {
 };
 
 const builderOptionsSchema = z.strictObject({
-  now: z.custom<Clock>(isFunction, "expected a function returning milliseconds").optional(),
-  random: z.custom<RandomSource>(isFunction, "expected a function returning random bytes").optional(),
+  now: functionSchema<Clock>().optional(),
+  random: functionSchema<RandomSource>().optional(),
   ...redactionOptionShape,
 });
 

@@ -7,6 +7,7 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { deepFreeze } from "../_internal/deep-freeze.js";
 import { sha256Hex } from "../_internal/hash.js";
 import { canonicalJsonFast, sortKeysDeep, sortObjectKeysDeep } from "./canonical.js";
 import type { AuditDiffEntry } from "./diff.js";
@@ -335,11 +336,3 @@ export function sealAuditEvent(event: AuditEvent, head: AuditChainHead): StoredA
   return deepFreeze({ ...unsealed, hash: hashAuditEvent(unsealed) });
 }
 
-/** Freezes `value` and everything reachable from it; returns it. */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}

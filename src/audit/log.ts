@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { canonicalJson } from "../_internal/canonical-json.js";
 import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from "../_internal/encoding.js";
+import { functionSchema } from "../_internal/function-schema.js";
 import { parseInput, parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, systemClock } from "../_internal/runtime.js";
 import { storeCall } from "../_internal/store-error.js";
@@ -208,8 +209,6 @@ export interface AuditLog {
 
 // ---------------------------------------------------------------------------------------------
 
-const isFunction = (value: unknown): boolean => typeof value === "function";
-
 function isAuditStore(value: unknown): value is AuditStore {
   if (typeof value !== "object" || value === null) return false;
   return AUDIT_STORE_METHODS.every((m) => typeof Reflect.get(value, m) === "function");
@@ -219,8 +218,8 @@ const checkpointKeySchema = z.custom<AuditCheckpointKey>(isCheckpointKey, "expec
 
 const optionsSchema = z.strictObject({
   store: z.custom<AuditStore>(isAuditStore, `expected a store with methods ${AUDIT_STORE_METHODS.join(", ")}`),
-  now: z.custom<Clock>(isFunction, "expected a function returning milliseconds").optional(),
-  random: z.custom<RandomSource>(isFunction, "expected a function returning random bytes").optional(),
+  now: functionSchema<Clock>().optional(),
+  random: functionSchema<RandomSource>().optional(),
   checkpointKey: checkpointKeySchema.optional(),
   ...redactionOptionShape,
 });
@@ -235,7 +234,7 @@ const verifySchema = z
     to: seqSchema.optional(),
     checkpoints: jwsListSchema.optional(),
     checkpointKey: checkpointKeySchema.optional(),
-    onProgress: z.custom<(p: AuditVerifyProgress) => void>(isFunction, "expected a function").optional(),
+    onProgress: functionSchema<(p: AuditVerifyProgress) => void>().optional(),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal").optional(),
   })
   .refine((o) => o.from === undefined || o.to === undefined || o.from <= o.to, { message: "from must not be after to", path: ["to"] });

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { sha256Hex } from "../_internal/hash.js";
 import { canonicalJsonWithout } from "./canonical.js";
+import { functionSchema } from "../_internal/function-schema.js";
 import { parseInput } from "../_internal/options.js";
 import { MoatError, isMoatError } from "../errors.js";
 import { type AuditCheckpoint, type AuditCheckpointKey, isCheckpointKey, verifyAuditCheckpoint } from "./checkpoint.js";
@@ -385,6 +386,6 @@ const offlineOptionsSchema = z.strictObject({
   anchor: z.string().max(4096).optional(),
   checkpoints: z.array(z.string().max(4096)).max(10_000).optional(),
   checkpointKey: z.custom<AuditCheckpointKey>(isCheckpointKey, "expected a public key, JWK or JWK set").optional(),
-  onProgress: z.custom<(p: AuditVerifyProgress) => void>((v) => typeof v === "function", "expected a function").optional(),
+  onProgress: functionSchema<(p: AuditVerifyProgress) => void>().optional(),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal").optional(),
 });

@@ -1,70 +1,11 @@
-import { AssertionError } from "node:assert";
+// define-suite.js first: suite files (loaded through suites.js) use it while this module loads.
+import { type ConformanceSuite, defineConformanceSuite } from "./define-suite.js";
 import { MoatError } from "../errors.js";
-import { type FakeClock, fakeClock } from "./fake-clock.js";
+import { fakeClock } from "./fake-clock.js";
 import { moatkitConformanceSuites } from "./suites.js";
 
-/** What a conformance case receives besides the store under test. */
-export interface ConformanceContext {
-  /** A fresh fake clock for the case (starts at 2026-01-01T00:00:00Z). */
-  readonly clock: FakeClock;
-}
-
-/** One behaviour every implementation of a store interface must have. */
-export interface ConformanceCase<S> {
-  /** Reads as a specification, e.g. "consumes a one-time token exactly once under a race". */
-  readonly name: string;
-  /** Per-case timeout in milliseconds, for cases that race many callers against a database. */
-  readonly timeoutMs?: number;
-  /** Runs the case; throws (e.g. an AssertionError) on failure. */
-  run(store: S, context: ConformanceContext): Promise<void>;
-}
-
-/** The cases for one store interface, ready to run against any candidate object. */
-export interface ConformanceSuite {
-  /** The store interface's key in {@link StoreFactories}, e.g. `"apiKeys"`. */
-  readonly store: string;
-  /** The cases, each taking the candidate store as `unknown` and checking its shape first. */
-  readonly cases: readonly ConformanceCase<unknown>[];
-}
-
-/**
- * Defines the conformance suite of a store interface `S`. `methods` lists the interface's
- * methods; a factory that returns an object without one of them fails every case with a message
- * naming the method, instead of a confusing TypeError deep inside a case.
- *
- * @example
- * ```ts
- * const suite = defineConformanceSuite<CounterStore>("counters", ["increment"], [
- *   { name: "starts at one", run: async (store) => assert.equal(await store.increment("a"), 1) },
- * ]);
- * describeStoreConformance("mine", { counters: () => createCounterStore() }, { suites: [suite] });
- * ```
- */
-export function defineConformanceSuite<S extends object>(
-  store: string,
-  methods: readonly (keyof S & string)[],
-  cases: readonly ConformanceCase<S>[],
-): ConformanceSuite {
-  const isStore = (candidate: unknown): candidate is S => {
-    if (typeof candidate !== "object" || candidate === null) return false;
-    return methods.every((m) => m in candidate && typeof Reflect.get(candidate, m) === "function");
-  };
-  return {
-    store,
-    cases: cases.map((c) => ({
-      name: c.name,
-      ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
-      async run(candidate: unknown, context: ConformanceContext): Promise<void> {
-        if (!isStore(candidate)) {
-          throw new AssertionError({
-            message: `the ${store} factory did not return a store with methods ${methods.join(", ")}`,
-          });
-        }
-        await c.run(candidate, context);
-      },
-    })),
-  };
-}
+export { defineConformanceSuite };
+export type { ConformanceCase, ConformanceContext, ConformanceSuite } from "./define-suite.js";
 
 /**
  * Factories for the stores an adapter provides, keyed by store name (`apiKeys`, `dataKeys`,

@@ -1,6 +1,7 @@
 /**
  * Test helpers for code that uses moatkit, and for store adapters: a fake clock, a race helper
- * for single-use operations, and the store conformance suite every adapter must pass.
+ * for single-use operations, TOTP codes at a given time, and the store conformance suite every
+ * adapter must pass.
  *
  * @example
  * ```ts
@@ -14,6 +15,7 @@
  */
 export { fakeClock, type FakeClock } from "./fake-clock.js";
 export { raceExactlyOne, type RaceOptions, type RaceOutcome } from "./race.js";
+export { totpCode, totpStep, type TotpCodeOptions } from "./totp.js";
 export {
   describeStoreConformance,
   defineConformanceSuite,

@@ -1,8 +1,13 @@
-import type { ConformanceSuite } from "./conformance.js";
+import type { ConformanceSuite } from "./define-suite.js";
+import { apiKeyStoreSuite } from "./suites/api-keys.js";
+import { oneTimeTokensSuite } from "./suites/one-time-tokens.js";
+import { refreshSessionsSuite } from "./suites/refresh-sessions.js";
+import { recoveryCodesSuite } from "./suites/recovery-codes.js";
+import { totpStepsSuite } from "./suites/totp-steps.js";
 import { auditStoreSuite } from "./suites/audit.js";
 
 /**
  * moatkit's own conformance suites, one per store interface. Each capability that defines a
  * store interface adds its suite here when it lands.
  */
-export const moatkitConformanceSuites: readonly ConformanceSuite[] = [auditStoreSuite];
+export const moatkitConformanceSuites: readonly ConformanceSuite[] = [refreshSessionsSuite, oneTimeTokensSuite, apiKeyStoreSuite, totpStepsSuite, recoveryCodesSuite, auditStoreSuite];

@@ -10,8 +10,8 @@
 import { randomBytes } from "node:crypto";
 import { PGlite, type PGliteInterface } from "@electric-sql/pglite";
 import pg from "pg";
-import { describe, it } from "vitest";
-import { fromPgPool, fromPglite, type SqlClient } from "../../src/adapters/postgres/index.js";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { fromPgPool, fromPglite, migrate, type SqlClient } from "../../src/adapters/postgres/index.js";
 import { describeUrl, envUrl, requireServices } from "./services.js";
 
 export type PostgresKind = "pglite" | "postgres";
@@ -120,4 +120,23 @@ export function describePostgres(name: string, body: (target: PostgresTarget) =>
       });
     });
   }
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that open one database for the enclosing describe block and
+ * apply moatkit's migrations to it; the returned function gives its client inside tests.
+ */
+export function useMigratedDatabase(target: PostgresTarget, options: ConnectOptions = {}): () => SqlClient {
+  let handle: PostgresHandle | undefined;
+  beforeAll(async () => {
+    handle = await target.connect(options);
+    await migrate(handle.client);
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
+  return () => {
+    if (handle === undefined) throw new Error("database used before beforeAll connected it");
+    return handle.client;
+  };
 }

@@ -27,6 +27,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "./turnstile": ["zod"],
   "./redact": ["zod", "@noble/hashes"],
   "./tenant": ["zod"],
+  "./tenant/kysely": ["zod", "kysely"],
   "./audit": ["zod", "jose", "@noble/hashes"],
   "./rbac": ["zod"],
 };

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { parseOptions } from "../../_internal/options.js";
-import { type AuditChainHead, EMPTY_CHAIN_HEAD, type StoredAuditEvent, deepFreeze } from "../../audit/event.js";
+import { deepFreeze } from "../../_internal/deep-freeze.js";
+import { settled } from "./settled.js";
+import { type AuditChainHead, EMPTY_CHAIN_HEAD, type StoredAuditEvent } from "../../audit/event.js";
 import {
   type AuditAnchor,
   type AuditScanOptions,
@@ -67,20 +69,20 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
   };
 
   return {
-    async append(orgId, seal) {
-      await Promise.resolve();
-      // From here to the push nothing awaits, so no other append can interleave.
-      const chain = chainOf(orgId);
-      const head = headOf(chain);
-      const events = seal(head);
-      checkSealed(orgId, head, events);
-      for (const event of events) chain.events.push(deepFreeze(event));
-      return events;
+    append(orgId, seal) {
+      // Synchronous from reading the head to the push, so no other append can interleave.
+      return settled(() => {
+        const chain = chainOf(orgId);
+        const head = headOf(chain);
+        const events = seal(head);
+        checkSealed(orgId, head, events);
+        for (const event of events) chain.events.push(deepFreeze(event));
+        return events;
+      });
     },
 
-    async head(orgId) {
-      await Promise.resolve();
-      return headOf(chains.get(orgId));
+    head(orgId) {
+      return settled(() => headOf(chains.get(orgId)));
     },
 
     async *scan(orgId: string, range: AuditScanOptions = {}) {
@@ -101,41 +103,44 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
       }
     },
 
-    async query(q) {
-      await Promise.resolve();
-      const events = chains.get(q.orgId)?.events ?? [];
-      const first = events[0]?.seq ?? 1;
-      const out: StoredAuditEvent[] = [];
-      if (q.order === "asc") {
-        for (let i = q.afterSeq === undefined ? 0 : Math.max(0, q.afterSeq + 1 - first); i < events.length && out.length < q.limit; i++) {
-          const event = events[i];
-          if (event !== undefined && matches(event, q)) out.push(event);
+    query(q) {
+      return settled(() => {
+        const events = chains.get(q.orgId)?.events ?? [];
+        const first = events[0]?.seq ?? 1;
+        const out: StoredAuditEvent[] = [];
+        if (q.order === "asc") {
+          for (let i = q.afterSeq === undefined ? 0 : Math.max(0, q.afterSeq + 1 - first); i < events.length && out.length < q.limit; i++) {
+            const event = events[i];
+            if (event !== undefined && matches(event, q)) out.push(event);
+          }
+        } else {
+          const start = q.afterSeq === undefined ? events.length - 1 : Math.min(events.length - 1, q.afterSeq - 1 - first);
+          for (let i = start; i >= 0 && out.length < q.limit; i--) {
+            const event = events[i];
+            if (event !== undefined && matches(event, q)) out.push(event);
+          }
         }
-      } else {
-        const start = q.afterSeq === undefined ? events.length - 1 : Math.min(events.length - 1, q.afterSeq - 1 - first);
-        for (let i = start; i >= 0 && out.length < q.limit; i--) {
-          const event = events[i];
-          if (event !== undefined && matches(event, q)) out.push(event);
-        }
-      }
-      return out;
+        return out;
+      });
     },
 
-    async latestAnchor(orgId) {
-      await Promise.resolve();
-      const anchors = chains.get(orgId)?.anchors ?? [];
-      return anchors[anchors.length - 1] ?? null;
+    latestAnchor(orgId) {
+      return settled(() => {
+        const anchors = chains.get(orgId)?.anchors ?? [];
+        return anchors[anchors.length - 1] ?? null;
+      });
     },
 
-    async prune(orgId, anchor) {
-      await Promise.resolve();
-      const chain = chainOf(orgId);
-      const latest = chain.anchors[chain.anchors.length - 1];
-      if (latest === undefined || anchor.seq > latest.seq) chain.anchors.push(Object.freeze({ seq: anchor.seq, hash: anchor.hash, jws: anchor.jws }));
-      const cut = chain.events.findIndex((e) => e.seq > anchor.seq);
-      const removed = cut === -1 ? chain.events.length : cut;
-      chain.events.splice(0, removed);
-      return removed;
+    prune(orgId, anchor) {
+      return settled(() => {
+        const chain = chainOf(orgId);
+        const latest = chain.anchors[chain.anchors.length - 1];
+        if (latest === undefined || anchor.seq > latest.seq) chain.anchors.push(Object.freeze({ seq: anchor.seq, hash: anchor.hash, jws: anchor.jws }));
+        const cut = chain.events.findIndex((e) => e.seq > anchor.seq);
+        const removed = cut === -1 ? chain.events.length : cut;
+        chain.events.splice(0, removed);
+        return removed;
+      });
     },
   };
 }

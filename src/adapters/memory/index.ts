@@ -1,14 +1,19 @@
 /**
- * In-memory implementations of moatkit's store interfaces, for tests, demos and single-process
- * tools. They pass the same conformance suite as the Postgres and Redis stores; data lives only
- * as long as the process.
+ * In-memory stores for every store interface: for tests, demos and single-process apps. Each
+ * method completes without awaiting anything, so check-and-consume operations are atomic within
+ * the process. Data is lost when the process exits.
  *
  * @example
  * ```ts
- * import { createMemoryAuditStore } from "moatkit/adapters/memory";
- * const store = createMemoryAuditStore();
+ * import { createMemoryRefreshSessionStore } from "moatkit/adapters/memory";
+ * const store = createMemoryRefreshSessionStore();
  * ```
  *
  * @module
  */
+export { createMemoryRefreshSessionStore } from "./refresh-session-store.js";
+export { createMemoryOneTimeTokenStore } from "./one-time-token-store.js";
+export { createMemoryApiKeyStore } from "./api-key-store.js";
+export { createMemoryTotpStepStore } from "./totp-step-store.js";
+export { createMemoryRecoveryCodeStore } from "./recovery-code-store.js";
 export { createMemoryAuditStore, type MemoryAuditStoreOptions } from "./audit-store.js";

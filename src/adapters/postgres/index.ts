@@ -24,5 +24,10 @@ export {
   type MigrateResult,
 } from "./migrate.js";
 export { moatkitMigrations } from "./migrations.js";
+export { createPostgresRefreshSessionStore, type PostgresRefreshSessionStoreOptions } from "./refresh-session-store.js";
+export { createPostgresOneTimeTokenStore, type PostgresOneTimeTokenStoreOptions } from "./one-time-token-store.js";
+export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from "./api-key-store.js";
+export { createPostgresTotpStepStore, type PostgresTotpStepStoreOptions } from "./totp-step-store.js";
+export { createPostgresRecoveryCodeStore, type PostgresRecoveryCodeStoreOptions } from "./recovery-code-store.js";
 export { createPostgresAuditStore, type PostgresAuditStoreOptions } from "./audit-store.js";
 export { inspectAuditRole, type AuditRoleReport } from "./audit-role.js";

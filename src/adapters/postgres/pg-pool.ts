@@ -62,13 +62,7 @@ function fromPgQueryable(conn: PgQueryable, depth: number): SqlClient {
  */
 export function fromPgPool(pool: PgPoolLike): SqlClient {
   return {
-    async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
-      const result = await pool.query<R>(text, [...params]);
-      return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
-    },
-    async exec(script: string): Promise<void> {
-      await pool.query(script);
-    },
+    ...fromPgQueryable(pool, 0),
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const conn = await pool.connect();
       let destroy = false;

@@ -57,12 +57,7 @@ function fromPgliteTransaction(tx: PgliteTransactionLike, depth: number): SqlCli
  */
 export function fromPglite(db: PgliteLike): SqlClient {
   return {
-    async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
-      return toResult(await db.query<R>(text, [...params]));
-    },
-    async exec(script: string): Promise<void> {
-      await db.exec(script);
-    },
+    ...fromPgliteTransaction(db, 0),
     transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       return db.transaction((tx) => fn(fromPgliteTransaction(tx, 1)));
     },

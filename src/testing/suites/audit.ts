@@ -13,7 +13,7 @@ import { createAuditLog } from "../../audit/log.js";
 import { AUDIT_STORE_METHODS, type AuditSeal, type AuditStore } from "../../audit/store.js";
 import { verifyAuditChain } from "../../audit/verify.js";
 import { isMoatError } from "../../errors.js";
-import { type ConformanceCase, type ConformanceSuite, defineConformanceSuite } from "../conformance.js";
+import { type ConformanceCase, type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import type { FakeClock } from "../fake-clock.js";
 
 let orgCounter = 0;

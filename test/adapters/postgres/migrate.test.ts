@@ -1,4 +1,4 @@
-import { afterEach, expect, it } from "vitest";
+import { afterEach, beforeAll, expect, it } from "vitest";
 import { getMigrationSql, migrate, type Migration } from "../../../src/adapters/postgres/index.js";
 import { expectMoatError, expectMoatErrorAsync } from "../../helpers/assertions.js";
 import { describePostgres, type PostgresHandle } from "../../helpers/postgres.js";
@@ -13,6 +13,7 @@ const widgets: Migration[] = [
   },
 ];
 
+// Each test opens its own database (a PGlite clone takes seconds on a loaded machine).
 describePostgres("migrate", (target) => {
   const open: PostgresHandle[] = [];
   const connect = async () => {
@@ -22,6 +23,11 @@ describePostgres("migrate", (target) => {
   };
   afterEach(async () => {
     await Promise.all(open.splice(0).map((db) => db.close()));
+  });
+  // The first connection per process initialises PGlite's template (seconds on a loaded machine):
+  // do it under the hook timeout rather than inside the first test's 5 s.
+  beforeAll(async () => {
+    await (await target.connect()).close();
   });
 
   it("applies each step once and records it", async () => {
@@ -37,7 +43,7 @@ describePostgres("migrate", (target) => {
       { module: "widgets", version: 2, name: "add a name and an index" },
     ]);
     await client.query("INSERT INTO widgets (id, name) VALUES (1, 'a')");
-  });
+  }, 30_000);
 
   it("is idempotent", async () => {
     const { client } = await connect();
@@ -45,14 +51,14 @@ describePostgres("migrate", (target) => {
     const again = await migrate(client, { migrations: widgets });
     expect(again.applied).toEqual([]);
     expect(again.alreadyApplied).toBe(2);
-  });
+  }, 30_000);
 
   it("applies only the new steps when a module gains a version", async () => {
     const { client } = await connect();
     await migrate(client, { migrations: widgets.slice(0, 1) });
     const next = await migrate(client, { migrations: widgets });
     expect(next.applied.map((m) => m.version)).toEqual([2]);
-  });
+  }, 30_000);
 
   it("is safe when several runners start at once", async () => {
     const { client } = await connect();
@@ -61,7 +67,7 @@ describePostgres("migrate", (target) => {
     expect(appliedCounts.reduce((a, b) => a + b, 0)).toBe(2);
     const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM moatkit_migrations");
     expect(rows[0]?.n).toBe(2);
-  });
+  }, 30_000);
 
   it("rolls back a failing step entirely and does not record it", async () => {
     const { client } = await connect();
@@ -74,14 +80,14 @@ describePostgres("migrate", (target) => {
     expect(rows[0]?.v).toBe(2);
     const half = await client.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half'");
     expect(half.rowCount).toBe(0);
-  });
+  }, 30_000);
 
   it("refuses to skip a step whose SQL changed after it was applied", async () => {
     const { client } = await connect();
     await migrate(client, { migrations: widgets });
     const edited = widgets.map((m) => (m.version === 1 ? { ...m, sql: "CREATE TABLE widgets (id bigint PRIMARY KEY);" } : m));
     await expectMoatErrorAsync(migrate(client, { migrations: edited }), "ERR_INTEGRITY");
-  });
+  }, 30_000);
 
   it("produces SQL for external tools that migrate() then recognises as applied", async () => {
     const { client } = await connect();
@@ -92,14 +98,14 @@ describePostgres("migrate", (target) => {
     const result = await migrate(client, { migrations: widgets });
     expect(result.applied).toEqual([]);
     expect(result.alreadyApplied).toBe(2);
-  });
+  }, 30_000);
 
   it("runs moatkit's own migrations idempotently", async () => {
     const { client } = await connect();
     await migrate(client);
     const again = await migrate(client);
     expect(again.applied).toEqual([]);
-  });
+  }, 30_000);
 });
 
 it("rejects malformed migration lists with ERR_CONFIG", () => {

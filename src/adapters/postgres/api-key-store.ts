@@ -1,0 +1,270 @@
+import { z } from "zod";
+import { canonicalJson } from "../../_internal/canonical-json.js";
+import { parseOptions } from "../../_internal/options.js";
+import type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord, ApiKeyRedaction } from "../../apikeys/record.js";
+import type { ApiKeyStore } from "../../apikeys/store.js";
+import { MoatError } from "../../errors.js";
+import type { SqlClient } from "./sql-client.js";
+
+/** Options for {@link createPostgresApiKeyStore}. */
+export interface PostgresApiKeyStoreOptions {
+  /** The database, from `fromPgPool(pool)` or `fromPglite(db)`, migrated with `migrate()`. */
+  readonly client: SqlClient;
+}
+
+// Timestamps travel as integer milliseconds. Going in, `to_timestamp(ms / 1000)` is exact to the
+// microsecond for any date this century; coming out, the epoch is cast to float8 so `pg` and
+// PGlite both return a JS number (an int8 or numeric would come back as a string from `pg`).
+const msOut = (column: string): string => `(round(extract(epoch FROM ${column}) * 1000))::float8 AS ${column}`;
+const msIn = (param: number): string => `to_timestamp($${String(param)}::float8 / 1000)`;
+
+// Arrays and JSON go through jsonb text both ways, which both drivers handle identically.
+const INFO_COLUMNS = [
+  "id",
+  "preview",
+  "env",
+  "owner_id",
+  "tenant_id",
+  "name",
+  "to_jsonb(scopes)::text AS scopes",
+  "metadata::text AS metadata",
+  "redaction",
+  msOut("created_at"),
+  msOut("expires_at"),
+  msOut("revoked_at"),
+  msOut("last_used_at"),
+  "predecessor_id",
+  "successor_id",
+].join(", ");
+const RECORD_COLUMNS = `key_hash, ${INFO_COLUMNS}`;
+
+const INSERT_COLUMNS =
+  "id, key_hash, preview, env, owner_id, tenant_id, name, scopes, metadata, redaction, created_at, expires_at, revoked_at, last_used_at, predecessor_id, successor_id";
+
+/** The 16 values of a record, as SQL expressions over parameters `$first`…`$first+15`. */
+function recordValuesSql(first: number): string {
+  const p = (i: number): string => `$${String(first + i)}`;
+  return [
+    `${p(0)}::text`,
+    `${p(1)}::text`,
+    `${p(2)}::text`,
+    `${p(3)}::text`,
+    `${p(4)}::text`,
+    `${p(5)}::text`,
+    `${p(6)}::text`,
+    `ARRAY(SELECT jsonb_array_elements_text(${p(7)}::jsonb))`,
+    `${p(8)}::jsonb`,
+    `${p(9)}::text`,
+    msIn(first + 10),
+    msIn(first + 11),
+    msIn(first + 12),
+    msIn(first + 13),
+    `${p(14)}::text`,
+    `${p(15)}::text`,
+  ].join(", ");
+}
+
+function recordParams(r: ApiKeyRecord): unknown[] {
+  return [
+    r.id,
+    r.hash,
+    r.preview,
+    r.env,
+    r.ownerId,
+    r.tenantId,
+    r.name,
+    JSON.stringify(r.scopes),
+    canonicalJson(r.metadata),
+    r.redaction,
+    r.createdAt,
+    r.expiresAt,
+    r.revokedAt,
+    r.lastUsedAt,
+    r.predecessorId,
+    r.successorId,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading rows back, checking each field rather than trusting the driver's shapes
+
+type Row = Record<string, unknown>;
+
+function corrupt(): MoatError {
+  return new MoatError("ERR_STORE", { message: "apiKeys store returned a row that does not fit its contract" });
+}
+
+function text(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== "string") throw corrupt();
+  return value;
+}
+
+function optionalText(row: Row, column: string): string | null {
+  return row[column] === null ? null : text(row, column);
+}
+
+function optionalTime(row: Row, column: string): number | null {
+  const value = row[column];
+  if (value === null) return null;
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) throw corrupt();
+  return value;
+}
+
+function time(row: Row, column: string): number {
+  const value = optionalTime(row, column);
+  if (value === null) throw corrupt();
+  return value;
+}
+
+function json(row: Row, column: string): unknown {
+  try {
+    return JSON.parse(text(row, column));
+  } catch {
+    throw corrupt();
+  }
+}
+
+function env(value: string): ApiKeyEnv {
+  if (value === "live" || value === "test") return value;
+  throw corrupt();
+}
+
+function redaction(value: string): ApiKeyRedaction {
+  if (value === "inherit" || value === "on" || value === "off") return value;
+  throw corrupt();
+}
+
+function scopes(value: unknown): readonly string[] {
+  if (!Array.isArray(value)) throw corrupt();
+  const out: string[] = [];
+  for (const scope of value) {
+    if (typeof scope !== "string") throw corrupt();
+    out.push(scope);
+  }
+  return out;
+}
+
+function metadata(value: unknown): Readonly<Record<string, unknown>> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw corrupt();
+  return { ...value };
+}
+
+function readInfo(row: Row): ApiKeyInfo {
+  return {
+    id: text(row, "id"),
+    preview: text(row, "preview"),
+    env: env(text(row, "env")),
+    ownerId: text(row, "owner_id"),
+    tenantId: optionalText(row, "tenant_id"),
+    name: optionalText(row, "name"),
+    scopes: scopes(json(row, "scopes")),
+    metadata: metadata(json(row, "metadata")),
+    redaction: redaction(text(row, "redaction")),
+    createdAt: time(row, "created_at"),
+    expiresAt: optionalTime(row, "expires_at"),
+    revokedAt: optionalTime(row, "revoked_at"),
+    lastUsedAt: optionalTime(row, "last_used_at"),
+    predecessorId: optionalText(row, "predecessor_id"),
+    successorId: optionalText(row, "successor_id"),
+  };
+}
+
+function readRecord(row: Row): ApiKeyRecord {
+  return { ...readInfo(row), hash: text(row, "key_hash") };
+}
+
+const optionsSchema = z
+  .object({
+    client: z.custom<SqlClient>(
+      (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "query") === "function",
+      "expected a SqlClient (fromPgPool(pool) or fromPglite(db))",
+    ),
+  })
+  .strict();
+
+/**
+ * An {@link ApiKeyStore} in the `moatkit_api_keys` table (create it with `migrate()`). Lookups
+ * by hash use a unique index. Revoke, rotate and touch are each a single conditional statement,
+ * so concurrent callers (across processes too) settle in the database: one rotation wins, the
+ * others change nothing.
+ *
+ * @throws MoatError ERR_CONFIG when `client` is missing.
+ * @example
+ * ```ts
+ * import pg from "pg";
+ * import { createPostgresApiKeyStore, fromPgPool, migrate } from "moatkit/adapters/postgres";
+ * const client = fromPgPool(new pg.Pool({ connectionString: process.env.DATABASE_URL }));
+ * await migrate(client);
+ * const store = createPostgresApiKeyStore({ client });
+ * ```
+ */
+export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): ApiKeyStore {
+  const { client } = parseOptions(optionsSchema, options, "createPostgresApiKeyStore options");
+
+  async function one<T>(sql: string, params: readonly unknown[], read: (row: Row) => T): Promise<T | null> {
+    const { rows } = await client.query<Row>(sql, params);
+    const row = rows[0];
+    return row === undefined ? null : read(row);
+  }
+
+  return {
+    async insert(record) {
+      await client.query(`INSERT INTO moatkit_api_keys (${INSERT_COLUMNS}) VALUES (${recordValuesSql(1)})`, recordParams(record));
+    },
+
+    findByHash(hash) {
+      return one(`SELECT ${RECORD_COLUMNS} FROM moatkit_api_keys WHERE key_hash = $1`, [hash], readRecord);
+    },
+
+    findById(id) {
+      return one(`SELECT ${RECORD_COLUMNS} FROM moatkit_api_keys WHERE id = $1`, [id], readRecord);
+    },
+
+    async listByOwner(ownerId) {
+      const { rows } = await client.query<Row>(
+        `SELECT ${INFO_COLUMNS} FROM moatkit_api_keys WHERE owner_id = $1 ORDER BY created_at, id`,
+        [ownerId],
+      );
+      return rows.map(readInfo);
+    },
+
+    revoke(id, at) {
+      return one(
+        `UPDATE moatkit_api_keys SET revoked_at = ${msIn(2)} WHERE id = $1 AND revoked_at IS NULL RETURNING ${INFO_COLUMNS}`,
+        [id, at],
+        readInfo,
+      );
+    },
+
+    rotate(id, successor, graceEndsAt, at) {
+      // One statement: the UPDATE takes the row lock, and a concurrent rotation waiting on it
+      // re-checks `successor_id IS NULL` afterwards, finds it set and inserts nothing.
+      return one(
+        `WITH old AS (
+           UPDATE moatkit_api_keys
+              SET successor_id = $4::text,
+                  expires_at = LEAST(COALESCE(expires_at, ${msIn(2)}), ${msIn(2)})
+            WHERE id = $1 AND successor_id IS NULL AND revoked_at IS NULL
+              AND (expires_at IS NULL OR expires_at > ${msIn(3)})
+           RETURNING ${INFO_COLUMNS}
+         ), successor AS (
+           INSERT INTO moatkit_api_keys (${INSERT_COLUMNS})
+           SELECT ${recordValuesSql(4)} FROM old
+         )
+         SELECT * FROM old`,
+        [id, graceEndsAt, at, ...recordParams(successor)],
+        readInfo,
+      );
+    },
+
+    async touch(id, at, minIntervalMs) {
+      const { rowCount } = await client.query(
+        `UPDATE moatkit_api_keys SET last_used_at = ${msIn(2)}
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= to_timestamp(($2::float8 - $3::float8) / 1000))`,
+        [id, at, minIntervalMs],
+      );
+      return rowCount > 0;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { storeCall } from "../../_internal/store-error.js";
+import type { RecoveryCodeEntry, RecoveryCodeStore } from "../../mfa/store.js";
+import type { SqlClient } from "./sql-client.js";
+
+/** Options for {@link createPostgresRecoveryCodeStore}. */
+export interface PostgresRecoveryCodeStoreOptions {
+  /** A migrated database (`migrate(client)` creates `moatkit_recovery_codes`). */
+  readonly client: SqlClient;
+}
+
+// The two-key advisory lock space is separate from the one-key space the migration runner
+// uses; the first key ("mkrc") names this table, the second is the user.
+const LOCK_SQL = "SELECT pg_advisory_xact_lock(1835758179, hashtext($1))";
+const DELETE_SQL = "DELETE FROM moatkit_recovery_codes WHERE user_id = $1";
+const FIND_SQL = "SELECT hash FROM moatkit_recovery_codes WHERE user_id = $1 AND selector = $2";
+// The count reads the statement's snapshot, taken before the delete, hence `before - deleted`.
+const CONSUME_SQL = `WITH deleted AS (
+  DELETE FROM moatkit_recovery_codes WHERE user_id = $1 AND selector = $2 AND hash = $3 RETURNING 1
+)
+SELECT (SELECT count(*) FROM deleted)::int AS deleted,
+       (SELECT count(*) FROM moatkit_recovery_codes WHERE user_id = $1)::int AS before`;
+const COUNT_SQL = "SELECT count(*)::int AS n FROM moatkit_recovery_codes WHERE user_id = $1";
+
+function insertSql(count: number): string {
+  const rows = Array.from({ length: count }, (_, i) => `($1, $${String(2 * i + 2)}, $${String(2 * i + 3)})`);
+  return `INSERT INTO moatkit_recovery_codes (user_id, selector, hash) VALUES ${rows.join(", ")}`;
+}
+
+/**
+ * A {@link RecoveryCodeStore} in Postgres (table `moatkit_recovery_codes`), for `pg.Pool` and
+ * PGlite. Replacing a user's set takes a per-user advisory lock inside its transaction, so
+ * concurrent replacements serialise instead of mixing.
+ *
+ * @example
+ * ```ts
+ * import { createPostgresRecoveryCodeStore, fromPgPool, migrate } from "moatkit/adapters/postgres";
+ * const client = fromPgPool(pool);
+ * await migrate(client);
+ * const recovery = createRecoveryCodes({ store: createPostgresRecoveryCodeStore({ client }) });
+ * ```
+ */
+export function createPostgresRecoveryCodeStore(options: PostgresRecoveryCodeStoreOptions): RecoveryCodeStore {
+  const { client } = options;
+  return {
+    async replaceRecoveryCodes(userId, entries: readonly RecoveryCodeEntry[]) {
+      await storeCall("recoveryCodes", "replaceRecoveryCodes", () =>
+        client.transaction(async (tx) => {
+          await tx.query(LOCK_SQL, [userId]);
+          await tx.query(DELETE_SQL, [userId]);
+          if (entries.length > 0) {
+            await tx.query(insertSql(entries.length), [userId, ...entries.flatMap((e) => [e.selector, e.hash])]);
+          }
+        }),
+      );
+    },
+    async findRecoveryCode(userId, selector) {
+      return storeCall("recoveryCodes", "findRecoveryCode", async () => {
+        const { rows } = await client.query<{ hash: string }>(FIND_SQL, [userId, selector]);
+        return rows[0]?.hash ?? null;
+      });
+    },
+    async consumeRecoveryCode(userId, selector, hash) {
+      return storeCall("recoveryCodes", "consumeRecoveryCode", async () => {
+        const { rows } = await client.query<{ deleted: number; before: number }>(CONSUME_SQL, [userId, selector, hash]);
+        const row = rows[0];
+        if (row === undefined || row.deleted !== 1) return null;
+        return row.before - 1;
+      });
+    },
+    async countRecoveryCodes(userId) {
+      return storeCall("recoveryCodes", "countRecoveryCodes", async () => {
+        const { rows } = await client.query<{ n: number }>(COUNT_SQL, [userId]);
+        return rows[0]?.n ?? 0;
+      });
+    },
+  };
+}

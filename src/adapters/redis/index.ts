@@ -1,0 +1,19 @@
+/**
+ * Redis stores. Each check-and-consume operation is one Lua script, atomic with respect to every
+ * other client. Pass an ioredis client (or anything with the {@link RedisLike} methods); ioredis
+ * is an optional peer dependency.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "ioredis";
+ * import { createRedisOneTimeTokenStore } from "moatkit/adapters/redis";
+ * const store = createRedisOneTimeTokenStore({ redis: new Redis(process.env.REDIS_URL), keyPrefix: "app:" });
+ * ```
+ *
+ * @module
+ */
+export type { RedisLike, RedisArg } from "./redis-client.js";
+export { createRedisRefreshSessionStore, type RedisRefreshSessionStoreOptions } from "./refresh-session-store.js";
+export { createRedisOneTimeTokenStore, type RedisOneTimeTokenStoreOptions } from "./one-time-token-store.js";
+export { createRedisTotpStepStore, type RedisTotpStepStoreOptions } from "./totp-step-store.js";
+export { createRedisRecoveryCodeStore, type RedisRecoveryCodeStoreOptions } from "./recovery-code-store.js";

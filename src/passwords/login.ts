@@ -1,0 +1,210 @@
+/**
+ * An enumeration-safe login check. Every attempt that passes the rate limiter costs exactly one
+ * bcrypt compare: against the user's hash, or, for an unknown user, a user without a password
+ * or an unusable password, against a dummy hash of the same cost made when the login is
+ * created. Every failure is the same `invalid_credentials` result.
+ */
+import { z } from "zod";
+import {
+  DEFAULT_BCRYPT_COST,
+  bcryptCostSchema,
+  bcryptSalt,
+  bcryptWorkers,
+  parseBcryptHash,
+} from "../_internal/bcrypt-pool.js";
+import { parseInput, parseOptions } from "../_internal/options.js";
+import { randomToken, systemRandom } from "../_internal/runtime.js";
+import { storeCall } from "../_internal/store-error.js";
+import { MoatError } from "../errors.js";
+import { type LongPasswordPolicy, bcryptInput, longPolicySchema } from "./password-hash.js";
+
+/** What `findUser` must return: any object with the user's bcrypt hash (or none, for SSO-only users). */
+export interface LoginUser {
+  /** The bcrypt hash from {@link hashPassword}; `null`/absent for users who cannot log in with a password. */
+  readonly passwordHash?: string | null | undefined;
+}
+
+/** A limiter's answer for one key. */
+export interface LoginLimiterVerdict {
+  /** Whether the attempt is within the limit. */
+  readonly ok: boolean;
+  /** When not `ok`: milliseconds until the key may try again. */
+  readonly retryAfterMs: number;
+}
+
+/**
+ * A rate limiter as the login sees it. `moatkit/ratelimit` limiters satisfy it; so does any
+ * object with this method.
+ */
+export interface LoginLimiter {
+  /** Counts one attempt under `key`; `ok: false` when the key is over its limit. */
+  consume(key: string): Promise<LoginLimiterVerdict>;
+}
+
+/** Options for {@link createLogin}. */
+export interface LoginOptions<U extends LoginUser> {
+  /** Looks a user up by the identifier they typed (email, username); `null` when there is none. */
+  readonly findUser: (identifier: string) => Promise<U | null | undefined>;
+  /**
+   * Called after the password checks out: whether this user must still pass a second factor
+   * (for example `resolveMfaPolicy(...) === "required"` or the user has enrolled TOTP). Its
+   * answer is `mfaRequired` in the result. Without it, `mfaRequired` is `false`.
+   */
+  readonly verifyMfa?: (user: U) => boolean | Promise<boolean>;
+  /** Consulted before any password work; a refusal is `rate_limited`, never `invalid_credentials`. */
+  readonly limiter?: LoginLimiter;
+  /** The limiter keys for an attempt. Default: one key per client IP, `login:ip:<ip>`. */
+  readonly limiterKeys?: (attempt: { readonly identifier: string; readonly ip: string }) => readonly string[];
+  /** Cost of the dummy hash; make it the cost of your users' hashes. Default 12. */
+  readonly cost?: number;
+  /** The long-password mode your hashes were made with. Default `"reject"`. */
+  readonly long?: LongPasswordPolicy;
+}
+
+/** One login attempt. */
+export interface LoginAttempt {
+  /** What the user typed to name their account. */
+  readonly identifier: string;
+  /** What the user typed as their password. */
+  readonly password: string;
+  /** The client's IP address, for rate limiting. */
+  readonly ip: string;
+}
+
+/** The outcome of {@link Login.login}. */
+export type LoginResult<U> =
+  | {
+      /** The password checked out. */
+      readonly ok: true;
+      /** The user `findUser` returned. */
+      readonly user: U;
+      /** Whether the user must pass a second factor before being signed in. */
+      readonly mfaRequired: boolean;
+    }
+  | {
+      /** The attempt failed. */
+      readonly ok: false;
+      /** Unknown user, wrong password, or no password: deliberately indistinguishable. */
+      readonly reason: "invalid_credentials";
+    }
+  | {
+      /** The attempt was not checked. */
+      readonly ok: false;
+      /** Too many attempts: answer 429 with `Retry-After`, not 401. */
+      readonly reason: "rate_limited";
+      /** How long until the limiter lets this client try again. */
+      readonly retryAfterMs: number;
+    };
+
+/** A login checker made by {@link createLogin}. */
+export interface Login<U> {
+  /** Checks one attempt. Never throws for a bad credential; throws ERR_STORE when a lookup fails. */
+  login(attempt: LoginAttempt): Promise<LoginResult<U>>;
+}
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", { message: "expected a function" });
+
+const optionsSchema = z.strictObject({
+  findUser: fn,
+  verifyMfa: fn.optional(),
+  limiter: z.object({ consume: fn }).optional(),
+  limiterKeys: fn.optional(),
+  cost: bcryptCostSchema.default(DEFAULT_BCRYPT_COST),
+  long: longPolicySchema.default("reject"),
+});
+
+const attemptSchema = z.strictObject({
+  identifier: z.string(),
+  password: z.string(),
+  ip: z.string().min(1).max(256),
+});
+
+const limiterResultSchema = z.object({ ok: z.boolean(), retryAfterMs: z.number().nonnegative() });
+
+// Identifiers longer than this are not looked up (no account has one).
+const MAX_IDENTIFIER_LENGTH = 1024;
+
+function isKeyList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((k) => typeof k === "string");
+}
+
+const INVALID_CREDENTIALS = Object.freeze({ ok: false, reason: "invalid_credentials" } as const);
+
+/**
+ * Creates an enumeration-safe login check. Unknown users and wrong passwords cost the same one
+ * bcrypt compare and return the same `{ ok: false, reason: "invalid_credentials" }`. A limiter,
+ * when given, is consulted first and fails closed: if it throws, the login throws.
+ *
+ * The dummy hash is computed once, in the background, when the login is created.
+ *
+ * @throws MoatError ERR_CONFIG for invalid options.
+ * @example
+ * ```ts
+ * import { createLogin } from "moatkit/passwords";
+ * const { login } = createLogin({
+ *   findUser: (email) => db.users.findByEmail(email),
+ *   verifyMfa: (user) => user.totpEnabled,
+ *   limiter,
+ * });
+ * const result = await login({ identifier: body.email, password: body.password, ip: req.ip });
+ * if (!result.ok) return res.status(result.reason === "rate_limited" ? 429 : 401).end();
+ * ```
+ */
+export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Login<U> {
+  const { cost, long } = parseOptions(optionsSchema, options, "createLogin options");
+  const { findUser, verifyMfa, limiter } = options;
+  const limiterKeys = options.limiterKeys ?? ((a: { readonly ip: string }) => [`login:ip:${a.ip}`]);
+
+  // Hash a random string so the dummy can never match anything a user types.
+  const dummyHash = bcryptWorkers.hash(randomToken(systemRandom, 18), bcryptSalt(cost, systemRandom));
+  // Awaited by every login that needs it; this handler only keeps a failure from being reported
+  // as unhandled before the first login.
+  dummyHash.catch(() => undefined);
+
+  async function checkLimiter(attempt: { identifier: string; ip: string }): Promise<number | null> {
+    if (limiter === undefined) return null;
+    let limitedFor: number | null = null;
+    const keys: unknown = limiterKeys(attempt);
+    if (!isKeyList(keys)) {
+      throw new MoatError("ERR_CONFIG", { message: "createLogin limiterKeys must return a non-empty array of strings" });
+    }
+    for (const key of keys) {
+      const raw: unknown = await storeCall("login limiter", "consume", () => limiter.consume(key));
+      const verdict = limiterResultSchema.safeParse(raw);
+      if (!verdict.success) {
+        throw new MoatError("ERR_STORE", { message: "login limiter returned a malformed result" });
+      }
+      if (!verdict.data.ok) limitedFor = Math.max(limitedFor ?? 0, verdict.data.retryAfterMs);
+    }
+    return limitedFor;
+  }
+
+  return {
+    async login(attempt: LoginAttempt): Promise<LoginResult<U>> {
+      const { identifier, password, ip } = parseInput(attemptSchema, attempt, "login attempt");
+      const limitedFor = await checkLimiter({ identifier, ip });
+      if (limitedFor !== null) return { ok: false, reason: "rate_limited", retryAfterMs: limitedFor };
+
+      const input = password === "" ? null : bcryptInput(password, long);
+      const lookup = identifier !== "" && identifier.length <= MAX_IDENTIFIER_LENGTH;
+      const user = lookup ? await storeCall("user", "findUser", () => findUser(identifier)) : null;
+      const hash = user?.passwordHash;
+
+      if (user === null || user === undefined || typeof hash !== "string" || input === null) {
+        // Same work as a wrong password, so the response time does not tell the two apart.
+        await bcryptWorkers.compare(input ?? "", await dummyHash);
+        return INVALID_CREDENTIALS;
+      }
+      if (parseBcryptHash(hash) === null) {
+        throw new MoatError("ERR_INTEGRITY", { message: "the stored password hash is not a bcrypt hash" });
+      }
+      if (!(await bcryptWorkers.compare(input, hash))) return INVALID_CREDENTIALS;
+      const answer: unknown = verifyMfa === undefined ? false : await verifyMfa(user);
+      // A hook that forgets to return must not be read as "no second factor needed".
+      if (typeof answer !== "boolean") {
+        throw new MoatError("ERR_CONFIG", { message: "createLogin verifyMfa must return a boolean" });
+      }
+      return { ok: true, user, mfaRequired: answer };
+    },
+  };
+}

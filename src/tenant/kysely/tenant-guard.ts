@@ -1,0 +1,391 @@
+/**
+ * The app-level twin of row-level security: a Kysely plugin that rewrites every query touching
+ * a tenant table so it can only reach the current tenant's rows, for code paths that do not
+ * run under `withTenantTransaction` (or as a second wall when they do).
+ */
+import {
+  AliasNode,
+  AndNode,
+  BinaryOperationNode,
+  ColumnNode,
+  DefaultInsertValueNode,
+  IdentifierNode,
+  InsertQueryNode,
+  type JoinNode,
+  ListNode,
+  OnNode,
+  OperationNodeTransformer,
+  OperatorNode,
+  ParensNode,
+  PrimitiveValueListNode,
+  ReferenceNode,
+  TableNode,
+  ValueListNode,
+  ValueNode,
+  ValuesNode,
+  WhereNode,
+} from "kysely";
+import type {
+  ColumnUpdateNode,
+  DeleteQueryNode,
+  KyselyPlugin,
+  MergeQueryNode,
+  OperationNode,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryId,
+  QueryResult,
+  RootOperationNode,
+  SelectQueryNode,
+  UnknownRow,
+  UpdateQueryNode,
+  WithNode,
+} from "kysely";
+import { z } from "zod";
+import { parseOptions } from "../../_internal/options.js";
+import { MoatError } from "../../errors.js";
+import { activeTenant } from "../context.js";
+
+/** Options of {@link tenantGuard}. */
+export interface TenantGuardOptions {
+  /**
+   * The tenant tables: `"invoices"` (any schema) or `"billing.invoices"`. Every query that
+   * reads or writes one of them is confined to the current tenant.
+   */
+  readonly tables: readonly string[];
+  /** The tenant column in those tables. Default `tenant_id`. */
+  readonly column?: string;
+}
+
+const IDENT = "[A-Za-z_][A-Za-z0-9_]{0,62}";
+const optionsSchema = z.strictObject({
+  tables: z
+    .array(z.string().regex(new RegExp(`^(?:${IDENT}\\.)?${IDENT}$`)))
+    .min(1)
+    .max(10_000),
+  column: z.string().regex(new RegExp(`^${IDENT}$`)).default("tenant_id"),
+});
+
+interface TableSpec {
+  readonly schema: string | undefined;
+  readonly name: string;
+}
+
+/** A table in a FROM/JOIN/USING position, and the name its columns are qualified with. */
+interface TableUse {
+  readonly schema: string | undefined;
+  readonly name: string;
+  readonly qualifier: TableNode;
+}
+
+// Joins whose ON clause can carry the filter without changing which rows the other side keeps.
+const ON_JOINS: ReadonlySet<string> = new Set(["InnerJoin", "LeftJoin", "LateralInnerJoin", "LateralLeftJoin"]);
+// Joins with no ON clause, where the filter is equivalent in WHERE.
+const WHERE_JOINS: ReadonlySet<string> = new Set(["CrossJoin", "LateralCrossJoin", "CrossApply"]);
+
+function scopeError(message: string): MoatError {
+  return new MoatError("ERR_TENANT_SCOPE", { message });
+}
+
+function tableUse(node: OperationNode): TableUse | undefined {
+  if (TableNode.is(node)) {
+    return { schema: node.table.schema?.name, name: node.table.identifier.name, qualifier: node };
+  }
+  if (AliasNode.is(node) && TableNode.is(node.node) && IdentifierNode.is(node.alias)) {
+    return { schema: node.node.table.schema?.name, name: node.node.table.identifier.name, qualifier: TableNode.create(node.alias.name) };
+  }
+  return undefined;
+}
+
+function flatten(node: OperationNode | undefined): OperationNode[] {
+  if (node === undefined) return [];
+  return ListNode.is(node) ? [...node.items] : [node];
+}
+
+function and(nodes: readonly OperationNode[]): OperationNode | undefined {
+  let out: OperationNode | undefined;
+  for (const n of nodes) out = out === undefined ? n : AndNode.create(out, n);
+  return out;
+}
+
+/** `existing AND filters`, with the existing condition parenthesised so an OR in it stays inside. */
+function withCondition(existing: OperationNode | undefined, filters: readonly OperationNode[]): OperationNode | undefined {
+  const added = and(filters);
+  if (added === undefined) return existing;
+  return existing === undefined ? added : AndNode.create(ParensNode.create(existing), added);
+}
+
+function columnName(node: OperationNode): string | undefined {
+  if (ColumnNode.is(node)) return node.column.name;
+  if (ReferenceNode.is(node) && ColumnNode.is(node.column)) return node.column.column.name;
+  return undefined;
+}
+
+function isExcludedColumn(node: OperationNode, column: string): boolean {
+  return ReferenceNode.is(node) && node.table?.table.identifier.name === "excluded" && columnName(node) === column;
+}
+
+class TenantGuardTransformer extends OperationNodeTransformer {
+  readonly #specs: readonly TableSpec[];
+  readonly #column: string;
+  readonly #guarded: WeakMap<OperationNode, string>;
+  readonly #ctes: Set<string>[] = [];
+  #tenantId: string | undefined;
+  /** How many times the tenant id was used, to tell which subtrees involve a tenant table. */
+  #uses = 0;
+
+  constructor(specs: readonly TableSpec[], column: string, guarded: WeakMap<OperationNode, string>) {
+    super();
+    this.#specs = specs;
+    this.#column = column;
+    this.#guarded = guarded;
+  }
+
+  /**
+   * Kysely applies plugins to a subquery when it is embedded in another query, and again to
+   * the whole query: a node this plugin already confined is passed through — unless it was
+   * confined for another tenant, which means it was built in one context and run in another.
+   */
+  #once<T extends OperationNode>(node: T, transform: () => T): T {
+    const confinedTo = this.#guarded.get(node);
+    if (confinedTo !== undefined) {
+      if (confinedTo !== this.#tenant()) throw scopeError("a query built for one tenant ran in another tenant's context");
+      return node;
+    }
+    const usesBefore = this.#uses;
+    const out = transform();
+    if (this.#tenantId !== undefined && this.#uses > usesBefore) this.#guarded.set(out, this.#tenantId);
+    return out;
+  }
+
+  /** The current tenant, read once per query and only if the query touches a tenant table. */
+  #tenant(): string {
+    this.#uses++;
+    if (this.#tenantId === undefined) {
+      const ctx = activeTenant();
+      if (ctx === undefined) throw scopeError("a tenant table was queried without a tenant context");
+      this.#tenantId = ctx.tenantId;
+    }
+    return this.#tenantId;
+  }
+
+  #isTenantTable(use: TableUse): boolean {
+    // An unqualified name that a WITH clause in scope defines refers to the CTE, not the table.
+    if (use.schema === undefined && this.#ctes.some((scope) => scope.has(use.name))) return false;
+    return this.#specs.some((s) => s.name === use.name && (s.schema === undefined || use.schema === undefined || s.schema === use.schema));
+  }
+
+  #tenantUse(node: OperationNode): TableUse | undefined {
+    const use = tableUse(node);
+    return use !== undefined && this.#isTenantTable(use) ? use : undefined;
+  }
+
+  #filter(qualifier: TableNode): OperationNode {
+    return BinaryOperationNode.create(
+      ReferenceNode.create(ColumnNode.create(this.#column), qualifier),
+      OperatorNode.create("="),
+      ValueNode.create(this.#tenant()),
+    );
+  }
+
+  #matchesTenant(value: unknown): boolean {
+    const tenant = this.#tenant();
+    if (typeof value === "string") return value === tenant;
+    return (typeof value === "number" || typeof value === "bigint") && String(value) === tenant;
+  }
+
+  #inScope<T>(withNode: WithNode | undefined, fn: () => T): T {
+    const names = new Set<string>();
+    for (const cte of withNode?.expressions ?? []) names.add(cte.name.table.table.identifier.name);
+    this.#ctes.push(names);
+    try {
+      return fn();
+    } finally {
+      this.#ctes.pop();
+    }
+  }
+
+  /**
+   * Filters for the tables a query reads (FROM, USING, targets) and its joins: WHERE filters
+   * returned, ON filters put into the joins. Right and full joins preserve rows of both sides,
+   * so neither ON nor WHERE confines them without changing the query: they are refused.
+   */
+  #scope(tables: readonly OperationNode[], joins: readonly JoinNode[] | undefined): { where: OperationNode[]; joins: readonly JoinNode[] | undefined } {
+    const where: OperationNode[] = [];
+    for (const t of tables) {
+      const use = this.#tenantUse(t);
+      if (use !== undefined) where.push(this.#filter(use.qualifier));
+    }
+    const touchesTenant = where.length > 0 || (joins ?? []).some((j) => this.#tenantUse(j.table) !== undefined);
+    const newJoins = joins?.map((j) => {
+      if (touchesTenant && !ON_JOINS.has(j.joinType) && !WHERE_JOINS.has(j.joinType)) {
+        throw scopeError("right, full and outer-apply joins cannot be confined to a tenant; use row-level security for this query");
+      }
+      const use = this.#tenantUse(j.table);
+      if (use === undefined) return j;
+      if (WHERE_JOINS.has(j.joinType)) {
+        where.push(this.#filter(use.qualifier));
+        return j;
+      }
+      const on = withCondition(j.on?.on, [this.#filter(use.qualifier)]);
+      return on === undefined ? j : Object.freeze({ ...j, on: OnNode.create(on) });
+    });
+    return { where, joins: newJoins };
+  }
+
+  /** `query` with the filters for `tables` (and its joins) added. */
+  #confine<T extends { readonly where?: WhereNode; readonly joins?: readonly JoinNode[] }>(query: T, tables: readonly OperationNode[]): T {
+    const scope = this.#scope(tables, query.joins);
+    const where = withCondition(query.where?.where, scope.where);
+    return Object.freeze({
+      ...query,
+      ...(scope.joins === undefined ? {} : { joins: scope.joins }),
+      ...(where === undefined ? {} : { where: WhereNode.create(where) }),
+    });
+  }
+
+  /** In ON CONFLICT DO UPDATE, `excluded.<column>` is the inserted row's value, already checked. */
+  #checkUpdates(updates: readonly ColumnUpdateNode[] | undefined, onConflict = false): void {
+    for (const u of updates ?? []) {
+      if (columnName(u.column) !== this.#column) continue;
+      if (onConflict && isExcludedColumn(u.value, this.#column)) continue;
+      if (!ValueNode.is(u.value) || !this.#matchesTenant(u.value.value)) {
+        throw scopeError("a query sets the tenant column to another tenant");
+      }
+    }
+  }
+
+  protected override transformSelectQuery(node: SelectQueryNode, queryId?: QueryId): SelectQueryNode {
+    return this.#once(node, () => this.#inScope(node.with, () => {
+      const t = super.transformSelectQuery(node, queryId);
+      return this.#confine(t, t.from?.froms ?? []);
+    }));
+  }
+
+  protected override transformUpdateQuery(node: UpdateQueryNode, queryId?: QueryId): UpdateQueryNode {
+    return this.#once(node, () => this.#inScope(node.with, () => {
+      const t = super.transformUpdateQuery(node, queryId);
+      const targets = flatten(t.table);
+      if (targets.some((x) => this.#tenantUse(x) !== undefined)) this.#checkUpdates(t.updates);
+      return this.#confine(t, [...targets, ...(t.from?.froms ?? [])]);
+    }));
+  }
+
+  protected override transformDeleteQuery(node: DeleteQueryNode, queryId?: QueryId): DeleteQueryNode {
+    return this.#once(node, () => this.#inScope(node.with, () => {
+      const t = super.transformDeleteQuery(node, queryId);
+      return this.#confine(t, [...t.from.froms, ...(t.using?.tables ?? [])]);
+    }));
+  }
+
+  protected override transformInsertQuery(node: InsertQueryNode, queryId?: QueryId): InsertQueryNode {
+    return this.#once(node, () => this.#inScope(node.with, () => {
+      const t = super.transformInsertQuery(node, queryId);
+      if (t.into === undefined) return t;
+      const use = this.#tenantUse(t.into);
+      if (use === undefined) return t;
+      if (t.onDuplicateKey !== undefined || t.replace === true) {
+        throw scopeError("REPLACE and ON DUPLICATE KEY cannot be confined to a tenant");
+      }
+      const tenant = this.#tenant();
+      let columns = t.columns ?? [];
+      let values: OperationNode | undefined = t.values;
+      if (values === undefined || t.defaultValues === true) {
+        columns = [ColumnNode.create(this.#column)];
+        values = ValuesNode.create([PrimitiveValueListNode.create([tenant])]);
+      } else if (!ValuesNode.is(values)) {
+        // INSERT … SELECT: the tenant column's values are not known until the query runs.
+        throw scopeError("INSERT … SELECT into a tenant table cannot be checked; insert values instead");
+      } else {
+        const index = columns.findIndex((c) => c.column.name === this.#column);
+        if (index === -1) {
+          columns = [...columns, ColumnNode.create(this.#column)];
+          values = ValuesNode.create(
+            values.values.map((row) =>
+              PrimitiveValueListNode.is(row)
+                ? PrimitiveValueListNode.create([...row.values, tenant])
+                : ValueListNode.create([...row.values, ValueNode.create(tenant)]),
+            ),
+          );
+        } else {
+          values = ValuesNode.create(values.values.map((row) => this.#checkRow(row, index)));
+        }
+      }
+      let onConflict = t.onConflict;
+      if (onConflict?.updates !== undefined) {
+        // DO UPDATE acts on the row already there, which may belong to another tenant.
+        this.#checkUpdates(onConflict.updates, true);
+        const where = withCondition(onConflict.updateWhere?.where, [this.#filter(use.qualifier)]);
+        if (where !== undefined) onConflict = Object.freeze({ ...onConflict, updateWhere: WhereNode.create(where) });
+      }
+      return InsertQueryNode.cloneWith(t, {
+        columns,
+        values,
+        defaultValues: false,
+        ...(onConflict === undefined ? {} : { onConflict }),
+      });
+    }));
+  }
+
+  #checkRow(row: PrimitiveValueListNode | ValueListNode, index: number): PrimitiveValueListNode | ValueListNode {
+    if (PrimitiveValueListNode.is(row)) {
+      if (!this.#matchesTenant(row.values[index])) throw scopeError("an insert writes another tenant's id");
+      return row;
+    }
+    const cell = row.values[index];
+    if (cell !== undefined && DefaultInsertValueNode.is(cell)) {
+      // Kysely pads rows of a multi-row insert with DEFAULT where one omits the column.
+      return ValueListNode.create(row.values.map((v, i) => (i === index ? ValueNode.create(this.#tenant()) : v)));
+    }
+    if (cell === undefined || !ValueNode.is(cell) || !this.#matchesTenant(cell.value)) {
+      throw scopeError("an insert writes another tenant's id");
+    }
+    return row;
+  }
+
+  protected override transformMergeQuery(node: MergeQueryNode, queryId?: QueryId): MergeQueryNode {
+    const t = super.transformMergeQuery(node, queryId);
+    const using = t.using?.table;
+    if (this.#tenantUse(t.into) !== undefined || (using !== undefined && this.#tenantUse(using) !== undefined)) {
+      throw scopeError("MERGE on a tenant table cannot be confined to a tenant; use row-level security for it");
+    }
+    return t;
+  }
+}
+
+/**
+ * A Kysely plugin that confines every query on the given tenant tables to the current tenant
+ * (from `runWithTenant`): it adds `<table>.<column> = $tenant` to SELECT, UPDATE and DELETE
+ * (in WHERE, or in the ON clause of a join), fills the column on INSERT, and limits
+ * `ON CONFLICT DO UPDATE` to the tenant's rows. It throws `ERR_TENANT_SCOPE` when such a query
+ * runs without a tenant context, writes another tenant's id into the column, or has a shape
+ * it cannot confine (INSERT … SELECT, RIGHT/FULL joins, MERGE). Queries on other tables pass
+ * unchanged and need no context. The tenant id is always a bound parameter.
+ *
+ * Raw SQL (`sql\`…\``) is not inspected: pair the guard with row-level security.
+ *
+ * @throws MoatError `ERR_CONFIG` on invalid options.
+ * @example
+ * ```ts
+ * import { Kysely, PostgresDialect } from "kysely";
+ * import { tenantGuard } from "moatkit/tenant/kysely";
+ * const db = new Kysely<DB>({ dialect, plugins: [tenantGuard({ tables: ["projects", "tasks"] })] });
+ * await runWithTenant(ctx, () => db.selectFrom("projects").selectAll().execute()); // ctx's rows only
+ * ```
+ */
+export function tenantGuard(options: TenantGuardOptions): KyselyPlugin {
+  const o = parseOptions(optionsSchema, options, "tenantGuard options");
+  const specs: TableSpec[] = o.tables.map((entry) => {
+    const dot = entry.indexOf(".");
+    return dot === -1 ? { schema: undefined, name: entry } : { schema: entry.slice(0, dot), name: entry.slice(dot + 1) };
+  });
+  const guarded = new WeakMap<OperationNode, string>();
+  return {
+    transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+      return new TenantGuardTransformer(specs, o.column, guarded).transformNode(args.node, args.queryId);
+    },
+    transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+      return Promise.resolve(args.result);
+    },
+  };
+}

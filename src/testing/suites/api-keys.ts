@@ -1,0 +1,240 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { type ApiKeyRecord, toApiKeyInfo } from "../../apikeys/record.js";
+import { API_KEY_STORE_METHODS, type ApiKeyStore } from "../../apikeys/store.js";
+import { type ConformanceCase, type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
+import { raceExactlyOne } from "../race.js";
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+// Every case talks to the store several times; against a database on a busy machine that can
+// take seconds, so each case gets the same generous timeout.
+const CASE_TIMEOUT_MS = 30_000;
+
+// Hex is a subset of base62, so these ids have the shape the manager gives ids.
+const randomId = (): string => `ak_${randomBytes(11).toString("hex")}`;
+const randomHash = (): string => randomBytes(32).toString("hex");
+
+function makeRecord(base: number, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
+  return {
+    id: randomId(),
+    hash: randomHash(),
+    preview: "acme_live_4Fh2…",
+    env: "live",
+    ownerId: `owner_${randomBytes(6).toString("hex")}`,
+    tenantId: null,
+    name: null,
+    scopes: [],
+    metadata: {},
+    redaction: "inherit",
+    createdAt: base,
+    expiresAt: null,
+    revokedAt: null,
+    lastUsedAt: null,
+    predecessorId: null,
+    successorId: null,
+    ...overrides,
+  };
+}
+
+/** The fields of the contract only, so a store may return extra ones of its own. */
+const infoOf = toApiKeyInfo;
+
+function recordOf(record: ApiKeyRecord | null): ApiKeyRecord | null {
+  return record === null ? null : { ...infoOf(record), hash: record.hash };
+}
+
+const cases: readonly ConformanceCase<ApiKeyStore>[] = [
+  {
+    name: "stores a key and returns it by hash and by id, field for field",
+    async run(store, { clock }) {
+      const base = clock.now() + 123; // milliseconds must survive the round trip
+      const full = makeRecord(base, {
+        env: "test",
+        tenantId: "tenant_1",
+        name: "CI deploys 🔑",
+        scopes: ["write:all", "read"],
+        metadata: { plan: "pro", ratio: 1.5, tags: ["a", "b"], nested: { none: null, on: true }, text: "é ✓ 🔑" },
+        redaction: "off",
+        expiresAt: base + DAY + 7,
+        lastUsedAt: base + 5,
+        predecessorId: randomId(),
+      });
+      const bare = makeRecord(base);
+      await store.insert(full);
+      await store.insert(bare);
+      assert.deepEqual(recordOf(await store.findByHash(full.hash)), full);
+      assert.deepEqual(recordOf(await store.findById(full.id)), full);
+      assert.deepEqual(recordOf(await store.findByHash(bare.hash)), bare);
+      assert.deepEqual(recordOf(await store.findById(bare.id)), bare);
+    },
+  },
+  {
+    name: "returns null for an unknown hash or id, and matches hashes exactly",
+    async run(store, { clock }) {
+      const record = makeRecord(clock.now());
+      await store.insert(record);
+      assert.equal(await store.findByHash(randomHash()), null);
+      assert.equal(await store.findByHash(record.hash.toUpperCase()), null);
+      assert.equal(await store.findByHash(record.hash.slice(0, 63)), null);
+      assert.equal(await store.findById(randomId()), null);
+    },
+  },
+  {
+    name: "refuses a second key with the same hash or the same id",
+    async run(store, { clock }) {
+      const record = makeRecord(clock.now());
+      await store.insert(record);
+      await assert.rejects(store.insert(makeRecord(clock.now(), { hash: record.hash })));
+      await assert.rejects(store.insert(makeRecord(clock.now(), { id: record.id })));
+      assert.equal((await store.findByHash(record.hash))?.id, record.id);
+    },
+  },
+  {
+    name: "lists an owner's keys oldest first, without hashes, and no one else's",
+    async run(store, { clock }) {
+      const base = clock.now();
+      const ownerId = `owner_${randomBytes(6).toString("hex")}`;
+      const later = makeRecord(base + 2, { ownerId });
+      const earlier = makeRecord(base + 1, { ownerId });
+      await store.insert(later);
+      await store.insert(makeRecord(base));
+      await store.insert(earlier);
+      const listed = await store.listByOwner(ownerId);
+      assert.deepEqual(listed.map((k) => k.id), [earlier.id, later.id]);
+      for (const key of listed) assert.equal(Object.hasOwn(key, "hash"), false, "listByOwner must not return hashes");
+      assert.deepEqual(listed.map(infoOf), [infoOf(earlier), infoOf(later)]);
+      assert.deepEqual(await store.listByOwner("owner_nobody"), []);
+    },
+  },
+  {
+    name: "breaks ties in creation time by id, in code-unit order",
+    async run(store, { clock }) {
+      const ownerId = `owner_${randomBytes(6).toString("hex")}`;
+      const tail = randomBytes(10).toString("hex");
+      // Upper case sorts before lower case by code unit, though not in most locales.
+      const ids = [`ak_b${tail}0`, `ak_B${tail}0`, `ak_a${tail}0`, `ak_A${tail}1`];
+      for (const id of ids) await store.insert(makeRecord(clock.now(), { id, ownerId }));
+      assert.deepEqual((await store.listByOwner(ownerId)).map((k) => k.id), [...ids].sort());
+    },
+  },
+  {
+    name: "revokes a key once",
+    async run(store, { clock }) {
+      const record = makeRecord(clock.now());
+      await store.insert(record);
+      const at = clock.advance(MINUTE);
+      const revoked = await store.revoke(record.id, at);
+      assert.equal(revoked?.id, record.id);
+      assert.equal(revoked.revokedAt, at);
+      assert.equal((await store.findByHash(record.hash))?.revokedAt, at);
+      assert.equal(await store.revoke(record.id, at + 1), null);
+      assert.equal((await store.findById(record.id))?.revokedAt, at);
+      assert.equal(await store.revoke(randomId(), at), null);
+    },
+  },
+  {
+    name: "of 50 concurrent revocations of one key exactly one succeeds",
+    async run(store, { clock }) {
+      const record = makeRecord(clock.now());
+      await store.insert(record);
+      await raceExactlyOne(50, (i) => store.revoke(record.id, clock.now() + i), { isWin: (r) => r !== null });
+    },
+  },
+  {
+    name: "rotates a key: links both keys, cuts the old one's expiry to the grace end, stores the successor",
+    async run(store, { clock }) {
+      const old = makeRecord(clock.now(), { scopes: ["read"], expiresAt: clock.now() + 30 * DAY });
+      await store.insert(old);
+      const at = clock.advance(DAY);
+      const successor = makeRecord(at, { ownerId: old.ownerId, scopes: ["read"], predecessorId: old.id });
+      const previous = await store.rotate(old.id, successor, at + 10 * MINUTE, at);
+      assert.notEqual(previous, null);
+      assert.deepEqual(infoOf(previous ?? old), infoOf({ ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE }));
+      assert.deepEqual(recordOf(await store.findByHash(old.hash)), { ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE });
+      assert.deepEqual(recordOf(await store.findByHash(successor.hash)), successor);
+      assert.deepEqual((await store.listByOwner(old.ownerId)).map((k) => k.id), [old.id, successor.id]);
+    },
+  },
+  {
+    name: "keeps an old key's earlier expiry when the grace period would outlast it",
+    async run(store, { clock }) {
+      const at = clock.now();
+      const old = makeRecord(at, { expiresAt: at + MINUTE });
+      await store.insert(old);
+      const successor = makeRecord(at, { ownerId: old.ownerId, predecessorId: old.id });
+      const previous = await store.rotate(old.id, successor, at + DAY, at);
+      assert.equal(previous?.expiresAt, at + MINUTE);
+      assert.equal((await store.findById(old.id))?.expiresAt, at + MINUTE);
+    },
+  },
+  {
+    name: "refuses to rotate a revoked, expired, already rotated or unknown key, and stores nothing",
+    async run(store, { clock }) {
+      const at = clock.now();
+      const revoked = makeRecord(at - DAY, { revokedAt: at - 1 });
+      const expired = makeRecord(at - DAY, { expiresAt: at });
+      const rotated = makeRecord(at - DAY, { successorId: randomId() });
+      for (const record of [revoked, expired, rotated]) await store.insert(record);
+      for (const id of [revoked.id, expired.id, rotated.id, randomId()]) {
+        const successor = makeRecord(at, { predecessorId: id });
+        assert.equal(await store.rotate(id, successor, at + MINUTE, at), null);
+        assert.equal(await store.findByHash(successor.hash), null);
+        assert.equal(await store.findById(successor.id), null);
+      }
+      assert.deepEqual(recordOf(await store.findById(expired.id)), expired);
+      assert.deepEqual(recordOf(await store.findById(rotated.id)), rotated);
+    },
+  },
+  {
+    name: "of 50 concurrent rotations of one key exactly one succeeds, and only its successor exists",
+    async run(store, { clock }) {
+      const at = clock.now();
+      const old = makeRecord(at);
+      await store.insert(old);
+      const successors = Array.from({ length: 50 }, () => makeRecord(at, { ownerId: old.ownerId, predecessorId: old.id }));
+      const { winner } = await raceExactlyOne(50, (i) => store.rotate(old.id, successors[i] ?? old, at + MINUTE, at), {
+        isWin: (r) => r !== null,
+      });
+      for (const [i, successor] of successors.entries()) {
+        const found = await store.findByHash(successor.hash);
+        if (i === winner) assert.equal(found?.id, successor.id);
+        else assert.equal(found, null, `the successor of losing caller ${String(i)} was stored`);
+      }
+      assert.equal((await store.findById(old.id))?.successorId, successors[winner]?.id);
+      assert.equal((await store.listByOwner(old.ownerId)).length, 2);
+    },
+  },
+  {
+    name: "touches lastUsedAt at most once per interval, never backwards",
+    async run(store, { clock }) {
+      const record = makeRecord(clock.now());
+      await store.insert(record);
+      const first = clock.advance(1000);
+      assert.equal(await store.touch(record.id, first, MINUTE), true);
+      assert.equal(await store.touch(record.id, first + MINUTE - 1, MINUTE), false);
+      assert.equal((await store.findById(record.id))?.lastUsedAt, first);
+      assert.equal(await store.touch(record.id, first + MINUTE, MINUTE), true);
+      assert.equal(await store.touch(record.id, first, MINUTE), false);
+      assert.equal((await store.findByHash(record.hash))?.lastUsedAt, first + MINUTE);
+      assert.equal(await store.touch(randomId(), first, MINUTE), false);
+    },
+  },
+  {
+    name: "of 50 concurrent touches of one key exactly one writes",
+    async run(store, { clock }) {
+      const record = makeRecord(clock.now());
+      await store.insert(record);
+      const at = clock.advance(MINUTE);
+      await raceExactlyOne(50, () => store.touch(record.id, at, MINUTE));
+      assert.equal((await store.findById(record.id))?.lastUsedAt, at);
+    },
+  },
+];
+
+/** The `apiKeys` store suite (see {@link ApiKeyStore}). */
+export const apiKeyStoreSuite: ConformanceSuite = defineConformanceSuite<ApiKeyStore>(
+  "apiKeys",
+  API_KEY_STORE_METHODS,
+  cases.map((c) => ({ timeoutMs: CASE_TIMEOUT_MS, ...c })),
+);

@@ -1,0 +1,23 @@
+/**
+ * Cloudflare Turnstile, verified server-side and failing closed: only a clear success for the
+ * expected hostname and action passes; errors, timeouts and odd answers refuse the token.
+ *
+ * @example
+ * ```ts
+ * import { verifyTurnstile } from "moatkit/turnstile";
+ * const check = await verifyTurnstile(token, { secret, remoteIp: req.ip, expectedAction: "login" });
+ * ```
+ *
+ * @module
+ */
+export {
+  verifyTurnstile,
+  TURNSTILE_VERIFY_URL,
+  TURNSTILE_MAX_TOKEN_LENGTH,
+  type TurnstileOptions,
+  type TurnstileResult,
+  type TurnstileFailureReason,
+  type TurnstileFetch,
+  type TurnstileFetchInit,
+  type TurnstileFetchResponse,
+} from "./verify-turnstile.js";

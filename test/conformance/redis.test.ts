@@ -1,0 +1,22 @@
+import { describe, it } from "vitest";
+import {
+  createRedisOneTimeTokenStore,
+  createRedisRecoveryCodeStore,
+  createRedisRefreshSessionStore,
+  createRedisTotpStepStore,
+} from "../../src/adapters/redis/index.js";
+import { describeStoreConformance } from "../../src/testing/index.js";
+import { describeRedis } from "../helpers/redis.js";
+
+describeRedis("redis stores", ({ redis, prefix }) => {
+  describeStoreConformance(
+    "redis",
+    {
+      refreshSessions: () => createRedisRefreshSessionStore({ redis: redis(), keyPrefix: prefix }),
+      oneTimeTokens: () => createRedisOneTimeTokenStore({ redis: redis(), keyPrefix: prefix }),
+      totpSteps: () => createRedisTotpStepStore({ redis: redis(), keyPrefix: prefix }),
+      recoveryCodes: () => createRedisRecoveryCodeStore({ redis: redis(), keyPrefix: prefix }),
+    },
+    { testApi: { describe, it } },
+  );
+});
