@@ -112,33 +112,3 @@ export function toJsonValue(value: unknown): JsonValueOutcome {
 export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-
-/**
- * Whether `value` already is a plain JSON value (finite numbers, plain objects and dense arrays
- * only, no cycles within {@link MAX_JSON_DEPTH} levels). A type guard, not a converter.
- */
-export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(value);
-    case "object": {
-      if (value === null) return true;
-      if (depth >= MAX_JSON_DEPTH) return false;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonValue(value[i], depth + 1)) return false;
-        return true;
-      }
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      return Object.values(value).every((v) => isJsonValue(v, depth + 1));
-    }
-    case "undefined":
-    case "bigint":
-    case "function":
-    case "symbol":
-      return false;
-  }
-}

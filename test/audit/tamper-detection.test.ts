@@ -6,10 +6,10 @@
  */
 import { randomBytes } from "node:crypto";
 import type { CryptoKey } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPostgresAuditStore, migrate } from "../../src/adapters/postgres/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createPostgresAuditStore } from "../../src/adapters/postgres/index.js";
 import { type AuditCheckpointSigner, type AuditTamperReason, createAuditLog } from "../../src/audit/index.js";
-import { type PostgresHandle, describePostgres } from "../helpers/postgres.js";
+import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
 import { CHAIN_LENGTH, FIELD_TAMPERS, type Row, arrayStore, baseChain, checkpointKeys, rehash, setPath, writeRows } from "./tamper.js";
 
 type Expected = { reason: AuditTamperReason; seq: number } | { ok: true; count: number };
@@ -269,19 +269,12 @@ describe("tamper detection [untrusted store serving the rows]", () => {
 });
 
 describePostgres("tamper detection", (target) => {
-  let handle: PostgresHandle | undefined;
-  beforeAll(async () => {
-    handle = await target.connect();
-    await migrate(handle.client);
-  });
-  afterAll(async () => {
-    await handle?.close();
-  });
+  const db = useMigratedDatabase(target);
 
   it.each(cases.filter((c) => c.postgres === true).map((c) => [c.name, c] as const))(
     "%s",
     async (_name, c) => {
-      const client = handle!.client;
+      const client = db();
       // A fresh org per case; the chain is built for it, so every hash covers this org id.
       const orgId = `org_${randomBytes(6).toString("hex")}`;
       const { rows, checkpoints } = await original(orgId, c.checkpointsAt);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import {
   type SqlClient,
   createPostgresAuditStore,
@@ -8,7 +8,7 @@ import {
 } from "../../../src/adapters/postgres/index.js";
 import { type AuditEventInput, type AuditLog, createAuditLog } from "../../../src/audit/index.js";
 import { expectMoatErrorAsync } from "../../helpers/assertions.js";
-import { type PostgresHandle, describePostgres } from "../../helpers/postgres.js";
+import { describePostgres, useMigratedDatabase } from "../../helpers/postgres.js";
 import { SECRET_VALUES, checkpointKeys, eventWithSecrets, piiRedactor } from "../../audit/tamper.js";
 
 const newOrg = (): string => `org_${randomBytes(6).toString("hex")}`;
@@ -53,17 +53,11 @@ async function asAttacker(client: SqlClient, sql: string, params: unknown[]): Pr
 }
 
 describePostgres("audit store on Postgres", (target) => {
-  let handle: PostgresHandle | undefined;
+  const db = useMigratedDatabase(target, { max: 12 });
   let keys: Awaited<ReturnType<typeof checkpointKeys>>;
   beforeAll(async () => {
-    handle = await target.connect({ max: 12 });
-    await migrate(handle.client);
     keys = await checkpointKeys();
   });
-  afterAll(async () => {
-    await handle?.close();
-  });
-  const db = (): SqlClient => handle!.client;
   const logOn = (client: SqlClient, pageSize?: number): AuditLog =>
     createAuditLog({
       store: createPostgresAuditStore({ client, ...(pageSize === undefined ? {} : { pageSize }) }),
