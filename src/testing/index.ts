@@ -1,6 +1,7 @@
 /**
  * Test helpers for code that uses moatkit, and for store adapters: a fake clock, a race helper
- * for single-use operations, and the store conformance suite every adapter must pass.
+ * for single-use operations, a deterministic test keyring, and the store conformance suite every
+ * adapter must pass.
  *
  * @example
  * ```ts
@@ -25,3 +26,4 @@ export {
   type TestApi,
 } from "./conformance.js";
 export { moatkitConformanceSuites } from "./suites.js";
+export { testKeyring, testMasterKeysValue } from "./test-keyring.js";

@@ -24,3 +24,4 @@ export {
   type MigrateResult,
 } from "./migrate.js";
 export { moatkitMigrations } from "./migrations.js";
+export { createPostgresDataKeyStore, type PostgresDataKeyStoreOptions } from "./data-key-store.js";

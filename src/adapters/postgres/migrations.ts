@@ -1,7 +1,8 @@
 import type { Migration } from "./migrate.js";
+import { cryptoMigrations } from "./migrations/crypto.js";
 
 /**
  * Every moatkit module's schema steps, in the order {@link migrate} applies them. Each module
  * that keeps data in Postgres contributes its steps here when it lands.
  */
-export const moatkitMigrations: readonly Migration[] = [];
+export const moatkitMigrations: readonly Migration[] = [...cryptoMigrations];
