@@ -377,8 +377,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     if (store === undefined) {
       throw new MoatError("ERR_KEY_NOT_FOUND", { message: "this value uses a stored data key, but the envelope has no dataKeys store" });
     }
-    const hit = cached(bytesKey(msg.keyRef));
-    const dk = hit ?? remember(fromRecord(await storedRecord(store, base64urlEncode(msg.keyRef))));
+    const dk = await storedDataKey(store, msg.keyRef);
     if (dk.scope !== scope) throw decryptError();
     return dk;
   }
@@ -455,26 +454,36 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     return plaintext;
   }
 
+  /** A stored data key by id, from the cache or the store (unwrapped and cached). */
+  async function storedDataKey(activeStore: DataKeyStore, ref: Uint8Array): Promise<DataKey> {
+    return cached(bytesKey(ref)) ?? remember(fromRecord(await storedRecord(activeStore, base64urlEncode(ref))));
+  }
+
+  /** The id of a scope's current data key if it is under the primary master key. */
+  async function currentIdOf(activeStore: DataKeyStore, scope: string): Promise<string | undefined> {
+    const hit = currentByScope.get(scope);
+    if (hit !== undefined && hit.expiresAt > now()) return hit.id;
+    const record = await storeCall("dataKeys", "getCurrent", () => activeStore.getCurrent(scope));
+    if (record?.masterKeyId !== primaryId) return undefined;
+    currentByScope.set(scope, remember(fromRecord(record)));
+    return record.id;
+  }
+
   async function needsRewrap(token: string | Uint8Array): Promise<boolean> {
     const msg = parseToken(token);
     if (msg.mode !== mode || msg.algorithm !== algorithm) return true;
     if (msg.mode === "embedded" || store === undefined) return msg.masterKeyId !== primaryId;
-    const id = base64urlEncode(msg.keyRef);
-    const record = await storedRecord(store, id);
-    if (record.masterKeyId !== primaryId) return true;
-    const current = currentByScope.get(record.scope);
-    if (current !== undefined && current.expiresAt > now()) return current.id !== id;
-    const stored = await storeCall("dataKeys", "getCurrent", () => store.getCurrent(record.scope));
-    return stored?.id !== id;
+    const dk = await storedDataKey(store, msg.keyRef);
+    if (dk.masterKeyId !== primaryId) return true;
+    return (await currentIdOf(store, dk.scope)) !== dk.id;
   }
 
   async function dependencyOf(token: string | Uint8Array): Promise<KeyDependency> {
     const msg = parseToken(token);
     if (msg.mode === "embedded") return { masterKeyId: msg.masterKeyId };
     if (store === undefined) throw needsStore("a value under a stored data key");
-    const id = base64urlEncode(msg.keyRef);
-    const record = await storedRecord(store, id);
-    return { masterKeyId: record.masterKeyId, dataKeyId: id };
+    const dk = await storedDataKey(store, msg.keyRef);
+    return { masterKeyId: dk.masterKeyId, dataKeyId: dk.id ?? "" };
   }
 
   async function reencrypt(token: string | Uint8Array, options: BindingOptions): Promise<Uint8Array> {
