@@ -13,9 +13,9 @@ describe("backend selection", () => {
   });
 
   it("falls back to the pure-JS backend where node:crypto is missing, and refuses an explicit node", () => {
-    expect(resolveBackend("auto", undefined)).toBe(nobleBackend);
-    expectMoatError(() => resolveBackend("node", undefined), "ERR_CONFIG");
-    expect(resolveBackend("node", nodeCryptoBackend())).toBe(nodeCryptoBackend());
+    expect(resolveBackend("auto", null)).toBe(nobleBackend);
+    expectMoatError(() => resolveBackend("node", null), "ERR_CONFIG");
+    expect(resolveBackend("node", nodeCryptoBackend() ?? null)).toBe(nodeCryptoBackend());
   });
 });
 
