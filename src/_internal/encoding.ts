@@ -73,14 +73,26 @@ export function base64urlEncode(bytes: Uint8Array): string {
   return asBuffer(requireBytes(bytes)).toString("base64url");
 }
 
+// The value of each base64url character, for the trailing-bits check.
+const BASE64URL_VALUE = new Int8Array(128).fill(-1);
+for (const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"].entries()) {
+  BASE64URL_VALUE[c.charCodeAt(0)] = i;
+}
+
 /** Strict base64url decode: no padding, no whitespace, no non-zero trailing bits. */
 export function base64urlDecode(text: string): Uint8Array {
   const s = requireString(text, "base64url");
-  if (s.length % 4 === 1 || !BASE64URL_RE.test(s)) throw malformed("base64url");
+  const tail = s.length % 4;
+  if (tail === 1 || !BASE64URL_RE.test(s)) throw malformed("base64url");
+  // A final character carries 4 (xx) or 2 (xxx) bits past the last whole byte; they must be
+  // zero, or two strings would name the same bytes (e.g. "AB" and "AA" both decode to 0x00).
+  if (tail !== 0) {
+    const last = BASE64URL_VALUE[s.charCodeAt(s.length - 1)] ?? -1;
+    if ((last & (tail === 2 ? 0x0f : 0x03)) !== 0) throw malformed("base64url");
+  }
   const buf = Buffer.from(s, "base64url");
-  // Re-encoding catches non-canonical trailing bits (e.g. "AB" and "AA" both decoding to 0x00).
-  if (buf.toString("base64url") !== s) throw malformed("base64url");
-  return ownBytes(buf);
+  // Large decodes get an ArrayBuffer of their own and need no copy; small ones come from the pool.
+  return buf.byteOffset === 0 && buf.buffer.byteLength === buf.length ? new Uint8Array(buf.buffer, 0, buf.length) : ownBytes(buf);
 }
 
 /** Standard base64 with padding. */

@@ -4,7 +4,6 @@
  * ciphertext copied to another row, column or tenant fails to decrypt.
  */
 import { canonicalJson } from "../_internal/canonical-json.js";
-import { utf8Encode } from "../_internal/encoding.js";
 import { MoatError } from "../errors.js";
 
 /** A context value: what fits in one cell of a flat record. */
@@ -21,7 +20,7 @@ export interface BindingOptions {
   readonly tenantId?: string | undefined;
 }
 
-/** Context keys and their JSON, bounded so an accidental large object is refused. */
+/** Context keys and the length of their JSON, bounded so an accidental large object is refused. */
 const MAX_CONTEXT_KEYS = 64;
 const MAX_CONTEXT_BYTES = 16 * 1024;
 /** Tenant ids are 1–256 characters. */
@@ -41,7 +40,7 @@ export function tenantScope(tenantId: unknown): string {
 }
 
 /** @internal Checks a context record is flat and representable. */
-export function checkContext(context: unknown): EncryptionContext {
+export function checkContext(context: unknown): void {
   if (typeof context !== "object" || context === null || Array.isArray(context)) {
     throw invalid("context must be a flat object, e.g. { table, column, rowId }");
   }
@@ -49,31 +48,45 @@ export function checkContext(context: unknown): EncryptionContext {
   if (proto !== Object.prototype && proto !== null) throw invalid("context must be a plain object");
   const keys = Object.keys(context);
   if (keys.length > MAX_CONTEXT_KEYS) throw invalid("context has too many keys");
-  const record: Record<string, ContextValue> = {};
   for (const key of keys) {
     const value: unknown = Reflect.get(context, key);
     if (value !== null && typeof value !== "string" && typeof value !== "boolean" && !(typeof value === "number" && Number.isFinite(value))) {
       throw invalid("context values must be strings, finite numbers, booleans or null");
     }
-    record[key] = value;
   }
-  return record;
 }
 
+/** @internal A call's validated binding: the tenant scope and the context's canonical JSON. */
+export interface Binding {
+  readonly scope: string;
+  readonly json: string;
+}
+
+/** @internal Validates the options of one encrypt/decrypt call. */
+export function readBinding(options: unknown): Binding {
+  if (typeof options !== "object" || options === null) throw invalid("options with a context are required");
+  const context: unknown = Reflect.get(options, "context");
+  checkContext(context);
+  const json = canonicalJson(context);
+  if (json.length > MAX_CONTEXT_BYTES) throw invalid("context is too large");
+  return { scope: tenantScope(Reflect.get(options, "tenantId")), json };
+}
+
+const encoder = new TextEncoder();
+
 /**
- * @internal The associated data that follows the binary header:
+ * @internal The associated data of a message: its binary header, then
  * u32be(byte length of tenant) ‖ tenant (UTF-8) ‖ canonical JSON of the context (UTF-8).
  */
-export function bindingBytes(options: unknown): { scope: string; tail: Uint8Array } {
-  if (typeof options !== "object" || options === null) throw invalid("options with a context are required");
-  const context = checkContext(Reflect.get(options, "context"));
-  const scope = tenantScope(Reflect.get(options, "tenantId"));
-  const json = utf8Encode(canonicalJson(context));
-  if (json.length > MAX_CONTEXT_BYTES) throw invalid("context is too large");
-  const tenant = utf8Encode(scope);
-  const tail = new Uint8Array(4 + tenant.length + json.length);
-  new DataView(tail.buffer).setUint32(0, tenant.length);
-  tail.set(tenant, 4);
-  tail.set(json, 4 + tenant.length);
-  return { scope, tail };
+export function associatedData(header: Uint8Array, binding: Binding): Uint8Array {
+  const out = new Uint8Array(header.length + 4 + binding.scope.length * 3 + binding.json.length * 3);
+  out.set(header);
+  let offset = header.length + 4;
+  if (binding.scope !== "") {
+    const written = encoder.encodeInto(binding.scope, out.subarray(offset)).written;
+    new DataView(out.buffer).setUint32(header.length, written);
+    offset += written;
+  }
+  offset += encoder.encodeInto(binding.json, out.subarray(offset)).written;
+  return out.subarray(0, offset);
 }

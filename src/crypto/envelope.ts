@@ -14,7 +14,7 @@ import { storeCall } from "../_internal/store-error.js";
 import { MoatError } from "../errors.js";
 import { AEAD_KEY_LENGTH, type AeadAlgorithm, type CryptoBackend, type CryptoBackendName, NONCE_LENGTH, TAG_LENGTH } from "./backend.js";
 import { resolveBackend } from "./backend-select.js";
-import { type BindingOptions, bindingBytes, tenantScope } from "./context.js";
+import { type Binding, type BindingOptions, associatedData, readBinding, tenantScope } from "./context.js";
 import {
   COMMITMENT_LENGTH,
   DATA_KEY_ID_LENGTH,
@@ -30,6 +30,7 @@ import {
   toStringForm,
 } from "./format.js";
 import { type MasterKeyring, isMasterKeyring, masterKeyBytes } from "./keyring.js";
+import { pooledRandom } from "./random-pool.js";
 import { type RewrapColumnOptions, type RewrapColumnResult, runRewrapColumn } from "./rewrap-column.js";
 import type { DataKeyRecord, DataKeyStore } from "./store.js";
 
@@ -230,7 +231,8 @@ function needsStore(what: string): MoatError {
  */
 export function createEnvelope(options: EnvelopeOptions): Envelope {
   const opts = parseOptions(optionsSchema, options, "createEnvelope options");
-  const { keyring, algorithm, cacheTtlMs, cacheMaxEntries, now, random } = opts;
+  const { keyring, algorithm, cacheTtlMs, cacheMaxEntries, now } = opts;
+  const draw = pooledRandom(opts.random);
   const store = opts.dataKeys;
   const backend: CryptoBackend = resolveBackend(opts.backend);
   const mode: KeyMode = store === undefined ? "embedded" : "stored";
@@ -266,7 +268,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   function wrap(keyMode: KeyMode, masterKeyId: string, id: Uint8Array, scope: string, key: Uint8Array): Uint8Array {
     const out = new Uint8Array(WRAPPED_KEY_LENGTH);
-    const nonce = randomBytes(random, 12);
+    const nonce = draw(12);
     out.set(nonce);
     backend.sealInto("aes-256-gcm", wrapKeyOf(masterKeyId), nonce, wrapAad(keyMode, masterKeyId, id, scope), key, out, 12);
     return out;
@@ -326,9 +328,9 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     const existing = await storeCall("dataKeys", "getCurrent", () => activeStore.getCurrent(scope));
     if (existing?.masterKeyId === primaryId) return remember(fromRecord(existing));
     // No current key, or one wrapped under a master key that is no longer primary: start a new one.
-    const ref = randomBytes(random, DATA_KEY_ID_LENGTH).slice();
+    const ref = draw(DATA_KEY_ID_LENGTH).slice();
     const id = base64urlEncode(ref);
-    const key = randomBytes(random, AEAD_KEY_LENGTH).slice();
+    const key = randomBytes(opts.random, AEAD_KEY_LENGTH).slice();
     const record: DataKeyRecord = { id, scope, masterKeyId: primaryId, wrappedKey: wrap("stored", primaryId, ref, scope, key), createdAt: now() };
     const result = await storeCall("dataKeys", "setCurrent", () => activeStore.setCurrent(record, existing?.id ?? null));
     if (result.created) return remember(makeDataKey("stored", ref, id, scope, primaryId, key));
@@ -337,8 +339,8 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   }
 
   async function currentDataKey(activeStore: DataKeyStore, scope: string): Promise<DataKey> {
-    const hit = currentByScope.get(scope);
-    if (hit !== undefined && hit.expiresAt > now()) return hit;
+    const hit = cachedCurrent(scope);
+    if (hit !== undefined) return hit;
     let pending = pendingCurrent.get(scope);
     if (pending === undefined) {
       pending = loadCurrent(activeStore, scope).finally(() => pendingCurrent.delete(scope));
@@ -351,7 +353,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   function statelessDataKey(): DataKey {
     if (statelessKey !== undefined && statelessKey.expiresAt > now()) return statelessKey;
-    const key = randomBytes(random, AEAD_KEY_LENGTH).slice();
+    const key = randomBytes(opts.random, AEAD_KEY_LENGTH).slice();
     const wrapped = wrap("embedded", primaryId, EMPTY, "", key);
     statelessKey = remember(makeDataKey("embedded", wrapped, undefined, "", primaryId, key));
     return statelessKey;
@@ -365,11 +367,9 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     return record;
   }
 
-  /** The data key a parsed message names, checked against the caller's scope. */
-  async function dataKeyFor(msg: ParsedMessage, scope: string): Promise<DataKey> {
+  /** The data key a parsed message names (the caller checks the scope). */
+  async function dataKeyFor(msg: ParsedMessage): Promise<DataKey> {
     if (msg.mode === "embedded") {
-      const hit = cached(bytesKey(msg.keyRef));
-      if (hit !== undefined && hit.masterKeyId === msg.masterKeyId) return hit;
       const key = unwrap("embedded", msg.masterKeyId, EMPTY, "", msg.keyRef);
       if (key === undefined) throw decryptError();
       return remember(makeDataKey("embedded", msg.keyRef.slice(), undefined, "", msg.masterKeyId, key));
@@ -377,9 +377,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     if (store === undefined) {
       throw new MoatError("ERR_KEY_NOT_FOUND", { message: "this value uses a stored data key, but the envelope has no dataKeys store" });
     }
-    const dk = await storedDataKey(store, msg.keyRef);
-    if (dk.scope !== scope) throw decryptError();
-    return dk;
+    return storedDataKey(store, msg.keyRef);
   }
 
   function derive(dk: DataKey, salt: Uint8Array, suite: number): Derived {
@@ -412,7 +410,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     let writer = dk.writer;
     if (writer === undefined || writer.remaining <= 0) {
       const suite = suiteByte(dk.mode, algorithm);
-      const derived = deriveSubkey(dk.key, randomBytes(random, SALT_LENGTH).slice(), suite);
+      const derived = deriveSubkey(dk.key, draw(SALT_LENGTH).slice(), suite);
       rememberDerived(dk, bytesKey(derived.salt) + String.fromCharCode(suite), derived);
       writer = { derived, header: encodeHeader(dk.masterKeyId, suite, dk.ref, derived.salt, derived.commitment), remaining: MESSAGES_PER_SALT };
       dk.writer = writer;
@@ -424,34 +422,43 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   // -------------------------------------------------------------------------------------------
   // Values
 
+  function cachedCurrent(scope: string): DataKey | undefined {
+    const hit = currentByScope.get(scope);
+    return hit !== undefined && hit.expiresAt > now() ? hit : undefined;
+  }
+
   async function encryptToBytes(plaintext: string | Uint8Array, options: BindingOptions): Promise<Uint8Array> {
     const data = toBytes(plaintext, "plaintext");
     if (data.length > MAX_PLAINTEXT_BYTES) throw new MoatError("ERR_INVALID_INPUT", { message: "plaintext is larger than 64 MiB" });
-    const { scope, tail } = bindingBytes(options);
-    const dk = store === undefined ? statelessDataKey() : await currentDataKey(store, scope);
+    const binding = readBinding(options);
+    // The cached path stays synchronous: no store round trip, no extra promise.
+    const dk = store === undefined ? statelessDataKey() : (cachedCurrent(binding.scope) ?? (await currentDataKey(store, binding.scope)));
     const writer = writerOf(dk);
     const nonceLength = NONCE_LENGTH[algorithm];
-    const nonce = randomBytes(random, nonceLength);
+    const nonce = draw(nonceLength);
     const headerLength = writer.header.length;
     const out = new Uint8Array(headerLength + nonceLength + data.length + TAG_LENGTH);
     out.set(writer.header);
     out.set(nonce, headerLength);
-    const aad = new Uint8Array(headerLength + tail.length);
-    aad.set(writer.header);
-    aad.set(tail, headerLength);
-    backend.sealInto(algorithm, writer.derived.subkey, nonce, aad, data, out, headerLength + nonceLength);
+    backend.sealInto(algorithm, writer.derived.subkey, nonce, associatedData(writer.header, binding), data, out, headerLength + nonceLength);
     return out;
   }
 
-  async function decryptParsed(msg: ParsedMessage, options: BindingOptions): Promise<Uint8Array> {
-    const { scope, tail } = bindingBytes(options);
-    const dk = await dataKeyFor(msg, scope);
+  function openWith(dk: DataKey, msg: ParsedMessage, binding: Binding): Uint8Array {
+    if (dk.scope !== binding.scope && dk.mode === "stored") throw decryptError();
     const derived = derive(dk, msg.salt, msg.suite);
     // Key commitment: a ciphertext opens under exactly one data key; checked before any AEAD work.
     if (!constantTimeEqual(derived.commitment, msg.commitment)) throw decryptError();
-    const plaintext = backend.open(msg.algorithm, derived.subkey, msg.nonce, concat(msg.header, tail), msg.sealed);
+    const plaintext = backend.open(msg.algorithm, derived.subkey, msg.nonce, associatedData(msg.header, binding), msg.sealed);
     if (plaintext === undefined) throw decryptError();
     return plaintext;
+  }
+
+  async function decryptParsed(msg: ParsedMessage, options: BindingOptions): Promise<Uint8Array> {
+    const binding = readBinding(options);
+    const hit = cached(bytesKey(msg.keyRef));
+    if (hit !== undefined && hit.mode === msg.mode && (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)) return openWith(hit, msg, binding);
+    return openWith(await dataKeyFor(msg), msg, binding);
   }
 
   /** A stored data key by id, from the cache or the store (unwrapped and cached). */
@@ -534,9 +541,9 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       if (store === undefined) throw needsStore("rotateDataKeys");
       const scope = tenantScope(rotateOptions.tenantId);
       const existing = await storeCall("dataKeys", "getCurrent", () => store.getCurrent(scope));
-      const ref = randomBytes(random, DATA_KEY_ID_LENGTH).slice();
+      const ref = draw(DATA_KEY_ID_LENGTH).slice();
       const id = base64urlEncode(ref);
-      const key = randomBytes(random, AEAD_KEY_LENGTH).slice();
+      const key = randomBytes(opts.random, AEAD_KEY_LENGTH).slice();
       const record: DataKeyRecord = { id, scope, masterKeyId: primaryId, wrappedKey: wrap("stored", primaryId, ref, scope, key), createdAt: now() };
       const result = await storeCall("dataKeys", "setCurrent", () => store.setCurrent(record, existing?.id ?? null));
       key.fill(0);
