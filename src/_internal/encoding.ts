@@ -74,10 +74,9 @@ export function base64urlEncode(bytes: Uint8Array): string {
 }
 
 // The value of each base64url character, for the trailing-bits check.
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const BASE64URL_VALUE = new Int8Array(128).fill(-1);
-for (const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"].entries()) {
-  BASE64URL_VALUE[c.charCodeAt(0)] = i;
-}
+for (let i = 0; i < BASE64URL_ALPHABET.length; i++) BASE64URL_VALUE[BASE64URL_ALPHABET.charCodeAt(i)] = i;
 
 /** Strict base64url decode: no padding, no whitespace, no non-zero trailing bits. */
 export function base64urlDecode(text: string): Uint8Array {

@@ -35,7 +35,7 @@ import { type RewrapColumnOptions, type RewrapColumnResult, runRewrapColumn } fr
 import type { DataKeyRecord, DataKeyStore } from "./store.js";
 
 /** Encryptions under one (data key, salt) pair before a new salt is drawn. */
-export const MESSAGES_PER_SALT = 2 ** 20;
+export const MESSAGES_PER_SALT: number = 2 ** 20;
 
 /** Options for {@link createEnvelope}. */
 export interface EnvelopeOptions {

@@ -23,9 +23,9 @@ export const COMMITMENT_LENGTH = 16;
 /** Stored data keys are referenced by an 8-byte random id. */
 export const DATA_KEY_ID_LENGTH = 8;
 /** A data key wrapped under a master key: nonce(12) ‖ AES-256-GCM(key)(32) ‖ tag(16). */
-export const WRAPPED_KEY_LENGTH = 12 + 32 + TAG_LENGTH;
+export const WRAPPED_KEY_LENGTH: number = 12 + 32 + TAG_LENGTH;
 /** The largest plaintext one call encrypts (the envelope is single-shot, in memory). */
-export const MAX_PLAINTEXT_BYTES = 64 * 1024 * 1024;
+export const MAX_PLAINTEXT_BYTES: number = 64 * 1024 * 1024;
 
 /** How a message finds its data key. */
 export type KeyMode = "stored" | "embedded";

@@ -13,7 +13,7 @@ import { type PostgresHandle, describePostgres } from "../helpers/postgres.js";
 
 const ROWS = 10_000;
 const contextOf = (row: Readonly<Record<string, unknown>>) => ({ table: "integrations", column: "secret", rowId: Number(row.id) });
-const tenantOf = (row: Readonly<Record<string, unknown>>) => (row.tenant === null ? undefined : String(row.tenant));
+const tenantOf = (row: Readonly<Record<string, unknown>>) => (typeof row.tenant === "string" ? row.tenant : undefined);
 
 describePostgres("rewrapColumn", (target) => {
   let handle: PostgresHandle;
