@@ -2,11 +2,12 @@
  * `npm run demo`: an end-to-end tour of moatkit on embedded defaults only (memory stores and
  * PGlite; no server, no environment variables). Each capability adds a chapter.
  */
+import crypto from "./tour/crypto.js";
 import errors from "./tour/errors.js";
 import migrations from "./tour/migrations.js";
 import type { TourSection } from "./tour/section.js";
 
-const sections: readonly TourSection[] = [errors, migrations];
+const sections: readonly TourSection[] = [errors, migrations, crypto];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {
