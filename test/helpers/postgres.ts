@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { PGlite, type PGliteInterface } from "@electric-sql/pglite";
 import pg from "pg";
-import { describe, it } from "vitest";
+import { beforeAll, describe, it } from "vitest";
 import { fromPgPool, fromPglite, type SqlClient } from "../../src/adapters/postgres/index.js";
 import { describeUrl, envUrl, requireServices } from "./services.js";
 
@@ -45,6 +45,11 @@ export interface PostgresTarget {
 // A fresh PGlite runs initdb (over a second); cloning an initialised one takes about half that.
 // Each test process keeps one template and hands out clones.
 let template: Promise<PGlite> | undefined;
+
+async function warmPglite(): Promise<void> {
+  template ??= PGlite.create();
+  await template;
+}
 
 async function connectPglite(): Promise<PostgresHandle> {
   template ??= PGlite.create();
@@ -110,6 +115,9 @@ export function postgresTargets(): PostgresTarget[] {
 export function describePostgres(name: string, body: (target: PostgresTarget) => void): void {
   for (const target of postgresTargets()) {
     describe(`${name} [${target.kind}]`, () => {
+      // Make the PGlite template (initdb) in a hook, under the hook timeout: on a loaded machine it
+      // can take longer than a test's 5 s, which would fail whichever test connects first.
+      if (target.kind === "pglite") beforeAll(warmPglite);
       body(target);
     });
   }
