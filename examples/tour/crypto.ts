@@ -18,7 +18,7 @@ const section: TourSection = {
       const k2025 = generateMasterKey({ id: "k2025" });
       const v1 = createEnvelope({ keyring: parseMasterKeys(k2025.entry.reveal()), dataKeys });
       const index = createBlindIndex({ keyring: parseMasterKeys(k2025.entry.reveal()), name: "integrations.api_key", bits: 32 });
-      const contextOf = (row: { id: unknown }) => ({ table: "integrations", column: "api_key", rowId: Number(row.id) });
+      const contextOf = (row: { readonly id?: unknown }) => ({ table: "integrations", column: "api_key", rowId: Number(row.id) });
       const rows = [
         { id: 1, tenant: "acme", apiKey: "sk_live_acme_51H8" },
         { id: 2, tenant: "globex", apiKey: "sk_live_globex_77Qa" },

@@ -160,6 +160,9 @@ interface Derived {
 interface Writer {
   readonly derived: Derived;
   readonly header: Uint8Array;
+  /** `mk1.<keyId>.`, and where the base64url payload starts in the binary form. */
+  readonly stringPrefix: string;
+  readonly payloadOffset: number;
   remaining: number;
 }
 
@@ -412,7 +415,13 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       const suite = suiteByte(dk.mode, algorithm);
       const derived = deriveSubkey(dk.key, draw(SALT_LENGTH).slice(), suite);
       rememberDerived(dk, bytesKey(derived.salt) + String.fromCharCode(suite), derived);
-      writer = { derived, header: encodeHeader(dk.masterKeyId, suite, dk.ref, derived.salt, derived.commitment), remaining: MESSAGES_PER_SALT };
+      writer = {
+        derived,
+        header: encodeHeader(dk.masterKeyId, suite, dk.ref, derived.salt, derived.commitment),
+        stringPrefix: `mk1.${dk.masterKeyId}.`,
+        payloadOffset: 2 + dk.masterKeyId.length,
+        remaining: MESSAGES_PER_SALT,
+      };
       dk.writer = writer;
     }
     writer.remaining--;
@@ -428,6 +437,10 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   }
 
   async function encryptToBytes(plaintext: string | Uint8Array, options: BindingOptions): Promise<Uint8Array> {
+    return (await seal(plaintext, options)).out;
+  }
+
+  async function seal(plaintext: string | Uint8Array, options: BindingOptions): Promise<{ out: Uint8Array; writer: Writer }> {
     const data = toBytes(plaintext, "plaintext");
     if (data.length > MAX_PLAINTEXT_BYTES) throw new MoatError("ERR_INVALID_INPUT", { message: "plaintext is larger than 64 MiB" });
     const binding = readBinding(options);
@@ -441,7 +454,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     out.set(writer.header);
     out.set(nonce, headerLength);
     backend.sealInto(algorithm, writer.derived.subkey, nonce, associatedData(writer.header, binding), data, out, headerLength + nonceLength);
-    return out;
+    return { out, writer };
   }
 
   function openWith(dk: DataKey, msg: ParsedMessage, binding: Binding): Uint8Array {
@@ -510,7 +523,8 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   const envelope: Envelope = {
     async encrypt(plaintext, options) {
-      return toStringForm(await encryptToBytes(plaintext, options));
+      const { out, writer } = await seal(plaintext, options);
+      return writer.stringPrefix + base64urlEncode(out.subarray(writer.payloadOffset));
     },
     encryptBytes: encryptToBytes,
     async decrypt(token, options) {
