@@ -137,11 +137,16 @@ export interface Envelope {
   rewrapColumn(options: RewrapColumnOptions): Promise<RewrapColumnResult>;
 }
 
+const STORE_METHODS = ["get", "getCurrent", "setCurrent", "updateWrapping", "list", "deleteScope", "countByMasterKey"] as const;
+
 const optionsSchema = z.object({
   keyring: z.custom<MasterKeyring>(isMasterKeyring, "a keyring from createKeyring, parseMasterKeys or keyringFromEnv"),
   algorithm: z.enum(["aes-256-gcm", "xchacha20-poly1305"]).default("aes-256-gcm"),
   dataKeys: z
-    .custom<DataKeyStore>((v) => typeof v === "object" && v !== null, "a DataKeyStore")
+    .custom<DataKeyStore>(
+      (v) => typeof v === "object" && v !== null && STORE_METHODS.every((m) => typeof Reflect.get(v, m) === "function"),
+      "a DataKeyStore (createMemoryDataKeyStore, createPostgresDataKeyStore or your own)",
+    )
     .optional(),
   cacheTtlMs: durationSchema.default(300_000),
   cacheMaxEntries: z.number().int().min(1).max(1_000_000).default(1000),
