@@ -117,6 +117,16 @@ describe.each(MODES)("envelope (%s)", (mode) => {
     await expectMoatErrorAsync(envelope.decrypt("mk1.k1." + "A".repeat(100_000_000), { context }), "ERR_INVALID_INPUT");
   });
 
+  it("answers keyIdOf, needsRewrap and dependencyOf with ERR_INVALID_INPUT for non-tokens", async () => {
+    const envelope = envelopeFor(mode);
+    for (const bad of [...WRONG_TYPES, "", "mk1.k1.***", "mk9.k1.AAAA", new Uint8Array(0)]) {
+      expect(() => envelope.keyIdOf(bad as never)).toThrow(expect.objectContaining({ code: "ERR_INVALID_INPUT" }));
+      await expectMoatErrorAsync(envelope.needsRewrap(bad as never), "ERR_INVALID_INPUT");
+      await expectMoatErrorAsync(envelope.dependencyOf(bad as never), "ERR_INVALID_INPUT");
+    }
+    await expectMoatErrorAsync(envelope.rotateDataKeys({ tenantId: "" }), mode === "store" ? "ERR_INVALID_INPUT" : "ERR_CONFIG");
+  });
+
   it("fails with ERR_DECRYPT when the plaintext is not UTF-8 and decryptString is used", async () => {
     const envelope = envelopeFor(mode);
     const token = await envelope.encrypt(new Uint8Array([0xff, 0xfe]), { context });
