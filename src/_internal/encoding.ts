@@ -81,27 +81,40 @@ for (let i = 0; i < BASE64URL_ALPHABET.length; i++) BASE64URL_VALUE[BASE64URL_AL
 /** Below this length a table-driven loop beats a round trip through Buffer's native decoder. */
 const BASE64URL_JS_MAX = 1024;
 
+/** The 6-bit value of a base64url character, or -1. */
+function base64urlValue(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  return c < 128 ? (BASE64URL_VALUE[c] ?? -1) : -1;
+}
+
 /** Table-driven strict decode for short inputs (characters and trailing bits checked as it goes). */
 function base64urlDecodeShort(s: string): Uint8Array {
   const tail = s.length % 4;
   if (tail === 1) throw malformed("base64url");
-  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
+  const whole = s.length - tail;
+  const out = new Uint8Array((whole / 4) * 3 + (tail === 0 ? 0 : tail - 1));
   let o = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const v = c < 128 ? (BASE64URL_VALUE[c] ?? -1) : -1;
-    if (v < 0) throw malformed("base64url");
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
+  for (let i = 0; i < whole; i += 4) {
+    const a = base64urlValue(s, i);
+    const b = base64urlValue(s, i + 1);
+    const c = base64urlValue(s, i + 2);
+    const d = base64urlValue(s, i + 3);
+    if ((a | b | c | d) < 0) throw malformed("base64url");
+    const x = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = x >> 16;
+    out[o++] = (x >> 8) & 0xff;
+    out[o++] = x & 0xff;
   }
-  // Leftover bits past the last whole byte must be zero (canonical encoding).
-  if ((acc & ((1 << bits) - 1)) !== 0) throw malformed("base64url");
+  if (tail !== 0) {
+    const a = base64urlValue(s, whole);
+    const b = base64urlValue(s, whole + 1);
+    const c = tail === 3 ? base64urlValue(s, whole + 2) : 0;
+    // Bits past the last whole byte must be zero, or two strings would name the same bytes.
+    if ((a | b | c) < 0 || (tail === 2 ? b & 0x0f : c & 0x03) !== 0) throw malformed("base64url");
+    const x = (a << 18) | (b << 12) | (c << 6);
+    out[o++] = x >> 16;
+    if (tail === 3) out[o] = (x >> 8) & 0xff;
+  }
   return out;
 }
 

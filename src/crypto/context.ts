@@ -26,6 +26,8 @@ const MAX_CONTEXT_BYTES = 16 * 1024;
 /** Tenant ids are 1–256 characters. */
 export const MAX_TENANT_ID_LENGTH = 256;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function invalid(message: string): MoatError {
   return new MoatError("ERR_INVALID_INPUT", { message });
 }
@@ -36,6 +38,8 @@ export function tenantScope(tenantId: unknown): string {
   if (typeof tenantId !== "string" || tenantId.length === 0 || tenantId.length > MAX_TENANT_ID_LENGTH) {
     throw invalid("tenantId must be a string of 1-256 characters");
   }
+  // A lone surrogate has no UTF-8 form (it would become U+FFFD), so two ids would bind alike.
+  if (LONE_SURROGATE.test(tenantId)) throw invalid("tenantId must be well-formed Unicode");
   return tenantId;
 }
 
@@ -74,6 +78,17 @@ export function readBinding(options: unknown): Binding {
 
 const encoder = new TextEncoder();
 
+/** UTF-8 of `text` into `out` at `offset`; ASCII (the usual context) without a native call. */
+function writeUtf8(text: string, out: Uint8Array, offset: number): number {
+  let o = offset;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return o + encoder.encodeInto(text.slice(i), out.subarray(o)).written;
+    out[o++] = c;
+  }
+  return o;
+}
+
 /**
  * @internal The associated data of a message: its binary header, then
  * u32be(byte length of tenant) ‖ tenant (UTF-8) ‖ canonical JSON of the context (UTF-8).
@@ -81,12 +96,12 @@ const encoder = new TextEncoder();
 export function associatedData(header: Uint8Array, binding: Binding): Uint8Array {
   const out = new Uint8Array(header.length + 4 + binding.scope.length * 3 + binding.json.length * 3);
   out.set(header);
-  let offset = header.length + 4;
-  if (binding.scope !== "") {
-    const written = encoder.encodeInto(binding.scope, out.subarray(offset)).written;
-    new DataView(out.buffer).setUint32(header.length, written);
-    offset += written;
-  }
-  offset += encoder.encodeInto(binding.json, out.subarray(offset)).written;
-  return out.subarray(0, offset);
+  const tenantStart = header.length + 4;
+  const tenantEnd = writeUtf8(binding.scope, out, tenantStart);
+  const tenantLength = tenantEnd - tenantStart;
+  out[header.length] = tenantLength >>> 24;
+  out[header.length + 1] = (tenantLength >>> 16) & 0xff;
+  out[header.length + 2] = (tenantLength >>> 8) & 0xff;
+  out[header.length + 3] = tenantLength & 0xff;
+  return out.subarray(0, writeUtf8(binding.json, out, tenantEnd));
 }

@@ -109,7 +109,7 @@ describe.each(MODES)("envelope (%s)", (mode) => {
       await expectMoatErrorAsync(envelope.encrypt(bad as never, { context }), "ERR_INVALID_INPUT");
     }
     const token = await envelope.encrypt("x", { context });
-    for (const badOptions of [undefined, null, {}, { context: null }, { context: [] }, { context: { a: { nested: 1 } } }, { context: { a: Number.NaN } }, { context: new Map() }, { context, tenantId: "" }, { context, tenantId: 7 }, { context, tenantId: "x".repeat(257) }]) {
+    for (const badOptions of [undefined, null, {}, { context: null }, { context: [] }, { context: { a: { nested: 1 } } }, { context: { a: Number.NaN } }, { context: new Map() }, { context, tenantId: "" }, { context, tenantId: 7 }, { context, tenantId: "x".repeat(257) }, { context, tenantId: "t\uD800" }, { context, tenantId: "\uDFFFt" }]) {
       await expectMoatErrorAsync(envelope.encrypt("x", badOptions as never), "ERR_INVALID_INPUT");
       await expectMoatErrorAsync(envelope.decrypt(token, badOptions as never), "ERR_INVALID_INPUT");
     }
