@@ -199,6 +199,17 @@ function bytesKey(bytes: Uint8Array): string {
   return s;
 }
 
+/** Cache key of a data key reference. A wrapped key is keyed by its 12-byte nonce (which is random) and confirmed against the full bytes on lookup. */
+function refKeyOf(mode: KeyMode, ref: Uint8Array): string {
+  return bytesKey(mode === "embedded" ? ref.subarray(0, 12) : ref);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
@@ -314,7 +325,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   }
 
   function makeDataKey(keyMode: KeyMode, ref: Uint8Array, id: string | undefined, scope: string, masterKeyId: string, key: Uint8Array): DataKey {
-    return { mode: keyMode, ref, refKey: bytesKey(ref), id, scope, masterKeyId, key, expiresAt: now() + cacheTtlMs, derived: new Map(), writer: undefined };
+    return { mode: keyMode, ref, refKey: refKeyOf(keyMode, ref), id, scope, masterKeyId, key, expiresAt: now() + cacheTtlMs, derived: new Map(), writer: undefined };
   }
 
   function fromRecord(record: DataKeyRecord): DataKey {
@@ -474,14 +485,16 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   async function decryptParsed(msg: ParsedMessage, options: BindingOptions): Promise<Uint8Array> {
     const binding = readBinding(options);
-    const hit = cached(bytesKey(msg.keyRef));
-    if (hit !== undefined && hit.mode === msg.mode && (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)) return openWith(hit, msg, binding);
+    const hit = cached(refKeyOf(msg.mode, msg.keyRef));
+    if (hit !== undefined && hit.mode === msg.mode && sameBytes(hit.ref, msg.keyRef) && (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)) {
+      return openWith(hit, msg, binding);
+    }
     return openWith(await dataKeyFor(msg), msg, binding);
   }
 
   /** A stored data key by id, from the cache or the store (unwrapped and cached). */
   async function storedDataKey(activeStore: DataKeyStore, ref: Uint8Array): Promise<DataKey> {
-    return cached(bytesKey(ref)) ?? remember(fromRecord(await storedRecord(activeStore, base64urlEncode(ref))));
+    return cached(refKeyOf("stored", ref)) ?? remember(fromRecord(await storedRecord(activeStore, base64urlEncode(ref))));
   }
 
   /** The id of a scope's current data key if it is under the primary master key. */
