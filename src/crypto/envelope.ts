@@ -452,16 +452,19 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     return hit !== undefined && hit.expiresAt > now() ? hit : undefined;
   }
 
-  async function encryptToBytes(plaintext: string | Uint8Array, options: BindingOptions): Promise<Uint8Array> {
-    return (await seal(plaintext, options)).out;
+  /** The data key new values of a scope go under; synchronous when cached. */
+  function writingKey(scope: string): DataKey | Promise<DataKey> {
+    if (store === undefined) return statelessDataKey();
+    return cachedCurrent(scope) ?? currentDataKey(store, scope);
   }
 
-  async function seal(plaintext: string | Uint8Array, options: BindingOptions): Promise<{ out: Uint8Array; writer: Writer }> {
+  function checkPlaintext(plaintext: string | Uint8Array): Uint8Array {
     const data = toBytes(plaintext, "plaintext");
     if (data.length > MAX_PLAINTEXT_BYTES) throw new MoatError("ERR_INVALID_INPUT", { message: "plaintext is larger than 64 MiB" });
-    const binding = readBinding(options);
-    // The cached path stays synchronous: no store round trip, no extra promise.
-    const dk = store === undefined ? statelessDataKey() : (cachedCurrent(binding.scope) ?? (await currentDataKey(store, binding.scope)));
+    return data;
+  }
+
+  function sealWith(dk: DataKey, data: Uint8Array, binding: Binding): { out: Uint8Array; writer: Writer } {
     const writer = writerOf(dk);
     const nonceLength = NONCE_LENGTH[algorithm];
     const nonce = draw(nonceLength);
@@ -471,6 +474,13 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     out.set(nonce, headerLength);
     backend.sealInto(algorithm, writer.derived.subkey, nonce, associatedData(writer.header, binding), data, out, headerLength + nonceLength);
     return { out, writer };
+  }
+
+  async function encryptToBytes(plaintext: string | Uint8Array, options: BindingOptions): Promise<Uint8Array> {
+    const data = checkPlaintext(plaintext);
+    const binding = readBinding(options);
+    const key = writingKey(binding.scope);
+    return sealWith(key instanceof Promise ? await key : key, data, binding).out;
   }
 
   function openWith(dk: DataKey, msg: ParsedMessage, binding: Binding): Uint8Array {
@@ -541,12 +551,21 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   const envelope: Envelope = {
     async encrypt(plaintext, options) {
-      const { out, writer } = await seal(plaintext, options);
+      const data = checkPlaintext(plaintext);
+      const binding = readBinding(options);
+      const key = writingKey(binding.scope);
+      // Awaiting only on a cache miss keeps the common path free of an extra microtask.
+      const { out, writer } = sealWith(key instanceof Promise ? await key : key, data, binding);
       return writer.stringPrefix + base64urlEncode(out.subarray(writer.payloadOffset));
     },
     encryptBytes: encryptToBytes,
-    async decrypt(token, options) {
-      return decryptParsed(parseToken(token), options);
+    decrypt(token, options) {
+      // One async layer: parse errors still arrive as rejections.
+      try {
+        return decryptParsed(parseToken(token), options);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new MoatError("ERR_INVALID_INPUT"));
+      }
     },
     async decryptString(token, options) {
       const bytes = await decryptParsed(parseToken(token), options);
