@@ -15,9 +15,9 @@
  *
  * @module
  */
+export { MESSAGES_PER_SALT } from "./data-keys.js";
 export {
   createEnvelope,
-  MESSAGES_PER_SALT,
   type Envelope,
   type EnvelopeOptions,
   type KeyDependency,
