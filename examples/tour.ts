@@ -9,8 +9,9 @@ import tenant from "./tour/tenant.js";
 import sessions from "./tour/sessions.js";
 import apikeys from "./tour/apikeys.js";
 import mfa from "./tour/mfa.js";
+import crypto from "./tour/crypto.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import {
   createMemoryApiKeyStore,
+  createMemoryDataKeyStore,
   createMemoryOneTimeTokenStore,
   createMemoryRecoveryCodeStore,
   createMemoryRefreshSessionStore,
@@ -12,6 +13,7 @@ describeStoreConformance(
   "memory",
   {
     apiKeys: () => createMemoryApiKeyStore(),
+    dataKeys: () => createMemoryDataKeyStore(),
     refreshSessions: () => createMemoryRefreshSessionStore(),
     oneTimeTokens: () => createMemoryOneTimeTokenStore(),
     totpSteps: () => createMemoryTotpStepStore(),

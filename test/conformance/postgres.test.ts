@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import {
   createPostgresApiKeyStore,
+  createPostgresDataKeyStore,
   createPostgresOneTimeTokenStore,
   createPostgresRecoveryCodeStore,
   createPostgresRefreshSessionStore,
@@ -17,6 +18,7 @@ describePostgres("postgres stores", (target) => {
     target.kind,
     {
       apiKeys: () => createPostgresApiKeyStore({ client: client() }),
+      dataKeys: () => createPostgresDataKeyStore({ client: client() }),
       refreshSessions: () => createPostgresRefreshSessionStore({ client: client() }),
       oneTimeTokens: () => createPostgresOneTimeTokenStore({ client: client() }),
       totpSteps: () => createPostgresTotpStepStore({ client: client() }),

@@ -29,3 +29,4 @@ export { createPostgresOneTimeTokenStore, type PostgresOneTimeTokenStoreOptions 
 export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from "./api-key-store.js";
 export { createPostgresTotpStepStore, type PostgresTotpStepStoreOptions } from "./totp-step-store.js";
 export { createPostgresRecoveryCodeStore, type PostgresRecoveryCodeStoreOptions } from "./recovery-code-store.js";
+export { createPostgresDataKeyStore, type PostgresDataKeyStoreOptions } from "./data-key-store.js";
