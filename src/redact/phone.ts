@@ -47,6 +47,15 @@ function isNanp(d: ArrayLike<number>, o: number): boolean {
   return e0 >= 2 && !(e1 === 1 && e2 === 1);
 }
 
+/**
+ * A +1 national number: ten digits under the NANP rules, or Canada's seven-digit 310-XXXX
+ * service numbers (libphonenumber's CA "uan" type), which exist only without an area code.
+ */
+function isNanpInternational(national: number): boolean {
+  if (national === 10) return isNanp(digitBuffer, 1);
+  return national === 7 && digitBuffer[1] === 3 && digitBuffer[2] === 1 && digitBuffer[3] === 0;
+}
+
 function isNanpText(text: string, from: number, to: number): boolean {
   let n = 0;
   for (let i = from; i < to && n < 10; i++) {
@@ -211,7 +220,7 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
     if (national <= 0) break;
     const end = ends[g] ?? 0;
     if (!canEndNumber(text, end)) continue;
-    const fits = code === 1 ? national === 10 && isNanp(digitBuffer, 1) : nationalLengthFits(code, national, digitBuffer[codeLength] ?? 0);
+    const fits = code === 1 ? isNanpInternational(national) : nationalLengthFits(code, national, digitBuffer[codeLength] ?? 0);
     if (fits) return [start, end];
   }
   return undefined;
