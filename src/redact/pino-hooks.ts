@@ -7,7 +7,11 @@
  *   value split across arguments, `"%s@%s"`, is still seen whole) and an Error passed first,
  *   whose message pino would otherwise copy into `msg` before any formatter runs;
  * - `formatters.log`: the merged object of each call (including a `mixin`'s output);
- * - `formatters.bindings`: a child logger's bindings, serialised once at `child()` time.
+ * - `formatters.bindings`: the root logger's bindings (`base`).
+ *
+ * pino serialises a child logger's bindings inside `child()` without calling any formatter, so
+ * options alone cannot reach them: `redactingPino` wraps `child()` for that; with these options
+ * on your own logger, pass bindings through `redactor.redactValue` yourself.
  */
 import { format } from "node:util";
 import type { Redactor } from "./redactor.js";
@@ -28,7 +32,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * pino options that redact messages, merged objects, errors and child bindings with `redactor`.
+ * pino options that redact messages, merged objects, errors and the base bindings with
+ * `redactor` (child bindings: see the module notes, or use `redactingPino`).
  *
  * @example
  * ```ts

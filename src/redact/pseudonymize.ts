@@ -4,7 +4,6 @@
  * mapping lives only in this closure's memory; nothing is stored or logged.
  */
 import { MoatError } from "../errors.js";
-import { normaliseValue } from "./replace.js";
 import type { DetectionEngine } from "./engine.js";
 
 /** The result of pseudonymising text. */
@@ -36,7 +35,8 @@ export function createPseudonymSession(engine: DetectionEngine): PseudonymSessio
   const taken = new Set<string>();
 
   const placeholderFor = (type: string, value: string): string => {
-    const key = `${type}\u0000${normaliseValue(type, value)}`;
+    // Keyed by the exact text, so restore() gives back exactly what was sent, formatting included.
+    const key = `${type}\u0000${value}`;
     let placeholder = byValue.get(key);
     if (placeholder !== undefined) return placeholder;
     const prefix = type.toUpperCase();

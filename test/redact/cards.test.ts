@@ -6,7 +6,7 @@ import { loadCards, loadProviderCards } from "../vectors/index.js";
 
 const cards = creditCardDetector();
 const found = (text: string): string[] => [...cards.find(text)].map((s) => text.slice(s.start, s.end));
-const digitsOf = (s: string): number[] => [...s].map(Number);
+const digitsOf = (s: string): number[] => Array.from(s, Number);
 
 /** `body` completed with the Luhn check digit that makes it valid. */
 function withCheckDigit(body: string): string {

@@ -26,7 +26,7 @@ export type RedactingPinoOptions = LoggerOptions & {
 };
 
 /**
- * A pino logger whose messages, merged objects, errors and child bindings are redacted. Your own
+ * A pino logger whose messages, merged objects, errors, base and child bindings are redacted. Your own
  * `hooks.logMethod`, `formatters.log` and `formatters.bindings` still run; what they produce is
  * redacted as well.
  *
@@ -66,5 +66,18 @@ export function redactingPino(options: RedactingPinoOptions = {}, destination?: 
       bindings: (bindings) => redaction.formatters.bindings(userBindings === undefined ? bindings : userBindings(bindings)),
     },
   };
-  return destination === undefined ? pino(merged) : pino(merged, destination);
+  const logger = destination === undefined ? pino(merged) : pino(merged, destination);
+  // pino runs formatters.bindings on the root logger's bindings only; a child's bindings are
+  // serialised once inside child(). Redact them on the way in. Children inherit this property
+  // from the root (pino creates them with Object.create), so grandchildren are covered too.
+  const child: unknown = Reflect.get(logger, "child");
+  if (typeof child !== "function") return logger;
+  Object.defineProperty(logger, "child", {
+    configurable: true,
+    writable: true,
+    value: function redactedChild(this: Logger, bindings: unknown, childOptions?: unknown): unknown {
+      return Reflect.apply(child, this, [redactor.redactValue(bindings), childOptions]);
+    },
+  });
+  return logger;
 }
