@@ -4,9 +4,10 @@
  */
 import errors from "./tour/errors.js";
 import migrations from "./tour/migrations.js";
+import redactChapter from "./tour/redact.js";
 import type { TourSection } from "./tour/section.js";
 
-const sections: readonly TourSection[] = [errors, migrations];
+const sections: readonly TourSection[] = [errors, migrations, redactChapter];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {
