@@ -26,12 +26,18 @@ export {
   type RegexDetectorOptions,
   type SsnDetectorOptions,
 } from "./detectors.js";
-export { BUILTIN_DETECTOR_TYPES, type BuiltinDetectorType, type Detector, type RedactionMatch, type RedactionSpan } from "./types.js";
+export { BUILTIN_DETECTOR_TYPES, type BuiltinDetectorType, type DetectedRange, type Detector, type RedactionMatch, type RedactionSpan } from "./types.js";
 export { HASH_TAG_HEX, type ReplaceFunction, type ReplaceMode } from "./replace.js";
 export { DEFAULT_SENSITIVE_KEYS, REDACTED_VALUE } from "./redact-value.js";
 export type { Pseudonymized } from "./pseudonymize.js";
-export { resolveRedactionPolicy, type ApiKeyRedaction, type RedactionPolicy, type RedactionPolicyInput } from "./policy.js";
-export { forLlm, type ForLlmOptions, type LlmContentPart, type LlmMessage, type LlmRedaction } from "./llm.js";
+export {
+  resolveRedactionPolicy,
+  type ApiKeyRedaction,
+  type ApiKeyRedactionSetting,
+  type RedactionPolicy,
+  type RedactionPolicyInput,
+} from "./policy.js";
+export { forLlm, type ForLlmOptions, type LlmContentPart, type LlmMessage, type LlmRedaction, type LlmToolCall } from "./llm.js";
 export { pinoRedaction, type PinoRedactionOptions } from "./pino-hooks.js";
 export { IIN_RANGES, type IinRange } from "./data/iin-ranges.js";
 export { SSN_DENY_LIST, SSN_INVALID_AREAS } from "./data/ssn-rules.js";

@@ -13,14 +13,28 @@ import { renderRedacted } from "./render.js";
 
 /** One chat message. Other fields are copied unchanged. */
 export interface LlmMessage {
+  /** `system`, `user`, `assistant`, `tool` … (not interpreted). */
   readonly role: string;
+  /** Text, content parts, or null (an assistant message with tool calls only). */
   readonly content?: string | readonly LlmContentPart[] | null | undefined;
-  readonly tool_calls?: readonly { readonly function?: { readonly arguments?: string } }[] | undefined;
+  /** Tool calls; their JSON `arguments` strings are redacted as text. */
+  readonly tool_calls?: readonly LlmToolCall[] | undefined;
+}
+
+/** A tool call in an assistant message. */
+export interface LlmToolCall {
+  /** The function called. */
+  readonly function?: {
+    /** The call's arguments, a JSON string. */
+    readonly arguments?: string;
+  };
 }
 
 /** A content part; text parts are redacted, others copied. */
 export interface LlmContentPart {
+  /** `text`, `image_url` … */
   readonly type: string;
+  /** The text of a `text` part. */
   readonly text?: string;
 }
 
@@ -103,7 +117,7 @@ export function forLlm<M extends LlmMessage>(messages: readonly M[], policy: Red
     const toolCalls: LlmMessage["tool_calls"] = message.tool_calls;
     if (toolCalls !== undefined) {
       Object.assign(copy, {
-        tool_calls: toolCalls.map((call) =>
+        tool_calls: toolCalls.map((call: LlmToolCall) =>
           typeof call.function?.arguments === "string" ? { ...call, function: { ...call.function, arguments: text(call.function.arguments) } } : { ...call },
         ),
       });

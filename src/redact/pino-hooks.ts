@@ -18,11 +18,16 @@ import type { Redactor } from "./redactor.js";
 
 /** The subset of pino's options this returns (structurally compatible with `pino.LoggerOptions`). */
 export interface PinoRedactionOptions {
+  /** pino's `hooks` option. */
   readonly hooks: {
+    /** Redacts the message (formatted with its arguments) and an Error passed first. */
     logMethod(this: unknown, args: unknown[], method: (...args: unknown[]) => unknown, level: number): void;
   };
+  /** pino's `formatters` option. */
   readonly formatters: {
+    /** Redacts the merged object of each call. */
     log(object: object): Record<string, unknown>;
+    /** Redacts the root logger's bindings. */
     bindings(bindings: object): Record<string, unknown>;
   };
 }

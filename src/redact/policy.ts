@@ -16,6 +16,12 @@ import { BUILTIN_DETECTOR_TYPES, type BuiltinDetectorType } from "./types.js";
 /** An API key's redaction setting (moatkit/apikeys stores it on each key record). */
 export type ApiKeyRedaction = "inherit" | "on" | "off";
 
+/** The part of an API-key record the policy reads (moatkit/apikeys records fit structurally). */
+export interface ApiKeyRedactionSetting {
+  /** `"inherit"` (or absent): follow the org; `"on"`/`"off"`: override it for this key. */
+  readonly redaction?: ApiKeyRedaction | undefined;
+}
+
 /** Input to {@link resolveRedactionPolicy}. */
 export interface RedactionPolicyInput {
   /** The organisation's setting. */
@@ -26,7 +32,7 @@ export interface RedactionPolicyInput {
     readonly detectors?: readonly BuiltinDetectorType[];
   };
   /** The calling API key, if the request came with one (any object with `redaction`). */
-  readonly apiKey?: { readonly redaction?: ApiKeyRedaction | undefined } | null | undefined;
+  readonly apiKey?: ApiKeyRedactionSetting | null | undefined;
 }
 
 /** The effective policy for one request. */

@@ -40,7 +40,7 @@ export interface Detector {
    * Every value of this type in `text`, as `{ start, end }` offsets. They may come in any order
    * and may overlap; the redactor sorts them and resolves overlaps.
    */
-  find(text: string): Iterable<{ readonly start: number; readonly end: number }>;
+  find(text: string): Iterable<DetectedRange>;
   /**
    * On overlap the higher priority wins (then the longer match). Built-ins: email 40,
    * credit_card 30, ssn 20, phone 10. Custom detectors default to 50: a pattern someone wrote
@@ -52,6 +52,14 @@ export interface Detector {
    * for it (default 256); a longer match split across chunks could be missed by a stream.
    */
   readonly maxLength?: number;
+}
+
+/** Where a detector found a value: `text.slice(start, end)`. */
+export interface DetectedRange {
+  /** Index of the first character. */
+  readonly start: number;
+  /** Index one past the last character. */
+  readonly end: number;
 }
 
 /** What a replacement function is given for each match. */

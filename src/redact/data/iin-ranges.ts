@@ -10,8 +10,11 @@
 
 /** One IIN range. `from`/`to` are inclusive and have the same number of digits. */
 export interface IinRange {
+  /** The network. */
   readonly brand: "visa" | "mastercard" | "amex" | "discover" | "jcb" | "diners" | "unionpay" | "maestro";
+  /** Lowest prefix in the range, e.g. 2221. */
   readonly from: number;
+  /** Highest prefix in the range, e.g. 2720. */
   readonly to: number;
   /** Allowed total lengths (digits). */
   readonly lengths: readonly number[];
