@@ -77,6 +77,9 @@ const groupDigits: number[] = [];
  */
 export function matchCard(text: string, i: number, runEnd: number): number {
   const len = runEnd - i;
+  // No network issues numbers starting with 0, 1, 7 or 9 (timestamps start with 1).
+  const first = text.charCodeAt(i);
+  if (first <= 49 || first === 55 || first === 57) return -1;
   if (len >= CARD_MIN_DIGITS) {
     if (len > CARD_MAX_DIGITS || !canEndNumber(text, runEnd)) return -1;
     for (let k = 0; k < len; k++) cardDigits[k] = text.charCodeAt(i + k) - 48;

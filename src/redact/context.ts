@@ -37,6 +37,16 @@ function isUpper(c: number): boolean {
   return c >= 65 && c <= 90;
 }
 
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+/** Whether `word` (lower case) is at `at` in `text`, ignoring ASCII case. */
+function wordAt(text: string, at: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (lower(text.charCodeAt(at + k)) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
 /**
  * Whether one of `words` (lower case) appears as a word within {@link CONTEXT_WINDOW}
  * characters before `start`, on the same line, with no digit between it and `start`.
@@ -44,25 +54,25 @@ function isUpper(c: number): boolean {
  * other words do not (`hotel`, `callback`).
  */
 export function hasContextWord(text: string, start: number, words: readonly string[]): boolean {
-  let from = Math.max(0, start - CONTEXT_WINDOW);
-  const newline = text.lastIndexOf("\n", start - 1);
-  if (newline >= from) from = newline + 1;
-  if (from >= start) return false;
-  const window = text.slice(from, start);
   // The word must introduce this value: "phone=(415) 555-0132 account=2345678901" gives the
-  // account number no context, because another number stands between.
-  let lastDigit = window.length - 1;
-  while (lastDigit >= 0 && !isAsciiDigit(window.charCodeAt(lastDigit))) lastDigit--;
-  const lower = window.toLowerCase();
+  // account number no context, because another number stands between. So only the stretch
+  // after the last digit (or line break) before `start` is searched, without copying it.
+  const floor = Math.max(0, start - CONTEXT_WINDOW);
+  let from = start;
+  while (from > floor) {
+    const c = text.charCodeAt(from - 1);
+    if (isAsciiDigit(c) || c === 10) break;
+    from--;
+  }
   for (const word of words) {
-    let at = lower.indexOf(word, lastDigit + 1 - word.length < 0 ? 0 : lastDigit + 1 - word.length);
-    while (at !== -1) {
-      const before = at === 0 ? 32 : window.charCodeAt(at - 1);
-      const first = window.charCodeAt(at);
-      const after = at + word.length < window.length ? window.charCodeAt(at + word.length) : 32;
+    for (let at = from; at + word.length <= start; at++) {
+      if (!wordAt(text, at, word)) continue;
+      const before = at === 0 ? 32 : text.charCodeAt(at - 1);
+      const first = text.charCodeAt(at);
+      const after = at + word.length < text.length ? text.charCodeAt(at + word.length) : 32;
+      // A word starts after a non-letter, or at a camelCase hump (`mobilePhone`).
       const leftOk = !(isLower(before) || isUpper(before)) || (isUpper(first) && isLower(before));
-      if (leftOk && !isLower(after) && at + word.length > lastDigit) return true;
-      at = lower.indexOf(word, at + 1);
+      if (leftOk && !isLower(after)) return true;
     }
   }
   return false;
