@@ -99,35 +99,41 @@ export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
     return pairs;
   }
 
+  // Scratch buffers reused across calls: redaction is often called once per log line, where
+  // allocation would cost as much as the scan. `busy` covers a custom detector that calls back
+  // into the same redactor.
+  const scratchEmail: number[] = [];
+  const scratchNumbers: NumberScanOutput = { card: [], ssn: [], phone: [] };
+  let busy = false;
+
   function resolve(text: string, from = 0): number[] {
-    // Each source is a flat [start, end, …] list sorted by start, with its type index.
-    const lists: number[][] = [];
-    const listTypes: number[] = [];
-    const add = (pairs: number[], typeIndex: number): void => {
-      if (from > 0) {
-        let k = 0;
-        while (k < pairs.length && (pairs[k] ?? 0) < from) k += 2;
-        if (k > 0) pairs.splice(0, k);
+    const reuse = !busy;
+    busy = true;
+    try {
+      const emailPairs = reuse ? scratchEmail : [];
+      const numbers: NumberScanOutput = reuse ? scratchNumbers : { card: [], ssn: [], phone: [] };
+      emailPairs.length = 0;
+      numbers.card.length = 0;
+      numbers.ssn.length = 0;
+      numbers.phone.length = 0;
+      // Each source is a flat [start, end, …] list sorted by start, with its type index.
+      const lists: number[][] = [];
+      const listTypes: number[] = [];
+      if (email) {
+        scanEmails(text, emailPairs);
+        addList(lists, listTypes, emailPairs, EMAIL, from);
       }
-      if (pairs.length > 0) {
-        lists.push(pairs);
-        listTypes.push(typeIndex);
+      if (plan !== undefined) {
+        scanNumbers(text, plan, numbers);
+        addList(lists, listTypes, numbers.card, CARD, from);
+        addList(lists, listTypes, numbers.ssn, SSN, from);
+        addList(lists, listTypes, numbers.phone, PHONE, from);
       }
-    };
-    if (email) {
-      const pairs: number[] = [];
-      scanEmails(text, pairs);
-      add(pairs, EMAIL);
+      for (const entry of customs) addList(lists, listTypes, collectCustom(text, entry, from), entry.typeIndex, from);
+      return mergeSorted(lists, listTypes, priorities);
+    } finally {
+      if (reuse) busy = false;
     }
-    if (plan !== undefined) {
-      const out: NumberScanOutput = { card: [], ssn: [], phone: [] };
-      scanNumbers(text, plan, out);
-      add(out.card, CARD);
-      add(out.ssn, SSN);
-      add(out.phone, PHONE);
-    }
-    for (const entry of customs) add(collectCustom(text, entry, from), entry.typeIndex);
-    return mergeSorted(lists, listTypes, priorities);
   }
 
   const activeTypes = [
@@ -140,6 +146,19 @@ export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
     ]),
   ];
   return { types, activeTypes, maxLength: Math.max(maxLength, 1), resolve };
+}
+
+/** Adds a non-empty list, without the matches that start before `from`. */
+function addList(lists: number[][], listTypes: number[], pairs: number[], typeIndex: number, from: number): void {
+  if (from > 0) {
+    let k = 0;
+    while (k < pairs.length && (pairs[k] ?? 0) < from) k += 2;
+    if (k > 0) pairs.splice(0, k);
+  }
+  if (pairs.length > 0) {
+    lists.push(pairs);
+    listTypes.push(typeIndex);
+  }
 }
 
 /** Whether candidate (s1,e1,t1) is more specific than (s2,e2,t2). */

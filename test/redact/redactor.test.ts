@@ -133,6 +133,22 @@ describe("createRedactor: detectors", () => {
     ]);
   });
 
+  it("stays correct when a custom detector calls back into the same redactor", () => {
+    let inner: ReturnType<typeof createRedactor> | undefined;
+    let depth = 0;
+    const reentrant: Detector = {
+      type: "nested",
+      find: (text) => {
+        depth++;
+        if (depth === 1) expect(inner?.redact("bob@example.org (212) 555-0199")).toBe("[EMAIL] [PHONE]");
+        depth--;
+        return text.includes("NEST") ? [{ start: text.indexOf("NEST"), end: text.indexOf("NEST") + 4 }] : [];
+      },
+    };
+    inner = createRedactor({ detectors: ["email", "phone", reentrant] });
+    expect(inner.redact("alice@example.com NEST (415) 555-0132")).toBe("[EMAIL] [NESTED] [PHONE]");
+  });
+
   it("rejects a custom detector that returns an invalid span", () => {
     for (const span of [{ start: -1, end: 2 }, { start: 3, end: 3 }, { start: 0, end: 99 }, { start: 0.5, end: 2 }]) {
       const bad: Detector = { type: "bad", find: () => [span] };
