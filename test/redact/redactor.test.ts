@@ -134,18 +134,19 @@ describe("createRedactor: detectors", () => {
   });
 
   it("stays correct when a custom detector calls back into the same redactor", () => {
-    let inner: ReturnType<typeof createRedactor> | undefined;
+    const holder: { inner?: ReturnType<typeof createRedactor> } = {};
     let depth = 0;
     const reentrant: Detector = {
       type: "nested",
       find: (text) => {
         depth++;
-        if (depth === 1) expect(inner?.redact("bob@example.org (212) 555-0199")).toBe("[EMAIL] [PHONE]");
+        if (depth === 1) expect(holder.inner?.redact("bob@example.org (212) 555-0199")).toBe("[EMAIL] [PHONE]");
         depth--;
         return text.includes("NEST") ? [{ start: text.indexOf("NEST"), end: text.indexOf("NEST") + 4 }] : [];
       },
     };
-    inner = createRedactor({ detectors: ["email", "phone", reentrant] });
+    const inner = createRedactor({ detectors: ["email", "phone", reentrant] });
+    holder.inner = inner;
     expect(inner.redact("alice@example.com NEST (415) 555-0132")).toBe("[EMAIL] [NESTED] [PHONE]");
   });
 
