@@ -10,8 +10,10 @@ import tenant from "./tour/tenant.js";
 import sessions from "./tour/sessions.js";
 import apikeys from "./tour/apikeys.js";
 import mfa from "./tour/mfa.js";
+import crypto from "./tour/crypto.js";
+import redactChapter from "./tour/redact.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, audit];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter, audit];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

@@ -27,3 +27,4 @@ export {
   type TestApi,
 } from "./conformance.js";
 export { moatkitConformanceSuites } from "./suites.js";
+export { testKeyring, testMasterKeysValue } from "./test-keyring.js";

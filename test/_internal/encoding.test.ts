@@ -202,3 +202,17 @@ describe("UTF-8", () => {
     for (const value of WRONG_TYPES) expectInvalidInput(() => toBytes(value as string));
   });
 });
+
+describe("base64url short and long paths", () => {
+  it("agrees with Buffer on both sides of the length where the decoder switches paths", () => {
+    for (const n of [0, 1, 2, 3, 700, 765, 766, 767, 768, 769, 770, 3000]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 37 + n) & 0xff);
+      const encoded = base64urlEncode(bytes);
+      expect(Buffer.from(base64urlDecode(encoded)).equals(Buffer.from(bytes))).toBe(true);
+      if (encoded.length > 0) {
+        expect(() => base64urlDecode(`${encoded.slice(0, -1)}*`)).toThrow();
+        expect(() => base64urlDecode(`${encoded.slice(0, -1)}+`)).toThrow();
+      }
+    }
+  });
+});

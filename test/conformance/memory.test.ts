@@ -2,6 +2,7 @@ import { describe, it } from "vitest";
 import {
   createMemoryApiKeyStore,
   createMemoryAuditStore,
+  createMemoryDataKeyStore,
   createMemoryOneTimeTokenStore,
   createMemoryRecoveryCodeStore,
   createMemoryRefreshSessionStore,
@@ -13,6 +14,7 @@ describeStoreConformance(
   "memory",
   {
     apiKeys: () => createMemoryApiKeyStore(),
+    dataKeys: () => createMemoryDataKeyStore(),
     refreshSessions: () => createMemoryRefreshSessionStore(),
     oneTimeTokens: () => createMemoryOneTimeTokenStore(),
     totpSteps: () => createMemoryTotpStepStore(),

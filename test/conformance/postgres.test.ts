@@ -2,6 +2,7 @@ import { describe, it } from "vitest";
 import {
   createPostgresApiKeyStore,
   createPostgresAuditStore,
+  createPostgresDataKeyStore,
   createPostgresOneTimeTokenStore,
   createPostgresRecoveryCodeStore,
   createPostgresRefreshSessionStore,
@@ -18,6 +19,7 @@ describePostgres("postgres stores", (target) => {
     target.kind,
     {
       apiKeys: () => createPostgresApiKeyStore({ client: client() }),
+      dataKeys: () => createPostgresDataKeyStore({ client: client() }),
       refreshSessions: () => createPostgresRefreshSessionStore({ client: client() }),
       oneTimeTokens: () => createPostgresOneTimeTokenStore({ client: client() }),
       totpSteps: () => createPostgresTotpStepStore({ client: client() }),

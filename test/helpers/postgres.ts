@@ -46,6 +46,11 @@ export interface PostgresTarget {
 // Each test process keeps one template and hands out clones.
 let template: Promise<PGlite> | undefined;
 
+async function warmPglite(): Promise<void> {
+  template ??= PGlite.create();
+  await template;
+}
+
 async function connectPglite(): Promise<PostgresHandle> {
   template ??= PGlite.create();
   const db = await (await template).clone();
@@ -110,6 +115,9 @@ export function postgresTargets(): PostgresTarget[] {
 export function describePostgres(name: string, body: (target: PostgresTarget) => void): void {
   for (const target of postgresTargets()) {
     describe(`${name} [${target.kind}]`, () => {
+      // Make the PGlite template (initdb) in a hook, under the hook timeout: on a loaded machine it
+      // can take longer than a test's 5 s, which would fail whichever test connects first.
+      if (target.kind === "pglite") beforeAll(warmPglite);
       body(target);
     });
   }

@@ -26,6 +26,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "./ratelimit": ["zod", "rate-limiter-flexible"],
   "./turnstile": ["zod"],
   "./redact": ["zod", "@noble/hashes"],
+  // Only the pino helper entry may load pino (an optional peer); moatkit/redact never does.
+  "./redact/pino": ["zod", "pino"],
   "./tenant": ["zod"],
   "./tenant/kysely": ["zod", "kysely"],
   "./audit": ["zod", "jose", "@noble/hashes"],

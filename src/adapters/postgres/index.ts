@@ -29,5 +29,6 @@ export { createPostgresOneTimeTokenStore, type PostgresOneTimeTokenStoreOptions 
 export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from "./api-key-store.js";
 export { createPostgresTotpStepStore, type PostgresTotpStepStoreOptions } from "./totp-step-store.js";
 export { createPostgresRecoveryCodeStore, type PostgresRecoveryCodeStoreOptions } from "./recovery-code-store.js";
+export { createPostgresDataKeyStore, type PostgresDataKeyStoreOptions } from "./data-key-store.js";
 export { createPostgresAuditStore, type PostgresAuditStoreOptions } from "./audit-store.js";
 export { inspectAuditRole, type AuditRoleReport } from "./audit-role.js";

@@ -1,0 +1,116 @@
+import { storeCall } from "../../_internal/store-error.js";
+import { MoatError } from "../../errors.js";
+import type { DataKeyRecord, DataKeyStore } from "../../crypto/store.js";
+import type { SqlClient } from "./sql-client.js";
+
+/** Options for {@link createPostgresDataKeyStore}. */
+export interface PostgresDataKeyStoreOptions {
+  /** The database, migrated with `migrate()` (tables `moatkit_data_keys`, `moatkit_data_key_current`). */
+  readonly client: SqlClient;
+}
+
+interface Row {
+  id: string;
+  scope: string;
+  master_key_id: string;
+  wrapped_key: Uint8Array;
+  created_at: number;
+}
+
+const COLUMNS = "id, scope, master_key_id, wrapped_key, round(extract(epoch FROM created_at) * 1000)::float8 AS created_at";
+
+function toRecord(row: Row): DataKeyRecord {
+  if (!(row.wrapped_key instanceof Uint8Array)) throw new MoatError("ERR_STORE", { message: "data key row has no wrapped key" });
+  return { id: row.id, scope: row.scope, masterKeyId: row.master_key_id, wrappedKey: Uint8Array.from(row.wrapped_key), createdAt: row.created_at };
+}
+
+/** Thrown inside the setCurrent transaction to roll it back when the compare-and-set lost. */
+class LostRace extends Error {}
+
+/**
+ * A {@link DataKeyStore} in Postgres (pg.Pool or PGlite through a `SqlClient`). `setCurrent` is a
+ * compare-and-set inside one transaction; `updateWrapping` a conditional UPDATE.
+ *
+ * @example
+ * ```ts
+ * import { createPostgresDataKeyStore, fromPgPool, migrate } from "moatkit/adapters/postgres";
+ * const client = fromPgPool(pool);
+ * await migrate(client);
+ * const envelope = createEnvelope({ keyring, dataKeys: createPostgresDataKeyStore({ client }) });
+ * ```
+ */
+export function createPostgresDataKeyStore(options: PostgresDataKeyStoreOptions): DataKeyStore {
+  const { client } = options;
+  const call = <T>(op: string, fn: () => Promise<T>): Promise<T> => storeCall("postgres dataKeys", op, fn);
+
+  async function current(db: SqlClient, scope: string): Promise<DataKeyRecord | undefined> {
+    const { rows } = await db.query<Row>(
+      `SELECT ${COLUMNS} FROM moatkit_data_keys WHERE id = (SELECT data_key_id FROM moatkit_data_key_current WHERE scope = $1)`,
+      [scope],
+    );
+    return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  }
+
+  return {
+    get: (id) =>
+      call("get", async () => {
+        const { rows } = await client.query<Row>(`SELECT ${COLUMNS} FROM moatkit_data_keys WHERE id = $1`, [id]);
+        return rows[0] === undefined ? undefined : toRecord(rows[0]);
+      }),
+    getCurrent: (scope) => call("getCurrent", () => current(client, scope)),
+    setCurrent: (record, expectedCurrentId) =>
+      call("setCurrent", async () => {
+        try {
+          await client.transaction(async (tx) => {
+            await tx.query(
+              "INSERT INTO moatkit_data_keys (id, scope, master_key_id, wrapped_key, created_at) VALUES ($1, $2, $3, $4, to_timestamp($5::float8 / 1000))",
+              [record.id, record.scope, record.masterKeyId, record.wrappedKey, record.createdAt],
+            );
+            // The row lock (UPDATE) or the unique index (INSERT) makes concurrent callers wait for
+            // each other; the loser sees the winner's row and matches nothing.
+            const swapped = await tx.query(
+              `INSERT INTO moatkit_data_key_current AS c (scope, data_key_id) VALUES ($1, $2)
+               ON CONFLICT (scope) DO UPDATE SET data_key_id = EXCLUDED.data_key_id
+               WHERE c.data_key_id IS NOT DISTINCT FROM $3::text`,
+              [record.scope, record.id, expectedCurrentId],
+            );
+            if (swapped.rowCount !== 1) throw new LostRace();
+          });
+          return { created: true, current: { ...record, wrappedKey: Uint8Array.from(record.wrappedKey) } };
+        } catch (err) {
+          if (!(err instanceof LostRace)) throw err;
+        }
+        const winner = await current(client, record.scope);
+        if (winner === undefined) throw new MoatError("ERR_STORE", { message: "data key scope lost its current key during setCurrent" });
+        return { created: false, current: winner };
+      }),
+    updateWrapping: (id, expectedMasterKeyId, masterKeyId, wrappedKey) =>
+      call("updateWrapping", async () => {
+        const { rowCount } = await client.query(
+          "UPDATE moatkit_data_keys SET master_key_id = $1, wrapped_key = $2 WHERE id = $3 AND master_key_id = $4",
+          [masterKeyId, wrappedKey, id, expectedMasterKeyId],
+        );
+        return rowCount === 1;
+      }),
+    list: ({ after, limit }) =>
+      call("list", async () => {
+        const { rows } =
+          after === undefined
+            ? await client.query<Row>(`SELECT ${COLUMNS} FROM moatkit_data_keys ORDER BY id COLLATE "C" LIMIT $1`, [limit])
+            : await client.query<Row>(`SELECT ${COLUMNS} FROM moatkit_data_keys WHERE id COLLATE "C" > $2 ORDER BY id COLLATE "C" LIMIT $1`, [limit, after]);
+        return rows.map(toRecord);
+      }),
+    deleteScope: (scope) =>
+      call("deleteScope", async () => {
+        const { rowCount } = await client.query("DELETE FROM moatkit_data_keys WHERE scope = $1", [scope]);
+        return rowCount;
+      }),
+    countByMasterKey: () =>
+      call("countByMasterKey", async () => {
+        const { rows } = await client.query<{ master_key_id: string; n: number }>(
+          "SELECT master_key_id, count(*)::int AS n FROM moatkit_data_keys GROUP BY master_key_id",
+        );
+        return Object.fromEntries(rows.map((r) => [r.master_key_id, r.n]));
+      }),
+  };
+}

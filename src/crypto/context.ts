@@ -1,0 +1,107 @@
+/**
+ * The caller's binding of a ciphertext to where it lives: a flat `context` record (table,
+ * column, row id …) and an optional tenant. Both are authenticated as associated data, so a
+ * ciphertext copied to another row, column or tenant fails to decrypt.
+ */
+import { canonicalJson } from "../_internal/canonical-json.js";
+import { MoatError } from "../errors.js";
+
+/** A context value: what fits in one cell of a flat record. */
+export type ContextValue = string | number | boolean | null;
+
+/** A flat record bound to a ciphertext, e.g. `{ table: "users", column: "ssn", rowId: 42 }`. */
+export type EncryptionContext = Readonly<Record<string, ContextValue>>;
+
+/** Options of every call that encrypts or decrypts one value. */
+export interface BindingOptions {
+  /** Where the value lives; decrypting under a different context fails. Use `{}` for none. */
+  readonly context: EncryptionContext;
+  /** The tenant that owns the value; selects its data keys and is authenticated too. */
+  readonly tenantId?: string | undefined;
+}
+
+/** Context keys and the length of their JSON, bounded so an accidental large object is refused. */
+const MAX_CONTEXT_KEYS = 64;
+const MAX_CONTEXT_BYTES = 16 * 1024;
+/** Tenant ids are 1–256 characters. */
+export const MAX_TENANT_ID_LENGTH = 256;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function invalid(message: string): MoatError {
+  return new MoatError("ERR_INVALID_INPUT", { message });
+}
+
+/** @internal The tenant scope: the tenant id, or `""` for the default scope. */
+export function tenantScope(tenantId: unknown): string {
+  if (tenantId === undefined) return "";
+  if (typeof tenantId !== "string" || tenantId.length === 0 || tenantId.length > MAX_TENANT_ID_LENGTH) {
+    throw invalid("tenantId must be a string of 1-256 characters");
+  }
+  // A lone surrogate has no UTF-8 form (it would become U+FFFD), so two ids would bind alike.
+  if (LONE_SURROGATE.test(tenantId)) throw invalid("tenantId must be well-formed Unicode");
+  return tenantId;
+}
+
+/** @internal Checks a context record is flat and representable. */
+export function checkContext(context: unknown): void {
+  if (typeof context !== "object" || context === null || Array.isArray(context)) {
+    throw invalid("context must be a flat object, e.g. { table, column, rowId }");
+  }
+  const proto: unknown = Object.getPrototypeOf(context);
+  if (proto !== Object.prototype && proto !== null) throw invalid("context must be a plain object");
+  const keys = Object.keys(context);
+  if (keys.length > MAX_CONTEXT_KEYS) throw invalid("context has too many keys");
+  for (const key of keys) {
+    const value: unknown = Reflect.get(context, key);
+    if (value !== null && typeof value !== "string" && typeof value !== "boolean" && !(typeof value === "number" && Number.isFinite(value))) {
+      throw invalid("context values must be strings, finite numbers, booleans or null");
+    }
+  }
+}
+
+/** @internal A call's validated binding: the tenant scope and the context's canonical JSON. */
+export interface Binding {
+  readonly scope: string;
+  readonly json: string;
+}
+
+/** @internal Validates the options of one encrypt/decrypt call. */
+export function readBinding(options: unknown): Binding {
+  if (typeof options !== "object" || options === null) throw invalid("options with a context are required");
+  const context: unknown = Reflect.get(options, "context");
+  checkContext(context);
+  const json = canonicalJson(context);
+  if (json.length > MAX_CONTEXT_BYTES) throw invalid("context is too large");
+  return { scope: tenantScope(Reflect.get(options, "tenantId")), json };
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 of `text` into `out` at `offset`; ASCII (the usual context) without a native call. */
+function writeUtf8(text: string, out: Uint8Array, offset: number): number {
+  let o = offset;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return o + encoder.encodeInto(text.slice(i), out.subarray(o)).written;
+    out[o++] = c;
+  }
+  return o;
+}
+
+/**
+ * @internal The associated data of a message: its binary header, then
+ * u32be(byte length of tenant) ‖ tenant (UTF-8) ‖ canonical JSON of the context (UTF-8).
+ */
+export function associatedData(header: Uint8Array, binding: Binding): Uint8Array {
+  const out = new Uint8Array(header.length + 4 + binding.scope.length * 3 + binding.json.length * 3);
+  out.set(header);
+  const tenantStart = header.length + 4;
+  const tenantEnd = writeUtf8(binding.scope, out, tenantStart);
+  const tenantLength = tenantEnd - tenantStart;
+  out[header.length] = tenantLength >>> 24;
+  out[header.length + 1] = (tenantLength >>> 16) & 0xff;
+  out[header.length + 2] = (tenantLength >>> 8) & 0xff;
+  out[header.length + 3] = tenantLength & 0xff;
+  return out.subarray(0, writeUtf8(binding.json, out, tenantEnd));
+}

@@ -1,0 +1,225 @@
+/**
+ * The detection engine: runs the enabled detectors (email by `@`, the numeric ones in one fused
+ * pass, custom ones by their own `find`), merges their sorted outputs and resolves overlaps.
+ *
+ * Overlapping matches are merged into one span carrying the type of the most specific match
+ * (highest priority, then the longest, then the first). Merging instead of dropping the loser
+ * means a lost overlap never leaves part of a value in the clear.
+ */
+import { MoatError } from "../errors.js";
+import { type BuiltinSpec, BUILTIN_PRIORITY, DEFAULT_CUSTOM_MAX_LENGTH, DEFAULT_CUSTOM_PRIORITY, builtinSpecOf } from "./detectors.js";
+import { scanEmails } from "./email.js";
+import { type NumberScanOutput, type NumberScanPlan, scanNumbers } from "./number-scan.js";
+import type { SsnRules } from "./ssn.js";
+import type { Detector } from "./types.js";
+
+/** Characters a detector may look at after a match's end (boundary checks). */
+export const LOOKAHEAD = 2;
+/** Characters a detector may look at before a match (context words, local parts, boundaries). */
+export const LOOKBEHIND = 80;
+
+/** A compiled set of detectors. */
+export interface DetectionEngine {
+  /** Type names, indexed by the type index in resolved triples. */
+  readonly types: readonly string[];
+  /** The distinct types this engine can return. */
+  readonly activeTypes: readonly string[];
+  /** Longest match any detector can return. */
+  readonly maxLength: number;
+  /**
+   * Flat [start, end, typeIndex, …] triples: sorted, non-overlapping, overlaps merged. Matches
+   * that start before `from` are ignored (a stream re-scanning text it already emitted).
+   */
+  resolve(text: string, from?: number): number[];
+}
+
+interface CustomEntry {
+  readonly detector: Detector;
+  readonly typeIndex: number;
+  readonly priority: number;
+}
+
+const EMAIL = 0;
+const CARD = 1;
+const SSN = 2;
+const PHONE = 3;
+const BUILTIN_TYPES = ["email", "credit_card", "ssn", "phone"];
+
+/** Compiles detectors into an engine. Throws ERR_CONFIG for a duplicate built-in. */
+export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
+  const types = [...BUILTIN_TYPES];
+  const priorities = [BUILTIN_PRIORITY.email, BUILTIN_PRIORITY.credit_card, BUILTIN_PRIORITY.ssn, BUILTIN_PRIORITY.phone];
+  let email = false;
+  let card = false;
+  let phone = false;
+  let ssn: SsnRules | undefined;
+  let maxLength = 0;
+  const customs: CustomEntry[] = [];
+  const seen = new Set<BuiltinSpec["kind"]>();
+  for (const detector of detectors) {
+    const spec = builtinSpecOf(detector);
+    if (spec !== undefined) {
+      if (seen.has(spec.kind)) throw new MoatError("ERR_CONFIG", { message: `detectors list "${spec.kind}" more than once` });
+      seen.add(spec.kind);
+      if (spec.kind === "email") email = true;
+      else if (spec.kind === "credit_card") card = true;
+      else if (spec.kind === "phone") phone = true;
+      else ssn = spec.rules;
+    } else {
+      const priority = detector.priority ?? DEFAULT_CUSTOM_PRIORITY;
+      customs.push({ detector, typeIndex: types.length, priority });
+      types.push(detector.type);
+      priorities.push(priority);
+    }
+    maxLength = Math.max(maxLength, detector.maxLength ?? DEFAULT_CUSTOM_MAX_LENGTH);
+  }
+  const plan: NumberScanPlan | undefined = card || phone || ssn !== undefined ? { card, ssn, phone } : undefined;
+
+  function collectCustom(text: string, entry: CustomEntry, from: number): number[] {
+    const pairs: number[] = [];
+    let sorted = true;
+    let last = -1;
+    for (const span of entry.detector.find(text)) {
+      const { start, end } = span;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start || end > text.length) {
+        throw new MoatError("ERR_CONFIG", { message: `detector "${entry.detector.type}" returned an invalid span` });
+      }
+      if (start < from) continue;
+      if (start < last) sorted = false;
+      last = start;
+      pairs.push(start, end);
+    }
+    if (!sorted) {
+      const order: [number, number][] = [];
+      for (let k = 0; k < pairs.length; k += 2) order.push([pairs[k] ?? 0, pairs[k + 1] ?? 0]);
+      order.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+      pairs.length = 0;
+      for (const [s, e] of order) pairs.push(s, e);
+    }
+    return pairs;
+  }
+
+  // Scratch buffers reused across calls: redaction is often called once per log line, where
+  // allocation would cost as much as the scan. `busy` covers a custom detector that calls back
+  // into the same redactor.
+  const scratchEmail: number[] = [];
+  const scratchNumbers: NumberScanOutput = { card: [], ssn: [], phone: [] };
+  let busy = false;
+
+  function resolve(text: string, from = 0): number[] {
+    const reuse = !busy;
+    busy = true;
+    try {
+      const emailPairs = reuse ? scratchEmail : [];
+      const numbers: NumberScanOutput = reuse ? scratchNumbers : { card: [], ssn: [], phone: [] };
+      emailPairs.length = 0;
+      numbers.card.length = 0;
+      numbers.ssn.length = 0;
+      numbers.phone.length = 0;
+      // Each source is a flat [start, end, …] list sorted by start, with its type index.
+      const lists: number[][] = [];
+      const listTypes: number[] = [];
+      if (email) {
+        scanEmails(text, emailPairs);
+        addList(lists, listTypes, emailPairs, EMAIL, from);
+      }
+      if (plan !== undefined) {
+        scanNumbers(text, plan, numbers);
+        addList(lists, listTypes, numbers.card, CARD, from);
+        addList(lists, listTypes, numbers.ssn, SSN, from);
+        addList(lists, listTypes, numbers.phone, PHONE, from);
+      }
+      for (const entry of customs) addList(lists, listTypes, collectCustom(text, entry, from), entry.typeIndex, from);
+      return mergeSorted(lists, listTypes, priorities);
+    } finally {
+      if (reuse) busy = false;
+    }
+  }
+
+  const activeTypes = [
+    ...new Set([
+      ...(email ? ["email"] : []),
+      ...(ssn !== undefined ? ["ssn"] : []),
+      ...(phone ? ["phone"] : []),
+      ...(card ? ["credit_card"] : []),
+      ...customs.map((c) => c.detector.type),
+    ]),
+  ];
+  return { types, activeTypes, maxLength: Math.max(maxLength, 1), resolve };
+}
+
+/** Adds a non-empty list, without the matches that start before `from`. */
+function addList(lists: number[][], listTypes: number[], pairs: number[], typeIndex: number, from: number): void {
+  if (from > 0) {
+    let k = 0;
+    while (k < pairs.length && (pairs[k] ?? 0) < from) k += 2;
+    if (k > 0) pairs.splice(0, k);
+  }
+  if (pairs.length > 0) {
+    lists.push(pairs);
+    listTypes.push(typeIndex);
+  }
+}
+
+/** Whether candidate (s1,e1,t1) is more specific than (s2,e2,t2). */
+function beats(s1: number, e1: number, t1: number, s2: number, e2: number, t2: number, priorities: readonly number[]): boolean {
+  const p1 = priorities[t1] ?? 0;
+  const p2 = priorities[t2] ?? 0;
+  if (p1 !== p2) return p1 > p2;
+  const l1 = e1 - s1;
+  const l2 = e2 - s2;
+  if (l1 !== l2) return l1 > l2;
+  return s1 < s2;
+}
+
+/**
+ * k-way merge of start-sorted lists into resolved triples. A candidate that overlaps the span
+ * being built extends it; the span keeps the type of its most specific member.
+ */
+function mergeSorted(lists: readonly number[][], listTypes: readonly number[], priorities: readonly number[]): number[] {
+  const out: number[] = [];
+  const k = lists.length;
+  if (k === 0) return out;
+  const pos = new Array<number>(k).fill(0);
+  // The span being built, and its most specific member.
+  let spanStart = -1;
+  let spanEnd = -1;
+  let bestStart = 0;
+  let bestEnd = 0;
+  let bestType = 0;
+  for (;;) {
+    let pick = -1;
+    let pickStart = 0;
+    let pickEnd = 0;
+    for (let i = 0; i < k; i++) {
+      const list = lists[i] ?? [];
+      const p = pos[i] ?? 0;
+      if (p >= list.length) continue;
+      const s = list[p] ?? 0;
+      const e = list[p + 1] ?? 0;
+      if (pick === -1 || s < pickStart || (s === pickStart && beats(s, e, listTypes[i] ?? 0, pickStart, pickEnd, listTypes[pick] ?? 0, priorities))) {
+        pick = i;
+        pickStart = s;
+        pickEnd = e;
+      }
+    }
+    if (pick === -1) break;
+    pos[pick] = (pos[pick] ?? 0) + 2;
+    const type = listTypes[pick] ?? 0;
+    if (spanStart !== -1 && pickStart < spanEnd) {
+      if (pickEnd > spanEnd) spanEnd = pickEnd;
+      if (beats(pickStart, pickEnd, type, bestStart, bestEnd, bestType, priorities)) {
+        bestStart = pickStart;
+        bestEnd = pickEnd;
+        bestType = type;
+      }
+      continue;
+    }
+    if (spanStart !== -1) out.push(spanStart, spanEnd, bestType);
+    spanStart = bestStart = pickStart;
+    spanEnd = bestEnd = pickEnd;
+    bestType = type;
+  }
+  if (spanStart !== -1) out.push(spanStart, spanEnd, bestType);
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * One pass over the text for every numeric detector (cards, SSNs, phones). Each position
+ * where a value can start is handed to the enabled matchers. (A hand-written loop: a regular
+ * expression for the candidates measured no faster and allocates a match per candidate.) Each matcher's own matches never
+ * overlap (a matcher does not look for a new start inside its last match); overlaps between
+ * types are resolved later by priority.
+ */
+import { canStartNumber } from "./boundaries.js";
+import { CARD_MAX_DIGITS, CARD_MIN_DIGITS, matchCard } from "./card.js";
+import { matchInternationalPhone, matchNationalPhone, matchParenthesisedPhone } from "./phone.js";
+import { type SsnRules, matchSsn } from "./ssn.js";
+
+/** Which numeric detectors run, with their settings. */
+export interface NumberScanPlan {
+  readonly card: boolean;
+  readonly ssn: SsnRules | undefined;
+  readonly phone: boolean;
+}
+
+/** Output buffers: flat [start, end, start, end, …] per type. */
+export interface NumberScanOutput {
+  readonly card: number[];
+  readonly ssn: number[];
+  readonly phone: number[];
+}
+
+/** Scans `text` once and appends every card, SSN and phone match to `out`. */
+export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanOutput): void {
+  const n = text.length;
+  const ssnRules = plan.ssn;
+  const card = plan.card;
+  const phone = plan.phone;
+  let cardFloor = 0;
+  let ssnFloor = 0;
+  let phoneFloor = 0;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    // Everything that can start a value lies in `(` (40) … `9` (57): letters and spaces cost
+    // one or two comparisons.
+    if (c > 57 || c < 40) {
+      i++;
+      continue;
+    }
+    if (c >= 48) {
+      let runEnd = i + 1;
+      while (runEnd < n) {
+        const d = text.charCodeAt(runEnd);
+        if (d > 57 || d < 48) break;
+        runEnd++;
+      }
+      const len = runEnd - i;
+      // Runs of two digits (and lone digits other than a trunk `1`) start nothing.
+      if ((len > 2 || (len === 1 && c === 49)) && canStartNumber(text, i)) {
+        if (card && i >= cardFloor && (len >= CARD_MIN_DIGITS ? len <= CARD_MAX_DIGITS : len >= 4 && len <= 6)) {
+          const end = matchCard(text, i, runEnd);
+          if (end !== -1) {
+            out.card.push(i, end);
+            cardFloor = end;
+          }
+        }
+        if (ssnRules !== undefined && i >= ssnFloor && (len === 3 || len === 5 || len === 9)) {
+          const end = matchSsn(text, i, runEnd, ssnRules);
+          if (end !== -1) {
+            out.ssn.push(i, end);
+            ssnFloor = end;
+          }
+        }
+        if (phone && i >= phoneFloor && (len === 1 || len === 3 || len === 10 || len === 11)) {
+          const end = matchNationalPhone(text, i, runEnd);
+          if (end !== -1) {
+            out.phone.push(i, end);
+            phoneFloor = end;
+          }
+        }
+      }
+      i = runEnd;
+      continue;
+    }
+    if (phone && i >= phoneFloor && (c === 43 || c === 40) && i + 1 < n) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 48 && next <= 57) {
+        if (c === 43) {
+          const match = matchInternationalPhone(text, i);
+          if (match !== undefined) {
+            out.phone.push(match[0], match[1]);
+            phoneFloor = match[1];
+          }
+        } else {
+          const end = matchParenthesisedPhone(text, i);
+          if (end !== -1) {
+            out.phone.push(i, end);
+            phoneFloor = end;
+          }
+        }
+      }
+    }
+    i++;
+  }
+}

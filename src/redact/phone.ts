@@ -1,0 +1,227 @@
+/**
+ * Phone numbers: international numbers written with `+` and a country calling code
+ * (`+44 20 7946 0958`, `+1 (415) 555-0132`, `(+49) 30 1234567`, `+44 (0) 20 …`), checked
+ * against the ITU calling-code table and the national lengths libphonenumber lists for that
+ * code; and North American (NANP) national formats (`(415) 555-0132`, `415-555-0132`,
+ * `415.555.0132`, `415 555 0132`, `1-415-555-0132`), checked with the NANP rules (area code and
+ * exchange start with 2–9, no N11, no N9X area code). A bare ten-digit run, `415 5550132` or
+ * `415-5550132` count only with a context word ("phone", "tel", "mobile" …) before them.
+ *
+ * Not phones: dates (`2024-01-15`), times, versions, IPs, GUID parts, order ids and card
+ * numbers (their groupings and lengths never fit; see the boundary rules).
+ */
+import { canEndNumber, canStartNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
+import { isDigit } from "./chars.js";
+import { PHONE_CONTEXT_WORDS, hasContextWord } from "./context.js";
+import { CALLING_CODES } from "./data/calling-codes.js";
+
+/** The longest phone match in characters. */
+export const PHONE_MAX_LENGTH = 40;
+/** E.164 allows 15 digits; libphonenumber knows national numbers of up to 17 (+ a trunk 0). */
+const MAX_INTERNATIONAL_DIGITS = 21;
+
+// Bit n of LENGTHS[code] is set when a national number of n digits is possible for that code.
+const LENGTHS = new Uint32Array(1000);
+for (const [code, lengths] of CALLING_CODES) {
+  let mask = 0;
+  for (const l of lengths) mask |= 1 << l;
+  LENGTHS[code] = mask;
+}
+
+/** Whether `code` is an assigned country calling code. */
+export function isCallingCode(code: number): boolean {
+  return code > 0 && code < 1000 && (LENGTHS[code] ?? 0) !== 0;
+}
+
+const digitBuffer = new Uint8Array(MAX_INTERNATIONAL_DIGITS + 1);
+
+/** NANP: area code NXX without N11 or N9X, exchange NXX without N11. */
+function isNanp(d: ArrayLike<number>, o: number): boolean {
+  const a0 = d[o] ?? 0;
+  const a1 = d[o + 1] ?? 0;
+  const a2 = d[o + 2] ?? 0;
+  const e0 = d[o + 3] ?? 0;
+  const e1 = d[o + 4] ?? 0;
+  const e2 = d[o + 5] ?? 0;
+  if (a0 < 2 || a1 === 9 || (a1 === 1 && a2 === 1)) return false;
+  return e0 >= 2 && !(e1 === 1 && e2 === 1);
+}
+
+/**
+ * A +1 national number: ten digits under the NANP rules, or Canada's seven-digit 310-XXXX
+ * service numbers (libphonenumber's CA "uan" type), which exist only without an area code.
+ */
+function isNanpInternational(national: number): boolean {
+  if (national === 10) return isNanp(digitBuffer, 1);
+  return national === 7 && digitBuffer[1] === 3 && digitBuffer[2] === 1 && digitBuffer[3] === 0;
+}
+
+function isNanpText(text: string, from: number, to: number): boolean {
+  let n = 0;
+  for (let i = from; i < to && n < 10; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digitBuffer[n++] = c - 48;
+  }
+  return n === 10 && isNanp(digitBuffer, 0);
+}
+
+function isSeparator(c: number): boolean {
+  return c === 32 || c === 45 || c === 46; // space - .
+}
+
+/** `(NPA) NXX-XXXX` and variants starting at the `(` at `p`; end or -1. */
+function matchParenthesised(text: string, p: number, digitsFrom: number): number {
+  if (digitRunEnd(text, p + 1) !== p + 4 || text.charCodeAt(p + 4) !== 41) return -1;
+  let q = p + 5;
+  if (isSeparator(text.charCodeAt(q))) q++;
+  const r = digitRunEnd(text, q);
+  let end: number;
+  if (r - q === 7) {
+    end = r;
+  } else if (r - q === 3 && isSeparator(text.charCodeAt(r))) {
+    end = digitRunEnd(text, r + 1);
+    if (end - r - 1 !== 4) return -1;
+  } else {
+    return -1;
+  }
+  return canEndNumber(text, end) && isNanpText(text, digitsFrom, end) ? end : -1;
+}
+
+/** `NPA-NXX-XXXX` (one separator throughout) starting at `i`, or with context `NPA NXXXXXX`. */
+function matchNanpBody(text: string, i: number, runEnd: number, from: number): number {
+  const s1 = text.charCodeAt(runEnd);
+  if (!isSeparator(s1)) return -1;
+  const g = runEnd + 1;
+  const gEnd = digitRunEnd(text, g);
+  let end: number;
+  let needsContext = false;
+  if (gEnd - g === 3) {
+    if (text.charCodeAt(gEnd) !== s1) return -1;
+    end = digitRunEnd(text, gEnd + 1);
+    if (end - gEnd - 1 !== 4) return -1;
+    if (s1 === 32 && (followsSpacedDigit(text, from) || precedesSpacedDigit(text, end))) return -1;
+  } else if (gEnd - g === 7 && s1 !== 46) {
+    end = gEnd;
+    needsContext = true;
+  } else {
+    return -1;
+  }
+  if (!canEndNumber(text, end) || !isNanpText(text, i, end)) return -1;
+  return needsContext && !hasContextWord(text, from, PHONE_CONTEXT_WORDS) ? -1 : end;
+}
+
+/** A NANP number whose first digit run is `[i, runEnd)`; end or -1. */
+export function matchNationalPhone(text: string, i: number, runEnd: number): number {
+  const len = runEnd - i;
+  if (len === 3) return matchNanpBody(text, i, runEnd, i);
+  if (len === 1) {
+    // Trunk prefix: 1-415-555-0132, 1 (415) 555-0132, 1.415.555.0132
+    if (text.charCodeAt(i) !== 49 || !isSeparator(text.charCodeAt(runEnd))) return -1;
+    const k = runEnd + 1;
+    if (text.charCodeAt(k) === 40) return matchParenthesised(text, k, k);
+    const r = digitRunEnd(text, k);
+    return r - k === 3 ? matchNanpBody(text, k, r, i) : -1;
+  }
+  if (len === 10 || (len === 11 && text.charCodeAt(i) === 49)) {
+    if (!canEndNumber(text, runEnd) || !isNanpText(text, runEnd - 10, runEnd)) return -1;
+    return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? runEnd : -1;
+  }
+  return -1;
+}
+
+/** A NANP number starting with `(` at `p` (`(415) 555-0132`); end or -1. */
+export function matchParenthesisedPhone(text: string, p: number): number {
+  return canStartNumber(text, p) ? matchParenthesised(text, p, p) : -1;
+}
+
+function nationalLengthFits(code: number, national: number, firstNationalDigit: number): boolean {
+  const mask = LENGTHS[code] ?? 0;
+  if (national < 32 && (mask & (1 << national)) !== 0) return true;
+  // A trunk 0 kept after the country code (+44 (0)20 …, +4407400…): libphonenumber drops it.
+  return firstNationalDigit === 0 && national - 1 < 32 && (mask & (1 << (national - 1))) !== 0;
+}
+
+/**
+ * An international number whose `+` is at `i`. Returns the match as `[start, end]` (start moves
+ * back to a `(` in `(+44) …`), or undefined.
+ */
+export function matchInternationalPhone(text: string, i: number): readonly [number, number] | undefined {
+  const n = text.length;
+  let start = i;
+  if (i > 0) {
+    const p = text.charCodeAt(i - 1);
+    if (p === 43 || !canStartNumber(text, i)) return undefined;
+    if (p === 40) start = i - 1;
+  }
+  let pos = i + 1;
+  if (pos >= n || !isDigit(text.charCodeAt(pos))) return undefined;
+  let total = 0;
+  // Up to 21 digits in at most 21 groups: (end offset, digits so far) per group.
+  const ends: number[] = [];
+  const counts: number[] = [];
+  for (;;) {
+    const c = text.charCodeAt(pos);
+    let groupEnd: number;
+    let afterParenthesis = false;
+    if (isDigit(c)) {
+      groupEnd = digitRunEnd(text, pos);
+      if (total + groupEnd - pos > MAX_INTERNATIONAL_DIGITS) {
+        if (ends.length === 0) return undefined; // one run longer than any number: never a substring
+        break;
+      }
+      for (let k = pos; k < groupEnd; k++) digitBuffer[total++] = text.charCodeAt(k) - 48;
+    } else if (c === 40 && ends.length > 0) {
+      const inner = digitRunEnd(text, pos + 1);
+      const innerLen = inner - pos - 1;
+      if (innerLen < 1 || innerLen > 4 || text.charCodeAt(inner) !== 41 || total + innerLen > MAX_INTERNATIONAL_DIGITS) break;
+      for (let k = pos + 1; k < inner; k++) digitBuffer[total++] = text.charCodeAt(k) - 48;
+      groupEnd = inner + 1;
+      afterParenthesis = true;
+    } else {
+      break;
+    }
+    if (groupEnd - start > PHONE_MAX_LENGTH) break;
+    ends.push(groupEnd);
+    counts.push(total);
+    pos = groupEnd;
+    const s = text.charCodeAt(pos);
+    if (s === 41 && ends.length === 1 && start === i - 1) {
+      // (+44) 20 7946 0958: the closing parenthesis ends the country code group.
+      pos++;
+      ends[0] = pos;
+      if (isSeparator(text.charCodeAt(pos))) pos++;
+      continue;
+    }
+    if (isSeparator(s) && pos + 1 < n && (isDigit(text.charCodeAt(pos + 1)) || text.charCodeAt(pos + 1) === 40)) {
+      pos++;
+      continue;
+    }
+    if (s === 40 || (afterParenthesis && isDigit(s))) continue;
+    break;
+  }
+  const firstEnd = ends[0];
+  if (start === i - 1 && (firstEnd === undefined || text.charCodeAt(firstEnd - 1) !== 41)) start = i;
+  const first = digitBuffer[0] ?? 0;
+  if (first === 0) return undefined;
+  let code = first;
+  let codeLength = 1;
+  if (!isCallingCode(code)) {
+    code = code * 10 + (digitBuffer[1] ?? 0);
+    codeLength = 2;
+    if (!isCallingCode(code)) {
+      code = code * 10 + (digitBuffer[2] ?? 0);
+      codeLength = 3;
+      if (!isCallingCode(code)) return undefined;
+    }
+  }
+  for (let g = ends.length - 1; g >= 0; g--) {
+    const digits = counts[g] ?? 0;
+    const national = digits - codeLength;
+    if (national <= 0) break;
+    const end = ends[g] ?? 0;
+    if (!canEndNumber(text, end)) continue;
+    const fits = code === 1 ? isNanpInternational(national) : nationalLengthFits(code, national, digitBuffer[codeLength] ?? 0);
+    if (fits) return [start, end];
+  }
+  return undefined;
+}

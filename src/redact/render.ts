@@ -1,0 +1,30 @@
+/** Builds redacted text from resolved matches. */
+
+/** Replaces a match: (type, value, start, end) → replacement text. */
+export type Replacer = (type: string, value: string, start: number, end: number) => string;
+
+/**
+ * `text[from, to)` with every resolved match inside it replaced. `triples` are the engine's
+ * sorted [start, end, typeIndex, …]; matches outside the range are skipped.
+ */
+export function renderRedacted(
+  text: string,
+  triples: readonly number[],
+  types: readonly string[],
+  replace: Replacer,
+  from = 0,
+  to: number = text.length,
+): string {
+  let out = "";
+  let last = from;
+  for (let k = 0; k < triples.length; k += 3) {
+    const start = triples[k] ?? 0;
+    const end = triples[k + 1] ?? 0;
+    if (start < from) continue;
+    if (end > to) break;
+    const type = types[triples[k + 2] ?? 0] ?? "";
+    out += text.slice(last, start) + replace(type, text.slice(start, end), start, end);
+    last = end;
+  }
+  return last === from && to === text.length && from === 0 ? text : out + text.slice(last, to);
+}

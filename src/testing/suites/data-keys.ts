@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import type { DataKeyRecord, DataKeyStore } from "../../crypto/store.js";
+import { defineConformanceSuite, type ConformanceSuite } from "../define-suite.js";
+import { raceExactlyOne } from "../race.js";
+
+let counter = 0;
+function unique(label: string): string {
+  counter++;
+  return `${label}-${Date.now().toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function dataKeyId(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString("base64url");
+}
+
+function record(scope: string, masterKeyId = "k1", createdAt = Date.UTC(2026, 0, 1)): DataKeyRecord {
+  return { id: dataKeyId(), scope, masterKeyId, wrappedKey: crypto.getRandomValues(new Uint8Array(60)), createdAt };
+}
+
+function sameRecord(actual: DataKeyRecord | undefined, expected: DataKeyRecord): void {
+  assert.ok(actual !== undefined, "expected a record");
+  assert.equal(actual.id, expected.id);
+  assert.equal(actual.scope, expected.scope);
+  assert.equal(actual.masterKeyId, expected.masterKeyId);
+  assert.equal(actual.createdAt, expected.createdAt);
+  assert.ok(actual.wrappedKey instanceof Uint8Array, "wrappedKey must be a Uint8Array");
+  assert.deepEqual([...actual.wrappedKey], [...expected.wrappedKey]);
+}
+
+/** The `dataKeys` store contract (`moatkit/crypto`'s {@link DataKeyStore}). */
+export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeyStore>(
+  "dataKeys",
+  ["get", "getCurrent", "setCurrent", "updateWrapping", "list", "deleteScope", "countByMasterKey"],
+  [
+    {
+      name: "returns undefined for an unknown id and a scope without keys",
+      async run(store) {
+        assert.equal(await store.get(dataKeyId()), undefined);
+        assert.equal(await store.getCurrent(unique("empty")), undefined);
+      },
+    },
+    {
+      name: "stores the first key of a scope as current and returns it unchanged",
+      async run(store) {
+        const scope = unique("tenant ünïcode ✓");
+        const r = record(scope, "k1", Date.UTC(2026, 4, 5, 6, 7, 8, 123));
+        const result = await store.setCurrent(r, null);
+        assert.equal(result.created, true);
+        sameRecord(result.current, r);
+        sameRecord(await store.get(r.id), r);
+        sameRecord(await store.getCurrent(scope), r);
+      },
+    },
+    {
+      name: "keeps the default scope (empty string) apart from tenant scopes",
+      async run(store) {
+        const tenant = unique("t");
+        const a = record(tenant);
+        await store.setCurrent(a, null);
+        const current = await store.getCurrent("");
+        assert.notEqual(current?.id, a.id);
+      },
+    },
+    {
+      name: "does not replace a current key when the expectation is stale",
+      async run(store) {
+        const scope = unique("cas");
+        const first = record(scope);
+        const second = record(scope);
+        await store.setCurrent(first, null);
+        const lost = await store.setCurrent(second, null);
+        assert.equal(lost.created, false);
+        sameRecord(lost.current, first);
+        assert.equal(await store.get(second.id), undefined, "a losing record is not stored");
+        const won = await store.setCurrent(second, first.id);
+        assert.equal(won.created, true);
+        sameRecord(await store.getCurrent(scope), second);
+        sameRecord(await store.get(first.id), first);
+      },
+    },
+    {
+      name: "of 50 concurrent creators of a scope's first key exactly one wins and all see it",
+      timeoutMs: 30_000,
+      async run(store) {
+        const scope = unique("race");
+        const outcome = await raceExactlyOne(50, () => store.setCurrent(record(scope), null), { isWin: (r) => r.created });
+        const ids = new Set(outcome.results.map((r) => r.current.id));
+        assert.equal(ids.size, 1);
+        assert.equal((await store.getCurrent(scope))?.id, [...ids][0]);
+      },
+    },
+    {
+      name: "of 50 concurrent rotations from the same current key exactly one wins",
+      timeoutMs: 30_000,
+      async run(store) {
+        const scope = unique("rotate");
+        const first = record(scope);
+        await store.setCurrent(first, null);
+        const outcome = await raceExactlyOne(50, () => store.setCurrent(record(scope), first.id), { isWin: (r) => r.created });
+        const winner = outcome.results[outcome.winner];
+        assert.equal((await store.getCurrent(scope))?.id, winner?.current.id);
+      },
+    },
+    {
+      name: "re-wraps a key only while it is still under the expected master key (50 racers, one wins)",
+      timeoutMs: 30_000,
+      async run(store) {
+        const r = record(unique("wrap"), "k1");
+        await store.setCurrent(r, null);
+        const wrapped = crypto.getRandomValues(new Uint8Array(60));
+        await raceExactlyOne(50, () => store.updateWrapping(r.id, "k1", "k2", wrapped));
+        const after = await store.get(r.id);
+        assert.ok(after !== undefined);
+        assert.equal(after.masterKeyId, "k2");
+        assert.deepEqual([...after.wrappedKey], [...wrapped]);
+        assert.equal(await store.updateWrapping(r.id, "k1", "k3", wrapped), false);
+        assert.equal(await store.updateWrapping(dataKeyId(), "k1", "k3", wrapped), false);
+      },
+    },
+    {
+      name: "deletes every key of a scope and nothing else",
+      async run(store) {
+        const doomed = unique("shred");
+        const kept = unique("keep");
+        const a = record(doomed);
+        const b = record(doomed);
+        const c = record(kept);
+        await store.setCurrent(a, null);
+        await store.setCurrent(b, a.id);
+        await store.setCurrent(c, null);
+        assert.equal(await store.deleteScope(doomed), 2);
+        assert.equal(await store.get(a.id), undefined);
+        assert.equal(await store.get(b.id), undefined);
+        assert.equal(await store.getCurrent(doomed), undefined);
+        sameRecord(await store.getCurrent(kept), c);
+        assert.equal(await store.deleteScope(doomed), 0);
+        const fresh = record(doomed);
+        assert.equal((await store.setCurrent(fresh, null)).created, true, "a shredded scope can start over");
+      },
+    },
+    {
+      name: "lists every key once, in id order, page by page",
+      async run(store) {
+        const scope = unique("list");
+        const mine = new Set<string>();
+        let previous: string | null = null;
+        for (let i = 0; i < 7; i++) {
+          const r = record(scope);
+          await store.setCurrent(r, previous);
+          previous = r.id;
+          mine.add(r.id);
+        }
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.list(after === undefined ? { limit: 3 } : { after, limit: 3 });
+          assert.ok(page.length <= 3);
+          seen.push(...page.map((r) => r.id));
+          const last = page[page.length - 1];
+          if (last === undefined || page.length < 3) break;
+          after = last.id;
+        }
+        const sorted = [...seen].sort();
+        assert.deepEqual(seen, sorted, "ids come in ascending order");
+        assert.equal(new Set(seen).size, seen.length, "no id twice");
+        for (const id of mine) assert.ok(seen.includes(id));
+      },
+    },
+    {
+      name: "counts keys per master key",
+      async run(store) {
+        const scope = unique("count");
+        const masterA = unique("ma").slice(0, 30);
+        const masterB = unique("mb").slice(0, 30);
+        const a = record(scope, masterA);
+        const b = record(scope, masterA);
+        const c = record(scope, masterB);
+        await store.setCurrent(a, null);
+        await store.setCurrent(b, a.id);
+        await store.setCurrent(c, b.id);
+        const counts = await store.countByMasterKey();
+        assert.equal(counts[masterA], 2);
+        assert.equal(counts[masterB], 1);
+      },
+    },
+    {
+      name: "refuses a record whose id already exists",
+      async run(store) {
+        const a = record(unique("dup"));
+        await store.setCurrent(a, null);
+        const again = { ...a, scope: unique("other") };
+        await assert.rejects(store.setCurrent(again, null));
+      },
+    },
+  ],
+);
