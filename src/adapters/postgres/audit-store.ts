@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sha256Hex } from "../../_internal/hash.js";
 import { parseOptions } from "../../_internal/options.js";
 import { storeCall } from "../../_internal/store-error.js";
 import {
@@ -51,15 +52,42 @@ const MAX_CACHED_HEADS = 10_000;
 
 const COLUMNS = "org_id, seq, event_id, at, actor_id, impersonator_id, action, target_type, target_id, body";
 
-function insertSql(rows: number): string {
-  const values: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const p = (i: number): string => `$${String(r * 10 + i + 1)}`;
-    values.push(
-      `(${p(0)}, ${p(1)}::bigint, ${p(2)}, ${p(3)}::timestamptz, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)})`,
-    );
-  }
-  return `INSERT INTO moatkit_audit_events (${COLUMNS}) VALUES ${values.join(", ")}`;
+/** The ten typed values of event `r` of an insert, its parameters numbered from `$first`. */
+function rowSql(r: number, first: number): string {
+  const p = (i: number): string => `$${String(first + r * 10 + i)}`;
+  return `${p(0)}::text, ${p(1)}::bigint, ${p(2)}::text, ${p(3)}::timestamptz, ${p(4)}::text, ${p(5)}::text, ${p(6)}::text, ${p(7)}::text, ${p(8)}::text, ${p(9)}::text`;
+}
+
+/** `VALUES (…), (…)` for `rows` events, their parameters numbered from `$first`. */
+function valuesSql(rows: number, first: number): string {
+  return `VALUES ${Array.from({ length: rows }, (_, r) => `(${rowSql(r, first)})`).join(", ")}`;
+}
+
+/** Inserts under the per-org lock, which the caller already holds. Parameters: the rows. */
+function lockedInsertSql(rows: number): string {
+  return `INSERT INTO moatkit_audit_events (${COLUMNS}) ${valuesSql(rows, 1)}`;
+}
+
+/**
+ * Inserts only if the per-org lock is free right now ($1, $2: the lock key; then the rows): the
+ * lock is held until the statement commits, so this races no locked writer, and a busy lock
+ * inserts nothing rather than waiting. One row needs no more than a WHERE; several take the
+ * lock once in a materialised CTE, so the rows go in all together or not at all.
+ */
+function tryLockInsertSql(rows: number): string {
+  const tryLock = "pg_try_advisory_xact_lock($1::int, $2::int)";
+  if (rows === 1) return `INSERT INTO moatkit_audit_events (${COLUMNS}) SELECT ${rowSql(0, 3)} WHERE ${tryLock}`;
+  return `WITH lock AS MATERIALIZED (SELECT ${tryLock} AS free)
+INSERT INTO moatkit_audit_events (${COLUMNS})
+SELECT v.* FROM (${valuesSql(rows, 3)}) AS v (${COLUMNS}), lock WHERE lock.free`;
+}
+
+/**
+ * The advisory lock key of an organisation (the second int of pg_advisory_xact_lock(int, int)):
+ * the first 32 bits of its SHA-256. Two organisations sharing a key only queue behind each other.
+ */
+function lockKey(orgId: string): number {
+  return Number.parseInt(sha256Hex(orgId).slice(0, 8), 16) | 0;
 }
 
 function insertParams(events: readonly StoredAuditEvent[]): unknown[] {
@@ -134,11 +162,12 @@ async function readHead(client: SqlClient, orgId: string): Promise<AuditChainHea
 /**
  * A Postgres audit store (table `moatkit_audit_events`, created by `migrate()`).
  *
- * Appends are serialised per organisation by the primary key (org_id, seq): an append inserts
- * the next seq and, if another writer took it first, reads the new head and tries again. The
- * store remembers each organisation's head after writing, so a steady writer appends with one
- * INSERT; a writer without a remembered head (or one that lost a race) reads the head under a
- * per-organisation advisory lock, so contending writers queue instead of retrying in a storm.
+ * Appends are serialised per organisation by a transaction-scoped advisory lock, with the primary
+ * key (org_id, seq) as a second line of defence. The store remembers each organisation's head
+ * after writing, so a steady writer appends with one statement (take the lock if free, insert);
+ * a writer without a remembered head, or one that found the lock busy or its head stale, waits
+ * for the lock in a transaction and reads the head under it. Contending writers (several
+ * processes) therefore queue on the lock instead of racing, and none can be starved.
  *
  * @throws MoatError ERR_CONFIG for invalid options.
  * @example
@@ -188,22 +217,31 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
     return events;
   };
 
-  /** One attempt; `null` when another writer took the seq first. */
+  /**
+   * One attempt; `null` when it must be tried again. Every insert happens under the org's
+   * advisory lock. With a remembered head, one statement takes the lock if it is free and
+   * inserts; otherwise a transaction waits for the lock and reads the head under it, which no
+   * other writer can then move, so it cannot lose a race.
+   */
   async function attempt(orgId: string, seal: AuditSeal): Promise<readonly StoredAuditEvent[] | null> {
     const cached = heads.get(orgId);
     try {
       if (cached !== undefined) {
         const events = sealOnto(orgId, cached, seal);
-        await client.query(insertSql(events.length), insertParams(events));
-        return events;
+        const inserted = await client.query(tryLockInsertSql(events.length), [LOCK_CLASS, lockKey(orgId), ...insertParams(events)]);
+        if (inserted.rowCount === events.length) return events;
+        // The lock was busy: another writer is appending, so the remembered head is stale too.
+        heads.delete(orgId);
+        return null;
       }
       return await client.transaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))", [LOCK_CLASS, orgId]);
+        await tx.query("SELECT pg_advisory_xact_lock($1::int, $2::int)", [LOCK_CLASS, lockKey(orgId)]);
         const events = sealOnto(orgId, await readHead(tx, orgId), seal);
-        await tx.query(insertSql(events.length), insertParams(events));
+        await tx.query(lockedInsertSql(events.length), insertParams(events));
         return events;
       });
     } catch (err) {
+      // Another writer took the seq of a remembered head (or wrote without the lock).
       if (!isUniqueViolation(err)) throw err;
       heads.delete(orgId);
       return null;
