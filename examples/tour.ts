@@ -10,8 +10,9 @@ import sessions from "./tour/sessions.js";
 import apikeys from "./tour/apikeys.js";
 import mfa from "./tour/mfa.js";
 import crypto from "./tour/crypto.js";
+import expressTour from "./tour/express.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, expressTour];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {
