@@ -69,3 +69,25 @@ export async function request(port: number, options: RequestOptions = {}): Promi
     json: () => JSON.parse(text) as unknown,
   };
 }
+
+/**
+ * Runs `read(req)` inside a handler of a bare express app (no moatkit middleware) for one real
+ * request, and returns what it threw (undefined if nothing).
+ */
+export async function thrownInBareHandler(read: (req: IncomingMessage) => unknown): Promise<unknown> {
+  let thrown: unknown;
+  const listening = await listen((req, res) => {
+    try {
+      read(req);
+    } catch (err) {
+      thrown = err;
+    }
+    res.end();
+  });
+  try {
+    await request(listening.port);
+  } finally {
+    await listening.close();
+  }
+  return thrown;
+}

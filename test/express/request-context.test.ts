@@ -8,7 +8,7 @@ import { clientAddress, compileTrust, type TrustProxy } from "../../src/express/
 import { generateRequestId, isWellFormedRequestId } from "../../src/express/request-id.js";
 import { isMoatError } from "../../src/errors.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
-import { listen, request, type Listening } from "./http.js";
+import { listen, request, thrownInBareHandler, type Listening } from "./http.js";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -174,18 +174,7 @@ describe("requestContext: AsyncLocalStorage", () => {
   });
 
   it("getRequestContext refuses a request the middleware did not see", async () => {
-    const app = express();
-    let thrown: unknown;
-    app.get("/", (req, res) => {
-      try {
-        getRequestContext(req);
-      } catch (err) {
-        thrown = err;
-      }
-      res.end();
-    });
-    server = await listen(app);
-    await request(server.port);
+    const thrown = await thrownInBareHandler((req) => getRequestContext(req));
     expect(isMoatError(thrown, "ERR_CONFIG")).toBe(true);
   });
 

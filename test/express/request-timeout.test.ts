@@ -6,7 +6,7 @@ import { errorHandler, getRequestSignal, requestTimeout } from "../../src/expres
 import { matchRoute, parseRoutePattern } from "../../src/express/route-pattern.js";
 import { isMoatError } from "../../src/errors.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
-import { listen, request, type Listening } from "./http.js";
+import { listen, request, thrownInBareHandler, type Listening } from "./http.js";
 
 let server: Listening | undefined;
 afterEach(async () => {
@@ -180,18 +180,7 @@ describe("requestTimeout", () => {
 
 describe("requestTimeout: configuration", () => {
   it("getRequestSignal refuses a request the middleware did not see", async () => {
-    const app = express();
-    let thrown: unknown;
-    app.get("/", (req, res) => {
-      try {
-        getRequestSignal(req);
-      } catch (err) {
-        thrown = err;
-      }
-      res.end();
-    });
-    server = await listen(app);
-    await request(server.port);
+    const thrown = await thrownInBareHandler((req) => getRequestSignal(req));
     expect(isMoatError(thrown, "ERR_CONFIG")).toBe(true);
   });
 
