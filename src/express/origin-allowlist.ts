@@ -155,7 +155,6 @@ export function originAllowlist(options: OriginAllowlistOptions): Middleware {
       res.setHeader("access-control-allow-headers", allowHeaders);
       res.setHeader("access-control-max-age", maxAge);
       res.statusCode = 204;
-      res.setHeader("content-length", "0");
       res.end();
       return;
     }

@@ -43,6 +43,8 @@ interface Compiled {
   readonly roleNames: readonly string[];
   readonly permissions: readonly string[];
   readonly permissionSet: ReadonlySet<string>;
+  /** Namespace prefixes (with their trailing `:`) that some permission has. */
+  readonly namespaces: ReadonlySet<string>;
   /** Every permission a role has, its own and inherited. */
   readonly effective: ReadonlyMap<string, ReadonlySet<string>>;
   /** The roles a role is: itself and every role it inherits, transitively. */
@@ -104,7 +106,7 @@ function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
   // A namespace wildcard that matches nothing is a typo (or a missing permissions list).
   for (const [role, grants] of grantsByRole) {
     for (const { raw, parsed } of grants) {
-      if (parsed.kind === "namespace" && !permissions.some((p) => grantMatches(parsed, p))) {
+      if (parsed.kind === "namespace" && !permissions.some((p) => p.startsWith(parsed.prefix))) {
         throw configError(`role "${role}" grants "${raw}", which matches no permission`);
       }
     }
@@ -141,12 +143,29 @@ function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
   const roleNames = [...grantsByRole.keys()];
   for (const role of roleNames) visit(role);
 
+  // Each role's own grants expanded once, then unioned along inheritance.
+  const own = new Map<string, Set<string>>();
+  for (const [role, grants] of grantsByRole) {
+    const set = new Set<string>();
+    for (const { parsed } of grants) {
+      if (parsed.kind === "one") set.add(parsed.permission);
+      else for (const p of permissions) if (grantMatches(parsed, p)) set.add(p);
+    }
+    own.set(role, set);
+  }
   const effective = new Map<string, Set<string>>();
   for (const role of roleNames) {
-    const grants = [...(isA.get(role) ?? [])].flatMap((r) => grantsByRole.get(r) ?? []);
-    effective.set(role, new Set(permissions.filter((p) => grants.some((g) => grantMatches(g.parsed, p)))));
+    const set = new Set<string>();
+    for (const r of isA.get(role) ?? []) for (const p of own.get(r) ?? []) set.add(p);
+    effective.set(role, set);
   }
-  return { roleNames, permissions, permissionSet, effective, isA };
+
+  // Every namespace a wildcard may name: "billing:", "billing:invoices:" for "billing:invoices:read".
+  const namespaces = new Set<string>();
+  for (const p of permissions) {
+    for (let at = p.indexOf(":"); at !== -1; at = p.indexOf(":", at + 1)) namespaces.add(p.slice(0, at + 1));
+  }
+  return { roleNames, permissions, permissionSet, namespaces, effective, isA };
 }
 
 function inputError(message: string): MoatError {
@@ -167,7 +186,7 @@ function buildRoles<R extends string>(c: Compiled, isRole: (value: unknown) => v
       case "all":
         return true;
       case "namespace":
-        return c.permissions.some((p) => grantMatches(g, p));
+        return c.namespaces.has(g.prefix);
       case "one":
         return c.permissionSet.has(g.permission);
     }
