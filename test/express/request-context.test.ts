@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import express from "express";
 import fc from "fast-check";
@@ -70,6 +71,7 @@ describe("requestContext: request ids", () => {
     expect(generateRequestId((n) => new Uint8Array(n).fill(0xff))).toBe("ffffffff-ffff-4fff-bfff-ffffffffffff");
     fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (bytes) => UUID_V4.test(generateRequestId(() => bytes))));
     expect(isWellFormedRequestId("")).toBe(false);
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => !isWellFormedRequestId(text) || /^[\x21-\x7e]{1,128}$/.test(text)));
   });
 });
 
@@ -134,6 +136,17 @@ describe("client address resolution", () => {
     expect(ip("loopback", "127.0.0.1", "[2001:db8::2]:443")).toBe("2001:db8::2");
     expect(ip("linklocal", "fe80::1", "198.51.100.3")).toBe("198.51.100.3");
     expect(ip(true, undefined, "203.0.113.9")).toBeUndefined();
+  });
+
+  it("never throws on arbitrary X-Forwarded-For, and answers a valid address or undefined", () => {
+    const settings: TrustProxy[] = [false, true, 1, 3, "loopback", ["10.0.0.0/8", "uniquelocal"]];
+    fc.assert(
+      fc.property(fc.constantFrom(...settings), fc.option(fc.constantFrom("127.0.0.1", "10.0.0.1", "::1", "::ffff:10.1.1.1"), { nil: undefined }), fc.string({ maxLength: 200 }), (trust, peer, xff) => {
+        const got = ip(trust, peer, xff);
+        if (peer === undefined) expect(got).toBeUndefined();
+        else expect(isIP(got ?? "")).not.toBe(0);
+      }),
+    );
   });
 
   it("rejects malformed trust settings", () => {

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import express from "express";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { errorHandler, getRequestSignal, requestTimeout } from "../../src/express/index.js";
 import { matchRoute, parseRoutePattern } from "../../src/express/route-pattern.js";
@@ -201,6 +202,18 @@ describe("requestTimeout: configuration", () => {
 
 describe("route patterns", () => {
   const m = (pattern: string, method: string, path: string) => matchRoute(parseRoutePattern(pattern, "test"), method, path);
+
+  it("refuses anything else with ERR_CONFIG only", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        try {
+          parseRoutePattern(text, "test");
+        } catch (err) {
+          expect(isMoatError(err, "ERR_CONFIG")).toBe(true);
+        }
+      }),
+    );
+  });
 
   it("match literals case-insensitively, ignoring a trailing slash", () => {
     expect(m("/exports", "POST", "/exports")).toBe(true);
