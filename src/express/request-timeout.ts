@@ -31,8 +31,17 @@ const optionsSchema = z.strictObject({
 });
 
 interface Deadline {
-  readonly controller: AbortController;
+  // Made on first use: most handlers never ask for the signal, and an AbortController costs
+  // more per request than everything else here.
+  controller: AbortController | undefined;
+  reason: MoatError | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+function abort(deadline: Deadline, message: string): void {
+  if (deadline.reason !== undefined) return;
+  deadline.reason = new MoatError("ERR_ABORTED", { message });
+  deadline.controller?.abort(deadline.reason);
 }
 
 const deadlines = new WeakMap<IncomingMessage, Deadline>();
@@ -41,7 +50,7 @@ function arm(res: ServerResponse, deadline: Deadline, ms: number): void {
   if (deadline.timer !== undefined) clearTimeout(deadline.timer);
   deadline.timer = setTimeout(() => {
     deadline.timer = undefined;
-    deadline.controller.abort(new MoatError("ERR_ABORTED", { message: "request timed out" }));
+    abort(deadline, "request timed out");
     // A response already under way is left to the handler, which has just been signalled.
     if (!res.headersSent) sendHttpError(res, "ERR_TIMEOUT", { connection: "close" });
   }, ms);
@@ -58,9 +67,7 @@ function watch(req: IncomingMessage, res: ServerResponse, deadline: Deadline): v
   res.once("close", () => {
     stop();
     // Closed before the response was complete: the client went away, so the work is wasted too.
-    if (!res.writableFinished && !deadline.controller.signal.aborted) {
-      deadline.controller.abort(new MoatError("ERR_ABORTED", { message: "client closed the request" }));
-    }
+    if (!res.writableFinished) abort(deadline, "client closed the request");
   });
   deadlines.set(req, deadline);
 }
@@ -97,10 +104,10 @@ export function requestTimeout(options: RequestTimeoutOptions = {}): Middleware 
     const ms = routes.find((r) => matchRoute(r.pattern, method, path))?.ms ?? defaultMs;
     let deadline = deadlines.get(req);
     if (deadline === undefined) {
-      deadline = { controller: new AbortController(), timer: undefined };
+      deadline = { controller: undefined, reason: undefined, timer: undefined };
       watch(req, res, deadline);
     }
-    if (!deadline.controller.signal.aborted && !res.writableFinished) arm(res, deadline, ms);
+    if (deadline.reason === undefined && !res.writableFinished) arm(res, deadline, ms);
     next();
   };
 }
@@ -113,5 +120,9 @@ export function requestTimeout(options: RequestTimeoutOptions = {}): Middleware 
 export function getRequestSignal(req: IncomingMessage): AbortSignal {
   const deadline = deadlines.get(req);
   if (deadline === undefined) throw new MoatError("ERR_CONFIG", { message: "requestTimeout() did not run for this request; mount it first" });
+  if (deadline.controller === undefined) {
+    deadline.controller = new AbortController();
+    if (deadline.reason !== undefined) deadline.controller.abort(deadline.reason);
+  }
   return deadline.controller.signal;
 }

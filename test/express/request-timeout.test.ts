@@ -143,6 +143,31 @@ describe("requestTimeout", () => {
     expect(text).toBe("part one;stopped");
   });
 
+  it("hands an already-aborted signal to a handler that asks only after the deadline", async () => {
+    const app = express();
+    app.use(requestTimeout({ ms: 1000 }));
+    const entered: (() => void)[] = [];
+    let late: AbortSignal | undefined;
+    app.get("/", (req) => {
+      entered.shift()?.();
+      // Asks for the signal only once the deadline has passed.
+      setImmediate(() => {
+        late = getRequestSignal(req);
+      });
+    });
+    server = await listen(app);
+    const ready = new Promise<void>((resolve) => entered.push(resolve));
+    const response = startRequest(server.port, "GET", "/");
+    await ready;
+    vi.advanceTimersByTime(1000);
+    expect((await response).status).toBe(503);
+    await vi.waitFor(() => {
+      expect(late).toBeDefined();
+    });
+    expect(late!.aborted).toBe(true);
+    expect(isMoatError(late!.reason, "ERR_ABORTED")).toBe(true);
+  });
+
   it("aborts the signal when the client goes away", async () => {
     const { app, parked, nextEntered } = parkingApp({});
     server = await listen(app);
