@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { isMoatError, type MoatErrorCode } from "../errors.js";
+import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { isCredentialError } from "./credential-error.js";
 import { CREDENTIAL_REASON_STATUS, HTTP_ERROR_STATUS, sendError, type HttpErrorCode } from "./http-errors.js";
@@ -31,7 +32,9 @@ export interface ErrorHandlerOptions {
   readonly onError?: ((error: unknown, req: IncomingMessage, info: ErrorResponseInfo) => void) | undefined;
   /**
    * More credential-check reasons to pass through to the client, with their status (400–499),
-   * e.g. `{ mfa_required: 401, captcha_failed: 403 }`. Reasons are lower-case snake_case.
+   * e.g. `{ mfa_required: 401, captcha_failed: 403 }`, on top of CREDENTIAL_REASON_STATUS.
+   * Reasons are lower-case snake_case. List only reasons a client can act on: each one listed
+   * tells the client which check failed.
    */
   readonly reasons?: Readonly<Record<string, number>> | undefined;
 }
@@ -39,7 +42,7 @@ export interface ErrorHandlerOptions {
 const REASON_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
 const optionsSchema = z.strictObject({
-  onError: z.function().optional(),
+  onError: functionSchema<NonNullable<ErrorHandlerOptions["onError"]>>().optional(),
   reasons: z
     .record(z.string().regex(REASON_RE, "reasons are lower-case snake_case"), z.number().int().min(400).max(499))
     .optional(),
@@ -113,8 +116,9 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
  * | MoatError `ERR_ABORTED` | 503 | `ERR_ABORTED` |
  * | any other MoatError (`ERR_CONFIG`, `ERR_STORE`, `ERR_DECRYPT`, …) | 500 | `ERR_INTERNAL` |
  * | `credentialError("rate_limited", { retryAfterMs })` | 429 + `Retry-After` | `rate_limited` |
- * | `credentialError(reason)`, reason listed | 401 (or as listed) | the reason |
- * | `credentialError(reason)`, reason not listed | 401 | `ERR_UNAUTHENTICATED` |
+ * | `credentialError(reason)` for `invalid`, `invalid_credentials`, `expired`, `revoked` | 401 | the reason |
+ * | `credentialError("insufficient_scope")` | 403 | `insufficient_scope` |
+ * | `credentialError(reason)` for any other reason | 401 | `ERR_UNAUTHENTICATED` |
  * | an Error with `status` 400/401/403/404/413/415 (body-parser, http-errors) | that status | `ERR_INVALID_INPUT`, `ERR_UNAUTHENTICATED`, `ERR_FORBIDDEN`, `ERR_NOT_FOUND`, `ERR_PAYLOAD_TOO_LARGE`, `ERR_UNSUPPORTED_MEDIA_TYPE` |
  * | anything else | 500 | `ERR_INTERNAL` |
  *

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { MoatError } from "../errors.js";
+import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { systemClock, type Clock, type RandomSource } from "../_internal/runtime.js";
 import { clientAddress, compileTrust, normalizeAddress, type TrustProxy } from "./client-ip.js";
@@ -54,8 +55,8 @@ const optionsSchema = z.strictObject({
   trustProxy: z.union([z.boolean(), z.number().int().min(0).max(64), z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "a header name").optional(),
   acceptIncomingId: z.boolean().optional(),
-  now: z.function().optional(),
-  random: z.function().optional(),
+  now: functionSchema<Clock>().optional(),
+  random: functionSchema<RandomSource>().optional(),
 });
 
 const MAX_USER_AGENT = 512;

@@ -34,8 +34,18 @@ function invalid(field: string): MoatError {
   return new MoatError("ERR_INVALID_INPUT", { message: `invalid request subject at "${field.slice(0, 64)}"`, details: { field: field.slice(0, 64) } });
 }
 
+// Same rule as moatkit/tenant's ids (no control characters), so a subject accepted here always
+// fits a TenantContext.
+function printable(value: string): boolean {
+  for (let i = 0; i < value.length; i += 1) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
+}
+
 function text(value: unknown, max: number): value is string {
-  return typeof value === "string" && value.length > 0 && value.length <= max;
+  return typeof value === "string" && value.length > 0 && value.length <= max && printable(value);
 }
 
 function names(value: unknown, field: string, max: number): readonly string[] {

@@ -88,10 +88,15 @@ describe("errorHandler: the status table", () => {
   });
 
   it("answers listed credential reasons with the reason, others with ERR_UNAUTHENTICATED", async () => {
-    for (const reason of Object.keys(CREDENTIAL_REASON_STATUS)) {
-      if (reason === "rate_limited") continue;
+    for (const [reason, status] of Object.entries(CREDENTIAL_REASON_STATUS)) {
       const reply = await answerTo(credentialError(reason));
-      expect([reply.status, reply.json()]).toEqual([401, { error: reason }]);
+      expect([reply.status, reply.json()]).toEqual([status, { error: reason }]);
+    }
+    expect(CREDENTIAL_REASON_STATUS).toEqual({ invalid: 401, invalid_credentials: 401, expired: 401, revoked: 401, insufficient_scope: 403, rate_limited: 429 });
+    // Reasons that would tell a client which of several checks failed are not passed through.
+    for (const reason of ["malformed", "checksum", "not_found", "invalid_signature", "unknown_key", "wrong_audience", "replayed", "reused", "used"]) {
+      const reply = await answerTo(credentialError(reason));
+      expect([reply.status, reply.json()], reason).toEqual([401, { error: "ERR_UNAUTHENTICATED" }]);
     }
     expect([(await answerTo(credentialError("mfa_required"))).status, (await answerTo(credentialError("captcha_failed"))).status]).toEqual([401, 403]);
     const unlisted = await answerTo(credentialError("user_not_found_in_tenant_42"));

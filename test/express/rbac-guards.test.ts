@@ -138,6 +138,8 @@ describe("setSubject / getSubject", () => {
       { id: "x".repeat(257), role: "member" },
       { id: "u1", role: "member", tenantId: "" },
       { id: "u1", role: "member", allow: "notes:read" },
+      { id: "u1\n", role: "member" },
+      { id: "u1", role: "member", tenantId: "t\u0000" },
     ];
     for (const bad of cases) {
       const err = expectMoatError(() => {
