@@ -11,8 +11,9 @@ import apikeys from "./tour/apikeys.js";
 import mfa from "./tour/mfa.js";
 import crypto from "./tour/crypto.js";
 import redactChapter from "./tour/redact.js";
+import expressTour from "./tour/express.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter, expressTour];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {
