@@ -12,8 +12,9 @@ import apikeys from "./tour/apikeys.js";
 import mfa from "./tour/mfa.js";
 import crypto from "./tour/crypto.js";
 import redactChapter from "./tour/redact.js";
+import expressTour from "./tour/express.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter, audit];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter, expressTour, audit];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

@@ -32,6 +32,11 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "./tenant/kysely": ["zod", "kysely"],
   "./audit": ["zod", "jose", "@noble/hashes"],
   "./rbac": ["zod"],
+  // Middleware that wraps other capabilities takes their instances (built by the app with that
+  // capability's factory), so moatkit/express imports them as types only and never loads jose,
+  // bcryptjs, otplib or rate-limiter-flexible. At run time it may load helmet, and the subpaths it
+  // wires directly (rbac, tenant, turnstile, redact): zod and @noble/hashes.
+  "./express": ["zod", "helmet", "@noble/hashes"],
 };
 
 const IMPORT_RE =

@@ -1,0 +1,46 @@
+/**
+ * Express middleware with safe defaults, one line per control. Each export is a factory that
+ * returns an express 5 middleware (typed against node:http, so `@types/express` is not needed).
+ * Requires the optional peers `express` (≥ 5) and `helmet` (≥ 8).
+ *
+ * Per-request state (context, deadline signal, subject, widget key) is kept in WeakMaps keyed by
+ * the request and read through accessors such as {@link getRequestContext} and
+ * {@link getSubject}, never through properties on `req`.
+ *
+ * @example
+ * ```ts
+ * import express from "express";
+ * import { bodyLimit, errorHandler, requestContext, requestTimeout, securityHeaders } from "moatkit/express";
+ *
+ * const app = express();
+ * app.use(requestContext());
+ * app.use(securityHeaders());
+ * app.use(bodyLimit("10mb"));
+ * app.use(requestTimeout({ ms: 30_000 }));
+ * app.use(express.json({ limit: "10mb" }));
+ * // … routes …
+ * app.use(errorHandler());
+ * ```
+ *
+ * @module
+ */
+export type { ErrorMiddleware, Middleware, NextFunction } from "./types.js";
+export { securityHeaders, STRICT_CSP_DIRECTIVES, type SecurityHeadersOptions } from "./security-headers.js";
+export { bodyLimit } from "./body-limit.js";
+export type { ByteSize } from "./byte-size.js";
+export { requestTimeout, getRequestSignal, type RequestTimeoutOptions } from "./request-timeout.js";
+export type { Duration } from "../_internal/duration.js";
+export {
+  requestContext,
+  getRequestContext,
+  currentRequestContext,
+  type RequestContext,
+  type RequestContextOptions,
+} from "./request-context.js";
+export type { TrustProxy } from "./client-ip.js";
+export { setSubject, getSubject, type RequestSubject } from "./subject.js";
+export { requireRole, requirePermission } from "./rbac-guards.js";
+export { originAllowlist, getWidgetKey, type OriginAllowlistOptions } from "./origin-allowlist.js";
+export { errorHandler, type ErrorHandlerOptions, type ErrorResponseInfo } from "./error-handler.js";
+export { credentialError, isCredentialError, type CredentialError, type CredentialErrorOptions } from "./credential-error.js";
+export { HTTP_ERROR_STATUS, CREDENTIAL_REASON_STATUS, type HttpErrorCode } from "./http-errors.js";

@@ -1,0 +1,128 @@
+/**
+ * `requestTimeout()`: a deadline per request. When it passes, the client gets 503 and the
+ * request's AbortSignal fires so the handler can stop its work (pass the signal to fetch, to
+ * database queries, check it in loops).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { MoatError } from "../errors.js";
+import { durationSchema, type Duration } from "../_internal/duration.js";
+import { parseOptions } from "../_internal/options.js";
+import { sendHttpError } from "./http-errors.js";
+import { requestPath } from "./request-path.js";
+import { matchRoute, parseRoutePattern, type RoutePattern } from "./route-pattern.js";
+import type { Middleware, NextFunction } from "./types.js";
+
+/** Options of {@link requestTimeout}. */
+export interface RequestTimeoutOptions {
+  /** The deadline, in milliseconds or as a duration such as `"30s"` (default 30 000). */
+  readonly ms?: Duration | undefined;
+  /**
+   * Other deadlines for some routes, e.g. `{ "POST /exports": "120s", "/uploads/*": 300_000 }`.
+   * Patterns: an optional method, then a path where `:name` matches one segment and a final `*`
+   * the rest; the first matching pattern wins.
+   */
+  readonly routes?: Readonly<Record<string, Duration>> | undefined;
+}
+
+const optionsSchema = z.strictObject({
+  ms: durationSchema.optional(),
+  routes: z.record(z.string(), durationSchema).optional(),
+});
+
+interface Deadline {
+  // Made on first use: most handlers never ask for the signal, and an AbortController costs
+  // more per request than everything else here.
+  controller: AbortController | undefined;
+  reason: MoatError | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+function abort(deadline: Deadline, message: string): void {
+  if (deadline.reason !== undefined) return;
+  deadline.reason = new MoatError("ERR_ABORTED", { message });
+  deadline.controller?.abort(deadline.reason);
+}
+
+const deadlines = new WeakMap<IncomingMessage, Deadline>();
+
+function arm(res: ServerResponse, deadline: Deadline, ms: number): void {
+  if (deadline.timer !== undefined) clearTimeout(deadline.timer);
+  deadline.timer = setTimeout(() => {
+    deadline.timer = undefined;
+    abort(deadline, "request timed out");
+    // A response already under way is left to the handler, which has just been signalled.
+    if (!res.headersSent) sendHttpError(res, "ERR_TIMEOUT", { connection: "close" });
+  }, ms);
+  // The timer must not keep a closing server's process alive.
+  deadline.timer.unref();
+}
+
+function watch(req: IncomingMessage, res: ServerResponse, deadline: Deadline): void {
+  const stop = (): void => {
+    if (deadline.timer !== undefined) clearTimeout(deadline.timer);
+    deadline.timer = undefined;
+  };
+  res.once("finish", stop);
+  res.once("close", () => {
+    stop();
+    // Closed before the response was complete: the client went away, so the work is wasted too.
+    if (!res.writableFinished) abort(deadline, "client closed the request");
+  });
+  deadlines.set(req, deadline);
+}
+
+/**
+ * Gives each request a deadline (default 30 s; other deadlines per route). When it passes before
+ * the response has started, the client gets 503 `{ "error": "ERR_TIMEOUT" }`; either way the
+ * request's {@link getRequestSignal} signal aborts with a MoatError `ERR_ABORTED`. The signal
+ * also aborts when the client disconnects early.
+ *
+ * Mounting it a second time for a route (`app.post("/export", requestTimeout({ ms: "2m" }), …)`)
+ * restarts that request's clock with the new deadline instead of adding a second one.
+ *
+ * @example
+ * ```ts
+ * app.use(requestTimeout({ ms: 30_000, routes: { "POST /exports": "120s" } }));
+ * app.post("/exports", async (req, res) => {
+ *   const rows = await db.query(sql, params, { signal: getRequestSignal(req) });
+ *   res.json(rows);
+ * });
+ * ```
+ */
+export function requestTimeout(options: RequestTimeoutOptions = {}): Middleware {
+  const parsed = parseOptions(optionsSchema, options, "requestTimeout options");
+  const defaultMs = parsed.ms ?? 30_000;
+  const routes: readonly { pattern: RoutePattern; ms: number }[] = Object.entries(parsed.routes ?? {}).map(([text, ms]) => ({
+    pattern: parseRoutePattern(text, "requestTimeout routes"),
+    ms,
+  }));
+
+  return function moatkitRequestTimeout(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
+    const method = req.method ?? "GET";
+    const path = requestPath(req);
+    const ms = routes.find((r) => matchRoute(r.pattern, method, path))?.ms ?? defaultMs;
+    let deadline = deadlines.get(req);
+    if (deadline === undefined) {
+      deadline = { controller: undefined, reason: undefined, timer: undefined };
+      watch(req, res, deadline);
+    }
+    if (deadline.reason === undefined && !res.writableFinished) arm(res, deadline, ms);
+    next();
+  };
+}
+
+/**
+ * The AbortSignal of a request under `requestTimeout()`: it aborts when the deadline passes or
+ * the client disconnects, with a MoatError `ERR_ABORTED` as its reason. Throws `ERR_CONFIG` if
+ * requestTimeout() did not run for this request.
+ */
+export function getRequestSignal(req: IncomingMessage): AbortSignal {
+  const deadline = deadlines.get(req);
+  if (deadline === undefined) throw new MoatError("ERR_CONFIG", { message: "requestTimeout() did not run for this request; mount it first" });
+  if (deadline.controller === undefined) {
+    deadline.controller = new AbortController();
+    if (deadline.reason !== undefined) deadline.controller.abort(deadline.reason);
+  }
+  return deadline.controller.signal;
+}

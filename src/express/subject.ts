@@ -1,0 +1,114 @@
+/**
+ * The authenticated subject of a request: who is calling, with which roles and flags, for which
+ * tenant. Authentication middleware (moatkit's or the app's own) puts it on the request with
+ * `setSubject`; `requireRole`, `requirePermission` and tenant scoping read it with `getSubject`.
+ * It lives in a WeakMap keyed by the request, not on `req`, so nothing else can forge it by
+ * setting a property and no declaration merging is needed.
+ */
+import type { IncomingMessage } from "node:http";
+import { MoatError } from "../errors.js";
+import { ownField } from "../_internal/own-field.js";
+
+/** The authenticated caller of a request. */
+export interface RequestSubject {
+  /** A stable id of the principal: a user id, or an API key id. */
+  readonly id: string;
+  /** Role name(s), checked against the role set given to requireRole/requirePermission. */
+  readonly role: string | readonly string[];
+  /** Per-user flags adding permissions (see moatkit/rbac). */
+  readonly allow?: readonly string[] | undefined;
+  /** Per-user flags removing permissions (see moatkit/rbac). */
+  readonly deny?: readonly string[] | undefined;
+  /** The tenant the credential was verified for; tenant scoping reads it. */
+  readonly tenantId?: string | undefined;
+  /** When an operator acts as this subject: the operator's own id, for audit records. */
+  readonly impersonatorId?: string | undefined;
+}
+
+const MAX_ID = 256;
+const MAX_NAME = 128;
+const FIELDS: ReadonlySet<string> = new Set(["id", "role", "allow", "deny", "tenantId", "impersonatorId"]);
+
+// Checked by hand rather than with zod: this runs on every authenticated request.
+function invalid(field: string): MoatError {
+  return new MoatError("ERR_INVALID_INPUT", { message: `invalid request subject at "${field.slice(0, 64)}"`, details: { field: field.slice(0, 64) } });
+}
+
+// Same rule as moatkit/tenant's ids (no control characters), so a subject accepted here always
+// fits a TenantContext.
+function printable(value: string): boolean {
+  for (let i = 0; i < value.length; i += 1) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
+}
+
+function text(value: unknown, max: number): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= max && printable(value);
+}
+
+function names(value: unknown, field: string, max: number): readonly string[] {
+  if (!Array.isArray(value) || value.length > max) throw invalid(field);
+  const list: readonly unknown[] = value;
+  const out: string[] = [];
+  for (const item of list) {
+    if (!text(item, MAX_NAME)) throw invalid(field);
+    out.push(item);
+  }
+  return Object.freeze(out);
+}
+
+function optionalId(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!text(value, MAX_ID)) throw invalid(field);
+  return value;
+}
+
+function checkSubject(value: unknown): RequestSubject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid("");
+  for (const key of Object.keys(value)) if (!FIELDS.has(key)) throw invalid(key);
+  const id = ownField(value, "id");
+  if (!text(id, MAX_ID)) throw invalid("id");
+  const role = ownField(value, "role");
+  const allow = ownField(value, "allow");
+  const deny = ownField(value, "deny");
+  const tenantId = optionalId(ownField(value, "tenantId"), "tenantId");
+  const impersonatorId = optionalId(ownField(value, "impersonatorId"), "impersonatorId");
+  return Object.freeze({
+    id,
+    role: text(role, MAX_NAME) ? role : names(role, "role", 64),
+    ...(allow === undefined ? {} : { allow: names(allow, "allow", 256) }),
+    ...(deny === undefined ? {} : { deny: names(deny, "deny", 256) }),
+    ...(tenantId === undefined ? {} : { tenantId }),
+    ...(impersonatorId === undefined ? {} : { impersonatorId }),
+  });
+}
+
+const subjects = new WeakMap<IncomingMessage, RequestSubject>();
+
+/**
+ * Records the authenticated subject of `req`. Call it once per request, from the middleware that
+ * verified the credential. Unknown fields are refused (`ERR_INVALID_INPUT`), so a whole user row
+ * cannot ride along by accident; a second call for the same request is `ERR_CONFIG`, since two
+ * authenticators disagreeing about who is calling is a wiring bug, never something to resolve
+ * silently.
+ *
+ * @example
+ * ```ts
+ * app.use(async (req, _res, next) => {
+ *   const user = await myAuth(req);            // your own credential check
+ *   if (user) setSubject(req, { id: user.id, role: user.role, tenantId: user.orgId });
+ *   next();
+ * });
+ * ```
+ */
+export function setSubject(req: IncomingMessage, subject: RequestSubject): void {
+  if (subjects.has(req)) throw new MoatError("ERR_CONFIG", { message: "setSubject: this request already has a subject" });
+  subjects.set(req, checkSubject(subject));
+}
+
+/** The subject recorded for `req` by {@link setSubject}, or undefined for an anonymous request. */
+export function getSubject(req: IncomingMessage): RequestSubject | undefined {
+  return subjects.get(req);
+}
