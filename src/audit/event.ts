@@ -7,6 +7,7 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { normalizeAddress } from "../_internal/client-ip.js";
 import { deepFreeze } from "../_internal/deep-freeze.js";
 import { sha256Hex } from "../_internal/hash.js";
 import { canonicalJsonFast, sortKeysDeep, sortObjectKeysDeep } from "./canonical.js";
@@ -139,9 +140,8 @@ export const ipSchema: z.ZodType<string, string> = z
 
 /** `::ffff:203.0.113.7` → `203.0.113.7`; IPv6 lower-cased; anything else unchanged. */
 export function normaliseIp(ip: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (mapped?.[1] !== undefined && isIP(mapped[1]) === 4) return mapped[1];
-  return ip.includes(":") ? ip.toLowerCase() : ip;
+  const address = normalizeAddress(ip);
+  return address.includes(":") ? address.toLowerCase() : address;
 }
 
 /**

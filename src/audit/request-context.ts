@@ -3,11 +3,13 @@
  * neither `express` nor `node:http` types are needed to call it.
  *
  * Every header is attacker-controlled, and an audit record must never fail because a client
- * sent something odd: a bad request id is dropped, a bad forwarded address falls back to the
- * socket address, and the user agent is cleaned and cut rather than refused.
+ * sent something odd: a bad request id is dropped, a malformed forwarded entry stops the walk at
+ * the last trusted hop, and the user agent is cleaned and cut rather than refused. The client
+ * address follows the same rules as `moatkit/express`.
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { type TrustProxy, clientAddress, compileTrust } from "../_internal/client-ip.js";
 import { parseOptions } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
 import { cleanUserAgent } from "./builder.js";
@@ -32,12 +34,13 @@ export interface AuditRequestLike {
 /** Options for {@link auditContextFromRequest}. */
 export interface AuditContextOptions {
   /**
-   * Which `X-Forwarded-For` entries to believe. `false` (default): none, the socket address is
-   * the client. A number `n`: you run `n` proxies you trust, so the client is the `n`-th address
-   * from the right. `true`: trust the whole header and take its leftmost address, which any
-   * client can forge unless every hop rewrites the header. Prefer the number.
+   * Which `X-Forwarded-For` entries to believe, as in `moatkit/express` and express's `trust
+   * proxy`. `false` (default): none, the socket's peer is the client. A number `n`: the `n` hops
+   * nearest the server are your proxies (`1` behind one load balancer). Addresses or CIDR ranges
+   * (`"10.0.0.0/8"`, `"loopback"`): hops from those are believed. `true`: all of them, the
+   * leftmost entry wins, which any client can forge unless every hop rewrites the header.
    */
-  readonly trustProxy?: boolean | number;
+  readonly trustProxy?: TrustProxy;
   /** The header holding the request id; default `"x-request-id"`. */
   readonly requestIdHeader?: string;
 }
@@ -53,7 +56,7 @@ export interface AuditRequestDetails {
 }
 
 const optionsSchema = z.strictObject({
-  trustProxy: z.union([z.boolean(), z.int().min(0).max(32)]).optional(),
+  trustProxy: z.union([z.boolean(), z.int().min(0).max(32), z.string().max(4096), z.array(z.string().max(64)).max(256)]).optional(),
   requestIdHeader: z
     .string()
     .regex(/^[a-z0-9-]{1,64}$/i, "expected a header name")
@@ -65,31 +68,6 @@ const REQUEST_ID_RE = /^[\x21-\x7e]{1,128}$/;
 function firstHeader(value: string | readonly string[] | undefined): string | undefined {
   if (typeof value === "string") return value;
   return value?.[0];
-}
-
-/** An address as written in a header or by the socket, without brackets or port; or null. */
-function parseAddress(raw: string | undefined): string | null {
-  if (raw === undefined) return null;
-  let text = raw.trim();
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(text);
-  if (bracketed?.[1] !== undefined) text = bracketed[1];
-  else if (/^\d{1,3}(?:\.\d{1,3}){3}:\d+$/.test(text)) text = text.slice(0, text.lastIndexOf(":"));
-  return text.length <= 64 && isIP(text) !== 0 ? normaliseIp(text) : null;
-}
-
-function clientAddress(req: AuditRequestLike, trustProxy: boolean | number): string | null {
-  const socketAddress = parseAddress(req.socket?.remoteAddress ?? undefined);
-  if (trustProxy === false || trustProxy === 0) return socketAddress;
-  const header = req.headers["x-forwarded-for"];
-  const forwarded = (typeof header === "string" ? [header] : (header ?? []))
-    .join(",")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  if (forwarded.length === 0) return socketAddress;
-  // Nearest hop first: the socket peer, then the header from right to left.
-  const index = trustProxy === true ? forwarded.length - 1 : Math.min(trustProxy, forwarded.length) - 1;
-  return parseAddress(forwarded[forwarded.length - 1 - index]) ?? socketAddress;
 }
 
 function requestId(req: AuditRequestLike, header: string): string | null {
@@ -124,9 +102,10 @@ export function auditContextFromRequest(req: AuditRequestLike, options: AuditCon
   if (typeof headers !== "object" || headers === null) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "auditContextFromRequest needs a request with headers" });
   }
+  const address = clientAddress(req, compileTrust(opts.trustProxy ?? false));
   return {
     id: requestId(req, (opts.requestIdHeader ?? "x-request-id").toLowerCase()),
-    ip: clientAddress(req, opts.trustProxy ?? false),
+    ip: address === undefined || address.length > 64 || isIP(address) === 0 ? null : normaliseIp(address),
     userAgent: cleanUserAgent(firstHeader(req.headers["user-agent"])),
   };
 }
