@@ -156,3 +156,23 @@ export function formatTable(title: string, rows: readonly Row[]): string {
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
   return [`\n## ${title}`, line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }
+
+/**
+ * Ops/s of each task, measured in alternating batches (order reversed every round) so that both
+ * sides see the same load: on a machine shared with other jobs, tinybench's task-after-task
+ * timing can swing a ratio by ±40 % between runs.
+ */
+export async function interleaved(tasks: Readonly<Record<string, () => Promise<unknown>>>, rounds = 400, batch = 25): Promise<Metric[]> {
+  const names = Object.keys(tasks);
+  const elapsed = new Map(names.map((n) => [n, 0]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const task = tasks[name];
+      if (task === undefined) continue;
+      const started = performance.now();
+      for (let i = 0; i < batch; i++) await task();
+      elapsed.set(name, (elapsed.get(name) ?? 0) + performance.now() - started);
+    }
+  }
+  return names.map((task) => ({ task, value: (rounds * batch) / ((elapsed.get(task) ?? 1) / 1000), unit: "ops/s" }));
+}

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { type CryptoKey, SignJWT, importJWK, jwtVerify } from "jose";
 import { createMemoryRefreshSessionStore } from "../src/adapters/memory/index.js";
 import { createKeySet, createSessions, createTokens, type Tokens } from "../src/sessions/index.js";
-import { defineBenchSuite, type Metric } from "./harness.js";
+import { defineBenchSuite, interleaved } from "./harness.js";
 
 const ISSUER = "https://auth.example.com";
 const AUDIENCE = "api";
@@ -32,26 +32,6 @@ const edOptions = joseOptions("EdDSA");
 
 async function check(result: Promise<{ ok: boolean }>): Promise<void> {
   if (!(await result).ok) throw new Error("verification failed during the benchmark");
-}
-
-/**
- * Ops/s of each task, measured in alternating batches (order reversed every round) so that both
- * sides see the same load: on a machine shared with other jobs, tinybench's task-after-task
- * timing can swing a ratio by ±40 % between runs.
- */
-async function interleaved(tasks: Readonly<Record<string, () => Promise<unknown>>>, rounds = 400, batch = 25): Promise<Metric[]> {
-  const names = Object.keys(tasks);
-  const elapsed = new Map(names.map((n) => [n, 0]));
-  for (let round = 0; round < rounds; round++) {
-    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-      const task = tasks[name];
-      if (task === undefined) continue;
-      const started = performance.now();
-      for (let i = 0; i < batch; i++) await task();
-      elapsed.set(name, (elapsed.get(name) ?? 0) + performance.now() - started);
-    }
-  }
-  return names.map((task) => ({ task, value: (rounds * batch) / ((elapsed.get(task) ?? 1) / 1000), unit: "ops/s" }));
 }
 
 export default defineBenchSuite({

@@ -3,6 +3,7 @@
  * PGlite; no server, no environment variables). Each capability adds a chapter.
  */
 import type { TourSection } from "./tour/section.js";
+import audit from "./tour/audit.js";
 import errors from "./tour/errors.js";
 import migrations from "./tour/migrations.js";
 import tenant from "./tour/tenant.js";
@@ -13,7 +14,7 @@ import crypto from "./tour/crypto.js";
 import redactChapter from "./tour/redact.js";
 import expressTour from "./tour/express.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter, expressTour];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter, expressTour, audit];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

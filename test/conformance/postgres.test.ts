@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import {
   createPostgresApiKeyStore,
+  createPostgresAuditStore,
   createPostgresDataKeyStore,
   createPostgresOneTimeTokenStore,
   createPostgresRecoveryCodeStore,
@@ -23,6 +24,7 @@ describePostgres("postgres stores", (target) => {
       oneTimeTokens: () => createPostgresOneTimeTokenStore({ client: client() }),
       totpSteps: () => createPostgresTotpStepStore({ client: client() }),
       recoveryCodes: () => createPostgresRecoveryCodeStore({ client: client() }),
+      audit: () => createPostgresAuditStore({ client: client() }),
     },
     { testApi: { describe, it } },
   );

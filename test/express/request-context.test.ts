@@ -5,7 +5,7 @@ import express from "express";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { currentRequestContext, getRequestContext, requestContext, type RequestContext, type RequestContextOptions } from "../../src/express/index.js";
-import { clientAddress, compileTrust, type TrustProxy } from "../../src/express/client-ip.js";
+import { clientAddress, compileTrust, type TrustProxy } from "../../src/_internal/client-ip.js";
 import { generateRequestId, isWellFormedRequestId } from "../../src/express/request-id.js";
 import { isMoatError } from "../../src/errors.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";

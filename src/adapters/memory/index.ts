@@ -17,3 +17,4 @@ export { createMemoryApiKeyStore } from "./api-key-store.js";
 export { createMemoryTotpStepStore } from "./totp-step-store.js";
 export { createMemoryRecoveryCodeStore } from "./recovery-code-store.js";
 export { createMemoryDataKeyStore } from "./data-key-store.js";
+export { createMemoryAuditStore, type MemoryAuditStoreOptions } from "./audit-store.js";

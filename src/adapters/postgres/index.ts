@@ -30,3 +30,5 @@ export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from "./ap
 export { createPostgresTotpStepStore, type PostgresTotpStepStoreOptions } from "./totp-step-store.js";
 export { createPostgresRecoveryCodeStore, type PostgresRecoveryCodeStoreOptions } from "./recovery-code-store.js";
 export { createPostgresDataKeyStore, type PostgresDataKeyStoreOptions } from "./data-key-store.js";
+export { createPostgresAuditStore, type PostgresAuditStoreOptions } from "./audit-store.js";
+export { inspectAuditRole, type AuditRoleReport } from "./audit-role.js";

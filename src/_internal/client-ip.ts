@@ -3,8 +3,9 @@
  * to, and anyone can send one: only the entries added by proxies you trust are believed. The walk
  * starts at the socket and moves left through the list while the current hop is trusted; the
  * first untrusted hop is the client. Same semantics as express's `trust proxy` setting.
+ *
+ * Shared by `moatkit/express` (request context) and `moatkit/audit` (`auditContextFromRequest`).
  */
-import type { IncomingMessage } from "node:http";
 import { BlockList, isIP } from "node:net";
 import { MoatError } from "../errors.js";
 
@@ -79,13 +80,23 @@ function parseForwarded(entry: string): string | undefined {
   return isIP(value) === 0 ? undefined : normalizeAddress(value);
 }
 
+/** The parts of a request {@link clientAddress} reads (a Node `IncomingMessage` has them). */
+export interface ForwardedRequest {
+  /** The connection; its peer is the nearest hop. */
+  readonly socket?: { readonly remoteAddress?: string | undefined } | null | undefined;
+  /** Request headers with lower-case names. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+}
+
 /** The client address of `req` under `trust`, or undefined if the socket is already gone. */
-export function clientAddress(req: IncomingMessage, trust: TrustFunction): string | undefined {
-  const peer = req.socket.remoteAddress;
+export function clientAddress(req: ForwardedRequest, trust: TrustFunction): string | undefined {
+  const peer = req.socket?.remoteAddress;
   if (peer === undefined) return undefined;
   let current = normalizeAddress(peer);
-  const header = req.headers["x-forwarded-for"];
-  if (typeof header !== "string" || header === "") return current;
+  const raw = req.headers["x-forwarded-for"];
+  // Node joins repeated X-Forwarded-For headers; a hand-built request may hold them as a list.
+  const header = typeof raw === "string" ? raw : raw?.join(",");
+  if (header === undefined || header === "") return current;
   const hops = header.split(",").reverse();
   for (let index = 0; index < hops.length && index < MAX_FORWARDED_HOPS; index += 1) {
     if (!trust(current, index)) return current;

@@ -1,0 +1,391 @@
+/**
+ * Chain verification. Everything is recomputed from the rows as they come: each row's hash from
+ * its own content, each link from the previous row's recomputed hash, the sequence from a
+ * counter, checkpoints and anchors from their signatures. Nothing a store says about a row (its
+ * position, its seq column, a "verified" flag) is believed, because a store that lies is exactly
+ * what verification must catch (immudb GO-2022-1117: a client that accepted a server's proofs).
+ */
+import { z } from "zod";
+import { sha256Hex } from "../_internal/hash.js";
+import { canonicalJsonWithout } from "./canonical.js";
+import { functionSchema } from "../_internal/function-schema.js";
+import { parseInput } from "../_internal/options.js";
+import { MoatError, isMoatError } from "../errors.js";
+import { type AuditCheckpoint, type AuditCheckpointKey, isCheckpointKey, verifyAuditCheckpoint } from "./checkpoint.js";
+import { type AuditChainHead, EMPTY_CHAIN_HEAD, idSchema } from "./event.js";
+
+/**
+ * Why a chain failed verification, located by `seq`:
+ * - `modified`: the event at `seq` does not hash to its `hash`, is malformed, or its `prevHash`
+ *   is not the hash of the event before it (so it, or the one before, was changed);
+ * - `deleted`: event `seq` is missing (a gap, or a checkpoint vouches for events past the end);
+ * - `reordered`: event `seq` is stored out of order;
+ * - `inserted`: an event claims `seq` although that position is taken, or belongs to another
+ *   organisation;
+ * - `checkpoint_mismatch`: the event at `seq` is internally consistent but differs from what a
+ *   signed checkpoint or prune anchor says it was: the chain was rewritten.
+ */
+export type AuditTamperReason = "modified" | "deleted" | "reordered" | "inserted" | "checkpoint_mismatch";
+
+/** The outcome of verifying a chain. */
+export type VerifyAuditResult =
+  | {
+      /** Every event checked out. */
+      readonly ok: true;
+      /** How many events were verified. */
+      readonly count: number;
+      /**
+       * The last verified event, or the point the chain starts from (seq 0, or the prune anchor)
+       * when there were none. `null` only when a `from` range held no event and its start is
+       * unknown.
+       */
+      readonly head: AuditChainHead | null;
+    }
+  | {
+      /** The chain does not check out. */
+      readonly ok: false;
+      /** What was found. */
+      readonly reason: AuditTamperReason;
+      /** Where: the first sequence number that does not check out. */
+      readonly seq: number;
+    };
+
+/** Progress of a long verification. */
+export interface AuditVerifyProgress {
+  /** Events verified so far. */
+  readonly verified: number;
+  /** The last verified sequence number. */
+  readonly seq: number;
+}
+
+/** Where verification starts and what it is checked against. */
+export interface ChainExpectations {
+  /** The organisation every event must belong to. */
+  readonly orgId: string;
+  /** The first seq expected. */
+  readonly firstSeq: number;
+  /** The hash event `firstSeq - 1` must have had, when known (genesis, anchor, checkpoint). */
+  readonly prevHash: string | null;
+  /** Stop after this seq. */
+  readonly toSeq?: number | undefined;
+  /** Signed hashes by seq, all within the range. */
+  readonly checkpoints: ReadonlyMap<number, string>;
+  /** Called after each page. */
+  readonly onProgress?: ((progress: AuditVerifyProgress) => void) | undefined;
+  /** Aborts the verification with ERR_ABORTED. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The result of inspecting one row on its own. */
+interface RowFacts {
+  readonly seq: number | null;
+  readonly hashOk: boolean;
+  readonly orgId: unknown;
+  readonly prevHash: unknown;
+  readonly hash: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function inspect(row: unknown): RowFacts {
+  if (!isRecord(row)) return { seq: null, hashOk: false, orgId: undefined, prevHash: undefined, hash: "" };
+  const hash = row.hash;
+  const seqValue = row.seq;
+  const seq = typeof seqValue === "number" && Number.isSafeInteger(seqValue) && seqValue >= 1 ? seqValue : null;
+  let hashOk = false;
+  // A computed hash is 64 hex digits, so equality alone also proves `hash` is well-formed.
+  if (typeof hash === "string" && hash.length === 64) {
+    try {
+      hashOk = sha256Hex(canonicalJsonWithout(row, "hash")) === hash;
+    } catch {
+      hashOk = false; // not representable as JSON: cannot be what was hashed
+    }
+  }
+  return { seq, hashOk, orgId: row.orgId, prevHash: row.prevHash, hash: hashOk && typeof hash === "string" ? hash : "" };
+}
+
+/** Reads rows one at a time out of pages, with one row of lookahead. */
+class RowCursor {
+  readonly #pages: AsyncIterator<readonly unknown[]> | Iterator<readonly unknown[]>;
+  #page: readonly unknown[] = [];
+  #index = 0;
+  #done = false;
+  #afterPage: (() => Promise<void>) | undefined;
+
+  constructor(pages: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>, afterPage: () => Promise<void>) {
+    this.#pages = Symbol.asyncIterator in pages ? pages[Symbol.asyncIterator]() : pages[Symbol.iterator]();
+    this.#afterPage = afterPage;
+  }
+
+  async #fill(): Promise<boolean> {
+    while (this.#index >= this.#page.length) {
+      if (this.#done) return false;
+      if (this.#afterPage !== undefined) await this.#afterPage();
+      const next = await this.#pages.next();
+      if (next.done === true) {
+        this.#done = true;
+        return false;
+      }
+      this.#page = next.value;
+      this.#index = 0;
+    }
+    return true;
+  }
+
+  /** The next row of the current page, or `MORE` when the page is used up (then call `next`). */
+  take(): unknown {
+    return this.#index < this.#page.length ? this.#page[this.#index++] : MORE;
+  }
+
+  /** The next row, or `END`. */
+  async next(): Promise<unknown> {
+    if (this.#index >= this.#page.length && !(await this.#fill())) return END;
+    return this.#page[this.#index++];
+  }
+
+  /** The row `next()` would return, without consuming it. */
+  async peek(): Promise<unknown> {
+    if (this.#index >= this.#page.length && !(await this.#fill())) return END;
+    return this.#page[this.#index];
+  }
+
+  /** Stops the underlying iteration early (closes a database cursor, for instance). */
+  async close(): Promise<void> {
+    this.#afterPage = undefined;
+    if (!this.#done) {
+      this.#done = true;
+      await this.#pages.return?.();
+    }
+  }
+}
+
+const END: unique symbol = Symbol("end");
+const MORE: unique symbol = Symbol("more");
+
+/** Rows between two yields to the event loop, so a long verification never blocks it. */
+const YIELD_EVERY = 4096;
+
+function seqOf(row: unknown): number | undefined {
+  if (typeof row !== "object" || row === null) return undefined;
+  const seq: unknown = Reflect.get(row, "seq");
+  return typeof seq === "number" ? seq : undefined;
+}
+
+/**
+ * Verifies rows (in pages) against `expect`. Returns at the first problem.
+ *
+ * @throws MoatError ERR_ABORTED when `expect.signal` aborts; store errors pass through.
+ */
+export async function verifyRows(
+  pages: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>,
+  expect: ChainExpectations,
+): Promise<VerifyAuditResult> {
+  let expected = expect.firstSeq;
+  let prev = expect.prevHash;
+  let count = 0;
+  let reported = 0;
+  let sinceYield = 0;
+  const report = (): void => {
+    if (count === reported) return;
+    reported = count;
+    expect.onProgress?.({ verified: count, seq: expected - 1 });
+  };
+  const checkAbort = (): void => {
+    if (expect.signal?.aborted === true) throw new MoatError("ERR_ABORTED", { message: "audit verification aborted" });
+  };
+  const cursor = new RowCursor(pages, async () => {
+    checkAbort();
+    report();
+    if (sinceYield >= YIELD_EVERY) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  });
+  const fail = (reason: AuditTamperReason, seq: number): VerifyAuditResult => ({ ok: false, reason, seq });
+
+  try {
+    for (;;) {
+      if (expect.toSeq !== undefined && expected > expect.toSeq) break;
+      // Rows of a page are taken synchronously; only a new page is awaited.
+      let row = cursor.take();
+      if (row === MORE) row = await cursor.next();
+      if (row === END) break;
+      sinceYield++;
+      const facts = inspect(row);
+      // A row whose content does not hash to its hash tells us nothing, its seq included.
+      if (!facts.hashOk || facts.seq === null) return fail("modified", expected);
+      if (facts.orgId !== expect.orgId) return fail("inserted", facts.seq);
+      if (facts.seq < expected) return fail("inserted", facts.seq);
+      if (facts.seq > expected) return await classifyGap(cursor, expected, facts.seq);
+      if (prev !== null && facts.prevHash !== prev) {
+        // A second row with the same seq right behind means this one was slipped in.
+        const next = await cursor.peek();
+        return fail(next !== END && seqOf(next) === facts.seq ? "inserted" : "modified", facts.seq);
+      }
+      const signed = expect.checkpoints.get(facts.seq);
+      if (signed !== undefined && signed !== facts.hash) return fail("checkpoint_mismatch", facts.seq);
+      prev = facts.hash;
+      expected++;
+      count++;
+    }
+  } catch (err) {
+    // A store that cannot even decode a row reports where; that row was modified.
+    if (isMoatError(err, "ERR_INTEGRITY") && typeof err.details?.seq === "number") return fail("modified", err.details.seq);
+    throw err;
+  } finally {
+    await cursor.close();
+  }
+
+  let lastSigned = -1;
+  for (const seq of expect.checkpoints.keys()) lastSigned = Math.max(lastSigned, seq);
+  // A checkpoint vouches for events the store no longer returns: the tail was cut.
+  if (lastSigned >= expected) return fail("deleted", expected);
+  report();
+  return { ok: true, count, head: prev === null ? null : { seq: expected - 1, hash: prev } };
+}
+
+/**
+ * Events `missing` … `seen - 1` did not come where they should. If one of them turns up later
+ * the log was reordered; otherwise it was deleted.
+ */
+async function classifyGap(cursor: RowCursor, missing: number, seen: number): Promise<VerifyAuditResult> {
+  for (;;) {
+    const row = await cursor.next();
+    if (row === END) return { ok: false, reason: "deleted", seq: missing };
+    const seq = seqOf(row);
+    if (seq !== undefined && seq >= missing && seq < seen) return { ok: false, reason: "reordered", seq: missing };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// checkpoints and anchors
+
+/** Checkpoints and an anchor, verified and reduced to what {@link verifyRows} needs. */
+export interface VerifiedStart {
+  /** Where the chain starts: the anchor, or the empty chain. */
+  readonly start: AuditChainHead;
+  /** Signed hashes by seq. */
+  readonly checkpoints: ReadonlyMap<number, string>;
+}
+
+/**
+ * Verifies the signatures of an anchor and of checkpoints for `orgId`.
+ *
+ * @throws MoatError ERR_INVALID_INPUT when there is something to verify but no key, or a
+ *   checkpoint belongs to another organisation; ERR_INTEGRITY when a signature is bad or two
+ *   checkpoints disagree; ERR_CONFIG for an unusable key.
+ */
+export async function verifySignedPoints(
+  orgId: string,
+  anchorJws: string | null,
+  checkpointJws: readonly string[],
+  key: AuditCheckpointKey | undefined,
+): Promise<VerifiedStart & { readonly anchorMismatch?: number }> {
+  if ((anchorJws !== null || checkpointJws.length > 0) && key === undefined) {
+    throw new MoatError("ERR_INVALID_INPUT", {
+      message: anchorJws !== null ? "this audit log was pruned: verifying it needs the checkpoint key" : "verifying checkpoints needs the checkpoint key",
+    });
+  }
+  const verifyOne = async (jws: string): Promise<AuditCheckpoint> => {
+    if (key === undefined) throw new MoatError("ERR_INVALID_INPUT", { message: "verifying checkpoints needs the checkpoint key" });
+    const checkpoint = await verifyAuditCheckpoint(jws, key);
+    if (checkpoint.orgId !== orgId) {
+      throw new MoatError("ERR_INVALID_INPUT", { message: "an audit checkpoint belongs to another organisation" });
+    }
+    return checkpoint;
+  };
+  const start = anchorJws === null ? EMPTY_CHAIN_HEAD : await verifyOne(anchorJws);
+  const checkpoints = new Map<number, string>();
+  let anchorMismatch: number | undefined;
+  for (const jws of checkpointJws) {
+    const c = await verifyOne(jws);
+    const known = checkpoints.get(c.seq);
+    if (known !== undefined && known !== c.hash) {
+      throw new MoatError("ERR_INTEGRITY", { message: "two audit checkpoints disagree about the same event" });
+    }
+    if (c.seq === start.seq && c.hash !== start.hash) anchorMismatch = c.seq;
+    // Checkpoints at or before the anchor cover pruned events: nothing left to compare.
+    if (c.seq > start.seq) checkpoints.set(c.seq, c.hash);
+  }
+  return { start: { seq: start.seq, hash: start.hash }, checkpoints, ...(anchorMismatch === undefined ? {} : { anchorMismatch }) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// offline verification
+
+/** Options for {@link verifyAuditChain}. */
+export interface VerifyAuditChainOptions {
+  /** The organisation the events belong to. */
+  readonly orgId: string;
+  /** The prune anchor (JWS) the events continue from, if the chain was pruned. */
+  readonly anchor?: string;
+  /** Signed checkpoints to check the events against. */
+  readonly checkpoints?: readonly string[];
+  /** Verifies the anchor and checkpoints. */
+  readonly checkpointKey?: AuditCheckpointKey;
+  /** Called every 1000 events. */
+  readonly onProgress?: (progress: AuditVerifyProgress) => void;
+  /** Aborts with ERR_ABORTED. */
+  readonly signal?: AbortSignal;
+}
+
+const OFFLINE_PAGE = 1000;
+
+async function* paged(events: Iterable<unknown> | AsyncIterable<unknown>): AsyncGenerator<readonly unknown[]> {
+  let page: unknown[] = [];
+  for await (const event of events) {
+    page.push(event);
+    if (page.length >= OFFLINE_PAGE) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
+/**
+ * Verifies a whole chain held outside any store, such as the lines of an NDJSON export: the
+ * same checks as `AuditLog.verify`, from the first event (or the anchor) to the last.
+ *
+ * @throws MoatError ERR_INVALID_INPUT when an anchor or checkpoints are given without a key or
+ *   belong to another organisation; ERR_INTEGRITY when a signature does not verify; ERR_ABORTED.
+ * @example
+ * ```ts
+ * import { createReadStream } from "node:fs";
+ * import { createInterface } from "node:readline";
+ * const lines = createInterface({ input: createReadStream("org_1.ndjson") });
+ * async function* events() { for await (const line of lines) if (line !== "") yield JSON.parse(line); }
+ * const result = await verifyAuditChain(events(), { orgId: "org_1", checkpoints, checkpointKey });
+ * ```
+ */
+export async function verifyAuditChain(
+  events: Iterable<unknown> | AsyncIterable<unknown>,
+  options: VerifyAuditChainOptions,
+): Promise<VerifyAuditResult> {
+  const candidate: unknown = events;
+  if (typeof candidate !== "object" || candidate === null || !(Symbol.iterator in candidate || Symbol.asyncIterator in candidate)) {
+    throw new MoatError("ERR_INVALID_INPUT", { message: "verifyAuditChain needs an iterable of events" });
+  }
+  const o = parseInput(offlineOptionsSchema, options, "verifyAuditChain options");
+  const signed = await verifySignedPoints(o.orgId, o.anchor ?? null, o.checkpoints ?? [], o.checkpointKey);
+  if (signed.anchorMismatch !== undefined) return { ok: false, reason: "checkpoint_mismatch", seq: signed.anchorMismatch };
+  return verifyRows(paged(events), {
+    orgId: o.orgId,
+    firstSeq: signed.start.seq + 1,
+    prevHash: signed.start.hash,
+    checkpoints: signed.checkpoints,
+    onProgress: o.onProgress,
+    signal: o.signal,
+  });
+}
+
+const offlineOptionsSchema = z.strictObject({
+  orgId: idSchema,
+  anchor: z.string().max(4096).optional(),
+  checkpoints: z.array(z.string().max(4096)).max(10_000).optional(),
+  checkpointKey: z.custom<AuditCheckpointKey>(isCheckpointKey, "expected a public key, JWK or JWK set").optional(),
+  onProgress: functionSchema<(p: AuditVerifyProgress) => void>().optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal").optional(),
+});

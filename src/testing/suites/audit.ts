@@ -1,0 +1,263 @@
+import assert from "node:assert/strict";
+import { createAuditEventBuilder } from "../../audit/builder.js";
+import {
+  type AuditChainHead,
+  type AuditEvent,
+  EMPTY_CHAIN_HEAD,
+  GENESIS_HASH,
+  type StoredAuditEvent,
+  auditEventSchema,
+  sealAuditEvent,
+} from "../../audit/event.js";
+import { createAuditLog } from "../../audit/log.js";
+import { AUDIT_STORE_METHODS, type AuditSeal, type AuditStore } from "../../audit/store.js";
+import { verifyAuditChain } from "../../audit/verify.js";
+import { isMoatError } from "../../errors.js";
+import { type ConformanceCase, type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
+import type { FakeClock } from "../fake-clock.js";
+
+let orgCounter = 0;
+
+/** A fresh organisation id per case, so stores shared between cases never mix chains. */
+function freshOrg(label: string): string {
+  orgCounter++;
+  return `conf_${label}_${String(Date.now())}_${String(orgCounter)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function eventFor(orgId: string, clock: FakeClock, i: number, extra: Partial<Record<"actorId" | "impersonatorId" | "action" | "targetId", string>> = {}): AuditEvent {
+  const builder = createAuditEventBuilder({ now: clock.now });
+  return builder.build({
+    orgId,
+    actor: { userId: extra.actorId ?? `user_${String(i % 3)}`, ...(extra.impersonatorId === undefined ? {} : { impersonatorId: extra.impersonatorId }) },
+    action: extra.action ?? "thing.update",
+    target: { type: "thing", id: extra.targetId ?? `thing_${String(i)}` },
+    request: { id: `req_${String(i)}`, ip: "203.0.113.7", userAgent: "conformance" },
+    before: { n: i - 1 },
+    after: { n: i },
+  });
+}
+
+/** A seal that chains `events` onto whatever head the store gives it. */
+function sealAll(events: readonly AuditEvent[]): AuditSeal {
+  return (head) => {
+    let previous: AuditChainHead = head;
+    return events.map((e) => {
+      const sealed = sealAuditEvent(e, previous);
+      previous = sealed;
+      return sealed;
+    });
+  };
+}
+
+async function collect(store: AuditStore, orgId: string, range?: { fromSeq?: number; toSeq?: number }): Promise<StoredAuditEvent[]> {
+  const out: StoredAuditEvent[] = [];
+  for await (const page of store.scan(orgId, range)) out.push(...page);
+  return out;
+}
+
+async function appendN(store: AuditStore, orgId: string, clock: FakeClock, n: number): Promise<StoredAuditEvent[]> {
+  const events = Array.from({ length: n }, (_, i) => {
+    clock.advance(1000);
+    return eventFor(orgId, clock, i + 1);
+  });
+  return [...(await store.append(orgId, sealAll(events)))];
+}
+
+const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+const cases: ConformanceCase<AuditStore>[] = [
+  {
+    name: "starts every organisation at seq 0 with the genesis hash and no anchor",
+    async run(store) {
+      const orgId = freshOrg("empty");
+      assert.deepEqual(await store.head(orgId), EMPTY_CHAIN_HEAD);
+      assert.equal(await store.latestAnchor(orgId), null);
+      assert.deepEqual(await collect(store, orgId), []);
+      assert.deepEqual(await store.query({ orgId, order: "desc", limit: 10 }), []);
+    },
+  },
+  {
+    name: "appends sealed events and returns them exactly as stored",
+    async run(store, { clock }) {
+      const orgId = freshOrg("append");
+      const first = await appendN(store, orgId, clock, 3);
+      assert.deepEqual(first.map((e) => e.seq), [1, 2, 3]);
+      assert.equal(first[0]?.prevHash, GENESIS_HASH);
+      const second = await appendN(store, orgId, clock, 2);
+      assert.deepEqual(second.map((e) => e.seq), [4, 5]);
+      assert.equal(second[0]?.prevHash, first[2]?.hash);
+      const last = second[1];
+      assert.ok(last !== undefined);
+      assert.deepEqual(await store.head(orgId), { seq: 5, hash: last.hash });
+      const scanned = await collect(store, orgId);
+      assert.deepEqual(plain(scanned), plain([...first, ...second]));
+    },
+  },
+  {
+    name: "round-trips awkward JSON (unicode, lone surrogates, NUL, deep nesting, big numbers) hash-exactly",
+    async run(store, { clock }) {
+      const orgId = freshOrg("json");
+      const event = auditEventSchema.parse({
+        ...eventFor(orgId, clock, 1),
+        metadata: {
+          emoji: "🔐 ünïcödé",
+          lone: "\ud800 and \udfff",
+          nul: "a\u0000b",
+          quote: '"\\',
+          nested: { deep: [[[{ x: [1, 2, { y: null }] }]]] },
+          numbers: [0, -1.5, 1e21, 5e-324, Number.MAX_SAFE_INTEGER],
+          "key with / and ~": true,
+          __proto__key: { ok: true },
+        },
+      });
+      await store.append(orgId, sealAll([event]));
+      const scanned = await collect(store, orgId);
+      assert.equal(scanned.length, 1);
+      assert.deepEqual(await verifyAuditChain(scanned, { orgId }), { ok: true, count: 1, head: { seq: 1, hash: scanned[0]?.hash } });
+      assert.deepEqual(scanned[0]?.metadata, event.metadata);
+    },
+  },
+  {
+    name: "refuses sealed events that do not continue the head, storing nothing",
+    async run(store, { clock }) {
+      const orgId = freshOrg("reject");
+      await appendN(store, orgId, clock, 2);
+      const skip: AuditSeal = (head) => [sealAuditEvent(eventFor(orgId, clock, 9), { seq: head.seq + 1, hash: head.hash })];
+      const wrongLink: AuditSeal = (head) => [sealAuditEvent(eventFor(orgId, clock, 9), { seq: head.seq, hash: GENESIS_HASH })];
+      const otherOrg: AuditSeal = (head) => [sealAuditEvent(eventFor(freshOrg("x"), clock, 9), head)];
+      for (const seal of [skip, wrongLink, otherOrg, () => []]) {
+        await assert.rejects(store.append(orgId, seal), (err) => isMoatError(err, "ERR_INVALID_INPUT"));
+      }
+      assert.equal((await collect(store, orgId)).length, 2);
+      assert.equal((await store.head(orgId)).seq, 2);
+    },
+  },
+  {
+    name: "keeps one gapless chain per organisation under 200 concurrent store appends",
+    timeoutMs: 120_000,
+    async run(store, { clock }) {
+      const orgId = freshOrg("race");
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.append(orgId, sealAll([eventFor(orgId, clock, i)]))));
+      const seqs = results.map((r) => r[0]?.seq ?? 0).sort((a, b) => a - b);
+      assert.deepEqual(seqs, Array.from({ length: 200 }, (_, i) => i + 1));
+      const result = await verifyAuditChain(await collect(store, orgId), { orgId });
+      assert.equal(result.ok && result.count, 200);
+    },
+  },
+  {
+    name: "keeps five organisations' chains gapless and verifying under 500 concurrent log appends each",
+    timeoutMs: 300_000,
+    async run(store, { clock }) {
+      const log = createAuditLog({ store, now: clock.now });
+      const orgs = Array.from({ length: 5 }, () => freshOrg("log"));
+      const appended = await Promise.all(
+        orgs.flatMap((orgId) => Array.from({ length: 500 }, (_, i) => log.append(eventFor(orgId, clock, i)))),
+      );
+      for (const orgId of orgs) {
+        const seqs = appended.filter((e) => e.orgId === orgId).map((e) => e.seq).sort((a, b) => a - b);
+        assert.deepEqual(seqs, Array.from({ length: 500 }, (_, i) => i + 1));
+        assert.deepEqual(await log.verify({ orgId }), { ok: true, count: 500, head: await store.head(orgId) });
+      }
+    },
+  },
+  {
+    name: "scans in seq order within an inclusive range",
+    async run(store, { clock }) {
+      const orgId = freshOrg("scan");
+      await appendN(store, orgId, clock, 12);
+      assert.deepEqual((await collect(store, orgId, { fromSeq: 5, toSeq: 9 })).map((e) => e.seq), [5, 6, 7, 8, 9]);
+      assert.deepEqual((await collect(store, orgId, { fromSeq: 11 })).map((e) => e.seq), [11, 12]);
+      assert.deepEqual((await collect(store, orgId, { toSeq: 2 })).map((e) => e.seq), [1, 2]);
+      assert.deepEqual(await collect(store, orgId, { fromSeq: 13 }), []);
+    },
+  },
+  {
+    name: "queries by actor (or impersonator), action, target and time, in either order, with keyset paging",
+    async run(store, { clock }) {
+      const orgId = freshOrg("query");
+      const start = clock.now();
+      const specs = [
+        { actorId: "alice", action: "key.create", targetId: "k1" },
+        { actorId: "bob", action: "key.create", targetId: "k2" },
+        { actorId: "carol", impersonatorId: "alice", action: "key.revoke", targetId: "k1" },
+        { actorId: "bob", action: "key.revoke", targetId: "k2" },
+        { actorId: "alice", action: "member.invite", targetId: "m1" },
+      ];
+      const events = specs.map((spec, i) => {
+        clock.advance(60_000);
+        return eventFor(orgId, clock, i, spec);
+      });
+      await store.append(orgId, sealAll(events));
+      const seqs = async (q: Partial<Parameters<AuditStore["query"]>[0]>): Promise<number[]> =>
+        (await store.query({ orgId, order: "desc", limit: 100, ...q })).map((e) => e.seq);
+      assert.deepEqual(await seqs({}), [5, 4, 3, 2, 1]);
+      assert.deepEqual(await seqs({ order: "asc" }), [1, 2, 3, 4, 5]);
+      assert.deepEqual(await seqs({ actorId: "alice" }), [5, 3, 1]);
+      assert.deepEqual(await seqs({ action: "key.revoke" }), [4, 3]);
+      assert.deepEqual(await seqs({ targetId: "k2" }), [4, 2]);
+      assert.deepEqual(await seqs({ actorId: "bob", action: "key.create" }), [2]);
+      const iso = (ms: number): string => new Date(ms).toISOString();
+      assert.deepEqual(await seqs({ fromTime: iso(start + 120_000), toTime: iso(start + 240_000) }), [3, 2]);
+      assert.deepEqual(await seqs({ limit: 2 }), [5, 4]);
+      assert.deepEqual(await seqs({ limit: 2, afterSeq: 4 }), [3, 2]);
+      assert.deepEqual(await seqs({ order: "asc", limit: 2, afterSeq: 2 }), [3, 4]);
+      assert.deepEqual(await seqs({ actorId: "nobody" }), []);
+    },
+  },
+  {
+    name: "keeps organisations apart",
+    async run(store, { clock }) {
+      const a = freshOrg("a");
+      const b = freshOrg("b");
+      await appendN(store, a, clock, 3);
+      await appendN(store, b, clock, 2);
+      assert.equal((await store.head(a)).seq, 3);
+      assert.equal((await store.head(b)).seq, 2);
+      assert.ok((await collect(store, b)).every((e) => e.orgId === b));
+      assert.ok((await store.query({ orgId: b, order: "asc", limit: 10 })).every((e) => e.orgId === b));
+    },
+  },
+  {
+    name: "prunes a prefix atomically with its anchor, keeps the head and continues the chain from the anchor",
+    async run(store, { clock }) {
+      const orgId = freshOrg("prune");
+      const events = await appendN(store, orgId, clock, 5);
+      const third = events[2];
+      const fifth = events[4];
+      assert.ok(third !== undefined && fifth !== undefined);
+      assert.equal(await store.prune(orgId, { seq: 3, hash: third.hash, jws: "anchor-3" }), 3);
+      assert.deepEqual((await collect(store, orgId)).map((e) => e.seq), [4, 5]);
+      assert.deepEqual(await store.latestAnchor(orgId), { seq: 3, hash: third.hash, jws: "anchor-3" });
+      assert.deepEqual(await store.head(orgId), { seq: 5, hash: fifth.hash });
+      assert.equal(await store.prune(orgId, { seq: 5, hash: fifth.hash, jws: "anchor-5" }), 2);
+      assert.deepEqual(await collect(store, orgId), []);
+      assert.deepEqual(await store.head(orgId), { seq: 5, hash: fifth.hash });
+      assert.equal((await store.latestAnchor(orgId))?.jws, "anchor-5");
+      const next = (await appendN(store, orgId, clock, 1))[0];
+      assert.ok(next !== undefined);
+      assert.equal(next.seq, 6);
+      assert.equal(next.prevHash, fifth.hash);
+    },
+  },
+  {
+    name: "is not changed by later changes to the caller's objects",
+    async run(store, { clock }) {
+      const orgId = freshOrg("alias");
+      const event = eventFor(orgId, clock, 1);
+      // Unfrozen copies, as a store written by someone else might be handed.
+      const [stored] = await store.append(orgId, (head) => sealAll([event])(head).map((e) => structuredClone(e)));
+      const snapshot = plain(stored);
+      try {
+        Reflect.set(stored?.actor ?? {}, "userId", "mallory");
+        const diff = stored?.diff?.[0];
+        if (diff !== undefined) Reflect.set(diff, "after", "tampered");
+      } catch {
+        // frozen: the store refused the change, which is one way to pass
+      }
+      assert.deepEqual(plain(await collect(store, orgId)), [snapshot]);
+    },
+  },
+];
+
+/** The conformance suite of {@link AuditStore} (store name `audit`). */
+export const auditStoreSuite: ConformanceSuite = defineConformanceSuite<AuditStore>("audit", AUDIT_STORE_METHODS, cases);
