@@ -22,6 +22,7 @@ import {
   stripControlCharacters,
 } from "./event.js";
 import { uuidv7 } from "./event-id.js";
+import { createRedactor } from "../redact/redactor.js";
 import type { JsonObject } from "./json-value.js";
 import {
   DEFAULT_SENSITIVE_KEYS,
@@ -33,12 +34,12 @@ import {
 } from "./redaction.js";
 
 /**
- * The text redactor used when none is configured. Key-based redaction always applies; PII
- * inside free text is masked only by a text redactor (such as `createRedactor()` from
- * `moatkit/redact`) given here or in the options.
+ * The text redactor used when none is configured: moatkit/redact's default detectors (email,
+ * US SSN, phone, payment cards), so PII inside free text never reaches the log. Key-based
+ * redaction applies on top. Pass `redactor: { redact: (t) => t }` to turn text redaction off.
  */
-function defaultTextRedactor(): TextRedactor | undefined {
-  return undefined;
+function defaultTextRedactor(): TextRedactor {
+  return createRedactor();
 }
 
 /** Request details of an event, as {@link auditContextFromRequest} extracts them. */

@@ -144,6 +144,30 @@ describe("PII and secrets never reach the stored event", () => {
     }
   });
 
+  it("strips PII from free text by default, with moatkit/redact's detectors", async () => {
+    const log = createAuditLog({ store: createMemoryAuditStore() });
+    const pii = ["alice.smith@example.com", "536-22-1842", "+1 415 555 0132", "4111 1111 1111 1111"];
+    await log.record({
+      ...base,
+      orgId: "org_pii",
+      before: { note: "call me" },
+      after: { note: `mail ${pii[0] ?? ""}, ssn ${pii[1] ?? ""}, phone ${pii[2] ?? ""}` },
+      metadata: { comment: `card ${pii[3] ?? ""} on file` },
+    });
+    const exported = await new Response(log.exportNdjson("org_pii")).text();
+    for (const value of pii) expect(exported, value).not.toContain(value);
+    for (const label of ["[EMAIL]", "[SSN]", "[PHONE]", "[CREDIT_CARD]"]) expect(exported).toContain(label);
+    expect(await log.verify({ orgId: "org_pii" })).toMatchObject({ ok: true, count: 1 });
+  });
+
+  it("keeps free text as is with an identity redactor (key-based redaction still applies)", () => {
+    const event = createAuditEventBuilder({ redactor: { redact: (t) => t } }).build({
+      ...base,
+      metadata: { note: PLANTED.email, password: PLANTED.password },
+    });
+    expect(event.metadata).toEqual({ note: PLANTED.email, password: "[REDACTED]" });
+  });
+
   it("uses a per-event redactor instead of the builder's", () => {
     const event = createAuditEventBuilder({ redactor: piiRedactor }).build({
       ...base,
