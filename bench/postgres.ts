@@ -11,14 +11,22 @@ export interface BenchDatabase {
   /** "PostgreSQL" or "PGlite", for task names. */
   readonly kind: string;
   readonly client: SqlClient;
+  /** The schema the tables live in. */
+  readonly schema: string;
+  /** The pool behind `client` (PostgreSQL only), for benches that hold a connection. */
+  readonly pool?: pg.Pool;
   close(): Promise<void>;
 }
 
-export async function openBenchDatabase(options: { max?: number } = {}): Promise<BenchDatabase> {
-  const url = process.env.DATABASE_URL;
+/**
+ * Opens PGlite, or a fresh schema on DATABASE_URL's server when it is set. `url` forces the
+ * server (for benches that compare both in one run).
+ */
+export async function openBenchDatabase(options: { max?: number; url?: string | undefined } = {}): Promise<BenchDatabase> {
+  const url = "url" in options ? options.url : process.env.DATABASE_URL;
   if (url === undefined || url === "") {
     const db = await PGlite.create();
-    return { kind: "PGlite", client: fromPglite(db), close: () => db.close() };
+    return { kind: "PGlite", client: fromPglite(db), schema: "public", close: () => db.close() };
   }
   const schema = `mk_bench_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: url });
@@ -31,6 +39,8 @@ export async function openBenchDatabase(options: { max?: number } = {}): Promise
   return {
     kind: "PostgreSQL",
     client: fromPgPool(pool),
+    schema,
+    pool,
     async close() {
       await pool.end();
       const cleanup = new pg.Client({ connectionString: url });

@@ -8,10 +8,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
-import { fromPgPool, fromPglite, type SqlClient } from "../src/adapters/postgres/index.js";
+import { fromPglite, type SqlClient } from "../src/adapters/postgres/index.js";
 import { createTenantRls, rlsPolicySql, type TenantRls } from "../src/tenant/index.js";
 import { type BenchGroup, defineBenchSuite } from "./harness.js";
+import { openBenchDatabase } from "./postgres.js";
 
 const TENANTS = 20;
 const ROWS_PER_TENANT = 1_000;
@@ -74,16 +74,10 @@ async function pgliteBackend(): Promise<Backend> {
 }
 
 async function postgresBackend(url: string): Promise<Backend> {
-  const schema = `mk_bench_${randomBytes(5).toString("hex")}`;
   const role = `mk_bench_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const withSchema = new URL(url);
-  withSchema.searchParams.set("options", `-c search_path=${schema}`);
-  const pool = new pg.Pool({ connectionString: withSchema.toString(), max: 2 });
-  const client = fromPgPool(pool);
+  const db = await openBenchDatabase({ url, max: 2 });
+  const { client, schema, pool } = db;
+  if (pool === undefined) throw new Error("expected a PostgreSQL bench database");
   await prepare(client, schema, role);
   const held = await pool.connect();
   return {
@@ -95,8 +89,8 @@ async function postgresBackend(url: string): Promise<Backend> {
     async close() {
       await held.query("ROLLBACK").catch(() => undefined);
       held.release();
-      await client.exec(`DROP SCHEMA ${schema} CASCADE; DROP OWNED BY ${role}; DROP ROLE ${role};`);
-      await pool.end();
+      await client.exec(`DROP OWNED BY ${role}; DROP ROLE ${role};`);
+      await db.close();
     },
   };
 }
