@@ -99,7 +99,9 @@ describe("computeAuditDiff", () => {
     );
     fc.assert(
       fc.property(fc.dictionary(fc.string({ minLength: 1 }).filter((k) => !/[~/]/.test(k)), fc.integer()), fc.dictionary(fc.string({ minLength: 1 }).filter((k) => !/[~/]/.test(k)), fc.integer()), (a, b) => {
-        const diff = computeAuditDiff(a, b, { sensitiveKeys: ["zzzzz"] });
+        // This property is about which paths the diff lists, so free-text masking is switched off:
+        // with the default redactor an email-shaped key such as "0@0.AA" would be masked in the path.
+        const diff = computeAuditDiff(a, b, { sensitiveKeys: ["zzzzz"], redactor: { redact: (text: string) => text } });
         const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
         expect(diff.map((d) => d.path)).toEqual(changed.map((k) => `/${k}`));
       }),
