@@ -134,7 +134,19 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
     await prepareAppRole(db, appRole);
 
     const signingKey = options.signingKey ?? (await generateSigningKey("EdDSA"));
-    const tokens = createTokens({ keys: createKeySet([signingKey], { now }), issuer: "express-saas", audience: "express-saas", accessTtl: "15m", now });
+    const tokens = createTokens({
+      keys: createKeySet([signingKey], { now }),
+      issuer: "express-saas",
+      audience: "express-saas",
+      accessTtl: "15m",
+      // A token is only as good as the membership behind it: a removed user or a changed role
+      // stops its tokens at once instead of when they expire.
+      revalidate: async (claims) => {
+        const { rows } = await db.query<{ role: string }>("SELECT role FROM saas_users WHERE id = $1 AND org_id = $2", [claims.sub ?? "", claims["tid"] ?? ""]);
+        return rows[0]?.role === claims["role"];
+      },
+      now,
+    });
     const services: Services = {
       db,
       rls: createTenantRls({ appRole, now }),

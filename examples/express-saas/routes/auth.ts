@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import { credentialError, getRequestLogger, rateLimit, recordAudit, turnstile } from "moatkit/express";
+import { credentialError, getRequestLogger, rateLimit, recordAudit, setSubject, turnstile } from "moatkit/express";
 import { hashPassword } from "moatkit/passwords";
 import { AMR, type Services, isUniqueViolation, issueAccessToken, normalizeEmail, parseBody } from "../services.js";
 
@@ -44,7 +44,9 @@ export function authRoutes(services: Services): Router {
         return;
       }
       getRequestLogger(req).info({ email: input.email, orgId }, "signup");
-      await recordAudit(req, { orgId, actor: { userId }, action: "org.create", target: { type: "org", id: orgId }, after: { name: input.orgName } });
+      // From here on the request acts as the new owner: the audit event names them and their org.
+      setSubject(req, { id: userId, role: "owner", tenantId: orgId });
+      await recordAudit(req, { action: "org.create", target: { type: "org", id: orgId }, after: { name: input.orgName } });
       const accessToken = await issueAccessToken(services, { id: userId, orgId, role: "owner" }, AMR.password);
       res.status(201).json({ orgId, userId, accessToken });
     },
@@ -60,7 +62,8 @@ export function authRoutes(services: Services): Router {
     }
     const { user } = result;
     getRequestLogger(req).info({ email: user.email, userId: user.id }, "login");
-    await recordAudit(req, { orgId: user.orgId, actor: { userId: user.id }, action: "auth.login", target: { type: "user", id: user.id } });
+    setSubject(req, { id: user.id, role: user.role, tenantId: user.orgId });
+    await recordAudit(req, { action: "auth.login", target: { type: "user", id: user.id } });
     const accessToken = await issueAccessToken(services, user, AMR.password);
     res.json({ accessToken, mfaEnrolled: user.totpEnabled });
   });
