@@ -52,7 +52,7 @@ export function authRoutes(services: Services): Router {
     },
   );
 
-  router.post("/auth/login", rateLimit(services.loginLimiter), async (req, res) => {
+  router.post("/auth/login", rateLimit(services.loginLimiter, { now: services.now }), async (req, res) => {
     const input = parseBody(loginSchema, req);
     // The limiter ran above, per client IP; the login itself only checks the password.
     const result = await services.login.login({ identifier: normalizeEmail(input.email), password: input.password, ip: "limited-above" });

@@ -16,7 +16,7 @@ export function mfaRoutes(services: Services, guards: Guards): Router {
   router.use("/mfa", ...guards.user);
   const { db, envelope } = services;
   // Each user gets a few second-factor attempts per window: 10⁶ TOTP codes are guessable otherwise.
-  const limited = rateLimit(services.mfaLimiter, { key: (req: Request) => `mfa:${getSubject(req)?.id ?? "none"}` });
+  const limited = rateLimit(services.mfaLimiter, { key: (req) => `mfa:${getSubject(req)?.id ?? "none"}`, now: services.now });
 
   async function currentUser(req: Request): Promise<UserRow> {
     const subject = getSubject(req);
