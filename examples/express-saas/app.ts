@@ -183,7 +183,13 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
     app.use(bodyLimit("64kb"));
     app.use(requestTimeout({ ms: 10_000 }));
     app.use(express.json({ limit: "64kb" }));
-    app.use(auditTrail(services.auditLog, { onError: (err) => void logger.error({ err }, "audit write failed") }));
+    app.use(
+      auditTrail(services.auditLog, {
+        onError: (err) => {
+          logger.error({ err }, "audit write failed");
+        },
+      }),
+    );
 
     app.get("/health", (_req, res) => {
       res.json({ ok: true });

@@ -62,7 +62,10 @@ export const AMR = {
 } as const;
 
 /** The second-factor methods requireMfa accepts on sensitive routes. */
-export const MFA_METHODS = ["otp"] as const;
+export const MFA_METHODS: readonly string[] = ["otp"];
+
+/** How long after a step-up sensitive routes accept it. */
+export const STEP_UP_MAX_AGE = "10m";
 
 /** Signs an access token for `user` after the given authentication. */
 export function issueAccessToken(services: Services, user: Pick<UserRow, "id" | "orgId" | "role">, amr: readonly string[]): Promise<string> {

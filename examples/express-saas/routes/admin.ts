@@ -10,7 +10,7 @@ import { z } from "zod";
 import { getSubject, recordAudit, requireMfa, requirePermission } from "moatkit/express";
 import { hashPassword } from "moatkit/passwords";
 import { ASSIGNABLE_ROLES, roles } from "../roles.js";
-import { type Guards, MFA_METHODS, type Services, findUserInOrg, isUniqueViolation, normalizeEmail, parseBody } from "../services.js";
+import { type Guards, MFA_METHODS, STEP_UP_MAX_AGE, type Services, findUserInOrg, isUniqueViolation, normalizeEmail, parseBody } from "../services.js";
 
 const inviteSchema = z.object({
   email: z.email().max(254),
@@ -30,7 +30,7 @@ export function adminRoutes(services: Services, guards: Guards): Router {
   const router = Router();
   router.use("/admin", ...guards.user);
   const { db } = services;
-  const mfa = requireMfa({ methods: MFA_METHODS });
+  const mfa = requireMfa({ methods: MFA_METHODS, maxAge: STEP_UP_MAX_AGE, now: services.now });
 
   router.get("/admin/members", requirePermission(roles, "members:read"), async (req, res) => {
     const { rows } = await db.query<{ id: string; email: string; role: string; totp_enabled: boolean }>(
@@ -65,7 +65,7 @@ export function adminRoutes(services: Services, guards: Guards): Router {
   router.patch("/admin/members/:id", requirePermission(roles, "members:role"), mfa, async (req, res) => {
     const { role } = parseBody(roleSchema, req);
     const orgId = orgOf(req);
-    const member = await findUserInOrg(db, orgId, String(req.params.id));
+    const member = await findUserInOrg(db, orgId, req.params.id);
     // The owner's role is not changed here, and another org's member is simply not found.
     if (member === null || member.role === "owner") {
       res.status(404).json({ error: "ERR_NOT_FOUND" });

@@ -7,7 +7,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { getSubject, recordAudit, requireMfa, requirePermission } from "moatkit/express";
 import { API_KEY_ROLES, API_KEY_SCOPES, roles } from "../roles.js";
-import { type Guards, MFA_METHODS, type Services, parseBody } from "../services.js";
+import { type Guards, MFA_METHODS, STEP_UP_MAX_AGE, type Services, parseBody } from "../services.js";
 
 const issueSchema = z.object({
   name: z.string().trim().min(1).max(100),
@@ -27,7 +27,7 @@ export function keyRoutes(services: Services, guards: Guards): Router {
   const router = Router();
   router.use("/keys", ...guards.user);
   const { apiKeys } = services;
-  const mfa = requireMfa({ methods: MFA_METHODS });
+  const mfa = requireMfa({ methods: MFA_METHODS, maxAge: STEP_UP_MAX_AGE, now: services.now });
 
   router.get("/keys", requirePermission(roles, "keys:read"), async (req, res) => {
     const orgId = tenantOf(getSubject(req));
@@ -57,7 +57,7 @@ export function keyRoutes(services: Services, guards: Guards): Router {
 
   router.delete("/keys/:id", requirePermission(roles, "keys:manage"), mfa, async (req, res) => {
     const orgId = tenantOf(getSubject(req));
-    const id = String(req.params.id);
+    const id = req.params.id;
     // Keys are owned by the org: another org's key id is as unknown as a made-up one.
     const owned = (await apiKeys.list(orgId)).some((k) => k.id === id);
     if (!owned) {

@@ -23,12 +23,6 @@ interface NoteRow {
   created_at: Date | string;
 }
 
-function tenantId(): string {
-  const ctx = currentTenant();
-  if (ctx === undefined) throw new Error("note routes run under tenantScope");
-  return ctx.tenantId;
-}
-
 export function noteRoutes(services: Services, guards: Guards): Router {
   const router = Router();
   const read = guards.keyOrUser("notes:read");
@@ -48,7 +42,7 @@ export function noteRoutes(services: Services, guards: Guards): Router {
   });
 
   router.get("/notes/:id", ...read, requirePermission(roles, "notes:read"), async (req, res) => {
-    const id = String(req.params.id);
+    const id = req.params.id;
     const rows = ID_RE.test(id) ? await rls.withTenantTransaction(db, async (tx) => (await tx.query<NoteRow>("SELECT * FROM notes WHERE id = $1", [id])).rows) : [];
     const row = rows[0];
     if (row === undefined) {
@@ -60,18 +54,18 @@ export function noteRoutes(services: Services, guards: Guards): Router {
 
   router.post("/notes", ...write, requirePermission(roles, "notes:write"), async (req, res) => {
     const input = parseBody(noteSchema, req);
-    const tenant = tenantId();
+    // tenantScope put the verified credential's tenant here; nothing from the request can.
+    const { tenantId: tenant, userId } = currentTenant();
     const id = randomUUID();
     const body = await envelope.encrypt(input.body, { context: noteBodyContext(id), tenantId: tenant });
-    const author = currentTenant()?.userId ?? "unknown";
-    await rls.withTenantTransaction(db, (tx) => tx.query("INSERT INTO notes (id, tenant_id, author_id, body) VALUES ($1, $2, $3, $4)", [id, tenant, author, body]));
+    await rls.withTenantTransaction(db, (tx) => tx.query("INSERT INTO notes (id, tenant_id, author_id, body) VALUES ($1, $2, $3, $4)", [id, tenant, userId, body]));
     getRequestLogger(req).info({ noteId: id, preview: input.body.slice(0, 40) }, "note created");
     await recordAudit(req, { action: "note.create", target: { type: "note", id } });
     res.status(201).json({ id });
   });
 
   router.delete("/notes/:id", ...write, requirePermission(roles, "notes:write"), async (req, res) => {
-    const id = String(req.params.id);
+    const id = req.params.id;
     const deleted = ID_RE.test(id) ? (await rls.withTenantTransaction(db, (tx) => tx.query("DELETE FROM notes WHERE id = $1", [id]))).rowCount : 0;
     if (deleted === 0) {
       res.status(404).json({ error: "ERR_NOT_FOUND" });
