@@ -32,7 +32,7 @@ export interface ErrorHandlerOptions {
   readonly onError?: ((error: unknown, req: IncomingMessage, info: ErrorResponseInfo) => void) | undefined;
   /**
    * More credential-check reasons to pass through to the client, with their status (400–499),
-   * e.g. `{ mfa_required: 401, captcha_failed: 403 }`, on top of CREDENTIAL_REASON_STATUS.
+   * e.g. `{ captcha_failed: 403 }`, on top of CREDENTIAL_REASON_STATUS.
    * Reasons are lower-case snake_case. List only reasons a client can act on: each one listed
    * tells the client which check failed.
    */

@@ -43,7 +43,8 @@ export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
 /**
  * Credential-check reasons (the `reason` of a failed `Result`) that `errorHandler()` passes to the
  * client as `{ error: reason }`, with their status. Only reasons a client can act on are listed:
- * `expired` (refresh), `revoked`, `insufficient_scope` (ask for another key), `rate_limited` (wait).
+ * `expired` (refresh), `revoked`, `mfa_required` (step up with a second factor),
+ * `insufficient_scope` (ask for another key), `rate_limited` (wait).
  * Every other reason — `malformed`, `checksum`, `not_found`, `invalid_signature`, `unknown_key`,
  * `replayed`, `reused`, … — is answered as 401 `ERR_UNAUTHENTICATED`, so the client cannot tell
  * which of several checks failed, and a reason string is never echoed unless it was listed here
@@ -54,6 +55,7 @@ export const CREDENTIAL_REASON_STATUS: Readonly<Record<string, number>> = Object
   invalid_credentials: 401,
   expired: 401,
   revoked: 401,
+  mfa_required: 401,
   insufficient_scope: 403,
   rate_limited: 429,
 });

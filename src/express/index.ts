@@ -40,6 +40,10 @@ export {
 export type { TrustProxy } from "../_internal/client-ip.js";
 export { setSubject, getSubject, type RequestSubject } from "./subject.js";
 export { requireRole, requirePermission } from "./rbac-guards.js";
+export { authenticate, type AuthenticateOptions, type AccessTokenVerifier } from "./authenticate.js";
+export { apiKeyAuth, getApiKey, apiKeyRedaction, type ApiKeyAuthOptions, type ApiKeyVerifier } from "./api-key-auth.js";
+export { requireMfa, DEFAULT_MFA_METHODS, type RequireMfaOptions, type MfaRequired, type MfaPolicySettings } from "./require-mfa.js";
+export { tenantScope, type TenantScopeOptions, type TenantScopeContext } from "./tenant-scope.js";
 export { originAllowlist, getWidgetKey, type OriginAllowlistOptions } from "./origin-allowlist.js";
 export { errorHandler, type ErrorHandlerOptions, type ErrorResponseInfo } from "./error-handler.js";
 export { credentialError, isCredentialError, type CredentialError, type CredentialErrorOptions } from "./credential-error.js";

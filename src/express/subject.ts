@@ -23,11 +23,24 @@ export interface RequestSubject {
   readonly tenantId?: string | undefined;
   /** When an operator acts as this subject: the operator's own id, for audit records. */
   readonly impersonatorId?: string | undefined;
+  /**
+   * How the subject authenticated (RFC 8176 `amr` values such as `"pwd"`, `"otp"`, `"hwk"`);
+   * `requireMfa` looks for a second factor here.
+   */
+  readonly amr?: readonly string[] | undefined;
+  /** When the subject last authenticated interactively, in seconds since the epoch (`auth_time`). */
+  readonly authTime?: number | undefined;
+  /** What the credential may do (an API key's scopes); `apiKeyAuth({ scopes })` checks them. */
+  readonly scopes?: readonly string[] | undefined;
 }
 
 const MAX_ID = 256;
 const MAX_NAME = 128;
-const FIELDS: ReadonlySet<string> = new Set(["id", "role", "allow", "deny", "tenantId", "impersonatorId"]);
+const MAX_AMR = 32;
+const MAX_SCOPES = 100;
+// 9999-12-31T23:59:59Z: any later "time" is a unit mistake (milliseconds given for seconds).
+const MAX_AUTH_TIME = 253_402_300_799;
+const FIELDS: ReadonlySet<string> = new Set(["id", "role", "allow", "deny", "tenantId", "impersonatorId", "amr", "authTime", "scopes"]);
 
 // Checked by hand rather than with zod: this runs on every authenticated request.
 function invalid(field: string): MoatError {
@@ -65,7 +78,18 @@ function optionalId(value: unknown, field: string): string | undefined {
   return value;
 }
 
-function checkSubject(value: unknown): RequestSubject {
+function optionalSeconds(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_AUTH_TIME) throw invalid(field);
+  return value;
+}
+
+/**
+ * Validates a subject and returns a frozen copy with frozen lists, or throws ERR_INVALID_INPUT
+ * naming the first bad field (never its value). Shared with the authentication middleware,
+ * which checks a subject before recording it.
+ */
+export function checkSubject(value: unknown): RequestSubject {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid("");
   for (const key of Object.keys(value)) if (!FIELDS.has(key)) throw invalid(key);
   const id = ownField(value, "id");
@@ -75,6 +99,9 @@ function checkSubject(value: unknown): RequestSubject {
   const deny = ownField(value, "deny");
   const tenantId = optionalId(ownField(value, "tenantId"), "tenantId");
   const impersonatorId = optionalId(ownField(value, "impersonatorId"), "impersonatorId");
+  const amr = ownField(value, "amr");
+  const authTime = optionalSeconds(ownField(value, "authTime"), "authTime");
+  const scopes = ownField(value, "scopes");
   return Object.freeze({
     id,
     role: text(role, MAX_NAME) ? role : names(role, "role", 64),
@@ -82,6 +109,9 @@ function checkSubject(value: unknown): RequestSubject {
     ...(deny === undefined ? {} : { deny: names(deny, "deny", 256) }),
     ...(tenantId === undefined ? {} : { tenantId }),
     ...(impersonatorId === undefined ? {} : { impersonatorId }),
+    ...(amr === undefined ? {} : { amr: names(amr, "amr", MAX_AMR) }),
+    ...(authTime === undefined ? {} : { authTime }),
+    ...(scopes === undefined ? {} : { scopes: names(scopes, "scopes", MAX_SCOPES) }),
   });
 }
 

@@ -48,7 +48,7 @@ function buildApp(options: ErrorHandlerOptions = {}) {
 
 let server: Listening;
 beforeAll(async () => {
-  server = await listen(buildApp({ reasons: { mfa_required: 401, captcha_failed: 403 } }));
+  server = await listen(buildApp({ reasons: { step_up_required: 401, captcha_failed: 403 } }));
 });
 afterAll(async () => {
   await server.close();
@@ -92,13 +92,13 @@ describe("errorHandler: the status table", () => {
       const reply = await answerTo(credentialError(reason));
       expect([reply.status, reply.json()]).toEqual([status, { error: reason }]);
     }
-    expect(CREDENTIAL_REASON_STATUS).toEqual({ invalid: 401, invalid_credentials: 401, expired: 401, revoked: 401, insufficient_scope: 403, rate_limited: 429 });
+    expect(CREDENTIAL_REASON_STATUS).toEqual({ invalid: 401, invalid_credentials: 401, expired: 401, revoked: 401, mfa_required: 401, insufficient_scope: 403, rate_limited: 429 });
     // Reasons that would tell a client which of several checks failed are not passed through.
     for (const reason of ["malformed", "checksum", "not_found", "invalid_signature", "unknown_key", "wrong_audience", "replayed", "reused", "used"]) {
       const reply = await answerTo(credentialError(reason));
       expect([reply.status, reply.json()], reason).toEqual([401, { error: "ERR_UNAUTHENTICATED" }]);
     }
-    expect([(await answerTo(credentialError("mfa_required"))).status, (await answerTo(credentialError("captcha_failed"))).status]).toEqual([401, 403]);
+    expect([(await answerTo(credentialError("step_up_required"))).status, (await answerTo(credentialError("captcha_failed"))).status]).toEqual([401, 403]);
     const unlisted = await answerTo(credentialError("user_not_found_in_tenant_42"));
     expect([unlisted.status, unlisted.json()]).toEqual([401, { error: "ERR_UNAUTHENTICATED" }]);
   });
@@ -196,7 +196,7 @@ describe("errorHandler: logging and partial responses", () => {
 });
 
 describe("errorHandler: never leaks what was thrown", () => {
-  const ALLOWED_CODES = new Set([...Object.keys(HTTP_ERROR_STATUS), ...Object.keys(CREDENTIAL_REASON_STATUS), "mfa_required", "captcha_failed"]);
+  const ALLOWED_CODES = new Set([...Object.keys(HTTP_ERROR_STATUS), ...Object.keys(CREDENTIAL_REASON_STATUS), "step_up_required", "captcha_failed"]);
   const moatCodes = Object.keys(ERROR_CODES) as MoatErrorCode[];
 
   const secret = fc.stringMatching(/^[A-Za-z0-9]{16,32}$/).map((s) => `sk_live_${s}`);
