@@ -74,7 +74,7 @@ const section: TourSection = {
       show("POST /keys after the step-up (amr pwd+otp)", key);
       const apiKey = String(key.body["key"]);
 
-      const note = await call("POST", "/notes", { token: mfa, body: { body: "Customer SSN 219-09-9999, card 4111 1111 1111 1111" } });
+      const note = await call("POST", "/notes", { token: mfa, body: { body: "Customer SSN 412-55-7390, card 4111 1111 1111 1111" } });
       show("POST /notes", note);
       const stored = await db.query<{ body: string }>("SELECT body FROM notes WHERE id = $1", [String(note.body["id"])]);
       say(`  in the database: ${(stored.rows[0]?.body ?? "").slice(0, 60)}…`);

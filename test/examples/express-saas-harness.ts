@@ -101,6 +101,8 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
       if (options.body !== undefined) {
         body = JSON.stringify(options.body);
         headers["content-type"] = "application/json";
+        // node:http frames a GET or DELETE body only with an explicit length.
+        headers["content-length"] = String(Buffer.byteLength(body));
       }
       return request(port, { method, path, headers, ...(body === undefined ? {} : { body }) });
     };

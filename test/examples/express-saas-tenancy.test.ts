@@ -11,7 +11,7 @@ import { APP_TIMEOUT, type Session, json, useSaasApp } from "./express-saas-harn
 
 // PII the app handles in this file; none of it may reach a log line.
 const EMAILS = ["tenant-a@example.com", "tenant-b@example.com", "logs-owner@example.com"];
-const SSN = "219-09-9999";
+const SSN = "412-55-7390";
 const CARD = "4111 1111 1111 1111";
 const CARD_DIGITS = "4111111111111111";
 // Written while the org has switched redaction off, to show the toggle; excluded from the PII check.

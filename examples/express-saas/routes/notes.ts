@@ -42,7 +42,7 @@ export function noteRoutes(services: Services, guards: Guards): Router {
   });
 
   router.get("/notes/:id", ...read, requirePermission(roles, "notes:read"), async (req, res) => {
-    const id = req.params.id;
+    const id = typeof req.params.id === "string" ? req.params.id : "";
     const rows = ID_RE.test(id) ? await rls.withTenantTransaction(db, async (tx) => (await tx.query<NoteRow>("SELECT * FROM notes WHERE id = $1", [id])).rows) : [];
     const row = rows[0];
     if (row === undefined) {
@@ -65,7 +65,7 @@ export function noteRoutes(services: Services, guards: Guards): Router {
   });
 
   router.delete("/notes/:id", ...write, requirePermission(roles, "notes:write"), async (req, res) => {
-    const id = req.params.id;
+    const id = typeof req.params.id === "string" ? req.params.id : "";
     const deleted = ID_RE.test(id) ? (await rls.withTenantTransaction(db, (tx) => tx.query("DELETE FROM notes WHERE id = $1", [id]))).rowCount : 0;
     if (deleted === 0) {
       res.status(404).json({ error: "ERR_NOT_FOUND" });
