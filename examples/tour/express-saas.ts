@@ -45,7 +45,8 @@ const section: TourSection = {
       return { status: res.status, body: (text === "" ? {} : JSON.parse(text)) as Record<string, unknown>, headers: res.headers };
     };
     const show = (label: string, r: { status: number; body: Record<string, unknown> }): void => {
-      const body = JSON.stringify(r.body, (k, v: unknown) => (k === "accessToken" || k === "key" || k === "secret" || k === "uri" ? "…" : v));
+      const hidden = new Set(["accessToken", "key", "secret", "uri", "recoveryCodes"]);
+      const body = JSON.stringify(r.body, (k, v: unknown) => (hidden.has(k) ? "…" : v));
       say(`${label} → ${String(r.status)} ${body.length > 90 ? `${body.slice(0, 87)}…` : body}`);
     };
 
@@ -88,8 +89,8 @@ const section: TourSection = {
       show("the key after revocation", await call("GET", "/notes", { apiKey }));
       show("audit chain check", await call("GET", "/admin/audit/verify", { token: mfa }));
 
-      const noteLine = logs.find((l) => l.includes("note created")) ?? "";
-      say(`log line: ${noteLine.replace(/"time":\d+,/, "").slice(0, 150)}`);
+      const noteLine = JSON.parse(logs.find((l) => l.includes("note created")) ?? "{}") as Record<string, unknown>;
+      say(`the "note created" log line's body: ${JSON.stringify(noteLine["body"])}`);
       say(`log lines with "ada@example.com": ${String(logs.filter((l) => l.includes("ada@example.com")).length)} of ${String(logs.length)}`);
     } finally {
       server.closeAllConnections();

@@ -26,6 +26,8 @@ export interface CallOptions {
 
 export interface Harness {
   readonly db: PostgresHandle;
+  /** The role the app's tenant transactions run as. */
+  readonly appRole: string;
   readonly clock: FakeClock;
   readonly turnstile: FakeTurnstile;
   readonly logs: string[];
@@ -114,6 +116,7 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
 
     harness = {
       db: handle,
+      appRole,
       clock,
       turnstile: fake,
       logs,
