@@ -121,6 +121,20 @@ describe("setSubject / getSubject", () => {
     expect(getSubject(r)?.id).toBe("u1");
   });
 
+  it("records amr, authTime and scopes, with frozen lists", () => {
+    const r = req();
+    const amr = ["pwd", "otp"];
+    setSubject(r, { id: "u1", role: "member", amr, authTime: 1_767_225_600, scopes: ["notes:read"] });
+    amr.push("hwk");
+    const subject = getSubject(r);
+    expect(subject).toEqual({ id: "u1", role: "member", amr: ["pwd", "otp"], authTime: 1_767_225_600, scopes: ["notes:read"] });
+    expect(Object.isFrozen(subject?.amr)).toBe(true);
+    expect(Object.isFrozen(subject?.scopes)).toBe(true);
+    const empty = req();
+    setSubject(empty, { id: "u2", role: "apikey", scopes: [], authTime: 0 });
+    expect(getSubject(empty)).toEqual({ id: "u2", role: "apikey", scopes: [], authTime: 0 });
+  });
+
   it("refuses unknown fields, so a whole user row cannot ride along", () => {
     expectMoatError(() => {
       setSubject(req(), { id: "u1", role: "member", passwordHash: "$2b$12$..." } as RequestSubject);
@@ -140,6 +154,19 @@ describe("setSubject / getSubject", () => {
       { id: "u1", role: "member", allow: "notes:read" },
       { id: "u1\n", role: "member" },
       { id: "u1", role: "member", tenantId: "t\u0000" },
+      { id: "u1", role: "member", amr: "otp" },
+      { id: "u1", role: "member", amr: [""] },
+      { id: "u1", role: "member", amr: ["otp", 1] },
+      { id: "u1", role: "member", amr: Array.from({ length: 33 }, () => "otp") },
+      { id: "u1", role: "member", authTime: "1767225600" },
+      { id: "u1", role: "member", authTime: -1 },
+      { id: "u1", role: "member", authTime: Number.NaN },
+      { id: "u1", role: "member", authTime: Number.POSITIVE_INFINITY },
+      { id: "u1", role: "member", authTime: 1_767_225_600_000 },
+      { id: "u1", role: "member", scopes: "read" },
+      { id: "u1", role: "member", scopes: ["x".repeat(129)] },
+      { id: "u1", role: "member", scopes: ["read\n"] },
+      { id: "u1", role: "member", scopes: Array.from({ length: 101 }, (_, i) => `s${String(i)}`) },
     ];
     for (const bad of cases) {
       const err = expectMoatError(() => {
