@@ -34,7 +34,7 @@ import {
 } from "moatkit/express";
 import { createRecoveryCodes, createTotp } from "moatkit/mfa";
 import { createLogin } from "moatkit/passwords";
-import { createRateLimiter, loginLimiter } from "moatkit/ratelimit";
+import { authLimiter, createRateLimiter, loginLimiter } from "moatkit/ratelimit";
 import { createKeySet, createTokens, generateSigningKey, type KeySetEntry } from "moatkit/sessions";
 import { createTenantRls } from "moatkit/tenant";
 import { type DatabaseSource, migrateDatabase, openDatabase, prepareAppRole } from "./db.js";
@@ -158,6 +158,7 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       auditLog: createAuditLog({ store: createPostgresAuditStore({ client: db }), now }),
       login: createLogin<UserRow>({ findUser: (email) => findUserByEmail(db, email), cost: passwordCost }),
       loginLimiter: loginLimiter({ now }),
+      signupLimiter: authLimiter({ now }),
       mfaLimiter: createRateLimiter({ store: "memory", keyPrefix: "saas:mfa", points: 10, duration: "15m", now }),
       turnstile: options.turnstile,
       passwordCost,

@@ -11,6 +11,7 @@
  * - PORT (default 3000), TRUST_PROXY (a hop count, e.g. 1 behind one load balancer).
  */
 import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import { createKeyring, generateMasterKey, keyringFromEnv } from "moatkit/crypto";
 import { createApp } from "./app.js";
 import { startFakeTurnstile } from "./fake-turnstile.js";
@@ -50,7 +51,8 @@ const { app, close } = await createApp({
 
 const server = app.listen(Number(env["PORT"] ?? 3000), "127.0.0.1");
 await once(server, "listening");
-console.log(`express-saas listening on http://127.0.0.1:${env["PORT"] ?? "3000"}${persistent ? "" : " (in-memory PGlite)"}`);
+const { port } = server.address() as AddressInfo;
+console.log(`express-saas listening on http://127.0.0.1:${String(port)}${persistent ? "" : " (in-memory PGlite)"}`);
 if (fake !== undefined) console.log(`Turnstile: local fake; send "cf-turnstile-response": "${DEV_TOKEN}" with signups`);
 
 async function shutdown(): Promise<void> {

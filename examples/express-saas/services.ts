@@ -43,6 +43,8 @@ export interface Services {
   readonly login: Login<UserRow>;
   /** moatkit's login preset: 50 attempts per client IP per 15 minutes. */
   readonly loginLimiter: RateLimiter;
+  /** moatkit's auth preset for signups: 100 per client IP per 15 minutes, before Turnstile. */
+  readonly signupLimiter: RateLimiter;
   /** Second-factor attempts per user: a 6-digit code must not be guessable by brute force. */
   readonly mfaLimiter: RateLimiter;
   readonly turnstile: TurnstileSettings;

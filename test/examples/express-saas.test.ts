@@ -10,6 +10,24 @@ import { APP_TIMEOUT, PASSWORD, type Session, freshIp, json, useSaasApp } from "
 describePostgres("example app express-saas: accounts, MFA, keys, roles", (target) => {
   const h = useSaasApp(target);
 
+  describe("around every route", () => {
+    it("sends security headers, a request id, fixed JSON errors, and refuses oversized bodies", async () => {
+      const { call } = h();
+      const health = await call("GET", "/health", { headers: { "x-request-id": "req-123" } });
+      expect(health.status).toBe(200);
+      expect(health.headers["x-request-id"]).toBe("req-123");
+      expect(health.headers["x-frame-options"]).toBe("DENY");
+      expect(health.headers["strict-transport-security"]).toContain("max-age=");
+      expect(health.headers["x-powered-by"]).toBeUndefined();
+      const missing = await call("GET", "/no/such/route");
+      expect([missing.status, missing.json()]).toEqual([404, { error: "ERR_NOT_FOUND" }]);
+      const big = await call("POST", "/auth/login", { body: { email: "x@example.com", password: "p".repeat(70_000) } });
+      expect([big.status, big.json()]).toEqual([413, { error: "ERR_PAYLOAD_TOO_LARGE" }]);
+      const broken = await call("POST", "/auth/login", { headers: { "content-type": "application/json" } });
+      expect(broken.status).toBe(400);
+    }, APP_TIMEOUT);
+  });
+
   describe("signup", () => {
     it("needs a Turnstile token the verifier accepts, once", async () => {
       const { call, turnstile } = h();

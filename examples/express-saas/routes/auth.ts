@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import { credentialError, getRequestLogger, rateLimit, recordAudit, setSubject, turnstile } from "moatkit/express";
+import { credentialError, getRequestContext, getRequestLogger, rateLimit, recordAudit, setSubject, turnstile } from "moatkit/express";
 import { hashPassword } from "moatkit/passwords";
 import { AMR, type Services, isUniqueViolation, issueAccessToken, normalizeEmail, parseBody } from "../services.js";
 
@@ -22,6 +22,7 @@ export function authRoutes(services: Services): Router {
 
   router.post(
     "/auth/signup",
+    rateLimit(services.signupLimiter, { now: services.now }),
     turnstile({ secret: services.turnstile.secret, ...(services.turnstile.verifyUrl === undefined ? {} : { verifyUrl: services.turnstile.verifyUrl }), ...(services.turnstile.expectedHostname === undefined ? {} : { expectedHostname: services.turnstile.expectedHostname }) }),
     async (req, res) => {
       const input = parseBody(signupSchema, req);
@@ -54,8 +55,8 @@ export function authRoutes(services: Services): Router {
 
   router.post("/auth/login", rateLimit(services.loginLimiter, { now: services.now }), async (req, res) => {
     const input = parseBody(loginSchema, req);
-    // The limiter ran above, per client IP; the login itself only checks the password.
-    const result = await services.login.login({ identifier: normalizeEmail(input.email), password: input.password, ip: "limited-above" });
+    // The limiter ran above, per client IP (the login has none of its own, so nothing counts twice).
+    const result = await services.login.login({ identifier: normalizeEmail(input.email), password: input.password, ip: getRequestContext(req).ip ?? "unknown" });
     if (!result.ok) {
       getRequestLogger(req).warn({ email: input.email }, "login failed");
       throw credentialError(result.reason);
