@@ -11,12 +11,12 @@ const SERVER = "examples/express-saas/server.ts";
 const TIMEOUT = 120_000;
 
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const base = { ...process.env };
-  for (const name of ["DATABASE_URL", "MOATKIT_MASTER_KEYS", "TURNSTILE_SECRET", "SAAS_RECOVERY_SELECTOR_KEY", "SAAS_API_KEY_PEPPER"]) delete base[name];
+  const dropped = new Set(["DATABASE_URL", "MOATKIT_MASTER_KEYS", "TURNSTILE_SECRET", "SAAS_RECOVERY_SELECTOR_KEY", "SAAS_API_KEY_PEPPER"]);
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !dropped.has(name)));
   const child = spawn(process.execPath, ["--import", "tsx", SERVER], { env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  child.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
-  child.stderr?.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString("utf8")));
   return { child, output: () => out };
 }
 
