@@ -49,7 +49,8 @@ import { type Guards, type Services, type UserRow, findUserByEmail } from "./ser
 export interface SaasAppOptions {
   /**
    * The database: a moatkit `SqlClient` (left open by `close`), a connection string (a `pg`
-   * pool), or nothing for an in-memory PGlite. The app applies its migrations on start.
+   * pool), or nothing: `DATABASE_URL` when set, else an in-memory PGlite. The app applies its
+   * migrations on start.
    */
   readonly database?: DatabaseSource;
   /** Master keys for note bodies and TOTP secrets (see moatkit/crypto `keyringFromEnv`). */

@@ -15,15 +15,16 @@ export interface Database {
 
 /**
  * `SqlClient`: use it as is (you close it). A string: a connection string for a `pg` pool.
- * Nothing: an in-memory PGlite, gone when the app closes.
+ * Nothing: `DATABASE_URL` when it is set, else an in-memory PGlite, gone when the app closes.
  */
 export type DatabaseSource = SqlClient | string | undefined;
 
 export async function openDatabase(source: DatabaseSource): Promise<Database> {
   if (typeof source === "object") return { client: source, close: async () => {} };
-  if (typeof source === "string") {
+  const url = source ?? process.env["DATABASE_URL"];
+  if (url !== undefined && url !== "") {
     const { default: pg } = await import("pg");
-    const pool = new pg.Pool({ connectionString: source, max: 10 });
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
     return { client: fromPgPool(pool), close: () => pool.end() };
   }
   const { PGlite } = await import("@electric-sql/pglite");
@@ -35,8 +36,10 @@ export async function openDatabase(source: DatabaseSource): Promise<Database> {
  * The app's own tables. Identity (orgs, users) is looked up before any tenant is known (login
  * by email), so it lives outside RLS and is only touched by the app's own queries; the tenant
  * data (`notes`) is under forced RLS and only read or written inside `withTenantTransaction`.
- * Emails are globally unique because they are the login name; that tells a signup that an
- * address is taken somewhere, which the signup answer hides (see routes/auth.ts).
+ * Emails are globally unique because they are the login name, so a signup with a taken
+ * address answers 409 and tells the caller the address has an account; Turnstile and the
+ * signup limiter keep that from being used in bulk. A product that must hide it sends a
+ * verification email and answers 202 either way.
  */
 export const appMigrations: readonly Migration[] = [
   {

@@ -41,7 +41,6 @@ const fake = env["TURNSTILE_SECRET"] === undefined ? await startFakeTurnstile({ 
 const recoverySelectorKey = secretBytes("SAAS_RECOVERY_SELECTOR_KEY");
 const apiKeyPepper = secretBytes("SAAS_API_KEY_PEPPER");
 const { app, close } = await createApp({
-  ...(persistent ? { database: env["DATABASE_URL"] } : {}),
   keyring,
   turnstile: fake === undefined ? { secret: env["TURNSTILE_SECRET"] ?? "", ...(env["TURNSTILE_VERIFY_URL"] === undefined ? {} : { verifyUrl: env["TURNSTILE_VERIFY_URL"] }) } : { secret: fake.secret, verifyUrl: fake.verifyUrl },
   ...(env["TRUST_PROXY"] === undefined ? {} : { trustProxy: Number(env["TRUST_PROXY"]) }),
