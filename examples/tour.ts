@@ -13,8 +13,9 @@ import mfa from "./tour/mfa.js";
 import crypto from "./tour/crypto.js";
 import redactChapter from "./tour/redact.js";
 import expressTour from "./tour/express.js";
+import expressSaas from "./tour/express-saas.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter, expressTour, audit];
+const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter, expressTour, audit, expressSaas];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

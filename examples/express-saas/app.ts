@@ -1,0 +1,239 @@
+/**
+ * A small multi-tenant SaaS API built from moatkit's parts: signup behind Turnstile, bcrypt
+ * logins rate limited per IP, JWT sessions with `amr`, TOTP step-up and recovery codes, API keys
+ * with scopes, tenant notes encrypted per row under forced RLS, an audit chain of every write,
+ * and request logs with PII redacted per organisation.
+ *
+ * `createApp(options)` builds it and returns `{ app, close }`; `server.ts` runs it.
+ */
+import type { IncomingMessage } from "node:http";
+import { randomBytes } from "node:crypto";
+import type { Writable } from "node:stream";
+import express, { type Express, type Request, type RequestHandler, type Response } from "express";
+import { pino } from "pino";
+import { createPostgresApiKeyStore, createPostgresAuditStore, createPostgresDataKeyStore, createPostgresRecoveryCodeStore, createPostgresTotpStepStore, type SqlClient } from "moatkit/adapters/postgres";
+import { createApiKeys } from "moatkit/apikeys";
+import { createAuditLog } from "moatkit/audit";
+import { type MasterKeyring, createEnvelope } from "moatkit/crypto";
+import {
+  apiKeyAuth,
+  auditTrail,
+  authenticate,
+  bodyLimit,
+  errorHandler,
+  getApiKey,
+  getRequestLogger,
+  getSubject,
+  redactLogs,
+  requestContext,
+  requestTimeout,
+  securityHeaders,
+  tenantScope,
+  type TrustProxy,
+} from "moatkit/express";
+import { createRecoveryCodes, createTotp } from "moatkit/mfa";
+import { createLogin } from "moatkit/passwords";
+import { authLimiter, createRateLimiter, loginLimiter } from "moatkit/ratelimit";
+import { createKeySet, createTokens, generateSigningKey, type KeySetEntry } from "moatkit/sessions";
+import { createTenantRls } from "moatkit/tenant";
+import { type DatabaseSource, migrateDatabase, openDatabase, prepareAppRole } from "./db.js";
+import { adminRoutes } from "./routes/admin.js";
+import { authRoutes } from "./routes/auth.js";
+import { keyRoutes } from "./routes/keys.js";
+import { mfaRoutes } from "./routes/mfa.js";
+import { noteRoutes } from "./routes/notes.js";
+import { type Guards, type Services, type UserRow, findUserByEmail } from "./services.js";
+
+/** Options of {@link createApp}. */
+export interface SaasAppOptions {
+  /**
+   * The database: a moatkit `SqlClient` (left open by `close`), a connection string (a `pg`
+   * pool), or nothing: `DATABASE_URL` when set, else an in-memory PGlite. The app applies its
+   * migrations on start.
+   */
+  readonly database?: DatabaseSource;
+  /** Master keys for note bodies and TOTP secrets (see moatkit/crypto `keyringFromEnv`). */
+  readonly keyring: MasterKeyring;
+  /** Turnstile secret and, for tests and local runs, the siteverify URL to call. */
+  readonly turnstile: { readonly secret: string; readonly verifyUrl?: string; readonly expectedHostname?: string };
+  /** Where pino writes JSON lines (default stdout). */
+  readonly logDestination?: Writable;
+  /** pino level (default "info"). */
+  readonly logLevel?: string;
+  /** The Postgres role tenant queries run as under RLS (default "saas_app"). */
+  readonly appRole?: string;
+  /** Which proxies to believe for the client IP (default: none; the socket address counts). */
+  readonly trustProxy?: TrustProxy;
+  /** The JWT signing key (default: a new EdDSA key, so tokens die with the process). */
+  readonly signingKey?: KeySetEntry;
+  /** Keyed selector for recovery codes, ≥ 32 bytes (default: random per process). */
+  readonly recoverySelectorKey?: Uint8Array;
+  /** Pepper for API key hashes (default: random per process). */
+  readonly apiKeyPepper?: Uint8Array;
+  /** bcrypt cost (default 12; tests use 4). */
+  readonly passwordCost?: number;
+  /** The clock of every control (default Date.now). */
+  readonly now?: () => number;
+}
+
+/** A built app and how to shut it down. */
+export interface SaasApp {
+  readonly app: Express;
+  /** Closes the database if the app opened it. Stop your HTTP server first. */
+  close(): Promise<void>;
+}
+
+// The org's "redact logs" setting for the current request, loaded once it is authenticated.
+const orgRedaction = new WeakMap<IncomingMessage, boolean>();
+
+function loadOrgSettings(db: SqlClient): RequestHandler {
+  return (req, _res, next) => {
+    const tenantId = getSubject(req)?.tenantId;
+    if (tenantId === undefined) {
+      next();
+      return;
+    }
+    db.query<{ redact_logs: boolean }>("SELECT redact_logs FROM saas_orgs WHERE id = $1", [tenantId]).then(
+      ({ rows }) => {
+        orgRedaction.set(req, rows[0]?.redact_logs ?? true);
+        next();
+      },
+      (err: unknown) => {
+        next(err);
+      },
+    );
+  };
+}
+
+/** Refuses API-key callers on routes meant for people (MFA, key management, administration). */
+const usersOnly: RequestHandler = (req, res, next) => {
+  if (getApiKey(req) !== undefined) {
+    res.status(403).json({ error: "ERR_FORBIDDEN" });
+    return;
+  }
+  next();
+};
+
+/**
+ * Builds the app: opens and migrates the database, checks its RLS, and wires the middleware.
+ *
+ * @example
+ * ```ts
+ * const { app, close } = await createApp({ keyring: keyringFromEnv(), turnstile: { secret: process.env.TURNSTILE_SECRET! } });
+ * const server = app.listen(3000);
+ * ```
+ */
+export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
+  const now = options.now ?? Date.now;
+  const passwordCost = options.passwordCost ?? 12;
+  const appRole = options.appRole ?? "saas_app";
+  const database = await openDatabase(options.database);
+  try {
+    const { client: db } = database;
+    await migrateDatabase(db);
+    await prepareAppRole(db, appRole);
+
+    const signingKey = options.signingKey ?? (await generateSigningKey("EdDSA"));
+    const tokens = createTokens({
+      keys: createKeySet([signingKey], { now }),
+      issuer: "express-saas",
+      audience: "express-saas",
+      accessTtl: "15m",
+      // A token is only as good as the membership behind it: a removed user or a changed role
+      // stops its tokens at once instead of when they expire.
+      revalidate: async (claims) => {
+        const { rows } = await db.query<{ role: string }>("SELECT role FROM saas_users WHERE id = $1 AND org_id = $2", [claims.sub ?? "", claims["tid"] ?? ""]);
+        return rows[0]?.role === claims["role"];
+      },
+      now,
+    });
+    const services: Services = {
+      db,
+      rls: createTenantRls({ appRole, now }),
+      envelope: createEnvelope({ keyring: options.keyring, dataKeys: createPostgresDataKeyStore({ client: db }), now }),
+      apiKeys: createApiKeys({ prefix: "saas", store: createPostgresApiKeyStore({ client: db }), pepper: options.apiKeyPepper ?? randomBytes(32), now }),
+      tokens,
+      totp: createTotp({ issuer: "express-saas", store: createPostgresTotpStepStore({ client: db }), now }),
+      recovery: createRecoveryCodes({ store: createPostgresRecoveryCodeStore({ client: db }), selectorKey: options.recoverySelectorKey ?? randomBytes(32), cost: passwordCost }),
+      auditLog: createAuditLog({ store: createPostgresAuditStore({ client: db }), now }),
+      login: createLogin<UserRow>({ findUser: (email) => findUserByEmail(db, email), cost: passwordCost }),
+      loginLimiter: loginLimiter({ now }),
+      signupLimiter: authLimiter({ now }),
+      mfaLimiter: createRateLimiter({ store: "memory", keyPrefix: "saas:mfa", points: 10, duration: "15m", now }),
+      turnstile: options.turnstile,
+      passwordCost,
+      now,
+    };
+
+    const logger = pino({ level: options.logLevel ?? "info", base: null }, options.logDestination ?? process.stdout);
+
+    const app = express();
+    app.disable("x-powered-by");
+    app.set("query parser", "simple");
+    app.use(requestContext(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }));
+    app.use(securityHeaders());
+    app.use(
+      redactLogs(logger, {
+        // The org's toggle, once the request is authenticated (on until then); an API key's own
+        // "on"/"off" wins over it (redactLogs' default override, apiKeyRedaction).
+        enabled: (req) => orgRedaction.get(req) ?? true,
+        now,
+      }),
+    );
+    app.use(bodyLimit("64kb"));
+    app.use(requestTimeout({ ms: 10_000 }));
+    app.use(express.json({ limit: "64kb" }));
+    app.use(
+      auditTrail(services.auditLog, {
+        onError: (err) => {
+          logger.error({ err }, "audit write failed");
+        },
+      }),
+    );
+
+    app.get("/health", (_req, res) => {
+      res.json({ ok: true });
+    });
+
+    // Public: signup and login.
+    app.use(authRoutes(services));
+
+    // Notes accept an API key (x-api-key, with the route's scope) as well as a session; every
+    // other route needs a person's session.
+    const session = [authenticate({ tokens }), tenantScope(), loadOrgSettings(db)];
+    const guards: Guards = {
+      user: [...session, usersOnly],
+      keyOrUser: (scope) => [apiKeyAuth({ apiKeys: services.apiKeys, scopes: [scope], optional: true }), ...session],
+    };
+    app.use(noteRoutes(services, guards));
+    app.use(mfaRoutes(services, guards));
+    app.use(keyRoutes(services, guards));
+    app.use(adminRoutes(services, guards));
+
+    app.use((_req: Request, res: Response) => {
+      res.status(404).json({ error: "ERR_NOT_FOUND" });
+    });
+    app.use(
+      errorHandler({
+        reasons: { mfa_not_enrolled: 403 },
+        onError: (err, req, info) => {
+          try {
+            getRequestLogger(req).error({ err, ...info }, "request failed");
+          } catch {
+            logger.error({ err, ...info }, "request failed");
+          }
+        },
+      }),
+    );
+
+    return {
+      app,
+      async close() {
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The example app's database: where it comes from (your SqlClient, a connection string, or an
+ * in-memory PGlite), its schema (moatkit's tables plus the app's own), and the low-privilege
+ * role that tenant queries run as under row-level security.
+ */
+import { type Migration, type SqlClient, fromPgPool, fromPglite, migrate, moatkitMigrations } from "moatkit/adapters/postgres";
+import { checkRls, formatRlsReport, rlsPolicySql } from "moatkit/tenant";
+
+/** An open database and how to let go of it. */
+export interface Database {
+  readonly client: SqlClient;
+  /** Closes what {@link openDatabase} opened; a client you passed in is left open. */
+  close(): Promise<void>;
+}
+
+/**
+ * `SqlClient`: use it as is (you close it). A string: a connection string for a `pg` pool.
+ * Nothing: `DATABASE_URL` when it is set, else an in-memory PGlite, gone when the app closes.
+ */
+export type DatabaseSource = SqlClient | string | undefined;
+
+export async function openDatabase(source: DatabaseSource): Promise<Database> {
+  if (typeof source === "object") return { client: source, close: async () => {} };
+  const url = source ?? process.env["DATABASE_URL"];
+  if (url !== undefined && url !== "") {
+    const { default: pg } = await import("pg");
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    return { client: fromPgPool(pool), close: () => pool.end() };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const pglite = await PGlite.create();
+  return { client: fromPglite(pglite), close: () => pglite.close() };
+}
+
+/**
+ * The app's own tables. Identity (orgs, users) is looked up before any tenant is known (login
+ * by email), so it lives outside RLS and is only touched by the app's own queries; the tenant
+ * data (`notes`) is under forced RLS and only read or written inside `withTenantTransaction`.
+ * Emails are globally unique because they are the login name, so a signup with a taken
+ * address answers 409 and tells the caller the address has an account; Turnstile and the
+ * signup limiter keep that from being used in bulk. A product that must hide it sends a
+ * verification email and answers 202 either way.
+ */
+export const appMigrations: readonly Migration[] = [
+  {
+    module: "saas",
+    version: 1,
+    name: "orgs, users, notes",
+    sql: `
+CREATE TABLE saas_orgs (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  redact_logs boolean NOT NULL DEFAULT true,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE saas_users (
+  id text PRIMARY KEY,
+  org_id text NOT NULL REFERENCES saas_orgs(id),
+  email text NOT NULL UNIQUE,
+  password_hash text NOT NULL,
+  role text NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+  totp_secret text,
+  totp_enabled boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX saas_users_org ON saas_users (org_id);
+CREATE TABLE notes (
+  id text PRIMARY KEY,
+  tenant_id text NOT NULL REFERENCES saas_orgs(id),
+  author_id text NOT NULL,
+  body text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX notes_tenant ON notes (tenant_id, created_at);
+${rlsPolicySql({ table: "notes" })}`,
+  },
+];
+
+/** Applies moatkit's migrations and the app's; idempotent and safe for concurrent starts. */
+export async function migrateDatabase(client: SqlClient): Promise<void> {
+  await migrate(client, { migrations: [...moatkitMigrations, ...appMigrations] });
+}
+
+const ROLE_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Makes sure `appRole` exists (NOLOGIN, not superuser, no BYPASSRLS) and may use the tenant
+ * tables in the current schema, then runs moatkit's RLS linter over that schema and refuses to
+ * start when it finds anything. The connecting role needs CREATEROLE the first time; in
+ * production create the role in your provisioning instead and this only checks it.
+ */
+export async function prepareAppRole(client: SqlClient, appRole: string): Promise<void> {
+  if (!ROLE_RE.test(appRole)) throw new Error("appRole must be a lower-case SQL identifier");
+  await client.exec(`
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${appRole}') THEN
+    CREATE ROLE ${appRole} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+  END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL; -- another instance created it a moment ago
+END
+$$;
+DO $$
+BEGIN
+  EXECUTE format('GRANT USAGE ON SCHEMA %I TO ${appRole}', current_schema());
+END
+$$;
+GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO ${appRole};`);
+  const { rows } = await client.query<{ schema: string }>("SELECT current_schema() AS schema");
+  const schema = rows[0]?.schema ?? "public";
+  const report = await checkRls(client, { appRole, schema });
+  // moatkit's own tables (API keys, data keys…) carry a tenant_id too, but the app role has no
+  // access to them: only findings about the role itself and tables it can touch matter here.
+  const reachable = await client.query<{ name: string }>(
+    `SELECT format('%s.%s', schemaname, tablename) AS name FROM pg_tables
+      WHERE schemaname = $1 AND has_table_privilege($2, format('%I.%I', schemaname, tablename), 'SELECT, INSERT, UPDATE, DELETE')`,
+    [schema, appRole],
+  );
+  const tables = new Set(reachable.rows.map((r) => r.name));
+  const findings = report.findings.filter((f) => f.table === undefined || tables.has(f.table));
+  if (findings.some((f) => f.severity === "error")) {
+    throw new Error(`row-level security is not in order:\n${formatRlsReport({ ...report, ok: false, findings })}`);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Runs the example app: `npx tsx examples/express-saas/server.ts`.
+ *
+ * - DATABASE_URL: Postgres to use; without it an in-memory PGlite (gone on exit).
+ * - MOATKIT_MASTER_KEYS: master keys (`id:base64,…`); required with DATABASE_URL, otherwise a
+ *   throwaway key is made.
+ * - SAAS_RECOVERY_SELECTOR_KEY, SAAS_API_KEY_PEPPER: base64 of ≥ 32 random bytes each; required
+ *   with DATABASE_URL (recovery codes and API keys must outlive the process).
+ * - TURNSTILE_SECRET (+ TURNSTILE_VERIFY_URL): without them a local fake siteverify is started
+ *   that accepts the token `XXXX.DUMMY.TOKEN.XXXX` (as Cloudflare's test keys do).
+ * - PORT (default 3000), TRUST_PROXY (a hop count, e.g. 1 behind one load balancer).
+ */
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { createKeyring, generateMasterKey, keyringFromEnv } from "moatkit/crypto";
+import { createApp } from "./app.js";
+import { startFakeTurnstile } from "./fake-turnstile.js";
+
+const DEV_TOKEN = "XXXX.DUMMY.TOKEN.XXXX";
+
+const env = process.env;
+const persistent = env["DATABASE_URL"] !== undefined && env["DATABASE_URL"] !== "";
+
+function secretBytes(name: string): Uint8Array | undefined {
+  const value = env[name];
+  if (value === undefined || value === "") {
+    if (persistent) throw new Error(`${name} is required with DATABASE_URL`);
+    return undefined;
+  }
+  const bytes = Buffer.from(value, "base64");
+  if (bytes.length < 32) throw new Error(`${name} must be base64 of at least 32 bytes`);
+  return bytes;
+}
+
+let keyring;
+if (env["MOATKIT_MASTER_KEYS"] !== undefined) keyring = keyringFromEnv();
+else if (persistent) throw new Error("MOATKIT_MASTER_KEYS is required with DATABASE_URL");
+else keyring = createKeyring([generateMasterKey()]);
+
+const fake = env["TURNSTILE_SECRET"] === undefined ? await startFakeTurnstile({ devToken: DEV_TOKEN }) : undefined;
+const recoverySelectorKey = secretBytes("SAAS_RECOVERY_SELECTOR_KEY");
+const apiKeyPepper = secretBytes("SAAS_API_KEY_PEPPER");
+const { app, close } = await createApp({
+  keyring,
+  turnstile: fake === undefined ? { secret: env["TURNSTILE_SECRET"] ?? "", ...(env["TURNSTILE_VERIFY_URL"] === undefined ? {} : { verifyUrl: env["TURNSTILE_VERIFY_URL"] }) } : { secret: fake.secret, verifyUrl: fake.verifyUrl },
+  ...(env["TRUST_PROXY"] === undefined ? {} : { trustProxy: Number(env["TRUST_PROXY"]) }),
+  ...(recoverySelectorKey === undefined ? {} : { recoverySelectorKey }),
+  ...(apiKeyPepper === undefined ? {} : { apiKeyPepper }),
+});
+
+const server = app.listen(Number(env["PORT"] ?? 3000), "127.0.0.1");
+await once(server, "listening");
+const { port } = server.address() as AddressInfo;
+console.log(`express-saas listening on http://127.0.0.1:${String(port)}${persistent ? "" : " (in-memory PGlite)"}`);
+if (fake !== undefined) console.log(`Turnstile: local fake; send "cf-turnstile-response": "${DEV_TOKEN}" with signups`);
+
+async function shutdown(): Promise<void> {
+  server.close();
+  await once(server, "close");
+  await close();
+  await fake?.close();
+}
+process.once("SIGINT", () => void shutdown());
+process.once("SIGTERM", () => void shutdown());
