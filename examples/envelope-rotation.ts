@@ -34,10 +34,16 @@ try {
   // 3. Rewrap the column. Stop after the second batch, as Ctrl-C does, then resume.
   const stop = new AbortController();
   let batches = 0;
-  const partial = await during
-    .rewrapColumn({ ...options, signal: stop.signal, onProgress: () => ++batches === 2 && stop.abort() })
-    .catch((err: unknown) => (isMoatError(err, "ERR_ABORTED") ? err.details : Promise.reject(err)));
-  console.log(`interrupted: ${JSON.stringify(partial)}`);
+  const onProgress = () => {
+    if (++batches === 2) stop.abort();
+  };
+  try {
+    await during.rewrapColumn({ ...options, signal: stop.signal, onProgress });
+    throw new Error("expected the run to stop after two batches");
+  } catch (err) {
+    if (!isMoatError(err, "ERR_ABORTED")) throw err;
+    console.log(`interrupted: ${JSON.stringify(err.details)}`); // lastId says where it stopped
+  }
   const done = await during.rewrapColumn(options); // a rerun skips what is already under k2026
   console.log(`resumed: rewrapped ${String(done.rewrapped)}, already current ${String(done.alreadyCurrent)}, per key ${JSON.stringify(done.remainingByKeyId)}`);
 
