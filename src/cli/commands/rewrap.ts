@@ -1,0 +1,165 @@
+/**
+ * `moatkit rewrap`: re-encrypts one column under the primary master key after a rotation, in
+ * batches (one transaction each), with a progress bar. Ctrl-C finishes the batch in flight,
+ * commits it, says how far it got and exits 130; a second Ctrl-C stops at once (the open
+ * transaction is rolled back). Rerunning the same command resumes: rows already under the
+ * current keys are read but not rewritten.
+ */
+import { createPostgresDataKeyStore } from "../../adapters/postgres/data-key-store.js";
+import type { SqlClient } from "../../adapters/postgres/sql-client.js";
+import type { ContextValue } from "../../crypto/context.js";
+import { createEnvelope } from "../../crypto/envelope.js";
+import { keyringFromEnv } from "../../crypto/keyring.js";
+import type { ColumnRow, RewrapColumnProgress, RewrapColumnResult } from "../../crypto/rewrap-column.js";
+import { isMoatError } from "../../errors.js";
+import { openDatabase, resolveDatabaseUrl } from "../database.js";
+import { CommandFailure, EXIT, UsageError } from "../output.js";
+import { createProgress } from "../progress.js";
+import { onInterrupt, sleep } from "../signals.js";
+
+/** Options of `moatkit rewrap`, as commander parsed them. */
+export interface RewrapCommandOptions {
+  readonly databaseUrl?: string;
+  readonly table: string;
+  readonly column: string;
+  readonly idColumn: string;
+  readonly tenantColumn?: string;
+  readonly batchSize: string;
+  readonly startAfter?: string;
+  readonly pause: string;
+  readonly dataKeys?: boolean;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
+
+function integerOption(value: string, name: string, min: number, max: number): number {
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${String(min)} to ${String(max)}`);
+  return n;
+}
+
+function quote(name: string): string {
+  return name
+    .split(".")
+    .map((part) => `"${part}"`)
+    .join(".");
+}
+
+/** An id (or tenant) read from the database, as text. */
+function cellText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
+  if (value === null || value === undefined) return String(value);
+  return typeof value === "object" ? JSON.stringify(value) : typeof value;
+}
+
+/** The row id as bound into each value's context: what the driver returns for the id column. */
+function rowIdOf(value: unknown): ContextValue {
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  if (typeof value === "bigint") return value.toString();
+  return value === null || value === undefined ? null : cellText(value);
+}
+
+function summary(p: RewrapColumnProgress): string {
+  return `scanned ${String(p.scanned)}, rewrapped ${String(p.rewrapped)}, already current ${String(p.alreadyCurrent)}, unreadable ${String(p.failed)}, changed meanwhile ${String(p.conflicts)}`;
+}
+
+/** Runs `moatkit rewrap`; resolves to the exit status. */
+export async function rewrapCommand(options: RewrapCommandOptions): Promise<number> {
+  if (!TABLE.test(options.table)) throw new UsageError("--table must be a table name, optionally schema.table (letters, digits, _)");
+  if (!IDENTIFIER.test(options.column)) throw new UsageError("--column must be a column name (letters, digits, _)");
+  if (!IDENTIFIER.test(options.idColumn)) throw new UsageError("--id-column must be a column name (letters, digits, _)");
+  if (options.tenantColumn !== undefined && !IDENTIFIER.test(options.tenantColumn)) {
+    throw new UsageError("--tenant-column must be a column name (letters, digits, _)");
+  }
+  if (options.column === options.idColumn) throw new UsageError("--column and --id-column must differ");
+  const batchSize = integerOption(options.batchSize, "--batch-size", 1, 100_000);
+  const pauseMs = integerOption(options.pause, "--pause", 0, 60_000);
+  if (options.startAfter?.length === 0) throw new UsageError("--start-after must not be empty");
+  const url = resolveDatabaseUrl(options.databaseUrl);
+  // Master keys come only from the environment: a flag would put them in the process list and
+  // the shell history.
+  const keyring = keyringFromEnv();
+
+  const interrupt = onInterrupt(() => {
+    process.stderr.write("\nfinishing the current batch, then stopping (Ctrl-C again to stop now; the open batch is rolled back)\n");
+  });
+  const db = await openDatabase(url);
+  try {
+    const envelope = createEnvelope({ keyring, ...(options.dataKeys === true ? { dataKeys: createPostgresDataKeyStore({ client: db.client }) } : {}) });
+    const { table, column, idColumn, tenantColumn } = options;
+    const remainingSql =
+      options.startAfter === undefined
+        ? `SELECT count(*)::bigint AS n FROM ${quote(table)}`
+        : `SELECT count(*)::bigint AS n FROM ${quote(table)} WHERE ${quote(idColumn)} > $1`;
+    const countRows = await db.client.query<{ n: string | number }>(remainingSql, options.startAfter === undefined ? [] : [options.startAfter]);
+    const total = Number(countRows.rows[0]?.n ?? 0);
+
+    // Sleeping after each committed batch (--pause) spares a busy production database.
+    const client: SqlClient = {
+      query: (text, params) => db.client.query(text, params),
+      exec: (script) => db.client.exec(script),
+      async transaction(fn) {
+        const result = await db.client.transaction(fn);
+        if (pauseMs > 0) await sleep(pauseMs, interrupt.signal);
+        return result;
+      },
+    };
+    const progress = createProgress({ label: `rewrap ${table}.${column}`, total, unit: "rows" });
+    let result: RewrapColumnResult;
+    try {
+      result = await envelope.rewrapColumn({
+        client,
+        table,
+        column,
+        idColumn,
+        context: (row: ColumnRow) => ({ table, column, rowId: rowIdOf(row[idColumn]) }),
+        ...(tenantColumn === undefined
+          ? {}
+          : {
+              tenantId: (row: ColumnRow) => {
+                const t = row[tenantColumn];
+                return t === null || t === undefined ? undefined : cellText(t);
+              },
+            }),
+        batchSize,
+        ...(options.startAfter === undefined ? {} : { startAfter: options.startAfter }),
+        signal: interrupt.signal,
+        onProgress: (p) => {
+          progress.update(p.scanned, `rewrapped ${String(p.rewrapped)}, last id ${cellText(p.lastId)}`);
+        },
+      });
+    } catch (err) {
+      progress.stop();
+      if (isMoatError(err, "ERR_ABORTED")) {
+        const p = err.details as RewrapColumnProgress | undefined;
+        const where = p?.lastId === undefined ? "before the first batch" : `after id ${cellText(p.lastId)}`;
+        process.stdout.write(`interrupted ${where}: ${p === undefined ? "nothing done" : summary(p)}\n`);
+        process.stdout.write(
+          `every finished batch is committed; run the same command again to finish (rows already rewrapped are skipped)${p?.lastId === undefined ? "" : `, or add --start-after ${cellText(p.lastId)}`}\n`,
+        );
+        return EXIT.interrupted;
+      }
+      throw err;
+    }
+    progress.stop();
+    process.stdout.write(`${table}.${column}: ${summary(result)}\n`);
+    const remaining = Object.entries(result.remainingByKeyId)
+      .map(([id, n]) => `${id}=${String(n)}`)
+      .join(", ");
+    process.stdout.write(`values per master key after this run: ${remaining === "" ? "(none)" : remaining}\n`);
+    if (result.conflicts > 0) process.stdout.write("some rows changed while this ran: run the command again to cover them\n");
+    if (result.failed > 0) {
+      throw new CommandFailure(
+        `${String(result.failed)} row(s) could not be decrypted (wrong context, missing key or not a moatkit value); first ids: ${result.failedIds.slice(0, 10).map(cellText).join(", ")}`,
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    interrupt.dispose();
+    await db.close();
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The database commands (rewrap, audit verify, rls check) against real Postgres, through the
+ * built executable. They need DATABASE_URL: the CLI connects with `pg`, which PGlite cannot
+ * stand in for.
+ */
+import { once } from "node:events";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/adapters/postgres/index.js";
+import { createPostgresAuditStore } from "../../src/adapters/postgres/index.js";
+import { createAuditLog } from "../../src/audit/index.js";
+import { createEnvelope, generateMasterKey, parseMasterKeys } from "../../src/crypto/index.js";
+import { rlsPolicySql } from "../../src/tenant/index.js";
+import { postgresTargets, type PostgresHandle } from "../helpers/postgres.js";
+import { envUrl, requireServices } from "../helpers/services.js";
+import { ensureBuilt, finished, runCli, startCli } from "./bin.js";
+
+const SKIP_REASON = "skipped: DATABASE_URL is not set (the CLI's database commands connect with pg to a real PostgreSQL server)";
+const target = postgresTargets().find((t) => t.kind === "postgres");
+
+if (target === undefined || envUrl("DATABASE_URL") === undefined) {
+  describe("moatkit database commands [postgres]", () => {
+    if (requireServices) {
+      it("needs PostgreSQL", () => {
+        throw new Error("PostgreSQL is required (MOATKIT_REQUIRE_SERVICES=1) but DATABASE_URL is not set");
+      });
+    } else {
+      it.skip(SKIP_REASON, () => {});
+    }
+  });
+} else {
+  describe("moatkit database commands [postgres]", () => {
+    let handle: PostgresHandle;
+    let url: string;
+    const hex = (): string => randomBytes(5).toString("hex");
+
+    beforeAll(async () => {
+      await ensureBuilt();
+      handle = await target.connect({ max: 4 });
+      if (handle.connectionString === undefined) throw new Error("no connection string for the test schema");
+      url = handle.connectionString;
+      await migrate(handle.client);
+    }, 120_000);
+    afterAll(async () => {
+      await handle.close();
+    });
+
+    describe("rewrap", () => {
+      const oldKey = generateMasterKey({ id: "kold" }).entry.reveal();
+      const newKey = generateMasterKey({ id: "knew" }).entry.reveal();
+      const ROWS = 300;
+
+      async function seed(table: string): Promise<void> {
+        const envelope = createEnvelope({ keyring: parseMasterKeys(oldKey) });
+        await handle.client.exec(`CREATE TABLE ${table} (id integer PRIMARY KEY, plain text NOT NULL, secret text)`);
+        const values: unknown[] = [];
+        const tuples: string[] = [];
+        for (let id = 1; id <= ROWS; id++) {
+          const plain = `value-${String(id)}-${hex()}`;
+          const token = await envelope.encrypt(plain, { context: { table, column: "secret", rowId: id } });
+          tuples.push(`($${String(values.length + 1)}, $${String(values.length + 2)}, $${String(values.length + 3)})`);
+          values.push(id, plain, token);
+        }
+        await handle.client.query(`INSERT INTO ${table} (id, plain, secret) VALUES ${tuples.join(", ")}`, values);
+      }
+
+      /** Every row's token decrypts to its plaintext under `keys`; returns how many are under each key id. */
+      async function checkRows(table: string, keys: string): Promise<Record<string, number>> {
+        const envelope = createEnvelope({ keyring: parseMasterKeys(keys) });
+        const { rows } = await handle.client.query<{ id: number; plain: string; secret: string }>(`SELECT id, plain, secret FROM ${table} ORDER BY id`);
+        expect(rows).toHaveLength(ROWS);
+        const byKey: Record<string, number> = {};
+        for (const row of rows) {
+          expect(await envelope.decryptString(row.secret, { context: { table, column: "secret", rowId: row.id } })).toBe(row.plain);
+          const keyId = row.secret.split(".")[1] ?? "";
+          byKey[keyId] = (byKey[keyId] ?? 0) + 1;
+        }
+        return byKey;
+      }
+
+      it("stops after the current batch on SIGINT (exit 130), loses nothing, and a rerun finishes", async () => {
+        const table = `cli_rewrap_${hex()}`;
+        await seed(table);
+        const env = { MOATKIT_MASTER_KEYS: `${newKey},${oldKey}`, DATABASE_URL: url };
+        const args = ["rewrap", "--table", table, "--column", "secret", "--id-column", "id"];
+
+        const child = startCli([...args, "--batch-size", "10", "--pause", "200"], { env });
+        const run = finished(child);
+        child.stdin.end();
+        // Interrupt once the first batch has been reported.
+        let seen = "";
+        while (!/rewrap .*: \d+\/300 rows/.test(seen)) {
+          const [chunk] = (await once(child.stderr, "data")) as [Buffer | string];
+          seen += chunk.toString();
+        }
+        child.kill("SIGINT");
+        const first = await run;
+        expect(first.code).toBe(130);
+        expect(first.stdout).toMatch(/^interrupted after id \d+: scanned \d+, rewrapped \d+/);
+        expect(first.stdout).toContain("run the same command again");
+        const partial = await checkRows(table, `${newKey},${oldKey}`);
+        expect(partial.knew).toBeGreaterThanOrEqual(10);
+        expect(partial.knew).toBeLessThan(ROWS);
+        expect((partial.knew ?? 0) % 10).toBe(0); // whole batches only
+        expect((partial.knew ?? 0) + (partial.kold ?? 0)).toBe(ROWS);
+
+        const second = await runCli([...args, "--batch-size", "50"], { env });
+        expect(second.code).toBe(0);
+        expect(second.stdout).toContain(`rewrapped ${String(ROWS - (partial.knew ?? 0))}, already current ${String(partial.knew)}`);
+        expect(second.stdout).toContain(`values per master key after this run: knew=${String(ROWS)}`);
+        expect(await checkRows(table, newKey)).toEqual({ knew: ROWS });
+
+        // A third run has nothing left to do.
+        const third = await runCli(args, { env });
+        expect(third.code).toBe(0);
+        expect(third.stdout).toContain(`rewrapped 0, already current ${String(ROWS)}`);
+      }, 60_000);
+
+      it("resumes from --start-after and exits 1 naming rows it cannot decrypt", async () => {
+        const table = `cli_rewrap_${hex()}`;
+        await seed(table);
+        await handle.client.query(`UPDATE ${table} SET secret = 'not-a-token' WHERE id = 7`);
+        const env = { MOATKIT_MASTER_KEYS: `${newKey},${oldKey}`, DATABASE_URL: url };
+        const skipped = await runCli(["rewrap", "--table", table, "--column", "secret", "--id-column", "id", "--start-after", "100"], { env });
+        expect(skipped.code).toBe(0);
+        expect(skipped.stdout).toContain(`scanned ${String(ROWS - 100)}, rewrapped ${String(ROWS - 100)}`);
+        const all = await runCli(["rewrap", "--table", table, "--column", "secret", "--id-column", "id"], { env });
+        expect(all.code).toBe(1);
+        expect(all.stderr).toMatch(/1 row\(s\) could not be decrypted.*first ids: 7/);
+        expect(all.stderr).not.toContain("not-a-token");
+      }, 60_000);
+
+      it.each([
+        [["--batch-size", "0"], "--batch-size"],
+        [["--batch-size", "ten"], "--batch-size"],
+        [["--pause", "-1"], "--pause"],
+        [["--table", "t; DROP TABLE x"], "--table"],
+        [["--column", "a b"], "--column"],
+        [["--id-column", "secret"], "--id-column"],
+        [["--start-after", ""], "--start-after"],
+      ])("rejects %j with exit 2 naming %s", async (args, flag) => {
+        const base = ["--table", "t", "--column", "secret", "--id-column", "id"];
+        const r = await runCli(["rewrap", ...base, ...args], { env: { MOATKIT_MASTER_KEYS: newKey, DATABASE_URL: url } });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(flag);
+      });
+
+      it("takes master keys only from MOATKIT_MASTER_KEYS and never prints them or the URL's password", async () => {
+        const args = ["rewrap", "--table", "t", "--column", "secret", "--id-column", "id"];
+        const withPassword = url.replace("postgres://", "postgres://postgres:hunter2-secret@");
+        const missing = await runCli([...args, "--database-url", withPassword]);
+        expect(missing.code).toBe(2);
+        expect(missing.stderr).toContain("MOATKIT_MASTER_KEYS is not set");
+        const flag = await runCli([...args, `--master-keys=${newKey}`]);
+        expect(flag.code).toBe(2);
+        const bad = await runCli(args, { env: { MOATKIT_MASTER_KEYS: "k1:dG9vLXNob3J0", DATABASE_URL: withPassword } });
+        expect(bad.code).toBe(2);
+        for (const r of [missing, flag, bad]) {
+          expect(r.stderr).not.toContain("hunter2");
+          expect(r.stderr).not.toContain(newKey.split(":")[1]);
+          expect(r.stderr).not.toContain("dG9vLXNob3J0");
+          expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
+        }
+      });
+
+      it("reports a missing table as a database error without a stack", async () => {
+        const r = await runCli(["rewrap", "--table", `missing_${hex()}`, "--column", "c", "--id-column", "id"], {
+          env: { MOATKIT_MASTER_KEYS: newKey, DATABASE_URL: url },
+        });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain("a table does not exist");
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      });
+    });
+
+    describe("audit verify", () => {
+      async function seedAudit(orgId: string, n: number): Promise<void> {
+        const log = createAuditLog({ store: createPostgresAuditStore({ client: handle.client }) });
+        for (let i = 1; i <= n; i++) {
+          await log.record({
+            orgId,
+            actor: { userId: `user_${String(i % 3)}` },
+            action: "api_key.revoke",
+            target: { type: "api_key", id: `key_${String(i)}` },
+            request: { id: `req_${String(i)}`, ip: "203.0.113.9", userAgent: "cli tests" },
+          });
+        }
+      }
+
+      it("exits 0 for an intact chain and 1 naming the first bad seq once a row is tampered with", async () => {
+        const orgId = `org_cli_${hex()}`;
+        await seedAudit(orgId, 25);
+        const intact = await runCli(["audit", "verify", "--database-url", url, "--org", orgId]);
+        expect(intact.code).toBe(0);
+        expect(intact.stdout).toMatch(new RegExp(`audit chain of ${orgId} is intact: 25 events verified, head seq 25`));
+        expect(intact.stderr).toMatch(/audit verify: 25\/25 events/);
+
+        // What an attacker with full control of the database can do: edit a row, triggers off.
+        await handle.client.transaction(async (tx) => {
+          await tx.query("SET LOCAL session_replication_role = replica");
+          await tx.query(
+            `UPDATE moatkit_audit_events SET body = jsonb_set(body::jsonb, '{actor,userId}', '"mallory"')::text WHERE org_id = $1 AND seq = 9`,
+            [orgId],
+          );
+        });
+        const broken = await runCli(["audit", "verify", "--org", orgId], { env: { DATABASE_URL: url } });
+        expect(broken.code).toBe(1);
+        expect(broken.stdout).toContain(`audit chain of ${orgId} is broken at seq 9: modified`);
+      }, 30_000);
+
+      it("exits 0 for an organisation with no events", async () => {
+        const r = await runCli(["audit", "verify", "--database-url", url, "--org", `org_empty_${hex()}`]);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain("0 events verified");
+      });
+
+      it.each([
+        [["--database-url", "postgres://"], "--org"],
+        [["--org", "o", "--database-url", "mysql://h/db"], "--database-url"],
+        [["--org", "o", "--database-url", "not a url"], "--database-url"],
+        [["--org", "o", "--checkpoints", "/nonexistent"], "--checkpoint"],
+        [["--org", "o", "--checkpoint-key", "/nonexistent"], "--checkpoint-key"],
+      ])("rejects %j with exit 2 naming %s", async (args, flag) => {
+        const r = await runCli(["audit", "verify", ...args], { env: { DATABASE_URL: url } });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(flag);
+      });
+
+      it("needs a database URL", async () => {
+        const r = await runCli(["audit", "verify", "--org", "o"]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain("--database-url is required");
+      });
+    });
+
+    describe("rls check", () => {
+      const role = `mk_cli_app_${hex()}`;
+      // A schema of its own: the migrated test schema holds moatkit's tables, some with tenant_id.
+      const schema = `mk_cli_rls_${hex()}`;
+      beforeAll(async () => {
+        await handle.client.exec(`CREATE ROLE ${role} NOLOGIN; CREATE SCHEMA ${schema}`);
+      });
+      afterAll(async () => {
+        await handle.client.exec(`DROP SCHEMA ${schema} CASCADE; DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      });
+
+      it("exits 0 when every tenant table is isolated, and 1 with the finding once one is not", async () => {
+        await handle.client.exec(`CREATE TABLE ${schema}.cli_docs (id integer PRIMARY KEY, tenant_id text NOT NULL, body text)`);
+        await handle.client.exec(rlsPolicySql({ table: "cli_docs", schema }));
+        const ok = await runCli(["rls", "check", "--database-url", url, "--schema", schema, "--app-role", role]);
+        expect(ok.stdout).toMatch(/✓ RLS check: 0 errors/);
+        expect(ok.code).toBe(0);
+
+        await handle.client.exec(`CREATE TABLE ${schema}.cli_notes (id integer PRIMARY KEY, tenant_id text NOT NULL)`);
+        const bad = await runCli(["rls", "check", "--schema", schema, "--app-role", role], { env: { DATABASE_URL: url } });
+        expect(bad.code).toBe(1);
+        expect(bad.stdout).toMatch(/rls-disabled \(\S*cli_notes\)/);
+        expect(bad.stdout).toMatch(/✗ RLS check: [1-9]\d* errors?, .* in 2 tables/);
+      });
+
+      it.each([
+        [["--schema", "bad-schema"], "--schema"],
+        [["--app-role", "none"], "--app-role"],
+        [["--setting", "NoDot"], "--setting"],
+        [["--tenant-column", "1x"], "--tenant-column"],
+      ])("rejects %j with exit 2 naming %s", async (args, flag) => {
+        const r = await runCli(["rls", "check", "--database-url", url, ...args]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(flag);
+      });
+    });
+  });
+}
