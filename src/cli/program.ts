@@ -119,14 +119,14 @@ export function createProgram(setExitCode: (code: number) => void, io: ProgramIo
   const rls = program.command("rls").description("Row-level security tools.");
   rls
     .command("check")
-    .description("Check that every tenant table is isolated by forced RLS and that the app role cannot bypass it. Exit 1 on errors.")
+    .description("Check that every tenant table is isolated by forced RLS and that the app role cannot bypass it. Exit 1 on any finding.")
     .option("--database-url <url>", DATABASE_URL_HELP)
     .option("--schema <name>", "the schema to check", "public")
     .option("--app-role <role>", "the role the application runs as (default: the role of the connection)")
     .option("--tenant-column <name>", "the tenant column (default tenant_id)")
     .option("--setting <name>", "the tenant setting policies read (default app.tenant_id)")
     .option("--admin-setting <name>", "an admin flag setting policies may read instead")
-    .option("--strict", "exit 1 on warnings too")
+    .option("--errors-only", "exit 0 when the only findings are warnings")
     .action(
       run(async (opts: RlsCheckCommandOptions) => {
         const { rlsCheckCommand } = await import("./commands/rls-check.js");

@@ -258,6 +258,27 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         expect(bad.stdout).toMatch(/✗ RLS check: [1-9]\d* errors?, .* in 2 tables/);
       });
 
+      it("fails on a warning too unless --errors-only is given", async () => {
+        const wschema = `${schema}_w`;
+        await handle.client.exec(`CREATE SCHEMA ${wschema}`);
+        try {
+          await handle.client.exec(`CREATE TABLE ${wschema}.cli_warn (id integer PRIMARY KEY, tenant_id text NOT NULL)`);
+          await handle.client.exec(
+            `ALTER TABLE ${wschema}.cli_warn ENABLE ROW LEVEL SECURITY; ALTER TABLE ${wschema}.cli_warn FORCE ROW LEVEL SECURITY; ` +
+              `CREATE POLICY slow_setting ON ${wschema}.cli_warn USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true))`,
+          );
+          const strict = await runCli(["rls", "check", "--database-url", url, "--schema", wschema, "--app-role", role]);
+          // Read per row and '' not treated as unset: two warnings, no error.
+          expect(strict.stdout).toMatch(/RLS check: 0 errors, 2 warnings/);
+          expect(strict.code).toBe(1);
+          const lenient = await runCli(["rls", "check", "--database-url", url, "--schema", wschema, "--app-role", role, "--errors-only"]);
+          expect(lenient.stdout).toContain("setting-not-wrapped");
+          expect(lenient.code).toBe(0);
+        } finally {
+          await handle.client.exec(`DROP SCHEMA ${wschema} CASCADE`);
+        }
+      });
+
       it.each([
         [["--schema", "bad-schema"], "--schema"],
         [["--app-role", "none"], "--app-role"],

@@ -12,11 +12,11 @@ export interface RlsCheckCommandOptions {
   readonly tenantColumn?: string;
   readonly setting?: string;
   readonly adminSetting?: string;
-  readonly strict?: boolean;
+  readonly errorsOnly?: boolean;
 }
 
 
-/** Runs `moatkit rls check`; resolves to the exit status (1 when there are findings that fail). */
+/** Runs `moatkit rls check`; resolves to the exit status: 1 on any finding (on errors only with `--errors-only`). */
 export async function rlsCheckCommand(options: RlsCheckCommandOptions): Promise<number> {
   if (!identifierSchema.safeParse(options.schema).success) throw new UsageError("--schema must be a schema name (letters, digits, _)");
   if (options.appRole !== undefined && !roleSchema.safeParse(options.appRole).success) {
@@ -41,7 +41,7 @@ export async function rlsCheckCommand(options: RlsCheckCommandOptions): Promise<
       ...(options.adminSetting === undefined ? {} : { adminSetting: options.adminSetting }),
     });
     process.stdout.write(`${formatRlsReport(report)}\n`);
-    const failing = options.strict === true ? report.findings.length > 0 : !report.ok;
+    const failing = options.errorsOnly === true ? !report.ok : report.findings.length > 0;
     return failing ? EXIT.failure : EXIT.ok;
   } finally {
     await db.close();
