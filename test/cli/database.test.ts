@@ -6,11 +6,11 @@
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../../src/adapters/postgres/index.js";
-import { createPostgresAuditStore } from "../../src/adapters/postgres/index.js";
+import { createPostgresAuditStore, createPostgresDataKeyStore, migrate } from "../../src/adapters/postgres/index.js";
 import { createAuditLog } from "../../src/audit/index.js";
 import { createEnvelope, generateMasterKey, parseMasterKeys } from "../../src/crypto/index.js";
 import { rlsPolicySql } from "../../src/tenant/index.js";
+import { expectMoatErrorAsync } from "../helpers/assertions.js";
 import { postgresTargets, type PostgresHandle } from "../helpers/postgres.js";
 import { envUrl, requireServices } from "../helpers/services.js";
 import { ensureBuilt, finished, runCli, startCli } from "./bin.js";
@@ -130,6 +130,148 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         expect(all.stderr).not.toContain("not-a-token");
       }, 60_000);
 
+      describe("with tenants", () => {
+        const TENANT_ROWS = 60;
+        interface TenantRow {
+          id: number;
+          tenant: string | null;
+          plain: string;
+          secret: string;
+        }
+
+        /**
+         * A table whose values are bound to their row's tenant (two tenants, and every fifth row
+         * with no tenant), encrypted under the old master key: stateless, or with `dataKeys`
+         * under per-tenant data keys wrapped by it.
+         */
+        async function seedTenants(table: string, stored: boolean): Promise<[string, string]> {
+          const tenants: [string, string] = [`acme_${hex()}`, `globex_${hex()}`];
+          const envelope = createEnvelope({
+            keyring: parseMasterKeys(oldKey),
+            ...(stored ? { dataKeys: createPostgresDataKeyStore({ client: handle.client }) } : {}),
+          });
+          await handle.client.exec(`CREATE TABLE ${table} (id integer PRIMARY KEY, tenant text, plain text NOT NULL, secret text)`);
+          const values: unknown[] = [];
+          const tuples: string[] = [];
+          for (let id = 1; id <= TENANT_ROWS; id++) {
+            const tenant = id % 5 === 0 ? null : tenants[id % 2];
+            const plain = `value-${String(id)}-${hex()}`;
+            const token = await envelope.encrypt(plain, { context: { table, column: "secret", rowId: id }, ...(tenant === null ? {} : { tenantId: tenant }) });
+            const n = values.length;
+            tuples.push(`($${String(n + 1)}, $${String(n + 2)}, $${String(n + 3)}, $${String(n + 4)})`);
+            values.push(id, tenant, plain, token);
+          }
+          await handle.client.query(`INSERT INTO ${table} (id, tenant, plain, secret) VALUES ${tuples.join(", ")}`, values);
+          return tenants;
+        }
+
+        async function tenantRows(table: string): Promise<TenantRow[]> {
+          const { rows } = await handle.client.query<TenantRow>(`SELECT id, tenant, plain, secret FROM ${table} ORDER BY id`);
+          expect(rows).toHaveLength(TENANT_ROWS);
+          return rows;
+        }
+
+        it("--tenant-column binds each row's tenant: rewrapped under the new key, readable only as that tenant", async () => {
+          const table = `cli_rewrap_tenant_${hex()}`;
+          const tenants = await seedTenants(table, false);
+          const before = await tenantRows(table);
+          const env = { MOATKIT_MASTER_KEYS: `${newKey},${oldKey}`, DATABASE_URL: url };
+          const args = ["rewrap", "--table", table, "--column", "secret", "--id-column", "id", "--batch-size", "7"];
+
+          // Without the tenant, every tenant-bound value fails to open and is left as it was.
+          const blind = await runCli(args, { env });
+          expect(blind.code).toBe(1);
+          const bound = before.filter((r) => r.tenant !== null).length;
+          expect(blind.stdout).toContain(`rewrapped ${String(TENANT_ROWS - bound)}, already current 0, unreadable ${String(bound)}`);
+          expect(blind.stderr).toContain(`${String(bound)} row(s) could not be decrypted`);
+          const afterBlind = await tenantRows(table);
+          for (const [i, row] of afterBlind.entries()) {
+            if (row.tenant !== null) expect(row.secret).toBe(before[i]?.secret);
+          }
+
+          const run = await runCli([...args, "--tenant-column", "tenant"], { env });
+          expect(run.stderr).not.toMatch(/could not be decrypted/);
+          expect(run.code).toBe(0);
+          expect(run.stdout).toContain(`scanned ${String(TENANT_ROWS)}, rewrapped ${String(bound)}, already current ${String(TENANT_ROWS - bound)}, unreadable 0`);
+          expect(run.stdout).toContain(`values per master key after this run: knew=${String(TENANT_ROWS)}`);
+
+          // Only the new key is needed now; the right tenant opens each value, any other does not.
+          const envelope = createEnvelope({ keyring: parseMasterKeys(newKey) });
+          for (const row of await tenantRows(table)) {
+            expect(row.secret.startsWith("mk1.knew.")).toBe(true);
+            const context = { table, column: "secret", rowId: row.id };
+            if (row.tenant === null) {
+              expect(await envelope.decryptString(row.secret, { context })).toBe(row.plain);
+              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context, tenantId: tenants[0] }), "ERR_DECRYPT");
+            } else {
+              expect(await envelope.decryptString(row.secret, { context, tenantId: row.tenant })).toBe(row.plain);
+              const other = row.tenant === tenants[0] ? tenants[1] : tenants[0];
+              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context, tenantId: other }), "ERR_DECRYPT");
+              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context }), "ERR_DECRYPT");
+            }
+          }
+        }, 60_000);
+
+        it("--data-keys rewraps values under per-tenant data keys to new data keys wrapped by the new primary", async () => {
+          const table = `cli_rewrap_dk_${hex()}`;
+          const tenants = await seedTenants(table, true);
+          const before = await tenantRows(table);
+          const oldDataKeys = await handle.client.query<{ id: string; master_key_id: string }>(
+            "SELECT d.id, d.master_key_id FROM moatkit_data_keys d JOIN moatkit_data_key_current c ON c.data_key_id = d.id WHERE c.scope = ANY($1)",
+            [[...tenants, ""]],
+          );
+          expect(oldDataKeys.rows).toHaveLength(3);
+          expect(oldDataKeys.rows.every((r) => r.master_key_id === "kold")).toBe(true);
+          const env = { MOATKIT_MASTER_KEYS: `${newKey},${oldKey}`, DATABASE_URL: url };
+          const args = ["rewrap", "--table", table, "--column", "secret", "--id-column", "id", "--tenant-column", "tenant"];
+
+          // Without --data-keys the CLI cannot reach the data keys: nothing is rewritten.
+          const blind = await runCli(args, { env });
+          expect(blind.code).toBe(1);
+          expect(blind.stdout).toContain(`rewrapped 0, already current 0, unreadable ${String(TENANT_ROWS)}`);
+          expect((await tenantRows(table)).map((r) => r.secret)).toEqual(before.map((r) => r.secret));
+
+          const run = await runCli([...args, "--data-keys"], { env });
+          expect(run.stderr).not.toMatch(/could not be decrypted/);
+          expect(run.code).toBe(0);
+          expect(run.stdout).toContain(`scanned ${String(TENANT_ROWS)}, rewrapped ${String(TENANT_ROWS)}, already current 0, unreadable 0`);
+          expect(run.stdout).toContain(`values per master key after this run: knew=${String(TENANT_ROWS)}`);
+
+          // Each tenant (and the default scope) now writes under a fresh data key wrapped by knew.
+          const current = await handle.client.query<{ scope: string; id: string; master_key_id: string }>(
+            "SELECT c.scope, d.id, d.master_key_id FROM moatkit_data_keys d JOIN moatkit_data_key_current c ON c.data_key_id = d.id WHERE c.scope = ANY($1)",
+            [[...tenants, ""]],
+          );
+          expect(current.rows).toHaveLength(3);
+          for (const r of current.rows) {
+            expect(r.master_key_id).toBe("knew");
+            expect(oldDataKeys.rows.map((o) => o.id)).not.toContain(r.id);
+          }
+
+          // Readable with the new master key alone, as the right tenant only.
+          const envelope = createEnvelope({ keyring: parseMasterKeys(newKey), dataKeys: createPostgresDataKeyStore({ client: handle.client }) });
+          for (const row of await tenantRows(table)) {
+            const context = { table, column: "secret", rowId: row.id };
+            expect((await envelope.dependencyOf(row.secret)).masterKeyId).toBe("knew");
+            expect(await envelope.needsRewrap(row.secret)).toBe(false);
+            if (row.tenant === null) {
+              expect(await envelope.decryptString(row.secret, { context })).toBe(row.plain);
+              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context, tenantId: tenants[1] }), "ERR_DECRYPT");
+            } else {
+              expect(await envelope.decryptString(row.secret, { context, tenantId: row.tenant })).toBe(row.plain);
+              const other = row.tenant === tenants[0] ? tenants[1] : tenants[0];
+              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context, tenantId: other }), "ERR_DECRYPT");
+              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context }), "ERR_DECRYPT");
+            }
+          }
+
+          // A rerun finds every value current.
+          const again = await runCli([...args, "--data-keys"], { env });
+          expect(again.code).toBe(0);
+          expect(again.stdout).toContain(`rewrapped 0, already current ${String(TENANT_ROWS)}`);
+        }, 60_000);
+      });
+
       it.each([
         [["--batch-size", "0"], "--batch-size"],
         [["--batch-size", "ten"], "--batch-size"],
@@ -138,6 +280,9 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         [["--column", "a b"], "--column"],
         [["--id-column", "secret"], "--id-column"],
         [["--start-after", ""], "--start-after"],
+        [["--tenant-column", "tenant-id"], "--tenant-column"],
+        [["--tenant-column", ""], "--tenant-column"],
+        [["--tenant-column", "secret"], "--tenant-column"],
       ])("rejects %j with exit 2 naming %s", async (args, flag) => {
         const base = ["--table", "t", "--column", "secret", "--id-column", "id"];
         const r = await runCli(["rewrap", ...base, ...args], { env: { MOATKIT_MASTER_KEYS: newKey, DATABASE_URL: url } });

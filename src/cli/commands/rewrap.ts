@@ -76,6 +76,8 @@ export async function rewrapCommand(options: RewrapCommandOptions): Promise<numb
     throw new UsageError("--tenant-column must be a column name (letters, digits, _)");
   }
   if (options.column === options.idColumn) throw new UsageError("--column and --id-column must differ");
+  // The tenant may be the id (a table of tenants), but never the encrypted column itself.
+  if (options.tenantColumn === options.column) throw new UsageError("--tenant-column and --column must differ");
   const batchSize = integerOption(options.batchSize, "--batch-size", 1, 100_000);
   const pauseMs = integerOption(options.pause, "--pause", 0, 60_000);
   if (options.startAfter?.length === 0) throw new UsageError("--start-after must not be empty");
