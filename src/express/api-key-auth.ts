@@ -11,7 +11,7 @@ import { parseOptions } from "../_internal/options.js";
 import type { VerifyApiKeyOptions, VerifyApiKeyResult } from "../apikeys/api-keys.js";
 import { parseApiKey } from "../apikeys/format.js";
 import type { ApiKeyInfo, ApiKeyRedaction } from "../apikeys/record.js";
-import { ABSENT, HEADER_NAME_RE, INVALID, bearerToken, sendCredentialFailure, type Presented } from "./credentials.js";
+import { ABSENT, HEADER_NAME_RE, INVALID, bearerToken, resolveSubject, sendCredentialFailure, type Presented } from "./credentials.js";
 import { sendError, sendHttpError } from "./http-errors.js";
 import { checkSubject, getSubject, setSubject, type RequestSubject } from "./subject.js";
 import type { Middleware, NextFunction } from "./types.js";
@@ -134,21 +134,10 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware {
       sendCredentialFailure(res, result.reason);
       return;
     }
-    let subject: RequestSubject | null;
-    if (toSubject === undefined) {
-      subject = defaultSubject(result.record);
-    } else {
-      const mapped: unknown = await toSubject(result.record, req);
-      if (mapped === null) {
-        subject = null;
-      } else {
-        try {
-          subject = checkSubject(mapped);
-        } catch {
-          next(new MoatError("ERR_CONFIG", { message: "apiKeyAuth: toSubject returned an invalid subject" }));
-          return;
-        }
-      }
+    const subject = await resolveSubject(result.record, req, toSubject, defaultSubject, "apiKeyAuth");
+    if (subject instanceof MoatError) {
+      next(subject);
+      return;
     }
     if (subject === null) {
       sendCredentialFailure(res, "invalid_subject");

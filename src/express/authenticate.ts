@@ -9,7 +9,7 @@ import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import type { AccessTokenClaims, TokenVerifyResult } from "../sessions/tokens.js";
-import { COOKIE_NAME_RE, bearerToken, cookieValue, sendCredentialFailure, type Presented } from "./credentials.js";
+import { COOKIE_NAME_RE, bearerToken, cookieValue, resolveSubject, sendCredentialFailure, type Presented } from "./credentials.js";
 import { sendHttpError } from "./http-errors.js";
 import { checkSubject, getSubject, setSubject, type RequestSubject } from "./subject.js";
 import type { Middleware, NextFunction } from "./types.js";
@@ -131,21 +131,10 @@ export function authenticate(options: AuthenticateOptions): Middleware {
       sendCredentialFailure(res, result.reason, INVALID_CHALLENGE);
       return;
     }
-    let subject: RequestSubject | null;
-    if (toSubject === undefined) {
-      subject = defaultSubject(result.claims);
-    } else {
-      const mapped: unknown = await toSubject(result.claims, req);
-      if (mapped === null) {
-        subject = null;
-      } else {
-        try {
-          subject = checkSubject(mapped);
-        } catch {
-          next(new MoatError("ERR_CONFIG", { message: "authenticate: toSubject returned an invalid subject" }));
-          return;
-        }
-      }
+    const subject = await resolveSubject(result.claims, req, toSubject, defaultSubject, "authenticate");
+    if (subject instanceof MoatError) {
+      next(subject);
+      return;
     }
     if (subject === null) {
       sendCredentialFailure(res, "invalid_subject", INVALID_CHALLENGE);

@@ -4,7 +4,9 @@
  * and unreadable is a failed credential, so it is refused even on optional routes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MoatError } from "../errors.js";
 import { CREDENTIAL_REASON_STATUS, sendError, sendHttpError } from "./http-errors.js";
+import { checkSubject, type RequestSubject } from "./subject.js";
 
 /** What a request carries in one credential slot. */
 export type Presented = { readonly kind: "absent" } | { readonly kind: "present"; readonly value: string } | { readonly kind: "invalid" };
@@ -63,3 +65,26 @@ export function sendCredentialFailure(res: ServerResponse, reason: string, heade
   else sendError(res, status, reason, status === 401 ? headers : {});
 }
 
+
+/**
+ * The subject for a verified credential: the app's `toSubject` mapping when given (checked like
+ * `setSubject` would), else the middleware's default. `null` means the credential is refused (the
+ * mapping said so, or the default could not build a subject); a mapping that returns an invalid
+ * subject is a wiring bug, returned as ERR_CONFIG for `next`.
+ */
+export async function resolveSubject<T>(
+  verified: T,
+  req: IncomingMessage,
+  toSubject: ((verified: T, req: IncomingMessage) => RequestSubject | null | Promise<RequestSubject | null>) | undefined,
+  fallback: (verified: T) => RequestSubject | null,
+  middleware: string,
+): Promise<RequestSubject | null | MoatError> {
+  if (toSubject === undefined) return fallback(verified);
+  const mapped: unknown = await toSubject(verified, req);
+  if (mapped === null) return null;
+  try {
+    return checkSubject(mapped);
+  } catch {
+    return new MoatError("ERR_CONFIG", { message: `${middleware}: toSubject returned an invalid subject` });
+  }
+}
