@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorHandler, getSubject, requirePermission, requireRole, setSubject, type RequestSubject } from "../../src/express/index.js";
 import { defineDefaultRoles, defineRoles } from "../../src/rbac/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
-import { listen, request, type Listening } from "./http.js";
+import { headerSubject, requestAs } from "./header-subject.js";
+import { listen, type Listening } from "./http.js";
 
 const roles = defineDefaultRoles({
   admin: ["members:invite", "members:remove"],
@@ -13,17 +14,10 @@ const roles = defineDefaultRoles({
   viewer: ["notes:read"],
 });
 
-/** The test's stand-in for authentication: the subject comes from a header. */
-function fakeAuth(req: IncomingMessage, _res: unknown, next: (err?: unknown) => void): void {
-  const header = req.headers["x-test-subject"];
-  if (typeof header === "string") setSubject(req, JSON.parse(header) as RequestSubject);
-  next();
-}
-
 let server: Listening;
 beforeAll(async () => {
   const app = express();
-  app.use(fakeAuth);
+  app.use(headerSubject);
   app.get("/notes", requirePermission(roles, "notes:read"), (_req, res) => res.json({ ok: true }));
   app.post("/notes", requirePermission(roles, "notes:write"), (_req, res) => res.json({ ok: true }));
   app.post("/members", requirePermission(roles, "members:invite"), (_req, res) => res.json({ ok: true }));
@@ -37,8 +31,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const call = (method: string, path: string, subject?: object) =>
-  request(server.port, { method, path, headers: subject === undefined ? {} : { "x-test-subject": JSON.stringify(subject) } });
+const call = (method: string, path: string, subject?: object) => requestAs(server.port, method, path, subject);
 
 describe("requirePermission / requireRole over HTTP", () => {
   it("answers 401 ERR_UNAUTHENTICATED when no subject was set", async () => {

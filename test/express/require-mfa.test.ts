@@ -1,24 +1,17 @@
-import type { IncomingMessage } from "node:http";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRefreshSessionStore } from "../../src/adapters/memory/index.js";
-import { DEFAULT_MFA_METHODS, authenticate, errorHandler, requireMfa, setSubject, type RequestSubject } from "../../src/express/index.js";
+import { DEFAULT_MFA_METHODS, authenticate, errorHandler, requireMfa } from "../../src/express/index.js";
 import { createKeySet, createSessions, createTokens, generateSigningKey, type Sessions } from "../../src/sessions/index.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
+import { headerSubject, requestAs } from "./header-subject.js";
 import { listen, request, type Listening } from "./http.js";
 
 const clock = fakeClock(Date.UTC(2026, 2, 1, 12));
 const nowSeconds = (): number => Math.floor(clock.now() / 1000);
 let sessions: Sessions;
 let server: Listening;
-
-/** The test's stand-in for authentication on the guard-only routes: the subject comes from a header. */
-function headerSubject(req: IncomingMessage, _res: unknown, next: (err?: unknown) => void): void {
-  const header = req.headers["x-test-subject"];
-  if (typeof header === "string") setSubject(req, JSON.parse(header) as RequestSubject);
-  next();
-}
 
 const ok = (_req: unknown, res: express.Response): void => {
   res.json({ ok: true });
@@ -62,8 +55,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const asSubject = (path: string, subject?: object) =>
-  request(server.port, { path, headers: subject === undefined ? {} : { "x-test-subject": JSON.stringify(subject) } });
+const asSubject = (path: string, subject?: object) => requestAs(server.port, "GET", path, subject);
 const MFA_REQUIRED = { error: "mfa_required" };
 
 describe("requireMfa: step-up with maxAge", () => {

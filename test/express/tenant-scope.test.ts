@@ -4,21 +4,16 @@ import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryApiKeyStore, createMemoryRefreshSessionStore } from "../../src/adapters/memory/index.js";
 import { createApiKeys, type ApiKeys } from "../../src/apikeys/index.js";
-import { apiKeyAuth, authenticate, errorHandler, setSubject, tenantScope, type RequestSubject } from "../../src/express/index.js";
+import { apiKeyAuth, authenticate, errorHandler, tenantScope } from "../../src/express/index.js";
 import { createKeySet, createSessions, createTokens, generateSigningKey, type Sessions } from "../../src/sessions/index.js";
 import { currentTenant } from "../../src/tenant/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
+import { headerSubject, requestAs } from "./header-subject.js";
 import { listen, request, type Listening } from "./http.js";
 
 let sessions: Sessions;
 let apiKeys: ApiKeys;
 let server: Listening;
-
-function headerSubject(req: IncomingMessage, _res: unknown, next: (err?: unknown) => void): void {
-  const header = req.headers["x-test-subject"];
-  if (typeof header === "string") setSubject(req, JSON.parse(header) as RequestSubject);
-  next();
-}
 
 /** Answers with the tenant context the handler runs in, after an await, so it must survive async hops. */
 async function whoAmI(_req: IncomingMessage, res: express.Response): Promise<void> {
@@ -61,8 +56,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const asSubject = (path: string, subject?: object) =>
-  request(server.port, { path, headers: subject === undefined ? {} : { "x-test-subject": JSON.stringify(subject) } });
+const asSubject = (path: string, subject?: object) => requestAs(server.port, "GET", path, subject);
 
 describe("tenantScope: the tenant comes from the verified subject only", () => {
   it("runs the handler as the token's tenant", async () => {
