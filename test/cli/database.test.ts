@@ -12,22 +12,14 @@ import { createEnvelope, generateMasterKey, parseMasterKeys } from "../../src/cr
 import { rlsPolicySql } from "../../src/tenant/index.js";
 import { expectMoatErrorAsync } from "../helpers/assertions.js";
 import { postgresTargets, type PostgresHandle } from "../helpers/postgres.js";
-import { envUrl, requireServices } from "../helpers/services.js";
+import { describeWithoutService, envUrl } from "../helpers/services.js";
 import { ensureBuilt, finished, runCli, startCli } from "./bin.js";
 
 const SKIP_REASON = "skipped: DATABASE_URL is not set (the CLI's database commands connect with pg to a real PostgreSQL server)";
 const target = postgresTargets().find((t) => t.kind === "postgres");
 
 if (target === undefined || envUrl("DATABASE_URL") === undefined) {
-  describe("moatkit database commands [postgres]", () => {
-    if (requireServices) {
-      it("needs PostgreSQL", () => {
-        throw new Error("PostgreSQL is required (MOATKIT_REQUIRE_SERVICES=1) but DATABASE_URL is not set");
-      });
-    } else {
-      it.skip(SKIP_REASON, () => {});
-    }
-  });
+  describeWithoutService("moatkit database commands [postgres]", "PostgreSQL", "DATABASE_URL", SKIP_REASON);
 } else {
   describe("moatkit database commands [postgres]", () => {
     let handle: PostgresHandle;

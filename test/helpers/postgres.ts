@@ -10,9 +10,9 @@
 import { randomBytes } from "node:crypto";
 import { PGlite, type PGliteInterface } from "@electric-sql/pglite";
 import pg from "pg";
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe } from "vitest";
 import { fromPgPool, fromPglite, migrate, type SqlClient } from "../../src/adapters/postgres/index.js";
-import { describeUrl, envUrl, requireServices } from "./services.js";
+import { describeUrl, describeWithoutService, envUrl } from "./services.js";
 
 export type PostgresKind = "pglite" | "postgres";
 
@@ -121,13 +121,7 @@ export function describePostgres(name: string, body: (target: PostgresTarget) =>
       body(target);
     });
   }
-  if (envUrl("DATABASE_URL") === undefined && requireServices) {
-    describe(`${name} [postgres]`, () => {
-      it("needs PostgreSQL", () => {
-        throw new Error("PostgreSQL is required (MOATKIT_REQUIRE_SERVICES=1) but DATABASE_URL is not set");
-      });
-    });
-  }
+  if (envUrl("DATABASE_URL") === undefined) describeWithoutService(`${name} [postgres]`, "PostgreSQL", "DATABASE_URL");
 }
 
 /**

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, it } from "vitest";
-import { describeUrl, envUrl, requireServices } from "./services.js";
+import { afterAll, beforeAll, describe } from "vitest";
+import { describeUrl, describeWithoutService, envUrl } from "./services.js";
 
 export interface RedisContext {
   /** The connected client (valid inside tests and hooks). */
@@ -19,15 +19,7 @@ const SKIP_REASON = "skipped: REDIS_URL is not set (run Redis and set REDIS_URL=
 export function describeRedis(name: string, body: (ctx: RedisContext) => void): void {
   const url = envUrl("REDIS_URL");
   if (url === undefined) {
-    describe(`${name} [redis]`, () => {
-      if (requireServices) {
-        it("needs Redis", () => {
-          throw new Error("Redis is required (MOATKIT_REQUIRE_SERVICES=1) but REDIS_URL is not set");
-        });
-      } else {
-        it.skip(SKIP_REASON, () => {});
-      }
-    });
+    describeWithoutService(`${name} [redis]`, "Redis", "REDIS_URL", SKIP_REASON);
     return;
   }
   describe(`${name} [redis]`, () => {
