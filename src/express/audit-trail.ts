@@ -11,10 +11,11 @@ import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import type { AuditEventInput, AuditRequestContext } from "../audit/builder.js";
-import type { StoredAuditEvent } from "../audit/event.js";
+import { type StoredAuditEvent, stripControlCharacters } from "../audit/event.js";
 import type { AuditLog } from "../audit/log.js";
 import { auditContextFromRequest } from "../audit/request-context.js";
-import { getRequestContext } from "./request-context.js";
+import { notify } from "./notify.js";
+import { findRequestContext } from "./request-context.js";
 import { requestPath } from "./request-path.js";
 import { getSubject } from "./subject.js";
 import type { Middleware, NextFunction } from "./types.js";
@@ -81,7 +82,7 @@ const logSchema = z.custom<AuditLog>(isAuditLog, "expected a moatkit/audit log (
 
 const optionsSchema = z.strictObject({
   methods: z.array(z.string().regex(/^[A-Z]{1,16}$/, "an upper-case method")).min(1).optional(),
-  action: z.union([z.string().min(1).max(MAX_ACTION).refine((a) => stripControls(a) === a, "no control characters"), functionSchema<(req: IncomingMessage) => string>()]).optional(),
+  action: z.union([z.string().min(1).max(MAX_ACTION).refine((a) => stripControlCharacters(a) === a, "no control characters"), functionSchema<(req: IncomingMessage) => string>()]).optional(),
   target: functionSchema<NonNullable<AuditTrailOptions["target"]>>().optional(),
   orgId: functionSchema<NonNullable<AuditTrailOptions["orgId"]>>().optional(),
   onError: functionSchema<NonNullable<AuditTrailOptions["onError"]>>().optional(),
@@ -98,15 +99,10 @@ const attached = new WeakMap<IncomingMessage, Attached>();
 
 /** The request fields of an event: from requestContext() when it ran, else from the socket. */
 function requestDetails(req: IncomingMessage): AuditRequestContext {
-  let ip: string | undefined;
-  let id: string;
-  let userAgent: string | undefined;
-  try {
-    ({ ip, requestId: id, userAgent } = getRequestContext(req));
-  } catch {
-    // Without requestContext(): the socket's peer (no proxy is trusted), the X-Request-Id header.
-    return auditContextFromRequest(req);
-  }
+  const context = findRequestContext(req);
+  // Without requestContext(): the socket's peer (no proxy is trusted), the X-Request-Id header.
+  if (context === undefined) return auditContextFromRequest(req);
+  const { ip, requestId: id, userAgent } = context;
   return { id, ip: ip !== undefined && isIP(ip) !== 0 ? ip : null, userAgent: userAgent ?? null };
 }
 
@@ -130,22 +126,13 @@ function routePattern(req: IncomingMessage): string | undefined {
   return `${typeof base === "string" ? base : ""}${path}`;
 }
 
-function stripControls(text: string): string {
-  let out = "";
-  for (const ch of text) {
-    const c = ch.charCodeAt(0);
-    if (c >= 0x20 && c !== 0x7f) out += ch;
-  }
-  return out;
-}
-
 function defaultAction(req: IncomingMessage): string {
-  const action = `${req.method ?? "GET"} ${stripControls(routePattern(req) ?? requestPath(req))}`;
+  const action = `${req.method ?? "GET"} ${stripControlCharacters(routePattern(req) ?? requestPath(req))}`;
   return action.slice(0, MAX_ACTION);
 }
 
 function defaultTarget(req: IncomingMessage): AuditTrailTarget {
-  return { type: "http_request", id: stripControls(requestPath(req)).slice(0, MAX_TARGET_ID) || "/" };
+  return { type: "http_request", id: stripControlCharacters(requestPath(req)).slice(0, MAX_TARGET_ID) || "/" };
 }
 
 function warn(error: unknown): void {
@@ -197,14 +184,6 @@ export function auditTrail(auditLog: AuditLog, options: AuditTrailOptions = {}):
   const orgId = options.orgId;
   const onError = options.onError ?? warn;
 
-  const report = (error: unknown, req: IncomingMessage): void => {
-    try {
-      onError(error, req);
-    } catch {
-      // Reporting must not turn one failure into two.
-    }
-  };
-
   const record = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     await log.record({
       orgId: organisation(req, orgId),
@@ -223,7 +202,7 @@ export function auditTrail(auditLog: AuditLog, options: AuditTrailOptions = {}):
       res.once("finish", () => {
         if (state.explicit || res.statusCode >= 400) return;
         record(req, res).catch((err: unknown) => {
-          report(err, req);
+          notify(onError, err, req);
         });
       });
     }

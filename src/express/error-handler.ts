@@ -10,6 +10,7 @@ import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { isCredentialError } from "./credential-error.js";
 import { CREDENTIAL_REASON_STATUS, HTTP_ERROR_STATUS, sendError, type HttpErrorCode } from "./http-errors.js";
+import { notify } from "./notify.js";
 import type { ErrorMiddleware, NextFunction } from "./types.js";
 
 /** What errorHandler answered, for logging. */
@@ -145,13 +146,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorMiddleware
       // A thrown value whose properties throw when read (a hostile Proxy, a getter) is still answered.
       answer = INTERNAL;
     }
-    if (onError !== undefined) {
-      try {
-        onError(error, req, { status: answer.status, code: answer.code, headersSent: res.headersSent });
-      } catch {
-        // Logging must not turn one failure into two.
-      }
-    }
+    notify(onError, error, req, { status: answer.status, code: answer.code, headersSent: res.headersSent });
     sendError(res, answer.status, answer.code, answer.headers);
   };
 }

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from "../_internal/runtime.js";
 import type { RateLimiter, RateLimitResult } from "../ratelimit/result.js";
 import { sendError, sendHttpError } from "./http-errors.js";
 import { getRequestContext } from "./request-context.js";
+import { notify } from "./notify.js";
 import type { Middleware, NextFunction } from "./types.js";
 
 /** Options of {@link rateLimit}. */
@@ -105,13 +106,7 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitOptions = {}):
   const policy = `${String(points)};w=${String(seconds(checked.durationMs))}`;
 
   const fail = (error: unknown, req: IncomingMessage, res: ServerResponse): void => {
-    if (onError !== undefined) {
-      try {
-        onError(error, req);
-      } catch {
-        // Logging must not turn one failure into two.
-      }
-    }
+    notify(onError, error, req);
     sendHttpError(res, "ERR_INTERNAL");
   };
 

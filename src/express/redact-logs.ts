@@ -15,7 +15,7 @@ import { parseOptions } from "../_internal/options.js";
 import { systemClock, type Clock } from "../_internal/runtime.js";
 import { createRedactor, type Redactor } from "../redact/redactor.js";
 import { apiKeyRedaction } from "./api-key-auth.js";
-import { currentRequestContext, getRequestContext, type RequestContext } from "./request-context.js";
+import { currentRequestContext, findRequestContext } from "./request-context.js";
 import { requestPath } from "./request-path.js";
 import type { Middleware, NextFunction } from "./types.js";
 
@@ -161,14 +161,6 @@ function wrap(target: PinoLikeLogger, redactor: Redactor, redacting: () => boole
 
 const loggers = new WeakMap<IncomingMessage, RequestLogger>();
 
-function contextOf(req: IncomingMessage): RequestContext | undefined {
-  try {
-    return getRequestContext(req);
-  } catch {
-    return currentRequestContext();
-  }
-}
-
 /**
  * Gives each request a child of `logger`, read by handlers with {@link getRequestLogger}, whose
  * merged objects, messages (formatted with their arguments), errors and child bindings pass
@@ -226,7 +218,7 @@ export function redactLogs(logger: PinoLikeLogger, options: RedactLogsOptions = 
 
   return function moatkitRedactLogs(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     const started = now();
-    const context = contextOf(req);
+    const context = findRequestContext(req) ?? currentRequestContext();
     const redacting = (): boolean => decide(req);
     const bindings = context === undefined ? {} : { requestId: context.requestId };
     const requestLogger = wrap(root.child(bindings), redactor, redacting);

@@ -118,9 +118,14 @@ export function requestContext(options: RequestContextOptions = {}): Middleware 
  * not run for this request (mount it before the code that asks).
  */
 export function getRequestContext(req: IncomingMessage): RequestContext {
-  const context = contexts.get(req);
+  const context = findRequestContext(req);
   if (context === undefined) throw new MoatError("ERR_CONFIG", { message: "requestContext() did not run for this request; mount it first" });
   return context;
+}
+
+/** @internal The context `requestContext()` recorded for `req`, or undefined when it did not run. */
+export function findRequestContext(req: IncomingMessage): RequestContext | undefined {
+  return contexts.get(req);
 }
 
 /**

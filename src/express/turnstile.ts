@@ -10,7 +10,8 @@ import { parseOptions } from "../_internal/options.js";
 import { isSecret, type Secret } from "../_internal/secret.js";
 import { verifyTurnstile, type TurnstileFetch, type TurnstileOptions, type TurnstileResult } from "../turnstile/verify-turnstile.js";
 import { sendError, sendHttpError } from "./http-errors.js";
-import { getRequestContext } from "./request-context.js";
+import { notify } from "./notify.js";
+import { findRequestContext } from "./request-context.js";
 import type { Middleware, NextFunction } from "./types.js";
 
 /** Options of {@link turnstile}. */
@@ -63,15 +64,6 @@ function tokenOf(req: IncomingMessage, field: string): unknown {
   return req.headers[HEADER];
 }
 
-function clientIp(req: IncomingMessage): string | undefined {
-  try {
-    return getRequestContext(req).ip;
-  } catch {
-    // Without requestContext() the address is simply not sent to Cloudflare.
-    return undefined;
-  }
-}
-
 /**
  * Verifies the request's Turnstile token before the route runs. A missing, invalid, expired or
  * replayed token, one solved on another hostname or for another action, a timeout and a
@@ -104,28 +96,20 @@ export function turnstile(options: TurnstileMiddlewareOptions): Middleware {
     ...(parsed.verifyUrl === undefined ? {} : { endpoint: parsed.verifyUrl }),
   };
 
-  const report = (failure: TurnstileResult | Error, req: IncomingMessage): void => {
-    if (onFailure === undefined) return;
-    try {
-      onFailure(failure, req);
-    } catch {
-      // Reporting must not change the answer.
-    }
-  };
-
   return function moatkitTurnstile(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
-    const ip = clientIp(req);
+    // Without requestContext() the address is simply not sent to Cloudflare.
+    const ip = findRequestContext(req)?.ip;
     verifyTurnstile(tokenOf(req, field), ip === undefined ? base : { ...base, remoteIp: ip }).then(
       (result) => {
         if (result.ok) {
           next();
           return;
         }
-        report(result, req);
+        notify(onFailure, result, req);
         sendError(res, 403, "turnstile_failed");
       },
       (err: unknown) => {
-        report(err instanceof Error ? err : new Error("turnstile verification failed"), req);
+        notify(onFailure, err instanceof Error ? err : new Error("turnstile verification failed"), req);
         sendHttpError(res, "ERR_INTERNAL");
       },
     );
