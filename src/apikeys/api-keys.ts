@@ -20,17 +20,16 @@ import { apiKeyHasher } from "./hash-key.js";
 import { type ApiKeyEnv, type ApiKeyInfo, type ApiKeyRecord, type ApiKeyRedaction, toApiKeyInfo } from "./record.js";
 import { API_KEY_STORE_METHODS, type ApiKeyStore } from "./store.js";
 import { createTouchThrottle } from "./touch-throttle.js";
+import { MAX_SCOPES, SCOPE_RE } from "./scopes.js";
 
 /** `lastUsedAt` is written at most once per key per this interval. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 const PEPPER_MIN_BYTES = 32;
 const MAX_GRACE_MS = 365 * 24 * 60 * 60 * 1000;
-const MAX_SCOPES = 100;
 const MAX_METADATA_CHARS = 8192;
 const ID_BODY_LENGTH = 22; // ~131 bits: unguessable, so an id alone reveals nothing
 const ID_RE = /^ak_[0-9A-Za-z]{22}$/;
-const SCOPE_RE = /^[\x21-\x7e]{1,128}$/;
 
 /** A server-side secret mixed into every key hash. */
 export type ApiKeyPepper = string | Uint8Array | Secret<string | Uint8Array>;

@@ -11,7 +11,9 @@ import { parseOptions } from "../_internal/options.js";
 import type { VerifyApiKeyOptions, VerifyApiKeyResult } from "../apikeys/api-keys.js";
 import { parseApiKey } from "../apikeys/format.js";
 import type { ApiKeyInfo, ApiKeyRedaction } from "../apikeys/record.js";
-import { ABSENT, HEADER_NAME_RE, INVALID, bearerToken, resolveSubject, sendCredentialFailure, type Presented } from "./credentials.js";
+import { MAX_SCOPES, SCOPE_RE } from "../apikeys/scopes.js";
+import { ABSENT, INVALID, bearerToken, resolveSubject, sendCredentialFailure, type Presented } from "./credentials.js";
+import { headerNameSchema } from "./header-name.js";
 import { sendError, sendHttpError } from "./http-errors.js";
 import { checkSubject, getSubject, setSubject, type RequestSubject } from "./subject.js";
 import type { Middleware, NextFunction } from "./types.js";
@@ -43,16 +45,14 @@ export interface ApiKeyAuthOptions {
   readonly optional?: boolean | undefined;
 }
 
-// The scope syntax of moatkit/apikeys, checked here so a typo is a start-up error.
-const SCOPE_RE = /^[\x21-\x7e]{1,128}$/;
-
 const optionsSchema = z.strictObject({
   apiKeys: z.custom<ApiKeyVerifier>(
     (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "verify") === "function",
     "expected a key manager from createApiKeys()",
   ),
-  scopes: z.array(z.string().regex(SCOPE_RE, "scopes are 1-128 printable ASCII characters without spaces")).max(100).optional(),
-  header: z.string().regex(HEADER_NAME_RE, "a header name").optional(),
+  // moatkit/apikeys' scope syntax, checked here so a typo is a start-up error.
+  scopes: z.array(z.string().regex(SCOPE_RE, "scopes are 1-128 printable ASCII characters without spaces")).max(MAX_SCOPES).optional(),
+  header: headerNameSchema.optional(),
   toSubject: functionSchema<NonNullable<ApiKeyAuthOptions["toSubject"]>>().optional(),
   optional: z.boolean().optional(),
 });

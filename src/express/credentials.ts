@@ -20,8 +20,6 @@ const B64TOKEN_RE = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** A cookie name as RFC 6265 allows it (an HTTP token). */
 export const COOKIE_NAME_RE: RegExp = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
-/** A header name as moatkit's options accept it. */
-export const HEADER_NAME_RE: RegExp = /^[A-Za-z0-9-]{1,64}$/;
 
 /**
  * The token of an `Authorization: Bearer …` header. Another scheme (Basic, a custom one) is

@@ -9,6 +9,7 @@ import { MoatError } from "../errors.js";
 import { parseOptions } from "../_internal/options.js";
 import { sendHttpError } from "./http-errors.js";
 import type { Middleware, NextFunction } from "./types.js";
+import { headerNameSchema } from "./header-name.js";
 
 /** Options of {@link originAllowlist}. */
 export interface OriginAllowlistOptions {
@@ -30,14 +31,13 @@ export interface OriginAllowlistOptions {
   readonly maxAge?: number | undefined;
 }
 
-const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "a header name");
 const optionsSchema = z.strictObject({
   widgetKeys: z.record(z.string().regex(/^[A-Za-z0-9_.:-]{1,256}$/, "widget keys are 1–256 letters, digits, _ . : -"), z.array(z.string()).min(1).max(100)),
-  header: headerName.optional(),
+  header: headerNameSchema.optional(),
   queryParam: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "a query parameter name").optional(),
   methods: z.array(z.string().regex(/^[A-Z]{1,16}$/, "an upper-case method")).min(1).optional(),
-  allowedHeaders: z.array(headerName).optional(),
-  exposedHeaders: z.array(headerName).optional(),
+  allowedHeaders: z.array(headerNameSchema).optional(),
+  exposedHeaders: z.array(headerNameSchema).optional(),
   credentials: z.boolean().optional(),
   maxAge: z.number().int().min(0).max(86_400).optional(),
 });

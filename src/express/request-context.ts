@@ -16,6 +16,7 @@ import { clientAddress, compileTrust, normalizeAddress, type TrustProxy } from "
 import { generateRequestId, isWellFormedRequestId } from "./request-id.js";
 import { requestPath } from "./request-path.js";
 import type { Middleware, NextFunction } from "./types.js";
+import { headerNameSchema } from "./header-name.js";
 
 /** What `requestContext()` records about a request. */
 export interface RequestContext {
@@ -53,7 +54,7 @@ export interface RequestContextOptions {
 
 const optionsSchema = z.strictObject({
   trustProxy: z.union([z.boolean(), z.number().int().min(0).max(64), z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "a header name").optional(),
+  header: headerNameSchema.optional(),
   acceptIncomingId: z.boolean().optional(),
   now: functionSchema<Clock>().optional(),
   random: functionSchema<RandomSource>().optional(),
