@@ -73,7 +73,10 @@ export interface RewrapOps {
   dependencyOf(token: string | Uint8Array): Promise<{ readonly masterKeyId: string }>;
 }
 
-const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** @internal A column name rewrapColumn accepts (the CLI checks its flags against it). */
+export const COLUMN_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** @internal A table name rewrapColumn accepts, optionally `schema.table`. */
+export const TABLE_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 
 function fn<F>() {
   return z.custom<F>((v) => typeof v === "function", "a function");
@@ -83,9 +86,9 @@ const schema = z.object({
     (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "query") === "function" && typeof Reflect.get(v, "transaction") === "function",
     "a SqlClient (fromPgPool or fromPglite)",
   ),
-  table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, "a table name, optionally schema.table"),
-  column: z.string().regex(IDENTIFIER_RE, "a column name"),
-  idColumn: z.string().regex(IDENTIFIER_RE, "a column name"),
+  table: z.string().regex(TABLE_NAME_RE, "a table name, optionally schema.table"),
+  column: z.string().regex(COLUMN_NAME_RE, "a column name"),
+  idColumn: z.string().regex(COLUMN_NAME_RE, "a column name"),
   context: fn<(row: ColumnRow) => EncryptionContext>(),
   tenantId: fn<(row: ColumnRow) => string | undefined>().optional(),
   batchSize: z.number().int().min(1).max(100_000).default(500),
@@ -94,7 +97,8 @@ const schema = z.object({
   signal: z.instanceof(AbortSignal).optional(),
 });
 
-function quoteIdentifier(name: string): string {
+/** @internal Quotes a name checked against TABLE_NAME_RE or COLUMN_NAME_RE (no quotes inside). */
+export function quoteName(name: string): string {
   return name
     .split(".")
     .map((part) => `"${part}"`)
@@ -107,9 +111,9 @@ const UNREADABLE: ReadonlySet<string> = new Set(["ERR_DECRYPT", "ERR_KEY_NOT_FOU
 export async function runRewrapColumn(ops: RewrapOps, options: RewrapColumnOptions): Promise<RewrapColumnResult> {
   const opts = parseOptions(schema, options, "rewrapColumn options");
   const { client, batchSize, signal } = opts;
-  const table = quoteIdentifier(opts.table);
-  const column = quoteIdentifier(opts.column);
-  const idColumn = quoteIdentifier(opts.idColumn);
+  const table = quoteName(opts.table);
+  const column = quoteName(opts.column);
+  const idColumn = quoteName(opts.idColumn);
   const first = `SELECT * FROM ${table} ORDER BY ${idColumn} LIMIT $1`;
   const next = `SELECT * FROM ${table} WHERE ${idColumn} > $2 ORDER BY ${idColumn} LIMIT $1`;
   const update = `UPDATE ${table} SET ${column} = $1 WHERE ${idColumn} = $2 AND ${column} = $3`;

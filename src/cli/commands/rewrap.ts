@@ -10,7 +10,7 @@ import type { SqlClient } from "../../adapters/postgres/sql-client.js";
 import type { ContextValue } from "../../crypto/context.js";
 import { createEnvelope } from "../../crypto/envelope.js";
 import { keyringFromEnv } from "../../crypto/keyring.js";
-import type { ColumnRow, RewrapColumnProgress, RewrapColumnResult } from "../../crypto/rewrap-column.js";
+import { COLUMN_NAME_RE, TABLE_NAME_RE, quoteName, type ColumnRow, type RewrapColumnProgress, type RewrapColumnResult } from "../../crypto/rewrap-column.js";
 import { isMoatError } from "../../errors.js";
 import { openDatabase, resolveDatabaseUrl } from "../database.js";
 import { CommandFailure, EXIT, UsageError } from "../output.js";
@@ -30,20 +30,10 @@ export interface RewrapCommandOptions {
   readonly dataKeys?: boolean;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
-
 function integerOption(value: string, name: string, min: number, max: number): number {
   const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${String(min)} to ${String(max)}`);
   return n;
-}
-
-function quote(name: string): string {
-  return name
-    .split(".")
-    .map((part) => `"${part}"`)
-    .join(".");
 }
 
 /** An id (or tenant) read from the database, as text. */
@@ -69,10 +59,10 @@ function summary(p: RewrapColumnProgress): string {
 
 /** Runs `moatkit rewrap`; resolves to the exit status. */
 export async function rewrapCommand(options: RewrapCommandOptions): Promise<number> {
-  if (!TABLE.test(options.table)) throw new UsageError("--table must be a table name, optionally schema.table (letters, digits, _)");
-  if (!IDENTIFIER.test(options.column)) throw new UsageError("--column must be a column name (letters, digits, _)");
-  if (!IDENTIFIER.test(options.idColumn)) throw new UsageError("--id-column must be a column name (letters, digits, _)");
-  if (options.tenantColumn !== undefined && !IDENTIFIER.test(options.tenantColumn)) {
+  if (!TABLE_NAME_RE.test(options.table)) throw new UsageError("--table must be a table name, optionally schema.table (letters, digits, _)");
+  if (!COLUMN_NAME_RE.test(options.column)) throw new UsageError("--column must be a column name (letters, digits, _)");
+  if (!COLUMN_NAME_RE.test(options.idColumn)) throw new UsageError("--id-column must be a column name (letters, digits, _)");
+  if (options.tenantColumn !== undefined && !COLUMN_NAME_RE.test(options.tenantColumn)) {
     throw new UsageError("--tenant-column must be a column name (letters, digits, _)");
   }
   if (options.column === options.idColumn) throw new UsageError("--column and --id-column must differ");
@@ -95,8 +85,8 @@ export async function rewrapCommand(options: RewrapCommandOptions): Promise<numb
     const { table, column, idColumn, tenantColumn } = options;
     const remainingSql =
       options.startAfter === undefined
-        ? `SELECT count(*)::bigint AS n FROM ${quote(table)}`
-        : `SELECT count(*)::bigint AS n FROM ${quote(table)} WHERE ${quote(idColumn)} > $1`;
+        ? `SELECT count(*)::bigint AS n FROM ${quoteName(table)}`
+        : `SELECT count(*)::bigint AS n FROM ${quoteName(table)} WHERE ${quoteName(idColumn)} > $1`;
     const countRows = await db.client.query<{ n: string | number }>(remainingSql, options.startAfter === undefined ? [] : [options.startAfter]);
     const total = Number(countRows.rows[0]?.n ?? 0);
 
