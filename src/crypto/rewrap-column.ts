@@ -5,6 +5,7 @@
  * application changed meanwhile is left alone (and counted) rather than overwritten.
  */
 import { z } from "zod";
+import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { MoatError, isMoatError } from "../errors.js";
 import type { SqlClient } from "../adapters/postgres/sql-client.js";
@@ -78,9 +79,6 @@ export const COLUMN_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** @internal A table name rewrapColumn accepts, optionally `schema.table`. */
 export const TABLE_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 
-function fn<F>() {
-  return z.custom<F>((v) => typeof v === "function", "a function");
-}
 const schema = z.object({
   client: z.custom<SqlClient>(
     (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "query") === "function" && typeof Reflect.get(v, "transaction") === "function",
@@ -89,11 +87,11 @@ const schema = z.object({
   table: z.string().regex(TABLE_NAME_RE, "a table name, optionally schema.table"),
   column: z.string().regex(COLUMN_NAME_RE, "a column name"),
   idColumn: z.string().regex(COLUMN_NAME_RE, "a column name"),
-  context: fn<(row: ColumnRow) => EncryptionContext>(),
-  tenantId: fn<(row: ColumnRow) => string | undefined>().optional(),
+  context: functionSchema<(row: ColumnRow) => EncryptionContext>(),
+  tenantId: functionSchema<(row: ColumnRow) => string | undefined>().optional(),
   batchSize: z.number().int().min(1).max(100_000).default(500),
   startAfter: z.unknown().optional(),
-  onProgress: fn<(progress: RewrapColumnProgress) => void>().optional(),
+  onProgress: functionSchema<(progress: RewrapColumnProgress) => void>().optional(),
   signal: z.instanceof(AbortSignal).optional(),
 });
 
