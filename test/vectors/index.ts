@@ -1,48 +1,18 @@
 /**
- * Loaders for the shared test vectors (Wycheproof, RFC, NIST, cards, phones, Presidio).
- * The vectors are never copied into this repository; they are read from `../shared/vectors`
- * (relative to the repository root) or from `MOATKIT_VECTORS_DIR`.
+ * Loaders for the standard test vectors (Wycheproof, RFC, NIST, cards, phones, Presidio).
+ * The vectors are copied into this repository under `test/vectors/data/` (see its README for
+ * sources, versions and licences), so a fresh clone tests itself with nothing beside it.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** Where the loaders look, in order. */
-export function vectorCandidates(): string[] {
-  const candidates: string[] = [];
-  const fromEnv = process.env.MOATKIT_VECTORS_DIR;
-  if (fromEnv !== undefined && fromEnv !== "") return [resolve(fromEnv)];
-  // The layout the project documents: the repository next to a `shared` folder.
-  candidates.push(resolve(repoRoot, "..", "shared", "vectors"));
-  // A clone made deeper (e.g. a CI work folder below the project folder).
-  let dir = resolve(repoRoot, "..");
-  for (;;) {
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    candidates.push(join(parent, "shared", "vectors"));
-    dir = parent;
-  }
-  return [...new Set(candidates)];
-}
-
-/** The vectors folder, or an error naming every path that was tried. */
-export function vectorsDir(): string {
-  const candidates = vectorCandidates();
-  const found = candidates.find((dir) => existsSync(join(dir, "README.md")));
-  if (found === undefined) {
-    throw new Error(
-      `test vectors not found; looked in: ${candidates.join(", ")}. ` +
-        "Place the shared vectors at ../shared/vectors or set MOATKIT_VECTORS_DIR.",
-    );
-  }
-  return found;
-}
+/** The folder holding the copied vectors, inside the repository. */
+export const VECTORS_DIR: string = join(dirname(fileURLToPath(import.meta.url)), "data");
 
 /** Reads one vector file (path relative to the vectors folder) as JSON. */
 export function readVectorJson(relativePath: string): unknown {
-  const path = join(vectorsDir(), relativePath);
+  const path = join(VECTORS_DIR, relativePath);
   if (!existsSync(path)) throw new Error(`test vector file not found: ${path}`);
   try {
     return JSON.parse(readFileSync(path, "utf8"));

@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
 import {
   loadCardBrandCases,
   loadCards,
@@ -9,18 +11,19 @@ import {
   loadProviderCards,
   loadRfc,
   loadWycheproof,
-  vectorsDir,
+  readVectorJson,
+  VECTORS_DIR,
 } from "./index.js";
 
 describe("vector loaders", () => {
-  const saved = process.env.MOATKIT_VECTORS_DIR;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.MOATKIT_VECTORS_DIR;
-    else process.env.MOATKIT_VECTORS_DIR = saved;
-  });
-
-  it("find the shared vectors folder", () => {
-    expect(vectorsDir()).toMatch(/shared[/\\]vectors$/);
+  it("read the copies inside the repository, each folder with its licence", () => {
+    const repoRoot = resolve(VECTORS_DIR, "..", "..", "..");
+    expect(relative(repoRoot, VECTORS_DIR)).toBe(join("test", "vectors", "data"));
+    for (const folder of readdirSync(VECTORS_DIR)) {
+      if (!statSync(join(VECTORS_DIR, folder)).isDirectory()) continue;
+      expect(readFileSync(join(VECTORS_DIR, folder, "LICENSE"), "utf8").length, folder).toBeGreaterThan(100);
+    }
+    expect(readFileSync(join(VECTORS_DIR, "README.md"), "utf8")).toContain("Apache-2.0");
   });
 
   it("load every Wycheproof file with its documented counts", () => {
@@ -55,8 +58,7 @@ describe("vector loaders", () => {
     expect(loadPresidioCases().cases).toHaveLength(64);
   });
 
-  it("fail with an error naming the path when the folder is missing", () => {
-    process.env.MOATKIT_VECTORS_DIR = "/nonexistent/vectors-here";
-    expect(() => loadCards()).toThrow(/test vectors not found; looked in: \/nonexistent\/vectors-here/);
+  it("fail with an error naming the path when a file is missing", () => {
+    expect(() => readVectorJson("cards/no-such-file.json")).toThrow(/test vector file not found: .*no-such-file\.json/);
   });
 });

@@ -1,0 +1,52 @@
+/**
+ * Stores are plain objects of async methods supplied by the caller. Their shape is checked once,
+ * when the factory that takes them is called, and every call into them goes through one wrapper
+ * that turns a driver failure into ERR_STORE, so no capability repeats either piece.
+ */
+import { z } from "zod";
+import { storeCall } from "./store-error.js";
+
+/** The method names a store interface must have. */
+export type StoreMethods<S> = readonly (keyof S & string)[];
+
+/** Whether `value` is an object with every one of `methods` as a function. */
+export function hasStoreMethods<S>(value: unknown, methods: StoreMethods<S>): value is S {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return false;
+  return methods.every((m) => typeof Reflect.get(value, m) === "function");
+}
+
+/**
+ * A zod schema for a store option: accepts an object with every method, typed as `S`. The
+ * failure message lists the methods the interface needs (names only, never the value).
+ */
+export function storeSchema<S>(methods: StoreMethods<S>): z.ZodType<S> {
+  return z.custom<S>((value) => hasStoreMethods(value, methods), `expected a store with methods ${methods.join(", ")}`);
+}
+
+/**
+ * The same store, with each of `methods` wrapped so a failure inside it becomes ERR_STORE naming
+ * the store and the operation (a MoatError the store raised passes through). A method that
+ * returns something other than a promise (an async iterable, say) is returned unwrapped; the
+ * caller wraps its steps itself.
+ *
+ * @param name the store's name in messages, e.g. `"apiKeys"`.
+ */
+export function wrapStore<S extends object>(name: string, store: S, methods: StoreMethods<S>): S {
+  const wrapped = new Map<PropertyKey, unknown>();
+  for (const method of methods) {
+    const fn: unknown = Reflect.get(store, method);
+    if (typeof fn !== "function") continue;
+    wrapped.set(method, (...args: unknown[]): unknown => {
+      let result: unknown;
+      try {
+        result = Reflect.apply(fn, store, args);
+      } catch (err) {
+        return storeCall(name, method, () => Promise.reject(err));
+      }
+      return result instanceof Promise ? storeCall(name, method, () => result) : result;
+    });
+  }
+  return new Proxy(store, {
+    get: (target, prop, receiver): unknown => (wrapped.has(prop) ? wrapped.get(prop) : Reflect.get(target, prop, receiver)),
+  });
+}
