@@ -2,7 +2,7 @@
  * RLS policy cost: a 1,000-row select (one tenant of 20 in a 20,000-row table, no index, so
  * every row is checked) under the policy rlsPolicySql generates, against the same policy
  * without the `(SELECT …)` wrapping around current_setting, which Postgres then evaluates per
- * row (DESIGN cites ~11× for Supabase's auth.uid()). Also the same select with no RLS and an
+ * row (docs/design.md cites ~11× for Supabase's auth.uid()). Also the same select with no RLS and an
  * explicit WHERE, and whole withTenantTransaction round trips. PGlite always; real Postgres too
  * when DATABASE_URL is set.
  */

@@ -8,6 +8,6 @@ rm -rf .pack && mkdir -p .pack
 tarball=$(npm pack --silent --pack-destination .pack | tail -n 1)
 echo "packed .pack/${tarball}"
 npx --no-install publint run ".pack/${tarball}" --strict
-# This package is ESM-only by design (DESIGN.md), so the CommonJS `require` resolution
+# This package is ESM-only by design (docs/design.md), so the CommonJS `require` resolution
 # mode is out of scope for the type check.
 npx --no-install attw ".pack/${tarball}" --profile esm-only

@@ -1,5 +1,5 @@
 /**
- * The audit event format (DESIGN.md "Audit events") and its hash. An event as built is an
+ * The audit event format (docs/design.md "Audit events") and its hash. An event as built is an
  * {@link AuditEvent}; the log adds the per-org `seq`, the previous event's hash and its own hash,
  * giving a {@link StoredAuditEvent}. The hash is SHA-256 over the canonical JSON of the whole
  * stored event except `hash` itself: every field, nested ones included, is covered, so no part

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md: one subpath per capability, each importing only what it needs — importing
+ * docs/design.md: one subpath per capability, each importing only what it needs — importing
  * `moatkit/redact` must not load bcryptjs, otplib or jose. This walks the runtime import graph
  * of every subpath in package.json `exports` (type-only imports excluded, since they vanish at
  * build time) and checks the packages it reaches against the table below.

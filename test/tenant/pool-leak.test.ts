@@ -1,5 +1,5 @@
 /**
- * DESIGN: session `SET` leaks across pooled connections; only `SET LOCAL` / `set_config(…, true)`
+ * docs/design.md: session `SET` leaks across pooled connections; only `SET LOCAL` / `set_config(…, true)`
  * inside a transaction is safe. 200 transactions for 20 tenants share a pool of 2 connections
  * (PGlite: its single connection), so every connection serves many tenants in turn.
  */
