@@ -5,6 +5,7 @@
  * recomputed independently with @noble/hashes (reference.ts), the second backend for them.
  */
 import { createPublicKey, verify } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import { expectMoatError } from "../../helpers/assertions.js";
@@ -21,6 +22,7 @@ import {
   recoveryRun,
   streamRandom,
   type StoredAuditEvent,
+  VECTOR_DIR,
   verifyAuditChain,
   verifyAuditCheckpoint,
 } from "./fixtures.js";
@@ -220,4 +222,27 @@ it("regenerating gives the committed files exactly", async () => {
   for (const file of ["api-keys.json", "recovery-codes.json", "tokens.json", "audit-chain.json", "audit-checkpoint.json", "canonical-json.json"]) {
     expect(documents[file], file).toEqual(readVectors(file));
   }
+});
+
+describe("docs/format.md", () => {
+  const doc = readFileSync(new URL("../../../docs/format.md", import.meta.url), "utf8");
+  // GitHub's heading anchors: lower-case, punctuation dropped, spaces to dashes.
+  const anchors = new Set(
+    [...doc.matchAll(/^#{2,3} (.+)$/gm)].map((m) => (m[1] ?? "").toLowerCase().replace(/[^\p{L}\p{N} -]/gu, "").replaceAll(" ", "-")),
+  );
+  const files = readdirSync(VECTOR_DIR).filter((f) => f.endsWith(".json"));
+
+  it.each(files)("links %s, and the section the file names exists", (file) => {
+    expect(doc).toContain(`](../test/vectors/moatkit/${file})`);
+    const { format } = readVectors(file) as { format: string };
+    expect(format.startsWith("docs/format.md#")).toBe(true);
+    expect(anchors).toContain(format.slice("docs/format.md#".length));
+  });
+
+  it("quotes the worked example and the audit hash input exactly as the vectors have them", () => {
+    const example = (readVectors("envelope-v1.json") as { cases: { name: string; token: string }[] }).cases.find((c) => c.name === "aes-stored-tenant-context");
+    expect(doc).toContain(example?.token ?? "missing");
+    expect(doc).toContain(chain.events[0]?.hashInput ?? "missing");
+    expect(doc).toContain(chain.events[0]?.stored.hash ?? "missing");
+  });
 });
