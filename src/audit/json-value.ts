@@ -39,9 +39,13 @@ const PROBLEM_BY_TYPE: Readonly<Record<string, string>> = {
   symbol: "a symbol is not JSON",
 };
 
+// Canonical JSON (RFC 8785) has no form for a lone surrogate, so the hash could not cover one.
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function convert(value: unknown, path: (string | number)[], ancestors: object[], key: string): JsonValueOutcome {
   switch (typeof value) {
     case "string":
+      return LONE_SURROGATE.test(value) ? fail(path, "a string with a lone surrogate is not well-formed Unicode") : { ok: true, value };
     case "boolean":
       return { ok: true, value };
     case "number":
@@ -90,6 +94,7 @@ function convert(value: unknown, path: (string | number)[], ancestors: object[],
     const v: unknown = Reflect.get(value, k);
     if (v === undefined) continue;
     path.push(k);
+    if (LONE_SURROGATE.test(k)) return fail(path, "a key with a lone surrogate is not well-formed Unicode");
     const item = convert(v, path, ancestors, k);
     path.pop();
     if (!item.ok) return item;

@@ -106,6 +106,8 @@ describe("toJsonValue", () => {
     ["a Map", { m: new Map() }, ["m"]],
     ["undefined in an array", [undefined], [0]],
     ["a sparse array", [1, , 3], [1]], // eslint-disable-line no-sparse-arrays
+    ["a lone surrogate (canonical JSON has no form for it)", { a: ["x\ud800"] }, ["a", 0]],
+    ["a lone surrogate in a key", { o: { "\udc00k": 1 } }, ["o", "\udc00k"]],
   ])("refuses %s, saying where", (_name, value, path) => {
     const r = toJsonValue(value);
     expect(r.ok).toBe(false);
