@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createMemoryDataKeyStore, createMemoryRecoveryCodeStore } from "../../../src/adapters/memory/index.js";
+import { createPostgresDataKeyStore, type SqlClient } from "../../../src/adapters/postgres/index.js";
 import { canonicalJson } from "../../../src/_internal/canonical-json.js";
 import { base64urlDecode, base64urlEncode } from "../../../src/_internal/encoding.js";
 import { hashAuditEvent, sealAuditEvent, EMPTY_CHAIN_HEAD, type AuditEvent, type StoredAuditEvent } from "../../../src/audit/event.js";
@@ -52,6 +53,7 @@ export {
   verifyAuditCheckpoint,
   EMPTY_CHAIN_HEAD,
 };
+export type { SqlClient };
 export type { AeadAlgorithm, AuditCheckpoint, AuditEvent, CryptoBackend, CryptoBackendName, DataKeyRecord, EncryptionContext, MasterKeyring, StoredAuditEvent };
 
 /** Both crypto backends, by name. */
@@ -142,10 +144,12 @@ export async function envelopeRun(options: {
   readonly mode: "stored" | "embedded";
   readonly random?: (n: number) => Uint8Array;
   readonly records?: readonly DataKeyRecord[];
+  /** A Postgres database to keep data keys in instead of memory (stored mode). */
+  readonly client?: SqlClient;
 }): Promise<EnvelopeRun> {
   let store: DataKeyStore | undefined;
   if (options.mode === "stored") {
-    store = createMemoryDataKeyStore();
+    store = options.client === undefined ? createMemoryDataKeyStore() : createPostgresDataKeyStore({ client: options.client });
     for (const record of options.records ?? []) await store.setCurrent(record, null);
   }
   const envelope = createEnvelope({
@@ -163,6 +167,14 @@ export async function envelopeRun(options: {
     decrypt: (token, c, t) => envelope.decrypt(token, binding(c, t)),
     records: async () => (store === undefined ? [] : store.list({ limit: 100 })),
   };
+}
+
+/** Stores `record` through the Postgres data key store and makes it its scope's current key. */
+export async function putPostgresDataKey(client: SqlClient, record: DataKeyRecord): Promise<void> {
+  const store = createPostgresDataKeyStore({ client });
+  const current = await store.getCurrent(record.scope);
+  const result = await store.setCurrent(record, current?.id ?? null);
+  if (!result.created) throw new Error("the data key was not stored");
 }
 
 /** The bcrypt cost the recovery-code vectors use (the minimum, to keep the tests fast). */
