@@ -22,6 +22,7 @@ import {
   fixedBytes,
   formatApiKey,
   hashOpaqueToken,
+  hashPassword,
   hex,
   previewOf,
   recoveryRun,
@@ -309,6 +310,22 @@ export const CHECKPOINT_KID = "audit-2026";
 export async function runCheckpoint(seq: number, hash: string): Promise<string> {
   const checkpoint = { orgId: AUDIT_ORG, seq, hash, at: new Date(NOW + 60_000).toISOString() };
   return signAuditCheckpoint(checkpoint, { alg: "EdDSA", privateKey: checkpointKeys().privateJwk, kid: CHECKPOINT_KID });
+}
+
+// ---------------------------------------------------------------------------------------------
+// password hashes (passwords.json)
+
+export const PASSWORD_BCRYPT_COST = 4;
+
+export const PASSWORD_CASES: readonly { readonly name: string; readonly password: string; readonly long: "reject" | "prehash" }[] = [
+  { name: "short ASCII", password: "correct horse battery staple", long: "reject" },
+  { name: "exactly 72 UTF-8 bytes: bcrypt sees it as is", password: "p".repeat(70) + "é", long: "reject" },
+  { name: "73 UTF-8 bytes, prehashed", password: "p".repeat(71) + "é", long: "prehash" },
+  { name: "non-ASCII, 112 UTF-8 bytes, prehashed", password: "Grüße ".repeat(12) + "x".repeat(16), long: "prehash" },
+];
+
+export async function runPassword(c: (typeof PASSWORD_CASES)[number]): Promise<string> {
+  return hashPassword(c.password, { cost: PASSWORD_BCRYPT_COST, long: c.long, random: streamRandom(`password ${c.name}`) });
 }
 
 export { masterKey };

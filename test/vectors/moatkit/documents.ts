@@ -10,6 +10,8 @@ import {
   BLIND_INDEX_CASES,
   CHECKPOINT_KID,
   ENVELOPE_CASES,
+  PASSWORD_BCRYPT_COST,
+  PASSWORD_CASES,
   RECOVERY_CASES,
   RECOVERY_CODES_PER_SET,
   checkpointKeys,
@@ -22,12 +24,13 @@ import {
   runBlindIndex,
   runCheckpoint,
   runEnvelopeCase,
+  runPassword,
   runRecovery,
   runTokens,
 } from "./build.js";
 import { CANONICAL_JSON_DOCUMENT } from "./canonical-cases.js";
 import { BACKENDS, type CryptoBackendName, MASTER_KEYS, NOW, RECOVERY_BCRYPT_COST, base64urlEncode, canonicalJson, fixedBytes, hex } from "./fixtures.js";
-import { blindIndexKeyRef, envelopeRef, wrapDataKeyRef } from "./reference.js";
+import { blindIndexKeyRef, envelopeRef, passwordBcryptInputRef, wrapDataKeyRef } from "./reference.js";
 
 export type Documents = Readonly<Record<string, unknown>>;
 
@@ -244,6 +247,15 @@ async function auditDocuments(): Promise<{ chain: unknown; checkpoint: unknown }
   };
 }
 
+async function passwordDocument(): Promise<unknown> {
+  const cases: unknown[] = [];
+  for (const c of PASSWORD_CASES) {
+    const hash = await runPassword(c);
+    cases.push({ ...c, utf8Bytes: Buffer.byteLength(c.password, "utf8"), bcryptInput: passwordBcryptInputRef(c.password), bcryptSalt: hash.slice(0, 29), bcryptHash: hash });
+  }
+  return { source: SOURCE, format: "docs/format.md#password-hashes", bcryptCost: PASSWORD_BCRYPT_COST, cases };
+}
+
 /** Every committed file's content, by file name. */
 export async function buildDocuments(backend: CryptoBackendName): Promise<Documents> {
   const { envelope, dataKeys } = await envelopeDocument(backend);
@@ -254,6 +266,7 @@ export async function buildDocuments(backend: CryptoBackendName): Promise<Docume
     "blind-index.json": blindIndexDocument(backend),
     "api-keys.json": apiKeyDocument(),
     "recovery-codes.json": await recoveryDocument(),
+    "passwords.json": await passwordDocument(),
     "tokens.json": { source: SOURCE, format: "docs/format.md#opaque-tokens-refresh-and-one-time", cases: runTokens() },
     "audit-chain.json": chain,
     "audit-checkpoint.json": checkpoint,

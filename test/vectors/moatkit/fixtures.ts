@@ -29,6 +29,7 @@ import type { DataKeyRecord, DataKeyStore } from "../../../src/crypto/store.js";
 import { normalizeRecoveryCode } from "../../../src/mfa/recovery-code-format.js";
 import { createRecoveryCodes } from "../../../src/mfa/recovery-codes.js";
 import type { RecoveryCodeStore } from "../../../src/mfa/store.js";
+import { hashPassword, verifyPassword } from "../../../src/passwords/password-hash.js";
 import { deriveSuccessorToken, hashOpaqueToken } from "../../../src/sessions/opaque-token.js";
 
 export {
@@ -43,6 +44,7 @@ export {
   formatApiKey,
   hashAuditEvent,
   hashOpaqueToken,
+  hashPassword,
   normalizeRecoveryCode,
   parseApiKey,
   parseMasterKeys,
@@ -51,6 +53,7 @@ export {
   signAuditCheckpoint,
   verifyAuditChain,
   verifyAuditCheckpoint,
+  verifyPassword,
   EMPTY_CHAIN_HEAD,
 };
 export type { SqlClient };

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import { expectMoatError } from "../../helpers/assertions.js";
-import { AUDIT_EVENTS, RECOVERY_CASES, runApiKey, runAuditChain, runCheckpoint, runRecovery, runTokens } from "./build.js";
+import { AUDIT_EVENTS, PASSWORD_CASES, RECOVERY_CASES, runApiKey, runAuditChain, runCheckpoint, runPassword, runRecovery, runTokens } from "./build.js";
 import { buildDocuments } from "./documents.js";
 import {
   canonicalJson,
@@ -25,8 +25,18 @@ import {
   VECTOR_DIR,
   verifyAuditChain,
   verifyAuditCheckpoint,
+  verifyPassword,
 } from "./fixtures.js";
-import { apiKeyChecksumRef, apiKeyHashRef, auditHashRef, canonicalJsonRef, opaqueTokenHashRef, recoverySelectorRef, successorTokenRef } from "./reference.js";
+import {
+  apiKeyChecksumRef,
+  apiKeyHashRef,
+  auditHashRef,
+  canonicalJsonRef,
+  opaqueTokenHashRef,
+  passwordBcryptInputRef,
+  recoverySelectorRef,
+  successorTokenRef,
+} from "./reference.js";
 
 interface ApiKeysFile {
   peppers: ({ name: string; utf8: string } | { name: string; hex: string })[];
@@ -65,7 +75,12 @@ interface CanonicalFile {
   refused: { name: string; input: string }[];
 }
 
+interface PasswordsFile {
+  cases: { name: string; password: string; long: "reject" | "prehash"; utf8Bytes: number; bcryptInput: string; bcryptSalt: string; bcryptHash: string }[];
+}
+
 const apiKeys = readVectors("api-keys.json") as ApiKeysFile;
+const passwords = readVectors("passwords.json") as PasswordsFile;
 const recovery = readVectors("recovery-codes.json") as RecoveryFile;
 const tokens = readVectors("tokens.json") as TokensFile;
 const chain = readVectors("audit-chain.json") as AuditChainFile;
@@ -124,6 +139,21 @@ describe.each(recovery.cases.map((c) => [c.name, c] as const))("recovery codes %
 
 it.each(recovery.normalization.map((n) => [n.typed, n.normalized] as const))("recovery code input %j normalizes to %j", (typed, normalized) => {
   expect(normalizeRecoveryCode(typed)).toBe(normalized);
+});
+
+describe.each(passwords.cases.map((c) => [c.name, c] as const))("password hash: %s", (_name, c) => {
+  it("moatkit hashes the password with the fixed salt to the committed bcrypt hash, and verifies it", async () => {
+    const input = PASSWORD_CASES.find((p) => p.name === c.name);
+    if (input === undefined) throw new Error("case missing from build.ts");
+    expect(await runPassword(input)).toBe(c.bcryptHash);
+    expect(await verifyPassword(c.password, c.bcryptHash, { long: c.long })).toBe(true);
+  });
+
+  it("bcrypt of the reference input with the committed salt gives the committed hash", () => {
+    expect(Buffer.byteLength(c.password, "utf8")).toBe(c.utf8Bytes);
+    expect(passwordBcryptInputRef(c.password)).toBe(c.bcryptInput);
+    expect(bcrypt.hashSync(c.bcryptInput, c.bcryptSalt)).toBe(c.bcryptHash);
+  });
 });
 
 describe("opaque tokens (refresh and one-time)", () => {
@@ -219,7 +249,7 @@ describe("canonical JSON", () => {
 
 it("regenerating gives the committed files exactly", async () => {
   const documents = await buildDocuments("node");
-  for (const file of ["api-keys.json", "recovery-codes.json", "tokens.json", "audit-chain.json", "audit-checkpoint.json", "canonical-json.json"]) {
+  for (const file of ["api-keys.json", "recovery-codes.json", "passwords.json", "tokens.json", "audit-chain.json", "audit-checkpoint.json", "canonical-json.json"]) {
     expect(documents[file], file).toEqual(readVectors(file));
   }
 });

@@ -173,6 +173,16 @@ export function successorTokenRef(presented: string, nonce: string): string {
   return b64url(hmac(sha256, new Uint8Array(Buffer.from(nonce, "base64url")), concat(utf8("moatkit refresh successor v1"), Uint8Array.of(0), utf8(presented))));
 }
 
+/**
+ * What bcrypt is given for a password: the password itself when its UTF-8 is at most 72 bytes,
+ * else base64 (standard, padded) of HMAC-SHA-256(key = "moatkit/passwords/prehash/v1", UTF-8 password).
+ */
+export function passwordBcryptInputRef(password: string): string {
+  const bytes = utf8(password);
+  if (bytes.length <= 72) return password;
+  return Buffer.from(hmac(sha256, utf8("moatkit/passwords/prehash/v1"), bytes)).toString("base64");
+}
+
 // ---------------------------------------------------------------------------------------------
 // audit
 
