@@ -58,7 +58,7 @@ export function markdownFiles(): string[] {
   return ["README.md", ...docs];
 }
 
-const FENCE_RE = /^( {0,3}|\s*)(`{3,}|~{3,})\s*([^\s`]*)(.*)$/;
+const FENCE_RE = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)(.*)$/;
 const TS_LANGUAGES = new Set(["ts", "typescript", "mts"]);
 
 interface Directive {
@@ -98,8 +98,10 @@ export function extractSnippets(file: string, text: string = readFileSync(join(R
     const indent = (open[1] ?? "").length;
     const fence = open[2] ?? "";
     const language = (open[3] ?? "").toLowerCase();
+    // A block ends at a fence of the same character at least as long as the one that opened it.
+    const closing = new RegExp(`^\\s*${fence[0] === "`" ? "`" : "~"}{${String(fence.length)},}\\s*$`);
     let close = i + 1;
-    while (close < lines.length && !new RegExp(`^\\s*${fence[0] === "`" ? "`" : "~"}{${fence.length},}\\s*$`).test(lines[close] ?? "")) close++;
+    while (close < lines.length && !closing.test(lines[close] ?? "")) close++;
     if (TS_LANGUAGES.has(language)) {
       const directive = directiveBefore(lines, i, file);
       const code = lines
