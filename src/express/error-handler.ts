@@ -83,14 +83,19 @@ function httpCode(code: HttpErrorCode): Classified {
 
 const INTERNAL = httpCode("ERR_INTERNAL");
 
+function isErrorStatus(status: unknown): status is number {
+  return typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599;
+}
+
 // The status an error carries the http-errors way, read as express's own final handler reads it:
 // `status` first, then `statusCode`, each only if it is an error status. http-errors defines them
 // on its classes' prototypes, so inherited values count.
 function carriedStatus(error: Error): number | undefined {
-  for (const status of ["status" in error ? error.status : undefined, "statusCode" in error ? error.statusCode : undefined]) {
-    if (typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599) return status;
-  }
-  return undefined;
+  // Each property is read once: a getter may answer differently the second time.
+  const status: unknown = "status" in error ? error.status : undefined;
+  if (isErrorStatus(status)) return status;
+  const statusCode: unknown = "statusCode" in error ? error.statusCode : undefined;
+  return isErrorStatus(statusCode) ? statusCode : undefined;
 }
 
 const KEPT_HEADER: ReadonlyMap<number, "allow" | "retry-after"> = new Map([
