@@ -12,6 +12,12 @@ import type { ServerResponse } from "node:http";
  * ERR_INTEGRITY, ERR_UNSUPPORTED) are answered as `ERR_INTERNAL` so clients learn nothing about
  * the server's inner workings. An error thrown with an HTTP status (http-errors, body-parser,
  * express) is answered with the code named after that status, e.g. 409 → `ERR_CONFLICT`.
+ *
+ * @example
+ * ```ts
+ * // A client of a moatkit API telling a conflict from other failures:
+ * if (res.status === HTTP_ERROR_STATUS.ERR_CONFLICT && body.error === "ERR_CONFLICT") await reloadAndRetry();
+ * ```
  */
 export const HTTP_ERROR_STATUS = {
   /** The request is malformed (MoatError ERR_INVALID_INPUT, a body parser's 400). */
@@ -111,6 +117,12 @@ export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
  * The shape of an error body: `"json"` is `{ "error": code }`; `"problem"` is an RFC 9457
  * problem details object, `{ "type": "about:blank", "title", "status", "code" }`, sent as
  * `application/problem+json`.
+ *
+ * @example
+ * ```ts
+ * const format: ErrorBodyFormat = "problem";
+ * app.use(errorHandler({ format }));
+ * ```
  */
 export type ErrorBodyFormat = "json" | "problem";
 
