@@ -47,7 +47,7 @@ export { tenantScope, type TenantScopeOptions, type TenantScopeContext } from ".
 export { originAllowlist, getWidgetKey, type OriginAllowlistOptions } from "./origin-allowlist.js";
 export { errorHandler, type ErrorHandlerOptions, type ErrorResponseInfo } from "./error-handler.js";
 export { credentialError, isCredentialError, type CredentialError, type CredentialErrorOptions } from "./credential-error.js";
-export { HTTP_ERROR_STATUS, CREDENTIAL_REASON_STATUS, type HttpErrorCode } from "./http-errors.js";
+export { HTTP_ERROR_STATUS, CREDENTIAL_REASON_STATUS, type ErrorBodyFormat, type HttpErrorCode } from "./http-errors.js";
 export { rateLimit, type RateLimitOptions } from "./rate-limit.js";
 export type { RateLimiter, RateLimitResult } from "../ratelimit/result.js";
 export { turnstile, type TurnstileMiddlewareOptions } from "./turnstile.js";
