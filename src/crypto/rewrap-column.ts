@@ -8,7 +8,7 @@ import { z } from "zod";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { MoatError, isMoatError } from "../errors.js";
-import type { SqlClient } from "../adapters/postgres/sql-client.js";
+import type { SqlClient } from "../sql/sql-client.js";
 import type { BindingOptions, EncryptionContext } from "./context.js";
 import { toStringForm } from "./format.js";
 

@@ -1,7 +1,7 @@
 import { storeCall } from "../../_internal/store-error.js";
 import { MoatError } from "../../errors.js";
 import type { DataKeyRecord, DataKeyStore } from "../../crypto/store.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** Options for {@link createPostgresDataKeyStore}. */
 export interface PostgresDataKeyStoreOptions {

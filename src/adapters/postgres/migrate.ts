@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { MoatError } from "../../errors.js";
 import { moatkitMigrations } from "./migrations.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** One versioned step of a module's schema. */
 export interface Migration {

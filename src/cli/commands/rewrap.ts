@@ -6,7 +6,7 @@
  * current keys are read but not rewritten.
  */
 import { createPostgresDataKeyStore } from "../../adapters/postgres/data-key-store.js";
-import type { SqlClient } from "../../adapters/postgres/sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 import type { ContextValue } from "../../crypto/context.js";
 import { createEnvelope } from "../../crypto/envelope.js";
 import { keyringFromEnv } from "../../crypto/keyring.js";
