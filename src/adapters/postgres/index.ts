@@ -22,7 +22,7 @@ export {
   type AppliedMigration,
   type Migration,
   type MigrateOptions,
-  type MigrateResult,
+  type MigrationRunResult,
 } from "./migrate.js";
 export { moatkitMigrations } from "./migrations.js";
 export { createPostgresRefreshSessionStore, type PostgresRefreshSessionStoreOptions } from "./refresh-session-store.js";
