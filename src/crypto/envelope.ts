@@ -10,7 +10,7 @@ import { constantTimeEqual } from "../_internal/ct-compare.js";
 import { base64urlEncode, toBytes, utf8Decode } from "../_internal/encoding.js";
 import { parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, systemClock, systemRandom } from "../_internal/runtime.js";
-import { durationSchema } from "../_internal/duration.js";
+import { type Duration, durationSchema } from "../_internal/duration.js";
 import { storeSchema, wrapStore } from "../_internal/store.js";
 import { MoatError } from "../errors.js";
 import { type AeadAlgorithm, type CryptoBackend, type CryptoBackendName, NONCE_LENGTH, TAG_LENGTH } from "./backend.js";
@@ -37,7 +37,7 @@ export interface EnvelopeOptions {
    */
   readonly dataKeys?: DataKeyStore;
   /** How long unwrapped data keys stay cached in memory: ms or "5m". Default 5 minutes. */
-  readonly cacheTtl?: number | string;
+  readonly cacheTtl?: Duration;
   /** Most data keys cached at once. Default 1000. */
   readonly cacheMaxEntries?: number;
   /** `"node"` (node:crypto), `"noble"` (pure JS) or `"auto"` (default: node where available). */
@@ -48,7 +48,18 @@ export interface EnvelopeOptions {
   readonly random?: RandomSource;
 }
 
-/** Envelope encryption of values bound to a context. Created by {@link createEnvelope}. */
+/**
+ * Envelope encryption of values bound to a context. Created by {@link createEnvelope}. The
+ * methods here work on values; key administration is at {@link Envelope.keys}.
+ *
+ * @example
+ * ```ts
+ * const context = { table: "integrations", column: "api_key", rowId: 7 };
+ * const token = await envelope.encrypt("sk_live_…", { context, tenantId: "t1" });
+ * if (await envelope.needsRewrap(token)) await envelope.rewrap(token, { context, tenantId: "t1" });
+ * await envelope.keys.shredTenant("t1"); // key administration lives apart
+ * ```
+ */
 export interface Envelope {
   /** Encrypts to a token `mk1.<keyId>.<base64url>`. */
   encrypt(plaintext: string | Uint8Array, options: BindingOptions): Promise<string>;

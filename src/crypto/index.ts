@@ -50,4 +50,5 @@ export {
 export { createBlindIndex, type BlindIndex, type BlindIndexOptions } from "./blind-index.js";
 export type { DataKeyRecord, DataKeyStore, ListDataKeysOptions, DataKeySetCurrentResult } from "./store.js";
 export type { AeadAlgorithm, CryptoBackendName } from "./backend.js";
+export type { Duration } from "../_internal/duration.js";
 export { MAX_PLAINTEXT_BYTES } from "./format.js";
