@@ -213,6 +213,23 @@ describe("envelope with a data key store", () => {
     await expectMoatErrorAsync(b.decrypt(token, { context, tenantId: "t1" }), "ERR_KEY_NOT_FOUND");
   });
 
+  it("keeps at most cacheMaxEntries data keys in memory, dropping the least recently used", async () => {
+    const store = createMemoryDataKeyStore();
+    let reads = 0;
+    const counting: DataKeyStore = { ...store, getDataKey: (id) => (reads++, store.getDataKey(id)) };
+    const envelope = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: counting, cacheMaxEntries: 2 });
+    const tenants = ["t1", "t2", "t3"];
+    const tokens: string[] = [];
+    for (const t of tenants) tokens.push(await envelope.encrypt(t, { context, tenantId: t }));
+    const read = async (i: number): Promise<string> => envelope.decryptString(tokens[i]!, { context, tenantId: tenants[i]! });
+    expect([await read(2), await read(1)]).toEqual(["t3", "t2"]);
+    expect(reads).toBe(0);
+    expect(await read(0)).toBe("t1"); // t1's key was dropped when t3's came in
+    expect(reads).toBe(1);
+    expect(await read(0)).toBe("t1");
+    expect(reads).toBe(1);
+  });
+
   it("caches data keys: one store read per key within the TTL", async () => {
     const store = createMemoryDataKeyStore();
     let reads = 0;
@@ -245,9 +262,11 @@ describe("envelope with a data key store", () => {
     const v1 = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store });
     const tokens = await Promise.all(["a", "b", "c"].map((t) => v1.encrypt(t, { context, tenantId: t })));
     const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]), dataKeys: store });
+    expect(await v2.keys.countDataKeysByMasterKey()).toEqual({ k1: 3 });
     const result = await v2.keys.rewrapDataKeys({ batchSize: 2 });
     expect(result).toMatchObject({ scanned: 3, rewrapped: 3, alreadyCurrent: 0, remainingByMasterKeyId: { k2: 3 } });
     expect((await v2.keys.rewrapDataKeys()).rewrapped).toBe(0);
+    expect(await v2.keys.countDataKeysByMasterKey()).toEqual({ k2: 3 });
     const k2only = createEnvelope({ keyring: testKeyring(["k2"]), dataKeys: store });
     for (const [i, t] of ["a", "b", "c"].entries()) {
       expect(await k2only.decryptString(tokens[i]!, { context, tenantId: t })).toBe(t);
@@ -285,6 +304,7 @@ describe("envelope with a data key store", () => {
     await expectMoatErrorAsync(envelope.keys.shredTenant("t1"), "ERR_CONFIG");
     await expectMoatErrorAsync(envelope.keys.rotateDataKeys(), "ERR_CONFIG");
     await expectMoatErrorAsync(envelope.keys.rewrapDataKeys(), "ERR_CONFIG");
+    await expectMoatErrorAsync(envelope.keys.countDataKeysByMasterKey(), "ERR_CONFIG");
   });
 });
 
