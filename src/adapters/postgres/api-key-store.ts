@@ -4,7 +4,7 @@ import { parseOptions } from "../../_internal/options.js";
 import type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord, ApiKeyRedaction } from "../../apikeys/record.js";
 import type { ApiKeyStore } from "../../apikeys/store.js";
 import { MoatError } from "../../errors.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** Options for {@link createPostgresApiKeyStore}. */
 export interface PostgresApiKeyStoreOptions {

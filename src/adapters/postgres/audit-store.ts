@@ -18,7 +18,7 @@ import {
   checkSealed,
 } from "../../audit/store.js";
 import { MoatError } from "../../errors.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** Options for {@link createPostgresAuditStore}. */
 export interface PostgresAuditStoreOptions {

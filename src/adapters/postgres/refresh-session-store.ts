@@ -13,7 +13,7 @@ import type {
   RotateRefreshTokenInput,
   RotateRefreshTokenOutcome,
 } from "../../sessions/refresh-store.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
 
 /** Options for {@link createPostgresRefreshSessionStore}. */

@@ -1,6 +1,6 @@
 import { storeCall } from "../../_internal/store-error.js";
 import { type TotpStepStore, requireTotpStep } from "../../mfa/store.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** Options for {@link createPostgresTotpStepStore}. */
 export interface PostgresTotpStepStoreOptions {
