@@ -153,7 +153,7 @@ export async function envelopeRun(options: {
   let store: DataKeyStore | undefined;
   if (options.mode === "stored") {
     store = options.client === undefined ? createMemoryDataKeyStore() : createPostgresDataKeyStore({ client: options.client });
-    for (const record of options.records ?? []) await store.setCurrent(record, null);
+    for (const record of options.records ?? []) await store.setCurrentDataKey(record, null);
   }
   const envelope = createEnvelope({
     keyring: vectorKeyring(),
@@ -168,15 +168,15 @@ export async function envelopeRun(options: {
     encrypt: (p, c, t) => envelope.encrypt(p, binding(c, t)),
     encryptBytes: (p, c, t) => envelope.encryptBytes(p, binding(c, t)),
     decrypt: (token, c, t) => envelope.decrypt(token, binding(c, t)),
-    records: async () => (store === undefined ? [] : store.list({ limit: 100 })),
+    records: async () => (store === undefined ? [] : store.listDataKeys({ limit: 100 })),
   };
 }
 
 /** Stores `record` through the Postgres data key store and makes it its scope's current key. */
 export async function putPostgresDataKey(client: SqlClient, record: DataKeyRecord): Promise<void> {
   const store = createPostgresDataKeyStore({ client });
-  const current = await store.getCurrent(record.scope);
-  const result = await store.setCurrent(record, current?.id ?? null);
+  const current = await store.getCurrentDataKey(record.scope);
+  const result = await store.setCurrentDataKey(record, current?.id ?? null);
   if (!result.created) throw new Error("the data key was not stored");
 }
 
