@@ -69,7 +69,7 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
   };
 
   return {
-    append(orgId, seal) {
+    appendAuditEvents(orgId, seal) {
       // Synchronous from reading the head to the push, so no other append can interleave.
       return settled(() => {
         const chain = chainOf(orgId);
@@ -81,11 +81,11 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
       });
     },
 
-    head(orgId) {
+    getAuditChainHead(orgId) {
       return settled(() => headOf(chains.get(orgId)));
     },
 
-    async *scan(orgId: string, range: AuditScanOptions = {}) {
+    async *scanAuditEvents(orgId: string, range: AuditScanOptions = {}) {
       const chain = chains.get(orgId);
       if (chain === undefined) return;
       const firstSeq = () => chain.events[0]?.seq ?? Number.POSITIVE_INFINITY;
@@ -103,7 +103,7 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
       }
     },
 
-    query(q) {
+    queryAuditEvents(q) {
       return settled(() => {
         const events = chains.get(q.orgId)?.events ?? [];
         const first = events[0]?.seq ?? 1;
@@ -124,14 +124,14 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
       });
     },
 
-    latestAnchor(orgId) {
+    getLatestAuditAnchor(orgId) {
       return settled(() => {
         const anchors = chains.get(orgId)?.anchors ?? [];
         return anchors[anchors.length - 1] ?? null;
       });
     },
 
-    prune(orgId, anchor) {
+    pruneAuditEvents(orgId, anchor) {
       return settled(() => {
         const chain = chainOf(orgId);
         const latest = chain.anchors[chain.anchors.length - 1];
