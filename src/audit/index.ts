@@ -40,7 +40,7 @@ export {
   type AuditRequestLike,
 } from "./request-context.js";
 export type { TrustProxy } from "../_internal/client-ip.js";
-export { DEFAULT_SENSITIVE_KEYS, REDACTED, type TextRedactor } from "./redaction.js";
+export { DEFAULT_SENSITIVE_KEY_SUBSTRINGS, REDACTED, type TextRedactor } from "./redaction.js";
 export type { AuditDiffEntry } from "./diff.js";
 export type { JsonObject, JsonValue } from "./json-value.js";
 export {

@@ -34,7 +34,7 @@ export interface AuditLogOptions {
    * verify a pruned log, and by `prune`, which checks each anchor it signs against it.
    */
   readonly checkpointKey?: AuditCheckpointKey;
-  /** Sensitive key fragments for `record` (see `createAuditEventBuilder`). */
+  /** Sensitive key substrings for `record` (see `createAuditEventBuilder`). */
   readonly sensitiveKeys?: readonly string[];
   /** Text redactor for `record` (see `createAuditEventBuilder`). */
   readonly redactor?: TextRedactor;
