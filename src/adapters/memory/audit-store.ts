@@ -35,6 +35,25 @@ function matches(event: StoredAuditEvent, q: AuditStoreQuery): boolean {
   return true;
 }
 
+/** One page of `events` (one organisation's, in seq order) matching `q`, walked in `q.order` from `q.afterSeq`. */
+function queryEvents(events: readonly StoredAuditEvent[], q: AuditStoreQuery): StoredAuditEvent[] {
+  const first = events[0]?.seq ?? 1;
+  const out: StoredAuditEvent[] = [];
+  if (q.order === "asc") {
+    for (let i = q.afterSeq === undefined ? 0 : Math.max(0, q.afterSeq + 1 - first); i < events.length && out.length < q.limit; i++) {
+      const event = events[i];
+      if (event !== undefined && matches(event, q)) out.push(event);
+    }
+  } else {
+    const start = q.afterSeq === undefined ? events.length - 1 : Math.min(events.length - 1, q.afterSeq - 1 - first);
+    for (let i = start; i >= 0 && out.length < q.limit; i--) {
+      const event = events[i];
+      if (event !== undefined && matches(event, q)) out.push(event);
+    }
+  }
+  return out;
+}
+
 /**
  * An in-memory audit store, for tests, demos and single-process tools. Appends are atomic
  * because each runs synchronously once it has the chain; stored events are frozen, so nothing
@@ -104,24 +123,7 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
     },
 
     queryAuditEvents(q) {
-      return settled(() => {
-        const events = chains.get(q.orgId)?.events ?? [];
-        const first = events[0]?.seq ?? 1;
-        const out: StoredAuditEvent[] = [];
-        if (q.order === "asc") {
-          for (let i = q.afterSeq === undefined ? 0 : Math.max(0, q.afterSeq + 1 - first); i < events.length && out.length < q.limit; i++) {
-            const event = events[i];
-            if (event !== undefined && matches(event, q)) out.push(event);
-          }
-        } else {
-          const start = q.afterSeq === undefined ? events.length - 1 : Math.min(events.length - 1, q.afterSeq - 1 - first);
-          for (let i = start; i >= 0 && out.length < q.limit; i--) {
-            const event = events[i];
-            if (event !== undefined && matches(event, q)) out.push(event);
-          }
-        }
-        return out;
-      });
+      return settled(() => queryEvents(chains.get(q.orgId)?.events ?? [], q));
     },
 
     getLatestAuditAnchor(orgId) {

@@ -142,6 +142,28 @@ interface EventRow {
   body: string;
 }
 
+/** The SELECT for one page of `queryAuditEvents`: only the filters given, all values bound. */
+function querySql(q: AuditStoreQuery): { text: string; params: unknown[] } {
+  const where = ["org_id = $1"];
+  const params: unknown[] = [q.orgId];
+  const bind = (value: unknown, cast = ""): string => {
+    params.push(value);
+    return `$${String(params.length)}${cast}`;
+  };
+  if (q.actorId !== undefined) {
+    const p = bind(q.actorId);
+    where.push(`(actor_id = ${p} OR impersonator_id = ${p})`);
+  }
+  if (q.action !== undefined) where.push(`action = ${bind(q.action)}`);
+  if (q.targetId !== undefined) where.push(`target_id = ${bind(q.targetId)}`);
+  if (q.fromTime !== undefined) where.push(`at >= ${bind(q.fromTime, "::timestamptz")}`);
+  if (q.toTime !== undefined) where.push(`at < ${bind(q.toTime, "::timestamptz")}`);
+  if (q.afterSeq !== undefined) where.push(`seq ${q.order === "asc" ? ">" : "<"} ${bind(q.afterSeq, "::bigint")}`);
+  const text = `SELECT seq::text AS seq_text, body FROM moatkit_audit_events WHERE ${where.join(" AND ")}
+           ORDER BY seq ${q.order === "asc" ? "ASC" : "DESC"} LIMIT ${bind(q.limit, "::int")}`;
+  return { text, params };
+}
+
 async function readHead(client: SqlClient, orgId: string): Promise<AuditChainHead> {
   const last = await client.query<EventRow>(
     "SELECT seq::text AS seq_text, body FROM moatkit_audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
@@ -289,26 +311,8 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
 
     queryAuditEvents(q: AuditStoreQuery) {
       return storeCall("audit", "queryAuditEvents", async () => {
-        const where = ["org_id = $1"];
-        const params: unknown[] = [q.orgId];
-        const bind = (value: unknown, cast = ""): string => {
-          params.push(value);
-          return `$${String(params.length)}${cast}`;
-        };
-        if (q.actorId !== undefined) {
-          const p = bind(q.actorId);
-          where.push(`(actor_id = ${p} OR impersonator_id = ${p})`);
-        }
-        if (q.action !== undefined) where.push(`action = ${bind(q.action)}`);
-        if (q.targetId !== undefined) where.push(`target_id = ${bind(q.targetId)}`);
-        if (q.fromTime !== undefined) where.push(`at >= ${bind(q.fromTime, "::timestamptz")}`);
-        if (q.toTime !== undefined) where.push(`at < ${bind(q.toTime, "::timestamptz")}`);
-        if (q.afterSeq !== undefined) where.push(`seq ${q.order === "asc" ? ">" : "<"} ${bind(q.afterSeq, "::bigint")}`);
-        const { rows } = await client.query<EventRow>(
-          `SELECT seq::text AS seq_text, body FROM moatkit_audit_events WHERE ${where.join(" AND ")}
-           ORDER BY seq ${q.order === "asc" ? "ASC" : "DESC"} LIMIT ${bind(q.limit, "::int")}`,
-          params,
-        );
+        const { text, params } = querySql(q);
+        const { rows } = await client.query<EventRow>(text, params);
         return rows.map((row) => decodeBody(row.seq_text, row.body));
       });
     },
