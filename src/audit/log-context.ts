@@ -63,11 +63,11 @@ export function createAuditLogContext(store: AuditStore, checkpointKey: AuditChe
 }
 
 /** A checkpoint key option: a public key, a JWK or a JWK set. */
-export const checkpointKeySchema = z.custom<AuditCheckpointKey>(isCheckpointKey, "expected a public key, JWK or JWK set");
+export const checkpointKeySchema: z.ZodType<AuditCheckpointKey> = z.custom<AuditCheckpointKey>(isCheckpointKey, "expected a public key, JWK or JWK set");
 /** A sequence number given by a caller. */
-export const seqSchema = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+export const seqSchema: z.ZodType<number> = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 /** Checkpoints given by a caller. */
-export const jwsListSchema = z.array(z.string().max(4096)).max(10_000);
+export const jwsListSchema: z.ZodType<string[]> = z.array(z.string().max(4096)).max(10_000);
 
 /** The head a store returned, refused as ERR_STORE when it is not one. */
 export function checkHead(head: AuditChainHead): AuditChainHead {

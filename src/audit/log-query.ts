@@ -49,7 +49,7 @@ export interface AuditExportOptions {
 }
 
 /** An {@link AuditTime}, as the ISO 8601 UTC string events store. */
-export const timeSchema = z.union([z.date(), z.number(), z.string()]).transform((value, ctx) => {
+export const timeSchema: z.ZodType<string, AuditTime> = z.union([z.date(), z.number(), z.string()]).transform((value, ctx) => {
   const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
     ctx.addIssue({ code: "custom", message: "expected a valid time" });
