@@ -16,7 +16,7 @@
  * app.use(requestContext());
  * app.use(securityHeaders());
  * app.use(bodyLimit("10mb"));
- * app.use(requestTimeout({ ms: 30_000 }));
+ * app.use(requestTimeout({ timeout: 30_000 }));
  * app.use(express.json({ limit: "10mb" }));
  * // … routes …
  * app.use(errorHandler());

@@ -91,7 +91,7 @@ describe("auditEventSchema (what append accepts)", () => {
 });
 
 describe("toJsonValue", () => {
-  it("drops undefined properties, applies toJSON and normalises -0", () => {
+  it("drops undefined properties, applies toJSON and normalizes -0", () => {
     const r = toJsonValue({ a: undefined, d: new Date(0), z: -0, nested: [{ b: undefined, c: 1 }] });
     expect(r).toEqual({ ok: true, value: { d: "1970-01-01T00:00:00.000Z", z: 0, nested: [{ c: 1 }] } });
     expect(r.ok && Object.is((r.value as { z: number }).z, 0)).toBe(true);
