@@ -4,6 +4,7 @@
  * ciphertext copied to another row, column or tenant fails to decrypt.
  */
 import { canonicalJson } from "../_internal/canonical-json.js";
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
 
 /** A context value: what fits in one cell of a flat record. */
@@ -27,6 +28,8 @@ const MAX_CONTEXT_BYTES = 16 * 1024;
 export const MAX_TENANT_ID_LENGTH = 256;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const BINDING_KEYS = knownKeys<BindingOptions>({ context: true, tenantId: true });
 
 function invalid(message: string): MoatError {
   return new MoatError("ERR_INVALID_INPUT", { message });
@@ -69,6 +72,9 @@ export interface Binding {
 /** @internal Validates the options of one encrypt/decrypt call. */
 export function readBinding(options: unknown): Binding {
   if (typeof options !== "object" || options === null) throw invalid("options with a context are required");
+  // A loop rather than a schema: this runs on every encrypt and decrypt. A misspelt `tenantID`
+  // would otherwise silently bind the value to the default scope.
+  for (const key in options) if (key !== "context" && key !== "tenantId") assertKnownKeys(options, BINDING_KEYS, "encryption options", "ERR_INVALID_INPUT");
   const context: unknown = Reflect.get(options, "context");
   checkContext(context);
   const json = canonicalJson(context);

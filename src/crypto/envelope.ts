@@ -124,7 +124,7 @@ export interface Envelope {
 
 const STORE_METHODS = ["get", "getCurrent", "setCurrent", "updateWrapping", "list", "deleteScope", "countByMasterKey"] as const;
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   keyring: z.custom<MasterKeyring>(isMasterKeyring, "a keyring from createKeyring, parseMasterKeys or keyringFromEnv"),
   algorithm: z.enum(["aes-256-gcm", "xchacha20-poly1305"]).default("aes-256-gcm"),
   dataKeys: z

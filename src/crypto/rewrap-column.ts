@@ -79,7 +79,7 @@ export const COLUMN_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** @internal A table name rewrapColumn accepts, optionally `schema.table`. */
 export const TABLE_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 
-const schema = z.object({
+const schema = z.strictObject({
   client: z.custom<SqlClient>(
     (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "query") === "function" && typeof Reflect.get(v, "transaction") === "function",
     "a SqlClient (fromPgPool or fromPglite)",

@@ -10,6 +10,7 @@ import { type NumberScanPlan, scanNumbers } from "./number-scan.js";
 import { PHONE_MAX_LENGTH } from "./phone.js";
 import { SSN_MAX_LENGTH, type SsnRules, compileSsnRules } from "./ssn.js";
 import type { BuiltinDetectorType, Detector } from "./types.js";
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
 /** Priorities of the built-in detectors (higher wins an overlap). */
 export const BUILTIN_PRIORITY: Readonly<Record<BuiltinDetectorType, number>> = {
@@ -130,6 +131,7 @@ export function ssnDetector(options: SsnDetectorOptions = {}): Detector {
   if (typeof raw !== "object" || raw === null) throw new MoatError("ERR_CONFIG", { message: "invalid ssnDetector options" });
   const denyList: unknown = options.denyList;
   if (denyList !== undefined && (!Array.isArray(denyList) || !denyList.every((d) => typeof d === "string"))) {
+  assertKnownKeys(options, knownKeys<SsnDetectorOptions>({ denyList: true }), "ssnDetector options");
     throw new MoatError("ERR_CONFIG", { message: 'invalid ssnDetector options at "denyList"' });
   }
   const rules = compileSsnRules(options.denyList);
@@ -223,6 +225,7 @@ export function regexDetector(options: RegexDetectorOptions): Detector {
   if (validate !== undefined && typeof validate !== "function") throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "validate"' });
   if (priority !== undefined && !Number.isFinite(priority)) throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "priority"' });
   if (maxLength !== undefined && !(Number.isSafeInteger(maxLength) && maxLength > 0)) {
+  assertKnownKeys(options, knownKeys<RegexDetectorOptions>({ type: true, pattern: true, validate: true, priority: true, maxLength: true }), "regexDetector options");
     throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "maxLength"' });
   }
   const flags = pattern.flags.replace(/[gy]/g, "");

@@ -74,7 +74,7 @@ export interface OneTimeTokensOptions {
 const MAX_SUBJECT_LENGTH = 255;
 const STORE = "oneTimeTokens";
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   store: z.custom<OneTimeTokenStore>(
     (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "consumeOneTimeToken") === "function",
     "expected a one-time token store",

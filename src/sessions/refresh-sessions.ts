@@ -119,7 +119,7 @@ const MAX_SUBJECT_LENGTH = 255;
 const MAX_SESSION_ID_LENGTH = 128;
 const STORE = "refreshSessions";
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   tokens: z.custom<Tokens>((v) => typeof v === "object" && v !== null, "expected tokens from createTokens"),
   store: z.custom<RefreshSessionStore>(
     (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "rotateRefreshToken") === "function",

@@ -119,7 +119,7 @@ const REVALIDATE_CACHE_LIMIT = 10_000;
 const tokensInternalsMap = new WeakMap<object, TokensInternals>();
 
 const durationOrZero = z.union([z.literal(0), durationSchema]);
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   keys: z.custom<KeySet>((v) => typeof v === "object" && v !== null, "expected a key set from createKeySet"),
   issuer: z.string().min(1).max(512),
   audience: z.string().min(1).max(512).nullable(),

@@ -2,6 +2,7 @@ import { storeCall } from "../../_internal/store-error.js";
 import { MoatError } from "../../errors.js";
 import type { DataKeyRecord, DataKeyStore } from "../../crypto/store.js";
 import type { SqlClient } from "./sql-client.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createPostgresDataKeyStore}. */
 export interface PostgresDataKeyStoreOptions {
@@ -40,6 +41,7 @@ class LostRace extends Error {}
  * ```
  */
 export function createPostgresDataKeyStore(options: PostgresDataKeyStoreOptions): DataKeyStore {
+  assertKnownKeys(options, knownKeys<PostgresDataKeyStoreOptions>({ client: true }), "createPostgresDataKeyStore options");
   const { client } = options;
   const call = <T>(op: string, fn: () => Promise<T>): Promise<T> => storeCall("postgres dataKeys", op, fn);
 
