@@ -129,9 +129,9 @@ export interface SsnDetectorOptions {
 export function ssnDetector(options: SsnDetectorOptions = {}): Detector {
   const raw: unknown = options;
   if (typeof raw !== "object" || raw === null) throw new MoatError("ERR_CONFIG", { message: "invalid ssnDetector options" });
+  assertKnownKeys(options, knownKeys<SsnDetectorOptions>({ denyList: true }), "ssnDetector options");
   const denyList: unknown = options.denyList;
   if (denyList !== undefined && (!Array.isArray(denyList) || !denyList.every((d) => typeof d === "string"))) {
-  assertKnownKeys(options, knownKeys<SsnDetectorOptions>({ denyList: true }), "ssnDetector options");
     throw new MoatError("ERR_CONFIG", { message: 'invalid ssnDetector options at "denyList"' });
   }
   const rules = compileSsnRules(options.denyList);
@@ -219,13 +219,13 @@ export function isDetectorTypeName(type: unknown): type is string {
 export function regexDetector(options: RegexDetectorOptions): Detector {
   const raw: unknown = options;
   if (typeof raw !== "object" || raw === null) throw new MoatError("ERR_CONFIG", { message: "invalid regexDetector options" });
+  assertKnownKeys(options, knownKeys<RegexDetectorOptions>({ type: true, pattern: true, validate: true, priority: true, maxLength: true }), "regexDetector options");
   const { type, pattern, validate, priority, maxLength } = options;
   if (!isDetectorTypeName(type)) throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "type"' });
   if (!(pattern instanceof RegExp)) throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "pattern"' });
   if (validate !== undefined && typeof validate !== "function") throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "validate"' });
   if (priority !== undefined && !Number.isFinite(priority)) throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "priority"' });
   if (maxLength !== undefined && !(Number.isSafeInteger(maxLength) && maxLength > 0)) {
-  assertKnownKeys(options, knownKeys<RegexDetectorOptions>({ type: true, pattern: true, validate: true, priority: true, maxLength: true }), "regexDetector options");
     throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "maxLength"' });
   }
   const flags = pattern.flags.replace(/[gy]/g, "");
