@@ -21,6 +21,7 @@ import { type ApiKeyEnv, type ApiKeyInfo, type ApiKeyRecord, type ApiKeyRedactio
 import { API_KEY_STORE_METHODS, type ApiKeyStore } from "./store.js";
 import { createTouchThrottle } from "./touch-throttle.js";
 import { MAX_SCOPES, SCOPE_RE } from "./scopes.js";
+import { identifierSchema, requireIdentifier } from "../_internal/identifier.js";
 
 /** `lastUsedAt` is written at most once per key per this interval. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -236,8 +237,8 @@ const timeSchema = z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 
 const issueSchema = z
   .object({
-    ownerId: textSchema(256),
-    tenantId: textSchema(256).optional(),
+    ownerId: identifierSchema,
+    tenantId: identifierSchema.optional(),
     env: z.enum(["live", "test"]),
     name: textSchema(200).optional(),
     scopes: z.array(scopeSchema).max(MAX_SCOPES).optional(),
@@ -264,10 +265,7 @@ function requireId(id: unknown): string {
 }
 
 function requireOwnerId(ownerId: unknown): string {
-  if (typeof ownerId !== "string" || ownerId.length === 0 || ownerId.length > 256 || !isStorableText(ownerId)) {
-    throw invalid("ownerId must be a string of 1-256 characters");
-  }
-  return ownerId;
+  return requireIdentifier(ownerId, "ownerId");
 }
 
 const NO_SCOPES: readonly string[] = [];
