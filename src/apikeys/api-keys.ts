@@ -3,7 +3,7 @@ import { canonicalJson } from "../_internal/canonical-json.js";
 import { constantTimeEqualString } from "../_internal/ct-compare.js";
 import { deepFreeze } from "../_internal/deep-freeze.js";
 import { toBytes } from "../_internal/encoding.js";
-import { parseInput, parseOptions } from "../_internal/options.js";
+import { assertKnownKeys, parseInput, parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, randomBase62, systemClock, systemRandom } from "../_internal/runtime.js";
 import { Secret, isSecret } from "../_internal/secret.js";
 import { storeCall } from "../_internal/store-error.js";
@@ -274,7 +274,7 @@ const NO_SCOPES: readonly string[] = [];
 function requiredScopes(options: unknown): readonly string[] {
   if (options === undefined) return NO_SCOPES;
   if (typeof options !== "object" || options === null) throw invalid("verify options must be an object");
-  for (const key of Object.keys(options)) if (key !== "scopes") throw invalid("verify accepts only the scopes option");
+  for (const key in options) if (key !== "scopes") assertKnownKeys(options, ["scopes"], "verify options", "ERR_INVALID_INPUT");
   const scopes: unknown = Reflect.get(options, "scopes");
   if (scopes === undefined) return NO_SCOPES;
   if (!Array.isArray(scopes) || scopes.length > MAX_SCOPES) throw invalid("verify scopes must be an array of at most 100 scopes");

@@ -362,6 +362,24 @@ describe("strict options: misspellings that used to weaken protection silently",
   });
 });
 
+describe("strict options: per-call option objects refuse unknown keys with ERR_INVALID_INPUT", () => {
+  const envelope = crypto.createEnvelope({ keyring });
+  const CALLS: Readonly<Record<string, [() => unknown, string]>> = {
+    "envelope.encrypt": [() => envelope.encrypt("x", { context: {}, ...{ tenantID: "t1" } }), 'unknown key "tenantID"; did you mean "tenantId"?'],
+    "envelope.decrypt": [async () => envelope.decrypt(await envelope.encrypt("x", { context: {} }), { context: {}, ...{ contxt: {} } }), 'unknown key "contxt"; did you mean "context"?'],
+    "apiKeys.verify": [() => apiKeyManager.verify("sk_test_x", { scope: ["a:b"] } as never), 'unknown key "scope"; did you mean "scopes"?'],
+    "redactor.redactValue": [() => redactModule.createRedactor().redactValue({ a: 1 }, { key: ["a"] } as never), 'unknown key "key"; did you mean "keys"?'],
+    "auditLog.query": [() => auditLog.query({ orgId: "org_1", limit: 10, ...{ actorID: "u1" } }), 'unknown key "actorID"; did you mean "actorId"?'],
+  };
+  for (const [name, [call, message]] of Object.entries(CALLS)) {
+    it(`${name} names the unknown key`, async () => {
+      const err = await failureOf(call);
+      expect(isMoatError(err, "ERR_INVALID_INPUT"), `expected ERR_INVALID_INPUT, got ${String(err)}`).toBe(true);
+      expect(err instanceof Error ? err.message : "").toContain(message);
+    });
+  }
+});
+
 function expectConfig(fn: () => unknown): string {
   let thrown: unknown;
   try {
