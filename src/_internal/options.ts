@@ -153,6 +153,17 @@ function toIssues(error: z.core.$ZodError): ValidationIssue[] {
   });
 }
 
+// The customizer sees the raw issue with the object schema that raised it, so the known keys
+// come from the schema itself: no list to keep in step by hand.
+function unknownKeyParams(noun: string): z.core.ParseContext<z.core.$ZodIssue> {
+  return {
+    error: (iss) =>
+      iss.code === "unrecognized_keys" ? unknownKeyPhrase(iss.keys[0] ?? "", declaredKeys(iss.inst), pathOf(iss.path ?? []), noun) : undefined,
+  };
+}
+const OPTION_PARAMS = unknownKeyParams("option");
+const KEY_PARAMS = unknownKeyParams("key");
+
 /**
  * Parses `input` with `schema`, throwing a MoatError with the issues in `details.issues`.
  * An unknown key (a strict object's `unrecognized_keys`) is named in the message, with the
@@ -166,13 +177,7 @@ export function parseWith<S extends z.ZodType>(
   what: string,
   code: MoatErrorCode = "ERR_CONFIG",
 ): z.output<S> {
-  const noun = nounFor(code);
-  // The customizer sees the raw issue with the object schema that raised it, so the known keys
-  // come from the schema itself: no list to keep in step by hand.
-  const result = schema.safeParse(input, {
-    error: (iss) =>
-      iss.code === "unrecognized_keys" ? unknownKeyPhrase(iss.keys[0] ?? "", declaredKeys(iss.inst), pathOf(iss.path ?? []), noun) : undefined,
-  });
+  const result = schema.safeParse(input, code === "ERR_CONFIG" ? OPTION_PARAMS : KEY_PARAMS);
   if (result.success) return result.data;
   const issues = toIssues(result.error);
   const unknownKey = issues.find((issue) => issue.code === "unrecognized_keys");
