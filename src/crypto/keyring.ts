@@ -48,6 +48,8 @@ const keyringSchema = z
     z.strictObject({
       id: z.string().regex(KEY_ID_PATTERN, "1-32 characters A-Z a-z 0-9 _ -"),
       key: z.union([z.instanceof(Uint8Array), z.instanceof(Secret)]),
+      // generateMasterKey()'s result is accepted as it is; its environment `entry` is not used.
+      entry: z.instanceof(Secret).optional(),
     }),
   )
   .min(1, "a keyring needs at least one master key");

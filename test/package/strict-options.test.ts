@@ -362,6 +362,12 @@ describe("strict options: misspellings that used to weaken protection silently",
   });
 });
 
+describe("strict options: what stays accepted", () => {
+  it("createKeyring takes generateMasterKey()'s result as it is", () => {
+    expect(crypto.createKeyring([crypto.generateMasterKey()]).primaryKeyId).toMatch(/./);
+  });
+});
+
 describe("strict options: per-call option objects refuse unknown keys with ERR_INVALID_INPUT", () => {
   const envelope = crypto.createEnvelope({ keyring });
   const CALLS: Readonly<Record<string, [() => unknown, string]>> = {
