@@ -26,7 +26,7 @@ export interface BindingOptions {
 const MAX_CONTEXT_KEYS = 64;
 const MAX_CONTEXT_BYTES = 16 * 1024;
 /** Tenant ids follow moatkit's identifier rule: 1–256 characters. */
-export const MAX_TENANT_ID_LENGTH = MAX_IDENTIFIER_LENGTH;
+export const MAX_TENANT_ID_LENGTH: number = MAX_IDENTIFIER_LENGTH;
 
 const BINDING_KEYS = knownKeys<BindingOptions>({ context: true, tenantId: true });
 
