@@ -3,7 +3,7 @@ import { canonicalJson } from "../_internal/canonical-json.js";
 import { constantTimeEqualString } from "../_internal/ct-compare.js";
 import { deepFreeze } from "../_internal/deep-freeze.js";
 import { toBytes } from "../_internal/encoding.js";
-import { parseInput, parseOptions } from "../_internal/options.js";
+import { assertKnownKeys, parseInput, parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, randomBase62, systemClock, systemRandom } from "../_internal/runtime.js";
 import { Secret, isSecret } from "../_internal/secret.js";
 import { storeCall } from "../_internal/store-error.js";
@@ -21,6 +21,7 @@ import { type ApiKeyEnv, type ApiKeyInfo, type ApiKeyRecord, type ApiKeyRedactio
 import { API_KEY_STORE_METHODS, type ApiKeyStore } from "./store.js";
 import { createTouchThrottle } from "./touch-throttle.js";
 import { MAX_SCOPES, SCOPE_RE } from "./scopes.js";
+import { identifierSchema, requireIdentifier } from "../_internal/identifier.js";
 
 /** `lastUsedAt` is written at most once per key per this interval. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -236,8 +237,8 @@ const timeSchema = z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 
 const issueSchema = z
   .object({
-    ownerId: textSchema(256),
-    tenantId: textSchema(256).optional(),
+    ownerId: identifierSchema,
+    tenantId: identifierSchema.optional(),
     env: z.enum(["live", "test"]),
     name: textSchema(200).optional(),
     scopes: z.array(scopeSchema).max(MAX_SCOPES).optional(),
@@ -264,10 +265,7 @@ function requireId(id: unknown): string {
 }
 
 function requireOwnerId(ownerId: unknown): string {
-  if (typeof ownerId !== "string" || ownerId.length === 0 || ownerId.length > 256 || !isStorableText(ownerId)) {
-    throw invalid("ownerId must be a string of 1-256 characters");
-  }
-  return ownerId;
+  return requireIdentifier(ownerId, "ownerId");
 }
 
 const NO_SCOPES: readonly string[] = [];
@@ -276,7 +274,7 @@ const NO_SCOPES: readonly string[] = [];
 function requiredScopes(options: unknown): readonly string[] {
   if (options === undefined) return NO_SCOPES;
   if (typeof options !== "object" || options === null) throw invalid("verify options must be an object");
-  for (const key of Object.keys(options)) if (key !== "scopes") throw invalid("verify accepts only the scopes option");
+  for (const key in options) if (key !== "scopes") assertKnownKeys(options, ["scopes"], "verify options", "ERR_INVALID_INPUT");
   const scopes: unknown = Reflect.get(options, "scopes");
   if (scopes === undefined) return NO_SCOPES;
   if (!Array.isArray(scopes) || scopes.length > MAX_SCOPES) throw invalid("verify scopes must be an array of at most 100 scopes");

@@ -13,6 +13,7 @@ import { sha256Hex } from "../_internal/hash.js";
 import { canonicalJsonFast, sortKeysDeep, sortObjectKeysDeep } from "./canonical.js";
 import type { AuditDiffEntry } from "./diff.js";
 import { type JsonObject, type JsonValue, isJsonObject, toJsonValue } from "./json-value.js";
+import { boundedIdentifierSchema } from "../_internal/identifier.js";
 
 /** Who acted. */
 export interface AuditActor {
@@ -123,13 +124,10 @@ export function stripControlCharacters(text: string): string {
   return out;
 }
 
-const label = (max: number): z.ZodString =>
-  z.string().min(1).max(max).refine((s) => !hasControlCharacter(s), "must not contain control characters");
-
-/** An id: 1–256 characters, no control characters. */
-export const idSchema: z.ZodString = label(MAX_ID_LENGTH);
-/** An action or target type: 1–128 characters, no control characters. */
-export const nameSchema: z.ZodString = label(MAX_NAME_LENGTH);
+/** An id: moatkit's identifier rule (1–256 characters, well-formed Unicode, no control characters). */
+export const idSchema: z.ZodType<string> = boundedIdentifierSchema(MAX_ID_LENGTH);
+/** An action or target type: the identifier rule, at most 128 characters. */
+export const nameSchema: z.ZodType<string> = boundedIdentifierSchema(MAX_NAME_LENGTH);
 
 /** An IPv4 or IPv6 address; IPv4-mapped IPv6 (`::ffff:1.2.3.4`) is written as IPv4. */
 export const ipSchema: z.ZodType<string, string> = z

@@ -45,7 +45,7 @@ export interface BlindIndex {
 const MAX_VALUE_BYTES = 1024 * 1024;
 const INDEX_INFO = utf8Encode("moatkit/v1 blind-index\u0000");
 
-const schema = z.object({
+const schema = z.strictObject({
   keyring: z.custom<MasterKeyring>(isMasterKeyring, "a keyring from createKeyring, parseMasterKeys or keyringFromEnv"),
   name: z.string().min(1).max(256),
   bits: z.number().int().min(32).max(256),

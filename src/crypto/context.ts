@@ -4,7 +4,9 @@
  * ciphertext copied to another row, column or tenant fails to decrypt.
  */
 import { canonicalJson } from "../_internal/canonical-json.js";
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
+import { MAX_IDENTIFIER_LENGTH, requireIdentifier } from "../_internal/identifier.js";
 
 /** A context value: what fits in one cell of a flat record. */
 export type ContextValue = string | number | boolean | null;
@@ -23,10 +25,10 @@ export interface BindingOptions {
 /** Context keys and the length of their JSON, bounded so an accidental large object is refused. */
 const MAX_CONTEXT_KEYS = 64;
 const MAX_CONTEXT_BYTES = 16 * 1024;
-/** Tenant ids are 1–256 characters. */
-export const MAX_TENANT_ID_LENGTH = 256;
+/** Tenant ids follow moatkit's identifier rule: 1–256 characters. */
+export const MAX_TENANT_ID_LENGTH: number = MAX_IDENTIFIER_LENGTH;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const BINDING_KEYS = knownKeys<BindingOptions>({ context: true, tenantId: true });
 
 function invalid(message: string): MoatError {
   return new MoatError("ERR_INVALID_INPUT", { message });
@@ -35,12 +37,9 @@ function invalid(message: string): MoatError {
 /** @internal The tenant scope: the tenant id, or `""` for the default scope. */
 export function tenantScope(tenantId: unknown): string {
   if (tenantId === undefined) return "";
-  if (typeof tenantId !== "string" || tenantId.length === 0 || tenantId.length > MAX_TENANT_ID_LENGTH) {
-    throw invalid("tenantId must be a string of 1-256 characters");
-  }
-  // A lone surrogate has no UTF-8 form (it would become U+FFFD), so two ids would bind alike.
-  if (LONE_SURROGATE.test(tenantId)) throw invalid("tenantId must be well-formed Unicode");
-  return tenantId;
+  // The identifier rule also refuses lone surrogates, which have no UTF-8 form (they would become
+  // U+FFFD, so two ids would bind alike).
+  return requireIdentifier(tenantId, "tenantId");
 }
 
 /** @internal Checks a context record is flat and representable. */
@@ -69,6 +68,9 @@ export interface Binding {
 /** @internal Validates the options of one encrypt/decrypt call. */
 export function readBinding(options: unknown): Binding {
   if (typeof options !== "object" || options === null) throw invalid("options with a context are required");
+  // A loop rather than a schema: this runs on every encrypt and decrypt. A misspelt `tenantID`
+  // would otherwise silently bind the value to the default scope.
+  for (const key in options) if (key !== "context" && key !== "tenantId") assertKnownKeys(options, BINDING_KEYS, "encryption options", "ERR_INVALID_INPUT");
   const context: unknown = Reflect.get(options, "context");
   checkContext(context);
   const json = canonicalJson(context);

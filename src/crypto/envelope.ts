@@ -91,7 +91,7 @@ export interface Envelope {
   readonly keys: EnvelopeKeys;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   keyring: z.custom<MasterKeyring>(isMasterKeyring, "a keyring from createKeyring, parseMasterKeys or keyringFromEnv"),
   algorithm: z.enum(["aes-256-gcm", "xchacha20-poly1305"]).default("aes-256-gcm"),
   dataKeys: storeSchema<DataKeyStore>(DATA_KEY_STORE_METHODS).optional(),

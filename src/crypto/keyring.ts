@@ -8,7 +8,7 @@ import { base64Decode, base64Encode } from "../_internal/encoding.js";
 import { type Clock, type RandomSource, randomBase62, randomBytes, systemClock, systemRandom } from "../_internal/runtime.js";
 import { Secret } from "../_internal/secret.js";
 import { z } from "zod";
-import { parseOptions } from "../_internal/options.js";
+import { assertKnownKeys, knownKeys, parseOptions } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
 
 /** Master keys are 256-bit. */
@@ -45,9 +45,11 @@ const keyBytes = new WeakMap<object, ReadonlyMap<string, Uint8Array>>();
 
 const keyringSchema = z
   .array(
-    z.object({
+    z.strictObject({
       id: z.string().regex(KEY_ID_PATTERN, "1-32 characters A-Z a-z 0-9 _ -"),
       key: z.union([z.instanceof(Uint8Array), z.instanceof(Secret)]),
+      // generateMasterKey()'s result is accepted as it is; its environment `entry` is not used.
+      entry: z.instanceof(Secret).optional(),
     }),
   )
   .min(1, "a keyring needs at least one master key");
@@ -115,6 +117,7 @@ export interface ParseMasterKeysOptions {
  * ```
  */
 export function parseMasterKeys(value: string, options: ParseMasterKeysOptions = {}): MasterKeyring {
+  assertKnownKeys(options, knownKeys<ParseMasterKeysOptions>({ variable: true }), "parseMasterKeys options");
   const variable = options.variable ?? DEFAULT_MASTER_KEYS_VARIABLE;
   const fail = (what: string): never => {
     throw configError(`${variable}: ${what}`);
@@ -201,6 +204,7 @@ export interface GenerateMasterKeyOptions {
  * ```
  */
 export function generateMasterKey(options: GenerateMasterKeyOptions = {}): GeneratedMasterKey {
+  assertKnownKeys(options, knownKeys<GenerateMasterKeyOptions>({ id: true, random: true, now: true }), "generateMasterKey options");
   const random = options.random ?? systemRandom;
   let id = options.id;
   if (id === undefined) {

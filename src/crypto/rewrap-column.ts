@@ -88,7 +88,7 @@ const envelopeSchema = z.custom<Envelope>((v) => {
   );
 }, "an Envelope from createEnvelope");
 
-const schema = z.object({
+const schema = z.strictObject({
   table: z.string().regex(TABLE_NAME_RE, "a table name, optionally schema.table"),
   column: z.string().regex(COLUMN_NAME_RE, "a column name"),
   idColumn: z.string().regex(COLUMN_NAME_RE, "a column name"),

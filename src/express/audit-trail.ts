@@ -9,7 +9,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
-import { parseOptions } from "../_internal/options.js";
+import { assertKnownKeys, knownKeys, parseOptions } from "../_internal/options.js";
 import type { AuditEventInput, AuditRequestContext } from "../audit/builder.js";
 import { type StoredAuditEvent, stripControlCharacters } from "../audit/event.js";
 import type { AuditLog } from "../audit/log.js";
@@ -228,6 +228,7 @@ export async function recordAudit(req: IncomingMessage, input: RecordAuditInput)
   if (state === undefined) throw new MoatError("ERR_CONFIG", { message: "auditTrail() did not run for this request; mount it first" });
   const raw: unknown = input;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new MoatError("ERR_INVALID_INPUT", { message: "recordAudit: expected an event object" });
+  assertKnownKeys(input, knownKeys<RecordAuditInput>({ action: true, target: true, before: true, after: true, metadata: true, redact: true }), "recordAudit event", "ERR_INVALID_INPUT");
   const event: AuditEventInput = {
     action: input.action,
     target: input.target,

@@ -4,6 +4,8 @@
  * `errorHandler()`, which answers 401 (or 429 with Retry-After for `rate_limited`).
  */
 
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
+
 /** A failed credential check on its way to `errorHandler()`. */
 export interface CredentialError extends Error {
   /** The check's reason, e.g. `"expired"`; echoed to the client only if errorHandler lists it. */
@@ -44,6 +46,7 @@ class CredentialFailure extends Error implements CredentialError {
  * ```
  */
 export function credentialError(reason: string, options: CredentialErrorOptions = {}): CredentialError {
+  assertKnownKeys(options, knownKeys<CredentialErrorOptions>({ retryAfterMs: true }), "credentialError options");
   const retry = options.retryAfterMs;
   return new CredentialFailure(reason, typeof retry === "number" && Number.isFinite(retry) && retry >= 0 ? retry : undefined);
 }

@@ -4,6 +4,7 @@
  */
 import helmet, { type HelmetOptions } from "helmet";
 import { MoatError } from "../errors.js";
+import { assertKnownKeys } from "../_internal/options.js";
 import { isPlainObject } from "../_internal/own-field.js";
 import type { Middleware } from "./types.js";
 
@@ -33,6 +34,15 @@ export const STRICT_CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> 
  * over moatkit's defaults.
  */
 export type SecurityHeadersOptions = HelmetOptions;
+
+// helmet's own option names (both spellings of its either-or pairs). helmet ignores a key it does
+// not know, so a misspelt header option would silently keep helmet's default.
+const HELMET_OPTION_KEYS: readonly string[] = [
+  "contentSecurityPolicy", "crossOriginEmbedderPolicy", "crossOriginOpenerPolicy", "crossOriginResourcePolicy", "originAgentCluster",
+  "referrerPolicy", "strictTransportSecurity", "hsts", "xContentTypeOptions", "noSniff", "xDnsPrefetchControl", "dnsPrefetchControl",
+  "xDownloadOptions", "ieNoOpen", "xFrameOptions", "frameguard", "xPermittedCrossDomainPolicies", "permittedCrossDomainPolicies",
+  "xPoweredBy", "hidePoweredBy", "xXssProtection", "xssFilter",
+];
 
 function cspOption(value: HelmetOptions["contentSecurityPolicy"]): NonNullable<HelmetOptions["contentSecurityPolicy"]> {
   if (value === false) return false;
@@ -68,6 +78,7 @@ function cspOption(value: HelmetOptions["contentSecurityPolicy"]): NonNullable<H
  */
 export function securityHeaders(options: SecurityHeadersOptions = {}): Middleware {
   if (!isPlainObject(options)) throw new MoatError("ERR_CONFIG", { message: "securityHeaders options must be an object" });
+  assertKnownKeys(options, HELMET_OPTION_KEYS, "securityHeaders options");
   // Object.assign rather than spreads: helmet's either-or option keys defeat spread typing.
   const merged: HelmetOptions = Object.assign(
     {},

@@ -8,6 +8,7 @@
 import type { IncomingMessage } from "node:http";
 import { MoatError } from "../errors.js";
 import { ownField } from "../_internal/own-field.js";
+import { isIdentifier } from "../_internal/identifier.js";
 
 /** The authenticated caller of a request. */
 export interface RequestSubject {
@@ -47,18 +48,10 @@ function invalid(field: string): MoatError {
   return new MoatError("ERR_INVALID_INPUT", { message: `invalid request subject at "${field.slice(0, 64)}"`, details: { field: field.slice(0, 64) } });
 }
 
-// Same rule as moatkit/tenant's ids (no control characters), so a subject accepted here always
+// moatkit's identifier rule, as for moatkit/tenant's ids, so a subject accepted here always
 // fits a TenantContext.
-function printable(value: string): boolean {
-  for (let i = 0; i < value.length; i += 1) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return false;
-  }
-  return true;
-}
-
 function text(value: unknown, max: number): value is string {
-  return typeof value === "string" && value.length > 0 && value.length <= max && printable(value);
+  return isIdentifier(value) && value.length <= max;
 }
 
 function names(value: unknown, field: string, max: number): readonly string[] {

@@ -15,6 +15,7 @@ import { storeCall } from "../_internal/store-error.js";
 import { MoatError, type Result } from "../errors.js";
 import { formatRecoveryCode, normalizeRecoveryCode, randomRecoveryCode } from "./recovery-code-format.js";
 import type { RecoveryCodeEntry, RecoveryCodeStore } from "./store.js";
+import { identifierSchema } from "../_internal/identifier.js";
 
 /** Options for {@link createRecoveryCodes}. */
 export interface RecoveryCodesOptions {
@@ -85,7 +86,7 @@ const optionsSchema = z.strictObject({
   random: fn.optional(),
 });
 
-const userIdSchema = z.string().min(1).max(256);
+const userIdSchema = identifierSchema;
 
 // Public, so an unkeyed selector is still specific to moatkit's recovery codes.
 const DEFAULT_SELECTOR_KEY = "moatkit/mfa/recovery-code-selector/v1";

@@ -12,6 +12,7 @@ import { MoatError, type Result } from "../errors.js";
 import { otpCrypto } from "./otp-crypto.js";
 import type { TotpStepStore } from "./store.js";
 import { MAX_TOTP_SECRET_BYTES, type TotpSecretInput, decodeTotpSecret, encodeTotpSecret } from "./totp-secret.js";
+import { identifierSchema } from "../_internal/identifier.js";
 
 /** The HMAC behind the codes. Authenticator apps universally support SHA1; some ignore the others. */
 export type TotpAlgorithm = "SHA1" | "SHA256" | "SHA512";
@@ -99,7 +100,7 @@ const optionsSchema = z.strictObject({
 
 const enrollSchema = z.strictObject({ accountName: noColon("accountName") });
 const verifySchema = z.strictObject({
-  userId: z.string().min(1).max(256),
+  userId: identifierSchema,
   secret: z.union([z.string(), z.custom<Secret<string>>((v) => isSecret(v))]),
   code: z.string(),
 });

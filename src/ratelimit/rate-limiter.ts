@@ -51,7 +51,7 @@ function isRedisClient(value: unknown): value is RateLimitRedisClient {
 
 const wholeSeconds = (ms: number): boolean => ms % 1000 === 0;
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   store: z.union([z.literal("memory"), z.custom<RateLimitRedisClient>(isRedisClient, "expected \"memory\" or an ioredis client")]),
   points: z.number().int().positive().max(1_000_000_000),
   duration: durationSchema.refine(wholeSeconds, "duration must be whole seconds"),

@@ -5,6 +5,7 @@ import { MoatError } from "../errors.js";
 import { isPlainObject, ownField } from "../_internal/own-field.js";
 import { compileRoles } from "./define-roles.js";
 import type { Grant, PermissionsIn, Roles } from "./types.js";
+import { assertKnownKeys } from "../_internal/options.js";
 
 /** The default roles, most powerful first. */
 export const DEFAULT_ROLES: readonly ["owner", "admin", "member", "viewer"] = Object.freeze(["owner", "admin", "member", "viewer"] as const);
@@ -52,6 +53,7 @@ export function defineDefaultRoles<const G extends DefaultRoleGrants>(
 ): Roles<DefaultRole, PermissionsIn<G[keyof DefaultRoleGrants][number]>>;
 export function defineDefaultRoles(grants: unknown, options?: { readonly permissions?: readonly string[] | undefined }): Roles<DefaultRole, string> {
   if (!isPlainObject(grants)) throw new MoatError("ERR_CONFIG", { message: "defineDefaultRoles: grants must be an object" });
+  assertKnownKeys(options, ["permissions"], "defineDefaultRoles options");
   for (const key of Object.keys(grants)) {
     if (key !== "admin" && key !== "member" && key !== "viewer") {
       throw new MoatError("ERR_CONFIG", { message: `defineDefaultRoles: unexpected role "${key.slice(0, 64)}" (owner always has "*"; use defineRoles for other roles)` });

@@ -4,6 +4,7 @@
  */
 import { MoatError } from "../errors.js";
 import { isPlainObject, ownField } from "../_internal/own-field.js";
+import { assertKnownKeys } from "../_internal/options.js";
 import { MAX_PERMISSION_LENGTH, grantMatches, isPermissionName, isRoleName, parseGrant, type ParsedGrant } from "./names.js";
 import type { DefineRolesOptions, Grant, PermissionsIn, Roles, Subject } from "./types.js";
 
@@ -195,9 +196,7 @@ function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
   if (!isPlainObject(rolesInput)) throw configError("roles must be an object of role name → grants");
   if (optionsInput !== undefined && !isPlainObject(optionsInput)) throw configError("options must be an object");
   const options = optionsInput ?? {};
-  for (const key of Object.keys(options)) {
-    if (key !== "inherits" && key !== "permissions") throw configError(`unknown option "${key}"`);
-  }
+  assertKnownKeys(options, ["inherits", "permissions"], "defineRoles options");
   const grantsByRole = parseRoleGrants(rolesInput);
   const permissionSet = permissionUniverse(options.permissions, grantsByRole);
   const permissions = [...permissionSet].sort();

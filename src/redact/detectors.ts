@@ -10,6 +10,7 @@ import { type NumberScanPlan, scanNumbers } from "./number-scan.js";
 import { PHONE_MAX_LENGTH } from "./phone.js";
 import { SSN_MAX_LENGTH, type SsnRules, compileSsnRules } from "./ssn.js";
 import type { BuiltinDetectorType, Detector } from "./types.js";
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
 /** Priorities of the built-in detectors (higher wins an overlap). */
 export const BUILTIN_PRIORITY: Readonly<Record<BuiltinDetectorType, number>> = {
@@ -128,6 +129,7 @@ export interface SsnDetectorOptions {
 export function ssnDetector(options: SsnDetectorOptions = {}): Detector {
   const raw: unknown = options;
   if (typeof raw !== "object" || raw === null) throw new MoatError("ERR_CONFIG", { message: "invalid ssnDetector options" });
+  assertKnownKeys(options, knownKeys<SsnDetectorOptions>({ denyList: true }), "ssnDetector options");
   const denyList: unknown = options.denyList;
   if (denyList !== undefined && (!Array.isArray(denyList) || !denyList.every((d) => typeof d === "string"))) {
     throw new MoatError("ERR_CONFIG", { message: 'invalid ssnDetector options at "denyList"' });
@@ -217,6 +219,7 @@ export function isDetectorTypeName(type: unknown): type is string {
 export function regexDetector(options: RegexDetectorOptions): Detector {
   const raw: unknown = options;
   if (typeof raw !== "object" || raw === null) throw new MoatError("ERR_CONFIG", { message: "invalid regexDetector options" });
+  assertKnownKeys(options, knownKeys<RegexDetectorOptions>({ type: true, pattern: true, validate: true, priority: true, maxLength: true }), "regexDetector options");
   const { type, pattern, validate, priority, maxLength } = options;
   if (!isDetectorTypeName(type)) throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "type"' });
   if (!(pattern instanceof RegExp)) throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "pattern"' });

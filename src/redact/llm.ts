@@ -3,7 +3,7 @@
  * or content parts (`{ type: "text", text }`), and tool-call arguments.
  */
 import { z } from "zod";
-import { parseInput } from "../_internal/options.js";
+import { parseInput, parseOptions } from "../_internal/options.js";
 import { compileEngine, type DetectionEngine } from "./engine.js";
 import { builtinDetector } from "./detectors.js";
 import { createPseudonymSession } from "./pseudonymize.js";
@@ -65,7 +65,13 @@ const messagesSchema = z.array(
     .loose(),
 );
 
-const policySchema = z.object({ enabled: z.boolean(), detectors: z.array(z.enum(["email", "ssn", "phone", "credit_card"])) }).loose();
+const policySchema = z.strictObject({
+  enabled: z.boolean(),
+  detectors: z.array(z.enum(["email", "ssn", "phone", "credit_card"])),
+  decidedBy: z.enum(["org", "api_key"]).optional(),
+});
+
+const optionsSchema = z.strictObject({ mode: z.enum(["pseudonymize", "redact"]).optional() });
 
 const engines = new Map<string, DetectionEngine>();
 
@@ -96,6 +102,7 @@ const labels = compileReplacer("label", undefined);
 export function forLlm<M extends LlmMessage>(messages: readonly M[], policy: RedactionPolicy, options: ForLlmOptions = {}): LlmRedaction<M> {
   parseInput(messagesSchema, messages, "forLlm messages");
   parseInput(policySchema, policy, "forLlm policy");
+  parseOptions(optionsSchema, options, "forLlm options");
   if (!policy.enabled || policy.detectors.length === 0) return { messages: [...messages], restore: (output) => output };
   const engine = engineFor(policy);
   const session = options.mode === "redact" ? undefined : createPseudonymSession(engine);

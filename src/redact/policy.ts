@@ -57,8 +57,10 @@ export interface RedactionPolicy {
 
 const detectorName = z.enum(["email", "ssn", "phone", "credit_card"]);
 
-const inputSchema = z.object({
-  org: z.object({ enabled: z.boolean(), detectors: z.array(detectorName).optional() }).loose(),
+const inputSchema = z.strictObject({
+  org: z.strictObject({ enabled: z.boolean(), detectors: z.array(detectorName).optional() }),
+  // The API key is usually the verified key record itself, with all its other fields: only
+  // `redaction` is read, so the rest is let through rather than refused.
   apiKey: z
     .object({ redaction: z.enum(["inherit", "on", "off"]).optional() })
     .loose()

@@ -5,7 +5,7 @@
 import type { Transform } from "node:stream";
 import { z } from "zod";
 import { MoatError } from "../errors.js";
-import { parseOptions } from "../_internal/options.js";
+import { assertKnownKeys, parseOptions } from "../_internal/options.js";
 import { isSecret, type Secret } from "../_internal/secret.js";
 import { type RegexDetectorOptions, builtinDetector, isDetectorTypeName, regexDetector } from "./detectors.js";
 import { type DetectionEngine, compileEngine } from "./engine.js";
@@ -135,6 +135,7 @@ function buildRedactor({ engine, replace, isSensitiveKey }: Compiled): Redactor 
     let keyMatcher = isSensitiveKey;
     if (options !== undefined) {
       const raw: unknown = options;
+      assertKnownKeys(raw, ["keys"], "redactValue options", "ERR_INVALID_INPUT");
       const keys: unknown = typeof raw === "object" && raw !== null ? options.keys : null;
       if (keys !== undefined) {
         if (!Array.isArray(keys) || !keys.every((k): k is string => typeof k === "string")) {

@@ -9,6 +9,7 @@ import { type RandomSource, randomBase62, randomBytes, systemRandom } from "../_
 import { Secret } from "../_internal/secret.js";
 import { MoatError } from "../errors.js";
 import { type JsonWebKeyInput, SIGNING_ALGORITHMS, type SigningAlgorithm, isKid } from "./key-material.js";
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
 const generateKeyPair = promisify(generateKeyPairCallback);
 
@@ -56,6 +57,7 @@ async function privateJwk(alg: Exclude<SigningAlgorithm, "HS256">): Promise<Json
  * ```
  */
 export async function generateSigningKey(alg: SigningAlgorithm, options: GenerateSigningKeyOptions = {}): Promise<GeneratedSigningKey> {
+  assertKnownKeys(options, knownKeys<GenerateSigningKeyOptions>({ kid: true, random: true }), "generateSigningKey options");
   if (!SIGNING_ALGORITHMS.includes(alg)) {
     throw new MoatError("ERR_INVALID_INPUT", { message: `alg must be one of ${SIGNING_ALGORITHMS.join(", ")}` });
   }

@@ -15,6 +15,7 @@ import { MoatError } from "../errors.js";
 import type { Result } from "../errors.js";
 import { type JsonWebKeyInput, type KeyMaterial, SIGNING_ALGORITHMS, type SigningAlgorithm, isKid, prepareKey } from "./key-material.js";
 import { joseFailureReason } from "./jose-errors.js";
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
 /** One key of a key set, as given to {@link createKeySet}. */
 export interface KeySetEntry {
@@ -231,6 +232,7 @@ function validateEntry(entry: unknown, index: number): CheckedEntry {
  * ```
  */
 export function createKeySet(entries: readonly KeySetEntry[], options: KeySetOptions = {}): KeySet {
+  assertKnownKeys(options, knownKeys<KeySetOptions>({ now: true }), "createKeySet options");
   if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_KEYS) {
     throw new MoatError("ERR_CONFIG", { message: `a key set needs 1–${String(MAX_KEYS)} keys` });
   }

@@ -10,9 +10,10 @@ import { parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, systemClock, systemRandom } from "../_internal/runtime.js";
 import { Secret } from "../_internal/secret.js";
 import { storeCall } from "../_internal/store-error.js";
-import { MoatError, type Result } from "../errors.js";
+import type { Result } from "../errors.js";
 import type { OneTimeTokenStore } from "./one-time-store.js";
 import { hashOpaqueToken, newOpaqueToken, readOpaqueToken } from "./opaque-token.js";
+import { requireIdentifier } from "../_internal/identifier.js";
 
 /** A freshly issued one-time token. */
 export interface IssuedOneTimeToken {
@@ -71,10 +72,9 @@ export interface OneTimeTokensOptions {
   readonly random?: RandomSource;
 }
 
-const MAX_SUBJECT_LENGTH = 255;
 const STORE = "oneTimeTokens";
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   store: z.custom<OneTimeTokenStore>(
     (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "consumeOneTimeToken") === "function",
     "expected a one-time token store",
@@ -86,10 +86,7 @@ const optionsSchema = z.object({
 });
 
 function requireSubject(subject: unknown): string {
-  if (typeof subject !== "string" || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH) {
-    throw new MoatError("ERR_INVALID_INPUT", { message: `subject must be a string of 1–${String(MAX_SUBJECT_LENGTH)} characters` });
-  }
-  return subject;
+  return requireIdentifier(subject, "subject");
 }
 
 /**

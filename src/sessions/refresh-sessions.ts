@@ -25,6 +25,7 @@ import type { TokenFailureReason } from "./jose-errors.js";
 import { deriveSuccessorToken, hashOpaqueToken, newOpaqueToken, readOpaqueToken } from "./opaque-token.js";
 import type { RefreshSessionRecord, RefreshSessionStore } from "./refresh-store.js";
 import { type AccessTokenClaims, type TokenClaimsInput, type Tokens, tokensInternals } from "./tokens.js";
+import { requireIdentifier } from "../_internal/identifier.js";
 
 /** An access token and a refresh token, as handed to the client. */
 export interface SessionTokens {
@@ -115,11 +116,10 @@ export interface SessionsOptions {
   readonly random?: RandomSource;
 }
 
-const MAX_SUBJECT_LENGTH = 255;
 const MAX_SESSION_ID_LENGTH = 128;
 const STORE = "refreshSessions";
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   tokens: z.custom<Tokens>((v) => typeof v === "object" && v !== null, "expected tokens from createTokens"),
   store: z.custom<RefreshSessionStore>(
     (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "rotateRefreshToken") === "function",
@@ -185,7 +185,7 @@ export function createSessions(options: SessionsOptions): Sessions {
 
   return Object.freeze({
     async start(subject: string, claims: TokenClaimsInput = {}): Promise<SessionTokens> {
-      const sub = requireText(subject, "subject", MAX_SUBJECT_LENGTH);
+      const sub = requireIdentifier(subject, "subject");
       const given: unknown = claims;
       if (typeof given !== "object" || given === null || "sub" in given || "sid" in given) {
         throw new MoatError("ERR_INVALID_INPUT", { message: 'session claims must be an object without "sub" or "sid"' });
@@ -264,7 +264,7 @@ export function createSessions(options: SessionsOptions): Sessions {
     },
 
     async revokeAll(subject: string): Promise<number> {
-      const sub = requireText(subject, "subject", MAX_SUBJECT_LENGTH);
+      const sub = requireIdentifier(subject, "subject");
       return storeCall(STORE, "revokeSubjectRefreshSessions", () => store.revokeSubjectRefreshSessions(sub, now()));
     },
 

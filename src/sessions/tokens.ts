@@ -16,6 +16,7 @@ import { type Clock, type RandomSource, randomToken, systemClock, systemRandom }
 import { MoatError, type Result } from "../errors.js";
 import { type TokenFailureReason, joseFailureReason } from "./jose-errors.js";
 import { KeyResolutionError, type KeySet, type KeySetInternals, keySetInternals } from "./key-set.js";
+import { requireIdentifier } from "../_internal/identifier.js";
 
 /** The claims of a verified access token. */
 export interface AccessTokenClaims {
@@ -119,7 +120,7 @@ const REVALIDATE_CACHE_LIMIT = 10_000;
 const tokensInternalsMap = new WeakMap<object, TokensInternals>();
 
 const durationOrZero = z.union([z.literal(0), durationSchema]);
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   keys: z.custom<KeySet>((v) => typeof v === "object" && v !== null, "expected a key set from createKeySet"),
   issuer: z.string().min(1).max(512),
   audience: z.string().min(1).max(512).nullable(),
@@ -150,6 +151,8 @@ function checkClaims(claims: unknown): Record<string, unknown> {
       throw new MoatError("ERR_INVALID_INPUT", { message: `claim "${name}" must be a non-empty string` });
     }
   }
+  // A subject is an identifier like any other moatkit id: one verdict whichever module sees it.
+  if (claims.sub !== undefined) requireIdentifier(claims.sub, 'claim "sub"');
   if (canonicalJson(claims).length > MAX_CLAIMS_JSON) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "claims must serialise to at most 8 KB of JSON" });
   }

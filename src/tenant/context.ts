@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { z } from "zod";
 import { parseInput } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
+import { identifierSchema } from "../_internal/identifier.js";
 
 /** Who is acting, and for which tenant. */
 export interface TenantContext {
@@ -21,22 +22,12 @@ export interface TenantContext {
   readonly impersonatorId?: string;
 }
 
-function hasNoControlCharacters(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return false;
-  }
-  return true;
-}
-
 /**
- * An id bound into SQL: any printable text up to 256 characters. Quotes, semicolons and comment
- * markers are fine (ids only ever travel as bound parameters); control characters are not,
- * because Postgres text cannot hold NUL and a newline in an id is never intended.
+ * An id bound into SQL: moatkit's one identifier rule (1–256 characters, well-formed Unicode, no
+ * control characters; see src/_internal/identifier.ts). Quotes, semicolons and comment markers
+ * are fine: ids only ever travel as bound parameters.
  */
-export const idSchema: z.ZodType<string> = z.string().min(1).max(256).refine(hasNoControlCharacters, {
-  message: "must not contain control characters",
-});
+export const idSchema: z.ZodType<string> = identifierSchema;
 
 // Unknown keys are rejected so that a typo (`tenantID`) fails loudly instead of being dropped.
 const tenantContextSchema = z.strictObject({

@@ -3,6 +3,7 @@ import { type ConformanceSuite, defineConformanceSuite } from "./define-suite.js
 import { MoatError } from "../errors.js";
 import { fakeClock } from "./fake-clock.js";
 import { moatkitConformanceSuites } from "./suites.js";
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
 export { defineConformanceSuite };
 export type { ConformanceCase, ConformanceContext, ConformanceSuite } from "./define-suite.js";
@@ -81,6 +82,7 @@ export function describeStoreConformance(
   makeStores: StoreFactories,
   options: ConformanceOptions = {},
 ): void {
+  assertKnownKeys(options, knownKeys<ConformanceOptions>({ testApi: true, suites: true, builtIn: true }), "describeStoreConformance options");
   const api = resolveTestApi(options);
   const suites = [...(options.builtIn === false ? [] : moatkitConformanceSuites), ...(options.suites ?? [])];
   const known = new Set(suites.map((s) => s.store));

@@ -1,5 +1,6 @@
 import { AssertionError } from "node:assert";
 import { MoatError } from "../errors.js";
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
 /** The outcome of {@link raceExactlyOne}. */
 export interface RaceOutcome<T> {
@@ -42,6 +43,7 @@ export async function raceExactlyOne<T>(
   fn: (index: number) => Promise<T> | T,
   options: RaceOptions<T> = {},
 ): Promise<RaceOutcome<T>> {
+  assertKnownKeys(options, knownKeys<RaceOptions<unknown>>({ isWin: true }), "raceExactlyOne options");
   if (!Number.isSafeInteger(n) || n < 2) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "a race needs at least two callers" });
   }

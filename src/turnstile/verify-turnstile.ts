@@ -95,7 +95,7 @@ export interface TurnstileOptions {
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_BODY_CHARS = 65_536;
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   secret: z.union([z.string().min(1).max(512), z.custom<Secret<string>>((v) => isSecret(v) && typeof v.reveal() === "string", "expected a string or a Secret")]),
   remoteIp: z.string().min(1).max(64).optional(),
   expectedHostname: z.union([z.string().min(1).max(253), z.array(z.string().min(1).max(253)).min(1)]).optional(),

@@ -83,7 +83,7 @@ describe("one-time tokens", () => {
       expect(await resets.consume(bad)).toEqual({ ok: false, reason: "invalid" });
     }
     for (const value of WRONG_TYPES) await expectMoatErrorAsync(resets.consume(value as string), "ERR_INVALID_INPUT");
-    for (const subject of [...WRONG_TYPES, "", "x".repeat(256)]) await expectMoatErrorAsync(resets.issue(subject as string), "ERR_INVALID_INPUT");
+    for (const subject of [...WRONG_TYPES, "", "x".repeat(257)]) await expectMoatErrorAsync(resets.issue(subject as string), "ERR_INVALID_INPUT");
   });
 
   it("fails closed with ERR_STORE when the store fails", async () => {

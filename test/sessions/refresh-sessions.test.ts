@@ -182,7 +182,7 @@ describe("sessions: input and failures", () => {
     const inner = createMemoryRefreshSessionStore();
     const create = vi.fn(inner.createRefreshSession);
     const { sessions } = setup({}, { ...inner, createRefreshSession: create });
-    for (const subject of [...WRONG_TYPES, "", "x".repeat(256)]) await expectMoatErrorAsync(sessions.start(subject as string), "ERR_INVALID_INPUT");
+    for (const subject of [...WRONG_TYPES, "", "x".repeat(257)]) await expectMoatErrorAsync(sessions.start(subject as string), "ERR_INVALID_INPUT");
     for (const claims of [{ sub: "other" }, { sid: "x" }, { exp: 1 }, { n: Number.NaN }, null, "claims"]) {
       await expectMoatErrorAsync(sessions.start("user_1", claims as Record<string, unknown>), "ERR_INVALID_INPUT");
     }

@@ -2,6 +2,7 @@ import { wrapStore } from "../../_internal/store.js";
 import { MoatError } from "../../errors.js";
 import { DATA_KEY_STORE_METHODS, type DataKeyRecord, type DataKeyStore } from "../../crypto/store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createPostgresDataKeyStore}. */
 export interface PostgresDataKeyStoreOptions {
@@ -41,6 +42,7 @@ class LostRace extends Error {}
  * ```
  */
 export function createPostgresDataKeyStore(options: PostgresDataKeyStoreOptions): DataKeyStore {
+  assertKnownKeys(options, knownKeys<PostgresDataKeyStoreOptions>({ client: true }), "createPostgresDataKeyStore options");
   const { client } = options;
 
   async function current(db: SqlClient, scope: string): Promise<DataKeyRecord | null> {

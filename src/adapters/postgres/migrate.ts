@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { MoatError } from "../../errors.js";
 import { moatkitMigrations } from "./migrations.js";
 import type { SqlClient } from "../../sql/sql-client.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** One versioned step of a module's schema. */
 export interface Migration {
@@ -93,6 +94,7 @@ function validate(migrations: readonly Migration[]): void {
  * ```
  */
 export async function migrate(client: SqlClient, options: MigrateOptions = {}): Promise<MigrationRunResult> {
+  assertKnownKeys(options, knownKeys<MigrateOptions>({ migrations: true }), "migrate options");
   const migrations = options.migrations ?? moatkitMigrations;
   validate(migrations);
   await client.transaction(async (tx) => {
@@ -148,6 +150,7 @@ function sqlLiteral(value: string): string {
  * ```
  */
 export function getMigrationSql(options: MigrateOptions = {}): string {
+  assertKnownKeys(options, knownKeys<MigrateOptions>({ migrations: true }), "getMigrationSql options");
   const migrations = options.migrations ?? moatkitMigrations;
   validate(migrations);
   const parts = ["-- moatkit schema", TABLE_SQL];

@@ -12,6 +12,7 @@ import type {
 } from "../../sessions/one-time-store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createPostgresOneTimeTokenStore}. */
 export interface PostgresOneTimeTokenStoreOptions {
@@ -31,6 +32,7 @@ const STORE = "postgres one-time token";
  * ```
  */
 export function createPostgresOneTimeTokenStore(options: PostgresOneTimeTokenStoreOptions): OneTimeTokenStore {
+  assertKnownKeys(options, knownKeys<PostgresOneTimeTokenStoreOptions>({ client: true }), "createPostgresOneTimeTokenStore options");
   const { client } = options;
 
   return {

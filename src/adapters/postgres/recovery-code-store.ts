@@ -1,6 +1,7 @@
 import { storeCall } from "../../_internal/store-error.js";
 import type { RecoveryCodeEntry, RecoveryCodeStore } from "../../mfa/store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createPostgresRecoveryCodeStore}. */
 export interface PostgresRecoveryCodeStoreOptions {
@@ -40,6 +41,7 @@ function insertSql(count: number): string {
  * ```
  */
 export function createPostgresRecoveryCodeStore(options: PostgresRecoveryCodeStoreOptions): RecoveryCodeStore {
+  assertKnownKeys(options, knownKeys<PostgresRecoveryCodeStoreOptions>({ client: true }), "createPostgresRecoveryCodeStore options");
   const { client } = options;
   return {
     async replaceRecoveryCodes(userId, entries: readonly RecoveryCodeEntry[]) {

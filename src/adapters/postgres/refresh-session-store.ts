@@ -15,6 +15,7 @@ import type {
 } from "../../sessions/refresh-store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createPostgresRefreshSessionStore}. */
 export interface PostgresRefreshSessionStoreOptions {
@@ -66,6 +67,7 @@ const STORE = "postgres refresh session";
  * ```
  */
 export function createPostgresRefreshSessionStore(options: PostgresRefreshSessionStoreOptions): RefreshSessionStore {
+  assertKnownKeys(options, knownKeys<PostgresRefreshSessionStoreOptions>({ client: true }), "createPostgresRefreshSessionStore options");
   const { client } = options;
 
   return {

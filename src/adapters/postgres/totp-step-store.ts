@@ -1,6 +1,7 @@
 import { storeCall } from "../../_internal/store-error.js";
 import { type TotpStepStore, requireTotpStep } from "../../mfa/store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createPostgresTotpStepStore}. */
 export interface PostgresTotpStepStoreOptions {
@@ -30,6 +31,7 @@ const LAST_SQL = "SELECT last_step::text AS last_step FROM moatkit_totp_steps WH
  * ```
  */
 export function createPostgresTotpStepStore(options: PostgresTotpStepStoreOptions): TotpStepStore {
+  assertKnownKeys(options, knownKeys<PostgresTotpStepStoreOptions>({ client: true }), "createPostgresTotpStepStore options");
   const { client } = options;
   return {
     async advanceTotpStep(userId, step) {

@@ -16,6 +16,7 @@ import type {
 } from "../../sessions/one-time-store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
 import { badReply, countReply, keyPrefixOption, stringReply, textField } from "./script-reply.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createRedisOneTimeTokenStore}. */
 export interface RedisOneTimeTokenStoreOptions {
@@ -65,6 +66,7 @@ return count
  * ```
  */
 export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOptions): OneTimeTokenStore {
+  assertKnownKeys(options, knownKeys<RedisOneTimeTokenStoreOptions>({ redis: true, keyPrefix: true }), "createRedisOneTimeTokenStore options");
   const { redis } = options;
   const prefix = keyPrefixOption(options.keyPrefix);
   const tokenKey = (hash: string): string => `${prefix}ott:${hash}`;

@@ -2,6 +2,7 @@ import { storeCall } from "../../_internal/store-error.js";
 import { MoatError } from "../../errors.js";
 import type { RecoveryCodeEntry, RecoveryCodeStore } from "../../mfa/store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createRedisRecoveryCodeStore}. */
 export interface RedisRecoveryCodeStoreOptions {
@@ -39,6 +40,7 @@ function count(reply: unknown): number {
  * ```
  */
 export function createRedisRecoveryCodeStore(options: RedisRecoveryCodeStoreOptions): RecoveryCodeStore {
+  assertKnownKeys(options, knownKeys<RedisRecoveryCodeStoreOptions>({ redis: true, keyPrefix: true }), "createRedisRecoveryCodeStore options");
   const { redis } = options;
   const prefix = options.keyPrefix ?? "moatkit:";
   const keyOf = (userId: string): string => `${prefix}recovery-codes:${userId}`;

@@ -18,6 +18,7 @@ import type {
 } from "../../sessions/refresh-store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
 import { badReply, countReply, keyPrefixOption, numberField, stringReply, textField } from "./script-reply.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createRedisRefreshSessionStore}. */
 export interface RedisRefreshSessionStoreOptions {
@@ -136,6 +137,7 @@ function toRecord(reply: readonly string[]): RefreshSessionRecord {
  * ```
  */
 export function createRedisRefreshSessionStore(options: RedisRefreshSessionStoreOptions): RefreshSessionStore {
+  assertKnownKeys(options, knownKeys<RedisRefreshSessionStoreOptions>({ redis: true, keyPrefix: true }), "createRedisRefreshSessionStore options");
   const { redis } = options;
   const prefix = keyPrefixOption(options.keyPrefix);
   const sessionKey = (sessionId: string): string => `${prefix}rs:s:${sessionId}`;

@@ -2,6 +2,7 @@ import { storeCall } from "../../_internal/store-error.js";
 import { MoatError } from "../../errors.js";
 import { type TotpStepStore, requireTotpStep } from "../../mfa/store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createRedisTotpStepStore}. */
 export interface RedisTotpStepStoreOptions {
@@ -29,6 +30,7 @@ return 1`);
  * ```
  */
 export function createRedisTotpStepStore(options: RedisTotpStepStoreOptions): TotpStepStore {
+  assertKnownKeys(options, knownKeys<RedisTotpStepStoreOptions>({ redis: true, keyPrefix: true }), "createRedisTotpStepStore options");
   const { redis } = options;
   const prefix = options.keyPrefix ?? "moatkit:";
   const keyOf = (userId: string): string => `${prefix}totp-step:${userId}`;
