@@ -45,9 +45,3 @@ export interface RateLimiter {
   /** Forgets `key`'s window (e.g. after a successful login). */
   reset(key: string): Promise<void>;
 }
-
-/** One backend's window counter: memory or Redis. */
-export interface WindowCounter {
-  consume(key: string, cost: number, now: number): Promise<RateLimitResult>;
-  reset(key: string): Promise<void>;
-}
