@@ -53,7 +53,7 @@ export interface ApiKeysOptions {
 }
 
 /** What {@link ApiKeys.issue} needs. */
-export interface IssueApiKeyInput {
+export interface ApiKeyIssueInput {
   /** Who the key belongs to (1–256 characters). */
   readonly ownerId: string;
   /** The tenant the key acts in (1–256 characters). */
@@ -81,7 +81,7 @@ export interface IssuedApiKey {
 }
 
 /** Options for {@link ApiKeys.verify}. */
-export interface VerifyApiKeyOptions {
+export interface ApiKeyVerifyOptions {
   /** Scopes the key must all have; otherwise the result is `insufficient_scope`. */
   readonly scopes?: readonly string[];
 }
@@ -99,7 +99,7 @@ export type ApiKeyFailureReason =
   | "insufficient_scope";
 
 /** The result of {@link ApiKeys.verify}. */
-export type VerifyApiKeyResult = Result<
+export type ApiKeyVerifyResult = Result<
   {
     /** The key's metadata (no hash); `lastUsedAt` is the use before this one. */
     readonly record: ApiKeyInfo;
@@ -108,7 +108,7 @@ export type VerifyApiKeyResult = Result<
 >;
 
 /** Options for {@link ApiKeys.rotate}. */
-export interface RotateApiKeyOptions {
+export interface ApiKeyRotateOptions {
   /**
    * How long the old key keeps verifying, in ms (0 to 365 days); default 0, which cuts it off
    * at once. An earlier expiry of the old key is kept.
@@ -122,7 +122,7 @@ export interface RotateApiKeyOptions {
 }
 
 /** The result of {@link ApiKeys.rotate}. */
-export type RotateApiKeyResult = Result<
+export type ApiKeyRotateResult = Result<
   {
     /** The new plaintext key, shown once. */
     readonly key: Secret<string>;
@@ -135,7 +135,7 @@ export type RotateApiKeyResult = Result<
 >;
 
 /** The result of {@link ApiKeys.revoke}. */
-export type RevokeApiKeyResult = Result<
+export type ApiKeyRevokeResult = Result<
   {
     /** The key as revoked (no hash). */
     readonly record: ApiKeyInfo;
@@ -151,7 +151,7 @@ export interface ApiKeys {
    *
    * @throws MoatError ERR_INVALID_INPUT for bad input, ERR_STORE when the store fails.
    */
-  issue(input: IssueApiKeyInput): Promise<IssuedApiKey>;
+  issue(input: ApiKeyIssueInput): Promise<IssuedApiKey>;
   /**
    * Checks a presented key. Non-strings, over-long (> 256 characters) and malformed input are
    * `malformed` and a wrong checksum is `checksum`, all without hashing or touching the store;
@@ -161,13 +161,13 @@ export interface ApiKeys {
    * @throws MoatError ERR_INVALID_INPUT for bad options (never for a bad key), ERR_STORE when
    *   the lookup fails.
    */
-  verify(key: unknown, options?: VerifyApiKeyOptions): Promise<VerifyApiKeyResult>;
+  verify(key: unknown, options?: ApiKeyVerifyOptions): Promise<ApiKeyVerifyResult>;
   /**
    * Revokes a key at once. Revoking a revoked key changes nothing and says so.
    *
    * @throws MoatError ERR_INVALID_INPUT for a malformed id, ERR_STORE when the store fails.
    */
-  revoke(id: string): Promise<RevokeApiKeyResult>;
+  revoke(id: string): Promise<ApiKeyRevokeResult>;
   /**
    * Issues a successor with the same owner, tenant, environment, name, scopes, metadata and
    * redaction, and lets the old key verify until the grace period ends (then it is `expired`).
@@ -177,7 +177,7 @@ export interface ApiKeys {
    * @throws MoatError ERR_INVALID_INPUT for a malformed id or options, ERR_STORE when the store
    *   fails.
    */
-  rotate(id: string, options?: RotateApiKeyOptions): Promise<RotateApiKeyResult>;
+  rotate(id: string, options?: ApiKeyRotateOptions): Promise<ApiKeyRotateResult>;
   /**
    * An owner's keys, oldest first: previews and metadata, never hashes. Revoked, expired and
    * rotated keys are included; their timestamps say so.
@@ -290,7 +290,7 @@ function requiredScopes(options: unknown): readonly string[] {
 }
 
 /** A detached, frozen copy of metadata as JSON would carry it (Dates become strings). */
-function normaliseMetadata(metadata: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
+function normalizeMetadata(metadata: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
   if (metadata === undefined) return deepFreeze({});
   const text = canonicalJson(metadata);
   if (text.length > MAX_METADATA_CHARS) throw invalid("metadata must be at most 8192 characters as JSON");
@@ -384,7 +384,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
   // extra async step.
   async function touch(record: ApiKeyInfo, at: number): Promise<void> {
     try {
-      await store.touch(record.id, at, LAST_USED_RESOLUTION_MS);
+      await store.touchApiKey(record.id, at, LAST_USED_RESOLUTION_MS);
     } catch {
       // lastUsedAt is bookkeeping: the key did verify, so the request goes on; the next
       // verification of this key tries the write again.
@@ -407,7 +407,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         tenantId: data.tenantId ?? null,
         name: data.name ?? null,
         scopes: Object.freeze([...new Set(data.scopes ?? [])]),
-        metadata: normaliseMetadata(data.metadata),
+        metadata: normalizeMetadata(data.metadata),
         redaction: data.redaction ?? "inherit",
         createdAt,
         expiresAt,
@@ -416,7 +416,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         predecessorId: null,
         successorId: null,
       });
-      await call("insert", () => store.insert(record));
+      await call("createApiKey", () => store.createApiKey(record));
       return { key: new Secret(key), record };
     },
 
@@ -426,7 +426,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       if (typeof key !== "string" || key.length > API_KEY_MAX_LENGTH || !shape.test(key)) return MALFORMED;
       if (!hasValidChecksum(key)) return CHECKSUM;
       const hash = hashKey(key);
-      const found = await call("findByHash", () => store.findByHash(hash));
+      const found = await call("findApiKeyByHash", () => store.findApiKeyByHash(hash));
       // The store matched on the hash; comparing again in constant time keeps a lenient custom
       // store (case-insensitive or prefix matching) from accepting a near miss.
       if (found === null || !constantTimeEqualString(found.hash, hash)) return NOT_FOUND;
@@ -441,9 +441,9 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
 
     async revoke(id) {
       requireId(id);
-      const revoked = await call("revoke", () => store.revoke(id, now()));
+      const revoked = await call("revokeApiKey", () => store.revokeApiKey(id, now()));
       if (revoked !== null) return { ok: true, record: toApiKeyInfo(revoked) };
-      const existing = await call("findById", () => store.findById(id));
+      const existing = await call("getApiKey", () => store.getApiKey(id));
       return existing === null ? NOT_FOUND : fail("already_revoked");
     },
 
@@ -451,14 +451,14 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       requireId(id);
       const { graceMs = 0, expiresAt } = parseInput(rotateSchema, rotateOptions, "apiKeys.rotate options");
       const at = now();
-      const classify = (old: ApiKeyRecord | null): RotateApiKeyResult | undefined => {
+      const classify = (old: ApiKeyRecord | null): ApiKeyRotateResult | undefined => {
         if (old === null) return NOT_FOUND;
         if (old.revokedAt !== null) return REVOKED;
         if (old.successorId !== null) return fail("already_rotated");
         if (isExpired(old, at)) return EXPIRED;
         return undefined;
       };
-      const old = await call("findById", () => store.findById(id));
+      const old = await call("getApiKey", () => store.getApiKey(id));
       const refused = classify(old);
       if (refused !== undefined || old === null) return refused ?? NOT_FOUND;
 
@@ -480,22 +480,22 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         predecessorId: old.id,
         successorId: null,
       });
-      const previous = await call("rotate", () => store.rotate(id, record, at + graceMs, at));
+      const previous = await call("rotateApiKey", () => store.rotateApiKey(id, record, at + graceMs, at));
       if (previous !== null) return { ok: true, key: new Secret(key), record, previous: toApiKeyInfo(previous) };
       // Lost a race (or the key changed since it was read): say what it is now.
-      const current = await call("findById", () => store.findById(id));
+      const current = await call("getApiKey", () => store.getApiKey(id));
       return classify(current) ?? fail("already_rotated");
     },
 
     async list(ownerId) {
       requireOwnerId(ownerId);
-      const keys = await call("listByOwner", () => store.listByOwner(ownerId));
+      const keys = await call("listApiKeysByOwner", () => store.listApiKeysByOwner(ownerId));
       return keys.map(toApiKeyInfo);
     },
 
     async get(id) {
       requireId(id);
-      const found = await call("findById", () => store.findById(id));
+      const found = await call("getApiKey", () => store.getApiKey(id));
       return found === null ? null : toApiKeyInfo(found);
     },
   };

@@ -23,13 +23,13 @@ export {
   type ApiKeysOptions,
   type ApiKeyPepper,
   type ApiKeyFailureReason,
-  type IssueApiKeyInput,
+  type ApiKeyIssueInput,
   type IssuedApiKey,
-  type VerifyApiKeyOptions,
-  type VerifyApiKeyResult,
-  type RotateApiKeyOptions,
-  type RotateApiKeyResult,
-  type RevokeApiKeyResult,
+  type ApiKeyVerifyOptions,
+  type ApiKeyVerifyResult,
+  type ApiKeyRotateOptions,
+  type ApiKeyRotateResult,
+  type ApiKeyRevokeResult,
 } from "./api-keys.js";
 export { parseApiKey, apiKeyPattern, API_KEY_MAX_LENGTH, type ParsedApiKey } from "./format.js";
 export type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord, ApiKeyRedaction } from "./record.js";

@@ -2,7 +2,7 @@
  * Keeps `lastUsedAt` to one write per key per interval. The stored value, read by the lookup
  * `verify` makes anyway, decides across processes; this in-process memory covers the requests
  * that arrive while the first write is still on its way (or with a store that caches reads).
- * The store's own `touch` is conditional too, so two processes cannot both write.
+ * The store's own `touchApiKey` is conditional too, so two processes cannot both write.
  */
 
 /** Decides whether a successful verification should write `lastUsedAt`. */

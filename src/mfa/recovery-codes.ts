@@ -55,7 +55,7 @@ export interface RecoveryCodes {
    */
   generate(userId: string): Promise<Secret<readonly string[]>>;
   /**
-   * Uses up one code. Input is normalised (case, dashes, spaces, O→0, I/L→1). `malformed`: it
+   * Uses up one code. Input is normalized (case, dashes, spaces, O→0, I/L→1). `malformed`: it
    * cannot be a code (no bcrypt work is done); `invalid`: not an unused code of this user,
    * including a code someone else redeemed a moment earlier. Exactly one bcrypt compare runs for
    * every well-formed input, and of N concurrent redemptions of one code exactly one succeeds.
@@ -162,17 +162,17 @@ export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCode
       if (typeof code !== "string") {
         throw new MoatError("ERR_INVALID_INPUT", { message: "recovery code must be a string" });
       }
-      const normalised = normalizeRecoveryCode(code);
-      if (normalised === null) return MALFORMED;
+      const normalized = normalizeRecoveryCode(code);
+      if (normalized === null) return MALFORMED;
 
-      const selector = selectorOf(id, normalised);
+      const selector = selectorOf(id, normalized);
       const stored: unknown = await storeCall("recoveryCodes", "findRecoveryCode", () => store.findRecoveryCode(id, selector));
       if (stored !== null && parseBcryptHash(stored) === null) {
         throw new MoatError("ERR_STORE", { message: "recoveryCodes store returned something that is not a bcrypt hash" });
       }
       const hash = typeof stored === "string" ? stored : null;
       // Exactly one compare either way, so timing does not say whether the selector matched.
-      const matches = await bcryptWorkers.compare(normalised, hash ?? (await dummyHash));
+      const matches = await bcryptWorkers.compare(normalized, hash ?? (await dummyHash));
       if (hash === null || !matches) return INVALID;
 
       const remaining: unknown = await storeCall("recoveryCodes", "consumeRecoveryCode", () =>

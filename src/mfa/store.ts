@@ -25,7 +25,7 @@ export interface TotpStepStore {
 export interface RecoveryCodeEntry {
   /** A short keyed digest of the code, unique among the user's codes; picks the one hash to compare. */
   readonly selector: string;
-  /** bcrypt hash of the normalised code. */
+  /** bcrypt hash of the normalized code. */
   readonly hash: string;
 }
 

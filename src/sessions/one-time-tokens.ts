@@ -11,7 +11,7 @@ import { type Clock, type RandomSource, systemClock, systemRandom } from "../_in
 import { Secret } from "../_internal/secret.js";
 import { storeCall } from "../_internal/store-error.js";
 import { MoatError, type Result } from "../errors.js";
-import type { OneTimeTokenStore } from "./one-time-store.js";
+import type { OneTimeTokenStore } from "./one-time-token-store.js";
 import { hashOpaqueToken, newOpaqueToken, readOpaqueToken } from "./opaque-token.js";
 
 /** A freshly issued one-time token. */
@@ -26,7 +26,7 @@ export interface IssuedOneTimeToken {
 export type OneTimeTokenFailureReason = "invalid" | "expired" | "used";
 
 /** The result of {@link OneTimeTokens.consume}. */
-export type ConsumeOneTimeTokenResult = Result<
+export type OneTimeTokenConsumeResult = Result<
   {
     /** Who the token was issued for. */
     readonly subject: string;
@@ -50,7 +50,7 @@ export interface OneTimeTokens {
    *
    * @throws MoatError ERR_INVALID_INPUT when the token is not a string; ERR_STORE when the store fails.
    */
-  consume(token: string | Secret<string>): Promise<ConsumeOneTimeTokenResult>;
+  consume(token: string | Secret<string>): Promise<OneTimeTokenConsumeResult>;
   /** Invalidates every outstanding token of `subject` for this purpose (e.g. after a password change). */
   revokeAll(subject: string): Promise<number>;
   /** Removes expired tokens from the store; returns how many went. */
@@ -116,12 +116,12 @@ export function createOneTimeTokens(options: OneTimeTokensOptions): OneTimeToken
       const token = newOpaqueToken(random);
       const createdAt = now();
       const expiresAt = createdAt + ttl;
-      await storeCall(STORE, "saveOneTimeToken", () =>
-        store.saveOneTimeToken({ tokenHash: hashOpaqueToken(token), purpose, subject: sub, createdAt, expiresAt }),
+      await storeCall(STORE, "createOneTimeToken", () =>
+        store.createOneTimeToken({ tokenHash: hashOpaqueToken(token), purpose, subject: sub, createdAt, expiresAt }),
       );
       return { token: new Secret(token), expiresAt };
     },
-    async consume(token: string | Secret<string>): Promise<ConsumeOneTimeTokenResult> {
+    async consume(token: string | Secret<string>): Promise<OneTimeTokenConsumeResult> {
       const presented = readOpaqueToken(token, "one-time token");
       if (presented === undefined) return { ok: false, reason: "invalid" };
       const outcome = await storeCall(STORE, "consumeOneTimeToken", () =>

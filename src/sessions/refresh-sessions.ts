@@ -23,7 +23,7 @@ import { storeCall } from "../_internal/store-error.js";
 import { MoatError, type Result } from "../errors.js";
 import type { TokenFailureReason } from "./jose-errors.js";
 import { deriveSuccessorToken, hashOpaqueToken, newOpaqueToken, readOpaqueToken } from "./opaque-token.js";
-import type { RefreshSessionRecord, RefreshSessionStore } from "./refresh-store.js";
+import type { RefreshSessionRecord, RefreshSessionStore } from "./refresh-session-store.js";
 import { type AccessTokenClaims, type TokenClaimsInput, type Tokens, tokensInternals } from "./tokens.js";
 
 /** An access token and a refresh token, as handed to the client. */
@@ -44,7 +44,7 @@ export interface SessionTokens {
 export type RefreshFailureReason = "invalid" | "expired" | "revoked" | "reused";
 
 /** The result of {@link Sessions.refresh}. */
-export type RefreshResult = Result<SessionTokens, RefreshFailureReason>;
+export type SessionRefreshResult = Result<SessionTokens, RefreshFailureReason>;
 
 /** The result of {@link Sessions.verify}. */
 export type SessionVerifyResult = Result<
@@ -80,7 +80,7 @@ export interface Sessions {
    *
    * @throws MoatError ERR_INVALID_INPUT when the token is not a string; ERR_STORE when the store fails.
    */
-  refresh(refreshToken: string | Secret<string>): Promise<RefreshResult>;
+  refresh(refreshToken: string | Secret<string>): Promise<SessionRefreshResult>;
   /**
    * Verifies an access token and checks that its session is still live, so a revoked session's
    * access tokens stop working at once (not only when they expire). One store read per call.
@@ -211,7 +211,7 @@ export function createSessions(options: SessionsOptions): Sessions {
       return pair;
     },
 
-    async refresh(refreshToken: string | Secret<string>): Promise<RefreshResult> {
+    async refresh(refreshToken: string | Secret<string>): Promise<SessionRefreshResult> {
       const presented = readOpaqueToken(refreshToken, "refresh token");
       if (presented === undefined) return { ok: false, reason: "invalid" };
       const at = now();

@@ -95,7 +95,7 @@ export interface TokensOptions {
    */
   readonly revalidate?: (claims: AccessTokenClaims) => boolean | Promise<boolean>;
   /** How long a `revalidate` answer is reused for the same token (`jti`); default 0 (never). */
-  readonly revalidateCacheMs?: Duration;
+  readonly revalidateCache?: Duration;
   /** Leeway for `exp` and `nbf` against clock skew between servers; default 0. */
   readonly clockTolerance?: Duration;
   /** Clock; default `Date.now`. */
@@ -125,7 +125,7 @@ const optionsSchema = z.object({
   audience: z.string().min(1).max(512).nullable(),
   accessTtl: durationSchema.default(15 * 60_000),
   revalidate: functionSchema<NonNullable<TokensOptions["revalidate"]>>().optional(),
-  revalidateCacheMs: durationOrZero.default(0),
+  revalidateCache: durationOrZero.default(0),
   clockTolerance: durationOrZero.default(0),
   now: functionSchema<Clock>().default(() => systemClock),
   random: functionSchema<RandomSource>().default(() => systemRandom),
@@ -186,7 +186,7 @@ export function createTokens(options: TokensOptions): Tokens {
   if (ttlSeconds < 1) throw new MoatError("ERR_CONFIG", { message: "accessTtl must be at least one second" });
   const { issuer, audience, revalidate, now, random } = opts;
   const toleranceSeconds = Math.ceil(opts.clockTolerance / 1000);
-  const cacheMs = opts.revalidateCacheMs;
+  const cacheMs = opts.revalidateCache;
   const cache = new Map<string, { readonly until: number; readonly valid: boolean }>();
   const signingKey = opts.keys.signingKey;
 

@@ -51,8 +51,8 @@ describe("one-time tokens", () => {
 
   it("stores only the SHA-256 of the token", async () => {
     const inner = createMemoryOneTimeTokenStore();
-    const save = vi.fn(inner.saveOneTimeToken);
-    const { resets } = setup({}, { ...inner, saveOneTimeToken: save });
+    const save = vi.fn(inner.createOneTimeToken);
+    const { resets } = setup({}, { ...inner, createOneTimeToken: save });
     const { token } = await resets.issue("user_1");
     const saved = JSON.stringify(save.mock.calls);
     expect(saved).not.toContain(token.reveal());

@@ -5,11 +5,11 @@
  */
 import { storeCall } from "../../_internal/store-error.js";
 import type {
-  ConsumeOneTimeTokenInput,
-  ConsumeOneTimeTokenOutcome,
+  OneTimeTokenConsumeInput,
+  OneTimeTokenConsumeOutcome,
   OneTimeTokenRecord,
   OneTimeTokenStore,
-} from "../../sessions/one-time-store.js";
+} from "../../sessions/one-time-token-store.js";
 import type { SqlClient } from "./sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
 
@@ -34,8 +34,8 @@ export function createPostgresOneTimeTokenStore(options: PostgresOneTimeTokenSto
   const { client } = options;
 
   return {
-    saveOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
-      return storeCall(STORE, "saveOneTimeToken", async () => {
+    createOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
+      return storeCall(STORE, "createOneTimeToken", async () => {
         await client.query(
           `INSERT INTO moatkit_one_time_tokens (token_hash, purpose, subject, created_at, expires_at)
            VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz)`,
@@ -44,8 +44,8 @@ export function createPostgresOneTimeTokenStore(options: PostgresOneTimeTokenSto
       });
     },
 
-    consumeOneTimeToken(input: ConsumeOneTimeTokenInput): Promise<ConsumeOneTimeTokenOutcome> {
-      return storeCall(STORE, "consumeOneTimeToken", async (): Promise<ConsumeOneTimeTokenOutcome> => {
+    consumeOneTimeToken(input: OneTimeTokenConsumeInput): Promise<OneTimeTokenConsumeOutcome> {
+      return storeCall(STORE, "consumeOneTimeToken", async (): Promise<OneTimeTokenConsumeOutcome> => {
         const now = timestampParam(input.now);
         const consumed = await client.query<{ subject: string }>(
           `UPDATE moatkit_one_time_tokens SET used_at = $3::timestamptz

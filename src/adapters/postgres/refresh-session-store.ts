@@ -5,14 +5,14 @@
  * (migration `sessions` v1).
  */
 import { storeCall } from "../../_internal/store-error.js";
-import { planRotation } from "../../sessions/refresh-store.js";
+import { planRotation } from "../../sessions/refresh-session-store.js";
 import type {
   NewRefreshSession,
   RefreshSessionRecord,
   RefreshSessionStore,
-  RotateRefreshTokenInput,
-  RotateRefreshTokenOutcome,
-} from "../../sessions/refresh-store.js";
+  RefreshTokenRotateInput,
+  RefreshTokenRotateOutcome,
+} from "../../sessions/refresh-session-store.js";
 import type { SqlClient } from "./sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
 
@@ -86,9 +86,9 @@ export function createPostgresRefreshSessionStore(options: PostgresRefreshSessio
       );
     },
 
-    rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenOutcome> {
+    rotateRefreshToken(input: RefreshTokenRotateInput): Promise<RefreshTokenRotateOutcome> {
       return storeCall(STORE, "rotateRefreshToken", () =>
-        client.transaction(async (tx): Promise<RotateRefreshTokenOutcome> => {
+        client.transaction(async (tx): Promise<RefreshTokenRotateOutcome> => {
           const token = (
             await tx.query<{ session_id: string; expires_at: number }>(
               `SELECT session_id, ${epochMsSql("expires_at")} AS expires_at FROM moatkit_refresh_tokens WHERE token_hash = $1`,

@@ -9,11 +9,11 @@
  */
 import { storeCall } from "../../_internal/store-error.js";
 import type {
-  ConsumeOneTimeTokenInput,
-  ConsumeOneTimeTokenOutcome,
+  OneTimeTokenConsumeInput,
+  OneTimeTokenConsumeOutcome,
   OneTimeTokenRecord,
   OneTimeTokenStore,
-} from "../../sessions/one-time-store.js";
+} from "../../sessions/one-time-token-store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
 import { badReply, countReply, keyPrefixOption, stringReply, textField } from "./script-reply.js";
 
@@ -71,8 +71,8 @@ export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOpti
   const subjectKey = (purpose: string, subject: string): string => `${prefix}ott:u:${purpose}:${subject}`;
 
   return {
-    saveOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
-      return storeCall(STORE, "saveOneTimeToken", async () => {
+    createOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
+      return storeCall(STORE, "createOneTimeToken", async () => {
         const ttl = Math.max(1, record.expiresAt - record.createdAt) + GRACE_MS;
         await runScript(
           redis,
@@ -83,8 +83,8 @@ export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOpti
       });
     },
 
-    consumeOneTimeToken(input: ConsumeOneTimeTokenInput): Promise<ConsumeOneTimeTokenOutcome> {
-      return storeCall(STORE, "consumeOneTimeToken", async (): Promise<ConsumeOneTimeTokenOutcome> => {
+    consumeOneTimeToken(input: OneTimeTokenConsumeInput): Promise<OneTimeTokenConsumeOutcome> {
+      return storeCall(STORE, "consumeOneTimeToken", async (): Promise<OneTimeTokenConsumeOutcome> => {
         const reply = stringReply(await runScript(redis, consumeScript, [tokenKey(input.tokenHash)], [input.purpose, String(input.now)]), STORE);
         const status = reply[0] ?? "";
         switch (status) {

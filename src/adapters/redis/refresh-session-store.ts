@@ -13,9 +13,9 @@ import type {
   NewRefreshSession,
   RefreshSessionRecord,
   RefreshSessionStore,
-  RotateRefreshTokenInput,
-  RotateRefreshTokenOutcome,
-} from "../../sessions/refresh-store.js";
+  RefreshTokenRotateInput,
+  RefreshTokenRotateOutcome,
+} from "../../sessions/refresh-session-store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
 import { badReply, countReply, keyPrefixOption, numberField, stringReply, textField } from "./script-reply.js";
 
@@ -155,8 +155,8 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
       });
     },
 
-    rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenOutcome> {
-      return storeCall(STORE, "rotateRefreshToken", async (): Promise<RotateRefreshTokenOutcome> => {
+    rotateRefreshToken(input: RefreshTokenRotateInput): Promise<RefreshTokenRotateOutcome> {
+      return storeCall(STORE, "rotateRefreshToken", async (): Promise<RefreshTokenRotateOutcome> => {
         const { successor } = input;
         const ttl = Math.max(1, successor.expiresAt - input.now) + GRACE_MS;
         const reply = stringReply(

@@ -46,7 +46,7 @@ export interface NewRefreshSession {
 }
 
 /** The arguments of {@link RefreshSessionStore.rotateRefreshToken}. */
-export interface RotateRefreshTokenInput {
+export interface RefreshTokenRotateInput {
   /** SHA-256 (hex) of the presented refresh token. */
   readonly tokenHash: string;
   /** Now (ms since the epoch). */
@@ -68,7 +68,7 @@ export interface RotateRefreshTokenInput {
 }
 
 /** What {@link RefreshSessionStore.rotateRefreshToken} did. */
-export type RotateRefreshTokenOutcome =
+export type RefreshTokenRotateOutcome =
   | {
       /** The presented token was current: it is consumed and the successor is the new head. */
       readonly status: "rotated";
@@ -114,7 +114,7 @@ export interface RefreshSessionStore {
   /** Stores a new session with its first refresh token. */
   createRefreshSession(session: NewRefreshSession): Promise<void>;
   /** Atomically rotates, re-answers inside the overlap, or detects reuse; see the outcomes. */
-  rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenOutcome>;
+  rotateRefreshToken(input: RefreshTokenRotateInput): Promise<RefreshTokenRotateOutcome>;
   /** The session, or `null` when it does not exist (or was deleted after expiring). */
   getRefreshSession(sessionId: string): Promise<RefreshSessionRecord | null>;
   /** Revokes one session; `true` if it existed and was not already revoked. */
@@ -149,7 +149,7 @@ export type RotationPlan = "expired" | "revoked" | "rotate" | "overlap" | "reuse
  * the current token rotates; the previous token inside the overlap window gets the existing
  * successor; anything else is reuse.
  */
-export function planRotation(state: FamilyState, tokenHash: string, tokenExpiresAt: number, input: RotateRefreshTokenInput): RotationPlan {
+export function planRotation(state: FamilyState, tokenHash: string, tokenExpiresAt: number, input: RefreshTokenRotateInput): RotationPlan {
   if (tokenExpiresAt <= input.now) return "expired";
   if (state.revokedAt !== null) return "revoked";
   if (constantTimeEqualString(tokenHash, state.headHash)) return "rotate";
