@@ -10,7 +10,7 @@ import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { systemClock, type Clock } from "../_internal/runtime.js";
-import type { RateLimiter, RateLimitResult } from "../ratelimit/result.js";
+import type { RateLimiter, RateLimitResult } from "../ratelimit/rate-limiter.js";
 import { sendError, sendHttpError } from "./http-errors.js";
 import { getRequestContext } from "./request-context.js";
 import { notify } from "./notify.js";

@@ -13,8 +13,7 @@
  *
  * @module
  */
-export { createRateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
+export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateLimitResult } from "./rate-limiter.js";
 export { loginLimiter, authLimiter, type PresetOptions } from "./presets.js";
-export type { RateLimiter, RateLimitResult } from "./result.js";
 export type { RateLimitConsumeInput, RateLimitStore, RateLimitWindow } from "./store.js";
 export type { Duration } from "../_internal/duration.js";

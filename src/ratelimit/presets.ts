@@ -3,8 +3,7 @@
  * `/api/auth/*` per IP per 15 minutes.
  */
 import { createMemoryRateLimitStore } from "../adapters/memory/rate-limit-store.js";
-import { type RateLimiterOptions, createRateLimiter } from "./rate-limiter.js";
-import type { RateLimiter } from "./result.js";
+import { type RateLimiter, type RateLimiterOptions, createRateLimiter } from "./rate-limiter.js";
 import type { RateLimitStore } from "./store.js";
 
 /** Options for the presets: everything but the limit itself. */

@@ -2,7 +2,7 @@
  * Refresh sessions in process memory, for tests, demos and single-process apps. Every method
  * runs to completion without awaiting, so each is atomic with respect to the others.
  */
-import { planRotation } from "../../sessions/refresh-session-store.js";
+import { planRotation } from "../../sessions/rotation-plan.js";
 import { deleteMatching, settled } from "./settled.js";
 import type {
   NewRefreshSession,

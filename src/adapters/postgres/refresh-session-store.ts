@@ -5,7 +5,7 @@
  * (migration `sessions` v1).
  */
 import { storeCall } from "../../_internal/store-error.js";
-import { planRotation } from "../../sessions/refresh-session-store.js";
+import { planRotation } from "../../sessions/rotation-plan.js";
 import type {
   NewRefreshSession,
   RefreshSessionRecord,
