@@ -60,3 +60,11 @@ export interface OneTimeTokenStore {
   /** Deletes tokens that expired before `now`; stores that expire records themselves may return 0. */
   deleteExpiredOneTimeTokens(now: number): Promise<number>;
 }
+
+/** The methods every {@link OneTimeTokenStore} has (checked at construction and by the suite). */
+export const ONE_TIME_TOKEN_STORE_METHODS: readonly (keyof OneTimeTokenStore)[] = [
+  "createOneTimeToken",
+  "consumeOneTimeToken",
+  "deleteSubjectOneTimeTokens",
+  "deleteExpiredOneTimeTokens",
+];

@@ -126,3 +126,13 @@ export interface RefreshSessionStore {
    */
   deleteExpiredRefreshSessions(now: number): Promise<number>;
 }
+
+/** The methods every {@link RefreshSessionStore} has (checked at construction and by the suite). */
+export const REFRESH_SESSION_STORE_METHODS: readonly (keyof RefreshSessionStore)[] = [
+  "createRefreshSession",
+  "rotateRefreshToken",
+  "getRefreshSession",
+  "revokeRefreshSession",
+  "revokeSubjectRefreshSessions",
+  "deleteExpiredRefreshSessions",
+];
