@@ -7,6 +7,7 @@
  */
 import { SignJWT, jwtVerify } from "jose";
 import { z } from "zod";
+import { createBoundedCache } from "../_internal/bounded-cache.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { canonicalJson } from "../_internal/canonical-json.js";
 import { durationSchema } from "../_internal/duration.js";
@@ -187,7 +188,7 @@ export function createTokens(options: TokensOptions): Tokens {
   const { issuer, audience, revalidate, now, random } = opts;
   const toleranceSeconds = Math.ceil(opts.clockTolerance / 1000);
   const cacheMs = opts.revalidateCache;
-  const cache = new Map<string, { readonly until: number; readonly valid: boolean }>();
+  const cache = createBoundedCache<string, boolean>(REVALIDATE_CACHE_LIMIT);
   const signingKey = opts.keys.signingKey;
 
   const baseVerifyOptions = {
@@ -202,20 +203,13 @@ export function createTokens(options: TokensOptions): Tokens {
     if (revalidate === undefined) return true;
     const jti = cacheMs > 0 && typeof claims.jti === "string" ? claims.jti : undefined;
     if (jti !== undefined) {
-      const hit = cache.get(jti);
-      if (hit !== undefined && at < hit.until) return hit.valid;
+      const hit = cache.get(jti, at);
+      if (hit !== undefined) return hit;
     }
     // Only a real `true` passes: a hook that returns a truthy non-boolean by mistake fails closed.
     const answer: unknown = await revalidate(claims);
     const valid = answer === true;
-    if (jti !== undefined) {
-      if (cache.size >= REVALIDATE_CACHE_LIMIT) {
-        // Map keeps insertion order: drop the oldest entry.
-        const oldest = cache.keys().next();
-        if (oldest.done !== true) cache.delete(oldest.value);
-      }
-      cache.set(jti, { until: Math.min(at + cacheMs, claims.exp * 1000), valid });
-    }
+    if (jti !== undefined) cache.set(jti, valid, Math.min(at + cacheMs, claims.exp * 1000), at);
     return valid;
   }
 
