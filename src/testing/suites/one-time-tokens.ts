@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import type { OneTimeTokenRecord, OneTimeTokenStore } from "../../sessions/one-time-token-store.js";
+import { ONE_TIME_TOKEN_STORE_METHODS, type OneTimeTokenRecord, type OneTimeTokenStore } from "../../sessions/one-time-token-store.js";
 import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
@@ -24,7 +24,7 @@ function newToken(now: number, overrides: Partial<OneTimeTokenRecord> = {}): One
 /** The one-time token store suite. */
 export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTimeTokenStore>(
   "oneTimeTokens",
-  ["createOneTimeToken", "consumeOneTimeToken", "deleteSubjectOneTimeTokens", "deleteExpiredOneTimeTokens"],
+  ONE_TIME_TOKEN_STORE_METHODS,
   [
     {
       name: "consumes a token once and reports the second use as used",

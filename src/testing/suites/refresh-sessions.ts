@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import type { NewRefreshSession, RefreshSessionStore, RefreshTokenRotateInput, RefreshTokenRotateOutcome } from "../../sessions/refresh-session-store.js";
+import {
+  type NewRefreshSession,
+  REFRESH_SESSION_STORE_METHODS,
+  type RefreshSessionStore,
+  type RefreshTokenRotateInput,
+  type RefreshTokenRotateOutcome,
+} from "../../sessions/refresh-session-store.js";
 import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
@@ -38,14 +44,7 @@ function expectStatus<S extends RefreshTokenRotateOutcome["status"]>(outcome: Re
 /** The refresh-session store suite. */
 export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<RefreshSessionStore>(
   "refreshSessions",
-  [
-    "createRefreshSession",
-    "rotateRefreshToken",
-    "getRefreshSession",
-    "revokeRefreshSession",
-    "revokeSubjectRefreshSessions",
-    "deleteExpiredRefreshSessions",
-  ],
+  REFRESH_SESSION_STORE_METHODS,
   [
     {
       name: "stores a session and reads it back unchanged",
