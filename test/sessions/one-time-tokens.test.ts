@@ -93,7 +93,7 @@ describe("one-time tokens", () => {
 
   it("rejects invalid options with ERR_CONFIG", () => {
     const store = createMemoryOneTimeTokenStore();
-    for (const bad of [{ store, purpose: "" }, { store, purpose: "has space" }, { store, purpose: "a:b" }, { store: {}, purpose: "x" }, { store, purpose: "x", ttl: "never" }]) {
+    for (const bad of [{ store, purpose: "" }, { store, purpose: "has space" }, { store, purpose: "a:b" }, { store: {}, purpose: "x" }, { store, purpose: "x", ttl: "never" }, { store: { ...store, deleteExpiredOneTimeTokens: undefined }, purpose: "x" }]) {
       expectMoatError(() => createOneTimeTokens(bad as unknown as OneTimeTokensOptions), "ERR_CONFIG");
     }
   });
