@@ -123,7 +123,7 @@ export default defineBenchSuite({
         const orgEvent = { ...event, orgId: "org_verify" };
         for (let i = 0; i < VERIFY_EVENTS; i += 1000) await Promise.all(Array.from({ length: 1000 }, () => log.append(orgEvent)));
         const rows: unknown[] = [];
-        for await (const page of store.scan("org_verify")) rows.push(...page);
+        for await (const page of store.scanAuditEvents("org_verify")) rows.push(...page);
         // Warm up (JIT) on a smaller chain first, then take the median of five runs.
         const warm = { ...event, orgId: "org_warm" };
         await Promise.all(Array.from({ length: 5000 }, () => log.append(warm)));

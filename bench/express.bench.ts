@@ -58,7 +58,7 @@ function moatkitApp(): express.Express {
   app.use(requestContext());
   app.use(securityHeaders());
   app.use(bodyLimit("10mb"));
-  app.use(requestTimeout({ ms: 30_000 }));
+  app.use(requestTimeout({ timeout: 30_000 }));
   app.use((req, _res, next) => {
     setSubject(req, { id: "user_1", role: "member" });
     next();

@@ -9,7 +9,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { isMoatError } from "moatkit";
 import { fromPglite } from "moatkit/adapters/postgres";
-import { createEnvelope, generateMasterKey, parseMasterKeys } from "moatkit/crypto";
+import { createEnvelope, generateMasterKey, parseMasterKeys, rewrapColumn } from "moatkit/crypto";
 
 const keyA = generateMasterKey({ id: "k2025" }).entry.reveal();
 const keyB = generateMasterKey({ id: "k2026" }).entry.reveal();
@@ -29,7 +29,7 @@ try {
 
   // 2. Deploy B after A everywhere, then B first: "k2026:…,k2025:…". New writes use B; A still decrypts.
   const during = createEnvelope({ keyring: parseMasterKeys(`${keyB},${keyA}`) });
-  const options = { client: db, table: "integrations", column: "api_key", idColumn: "id", context: (row: Record<string, unknown>) => context(Number(row.id)), batchSize: 10 };
+  const options = { table: "integrations", column: "api_key", idColumn: "id", context: (row: Record<string, unknown>) => context(Number(row.id)), batchSize: 10 };
 
   // 3. Rewrap the column. Stop after the second batch, as Ctrl-C does, then resume.
   const stop = new AbortController();
@@ -38,13 +38,13 @@ try {
     if (++batches === 2) stop.abort();
   };
   try {
-    await during.rewrapColumn({ ...options, signal: stop.signal, onProgress });
+    await rewrapColumn(during, db, { ...options, signal: stop.signal, onProgress });
     throw new Error("expected the run to stop after two batches");
   } catch (err) {
     if (!isMoatError(err, "ERR_ABORTED")) throw err;
     console.log(`interrupted: ${JSON.stringify(err.details)}`); // lastId says where it stopped
   }
-  const done = await during.rewrapColumn(options); // a rerun skips what is already under k2026
+  const done = await rewrapColumn(during, db, options); // a rerun skips what is already under k2026
   console.log(`resumed: rewrapped ${String(done.rewrapped)}, already current ${String(done.alreadyCurrent)}, per key ${JSON.stringify(done.remainingByKeyId)}`);
 
   // 4. Nothing depends on k2025 any more (and nothing failed): it can be removed.

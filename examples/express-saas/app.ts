@@ -182,7 +182,7 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       }),
     );
     app.use(bodyLimit("64kb"));
-    app.use(requestTimeout({ ms: 10_000 }));
+    app.use(requestTimeout({ timeout: 10_000 }));
     app.use(express.json({ limit: "64kb" }));
     app.use(
       auditTrail(services.auditLog, {

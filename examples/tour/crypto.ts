@@ -1,7 +1,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { isMoatError } from "moatkit";
 import { createPostgresDataKeyStore, fromPglite, migrate } from "moatkit/adapters/postgres";
-import { createBlindIndex, createEnvelope, generateMasterKey, parseMasterKeys } from "moatkit/crypto";
+import { createBlindIndex, createEnvelope, generateMasterKey, parseMasterKeys, rewrapColumn } from "moatkit/crypto";
 import type { TourSection } from "./section.js";
 
 const section: TourSection = {
@@ -43,8 +43,7 @@ const section: TourSection = {
       const k2026 = generateMasterKey({ id: "k2026" });
       const both = parseMasterKeys(`${k2026.entry.reveal()},${k2025.entry.reveal()}`);
       const v2 = createEnvelope({ keyring: both, dataKeys });
-      const result = await v2.rewrapColumn({
-        client: db,
+      const result = await rewrapColumn(v2, db, {
         table: "integrations",
         column: "api_key",
         idColumn: "id",
@@ -56,9 +55,9 @@ const section: TourSection = {
         },
       });
       say(`rewrapColumn: ${String(result.rewrapped)} rewrapped, ${String(result.failed)} failed; values per master key now ${JSON.stringify(result.remainingByKeyId)}`);
-      const again = await v2.rewrapColumn({ client: db, table: "integrations", column: "api_key", idColumn: "id", context: contextOf, tenantId: (row) => String(row.tenant) });
+      const again = await rewrapColumn(v2, db, { table: "integrations", column: "api_key", idColumn: "id", context: contextOf, tenantId: (row) => String(row.tenant) });
       say(`running it again is a no-op: ${String(again.rewrapped)} rewrapped, ${String(again.alreadyCurrent)} already current`);
-      const data = await v2.rewrapDataKeys();
+      const data = await v2.keys.rewrapDataKeys();
       say(`data keys per master key: ${JSON.stringify(data.remainingByMasterKeyId)} (rewrapDataKeys moved ${String(data.rewrapped)} old ones)`);
 
       // 3. With nothing left under k2025, it can leave the keyring.
@@ -68,7 +67,7 @@ const section: TourSection = {
       say(`k2025 removed: all ${String(all.rows.length)} rows still decrypt under k2026 alone`);
 
       // 4. Crypto-shredding: acme leaves; its data keys go, so every copy of its data is noise.
-      const { dataKeysDestroyed } = await v3.shredTenant("acme");
+      const { dataKeysDestroyed } = await v3.keys.shredTenant("acme");
       say(`shredTenant("acme") destroyed ${String(dataKeysDestroyed)} data key(s)`);
       for (const row of all.rows) {
         try {

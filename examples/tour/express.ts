@@ -26,7 +26,7 @@ const section: TourSection = {
     app.use(requestContext());
     app.use(securityHeaders());
     app.use(bodyLimit("10mb"));
-    app.use(requestTimeout({ ms: 30_000 }));
+    app.use(requestTimeout({ timeout: 30_000 }));
     app.use((req, _res, next) => {
       setSubject(req, { id: "user_1", role: "member" }); // stands in for authentication
       next();

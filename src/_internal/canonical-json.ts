@@ -1,6 +1,8 @@
 /**
- * Canonical JSON: object keys sorted by UTF-16 code units, no whitespace, numbers and strings
- * serialised exactly as `JSON.stringify` does (which is what RFC 8785 prescribes for both).
+ * Canonical JSON (RFC 8785, JCS): object keys sorted by UTF-16 code units, no whitespace,
+ * numbers and strings serialised exactly as `JSON.stringify` does (which is what RFC 8785
+ * prescribes for both). Strings must be well-formed Unicode: RFC 8785 §3.2.2.2 requires I-JSON
+ * strings, so a lone surrogate (which `JSON.stringify` would escape as `\udXXX`) is refused.
  *
  * Audit hashes and AEAD associated data are computed over this form, so two logically equal
  * values must give the same bytes and a value JSON cannot represent faithfully must be refused
@@ -9,7 +11,8 @@
  *
  * Accepted: `null`, booleans, finite numbers, strings, arrays, plain objects (prototype
  * `Object.prototype` or `null`), and objects with a `toJSON()` method (such as `Date`), whose
- * result is canonicalised in turn. Everything else throws ERR_INVALID_INPUT.
+ * result is canonicalised in turn. Everything else, and any string or key holding a lone
+ * surrogate, throws ERR_INVALID_INPUT. The rules are written out in docs/format.md.
  */
 import { MoatError } from "../errors.js";
 
@@ -28,15 +31,32 @@ const UNREPRESENTABLE: Record<string, string> = {
 const MAX_DEPTH = 256;
 
 /**
- * JSON.stringify of a string, skipping the call for the common case of text with nothing to
- * escape (no quote, backslash, control character or surrogate, which may be unpaired).
+ * JSON.stringify of a well-formed string, skipping the call for the common case of text with
+ * nothing to escape (no quote, backslash, control character or surrogate). A surrogate must be
+ * half of a pair: a lone one has no UTF-8 form, so no canonical form either.
  */
 function quote(text: string): string {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+      if (!isWellFormed(text, i)) reject("a string with a lone surrogate");
+      return JSON.stringify(text);
+    }
   }
   return `"${text}"`;
+}
+
+/** Whether `text` from `start` on pairs every surrogate (high then low). */
+function isWellFormed(text: string, start: number): boolean {
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c >= 0xdc00) return false;
+    const next = text.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
 }
 
 // Built by string concatenation (V8 ropes): measurably faster here than collecting parts.
@@ -92,7 +112,8 @@ function write(value: unknown, stack: object[]): string {
  * The canonical JSON text of `value`.
  *
  * @throws MoatError ERR_INVALID_INPUT for `undefined`, functions, symbols, BigInt, non-finite
- *   numbers, cycles, sparse arrays and non-plain objects (Map, Set, class instances, typed arrays).
+ *   numbers, cycles, sparse arrays, non-plain objects (Map, Set, class instances, typed arrays)
+ *   and strings or keys with a lone surrogate.
  */
 export function canonicalJson(value: unknown): string {
   return write(value, []);

@@ -2,15 +2,13 @@
  * What moatkit keeps about an API key. The plaintext key is never part of it: only its hash,
  * and a preview short enough to recognise a key in a list but far too short to use.
  */
+import type { ApiKeyRedaction } from "../redact/policy.js";
 
 /** Which environment a key belongs to; part of the key text (`acme_live_…`, `acme_test_…`). */
 export type ApiKeyEnv = "live" | "test";
 
-/**
- * A per-key override of the organisation's PII redaction setting, read by `moatkit/redact`'s
- * policy: `"inherit"` follows the organisation, `"on"` and `"off"` force it for this key.
- */
-export type ApiKeyRedaction = "inherit" | "on" | "off";
+// One definition of the redaction override, in moatkit/redact; apikeys re-exports it.
+export type { ApiKeyRedaction };
 
 /** An API key's metadata, safe to list, log and return to its owner: no hash, no secret. */
 export interface ApiKeyInfo {

@@ -25,12 +25,12 @@ import { uuidv7 } from "./event-id.js";
 import { createRedactor } from "../redact/redactor.js";
 import type { JsonObject } from "./json-value.js";
 import {
-  DEFAULT_SENSITIVE_KEYS,
+  DEFAULT_SENSITIVE_KEY_SUBSTRINGS,
   MIN_SENSITIVE_KEY_LENGTH,
   type Redaction,
   type TextRedactor,
   createRedaction,
-  normaliseKey,
+  normalizeKey,
 } from "./redaction.js";
 
 /**
@@ -54,7 +54,7 @@ export interface AuditRequestContext {
 
 /** Per-event redaction settings, added to the builder's. */
 export interface AuditRedactOptions {
-  /** More sensitive key fragments for this event (the builder's list still applies). */
+  /** More sensitive key substrings for this event (the builder's list still applies). */
   readonly sensitiveKeys?: readonly string[] | undefined;
   /** A text redactor for this event, instead of the builder's. */
   readonly redactor?: TextRedactor | undefined;
@@ -99,8 +99,8 @@ export interface AuditEventBuilderOptions {
   /** CSPRNG for event ids; default `crypto.getRandomValues`. */
   readonly random?: RandomSource;
   /**
-   * Key fragments whose values are always `"[REDACTED]"`; replaces
-   * {@link DEFAULT_SENSITIVE_KEYS} (spread it to extend it). Each must keep at least 3 letters
+   * Key substrings whose values are always `"[REDACTED]"`; replaces
+   * {@link DEFAULT_SENSITIVE_KEY_SUBSTRINGS} (spread it to extend it). Each must keep at least 3 letters
    * or digits.
    */
   readonly sensitiveKeys?: readonly string[];
@@ -127,11 +127,11 @@ export function isTextRedactor(value: unknown): value is TextRedactor {
   return typeof value === "object" && value !== null && typeof Reflect.get(value, "redact") === "function";
 }
 
-/** A sensitive key fragment: a string keeping at least 3 letters or digits once normalised. */
+/** A sensitive key substring: a string keeping at least 3 letters or digits once normalized. */
 export const sensitiveKeySchema: z.ZodType<string, string> = z
   .string()
   .max(128)
-  .refine((k) => normaliseKey(k).length >= MIN_SENSITIVE_KEY_LENGTH, "must contain at least 3 letters or digits");
+  .refine((k) => normalizeKey(k).length >= MIN_SENSITIVE_KEY_LENGTH, "must contain at least 3 letters or digits");
 
 /** The redaction options shared by the builder and the log. */
 export const redactionOptionShape: {
@@ -190,7 +190,7 @@ function metadataTooLarge(): MoatError {
  * ```ts
  * import { createRedactor } from "moatkit/redact";
  * const builder = createAuditEventBuilder({
- *   sensitiveKeys: [...DEFAULT_SENSITIVE_KEYS, "ssn"],
+ *   sensitiveKeys: [...DEFAULT_SENSITIVE_KEY_SUBSTRINGS, "ssn"],
  *   redactor: createRedactor(),
  * });
  * const event = builder.build({ orgId, actor: { userId }, action: "user.update", target: { type: "user", id }, before, after });
@@ -200,7 +200,7 @@ export function createAuditEventBuilder(options: AuditEventBuilderOptions = {}):
   const opts = parseOptions(builderOptionsSchema, options, "createAuditEventBuilder options");
   const now = opts.now ?? systemClock;
   const random = opts.random ?? systemRandom;
-  const baseKeys = opts.sensitiveKeys ?? DEFAULT_SENSITIVE_KEYS;
+  const baseKeys = opts.sensitiveKeys ?? DEFAULT_SENSITIVE_KEY_SUBSTRINGS;
   const baseRedactor = opts.redactor ?? defaultTextRedactor();
   const baseRedaction = createRedaction(baseKeys, baseRedactor);
 
@@ -244,7 +244,7 @@ export function createAuditEventBuilder(options: AuditEventBuilderOptions = {}):
 let defaultBuilder: AuditEventBuilder | undefined;
 
 /**
- * Builds an audit event with the default builder (system clock, {@link DEFAULT_SENSITIVE_KEYS},
+ * Builds an audit event with the default builder (system clock, {@link DEFAULT_SENSITIVE_KEY_SUBSTRINGS},
  * default text redactor). Use {@link createAuditEventBuilder} to configure redaction.
  *
  * @throws MoatError ERR_INVALID_INPUT with zod's issues in `details.issues`.
@@ -288,6 +288,6 @@ export function computeAuditDiff(before: unknown, after: unknown, options: Audit
     { before, after },
     "audit diff input",
   );
-  const redaction = createRedaction(opts.sensitiveKeys ?? DEFAULT_SENSITIVE_KEYS, opts.redactor ?? defaultTextRedactor());
+  const redaction = createRedaction(opts.sensitiveKeys ?? DEFAULT_SENSITIVE_KEY_SUBSTRINGS, opts.redactor ?? defaultTextRedactor());
   return diffJson(sides.before, sides.after, redaction);
 }

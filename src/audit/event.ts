@@ -136,10 +136,10 @@ export const ipSchema: z.ZodType<string, string> = z
   .string()
   .max(64)
   .refine((s) => isIP(s) !== 0, "expected an IPv4 or IPv6 address")
-  .transform(normaliseIp);
+  .transform(normalizeIp);
 
 /** `::ffff:203.0.113.7` → `203.0.113.7`; IPv6 lower-cased; anything else unchanged. */
-export function normaliseIp(ip: string): string {
+export function normalizeIp(ip: string): string {
   const address = normalizeAddress(ip);
   return address.includes(":") ? address.toLowerCase() : address;
 }

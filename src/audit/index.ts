@@ -40,7 +40,7 @@ export {
   type AuditRequestLike,
 } from "./request-context.js";
 export type { TrustProxy } from "../_internal/client-ip.js";
-export { DEFAULT_SENSITIVE_KEYS, REDACTED, type TextRedactor } from "./redaction.js";
+export { DEFAULT_SENSITIVE_KEY_SUBSTRINGS, REDACTED, type TextRedactor } from "./redaction.js";
 export type { AuditDiffEntry } from "./diff.js";
 export type { JsonObject, JsonValue } from "./json-value.js";
 export {
@@ -53,25 +53,17 @@ export {
   type AuditTarget,
   type StoredAuditEvent,
 } from "./event.js";
-export {
-  createAuditLog,
-  type AuditCheckpointOptions,
-  type AuditExportOptions,
-  type AuditLog,
-  type AuditLogOptions,
-  type AuditPage,
-  type AuditQuery,
-  type AuditTime,
-  type PruneAuditLogOptions,
-  type PruneAuditResult,
-  type VerifyAuditLogOptions,
-} from "./log.js";
+export { createAuditLog, type AuditLog, type AuditLogOptions } from "./log.js";
+export type { VerifyAuditLogOptions } from "./log-verify.js";
+export type { AuditCheckpointOptions } from "./log-checkpoint.js";
+export type { AuditExportOptions, AuditPage, AuditQuery, AuditTime } from "./log-query.js";
+export type { AuditPruneResult, PruneAuditLogOptions } from "./log-prune.js";
 export {
   verifyAuditChain,
   type AuditTamperReason,
   type AuditVerifyProgress,
   type VerifyAuditChainOptions,
-  type VerifyAuditResult,
+  type AuditVerifyResult,
 } from "./verify.js";
 export {
   AUDIT_CHECKPOINT_TYPE,

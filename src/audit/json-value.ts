@@ -24,11 +24,11 @@ export interface JsonValueProblem {
 export const MAX_JSON_DEPTH = 64;
 
 /** The result of {@link toJsonValue}. */
-export type JsonValueOutcome =
+export type JsonConvertResult =
   | { readonly ok: true; readonly value: JsonValue }
   | { readonly ok: false; readonly problem: JsonValueProblem };
 
-function fail(path: readonly (string | number)[], message: string): JsonValueOutcome {
+function fail(path: readonly (string | number)[], message: string): JsonConvertResult {
   return { ok: false, problem: { path: [...path], message } };
 }
 
@@ -39,9 +39,13 @@ const PROBLEM_BY_TYPE: Readonly<Record<string, string>> = {
   symbol: "a symbol is not JSON",
 };
 
-function convert(value: unknown, path: (string | number)[], ancestors: object[], key: string): JsonValueOutcome {
+// Canonical JSON (RFC 8785) has no form for a lone surrogate, so the hash could not cover one.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function convert(value: unknown, path: (string | number)[], ancestors: object[], key: string): JsonConvertResult {
   switch (typeof value) {
     case "string":
+      return LONE_SURROGATE.test(value) ? fail(path, "a string with a lone surrogate is not well-formed Unicode") : { ok: true, value };
     case "boolean":
       return { ok: true, value };
     case "number":
@@ -90,6 +94,7 @@ function convert(value: unknown, path: (string | number)[], ancestors: object[],
     const v: unknown = Reflect.get(value, k);
     if (v === undefined) continue;
     path.push(k);
+    if (LONE_SURROGATE.test(k)) return fail(path, "a key with a lone surrogate is not well-formed Unicode");
     const item = convert(v, path, ancestors, k);
     path.pop();
     if (!item.ok) return item;
@@ -104,7 +109,7 @@ function convert(value: unknown, path: (string | number)[], ancestors: object[],
  * `value` as a plain JSON value, or where and why it cannot be one. Properties whose value is
  * `undefined` are dropped and `toJSON()` is called, as `JSON.stringify` does; `-0` becomes `0`.
  */
-export function toJsonValue(value: unknown): JsonValueOutcome {
+export function toJsonValue(value: unknown): JsonConvertResult {
   return convert(value, [], [], "");
 }
 

@@ -4,6 +4,7 @@
  * since applications key maps by email address) passes through an optional text redactor that
  * finds PII inside free text, such as `createRedactor()` from `moatkit/redact`.
  */
+import { REDACTED } from "../_internal/redacted.js";
 import { MoatError } from "../errors.js";
 import { type JsonObject, type JsonValue, isJsonObject } from "./json-value.js";
 
@@ -13,16 +14,21 @@ export interface TextRedactor {
   redact(text: string): string;
 }
 
-/** What a value under a sensitive key becomes. */
-export const REDACTED = "[REDACTED]";
+export { REDACTED };
 
 /**
- * Key fragments whose values are always redacted. A key matches when, lower-cased and stripped
+ * Key substrings whose values are always redacted. A key matches when, lower-cased and stripped
  * of everything but letters and digits, it contains one of these: `api_key`, `X-Api-Key`,
- * `totpSecret`, `refresh_token` and `Set-Cookie` all match. Matching by fragment errs towards
- * redacting too much (`tokenCount` matches), which is the safe side for an audit trail.
+ * `totpSecret`, `refresh_token` and `Set-Cookie` all match. Matching by substring errs towards
+ * redacting too much (`tokenCount` matches), which is the safe side for an audit trail. (The
+ * list of `moatkit/redact`, `DEFAULT_SENSITIVE_KEYS`, matches whole words of a key instead.)
+ *
+ * @example
+ * ```ts
+ * createAuditEventBuilder({ sensitiveKeys: [...DEFAULT_SENSITIVE_KEY_SUBSTRINGS, "dob"] });
+ * ```
  */
-export const DEFAULT_SENSITIVE_KEYS: readonly string[] = Object.freeze([
+export const DEFAULT_SENSITIVE_KEY_SUBSTRINGS: readonly string[] = Object.freeze([
   "password",
   "passwd",
   "passphrase",
@@ -39,11 +45,11 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = Object.freeze([
 ]);
 
 /** Lower-cased letters and digits only, so `API-Key`, `api_key` and `apiKey` compare equal. */
-export function normaliseKey(key: string): string {
+export function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
-/** Shortest normalised fragment accepted: shorter ones ("id", "ip") would match most keys. */
+/** Shortest normalized fragment accepted: shorter ones ("id", "ip") would match most keys. */
 export const MIN_SENSITIVE_KEY_LENGTH = 3;
 
 /** Redaction as applied to one event: the key list and the text redactor, resolved. */
@@ -63,12 +69,12 @@ const NUMBER_CHECK_MIN = 1_000_000;
 
 /**
  * Builds the redaction for a key list and an optional text redactor. Keys are matched by
- * fragment after {@link normaliseKey}.
+ * substring after {@link normalizeKey}.
  */
 export function createRedaction(sensitiveKeys: readonly string[], redactor: TextRedactor | undefined): Redaction {
-  const fragments = [...new Set(sensitiveKeys.map(normaliseKey))];
+  const fragments = [...new Set(sensitiveKeys.map(normalizeKey))];
   const isSensitiveKey = (key: string): boolean => {
-    const k = normaliseKey(key);
+    const k = normalizeKey(key);
     return fragments.some((f) => k.includes(f));
   };
   const text = (value: string): string => {

@@ -13,7 +13,7 @@ import { type TrustProxy, clientAddress, compileTrust } from "../_internal/clien
 import { parseOptions } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
 import { cleanUserAgent } from "./builder.js";
-import { normaliseIp } from "./event.js";
+import { normalizeIp } from "./event.js";
 
 /** The parts of a Node `IncomingMessage` / Express `Request` read here. */
 export interface AuditRequestLike {
@@ -105,7 +105,7 @@ export function auditContextFromRequest(req: AuditRequestLike, options: AuditCon
   const address = clientAddress(req, compileTrust(opts.trustProxy ?? false));
   return {
     id: requestId(req, (opts.requestIdHeader ?? "x-request-id").toLowerCase()),
-    ip: address === undefined || address.length > 64 || isIP(address) === 0 ? null : normaliseIp(address),
+    ip: address === undefined || address.length > 64 || isIP(address) === 0 ? null : normalizeIp(address),
     userAgent: cleanUserAgent(firstHeader(req.headers["user-agent"])),
   };
 }

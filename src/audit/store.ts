@@ -26,7 +26,7 @@ export interface AuditScanOptions {
   readonly toSeq?: number | undefined;
 }
 
-/** A page request for {@link AuditStore.query}. */
+/** A page request for {@link AuditStore.queryAuditEvents}. */
 export interface AuditStoreQuery {
   /** The organisation. */
   readonly orgId: string;
@@ -67,33 +67,40 @@ export interface AuditStore {
    *
    * @throws MoatError ERR_INVALID_INPUT when `seal` returns events that do not continue the head.
    */
-  append(orgId: string, seal: AuditSeal): Promise<readonly StoredAuditEvent[]>;
+  appendAuditEvents(orgId: string, seal: AuditSeal): Promise<readonly StoredAuditEvent[]>;
 
   /** The organisation's head: its last event, else the latest anchor, else seq 0. */
-  head(orgId: string): Promise<AuditChainHead>;
+  getAuditChainHead(orgId: string): Promise<AuditChainHead>;
 
   /**
    * The organisation's events in ascending stored seq order, in pages, within the range. A row
    * that cannot be decoded at all makes the iteration throw MoatError ERR_INTEGRITY with the
    * row's seq in `details.seq`.
    */
-  scan(orgId: string, options?: AuditScanOptions): AsyncIterable<readonly StoredAuditEvent[]>;
+  scanAuditEvents(orgId: string, options?: AuditScanOptions): AsyncIterable<readonly StoredAuditEvent[]>;
 
   /** One page of events matching the filters, in the given order. */
-  query(query: AuditStoreQuery): Promise<readonly StoredAuditEvent[]>;
+  queryAuditEvents(query: AuditStoreQuery): Promise<readonly StoredAuditEvent[]>;
 
   /** The anchor of the latest prune (highest seq), or `null` if the chain was never pruned. */
-  latestAnchor(orgId: string): Promise<AuditAnchor | null>;
+  getLatestAuditAnchor(orgId: string): Promise<AuditAnchor | null>;
 
   /**
    * Records `anchor` and deletes the organisation's events with seq ≤ `anchor.seq`, atomically.
    * Returns how many events were deleted.
    */
-  prune(orgId: string, anchor: AuditAnchor): Promise<number>;
+  pruneAuditEvents(orgId: string, anchor: AuditAnchor): Promise<number>;
 }
 
 /** The methods every {@link AuditStore} has (checked at construction and by the suite). */
-export const AUDIT_STORE_METHODS: readonly (keyof AuditStore)[] = ["append", "head", "scan", "query", "latestAnchor", "prune"];
+export const AUDIT_STORE_METHODS: readonly (keyof AuditStore)[] = [
+  "appendAuditEvents",
+  "getAuditChainHead",
+  "scanAuditEvents",
+  "queryAuditEvents",
+  "getLatestAuditAnchor",
+  "pruneAuditEvents",
+];
 
 /**
  * Checks what a seal returned against the head it was given: at least one event, this

@@ -28,7 +28,7 @@ import { type AuditChainHead, EMPTY_CHAIN_HEAD, idSchema } from "./event.js";
 export type AuditTamperReason = "modified" | "deleted" | "reordered" | "inserted" | "checkpoint_mismatch";
 
 /** The outcome of verifying a chain. */
-export type VerifyAuditResult =
+export type AuditVerifyResult =
   | {
       /** Every event checked out. */
       readonly ok: true;
@@ -181,7 +181,7 @@ function seqOf(row: unknown): number | undefined {
 export async function verifyRows(
   pages: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>,
   expect: ChainExpectations,
-): Promise<VerifyAuditResult> {
+): Promise<AuditVerifyResult> {
   let expected = expect.firstSeq;
   let prev = expect.prevHash;
   let count = 0;
@@ -203,7 +203,7 @@ export async function verifyRows(
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   });
-  const fail = (reason: AuditTamperReason, seq: number): VerifyAuditResult => ({ ok: false, reason, seq });
+  const fail = (reason: AuditTamperReason, seq: number): AuditVerifyResult => ({ ok: false, reason, seq });
 
   try {
     for (;;) {
@@ -250,7 +250,7 @@ export async function verifyRows(
  * Events `missing` … `seen - 1` did not come where they should. If one of them turns up later
  * the log was reordered; otherwise it was deleted.
  */
-async function classifyGap(cursor: RowCursor, missing: number, seen: number): Promise<VerifyAuditResult> {
+async function classifyGap(cursor: RowCursor, missing: number, seen: number): Promise<AuditVerifyResult> {
   for (;;) {
     const row = await cursor.next();
     if (row === END) return { ok: false, reason: "deleted", seq: missing };
@@ -363,7 +363,7 @@ async function* paged(events: Iterable<unknown> | AsyncIterable<unknown>): Async
 export async function verifyAuditChain(
   events: Iterable<unknown> | AsyncIterable<unknown>,
   options: VerifyAuditChainOptions,
-): Promise<VerifyAuditResult> {
+): Promise<AuditVerifyResult> {
   const candidate: unknown = events;
   if (typeof candidate !== "object" || candidate === null || !(Symbol.iterator in candidate || Symbol.asyncIterator in candidate)) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "verifyAuditChain needs an iterable of events" });

@@ -2,7 +2,7 @@
  * Opening the database a command works on. `pg` is an optional peer dependency of moatkit, so
  * it is loaded only by the commands that need it, with a clear message when it is missing.
  */
-import type { SqlClient } from "../adapters/postgres/sql-client.js";
+import type { SqlClient } from "../sql/sql-client.js";
 import { fromPgPool, type PgPoolLike } from "../adapters/postgres/pg-pool.js";
 import { UsageError } from "./output.js";
 

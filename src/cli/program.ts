@@ -18,32 +18,10 @@ export interface ProgramIo {
 
 const DATABASE_URL_HELP = "Postgres connection string (default: $DATABASE_URL, which keeps a password out of the process list)";
 
-/** Builds the command tree; `setExitCode` receives each command's exit status. */
-export function createProgram(setExitCode: (code: number) => void, io: ProgramIo): Command {
-  const program = new Command("moatkit")
-    .description("Operator tools for moatkit: key generation, column rewrap, audit chain verification, PII redaction and RLS checks.")
-    .exitOverride()
-    .configureOutput({
-      writeErr: (text) => {
-        io.stderr(scrubMessage(text));
-      },
-      outputError: (text, write) => {
-        write(scrubMessage(text));
-      },
-    })
-    .showHelpAfterError("(add --help for usage)")
-    .helpCommand(true)
-    .addHelpText(
-      "after",
-      "\nExit status: 0 ok, 1 failure or finding, 2 usage error, 130 interrupted (Ctrl-C).\nSecrets (master keys, hash keys) are read from the environment, never from flags.",
-    );
+/** Wraps a command's action so its resolved exit status reaches `setExitCode`. */
+type Runner = <O>(fn: (opts: O) => Promise<number>) => (opts: O) => Promise<void>;
 
-  const run = <O>(fn: (opts: O) => Promise<number>): ((opts: O) => Promise<void>) => {
-    return async (opts) => {
-      setExitCode(await fn(opts));
-    };
-  };
-
+function addKeygenCommands(program: Command, setExitCode: (code: number) => void): void {
   const keygen = program.command("keygen").description("Generate keys.");
   keygen
     .command("master")
@@ -65,7 +43,9 @@ export function createProgram(setExitCode: (code: number) => void, io: ProgramIo
       await keygenSigning(opts);
       setExitCode(EXIT.ok);
     });
+}
 
+function addRewrapCommand(program: Command, run: Runner): void {
   program
     .command("rewrap")
     .summary("Re-encrypt a column under the primary master key (resumable, Ctrl-C safe).")
@@ -87,7 +67,9 @@ export function createProgram(setExitCode: (code: number) => void, io: ProgramIo
         return rewrapCommand(opts);
       }),
     );
+}
 
+function addAuditCommands(program: Command, run: Runner): void {
   const audit = program.command("audit").description("Audit log tools.");
   audit
     .command("verify")
@@ -102,7 +84,9 @@ export function createProgram(setExitCode: (code: number) => void, io: ProgramIo
         return auditVerifyCommand(opts);
       }),
     );
+}
 
+function addRedactCommand(program: Command, run: Runner): void {
   program
     .command("redact")
     .summary("Redact PII from stdin to stdout, line by line.")
@@ -115,7 +99,9 @@ export function createProgram(setExitCode: (code: number) => void, io: ProgramIo
         return redactCommand(opts);
       }),
     );
+}
 
+function addRlsCommands(program: Command, run: Runner): void {
   const rls = program.command("rls").description("Row-level security tools.");
   rls
     .command("check")
@@ -133,7 +119,36 @@ export function createProgram(setExitCode: (code: number) => void, io: ProgramIo
         return rlsCheckCommand(opts);
       }),
     );
+}
 
+/** Builds the command tree; `setExitCode` receives each command's exit status. */
+export function createProgram(setExitCode: (code: number) => void, io: ProgramIo): Command {
+  const program = new Command("moatkit")
+    .description("Operator tools for moatkit: key generation, column rewrap, audit chain verification, PII redaction and RLS checks.")
+    .exitOverride()
+    .configureOutput({
+      writeErr: (text) => {
+        io.stderr(scrubMessage(text));
+      },
+      outputError: (text, write) => {
+        write(scrubMessage(text));
+      },
+    })
+    .showHelpAfterError("(add --help for usage)")
+    .helpCommand(true)
+    .addHelpText(
+      "after",
+      "\nExit status: 0 ok, 1 failure or finding, 2 usage error, 130 interrupted (Ctrl-C).\nSecrets (master keys, hash keys) are read from the environment, never from flags.",
+    );
+
+  const run: Runner = (fn) => async (opts) => {
+    setExitCode(await fn(opts));
+  };
+  addKeygenCommands(program, setExitCode);
+  addRewrapCommand(program, run);
+  addAuditCommands(program, run);
+  addRedactCommand(program, run);
+  addRlsCommands(program, run);
   return program;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Envelope encryption for fields: master keys from the environment, per-tenant data keys with
- * crypto-shredding, rotation and rewrap (of data keys and of whole Postgres columns), key
- * commitment, and blind indexes for equality search. node:crypto by default, pure JS
+ * crypto-shredding, rotation and rewrap (`envelope.keys` for data keys, `rewrapColumn` for whole
+ * Postgres columns), key commitment, and blind indexes for equality search. node:crypto by default, pure JS
  * (@noble/ciphers, @noble/hashes) where node:crypto is missing or when asked.
  *
  * @example
@@ -15,19 +15,24 @@
  *
  * @module
  */
-export { MESSAGES_PER_SALT } from "./data-keys.js";
-export {
-  createEnvelope,
-  type Envelope,
-  type EnvelopeOptions,
-  type KeyDependency,
-  type RewrapDataKeysOptions,
-  type RewrapDataKeysResult,
-  type RotateDataKeysResult,
-  type ShredTenantResult,
-} from "./envelope.js";
+export { MESSAGES_PER_SALT } from "./subkeys.js";
+export { createEnvelope, type Envelope, type EnvelopeOptions } from "./envelope.js";
+export type {
+  EnvelopeKeys,
+  KeyDependency,
+  RewrapDataKeysOptions,
+  DataKeyRewrapResult,
+  DataKeyRotateResult,
+  TenantShredResult,
+} from "./envelope-keys.js";
 export type { BindingOptions, ContextValue, EncryptionContext } from "./context.js";
-export type { ColumnRow, RewrapColumnOptions, RewrapColumnProgress, RewrapColumnResult } from "./rewrap-column.js";
+export {
+  rewrapColumn,
+  type ColumnRow,
+  type RewrapColumnOptions,
+  type RewrapColumnProgress,
+  type ColumnRewrapResult,
+} from "./rewrap-column.js";
 export {
   createKeyring,
   parseMasterKeys,
@@ -43,6 +48,7 @@ export {
   type GenerateMasterKeyOptions,
 } from "./keyring.js";
 export { createBlindIndex, type BlindIndex, type BlindIndexOptions } from "./blind-index.js";
-export type { DataKeyRecord, DataKeyStore, ListDataKeysOptions, SetCurrentResult } from "./store.js";
+export type { DataKeyRecord, DataKeyStore, ListDataKeysOptions, DataKeySetCurrentResult } from "./store.js";
 export type { AeadAlgorithm, CryptoBackendName } from "./backend.js";
+export type { Duration } from "../_internal/duration.js";
 export { MAX_PLAINTEXT_BYTES } from "./format.js";

@@ -1,5 +1,6 @@
 /**
- * Re-encrypting a Postgres column after a rotation. Each batch is read, re-encrypted outside any
+ * Re-encrypting a Postgres column after a rotation: a function of its own that takes an envelope
+ * and a {@link SqlClient}, so the envelope stays free of SQL. Each batch is read, re-encrypted outside any
  * transaction (the data key store may share the database, and PGlite has one connection), then
  * written back in one transaction with a compare-and-set on the old value, so a row the
  * application changed meanwhile is left alone (and counted) rather than overwritten.
@@ -8,9 +9,9 @@ import { z } from "zod";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { MoatError, isMoatError } from "../errors.js";
-import type { SqlClient } from "../adapters/postgres/sql-client.js";
-import type { BindingOptions, EncryptionContext } from "./context.js";
-import { toStringForm } from "./format.js";
+import type { SqlClient } from "../sql/sql-client.js";
+import type { EncryptionContext } from "./context.js";
+import type { Envelope } from "./envelope.js";
 
 /** Counts reported while a column is rewrapped; every count only grows during a run. */
 export interface RewrapColumnProgress {
@@ -28,8 +29,8 @@ export interface RewrapColumnProgress {
   readonly lastId: unknown;
 }
 
-/** What {@link Envelope.rewrapColumn} did. */
-export interface RewrapColumnResult extends RewrapColumnProgress {
+/** What {@link rewrapColumn} did. */
+export interface ColumnRewrapResult extends RewrapColumnProgress {
   /**
    * For the rows this run scanned, how many values depend on each master key id after the run
    * (for stored data keys: the key wrapping the data key now). A master key is safe to remove
@@ -43,10 +44,8 @@ export interface RewrapColumnResult extends RewrapColumnProgress {
 /** A row as the driver returns it (`SELECT *`). */
 export type ColumnRow = Readonly<Record<string, unknown>>;
 
-/** Options for {@link Envelope.rewrapColumn}. */
+/** Options for {@link rewrapColumn}. */
 export interface RewrapColumnOptions {
-  /** The database (`fromPgPool(pool)` or `fromPglite(db)`). */
-  readonly client: SqlClient;
   /** Table name, optionally schema-qualified (`"billing.integrations"`); used exactly as given, quoted. */
   readonly table: string;
   /** The column holding tokens (text for the string form, bytea for the binary form). */
@@ -67,23 +66,29 @@ export interface RewrapColumnOptions {
   readonly signal?: AbortSignal;
 }
 
-/** @internal What the column walker needs from an envelope. */
-export interface RewrapOps {
-  needsRewrap(token: string | Uint8Array): Promise<boolean>;
-  reencrypt(token: string | Uint8Array, options: BindingOptions): Promise<Uint8Array>;
-  dependencyOf(token: string | Uint8Array): Promise<{ readonly masterKeyId: string }>;
-}
-
 /** @internal A column name rewrapColumn accepts (the CLI checks its flags against it). */
 export const COLUMN_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** @internal A table name rewrapColumn accepts, optionally `schema.table`. */
 export const TABLE_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 
+const clientSchema = z.custom<SqlClient>(
+  (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "query") === "function" && typeof Reflect.get(v, "transaction") === "function",
+  "a SqlClient (fromPgPool, fromPglite or your own)",
+);
+
+const envelopeSchema = z.custom<Envelope>((v) => {
+  const keys: unknown = typeof v === "object" && v !== null ? Reflect.get(v, "keys") : undefined;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof keys === "object" &&
+    keys !== null &&
+    ["needsRewrap", "rewrap", "rewrapBytes"].every((m) => typeof Reflect.get(v, m) === "function") &&
+    typeof Reflect.get(keys, "dependencyOf") === "function"
+  );
+}, "an Envelope from createEnvelope");
+
 const schema = z.object({
-  client: z.custom<SqlClient>(
-    (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "query") === "function" && typeof Reflect.get(v, "transaction") === "function",
-    "a SqlClient (fromPgPool or fromPglite)",
-  ),
   table: z.string().regex(TABLE_NAME_RE, "a table name, optionally schema.table"),
   column: z.string().regex(COLUMN_NAME_RE, "a column name"),
   idColumn: z.string().regex(COLUMN_NAME_RE, "a column name"),
@@ -105,10 +110,106 @@ export function quoteName(name: string): string {
 
 const UNREADABLE: ReadonlySet<string> = new Set(["ERR_DECRYPT", "ERR_KEY_NOT_FOUND", "ERR_INVALID_INPUT", "ERR_INTEGRITY"]);
 
-/** @internal */
-export async function runRewrapColumn(ops: RewrapOps, options: RewrapColumnOptions): Promise<RewrapColumnResult> {
+type Options = z.output<typeof schema>;
+type Token = string | Uint8Array;
+
+interface Counts {
+  scanned: number;
+  rewrapped: number;
+  alreadyCurrent: number;
+  failed: number;
+  conflicts: number;
+}
+
+/** One batch, re-encrypted in memory and not yet written. */
+interface PreparedBatch {
+  readonly writes: { readonly id: unknown; readonly old: Token; readonly value: Token }[];
+  /** Values left as they are, whose key dependency is counted after the batch. */
+  readonly unchanged: Token[];
+}
+
+/** Re-encrypts the rows of one batch that need it; counts the rest. Never writes. */
+async function prepareBatch(envelope: Envelope, opts: Options, rows: readonly ColumnRow[], counts: Counts, failedIds: unknown[]): Promise<PreparedBatch> {
+  const batch: PreparedBatch = { writes: [], unchanged: [] };
+  for (const row of rows) {
+    const id = row[opts.idColumn];
+    const value = row[opts.column];
+    if (value === null || value === undefined) {
+      counts.alreadyCurrent++;
+      continue;
+    }
+    try {
+      if (typeof value !== "string" && !(value instanceof Uint8Array)) {
+        throw new MoatError("ERR_INVALID_INPUT", { message: "column value is neither text nor bytea" });
+      }
+      if (await envelope.needsRewrap(value)) {
+        const binding = { context: opts.context(row), tenantId: opts.tenantId?.(row) };
+        const rewrapped = typeof value === "string" ? await envelope.rewrap(value, binding) : await envelope.rewrapBytes(value, binding);
+        batch.writes.push({ id, old: value, value: rewrapped });
+      } else {
+        counts.alreadyCurrent++;
+        batch.unchanged.push(value);
+      }
+    } catch (err) {
+      if (!isMoatError(err) || !UNREADABLE.has(err.code)) throw err;
+      counts.failed++;
+      if (failedIds.length < 100) failedIds.push(id);
+      batch.unchanged.push(value instanceof Uint8Array || typeof value === "string" ? value : "");
+    }
+  }
+  return batch;
+}
+
+/** Writes a batch in one transaction, each row only if it still holds the value read; the values written. */
+function writeBatch(client: SqlClient, update: string, writes: PreparedBatch["writes"]): Promise<Token[]> {
+  return client.transaction(async (tx) => {
+    const done: Token[] = [];
+    for (const w of writes) {
+      const result = await tx.query(update, [w.value, w.id, w.old]);
+      if (result.rowCount === 1) done.push(w.value);
+    }
+    return done;
+  });
+}
+
+async function countDependencies(envelope: Envelope, values: readonly Token[], remaining: Map<string, number>): Promise<void> {
+  for (const value of values) {
+    let keyId = "(unreadable)";
+    try {
+      keyId = (await envelope.keys.dependencyOf(value)).masterKeyId;
+    } catch {
+      // Counted under "(unreadable)": the value stays, and no master key can be said to cover it.
+    }
+    remaining.set(keyId, (remaining.get(keyId) ?? 0) + 1);
+  }
+}
+
+/**
+ * Re-encrypts a Postgres column in batches under the envelope's current keys, e.g. after a new
+ * primary master key (or `envelope.keys.rotateDataKeys`). Resumable (`startAfter`), abortable
+ * (`signal`), and safe against concurrent writers: a row changed between read and write is left
+ * alone and counted in `conflicts`. Rows that cannot be decrypted are counted in `failed`.
+ *
+ * @throws MoatError ERR_CONFIG for invalid arguments, ERR_ABORTED (with the counts and `lastId`
+ *   in `details`) when `signal` aborts.
+ * @example
+ * ```ts
+ * import { createEnvelope, keyringFromEnv, rewrapColumn } from "moatkit/crypto";
+ * const envelope = createEnvelope({ keyring: keyringFromEnv() });
+ * const result = await rewrapColumn(envelope, db, {
+ *   table: "integrations",
+ *   column: "api_key",
+ *   idColumn: "id",
+ *   context: (row) => ({ table: "integrations", column: "api_key", rowId: Number(row.id) }),
+ * });
+ * console.log(result.rewrapped, result.remainingByKeyId);
+ * ```
+ */
+export async function rewrapColumn(envelope: Envelope, client: SqlClient, options: RewrapColumnOptions): Promise<ColumnRewrapResult> {
+  parseOptions(envelopeSchema, envelope, "rewrapColumn envelope");
+  parseOptions(clientSchema, client, "rewrapColumn client");
   const opts = parseOptions(schema, options, "rewrapColumn options");
-  const { client, batchSize, signal } = opts;
+  const { batchSize, signal } = opts;
   const table = quoteName(opts.table);
   const column = quoteName(opts.column);
   const idColumn = quoteName(opts.idColumn);
@@ -118,13 +219,10 @@ export async function runRewrapColumn(ops: RewrapOps, options: RewrapColumnOptio
 
   let lastId: unknown = opts.startAfter;
   let started = opts.startAfter !== undefined;
-  const counts = { scanned: 0, rewrapped: 0, alreadyCurrent: 0, failed: 0, conflicts: 0 };
+  const counts: Counts = { scanned: 0, rewrapped: 0, alreadyCurrent: 0, failed: 0, conflicts: 0 };
   const remaining = new Map<string, number>();
   const failedIds: unknown[] = [];
   const progress = (): RewrapColumnProgress => ({ ...counts, lastId });
-  const depend = (keyId: string): void => {
-    remaining.set(keyId, (remaining.get(keyId) ?? 0) + 1);
-  };
 
   for (;;) {
     if (signal?.aborted === true) {
@@ -132,54 +230,12 @@ export async function runRewrapColumn(ops: RewrapOps, options: RewrapColumnOptio
     }
     const { rows } = await client.query<ColumnRow>(started ? next : first, started ? [batchSize, lastId] : [batchSize]);
     if (rows.length === 0) break;
-
-    const writes: { id: unknown; old: string | Uint8Array; value: string | Uint8Array }[] = [];
-    const pendingDependencies: (string | Uint8Array)[] = [];
-    for (const row of rows) {
-      const id = row[opts.idColumn];
-      const value = row[opts.column];
-      if (value === null || value === undefined) {
-        counts.alreadyCurrent++;
-        continue;
-      }
-      try {
-        if (typeof value !== "string" && !(value instanceof Uint8Array)) {
-          throw new MoatError("ERR_INVALID_INPUT", { message: "column value is neither text nor bytea" });
-        }
-        if (await ops.needsRewrap(value)) {
-          const tenantId = opts.tenantId?.(row);
-          const bytes = await ops.reencrypt(value, { context: opts.context(row), tenantId });
-          writes.push({ id, old: value, value: typeof value === "string" ? toStringForm(bytes) : bytes });
-        } else {
-          counts.alreadyCurrent++;
-          pendingDependencies.push(value);
-        }
-      } catch (err) {
-        if (!isMoatError(err) || !UNREADABLE.has(err.code)) throw err;
-        counts.failed++;
-        if (failedIds.length < 100) failedIds.push(id);
-        pendingDependencies.push(value instanceof Uint8Array || typeof value === "string" ? value : "");
-      }
-    }
-
-    const written = await client.transaction(async (tx) => {
-      const done: (string | Uint8Array)[] = [];
-      for (const w of writes) {
-        const result = await tx.query(update, [w.value, w.id, w.old]);
-        if (result.rowCount === 1) done.push(w.value);
-      }
-      return done;
-    });
+    const batch = await prepareBatch(envelope, opts, rows, counts, failedIds);
+    const written = await writeBatch(client, update, batch.writes);
     counts.rewrapped += written.length;
-    counts.conflicts += writes.length - written.length;
+    counts.conflicts += batch.writes.length - written.length;
     counts.scanned += rows.length;
-    for (const value of [...pendingDependencies, ...written]) {
-      try {
-        depend((await ops.dependencyOf(value)).masterKeyId);
-      } catch {
-        depend("(unreadable)");
-      }
-    }
+    await countDependencies(envelope, [...batch.unchanged, ...written], remaining);
     lastId = rows[rows.length - 1]?.[opts.idColumn];
     started = true;
     opts.onProgress?.(progress());

@@ -3,6 +3,7 @@
  * each wrapped under a master key. The memory and Postgres adapters implement this interface
  * and pass the `dataKeys` conformance suite of `moatkit/testing`; so must yours.
  */
+import type { StoreMethods } from "../_internal/store.js";
 
 /** One stored data key. `wrappedKey` is useless without the master key named by `masterKeyId`. */
 export interface DataKeyRecord {
@@ -18,15 +19,15 @@ export interface DataKeyRecord {
   readonly createdAt: number;
 }
 
-/** What {@link DataKeyStore.setCurrent} did. */
-export interface SetCurrentResult {
+/** What {@link DataKeyStore.setCurrentDataKey} did. */
+export interface DataKeySetCurrentResult {
   /** Whether this call's record became current (and was stored). */
   readonly created: boolean;
   /** The scope's current record after the call: this call's, or the one that won. */
   readonly current: DataKeyRecord;
 }
 
-/** A page of {@link DataKeyStore.list}. */
+/** A page of {@link DataKeyStore.listDataKeys}. */
 export interface ListDataKeysOptions {
   /** Return records whose id sorts after this one (byte order); omit for the first page. */
   readonly after?: string;
@@ -35,27 +36,40 @@ export interface ListDataKeysOptions {
 }
 
 /**
- * Storage for data keys. Every method is one atomic operation; `setCurrent` and `updateWrapping`
- * are compare-and-set: of N concurrent callers with the same expectation, exactly one wins.
+ * Storage for data keys. Every method is one atomic operation; `setCurrentDataKey` and
+ * `updateDataKeyWrapping` are compare-and-set: of N concurrent callers with the same expectation,
+ * exactly one wins. Method names say the record they act on, so one object can implement this and
+ * other moatkit store interfaces together.
  */
 export interface DataKeyStore {
-  /** A record by id, or `undefined`. */
-  get(id: string): Promise<DataKeyRecord | undefined>;
-  /** The scope's current record (the one new values are encrypted under), or `undefined`. */
-  getCurrent(scope: string): Promise<DataKeyRecord | undefined>;
+  /** A record by id, or `null`. */
+  getDataKey(id: string): Promise<DataKeyRecord | null>;
+  /** The scope's current record (the one new values are encrypted under), or `null`. */
+  getCurrentDataKey(scope: string): Promise<DataKeyRecord | null>;
   /**
    * Stores `record` and makes it its scope's current key if the scope has no current key or its
    * current key id is still `expectedCurrentId`; otherwise stores nothing and returns the
    * current record. Of N concurrent callers with the same expectation, exactly one creates.
    * An id that already exists is an error (ERR_STORE).
    */
-  setCurrent(record: DataKeyRecord, expectedCurrentId: string | null): Promise<SetCurrentResult>;
+  setCurrentDataKey(record: DataKeyRecord, expectedCurrentId: string | null): Promise<DataKeySetCurrentResult>;
   /** Replaces a record's wrapping if it is still wrapped under `expectedMasterKeyId`; whether it did. */
-  updateWrapping(id: string, expectedMasterKeyId: string, masterKeyId: string, wrappedKey: Uint8Array): Promise<boolean>;
+  updateDataKeyWrapping(id: string, expectedMasterKeyId: string, masterKeyId: string, wrappedKey: Uint8Array): Promise<boolean>;
   /** Records in id order (byte order of the id strings), for rewrapping. */
-  list(options: ListDataKeysOptions): Promise<readonly DataKeyRecord[]>;
+  listDataKeys(options: ListDataKeysOptions): Promise<readonly DataKeyRecord[]>;
   /** Deletes every record of a scope (crypto-shredding); how many it deleted. */
-  deleteScope(scope: string): Promise<number>;
+  deleteDataKeyScope(scope: string): Promise<number>;
   /** How many records each master key wraps. */
-  countByMasterKey(): Promise<Readonly<Record<string, number>>>;
+  countDataKeysByMasterKey(): Promise<Readonly<Record<string, number>>>;
 }
+
+/** @internal The methods of {@link DataKeyStore}, for the shape check at construction. */
+export const DATA_KEY_STORE_METHODS: StoreMethods<DataKeyStore> = [
+  "getDataKey",
+  "getCurrentDataKey",
+  "setCurrentDataKey",
+  "updateDataKeyWrapping",
+  "listDataKeys",
+  "deleteDataKeyScope",
+  "countDataKeysByMasterKey",
+];

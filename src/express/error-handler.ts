@@ -1,15 +1,16 @@
 /**
  * `errorHandler()`: the last middleware. Whatever a handler threw — a MoatError, a failed
  * credential check, a body parser's error, a string, anything — the client gets a fixed JSON body
- * `{ "error": code }` with the matching status, and never a message, a stack or a detail.
+ * `{ "error": code }` (or an RFC 9457 problem) with the matching status, and never a message, a
+ * stack or a detail.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { METHODS, type IncomingMessage, type ServerResponse } from "node:http";
 import { z } from "zod";
 import { isMoatError, type MoatErrorCode } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { isCredentialError } from "./credential-error.js";
-import { CREDENTIAL_REASON_STATUS, HTTP_ERROR_STATUS, sendError, type HttpErrorCode } from "./http-errors.js";
+import { CREDENTIAL_REASON_STATUS, HTTP_ERROR_STATUS, sendError, statusName, type ErrorBodyFormat, type HttpErrorCode } from "./http-errors.js";
 import { notify } from "./notify.js";
 import type { ErrorMiddleware, NextFunction } from "./types.js";
 
@@ -38,6 +39,14 @@ export interface ErrorHandlerOptions {
    * tells the client which check failed.
    */
   readonly reasons?: Readonly<Record<string, number>> | undefined;
+  /**
+   * The body's shape: `"json"` (default) sends `{ "error": code }`; `"problem"` sends RFC 9457
+   * problem details as `application/problem+json`:
+   * `{ "type": "about:blank", "title": "Conflict", "status": 409, "code": "ERR_CONFLICT" }`.
+   * `detail` and `instance` are never sent: they would describe this occurrence, which is what
+   * `onError` is for.
+   */
+  readonly format?: ErrorBodyFormat | undefined;
 }
 
 const REASON_RE = /^[a-z][a-z0-9_]{0,63}$/;
@@ -47,6 +56,7 @@ const optionsSchema = z.strictObject({
   reasons: z
     .record(z.string().regex(REASON_RE, "reasons are lower-case snake_case"), z.number().int().min(400).max(499))
     .optional(),
+  format: z.enum(["json", "problem"]).optional(),
 });
 
 const CLIENT_FACING: ReadonlySet<MoatErrorCode> = new Set<MoatErrorCode>([
@@ -55,16 +65,6 @@ const CLIENT_FACING: ReadonlySet<MoatErrorCode> = new Set<MoatErrorCode>([
   "ERR_NO_TENANT",
   "ERR_TENANT_SCOPE",
   "ERR_ABORTED",
-]);
-
-// Client errors raised the http-errors way (`err.status`), as body-parser and many apps do.
-const STATUS_CODES: ReadonlyMap<number, HttpErrorCode> = new Map<number, HttpErrorCode>([
-  [400, "ERR_INVALID_INPUT"],
-  [401, "ERR_UNAUTHENTICATED"],
-  [403, "ERR_FORBIDDEN"],
-  [404, "ERR_NOT_FOUND"],
-  [413, "ERR_PAYLOAD_TOO_LARGE"],
-  [415, "ERR_UNSUPPORTED_MEDIA_TYPE"],
 ]);
 
 interface Classified {
@@ -83,6 +83,63 @@ function httpCode(code: HttpErrorCode): Classified {
 
 const INTERNAL = httpCode("ERR_INTERNAL");
 
+function isErrorStatus(status: unknown): status is number {
+  return typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599;
+}
+
+// The status an error carries the http-errors way, read as express's own final handler reads it:
+// `status` first, then `statusCode`, each only if it is an error status. http-errors defines them
+// on its classes' prototypes, so inherited values count.
+function carriedStatus(error: Error): number | undefined {
+  // Each property is read once: a getter may answer differently the second time.
+  const status: unknown = "status" in error ? error.status : undefined;
+  if (isErrorStatus(status)) return status;
+  const statusCode: unknown = "statusCode" in error ? error.statusCode : undefined;
+  return isErrorStatus(statusCode) ? statusCode : undefined;
+}
+
+const KEPT_HEADER: ReadonlyMap<number, "allow" | "retry-after"> = new Map([
+  [405, "allow"],
+  [429, "retry-after"],
+  [503, "retry-after"],
+]);
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
+const DELAY_SECONDS_RE = /^\d{1,10}$/;
+const IMF_FIXDATE_RE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+// A header value is passed on only in a form that cannot carry text: a list of known methods, a
+// number of seconds, or a date that reads back identically.
+function keptValue(name: "allow" | "retry-after", value: unknown): string | undefined {
+  if (name === "allow") {
+    if (typeof value !== "string") return undefined;
+    const methods = value.split(",").map((method) => method.trim());
+    return methods.every((method) => KNOWN_METHODS.has(method)) ? methods.join(", ") : undefined;
+  }
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
+  if (typeof value !== "string") return undefined;
+  if (DELAY_SECONDS_RE.test(value)) return value;
+  return IMF_FIXDATE_RE.test(value) && new Date(value).toUTCString() === value ? value : undefined;
+}
+
+// Of the headers an http-errors error carries, only `Allow` on a 405 and `Retry-After` on a 429 or
+// 503 reach the client: they tell it what to do next, and nothing else it carries is checked.
+function carriedHeaders(error: Error, status: number): Readonly<Record<string, string>> | undefined {
+  const name = KEPT_HEADER.get(status);
+  if (name === undefined) return undefined;
+  try {
+    const headers: unknown = "headers" in error ? error.headers : undefined;
+    if (typeof headers !== "object" || headers === null) return undefined;
+    for (const [key, value] of Object.entries(headers)) {
+      if (key.toLowerCase() !== name) continue;
+      const kept = keptValue(name, value);
+      return kept === undefined ? undefined : { [name]: kept };
+    }
+  } catch {
+    // Headers that throw when read are dropped; the status already read still stands.
+  }
+  return undefined;
+}
+
 function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classified {
   if (isMoatError(error)) {
     const code = error.code;
@@ -97,10 +154,12 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
       : { status, code: error.reason, headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfter / 1000))) } };
   }
   if (error instanceof Error) {
-    // http-errors defines `status` on its classes' prototypes, so inherited values count here.
-    const status: unknown = "status" in error ? error.status : "statusCode" in error ? error.statusCode : undefined;
-    const code = typeof status === "number" ? STATUS_CODES.get(status) : undefined;
-    if (code !== undefined) return httpCode(code);
+    const status = carriedStatus(error);
+    if (status !== undefined) {
+      const headers = carriedHeaders(error, status);
+      const code = statusName(status).code;
+      return headers === undefined ? { status, code } : { status, code, headers };
+    }
   }
   return INTERNAL;
 }
@@ -120,8 +179,15 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
  * | `credentialError(reason)` for `invalid`, `invalid_credentials`, `expired`, `revoked` | 401 | the reason |
  * | `credentialError("insufficient_scope")` | 403 | `insufficient_scope` |
  * | `credentialError(reason)` for any other reason | 401 | `ERR_UNAUTHENTICATED` |
- * | an Error with `status` 400/401/403/404/413/415 (body-parser, http-errors) | that status | `ERR_INVALID_INPUT`, `ERR_UNAUTHENTICATED`, `ERR_FORBIDDEN`, `ERR_NOT_FOUND`, `ERR_PAYLOAD_TOO_LARGE`, `ERR_UNSUPPORTED_MEDIA_TYPE` |
+ * | an Error with a 4xx/5xx `status` or `statusCode` (http-errors, body-parser, express) | that status | the status's code: 400 `ERR_INVALID_INPUT`, 401 `ERR_UNAUTHENTICATED`, 403 `ERR_FORBIDDEN`, 404 `ERR_NOT_FOUND`, 409 `ERR_CONFLICT`, 413 `ERR_PAYLOAD_TOO_LARGE`, 422 `ERR_UNPROCESSABLE_CONTENT`, 429 `ERR_TOO_MANY_REQUESTS`, 500 `ERR_INTERNAL`, 503 `ERR_SERVICE_UNAVAILABLE`, … (see HTTP_ERROR_STATUS) |
  * | anything else | 500 | `ERR_INTERNAL` |
+ *
+ * An error's own message never reaches the client, whatever its status and even with
+ * http-errors' `expose: true`: the code is all the client learns. An unregistered status (499)
+ * keeps its status with its class's code (`ERR_INVALID_INPUT`, `ERR_INTERNAL`). Of the headers
+ * an http-errors error carries, only a well-formed `Retry-After` on a 429 or 503 and `Allow` on a
+ * 405 are sent. Like express's own final handler, a status is believed from any Error: an HTTP
+ * client's error that carries its upstream's status (say a 404) is answered with that status.
  *
  * A response that has already started is cut off (the connection is closed) rather than
  * appended to. The error itself goes only to `onError`.
@@ -129,11 +195,14 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
  * @example
  * ```ts
  * app.use(errorHandler({ onError: (err, req, info) => logger.error({ err, status: info.status }) }));
+ * // RFC 9457 bodies: 409 { "type": "about:blank", "title": "Conflict", "status": 409, "code": "ERR_CONFLICT" }
+ * app.use(errorHandler({ format: "problem" }));
  * ```
  */
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorMiddleware {
   const parsed = parseOptions(optionsSchema, options, "errorHandler options");
   const onError = options.onError;
+  const format = parsed.format ?? "json";
   const reasons = new Map(Object.entries(CREDENTIAL_REASON_STATUS));
   for (const [reason, status] of Object.entries(parsed.reasons ?? {})) reasons.set(reason, status);
 
@@ -147,6 +216,6 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorMiddleware
       answer = INTERNAL;
     }
     notify(onError, error, req, { status: answer.status, code: answer.code, headersSent: res.headersSent });
-    sendError(res, answer.status, answer.code, answer.headers);
+    sendError(res, answer.status, answer.code, answer.headers, format);
   };
 }

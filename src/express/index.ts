@@ -16,7 +16,7 @@
  * app.use(requestContext());
  * app.use(securityHeaders());
  * app.use(bodyLimit("10mb"));
- * app.use(requestTimeout({ ms: 30_000 }));
+ * app.use(requestTimeout({ timeout: 30_000 }));
  * app.use(express.json({ limit: "10mb" }));
  * // … routes …
  * app.use(errorHandler());
@@ -47,7 +47,7 @@ export { tenantScope, type TenantScopeOptions, type TenantScopeContext } from ".
 export { originAllowlist, getWidgetKey, type OriginAllowlistOptions } from "./origin-allowlist.js";
 export { errorHandler, type ErrorHandlerOptions, type ErrorResponseInfo } from "./error-handler.js";
 export { credentialError, isCredentialError, type CredentialError, type CredentialErrorOptions } from "./credential-error.js";
-export { HTTP_ERROR_STATUS, CREDENTIAL_REASON_STATUS, type HttpErrorCode } from "./http-errors.js";
+export { HTTP_ERROR_STATUS, CREDENTIAL_REASON_STATUS, type ErrorBodyFormat, type HttpErrorCode } from "./http-errors.js";
 export { rateLimit, type RateLimitOptions } from "./rate-limit.js";
 export type { RateLimiter, RateLimitResult } from "../ratelimit/rate-limiter.js";
 export { turnstile, type TurnstileMiddlewareOptions } from "./turnstile.js";

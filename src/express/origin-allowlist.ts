@@ -27,8 +27,8 @@ export interface OriginAllowlistOptions {
   readonly exposedHeaders?: readonly string[] | undefined;
   /** Whether to allow cookies and HTTP auth (`Access-Control-Allow-Credentials`; default false). */
   readonly credentials?: boolean | undefined;
-  /** How long browsers may cache a preflight answer, in seconds (default 600). */
-  readonly maxAge?: number | undefined;
+  /** How long browsers may cache a preflight answer, in whole seconds, 0–86 400 (default 600). */
+  readonly maxAgeSeconds?: number | undefined;
 }
 
 const optionsSchema = z.strictObject({
@@ -39,7 +39,7 @@ const optionsSchema = z.strictObject({
   allowedHeaders: z.array(headerNameSchema).optional(),
   exposedHeaders: z.array(headerNameSchema).optional(),
   credentials: z.boolean().optional(),
-  maxAge: z.number().int().min(0).max(86_400).optional(),
+  maxAgeSeconds: z.number().int().min(0).max(86_400).optional(),
 });
 
 /** Checks a configured origin is exactly what a browser sends: scheme, host, port if not default. */
@@ -111,7 +111,7 @@ export function originAllowlist(options: OriginAllowlistOptions): Middleware {
   const allowHeaders = [...new Set([...(parsed.allowedHeaders ?? ["content-type"]).map((h) => h.toLowerCase()), header])].join(", ");
   const exposeHeaders = (parsed.exposedHeaders ?? ["x-request-id"]).join(", ");
   const credentials = parsed.credentials ?? false;
-  const maxAge = String(parsed.maxAge ?? 600);
+  const maxAge = String(parsed.maxAgeSeconds ?? 600);
 
   const keyOf = (req: IncomingMessage): { key: string | undefined; conflict: boolean } => {
     const fromHeader = req.headers[header];

@@ -16,7 +16,7 @@ import type { Middleware, NextFunction } from "./types.js";
 /** Options of {@link requestTimeout}. */
 export interface RequestTimeoutOptions {
   /** The deadline, in milliseconds or as a duration such as `"30s"` (default 30 000). */
-  readonly ms?: Duration | undefined;
+  readonly timeout?: Duration | undefined;
   /**
    * Other deadlines for some routes, e.g. `{ "POST /exports": "120s", "/uploads/*": 300_000 }`.
    * Patterns: an optional method, then a path where `:name` matches one segment and a final `*`
@@ -26,7 +26,7 @@ export interface RequestTimeoutOptions {
 }
 
 const optionsSchema = z.strictObject({
-  ms: durationSchema.optional(),
+  timeout: durationSchema.optional(),
   routes: z.record(z.string(), durationSchema).optional(),
 });
 
@@ -78,12 +78,12 @@ function watch(req: IncomingMessage, res: ServerResponse, deadline: Deadline): v
  * request's {@link getRequestSignal} signal aborts with a MoatError `ERR_ABORTED`. The signal
  * also aborts when the client disconnects early.
  *
- * Mounting it a second time for a route (`app.post("/export", requestTimeout({ ms: "2m" }), …)`)
+ * Mounting it a second time for a route (`app.post("/export", requestTimeout({ timeout: "2m" }), …)`)
  * restarts that request's clock with the new deadline instead of adding a second one.
  *
  * @example
  * ```ts
- * app.use(requestTimeout({ ms: 30_000, routes: { "POST /exports": "120s" } }));
+ * app.use(requestTimeout({ timeout: 30_000, routes: { "POST /exports": "120s" } }));
  * app.post("/exports", async (req, res) => {
  *   const rows = await db.query(sql, params, { signal: getRequestSignal(req) });
  *   res.json(rows);
@@ -92,7 +92,7 @@ function watch(req: IncomingMessage, res: ServerResponse, deadline: Deadline): v
  */
 export function requestTimeout(options: RequestTimeoutOptions = {}): Middleware {
   const parsed = parseOptions(optionsSchema, options, "requestTimeout options");
-  const defaultMs = parsed.ms ?? 30_000;
+  const defaultMs = parsed.timeout ?? 30_000;
   const routes: readonly { pattern: RoutePattern; ms: number }[] = Object.entries(parsed.routes ?? {}).map(([text, ms]) => ({
     pattern: parseRoutePattern(text, "requestTimeout routes"),
     ms,

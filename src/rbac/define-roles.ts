@@ -51,14 +51,10 @@ interface Compiled {
   readonly isA: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
-  if (!isPlainObject(rolesInput)) throw configError("roles must be an object of role name → grants");
-  if (optionsInput !== undefined && !isPlainObject(optionsInput)) throw configError("options must be an object");
-  const options = optionsInput ?? {};
-  for (const key of Object.keys(options)) {
-    if (key !== "inherits" && key !== "permissions") throw configError(`unknown option "${key}"`);
-  }
+type GrantsByRole = ReadonlyMap<string, readonly { readonly raw: string; readonly parsed: ParsedGrant }[]>;
 
+/** Each role's grants, parsed; the role names and grants checked. */
+function parseRoleGrants(rolesInput: Readonly<Record<string, unknown>>): GrantsByRole {
   const roleEntries = entriesOf(rolesInput);
   if (roleEntries.length === 0) throw configError("define at least one role");
   if (roleEntries.length > MAX_ROLES) throw configError(`more than ${MAX_ROLES} roles`);
@@ -75,25 +71,36 @@ function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
       }),
     );
   }
+  return grantsByRole;
+}
 
-  // The permission universe: declared, or every concrete name the roles mention.
-  let permissionSet: Set<string>;
-  const declared = options.permissions;
-  if (declared !== undefined) {
-    const list = stringList(declared, "permissions", MAX_PERMISSIONS);
-    permissionSet = new Set();
-    for (const p of list) {
-      if (!isPermissionName(p)) throw configError(`permission "${p.slice(0, MAX_PERMISSION_LENGTH)}" is not a valid name`);
-      if (permissionSet.has(p)) throw configError(`permission "${p}" is declared twice`);
-      permissionSet.add(p);
-    }
-    for (const [role, grants] of grantsByRole) {
-      for (const { raw, parsed } of grants) {
-        if (parsed.kind === "one" && !permissionSet.has(parsed.permission)) {
-          throw configError(`role "${role}" grants "${raw}", which is not in permissions`);
-        }
+/** The declared permissions: valid names, no duplicates, and every concrete grant among them. */
+function declaredPermissions(declared: unknown, grantsByRole: GrantsByRole): Set<string> {
+  const list = stringList(declared, "permissions", MAX_PERMISSIONS);
+  const permissionSet = new Set<string>();
+  for (const p of list) {
+    if (!isPermissionName(p)) throw configError(`permission "${p.slice(0, MAX_PERMISSION_LENGTH)}" is not a valid name`);
+    if (permissionSet.has(p)) throw configError(`permission "${p}" is declared twice`);
+    permissionSet.add(p);
+  }
+  for (const [role, grants] of grantsByRole) {
+    for (const { raw, parsed } of grants) {
+      if (parsed.kind === "one" && !permissionSet.has(parsed.permission)) {
+        throw configError(`role "${role}" grants "${raw}", which is not in permissions`);
       }
     }
+  }
+  return permissionSet;
+}
+
+/**
+ * The permission universe, sorted: declared, or every concrete name the roles mention. A
+ * namespace wildcard that matches none of it is a typo (or a missing permissions list).
+ */
+function permissionUniverse(declared: unknown, grantsByRole: GrantsByRole): Set<string> {
+  let permissionSet: Set<string>;
+  if (declared !== undefined) {
+    permissionSet = declaredPermissions(declared, grantsByRole);
   } else {
     permissionSet = new Set();
     for (const grants of grantsByRole.values()) {
@@ -101,9 +108,7 @@ function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
     }
   }
   if (permissionSet.size === 0) throw configError("no permissions: name at least one (or pass options.permissions)");
-  const permissions = [...permissionSet].sort();
-
-  // A namespace wildcard that matches nothing is a typo (or a missing permissions list).
+  const permissions = [...permissionSet];
   for (const [role, grants] of grantsByRole) {
     for (const { raw, parsed } of grants) {
       if (parsed.kind === "namespace" && !permissions.some((p) => p.startsWith(parsed.prefix))) {
@@ -111,21 +116,30 @@ function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
       }
     }
   }
+  return permissionSet;
+}
 
+/** `options.inherits`, checked: known roles inheriting known roles. */
+function parseInherits(input: unknown, grantsByRole: GrantsByRole): Map<string, string[]> {
   const inherits = new Map<string, string[]>();
-  if (options.inherits !== undefined) {
-    if (!isPlainObject(options.inherits)) throw configError("inherits must be an object of role name → role names");
-    for (const [role, parents] of entriesOf(options.inherits)) {
-      if (!grantsByRole.has(role)) throw configError(`inherits names an unknown role "${role.slice(0, 64)}"`);
-      const list = stringList(parents, `inherits.${role}`, MAX_ROLES);
-      for (const parent of list) {
-        if (!grantsByRole.has(parent)) throw configError(`role "${role}" inherits an unknown role "${parent.slice(0, 64)}"`);
-      }
-      inherits.set(role, list);
+  if (input === undefined) return inherits;
+  if (!isPlainObject(input)) throw configError("inherits must be an object of role name → role names");
+  for (const [role, parents] of entriesOf(input)) {
+    if (!grantsByRole.has(role)) throw configError(`inherits names an unknown role "${role.slice(0, 64)}"`);
+    const list = stringList(parents, `inherits.${role}`, MAX_ROLES);
+    for (const parent of list) {
+      if (!grantsByRole.has(parent)) throw configError(`role "${role}" inherits an unknown role "${parent.slice(0, 64)}"`);
     }
+    inherits.set(role, list);
   }
+  return inherits;
+}
 
-  // Depth-first over the inheritance graph: a role on the current path seen again is a cycle.
+/**
+ * The roles each role is (itself and every role it inherits, transitively), depth-first over
+ * the inheritance graph: a role on the current path seen again is a cycle.
+ */
+function resolveInheritance(roleNames: readonly string[], inherits: ReadonlyMap<string, readonly string[]>): Map<string, Set<string>> {
   const isA = new Map<string, Set<string>>();
   const onPath: string[] = [];
   const visit = (role: string): Set<string> => {
@@ -140,10 +154,16 @@ function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
     isA.set(role, result);
     return result;
   };
-  const roleNames = [...grantsByRole.keys()];
   for (const role of roleNames) visit(role);
+  return isA;
+}
 
-  // Each role's own grants expanded once, then unioned along inheritance.
+/** Each role's permissions: its own grants expanded once, then unioned along inheritance. */
+function effectivePermissions(
+  grantsByRole: GrantsByRole,
+  isA: ReadonlyMap<string, ReadonlySet<string>>,
+  permissions: readonly string[],
+): Map<string, Set<string>> {
   const own = new Map<string, Set<string>>();
   for (const [role, grants] of grantsByRole) {
     const set = new Set<string>();
@@ -154,18 +174,37 @@ function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
     own.set(role, set);
   }
   const effective = new Map<string, Set<string>>();
-  for (const role of roleNames) {
+  for (const role of grantsByRole.keys()) {
     const set = new Set<string>();
     for (const r of isA.get(role) ?? []) for (const p of own.get(r) ?? []) set.add(p);
     effective.set(role, set);
   }
+  return effective;
+}
 
-  // Every namespace a wildcard may name: "billing:", "billing:invoices:" for "billing:invoices:read".
+/** Every namespace a wildcard may name: "billing:", "billing:invoices:" for "billing:invoices:read". */
+function namespacesOf(permissions: readonly string[]): Set<string> {
   const namespaces = new Set<string>();
   for (const p of permissions) {
     for (let at = p.indexOf(":"); at !== -1; at = p.indexOf(":", at + 1)) namespaces.add(p.slice(0, at + 1));
   }
-  return { roleNames, permissions, permissionSet, namespaces, effective, isA };
+  return namespaces;
+}
+
+function compile(rolesInput: unknown, optionsInput: unknown): Compiled {
+  if (!isPlainObject(rolesInput)) throw configError("roles must be an object of role name → grants");
+  if (optionsInput !== undefined && !isPlainObject(optionsInput)) throw configError("options must be an object");
+  const options = optionsInput ?? {};
+  for (const key of Object.keys(options)) {
+    if (key !== "inherits" && key !== "permissions") throw configError(`unknown option "${key}"`);
+  }
+  const grantsByRole = parseRoleGrants(rolesInput);
+  const permissionSet = permissionUniverse(options.permissions, grantsByRole);
+  const permissions = [...permissionSet].sort();
+  const roleNames = [...grantsByRole.keys()];
+  const isA = resolveInheritance(roleNames, parseInherits(options.inherits, grantsByRole));
+  const effective = effectivePermissions(grantsByRole, isA, permissions);
+  return { roleNames, permissions, permissionSet, namespaces: namespacesOf(permissions), effective, isA };
 }
 
 function inputError(message: string): MoatError {
@@ -180,47 +219,51 @@ interface CheckedSubject {
   readonly denyRaw: readonly string[];
 }
 
+function isKnownGrant(c: Compiled, g: ParsedGrant): boolean {
+  switch (g.kind) {
+    case "all":
+      return true;
+    case "namespace":
+      return c.namespaces.has(g.prefix);
+    case "one":
+      return c.permissionSet.has(g.permission);
+  }
+}
+
+/** A subject's `allow` or `deny` list: known permissions or wildcards. */
+function subjectFlags(c: Compiled, input: unknown, which: "allow" | "deny"): { parsed: ParsedGrant[]; raw: string[] } {
+  if (input === undefined) return { parsed: [], raw: [] };
+  const value = arrayOf(input);
+  if (value === undefined || value.length > MAX_SUBJECT_FLAGS) throw inputError(`rbac subject: ${which} must be an array of permissions`);
+  const parsed: ParsedGrant[] = [];
+  const raw: string[] = [];
+  for (const item of value) {
+    const g = typeof item === "string" ? parseGrant(item) : undefined;
+    if (g === undefined || typeof item !== "string" || !isKnownGrant(c, g)) throw inputError(`rbac subject: ${which} names an unknown permission`);
+    parsed.push(g);
+    raw.push(item);
+  }
+  return { parsed, raw };
+}
+
+/** A subject from untrusted data, checked against the compiled roles. */
+function checkSubject(c: Compiled, subject: unknown): CheckedSubject {
+  if (typeof subject !== "object" || subject === null) throw inputError("rbac subject must be an object with a role");
+  const role = ownField(subject, "role");
+  const roles = typeof role === "string" ? [role] : arrayOf(role);
+  if (roles === undefined || roles.length > MAX_SUBJECT_ROLES) throw inputError("rbac subject: role must be a role name or an array of them");
+  const checked: string[] = [];
+  for (const r of roles) {
+    if (typeof r !== "string" || !c.effective.has(r)) throw inputError("rbac subject has an unknown role");
+    checked.push(r);
+  }
+  const a = subjectFlags(c, ownField(subject, "allow"), "allow");
+  const d = subjectFlags(c, ownField(subject, "deny"), "deny");
+  return { roles: checked, allow: a.parsed, deny: d.parsed, allowRaw: a.raw, denyRaw: d.raw };
+}
+
 function buildRoles<R extends string>(c: Compiled, isRole: (value: unknown) => value is R): Roles<R, string> {
-  const isKnownGrant = (g: ParsedGrant): boolean => {
-    switch (g.kind) {
-      case "all":
-        return true;
-      case "namespace":
-        return c.namespaces.has(g.prefix);
-      case "one":
-        return c.permissionSet.has(g.permission);
-    }
-  };
-
-  const flags = (input: unknown, which: "allow" | "deny"): { parsed: ParsedGrant[]; raw: string[] } => {
-    if (input === undefined) return { parsed: [], raw: [] };
-    const value = arrayOf(input);
-    if (value === undefined || value.length > MAX_SUBJECT_FLAGS) throw inputError(`rbac subject: ${which} must be an array of permissions`);
-    const parsed: ParsedGrant[] = [];
-    const raw: string[] = [];
-    for (const item of value) {
-      const g = typeof item === "string" ? parseGrant(item) : undefined;
-      if (g === undefined || typeof item !== "string" || !isKnownGrant(g)) throw inputError(`rbac subject: ${which} names an unknown permission`);
-      parsed.push(g);
-      raw.push(item);
-    }
-    return { parsed, raw };
-  };
-
-  const check = (subject: unknown): CheckedSubject => {
-    if (typeof subject !== "object" || subject === null) throw inputError("rbac subject must be an object with a role");
-    const role = ownField(subject, "role");
-    const roles = typeof role === "string" ? [role] : arrayOf(role);
-    if (roles === undefined || roles.length > MAX_SUBJECT_ROLES) throw inputError("rbac subject: role must be a role name or an array of them");
-    const checked: string[] = [];
-    for (const r of roles) {
-      if (typeof r !== "string" || !c.effective.has(r)) throw inputError("rbac subject has an unknown role");
-      checked.push(r);
-    }
-    const a = flags(ownField(subject, "allow"), "allow");
-    const d = flags(ownField(subject, "deny"), "deny");
-    return { roles: checked, allow: a.parsed, deny: d.parsed, allowRaw: a.raw, denyRaw: d.raw };
-  };
+  const check = (subject: unknown): CheckedSubject => checkSubject(c, subject);
 
   const granted = (s: CheckedSubject, permission: string): boolean => {
     if (s.deny.some((g) => grantMatches(g, permission))) return false;

@@ -45,8 +45,22 @@ const SSN = 2;
 const PHONE = 3;
 const BUILTIN_TYPES = ["email", "credit_card", "ssn", "phone"];
 
-/** Compiles detectors into an engine. Throws ERR_CONFIG for a duplicate built-in. */
-export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
+/** Which detectors are on, and the type table the engine reports with. */
+interface DetectorPlan {
+  /** Type names by type index: the four built-ins first, then each custom detector. */
+  readonly types: string[];
+  /** Overlap priority by type index. */
+  readonly priorities: number[];
+  readonly email: boolean;
+  readonly card: boolean;
+  readonly phone: boolean;
+  readonly ssn: SsnRules | undefined;
+  readonly customs: CustomEntry[];
+  readonly maxLength: number;
+}
+
+/** Sorts detectors into built-ins (each at most once) and custom ones. Throws ERR_CONFIG for a duplicate built-in. */
+function planDetectors(detectors: readonly Detector[]): DetectorPlan {
   const types = [...BUILTIN_TYPES];
   const priorities = [BUILTIN_PRIORITY.email, BUILTIN_PRIORITY.credit_card, BUILTIN_PRIORITY.ssn, BUILTIN_PRIORITY.phone];
   let email = false;
@@ -73,31 +87,38 @@ export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
     }
     maxLength = Math.max(maxLength, detector.maxLength ?? DEFAULT_CUSTOM_MAX_LENGTH);
   }
-  const plan: NumberScanPlan | undefined = card || phone || ssn !== undefined ? { card, ssn, phone } : undefined;
+  return { types, priorities, email, card, phone, ssn, customs, maxLength };
+}
 
-  function collectCustom(text: string, entry: CustomEntry, from: number): number[] {
-    const pairs: number[] = [];
-    let sorted = true;
-    let last = -1;
-    for (const span of entry.detector.find(text)) {
-      const { start, end } = span;
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start || end > text.length) {
-        throw new MoatError("ERR_CONFIG", { message: `detector "${entry.detector.type}" returned an invalid span` });
-      }
-      if (start < from) continue;
-      if (start < last) sorted = false;
-      last = start;
-      pairs.push(start, end);
+/** A custom detector's matches from `from` on, as sorted [start, end, …] pairs; its spans are checked. */
+function collectCustom(text: string, entry: CustomEntry, from: number): number[] {
+  const pairs: number[] = [];
+  let sorted = true;
+  let last = -1;
+  for (const span of entry.detector.find(text)) {
+    const { start, end } = span;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start || end > text.length) {
+      throw new MoatError("ERR_CONFIG", { message: `detector "${entry.detector.type}" returned an invalid span` });
     }
-    if (!sorted) {
-      const order: [number, number][] = [];
-      for (let k = 0; k < pairs.length; k += 2) order.push([pairs[k] ?? 0, pairs[k + 1] ?? 0]);
-      order.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
-      pairs.length = 0;
-      for (const [s, e] of order) pairs.push(s, e);
-    }
-    return pairs;
+    if (start < from) continue;
+    if (start < last) sorted = false;
+    last = start;
+    pairs.push(start, end);
   }
+  if (!sorted) {
+    const order: [number, number][] = [];
+    for (let k = 0; k < pairs.length; k += 2) order.push([pairs[k] ?? 0, pairs[k + 1] ?? 0]);
+    order.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+    pairs.length = 0;
+    for (const [s, e] of order) pairs.push(s, e);
+  }
+  return pairs;
+}
+
+/** Compiles detectors into an engine. Throws ERR_CONFIG for a duplicate built-in. */
+export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
+  const { types, priorities, email, card, phone, ssn, customs, maxLength } = planDetectors(detectors);
+  const plan: NumberScanPlan | undefined = card || phone || ssn !== undefined ? { card, ssn, phone } : undefined;
 
   // Scratch buffers reused across calls: redaction is often called once per log line, where
   // allocation would cost as much as the scan. `busy` covers a custom detector that calls back

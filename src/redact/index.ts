@@ -28,7 +28,8 @@ export {
 } from "./detectors.js";
 export { BUILTIN_DETECTOR_TYPES, type BuiltinDetectorType, type DetectedRange, type Detector, type RedactionMatch, type RedactionSpan } from "./types.js";
 export { HASH_TAG_HEX, type ReplaceFunction, type ReplaceMode } from "./replace.js";
-export { DEFAULT_SENSITIVE_KEYS, REDACTED_VALUE } from "./redact-value.js";
+export { DEFAULT_SENSITIVE_KEYS } from "./sensitive-keys.js";
+export { REDACTED } from "../_internal/redacted.js";
 export type { Pseudonymized } from "./pseudonymize.js";
 export {
   resolveRedactionPolicy,

@@ -13,7 +13,17 @@ import { z } from "zod";
 import { parseInput } from "../_internal/options.js";
 import { BUILTIN_DETECTOR_TYPES, type BuiltinDetectorType } from "./types.js";
 
-/** An API key's redaction setting (moatkit/apikeys stores it on each key record). */
+/**
+ * A per-key override of the organisation's PII redaction setting, stored on each API key record
+ * by `moatkit/apikeys` and read by {@link resolveRedactionPolicy}: `"inherit"` follows the
+ * organisation, `"on"` and `"off"` force it for this key. Defined here, once; `moatkit/apikeys`
+ * re-exports it.
+ *
+ * @example
+ * ```ts
+ * const redaction: ApiKeyRedaction = "off"; // this key's traffic is never redacted
+ * ```
+ */
 export type ApiKeyRedaction = "inherit" | "on" | "off";
 
 /** The part of an API-key record the policy reads (moatkit/apikeys records fit structurally). */

@@ -23,7 +23,7 @@ export function labelFor(type: string): string {
 }
 
 /** The form of a value that the hash and pseudonyms compare: digits for numbers, lower-case email. */
-export function normaliseValue(type: string, value: string): string {
+export function normalizeValue(type: string, value: string): string {
   if (type === "credit_card" || type === "ssn" || type === "phone") return value.replace(/\D/g, "");
   if (type === "email") return value.toLowerCase();
   return value;
@@ -76,7 +76,7 @@ export function compileReplacer(mode: ReplaceMode, hashKey: Uint8Array | string 
       if (hashKey === undefined) throw new MoatError("ERR_CONFIG", { message: 'replace "hash" needs a hashKey' });
       const key = hashKey;
       // The type is part of the MAC input so the same digits as a phone and as an SSN differ.
-      return (type, value) => `[${type.toUpperCase()}:${hmacSha256Hex(key, `${type}\u0000${normaliseValue(type, value)}`).slice(0, HASH_TAG_HEX)}]`;
+      return (type, value) => `[${type.toUpperCase()}:${hmacSha256Hex(key, `${type}\u0000${normalizeValue(type, value)}`).slice(0, HASH_TAG_HEX)}]`;
     }
   }
 }

@@ -1,5 +1,5 @@
 /** Argument checks shared by every function that takes a {@link SqlClient}. */
-import type { SqlClient } from "../adapters/postgres/sql-client.js";
+import type { SqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
 
 function isSqlClient(value: unknown): value is SqlClient {

@@ -1,6 +1,6 @@
 /** Options and transaction setup shared by {@link exportTenant} and {@link deleteTenant}. */
 import type { z } from "zod";
-import type { SqlClient } from "../adapters/postgres/sql-client.js";
+import type { SqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
 import { sqlState } from "./client.js";
 import { identifierSchema, quoteIdent, roleSchema, settingSchema } from "./identifiers.js";

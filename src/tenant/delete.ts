@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseInput } from "../_internal/options.js";
-import type { SqlClient } from "../adapters/postgres/sql-client.js";
+import type { SqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
 import { assertSqlClient } from "./client.js";
 import { idSchema } from "./context.js";
@@ -22,7 +22,7 @@ export interface DeletedTable {
 }
 
 /** What {@link deleteTenant} did. */
-export interface DeleteTenantResult {
+export interface TenantDeleteResult {
   /** Whether this was a dry run (nothing changed). */
   readonly dryRun: boolean;
   /** Every table of the tenant's data, in the order they were deleted (children first). */
@@ -54,7 +54,7 @@ const optionsSchema = z.strictObject({ ...dataOptionsShape, dryRun: z.boolean().
  * console.log(done.tables); // [{ table: "task_comments", rows: 12 }, { table: "tasks", rows: 4 }, …]
  * ```
  */
-export async function deleteTenant(client: SqlClient, tenantId: string, options?: DeleteTenantOptions): Promise<DeleteTenantResult> {
+export async function deleteTenant(client: SqlClient, tenantId: string, options?: DeleteTenantOptions): Promise<TenantDeleteResult> {
   assertSqlClient(client);
   const id = parseInput(idSchema, tenantId, "tenant id");
   const o = parseInput(optionsSchema, options === undefined ? {} : options, "deleteTenant options");

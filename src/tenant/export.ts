@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseInput } from "../_internal/options.js";
-import type { SqlClient } from "../adapters/postgres/sql-client.js";
+import type { SqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
 import { assertSqlClient } from "./client.js";
 import { idSchema } from "./context.js";

@@ -36,5 +36,5 @@ export {
   type RlsFindingCode,
 } from "./rls-check.js";
 export { exportTenant, type ExportTenantOptions } from "./export.js";
-export { deleteTenant, type DeleteTenantOptions, type DeleteTenantResult, type DeletedTable } from "./delete.js";
+export { deleteTenant, type DeleteTenantOptions, type TenantDeleteResult, type DeletedTable } from "./delete.js";
 export type { TenantDataOptions } from "./data-scope.js";

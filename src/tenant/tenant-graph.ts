@@ -5,7 +5,7 @@
  * direction is followed: a tenant row that points at a shared table (`users`, `countries`) does
  * not make that table's rows the tenant's.
  */
-import type { SqlClient } from "../adapters/postgres/sql-client.js";
+import type { SqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
 import { qualifiedName, quoteIdent } from "./identifiers.js";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseInput, parseOptions } from "../_internal/options.js";
 import { type Clock, systemClock } from "../_internal/runtime.js";
-import type { SqlClient } from "../adapters/postgres/sql-client.js";
+import type { SqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
 import { assertCallback, assertSqlClient, sqlState } from "./client.js";
 import { activeTenant, currentTenant, idSchema, parseTenantContext, runWithTenant, type TenantContext } from "./context.js";

@@ -42,14 +42,38 @@ describe("canonicalJson", () => {
     );
   });
 
-  it("escapes strings exactly as JSON.stringify does, lone surrogates included", () => {
+  it("escapes well-formed strings exactly as JSON.stringify does", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary" }), (text) => {
+      fc.property(fc.string({ unit: "grapheme" }), (text) => {
         expect(canonicalJson(text)).toBe(JSON.stringify(text));
         expect(canonicalJson({ [text]: text })).toBe(`{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
       }),
     );
-    expect(canonicalJson("\ud800")).toBe('"\\ud800"');
+    expect(canonicalJson("\ud83d\ude00\u0000\u001f\"\\")).toBe('"\ud83d\ude00\\u0000\\u001f\\"\\\\"');
+  });
+
+  // RFC 8785 §3.2.2.2: strings are I-JSON (RFC 7493), whose strings must be well-formed Unicode,
+  // so a lone surrogate has no canonical form. Escaping it (as JSON.stringify does) would let two
+  // implementations disagree; refusing is what the RFC asks.
+  it.each([
+    ["a lone high surrogate", "\ud800"],
+    ["a lone low surrogate", "\udc00"],
+    ["a reversed pair", "\udc00\ud800"],
+    ["a high surrogate at the end", "ok\udbff"],
+    ["a lone surrogate in a key", { "a\ud800": 1 }],
+    ["a lone surrogate in a nested value", { a: [{ b: "x\udfff" }] }],
+  ])("refuses %s with ERR_INVALID_INPUT", (_, value) => {
+    expectMoatError(() => canonicalJson(value), "ERR_INVALID_INPUT");
+  });
+
+  it("refuses every string with a lone surrogate and accepts every well-formed one", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (text) => {
+        const wellFormed = !/\p{Cs}/u.test(text);
+        if (wellFormed) expect(canonicalJson(text)).toBe(JSON.stringify(text));
+        else expectMoatError(() => canonicalJson(text), "ERR_INVALID_INPUT");
+      }),
+    );
   });
 
   it("orders keys by UTF-16 code units (RFC 8785)", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createMemoryAuditStore } from "../../src/adapters/memory/index.js";
 import {
   type AuditEventInput,
-  DEFAULT_SENSITIVE_KEYS,
+  DEFAULT_SENSITIVE_KEY_SUBSTRINGS,
   buildAuditEvent,
   createAuditEventBuilder,
   createAuditLog,
@@ -115,7 +115,7 @@ describe("buildAuditEvent", () => {
   it("replaces the sensitive key list when given one, and per-event keys add to it", () => {
     const builder = createAuditEventBuilder({ sensitiveKeys: ["pin"] });
     expect(builder.build({ ...base, metadata: { pin: "1234", password: "shown" } }).metadata).toEqual({ pin: "[REDACTED]", password: "shown" });
-    const extended = createAuditEventBuilder({ sensitiveKeys: [...DEFAULT_SENSITIVE_KEYS, "pin"] });
+    const extended = createAuditEventBuilder({ sensitiveKeys: [...DEFAULT_SENSITIVE_KEY_SUBSTRINGS, "pin"] });
     expect(extended.build({ ...base, metadata: { pin: "1", password: "2", dob: "3" }, redact: { sensitiveKeys: ["dob"] } }).metadata).toEqual({
       pin: "[REDACTED]",
       password: "[REDACTED]",

@@ -91,7 +91,7 @@ describe("auditEventSchema (what append accepts)", () => {
 });
 
 describe("toJsonValue", () => {
-  it("drops undefined properties, applies toJSON and normalises -0", () => {
+  it("drops undefined properties, applies toJSON and normalizes -0", () => {
     const r = toJsonValue({ a: undefined, d: new Date(0), z: -0, nested: [{ b: undefined, c: 1 }] });
     expect(r).toEqual({ ok: true, value: { d: "1970-01-01T00:00:00.000Z", z: 0, nested: [{ c: 1 }] } });
     expect(r.ok && Object.is((r.value as { z: number }).z, 0)).toBe(true);
@@ -106,6 +106,8 @@ describe("toJsonValue", () => {
     ["a Map", { m: new Map() }, ["m"]],
     ["undefined in an array", [undefined], [0]],
     ["a sparse array", [1, , 3], [1]], // eslint-disable-line no-sparse-arrays
+    ["a lone surrogate (canonical JSON has no form for it)", { a: ["x\ud800"] }, ["a", 0]],
+    ["a lone surrogate in a key", { o: { "\udc00k": 1 } }, ["o", "\udc00k"]],
   ])("refuses %s, saying where", (_name, value, path) => {
     const r = toJsonValue(value);
     expect(r.ok).toBe(false);

@@ -44,7 +44,7 @@ beforeAll(async () => {
 describe("createAuditLog", () => {
   it("validates its options once", () => {
     for (const bad of WRONG_TYPES) expectMoatError(() => createAuditLog(bad as never), "ERR_CONFIG");
-    expectMoatError(() => createAuditLog({ store: { append: () => 1 } as never }), "ERR_CONFIG");
+    expectMoatError(() => createAuditLog({ store: { appendAuditEvents: () => 1 } as never }), "ERR_CONFIG");
     expectMoatError(() => createAuditLog({ store: createMemoryAuditStore(), now: "now" } as never), "ERR_CONFIG");
     expectMoatError(() => createAuditLog({ store: createMemoryAuditStore(), checkpointKey: new Uint8Array(32) } as never), "ERR_CONFIG");
     expectMoatError(() => createAuditLog({ store: createMemoryAuditStore(), sensitiveKeys: ["x"] }), "ERR_CONFIG");
@@ -79,13 +79,13 @@ describe("append", () => {
     let failNext = true;
     const flaky: AuditStore = {
       ...inner,
-      async append(orgId, seal) {
+      async appendAuditEvents(orgId, seal) {
         calls++;
         if (failNext) {
           failNext = false;
           throw new Error("connection reset");
         }
-        return inner.append(orgId, seal);
+        return inner.appendAuditEvents(orgId, seal);
       },
     };
     const log = createAuditLog({ store: flaky });
@@ -99,8 +99,36 @@ describe("append", () => {
 
   it("refuses a store that reports a broken head", async () => {
     const inner = createMemoryAuditStore();
-    const liar: AuditStore = { ...inner, append: (_orgId, seal) => Promise.resolve(seal({ seq: -1, hash: "x" })) };
+    const liar: AuditStore = { ...inner, appendAuditEvents: (_orgId, seal) => Promise.resolve(seal({ seq: -1, hash: "x" })) };
     await expectMoatErrorAsync(createAuditLog({ store: liar }).record(input("org_l", 1)), "ERR_STORE");
+  });
+});
+
+describe("store failures", () => {
+  it("become ERR_STORE in every operation, including a scan that fails between pages", async () => {
+    const inner = createMemoryAuditStore({ pageSize: 2 });
+    const seeded = createAuditLog({ store: inner });
+    await fill(seeded, "org_s", 5);
+    const fail = (): never => {
+      throw new Error("connection reset");
+    };
+    const broken: AuditStore = {
+      ...inner,
+      getAuditChainHead: fail,
+      queryAuditEvents: () => Promise.reject(new Error("connection reset")),
+      async *scanAuditEvents(orgId, range) {
+        let pages = 0;
+        for await (const page of inner.scanAuditEvents(orgId, range)) {
+          if (++pages > 1) throw new Error("connection reset");
+          yield page;
+        }
+      },
+    };
+    const log = createAuditLog({ store: broken });
+    await expectMoatErrorAsync(log.verify({ orgId: "org_s" }), "ERR_STORE");
+    await expectMoatErrorAsync(log.query({ orgId: "org_s", limit: 10 }), "ERR_STORE");
+    await expectMoatErrorAsync(log.checkpoint("org_s", signer), "ERR_STORE");
+    await expectMoatErrorAsync(new Response(log.exportNdjson("org_s")).text(), "ERR_STORE");
   });
 });
 
@@ -311,10 +339,10 @@ describe("prune", () => {
     let pruned = false;
     const store: AuditStore = {
       ...inner,
-      async query() {
+      async queryAuditEvents() {
         return [];
       },
-      async prune() {
+      async pruneAuditEvents() {
         pruned = true;
         return 0;
       },
@@ -349,8 +377,8 @@ describe("prune", () => {
     const stranger = { alg: "EdDSA" as const, privateKey: (await generateKeyPair("EdDSA")).privateKey };
     const forger = createAuditLog({ store, checkpointKey: publicKey });
     await expectMoatErrorAsync(forger.prune({ orgId: "org_fa", before: Date.now() + 1e9, signer: stranger }), "ERR_CONFIG");
-    const head = await store.head("org_fa");
-    await store.prune("org_fa", { seq: head.seq, hash: head.hash, jws: await createAuditLog({ store: createMemoryAuditStore() }).checkpoint("org_fa", stranger) });
+    const head = await store.getAuditChainHead("org_fa");
+    await store.pruneAuditEvents("org_fa", { seq: head.seq, hash: head.hash, jws: await createAuditLog({ store: createMemoryAuditStore() }).checkpoint("org_fa", stranger) });
     await expectMoatErrorAsync(log.verify({ orgId: "org_fa" }), "ERR_INTEGRITY");
   });
 });

@@ -46,7 +46,7 @@ export async function baseChain(orgId: string, n = CHAIN_LENGTH): Promise<Row[]>
     });
   }
   const rows: Row[] = [];
-  for await (const page of store.scan(orgId)) for (const e of page) rows.push(structuredClone(e) as unknown as Row);
+  for await (const page of store.scanAuditEvents(orgId)) for (const e of page) rows.push(structuredClone(e) as unknown as Row);
   return rows;
 }
 
@@ -100,17 +100,17 @@ export function arrayStore(rows: readonly unknown[], options: { pageSize?: numbe
     throw new Error("not used by these tests");
   };
   return {
-    append: unused,
-    query: unused,
-    async head() {
+    appendAuditEvents: unused,
+    queryAuditEvents: unused,
+    async getAuditChainHead() {
       const last = rows[rows.length - 1] as Row | undefined;
       return last === undefined ? { seq: 0, hash: "0".repeat(64) } : { seq: last.seq as number, hash: last.hash as string };
     },
-    prune: unused,
-    async latestAnchor() {
+    pruneAuditEvents: unused,
+    async getLatestAuditAnchor() {
       return options.anchor ?? null;
     },
-    async *scan(_orgId, range = {}) {
+    async *scanAuditEvents(_orgId, range = {}) {
       // Like a database filtering on its seq column: the row's own claim, unverified.
       const inRange = rows.filter((r) => {
         const seq = (r as Row | null)?.seq;

@@ -244,7 +244,7 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           const envelope = createEnvelope({ keyring: parseMasterKeys(newKey), dataKeys: createPostgresDataKeyStore({ client: handle.client }) });
           for (const row of await tenantRows(table)) {
             const context = { table, column: "secret", rowId: row.id };
-            expect((await envelope.dependencyOf(row.secret)).masterKeyId).toBe("knew");
+            expect((await envelope.keys.dependencyOf(row.secret)).masterKeyId).toBe("knew");
             expect(await envelope.needsRewrap(row.secret)).toBe(false);
             if (row.tenant === null) {
               expect(await envelope.decryptString(row.secret, { context })).toBe(row.plain);

@@ -20,7 +20,7 @@ describe("key commitment", () => {
     const store = createMemoryDataKeyStore();
     const envelope = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, backend: "node" });
     const underA = await envelope.encryptBytes("under key A", { context, tenantId: "t1" });
-    await envelope.rotateDataKeys({ tenantId: "t1" });
+    await envelope.keys.rotateDataKeys({ tenantId: "t1" });
     const underB = await envelope.encryptBytes("under key B", { context, tenantId: "t1" });
     // Warm the cache for B so that decrypting below needs no unwrap either.
     expect(await envelope.decryptString(underB, { context, tenantId: "t1" })).toBe("under key B");

@@ -122,9 +122,9 @@ describe.each(MODES)("envelope (%s)", (mode) => {
     for (const bad of [...WRONG_TYPES, "", "mk1.k1.***", "mk9.k1.AAAA", new Uint8Array(0)]) {
       expect(() => envelope.keyIdOf(bad as never)).toThrow(expect.objectContaining({ code: "ERR_INVALID_INPUT" }));
       await expectMoatErrorAsync(envelope.needsRewrap(bad as never), "ERR_INVALID_INPUT");
-      await expectMoatErrorAsync(envelope.dependencyOf(bad as never), "ERR_INVALID_INPUT");
+      await expectMoatErrorAsync(envelope.keys.dependencyOf(bad as never), "ERR_INVALID_INPUT");
     }
-    await expectMoatErrorAsync(envelope.rotateDataKeys({ tenantId: "" }), mode === "store" ? "ERR_INVALID_INPUT" : "ERR_CONFIG");
+    await expectMoatErrorAsync(envelope.keys.rotateDataKeys({ tenantId: "" }), mode === "store" ? "ERR_INVALID_INPUT" : "ERR_CONFIG");
   });
 
   it("fails with ERR_DECRYPT when the plaintext is not UTF-8 and decryptString is used", async () => {
@@ -168,7 +168,7 @@ describe.each(MODES)("envelope (%s)", (mode) => {
     expect(v2.keyIdOf(rewrapped)).toBe("k2");
     expect(await v2.needsRewrap(rewrapped)).toBe(false);
     expect(await v2.decryptString(rewrapped, { context, tenantId: "t1" })).toBe("rotate me");
-    expect((await v2.dependencyOf(rewrapped)).masterKeyId).toBe("k2");
+    expect((await v2.keys.dependencyOf(rewrapped)).masterKeyId).toBe("k2");
     const bytes = await v1.encryptBytes("b", { context });
     expect(v2.keyIdOf(await v2.rewrapBytes(bytes, { context }))).toBe("k2");
     await expectMoatErrorAsync(v2.rewrap(token, { context, tenantId: "t2" }), "ERR_DECRYPT");
@@ -185,8 +185,8 @@ describe("envelope with a data key store", () => {
     const t1 = await envelope.encrypt("t1 secret", { context, tenantId: "t1" });
     const t2 = await envelope.encrypt("t2 secret", { context, tenantId: "t2" });
     const shared = await envelope.encrypt("default", { context });
-    expect(await store.getCurrent("t1")).toBeDefined();
-    const { dataKeysDestroyed } = await envelope.shredTenant("t1");
+    expect(await store.getCurrentDataKey("t1")).toBeDefined();
+    const { dataKeysDestroyed } = await envelope.keys.shredTenant("t1");
     expect(dataKeysDestroyed).toBe(1);
     const err = await expectMoatErrorAsync(envelope.decrypt(t1, { context, tenantId: "t1" }), "ERR_KEY_NOT_FOUND");
     expect(err.message).toMatch(/data key \S+ not found/);
@@ -196,27 +196,44 @@ describe("envelope with a data key store", () => {
     const again = await envelope.encrypt("new", { context, tenantId: "t1" });
     expect(await envelope.decryptString(again, { context, tenantId: "t1" })).toBe("new");
     await expectMoatErrorAsync(envelope.decrypt(t1, { context, tenantId: "t1" }), "ERR_KEY_NOT_FOUND");
-    await expectMoatErrorAsync(envelope.shredTenant(""), "ERR_INVALID_INPUT");
-    await expectMoatErrorAsync(envelope.shredTenant(5 as never), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(envelope.keys.shredTenant(""), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(envelope.keys.shredTenant(5 as never), "ERR_INVALID_INPUT");
   });
 
   it("stops decrypting a shredded tenant in other processes once their cache expires", async () => {
     const store = createMemoryDataKeyStore();
     const clock = fakeClock();
-    const a = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, now: clock.now, cacheTtlMs: "1m" });
-    const b = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, now: clock.now, cacheTtlMs: "1m" });
+    const a = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, now: clock.now, cacheTtl: "1m" });
+    const b = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, now: clock.now, cacheTtl: "1m" });
     const token = await a.encrypt("x", { context, tenantId: "t1" });
     expect(await b.decryptString(token, { context, tenantId: "t1" })).toBe("x");
-    await a.shredTenant("t1");
+    await a.keys.shredTenant("t1");
     expect(await b.decryptString(token, { context, tenantId: "t1" })).toBe("x"); // still cached in b
     clock.advance(60_001);
     await expectMoatErrorAsync(b.decrypt(token, { context, tenantId: "t1" }), "ERR_KEY_NOT_FOUND");
   });
 
+  it("keeps at most cacheMaxEntries data keys in memory, dropping the least recently used", async () => {
+    const store = createMemoryDataKeyStore();
+    let reads = 0;
+    const counting: DataKeyStore = { ...store, getDataKey: (id) => (reads++, store.getDataKey(id)) };
+    const envelope = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: counting, cacheMaxEntries: 2 });
+    const tenants = ["t1", "t2", "t3"];
+    const tokens: string[] = [];
+    for (const t of tenants) tokens.push(await envelope.encrypt(t, { context, tenantId: t }));
+    const read = async (i: number): Promise<string> => envelope.decryptString(tokens[i]!, { context, tenantId: tenants[i]! });
+    expect([await read(2), await read(1)]).toEqual(["t3", "t2"]);
+    expect(reads).toBe(0);
+    expect(await read(0)).toBe("t1"); // t1's key was dropped when t3's came in
+    expect(reads).toBe(1);
+    expect(await read(0)).toBe("t1");
+    expect(reads).toBe(1);
+  });
+
   it("caches data keys: one store read per key within the TTL", async () => {
     const store = createMemoryDataKeyStore();
     let reads = 0;
-    const counting: DataKeyStore = { ...store, get: (id) => (reads++, store.get(id)), getCurrent: (s) => (reads++, store.getCurrent(s)) };
+    const counting: DataKeyStore = { ...store, getDataKey: (id) => (reads++, store.getDataKey(id)), getCurrentDataKey: (s) => (reads++, store.getCurrentDataKey(s)) };
     const envelope = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: counting });
     const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => envelope.encrypt(`v${String(i)}`, { context, tenantId: "t1" })));
     for (const t of tokens) await envelope.decrypt(t, { context, tenantId: "t1" });
@@ -231,11 +248,11 @@ describe("envelope with a data key store", () => {
     const store = createMemoryDataKeyStore();
     const envelope = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store });
     const before = await envelope.encrypt("x", { context, tenantId: "t1" });
-    const { dataKeyId } = await envelope.rotateDataKeys({ tenantId: "t1" });
-    expect((await store.getCurrent("t1"))?.id).toBe(dataKeyId);
+    const { dataKeyId } = await envelope.keys.rotateDataKeys({ tenantId: "t1" });
+    expect((await store.getCurrentDataKey("t1"))?.id).toBe(dataKeyId);
     expect(await envelope.needsRewrap(before)).toBe(true);
     const after = await envelope.encrypt("y", { context, tenantId: "t1" });
-    expect((await envelope.dependencyOf(after)).dataKeyId).toBe(dataKeyId);
+    expect((await envelope.keys.dependencyOf(after)).dataKeyId).toBe(dataKeyId);
     expect(await envelope.needsRewrap(after)).toBe(false);
     expect(await envelope.decryptString(before, { context, tenantId: "t1" })).toBe("x");
   });
@@ -245,18 +262,20 @@ describe("envelope with a data key store", () => {
     const v1 = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store });
     const tokens = await Promise.all(["a", "b", "c"].map((t) => v1.encrypt(t, { context, tenantId: t })));
     const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]), dataKeys: store });
-    const result = await v2.rewrapDataKeys({ batchSize: 2 });
+    expect(await v2.keys.countDataKeysByMasterKey()).toEqual({ k1: 3 });
+    const result = await v2.keys.rewrapDataKeys({ batchSize: 2 });
     expect(result).toMatchObject({ scanned: 3, rewrapped: 3, alreadyCurrent: 0, remainingByMasterKeyId: { k2: 3 } });
-    expect((await v2.rewrapDataKeys()).rewrapped).toBe(0);
+    expect((await v2.keys.rewrapDataKeys()).rewrapped).toBe(0);
+    expect(await v2.keys.countDataKeysByMasterKey()).toEqual({ k2: 3 });
     const k2only = createEnvelope({ keyring: testKeyring(["k2"]), dataKeys: store });
     for (const [i, t] of ["a", "b", "c"].entries()) {
       expect(await k2only.decryptString(tokens[i]!, { context, tenantId: t })).toBe(t);
       expect(k2only.keyIdOf(tokens[i]!)).toBe("k1"); // the token records where it was written
-      expect((await k2only.dependencyOf(tokens[i]!)).masterKeyId).toBe("k2"); // what it needs now
+      expect((await k2only.keys.dependencyOf(tokens[i]!)).masterKeyId).toBe("k2"); // what it needs now
     }
     const aborted = new AbortController();
     aborted.abort();
-    await expectMoatErrorAsync(v2.rewrapDataKeys({ signal: aborted.signal }), "ERR_ABORTED");
+    await expectMoatErrorAsync(v2.keys.rewrapDataKeys({ signal: aborted.signal }), "ERR_ABORTED");
   });
 
   it("reads stateless values, and rewraps them into stored data keys", async () => {
@@ -276,22 +295,23 @@ describe("envelope with a data key store", () => {
     const store = createMemoryDataKeyStore();
     const envelope = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store });
     const tokens = await Promise.all(Array.from({ length: 30 }, () => envelope.encrypt("x", { context, tenantId: "race" })));
-    const ids = new Set(await Promise.all(tokens.map(async (t) => (await envelope.dependencyOf(t)).dataKeyId)));
+    const ids = new Set(await Promise.all(tokens.map(async (t) => (await envelope.keys.dependencyOf(t)).dataKeyId)));
     expect(ids.size).toBe(1);
   });
 
   it("needs a store for store-only operations", async () => {
     const envelope = createEnvelope({ keyring: testKeyring(["k1"]) });
-    await expectMoatErrorAsync(envelope.shredTenant("t1"), "ERR_CONFIG");
-    await expectMoatErrorAsync(envelope.rotateDataKeys(), "ERR_CONFIG");
-    await expectMoatErrorAsync(envelope.rewrapDataKeys(), "ERR_CONFIG");
+    await expectMoatErrorAsync(envelope.keys.shredTenant("t1"), "ERR_CONFIG");
+    await expectMoatErrorAsync(envelope.keys.rotateDataKeys(), "ERR_CONFIG");
+    await expectMoatErrorAsync(envelope.keys.rewrapDataKeys(), "ERR_CONFIG");
+    await expectMoatErrorAsync(envelope.keys.countDataKeysByMasterKey(), "ERR_CONFIG");
   });
 });
 
 describe("createEnvelope options", () => {
   it("rejects invalid options with ERR_CONFIG", async () => {
     const { expectMoatError } = await import("../helpers/assertions.js");
-    for (const bad of [undefined, null, {}, { keyring: { primaryKeyId: "k1", keyIds: ["k1"], has: () => true } }, { keyring: testKeyring(), algorithm: "aes-128-gcm" }, { keyring: testKeyring(), cacheTtlMs: -1 }, { keyring: testKeyring(), cacheTtlMs: "soon" }, { keyring: testKeyring(), backend: "openssl" }, { keyring: testKeyring(), dataKeys: 5 }, { keyring: testKeyring(), random: 5 }]) {
+    for (const bad of [undefined, null, {}, { keyring: { primaryKeyId: "k1", keyIds: ["k1"], has: () => true } }, { keyring: testKeyring(), algorithm: "aes-128-gcm" }, { keyring: testKeyring(), cacheTtl: -1 }, { keyring: testKeyring(), cacheTtl: "soon" }, { keyring: testKeyring(), backend: "openssl" }, { keyring: testKeyring(), dataKeys: 5 }, { keyring: testKeyring(), random: 5 }]) {
       expectMoatError(() => createEnvelope(bad as never), "ERR_CONFIG");
     }
   });

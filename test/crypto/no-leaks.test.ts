@@ -44,11 +44,11 @@ describe("no secrets in errors or inspect output", () => {
     await capture(() => envelope.decryptString(token.replace("mk1.", "mk1.x"), { context }));
     await capture(() => envelope.encrypt(PLAINTEXT, { context: { nested: { PLAINTEXT } } as never }));
     await capture(() => envelope.encrypt(PLAINTEXT, undefined as never));
-    await capture(() => createEnvelope({ keyring, cacheTtlMs: PLAINTEXT }));
+    await capture(() => createEnvelope({ keyring, cacheTtl: PLAINTEXT }));
     await capture(() => parseMasterKeys(`k1:${Buffer.from(masterKeyBytes(keyring, "k1")!).toString("base64").slice(0, -2)}`));
     await capture(() => parseMasterKeys(`k1:${Buffer.from(masterKeyBytes(keyring, "k1")!).toString("base64")},k1:${Buffer.from(masterKeyBytes(keyring, "k2")!).toString("base64")}`));
     await capture(() => createBlindIndex({ keyring, name: PLAINTEXT, bits: 8 }));
-    await envelope.shredTenant("t1");
+    await envelope.keys.shredTenant("t1");
     await capture(() => envelope.decrypt(token, { context, tenantId: "t1" }));
     await capture(() => createEnvelope({ keyring: testKeyring(["other"]) }).decrypt(statelessToken, { context }));
     expect(texts.length).toBeGreaterThanOrEqual(13 * 4);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createPostgresDataKeyStore, migrate } from "../../src/adapters/postgres/index.js";
-import { type RewrapColumnProgress, createEnvelope } from "../../src/crypto/index.js";
+import { type RewrapColumnProgress, createEnvelope, rewrapColumn } from "../../src/crypto/index.js";
 import { isMoatError } from "../../src/errors.js";
 import { testKeyring } from "../../src/testing/index.js";
 import { expectMoatErrorAsync } from "../helpers/assertions.js";
@@ -55,10 +55,10 @@ describePostgres("rewrapColumn", (target) => {
       const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]), dataKeys });
       const seen: RewrapColumnProgress[] = [];
       const stop = new AbortController();
-      const base = { client, table: "integrations", column: "secret", idColumn: "id", context: contextOf, tenantId: tenantOf, batchSize: 500 } as const;
+      const base = { table: "integrations", column: "secret", idColumn: "id", context: contextOf, tenantId: tenantOf, batchSize: 500 } as const;
       let resumeAfter: unknown;
       try {
-        await v2.rewrapColumn({
+        await rewrapColumn(v2, client, {
           ...base,
           signal: stop.signal,
           onProgress(p) {
@@ -80,12 +80,12 @@ describePostgres("rewrapColumn", (target) => {
       expect(seen.at(-1)).toMatchObject({ scanned: 5000, rewrapped: 4999, alreadyCurrent: 1 });
 
       const resumed: RewrapColumnProgress[] = [];
-      const rest = await v2.rewrapColumn({ ...base, startAfter: resumeAfter, onProgress: (p) => resumed.push(p) });
+      const rest = await rewrapColumn(v2, client, { ...base, startAfter: resumeAfter, onProgress: (p) => resumed.push(p) });
       expect(rest).toMatchObject({ scanned: 5000, rewrapped: 5000, failed: 0, conflicts: 0, lastId: ROWS });
       expect(resumed.map((p) => p.scanned)).toEqual(Array.from({ length: 10 }, (_, i) => (i + 1) * 500));
 
       // Idempotent: a full run finds everything current and reports what depends on which key.
-      const check = await v2.rewrapColumn(base);
+      const check = await rewrapColumn(v2, client, base);
       expect(check).toMatchObject({ scanned: ROWS, rewrapped: 0, alreadyCurrent: ROWS, failed: 0, remainingByKeyId: { k2: ROWS - 1 } });
 
       const k2only = createEnvelope({ keyring: testKeyring(["k2"]), dataKeys });
@@ -112,7 +112,7 @@ describePostgres("rewrapColumn", (target) => {
     }
     await client.query("INSERT INTO blobs (id, secret) VALUES ('d', $1)", [await v1.encryptBytes("wrong context", { context: { id: "zzz" } })]);
     const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]) });
-    const result = await v2.rewrapColumn({ client, table: "blobs", column: "secret", idColumn: "id", context, batchSize: 2 });
+    const result = await rewrapColumn(v2, client, { table: "blobs", column: "secret", idColumn: "id", context, batchSize: 2 });
     expect(result).toMatchObject({ scanned: 4, rewrapped: 3, failed: 1, failedIds: ["d"], remainingByKeyId: { k2: 3, k1: 1 } });
     const { rows } = await client.query<{ id: string; secret: Uint8Array }>("SELECT id, secret FROM blobs WHERE id <> 'd' ORDER BY id");
     for (const row of rows) {
@@ -124,9 +124,11 @@ describePostgres("rewrapColumn", (target) => {
 
   it("validates its options", async () => {
     const envelope = createEnvelope({ keyring: testKeyring(["k1"]) });
-    const good = { client: handle.client, table: "blobs", column: "secret", idColumn: "id", context: () => ({}) };
-    for (const bad of [{}, { ...good, table: "blobs; DROP TABLE x" }, { ...good, column: 'se"cret' }, { ...good, idColumn: "" }, { ...good, batchSize: 0 }, { ...good, client: {} }, { ...good, context: "x" }]) {
-      await expectMoatErrorAsync(envelope.rewrapColumn(bad as never), "ERR_CONFIG");
+    const good = { table: "blobs", column: "secret", idColumn: "id", context: () => ({}) };
+    for (const bad of [{}, { ...good, table: "blobs; DROP TABLE x" }, { ...good, column: 'se"cret' }, { ...good, idColumn: "" }, { ...good, batchSize: 0 }, { ...good, context: "x" }]) {
+      await expectMoatErrorAsync(rewrapColumn(envelope, handle.client, bad as never), "ERR_CONFIG");
     }
+    for (const client of [{}, null, { query: () => undefined }]) await expectMoatErrorAsync(rewrapColumn(envelope, client as never, good), "ERR_CONFIG");
+    for (const notEnvelope of [{}, null, { ...envelope, keys: undefined }]) await expectMoatErrorAsync(rewrapColumn(notEnvelope as never, handle.client, good), "ERR_CONFIG");
   });
 });

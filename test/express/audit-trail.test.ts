@@ -183,7 +183,7 @@ describe("auditTrail with the memory store", () => {
   it("reports a store failure to onError without changing the response", async () => {
     const errors: unknown[] = [];
     const store = createMemoryAuditStore();
-    const broken = createAuditLog({ store: { ...store, append: () => Promise.reject(new Error("disk full")) } });
+    const broken = createAuditLog({ store: { ...store, appendAuditEvents: () => Promise.reject(new Error("disk full")) } });
     await start(broken, { onError: (err) => errors.push(err) });
     expect((await send("POST", "/notes", { "x-user": "u", "x-org": "org_x" })).status).toBe(201);
     await vi.waitFor(() => {

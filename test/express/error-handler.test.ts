@@ -1,6 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import express from "express";
 import fc from "fast-check";
+// http-errors is what express and body-parser throw with; it comes with express (not a dependency of moatkit).
+import createError from "http-errors";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   CREDENTIAL_REASON_STATUS,
@@ -11,6 +13,7 @@ import {
   type ErrorHandlerOptions,
   type ErrorResponseInfo,
 } from "../../src/express/index.js";
+import { statusName } from "../../src/express/http-errors.js";
 import { ERROR_CODES, MoatError, type MoatErrorCode } from "../../src/errors.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
 import { listen, request, type Listening } from "./http.js";
@@ -124,8 +127,8 @@ describe("errorHandler: the status table", () => {
       [401, "ERR_UNAUTHENTICATED"],
       [403, "ERR_FORBIDDEN"],
       [404, "ERR_NOT_FOUND"],
-      [409, "ERR_INTERNAL"],
-      [502, "ERR_INTERNAL"],
+      [409, "ERR_CONFLICT"],
+      [502, "ERR_BAD_GATEWAY"],
     ] as const) {
       const reply = await answerTo(Object.assign(new Error("no such note 42"), { status, expose: true }));
       expect([reply.status, reply.json()]).toEqual([HTTP_ERROR_STATUS[code], { error: code }]);
@@ -152,6 +155,161 @@ describe("errorHandler: the status table", () => {
     expect(reply.headers["content-disposition"]).toBeUndefined();
     expect(Number(reply.headers["content-length"])).toBe(reply.text.length);
   });
+});
+
+describe("errorHandler: errors that carry an HTTP status", () => {
+  const everyErrorStatus = Array.from({ length: 200 }, (_, i) => 400 + i);
+  // The statuses http-errors has a named class for; 418 and 509 are not in the IANA registry.
+  const namedByHttpErrors = everyErrorStatus.filter((status) => status in createError);
+
+  it("keeps every 4xx/5xx status http-errors creates, with the code named after it", async () => {
+    const answers: [number, number, unknown][] = [];
+    for (const status of everyErrorStatus) {
+      const reply = await answerTo(createError(status, `row 42 of tenant acme is locked by ${status}`));
+      answers.push([status, reply.status, reply.json()]);
+      expect(reply.text).not.toContain("tenant acme");
+    }
+    expect(answers).toEqual(everyErrorStatus.map((status) => [status, status, { error: statusName(status).code }]));
+    // The six the issue reported as answered 500 ERR_INTERNAL before 0.2.
+    expect(answers.filter(([status]) => [405, 409, 410, 422, 429, 503].includes(status)).map(([, , body]) => body)).toEqual(
+      ["ERR_METHOD_NOT_ALLOWED", "ERR_CONFLICT", "ERR_GONE", "ERR_UNPROCESSABLE_CONTENT", "ERR_TOO_MANY_REQUESTS", "ERR_SERVICE_UNAVAILABLE"].map((error) => ({ error })),
+    );
+  });
+
+  it("names every registered status with a code of HTTP_ERROR_STATUS that maps back to it", () => {
+    const registered = namedByHttpErrors.filter((status) => status !== 418 && status !== 509);
+    for (const status of registered) expect(HTTP_ERROR_STATUS[statusName(status).code], String(status)).toBe(status);
+    // Statuses nobody registered read as their class's x00 (RFC 9110 §15).
+    expect([418, 420, 499, 509, 599].map((status) => statusName(status).code)).toEqual(["ERR_INVALID_INPUT", "ERR_INVALID_INPUT", "ERR_INVALID_INPUT", "ERR_INTERNAL", "ERR_INTERNAL"]);
+    expect(namedByHttpErrors.length).toBeGreaterThan(35);
+  });
+
+  it("reads status, then statusCode, as express's final handler does, and only 400–599 integers", async () => {
+    const cases: [unknown, number][] = [
+      [Object.assign(new Error("x"), { statusCode: 409 }), 409],
+      [Object.assign(new Error("x"), { status: 200, statusCode: 410 }), 410],
+      [Object.assign(new Error("x"), { status: 422, statusCode: 410 }), 422],
+      [Object.assign(new Error("x"), { status: 302 }), 500],
+      [Object.assign(new Error("x"), { status: 600 }), 500],
+      [Object.assign(new Error("x"), { status: 404.5 }), 500],
+      [Object.assign(new Error("x"), { status: "404" }), 500],
+      [{ status: 409 }, 500],
+    ];
+    // A getter that answers differently each time it is read is read once.
+    let reads = 0;
+    cases.push([Object.defineProperty(new Error("x"), "status", { get: () => (reads++ % 2 === 0 ? 409 : "409; drop table") }), 409]);
+    for (const [thrown, status] of cases) expect((await answerTo(thrown)).status, JSON.stringify(thrown)).toBe(status);
+  });
+
+  it("never sends an error's own message, even a 4xx marked expose", async () => {
+    for (const status of [400, 404, 409, 422, 500, 502, 503]) {
+      const err = createError(status, "user bob@example.com has no access to invoice 7", { expose: true });
+      expect(err.expose).toBe(true);
+      const reply = await answerTo(err);
+      expect(reply.text).not.toMatch(/bob|invoice/);
+    }
+  });
+
+  it("keeps a well-formed Retry-After on a 429 or 503 and Allow on a 405, and no other header", async () => {
+    const date = new Date(Date.UTC(2030, 0, 2, 3, 4, 5)).toUTCString();
+    const retryAfter = async (status: number, value: unknown) => (await answerTo(createError(status, { headers: { "Retry-After": value, "X-Debug": "secret" } }))).headers["retry-after"];
+    expect(await retryAfter(429, "120")).toBe("120");
+    expect(await retryAfter(503, date)).toBe(date);
+    expect(await retryAfter(503, 30)).toBe("30");
+    for (const bad of ["120; sk_live_x", "-1", "1.5", "Tue, 32 Jan 2030 00:00:00 GMT", "tomorrow", 1.5, -3, null, ["1"]]) {
+      expect(await retryAfter(429, bad), JSON.stringify(bad)).toBeUndefined();
+    }
+    // Retry-After means something on 429 and 503 only.
+    expect(await retryAfter(409, "120")).toBeUndefined();
+    const lowerCase = await answerTo(createError(429, { headers: { "retry-after": "7" } }));
+    expect([lowerCase.status, lowerCase.headers["retry-after"], lowerCase.headers["x-debug"]]).toEqual([429, "7", undefined]);
+
+    const allow = async (value: string) => (await answerTo(createError(405, { headers: { Allow: value } }))).headers.allow;
+    expect(await allow("GET,HEAD")).toBe("GET, HEAD");
+    expect(await allow("GET, secret")).toBeUndefined();
+
+    const hostile = Object.defineProperty(createError(503), "headers", {
+      get() {
+        throw new Error("boom");
+      },
+    });
+    const reply = await answerTo(hostile);
+    expect([reply.status, reply.json(), reply.headers["retry-after"]]).toEqual([503, { error: "ERR_SERVICE_UNAVAILABLE" }, undefined]);
+  });
+
+  it("keeps the status and never the message, for any status and message (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 400, max: 599 }),
+        fc.stringMatching(/^[A-Za-z0-9 ]{8,40}$/).map((s) => `leak:${s}`),
+        fc.boolean(),
+        fc.constantFrom("http-errors", "status", "statusCode"),
+        async (status, message, expose, how) => {
+          const thrown =
+            how === "http-errors" ? createError(status, message, { expose }) : Object.assign(new Error(message), { [how]: status, expose });
+          const reply = await answerTo(thrown);
+          expect(reply.status).toBe(status);
+          expect(reply.json()).toEqual({ error: statusName(status).code });
+          expect(reply.text).not.toContain("leak:");
+        },
+      ),
+      { numRuns: 200 },
+    );
+  }, 60_000);
+});
+
+describe("errorHandler: RFC 9457 problem details", () => {
+  let problems: Listening;
+  beforeAll(async () => {
+    problems = await listen(buildApp({ format: "problem", reasons: { captcha_failed: 403 } }));
+  });
+  afterAll(async () => {
+    await problems.close();
+  });
+  async function problemFor(value: unknown) {
+    toThrow = value;
+    return request(problems.port, { path: "/throw" });
+  }
+
+  it("answers application/problem+json with type, title, status and the code", async () => {
+    const reply = await problemFor(createError(422, "field email of user 7 is taken"));
+    expect(reply.status).toBe(422);
+    expect(reply.headers["content-type"]).toBe("application/problem+json");
+    expect(reply.headers["cache-control"]).toBe("no-store");
+    expect(reply.json()).toEqual({ type: "about:blank", title: "Unprocessable Content", status: 422, code: "ERR_UNPROCESSABLE_CONTENT" });
+    expect(Number(reply.headers["content-length"])).toBe(Buffer.byteLength(reply.text));
+  });
+
+  it("gives every kind of failure the same shape, titled with the status's reason phrase", async () => {
+    const cases: [unknown, object][] = [
+      [new MoatError("ERR_NO_TENANT"), { title: "Forbidden", status: 403, code: "ERR_NO_TENANT" }],
+      [new MoatError("ERR_STORE", { message: "db at 10.0.0.5 down" }), { title: "Internal Server Error", status: 500, code: "ERR_INTERNAL" }],
+      [credentialError("expired"), { title: "Unauthorized", status: 401, code: "expired" }],
+      [credentialError("captcha_failed"), { title: "Forbidden", status: 403, code: "captcha_failed" }],
+      [createError(413), { title: "Content Too Large", status: 413, code: "ERR_PAYLOAD_TOO_LARGE" }],
+      [createError(499), { title: "Bad Request", status: 499, code: "ERR_INVALID_INPUT" }],
+      [new Error("db password is hunter2"), { title: "Internal Server Error", status: 500, code: "ERR_INTERNAL" }],
+    ];
+    for (const [thrown, expected] of cases) {
+      const reply = await problemFor(thrown);
+      expect([reply.status, reply.json()]).toEqual([(expected as { status: number }).status, { type: "about:blank", ...expected }]);
+    }
+    const limited = await problemFor(credentialError("rate_limited", { retryAfterMs: 2500 }));
+    expect([limited.status, limited.headers["retry-after"], (limited.json() as { title: string }).title]).toEqual([429, "3", "Too Many Requests"]);
+  });
+
+  it("never carries detail or instance, whatever is thrown (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 100, max: 999 }), fc.stringMatching(/^[A-Za-z0-9]{8,24}$/), async (status, secret) => {
+        const reply = await problemFor(Object.assign(new Error(`detail ${secret}`), { status, expose: true, detail: secret, instance: `/x/${secret}` }));
+        const body = reply.json() as Record<string, unknown>;
+        expect(Object.keys(body).sort()).toEqual(["code", "status", "title", "type"]);
+        expect(body.status).toBe(reply.status);
+        expect(reply.text).not.toContain(secret);
+      }),
+      { numRuns: 100 },
+    );
+  }, 60_000);
 });
 
 describe("errorHandler: logging and partial responses", () => {
@@ -278,6 +436,7 @@ describe("errorHandler and credentialError: construction", () => {
     expectMoatError(() => errorHandler({ reasons: { fine: 401.5 } }), "ERR_CONFIG");
     expectMoatError(() => errorHandler({ onError: "log" } as never), "ERR_CONFIG");
     expectMoatError(() => errorHandler({ onerror: () => {} } as never), "ERR_CONFIG");
+    expectMoatError(() => errorHandler({ format: "xml" } as never), "ERR_CONFIG");
     for (const bad of WRONG_TYPES) {
       if (bad !== undefined && !(typeof bad === "object" && bad !== null && !Array.isArray(bad))) expectMoatError(() => errorHandler(bad as never), "ERR_CONFIG");
     }

@@ -105,7 +105,7 @@ describe("originAllowlist: preflights", () => {
   });
 
   it("answers a preflight without a key for an origin some key lists, leaving the key check to the request", async () => {
-    await start({ methods: ["POST"], allowedHeaders: ["Content-Type", "X-Requested-With"], maxAge: 60 });
+    await start({ methods: ["POST"], allowedHeaders: ["Content-Type", "X-Requested-With"], maxAgeSeconds: 60 });
     const ok = await preflight("/widget/submit", { origin: BLOG });
     expect(ok.status).toBe(204);
     expect(ok.headers["access-control-allow-methods"]).toBe("POST");
@@ -142,7 +142,7 @@ describe("originAllowlist: configuration", () => {
     expectMoatError(() => originAllowlist({ widgetKeys: { k: [] } }), "ERR_CONFIG");
     expectMoatError(() => originAllowlist({ widgetKeys: { "bad key": [SHOP] } }), "ERR_CONFIG");
     expectMoatError(() => originAllowlist({ widgetKeys, methods: ["post"] }), "ERR_CONFIG");
-    expectMoatError(() => originAllowlist({ widgetKeys, maxAge: -1 }), "ERR_CONFIG");
+    expectMoatError(() => originAllowlist({ widgetKeys, maxAgeSeconds: -1 }), "ERR_CONFIG");
     expectMoatError(() => originAllowlist({ widgetKeys, header: "x widget" }), "ERR_CONFIG");
     expectMoatError(() => originAllowlist({ widgetKeys, origins: [SHOP] } as never), "ERR_CONFIG");
     for (const bad of WRONG_TYPES) {

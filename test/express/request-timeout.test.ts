@@ -77,7 +77,7 @@ describe("requestTimeout", () => {
   });
 
   it("applies a per-route override to its route only", async () => {
-    const { app, parked, nextEntered } = parkingApp({ ms: 30_000, routes: { "POST /exports": "120s" } });
+    const { app, parked, nextEntered } = parkingApp({ timeout: 30_000, routes: { "POST /exports": "120s" } });
     server = await listen(app);
 
     let entered = nextEntered();
@@ -107,7 +107,7 @@ describe("requestTimeout", () => {
 
   it("clears the timer when the handler answers in time", async () => {
     const app = express();
-    app.use(requestTimeout({ ms: 1000 }));
+    app.use(requestTimeout({ timeout: 1000 }));
     let signal: AbortSignal | undefined;
     app.get("/", (req, res) => {
       signal = getRequestSignal(req);
@@ -122,7 +122,7 @@ describe("requestTimeout", () => {
 
   it("signals but does not interrupt a response that has already started", async () => {
     const app = express();
-    app.use(requestTimeout({ ms: 1000 }));
+    app.use(requestTimeout({ timeout: 1000 }));
     const entered: (() => void)[] = [];
     app.get("/stream", (req, res) => {
       res.writeHead(200, { "content-type": "text/plain" });
@@ -145,7 +145,7 @@ describe("requestTimeout", () => {
 
   it("hands an already-aborted signal to a handler that asks only after the deadline", async () => {
     const app = express();
-    app.use(requestTimeout({ ms: 1000 }));
+    app.use(requestTimeout({ timeout: 1000 }));
     const entered: (() => void)[] = [];
     let late: AbortSignal | undefined;
     app.get("/", (req) => {
@@ -186,8 +186,8 @@ describe("requestTimeout", () => {
     const parked: AbortSignal[] = [];
     const entered: (() => void)[] = [];
     const app = express();
-    app.use(requestTimeout({ ms: 1000 }));
-    app.get("/long", requestTimeout({ ms: 5000 }), (req) => {
+    app.use(requestTimeout({ timeout: 1000 }));
+    app.get("/long", requestTimeout({ timeout: 5000 }), (req) => {
       parked.push(getRequestSignal(req));
       entered.shift()?.();
     });
@@ -211,12 +211,12 @@ describe("requestTimeout: configuration", () => {
   });
 
   it("rejects bad deadlines, bad route patterns and unknown options", () => {
-    for (const ms of [0, -1, 1.5, "abc", "10 years", Number.NaN]) expectMoatError(() => requestTimeout({ ms }), "ERR_CONFIG");
+    for (const timeout of [0, -1, 1.5, "abc", "10 years", Number.NaN]) expectMoatError(() => requestTimeout({ timeout }), "ERR_CONFIG");
     for (const route of ["exports", "post /x", "GET", "GET /a b", "/a/**", "/a/*/b", "/a/:", "/a/<script>"]) {
       expectMoatError(() => requestTimeout({ routes: { [route]: 1000 } }), "ERR_CONFIG");
     }
     expectMoatError(() => requestTimeout({ routes: { "/x": 0 } }), "ERR_CONFIG");
-    expectMoatError(() => requestTimeout({ timeout: 1000 } as never), "ERR_CONFIG");
+    expectMoatError(() => requestTimeout({ ms: 1000 } as never), "ERR_CONFIG");
     for (const bad of WRONG_TYPES) {
       if (bad !== undefined && !(typeof bad === "object" && bad !== null && !Array.isArray(bad))) {
         expectMoatError(() => requestTimeout(bad as never), "ERR_CONFIG");

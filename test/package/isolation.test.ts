@@ -19,6 +19,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "./adapters/memory": ["zod"],
   "./adapters/redis": ["zod"],
   "./crypto": ["zod", "@noble/ciphers", "@noble/hashes"],
+  // Types only: the interface capabilities depend on and adapters implement.
+  "./sql": [],
   "./apikeys": ["zod", "@noble/hashes"],
   "./mfa": ["zod", "otplib", "bcryptjs", "@noble/hashes"],
   "./passwords": ["zod", "bcryptjs", "@noble/hashes"],

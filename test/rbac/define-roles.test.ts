@@ -275,7 +275,7 @@ describe("defineRoles: checking subjects", () => {
     expectMoatError(() => roles.can({ role: "viewer", allow: Array.from({ length: 257 }, () => "notes:read" as const) }, "notes:read"), "ERR_INVALID_INPUT");
   });
 
-  it("parseSubject turns untyped data into a frozen, normalised subject", () => {
+  it("parseSubject turns untyped data into a frozen, normalized subject", () => {
     const row: unknown = JSON.parse('{"role":"member","allow":["notes:delete"],"id":"u1"}');
     const subject = roles.parseSubject(row);
     expect(subject).toEqual({ role: ["member"], allow: ["notes:delete"] });

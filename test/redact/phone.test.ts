@@ -45,7 +45,7 @@ describe("phones: libphonenumber example numbers", () => {
 
 describe("phones: e164_format_cases", () => {
   // The question here is "is there a phone number in this text", so a valid number written with
-  // separators or a kept trunk 0 counts (libphonenumber normalises those to a valid number); the
+  // separators or a kept trunk 0 counts (libphonenumber normalizes those to a valid number); the
   // strict "canonical E.164 string" flag in the file answers a different question.
   it.each(loadE164Cases().cases.map((c) => [c.input, c.libphonenumberJs.isValid, c.reason] as const))("%j → found: %s (%s)", (input, valid) => {
     expect(found(input)).toEqual(valid ? [input] : []);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Secret } from "../../src/_internal/secret.js";
-import { createRedactor, DEFAULT_SENSITIVE_KEYS } from "../../src/redact/index.js";
-import { compileKeyMatcher, keyWords } from "../../src/redact/redact-value.js";
+import { DEFAULT_SENSITIVE_KEY_SUBSTRINGS, REDACTED as AUDIT_REDACTED, buildAuditEvent } from "../../src/audit/index.js";
+import { createRedactor, DEFAULT_SENSITIVE_KEYS, REDACTED } from "../../src/redact/index.js";
+import { compileKeyMatcher, keyWords } from "../../src/redact/sensitive-keys.js";
 import { expectMoatError } from "../helpers/assertions.js";
 
 const redactor = createRedactor();
@@ -187,5 +188,26 @@ describe("sensitive key matching", () => {
     for (const key of ["max_tokens", "tokenizer", "lesson", "passage", "author", "cookies_accepted_at", "secretary"]) {
       expect(m(key), key).toBe(false);
     }
+  });
+});
+
+describe("one redaction vocabulary", () => {
+  it("writes the same placeholder from moatkit/redact and moatkit/audit", () => {
+    expect(REDACTED).toBe("[REDACTED]");
+    expect(AUDIT_REDACTED).toBe(REDACTED);
+    expect(redactor.redactValue({ password: "hunter2" })).toEqual({ password: REDACTED });
+    const event = buildAuditEvent({ orgId: "o", actor: { userId: "u" }, action: "a.b", target: { type: "t", id: "1" }, metadata: { password: "x" } });
+    expect(event.metadata).toEqual({ password: REDACTED });
+  });
+
+  it("freezes both default key lists, so one caller cannot weaken every other", () => {
+    expect(Object.isFrozen(DEFAULT_SENSITIVE_KEYS)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_SENSITIVE_KEY_SUBSTRINGS)).toBe(true);
+  });
+
+  it("matches words in moatkit/redact and substrings in moatkit/audit", () => {
+    const event = buildAuditEvent({ orgId: "o", actor: { userId: "u" }, action: "a.b", target: { type: "t", id: "1" }, metadata: { max_tokens: 5 } });
+    expect(event.metadata).toEqual({ max_tokens: REDACTED });
+    expect(redactor.redactValue({ max_tokens: 5 })).toEqual({ max_tokens: 5 });
   });
 });

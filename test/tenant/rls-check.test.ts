@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkRls, formatRlsReport, rlsPolicySql, type RlsFindingCode, type RlsReport } from "../../src/tenant/index.js";
-import { findSettingCalls } from "../../src/tenant/rls-check.js";
+import { findSettingCalls } from "../../src/tenant/setting-calls.js";
 import { WRONG_TYPES, expectMoatError, expectMoatErrorAsync } from "../helpers/assertions.js";
 import { describePostgres, type PostgresHandle } from "../helpers/postgres.js";
 import { createTestRole, type TestRole } from "./helpers.js";

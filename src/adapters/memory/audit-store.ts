@@ -35,6 +35,25 @@ function matches(event: StoredAuditEvent, q: AuditStoreQuery): boolean {
   return true;
 }
 
+/** One page of `events` (one organisation's, in seq order) matching `q`, walked in `q.order` from `q.afterSeq`. */
+function queryEvents(events: readonly StoredAuditEvent[], q: AuditStoreQuery): StoredAuditEvent[] {
+  const first = events[0]?.seq ?? 1;
+  const out: StoredAuditEvent[] = [];
+  if (q.order === "asc") {
+    for (let i = q.afterSeq === undefined ? 0 : Math.max(0, q.afterSeq + 1 - first); i < events.length && out.length < q.limit; i++) {
+      const event = events[i];
+      if (event !== undefined && matches(event, q)) out.push(event);
+    }
+  } else {
+    const start = q.afterSeq === undefined ? events.length - 1 : Math.min(events.length - 1, q.afterSeq - 1 - first);
+    for (let i = start; i >= 0 && out.length < q.limit; i--) {
+      const event = events[i];
+      if (event !== undefined && matches(event, q)) out.push(event);
+    }
+  }
+  return out;
+}
+
 /**
  * An in-memory audit store, for tests, demos and single-process tools. Appends are atomic
  * because each runs synchronously once it has the chain; stored events are frozen, so nothing
@@ -69,7 +88,7 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
   };
 
   return {
-    append(orgId, seal) {
+    appendAuditEvents(orgId, seal) {
       // Synchronous from reading the head to the push, so no other append can interleave.
       return settled(() => {
         const chain = chainOf(orgId);
@@ -81,11 +100,11 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
       });
     },
 
-    head(orgId) {
+    getAuditChainHead(orgId) {
       return settled(() => headOf(chains.get(orgId)));
     },
 
-    async *scan(orgId: string, range: AuditScanOptions = {}) {
+    async *scanAuditEvents(orgId: string, range: AuditScanOptions = {}) {
       const chain = chains.get(orgId);
       if (chain === undefined) return;
       const firstSeq = () => chain.events[0]?.seq ?? Number.POSITIVE_INFINITY;
@@ -103,35 +122,18 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
       }
     },
 
-    query(q) {
-      return settled(() => {
-        const events = chains.get(q.orgId)?.events ?? [];
-        const first = events[0]?.seq ?? 1;
-        const out: StoredAuditEvent[] = [];
-        if (q.order === "asc") {
-          for (let i = q.afterSeq === undefined ? 0 : Math.max(0, q.afterSeq + 1 - first); i < events.length && out.length < q.limit; i++) {
-            const event = events[i];
-            if (event !== undefined && matches(event, q)) out.push(event);
-          }
-        } else {
-          const start = q.afterSeq === undefined ? events.length - 1 : Math.min(events.length - 1, q.afterSeq - 1 - first);
-          for (let i = start; i >= 0 && out.length < q.limit; i--) {
-            const event = events[i];
-            if (event !== undefined && matches(event, q)) out.push(event);
-          }
-        }
-        return out;
-      });
+    queryAuditEvents(q) {
+      return settled(() => queryEvents(chains.get(q.orgId)?.events ?? [], q));
     },
 
-    latestAnchor(orgId) {
+    getLatestAuditAnchor(orgId) {
       return settled(() => {
         const anchors = chains.get(orgId)?.anchors ?? [];
         return anchors[anchors.length - 1] ?? null;
       });
     },
 
-    prune(orgId, anchor) {
+    pruneAuditEvents(orgId, anchor) {
       return settled(() => {
         const chain = chainOf(orgId);
         const latest = chain.anchors[chain.anchors.length - 1];

@@ -24,20 +24,20 @@ export function createMemoryDataKeyStore(): DataKeyStore {
     resolve(fn());
   });
   return {
-    get(id) {
+    getDataKey(id) {
       return run(() => {
         const record = records.get(id);
-        return record === undefined ? undefined : copy(record);
+        return record === undefined ? null : copy(record);
       });
     },
-    getCurrent(scope) {
+    getCurrentDataKey(scope) {
       return run(() => {
         const id = current.get(scope);
         const record = id === undefined ? undefined : records.get(id);
-        return record === undefined ? undefined : copy(record);
+        return record === undefined ? null : copy(record);
       });
     },
-    setCurrent(record, expectedCurrentId) {
+    setCurrentDataKey(record, expectedCurrentId) {
       return run(() => {
         const currentId = current.get(record.scope);
         const existing = currentId === undefined ? undefined : records.get(currentId);
@@ -48,7 +48,7 @@ export function createMemoryDataKeyStore(): DataKeyStore {
         return { created: true, current: copy(record) };
       });
     },
-    updateWrapping(id, expectedMasterKeyId, masterKeyId, wrappedKey) {
+    updateDataKeyWrapping(id, expectedMasterKeyId, masterKeyId, wrappedKey) {
       return run(() => {
         const record = records.get(id);
         if (record?.masterKeyId !== expectedMasterKeyId) return false;
@@ -56,7 +56,7 @@ export function createMemoryDataKeyStore(): DataKeyStore {
         return true;
       });
     },
-    list({ after, limit }) {
+    listDataKeys({ after, limit }) {
       return run(() => {
         const ids = [...records.keys()].filter((id) => after === undefined || id > after).sort();
         return ids.slice(0, limit).flatMap((id) => {
@@ -65,7 +65,7 @@ export function createMemoryDataKeyStore(): DataKeyStore {
         });
       });
     },
-    deleteScope(scope) {
+    deleteDataKeyScope(scope) {
       return run(() => {
         let deleted = 0;
         for (const [id, record] of records) {
@@ -78,7 +78,7 @@ export function createMemoryDataKeyStore(): DataKeyStore {
         return deleted;
       });
     },
-    countByMasterKey() {
+    countDataKeysByMasterKey() {
       return run(() => {
         const counts: Record<string, number> = {};
         for (const record of records.values()) counts[record.masterKeyId] = (counts[record.masterKeyId] ?? 0) + 1;

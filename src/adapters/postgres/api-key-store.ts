@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { canonicalJson } from "../../_internal/canonical-json.js";
 import { parseOptions } from "../../_internal/options.js";
-import type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord, ApiKeyRedaction } from "../../apikeys/record.js";
+import type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord } from "../../apikeys/record.js";
+import type { ApiKeyRedaction } from "../../redact/policy.js";
 import type { ApiKeyStore } from "../../apikeys/store.js";
 import { MoatError } from "../../errors.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** Options for {@link createPostgresApiKeyStore}. */
 export interface PostgresApiKeyStoreOptions {

@@ -1,5 +1,5 @@
 import { storeCall } from "../../_internal/store-error.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** What the connected role can do to the audit table ({@link inspectAuditRole}). */
 export interface AuditRoleReport {

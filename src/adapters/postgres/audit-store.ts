@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createBoundedCache } from "../../_internal/bounded-cache.js";
 import { sha256Hex } from "../../_internal/hash.js";
 import { parseOptions } from "../../_internal/options.js";
 import { storeCall } from "../../_internal/store-error.js";
@@ -18,7 +19,7 @@ import {
   checkSealed,
 } from "../../audit/store.js";
 import { MoatError } from "../../errors.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** Options for {@link createPostgresAuditStore}. */
 export interface PostgresAuditStoreOptions {
@@ -47,7 +48,7 @@ const optionsSchema = z.strictObject({
 const LOCK_CLASS = 0x6d6b6175;
 /** Appends that lose a race this many times in a row give up with ERR_STORE. */
 const MAX_ATTEMPTS = 20;
-/** Chain heads remembered per store, beyond which the oldest are forgotten. */
+/** Chain heads remembered per store, beyond which the least recently used are forgotten. */
 const MAX_CACHED_HEADS = 10_000;
 
 const COLUMNS = "org_id, seq, event_id, at, actor_id, impersonator_id, action, target_type, target_id, body";
@@ -141,6 +142,28 @@ interface EventRow {
   body: string;
 }
 
+/** The SELECT for one page of `queryAuditEvents`: only the filters given, all values bound. */
+function querySql(q: AuditStoreQuery): { text: string; params: unknown[] } {
+  const where = ["org_id = $1"];
+  const params: unknown[] = [q.orgId];
+  const bind = (value: unknown, cast = ""): string => {
+    params.push(value);
+    return `$${String(params.length)}${cast}`;
+  };
+  if (q.actorId !== undefined) {
+    const p = bind(q.actorId);
+    where.push(`(actor_id = ${p} OR impersonator_id = ${p})`);
+  }
+  if (q.action !== undefined) where.push(`action = ${bind(q.action)}`);
+  if (q.targetId !== undefined) where.push(`target_id = ${bind(q.targetId)}`);
+  if (q.fromTime !== undefined) where.push(`at >= ${bind(q.fromTime, "::timestamptz")}`);
+  if (q.toTime !== undefined) where.push(`at < ${bind(q.toTime, "::timestamptz")}`);
+  if (q.afterSeq !== undefined) where.push(`seq ${q.order === "asc" ? ">" : "<"} ${bind(q.afterSeq, "::bigint")}`);
+  const text = `SELECT seq::text AS seq_text, body FROM moatkit_audit_events WHERE ${where.join(" AND ")}
+           ORDER BY seq ${q.order === "asc" ? "ASC" : "DESC"} LIMIT ${bind(q.limit, "::int")}`;
+  return { text, params };
+}
+
 async function readHead(client: SqlClient, orgId: string): Promise<AuditChainHead> {
   const last = await client.query<EventRow>(
     "SELECT seq::text AS seq_text, body FROM moatkit_audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
@@ -184,7 +207,7 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
   const client = opts.client;
   const pageSize = opts.pageSize ?? 1000;
   const retentionRole = opts.retentionRole === undefined ? "moatkit_audit_retention" : opts.retentionRole;
-  const heads = new Map<string, AuditChainHead>();
+  const heads = createBoundedCache<string, AuditChainHead>(MAX_CACHED_HEADS);
   // Appends for one organisation through this store run one at a time: racing each other for
   // the same seq would only waste round trips. Other processes are kept in line by the key.
   const tails = new Map<string, Promise<void>>();
@@ -200,15 +223,6 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
       if (tails.get(orgId) === tail) tails.delete(orgId);
     });
     return run;
-  };
-
-  const remember = (orgId: string, head: AuditChainHead): void => {
-    heads.delete(orgId);
-    if (heads.size >= MAX_CACHED_HEADS) {
-      const oldest = heads.keys().next();
-      if (oldest.done !== true) heads.delete(oldest.value);
-    }
-    heads.set(orgId, head);
   };
 
   const sealOnto = (orgId: string, head: AuditChainHead, seal: AuditSeal): readonly StoredAuditEvent[] => {
@@ -249,13 +263,13 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
   }
 
   return {
-    append(orgId, seal) {
-      return storeCall("audit", "append", () => serialised(orgId, async () => {
+    appendAuditEvents(orgId, seal) {
+      return storeCall("audit", "appendAuditEvents", () => serialised(orgId, async () => {
         for (let n = 0; n < MAX_ATTEMPTS; n++) {
           const events = await attempt(orgId, seal);
           const last = events?.[events.length - 1];
           if (events !== null && last !== undefined) {
-            remember(orgId, { seq: last.seq, hash: last.hash });
+            heads.set(orgId, { seq: last.seq, hash: last.hash });
             return events;
           }
         }
@@ -263,14 +277,14 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
       }));
     },
 
-    head(orgId) {
-      return storeCall("audit", "head", () => readHead(client, orgId));
+    getAuditChainHead(orgId) {
+      return storeCall("audit", "getAuditChainHead", () => readHead(client, orgId));
     },
 
-    async *scan(orgId: string, range: AuditScanOptions = {}) {
+    async *scanAuditEvents(orgId: string, range: AuditScanOptions = {}) {
       let after = (range.fromSeq ?? 1) - 1;
       for (;;) {
-        const { rows } = await storeCall("audit", "scan", () =>
+        const { rows } = await storeCall("audit", "scanAuditEvents", () =>
           client.query<EventRow>(
             `SELECT seq::text AS seq_text, body FROM moatkit_audit_events
              WHERE org_id = $1 AND seq > $2::bigint AND ($3::bigint IS NULL OR seq <= $3::bigint)
@@ -295,34 +309,16 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
       }
     },
 
-    query(q: AuditStoreQuery) {
-      return storeCall("audit", "query", async () => {
-        const where = ["org_id = $1"];
-        const params: unknown[] = [q.orgId];
-        const bind = (value: unknown, cast = ""): string => {
-          params.push(value);
-          return `$${String(params.length)}${cast}`;
-        };
-        if (q.actorId !== undefined) {
-          const p = bind(q.actorId);
-          where.push(`(actor_id = ${p} OR impersonator_id = ${p})`);
-        }
-        if (q.action !== undefined) where.push(`action = ${bind(q.action)}`);
-        if (q.targetId !== undefined) where.push(`target_id = ${bind(q.targetId)}`);
-        if (q.fromTime !== undefined) where.push(`at >= ${bind(q.fromTime, "::timestamptz")}`);
-        if (q.toTime !== undefined) where.push(`at < ${bind(q.toTime, "::timestamptz")}`);
-        if (q.afterSeq !== undefined) where.push(`seq ${q.order === "asc" ? ">" : "<"} ${bind(q.afterSeq, "::bigint")}`);
-        const { rows } = await client.query<EventRow>(
-          `SELECT seq::text AS seq_text, body FROM moatkit_audit_events WHERE ${where.join(" AND ")}
-           ORDER BY seq ${q.order === "asc" ? "ASC" : "DESC"} LIMIT ${bind(q.limit, "::int")}`,
-          params,
-        );
+    queryAuditEvents(q: AuditStoreQuery) {
+      return storeCall("audit", "queryAuditEvents", async () => {
+        const { text, params } = querySql(q);
+        const { rows } = await client.query<EventRow>(text, params);
         return rows.map((row) => decodeBody(row.seq_text, row.body));
       });
     },
 
-    latestAnchor(orgId) {
-      return storeCall("audit", "latestAnchor", async () => {
+    getLatestAuditAnchor(orgId) {
+      return storeCall("audit", "getLatestAuditAnchor", async () => {
         const { rows } = await client.query<{ seq_text: string; hash: string; jws: string }>(
           "SELECT seq::text AS seq_text, hash, jws FROM moatkit_audit_anchors WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
           [orgId],
@@ -336,8 +332,8 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
       });
     },
 
-    prune(orgId, anchor: AuditAnchor) {
-      return storeCall("audit", "prune", () =>
+    pruneAuditEvents(orgId, anchor: AuditAnchor) {
+      return storeCall("audit", "pruneAuditEvents", () =>
         client.transaction(async (tx) => {
           // set_config('role', …, true) is SET LOCAL ROLE with the name as a bound parameter.
           if (retentionRole !== null) await tx.query("SELECT set_config('role', $1, true)", [retentionRole]);

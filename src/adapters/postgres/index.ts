@@ -1,6 +1,7 @@
 /**
- * Postgres adapters: the structural {@link SqlClient} moatkit uses, adapters for `pg.Pool` and
- * PGlite, and the migration runner for moatkit's own tables.
+ * Postgres adapters: `fromPgPool` and `fromPglite` implement moatkit's {@link SqlClient} (defined
+ * in `moatkit/sql` and re-exported here) for `pg.Pool` and PGlite; the stores of every capability
+ * on top of it; and the migration runner for moatkit's own tables.
  *
  * @example
  * ```ts
@@ -12,7 +13,7 @@
  *
  * @module
  */
-export type { SqlClient, SqlResult } from "./sql-client.js";
+export type { SqlClient, SqlResult } from "../../sql/index.js";
 export { fromPgPool, type PgPoolLike, type PgPoolClientLike, type PgQueryable, type PgQueryResult } from "./pg-pool.js";
 export { fromPglite, type PgliteLike, type PgliteQueryResult, type PgliteTransactionLike } from "./pglite.js";
 export {
@@ -21,7 +22,7 @@ export {
   type AppliedMigration,
   type Migration,
   type MigrateOptions,
-  type MigrateResult,
+  type MigrationRunResult,
 } from "./migrate.js";
 export { moatkitMigrations } from "./migrations.js";
 export { createPostgresRefreshSessionStore, type PostgresRefreshSessionStoreOptions } from "./refresh-session-store.js";

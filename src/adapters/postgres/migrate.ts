@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { MoatError } from "../../errors.js";
 import { moatkitMigrations } from "./migrations.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** One versioned step of a module's schema. */
 export interface Migration {
@@ -26,7 +26,7 @@ export interface AppliedMigration {
 }
 
 /** What {@link migrate} did. */
-export interface MigrateResult {
+export interface MigrationRunResult {
   /** Steps applied by this call, in order. */
   readonly applied: readonly AppliedMigration[];
   /** Steps found already applied (by this or an earlier run, or a concurrent runner). */
@@ -92,7 +92,7 @@ function validate(migrations: readonly Migration[]): void {
  * const { applied } = await migrate(fromPglite(new PGlite()));
  * ```
  */
-export async function migrate(client: SqlClient, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrate(client: SqlClient, options: MigrateOptions = {}): Promise<MigrationRunResult> {
   const migrations = options.migrations ?? moatkitMigrations;
   validate(migrations);
   await client.transaction(async (tx) => {

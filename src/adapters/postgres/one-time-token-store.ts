@@ -9,7 +9,7 @@ import type {
   OneTimeTokenRecord,
   OneTimeTokenStore,
 } from "../../sessions/one-time-token-store.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
 
 /** Options for {@link createPostgresOneTimeTokenStore}. */

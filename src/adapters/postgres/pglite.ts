@@ -1,4 +1,5 @@
-import { type SqlClient, type SqlResult, withSavepoint } from "./sql-client.js";
+import type { SqlClient, SqlResult } from "../../sql/sql-client.js";
+import { withSavepoint } from "./savepoint.js";
 
 /** What PGlite returns from a query. */
 export interface PgliteQueryResult<R> {

@@ -12,7 +12,7 @@ import type {
   RefreshTokenRotateInput,
   RefreshTokenRotateOutcome,
 } from "../../sessions/refresh-session-store.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
 
 /** Options for {@link createPostgresRefreshSessionStore}. */

@@ -1,5 +1,5 @@
 import { type TotpStepStore, requireTotpStep } from "../../mfa/store.js";
-import type { SqlClient } from "./sql-client.js";
+import type { SqlClient } from "../../sql/sql-client.js";
 
 /** Options for {@link createPostgresTotpStepStore}. */
 export interface PostgresTotpStepStoreOptions {

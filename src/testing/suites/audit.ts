@@ -51,7 +51,7 @@ function sealAll(events: readonly AuditEvent[]): AuditSeal {
 
 async function collect(store: AuditStore, orgId: string, range?: { fromSeq?: number; toSeq?: number }): Promise<StoredAuditEvent[]> {
   const out: StoredAuditEvent[] = [];
-  for await (const page of store.scan(orgId, range)) out.push(...page);
+  for await (const page of store.scanAuditEvents(orgId, range)) out.push(...page);
   return out;
 }
 
@@ -60,7 +60,7 @@ async function appendN(store: AuditStore, orgId: string, clock: FakeClock, n: nu
     clock.advance(1000);
     return eventFor(orgId, clock, i + 1);
   });
-  return [...(await store.append(orgId, sealAll(events)))];
+  return [...(await store.appendAuditEvents(orgId, sealAll(events)))];
 }
 
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
@@ -70,10 +70,10 @@ const cases: ConformanceCase<AuditStore>[] = [
     name: "starts every organisation at seq 0 with the genesis hash and no anchor",
     async run(store) {
       const orgId = freshOrg("empty");
-      assert.deepEqual(await store.head(orgId), EMPTY_CHAIN_HEAD);
-      assert.equal(await store.latestAnchor(orgId), null);
+      assert.deepEqual(await store.getAuditChainHead(orgId), EMPTY_CHAIN_HEAD);
+      assert.equal(await store.getLatestAuditAnchor(orgId), null);
       assert.deepEqual(await collect(store, orgId), []);
-      assert.deepEqual(await store.query({ orgId, order: "desc", limit: 10 }), []);
+      assert.deepEqual(await store.queryAuditEvents({ orgId, order: "desc", limit: 10 }), []);
     },
   },
   {
@@ -88,7 +88,7 @@ const cases: ConformanceCase<AuditStore>[] = [
       assert.equal(second[0]?.prevHash, first[2]?.hash);
       const last = second[1];
       assert.ok(last !== undefined);
-      assert.deepEqual(await store.head(orgId), { seq: 5, hash: last.hash });
+      assert.deepEqual(await store.getAuditChainHead(orgId), { seq: 5, hash: last.hash });
       const scanned = await collect(store, orgId);
       assert.deepEqual(plain(scanned), plain([...first, ...second]));
     },
@@ -110,7 +110,7 @@ const cases: ConformanceCase<AuditStore>[] = [
           __proto__key: { ok: true },
         },
       });
-      await store.append(orgId, sealAll([event]));
+      await store.appendAuditEvents(orgId, sealAll([event]));
       const scanned = await collect(store, orgId);
       assert.equal(scanned.length, 1);
       assert.deepEqual(await verifyAuditChain(scanned, { orgId }), { ok: true, count: 1, head: { seq: 1, hash: scanned[0]?.hash } });
@@ -126,10 +126,10 @@ const cases: ConformanceCase<AuditStore>[] = [
       const wrongLink: AuditSeal = (head) => [sealAuditEvent(eventFor(orgId, clock, 9), { seq: head.seq, hash: GENESIS_HASH })];
       const otherOrg: AuditSeal = (head) => [sealAuditEvent(eventFor(freshOrg("x"), clock, 9), head)];
       for (const seal of [skip, wrongLink, otherOrg, () => []]) {
-        await assert.rejects(store.append(orgId, seal), (err) => isMoatError(err, "ERR_INVALID_INPUT"));
+        await assert.rejects(store.appendAuditEvents(orgId, seal), (err) => isMoatError(err, "ERR_INVALID_INPUT"));
       }
       assert.equal((await collect(store, orgId)).length, 2);
-      assert.equal((await store.head(orgId)).seq, 2);
+      assert.equal((await store.getAuditChainHead(orgId)).seq, 2);
     },
   },
   {
@@ -137,7 +137,7 @@ const cases: ConformanceCase<AuditStore>[] = [
     timeoutMs: 120_000,
     async run(store, { clock }) {
       const orgId = freshOrg("race");
-      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.append(orgId, sealAll([eventFor(orgId, clock, i)]))));
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.appendAuditEvents(orgId, sealAll([eventFor(orgId, clock, i)]))));
       const seqs = results.map((r) => r[0]?.seq ?? 0).sort((a, b) => a - b);
       assert.deepEqual(seqs, Array.from({ length: 200 }, (_, i) => i + 1));
       const result = await verifyAuditChain(await collect(store, orgId), { orgId });
@@ -156,7 +156,7 @@ const cases: ConformanceCase<AuditStore>[] = [
       for (const orgId of orgs) {
         const seqs = appended.filter((e) => e.orgId === orgId).map((e) => e.seq).sort((a, b) => a - b);
         assert.deepEqual(seqs, Array.from({ length: 500 }, (_, i) => i + 1));
-        assert.deepEqual(await log.verify({ orgId }), { ok: true, count: 500, head: await store.head(orgId) });
+        assert.deepEqual(await log.verify({ orgId }), { ok: true, count: 500, head: await store.getAuditChainHead(orgId) });
       }
     },
   },
@@ -187,9 +187,9 @@ const cases: ConformanceCase<AuditStore>[] = [
         clock.advance(60_000);
         return eventFor(orgId, clock, i, spec);
       });
-      await store.append(orgId, sealAll(events));
-      const seqs = async (q: Partial<Parameters<AuditStore["query"]>[0]>): Promise<number[]> =>
-        (await store.query({ orgId, order: "desc", limit: 100, ...q })).map((e) => e.seq);
+      await store.appendAuditEvents(orgId, sealAll(events));
+      const seqs = async (q: Partial<Parameters<AuditStore["queryAuditEvents"]>[0]>): Promise<number[]> =>
+        (await store.queryAuditEvents({ orgId, order: "desc", limit: 100, ...q })).map((e) => e.seq);
       assert.deepEqual(await seqs({}), [5, 4, 3, 2, 1]);
       assert.deepEqual(await seqs({ order: "asc" }), [1, 2, 3, 4, 5]);
       assert.deepEqual(await seqs({ actorId: "alice" }), [5, 3, 1]);
@@ -211,10 +211,10 @@ const cases: ConformanceCase<AuditStore>[] = [
       const b = freshOrg("b");
       await appendN(store, a, clock, 3);
       await appendN(store, b, clock, 2);
-      assert.equal((await store.head(a)).seq, 3);
-      assert.equal((await store.head(b)).seq, 2);
+      assert.equal((await store.getAuditChainHead(a)).seq, 3);
+      assert.equal((await store.getAuditChainHead(b)).seq, 2);
       assert.ok((await collect(store, b)).every((e) => e.orgId === b));
-      assert.ok((await store.query({ orgId: b, order: "asc", limit: 10 })).every((e) => e.orgId === b));
+      assert.ok((await store.queryAuditEvents({ orgId: b, order: "asc", limit: 10 })).every((e) => e.orgId === b));
     },
   },
   {
@@ -225,14 +225,14 @@ const cases: ConformanceCase<AuditStore>[] = [
       const third = events[2];
       const fifth = events[4];
       assert.ok(third !== undefined && fifth !== undefined);
-      assert.equal(await store.prune(orgId, { seq: 3, hash: third.hash, jws: "anchor-3" }), 3);
+      assert.equal(await store.pruneAuditEvents(orgId, { seq: 3, hash: third.hash, jws: "anchor-3" }), 3);
       assert.deepEqual((await collect(store, orgId)).map((e) => e.seq), [4, 5]);
-      assert.deepEqual(await store.latestAnchor(orgId), { seq: 3, hash: third.hash, jws: "anchor-3" });
-      assert.deepEqual(await store.head(orgId), { seq: 5, hash: fifth.hash });
-      assert.equal(await store.prune(orgId, { seq: 5, hash: fifth.hash, jws: "anchor-5" }), 2);
+      assert.deepEqual(await store.getLatestAuditAnchor(orgId), { seq: 3, hash: third.hash, jws: "anchor-3" });
+      assert.deepEqual(await store.getAuditChainHead(orgId), { seq: 5, hash: fifth.hash });
+      assert.equal(await store.pruneAuditEvents(orgId, { seq: 5, hash: fifth.hash, jws: "anchor-5" }), 2);
       assert.deepEqual(await collect(store, orgId), []);
-      assert.deepEqual(await store.head(orgId), { seq: 5, hash: fifth.hash });
-      assert.equal((await store.latestAnchor(orgId))?.jws, "anchor-5");
+      assert.deepEqual(await store.getAuditChainHead(orgId), { seq: 5, hash: fifth.hash });
+      assert.equal((await store.getLatestAuditAnchor(orgId))?.jws, "anchor-5");
       const next = (await appendN(store, orgId, clock, 1))[0];
       assert.ok(next !== undefined);
       assert.equal(next.seq, 6);
@@ -245,7 +245,7 @@ const cases: ConformanceCase<AuditStore>[] = [
       const orgId = freshOrg("alias");
       const event = eventFor(orgId, clock, 1);
       // Unfrozen copies, as a store written by someone else might be handed.
-      const [stored] = await store.append(orgId, (head) => sealAll([event])(head).map((e) => structuredClone(e)));
+      const [stored] = await store.appendAuditEvents(orgId, (head) => sealAll([event])(head).map((e) => structuredClone(e)));
       const snapshot = plain(stored);
       try {
         Reflect.set(stored?.actor ?? {}, "userId", "mallory");

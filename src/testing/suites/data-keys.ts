@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { DataKeyRecord, DataKeyStore } from "../../crypto/store.js";
+import { DATA_KEY_STORE_METHODS, type DataKeyRecord, type DataKeyStore } from "../../crypto/store.js";
 import { defineConformanceSuite, type ConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
@@ -17,8 +17,8 @@ function record(scope: string, masterKeyId = "k1", createdAt = Date.UTC(2026, 0,
   return { id: dataKeyId(), scope, masterKeyId, wrappedKey: crypto.getRandomValues(new Uint8Array(60)), createdAt };
 }
 
-function sameRecord(actual: DataKeyRecord | undefined, expected: DataKeyRecord): void {
-  assert.ok(actual !== undefined, "expected a record");
+function sameRecord(actual: DataKeyRecord | null, expected: DataKeyRecord): void {
+  assert.ok(actual !== null, "expected a record");
   assert.equal(actual.id, expected.id);
   assert.equal(actual.scope, expected.scope);
   assert.equal(actual.masterKeyId, expected.masterKeyId);
@@ -30,13 +30,13 @@ function sameRecord(actual: DataKeyRecord | undefined, expected: DataKeyRecord):
 /** The `dataKeys` store contract (`moatkit/crypto`'s {@link DataKeyStore}). */
 export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeyStore>(
   "dataKeys",
-  ["get", "getCurrent", "setCurrent", "updateWrapping", "list", "deleteScope", "countByMasterKey"],
+  DATA_KEY_STORE_METHODS,
   [
     {
-      name: "returns undefined for an unknown id and a scope without keys",
+      name: "returns null for an unknown id and a scope without keys",
       async run(store) {
-        assert.equal(await store.get(dataKeyId()), undefined);
-        assert.equal(await store.getCurrent(unique("empty")), undefined);
+        assert.equal(await store.getDataKey(dataKeyId()), null);
+        assert.equal(await store.getCurrentDataKey(unique("empty")), null);
       },
     },
     {
@@ -44,11 +44,11 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
       async run(store) {
         const scope = unique("tenant ünïcode ✓");
         const r = record(scope, "k1", Date.UTC(2026, 4, 5, 6, 7, 8, 123));
-        const result = await store.setCurrent(r, null);
+        const result = await store.setCurrentDataKey(r, null);
         assert.equal(result.created, true);
         sameRecord(result.current, r);
-        sameRecord(await store.get(r.id), r);
-        sameRecord(await store.getCurrent(scope), r);
+        sameRecord(await store.getDataKey(r.id), r);
+        sameRecord(await store.getCurrentDataKey(scope), r);
       },
     },
     {
@@ -56,8 +56,8 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
       async run(store) {
         const tenant = unique("t");
         const a = record(tenant);
-        await store.setCurrent(a, null);
-        const current = await store.getCurrent("");
+        await store.setCurrentDataKey(a, null);
+        const current = await store.getCurrentDataKey("");
         assert.notEqual(current?.id, a.id);
       },
     },
@@ -67,15 +67,15 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
         const scope = unique("cas");
         const first = record(scope);
         const second = record(scope);
-        await store.setCurrent(first, null);
-        const lost = await store.setCurrent(second, null);
+        await store.setCurrentDataKey(first, null);
+        const lost = await store.setCurrentDataKey(second, null);
         assert.equal(lost.created, false);
         sameRecord(lost.current, first);
-        assert.equal(await store.get(second.id), undefined, "a losing record is not stored");
-        const won = await store.setCurrent(second, first.id);
+        assert.equal(await store.getDataKey(second.id), null, "a losing record is not stored");
+        const won = await store.setCurrentDataKey(second, first.id);
         assert.equal(won.created, true);
-        sameRecord(await store.getCurrent(scope), second);
-        sameRecord(await store.get(first.id), first);
+        sameRecord(await store.getCurrentDataKey(scope), second);
+        sameRecord(await store.getDataKey(first.id), first);
       },
     },
     {
@@ -83,10 +83,10 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
       timeoutMs: 30_000,
       async run(store) {
         const scope = unique("race");
-        const outcome = await raceExactlyOne(50, () => store.setCurrent(record(scope), null), { isWin: (r) => r.created });
+        const outcome = await raceExactlyOne(50, () => store.setCurrentDataKey(record(scope), null), { isWin: (r) => r.created });
         const ids = new Set(outcome.results.map((r) => r.current.id));
         assert.equal(ids.size, 1);
-        assert.equal((await store.getCurrent(scope))?.id, [...ids][0]);
+        assert.equal((await store.getCurrentDataKey(scope))?.id, [...ids][0]);
       },
     },
     {
@@ -95,10 +95,10 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
       async run(store) {
         const scope = unique("rotate");
         const first = record(scope);
-        await store.setCurrent(first, null);
-        const outcome = await raceExactlyOne(50, () => store.setCurrent(record(scope), first.id), { isWin: (r) => r.created });
+        await store.setCurrentDataKey(first, null);
+        const outcome = await raceExactlyOne(50, () => store.setCurrentDataKey(record(scope), first.id), { isWin: (r) => r.created });
         const winner = outcome.results[outcome.winner];
-        assert.equal((await store.getCurrent(scope))?.id, winner?.current.id);
+        assert.equal((await store.getCurrentDataKey(scope))?.id, winner?.current.id);
       },
     },
     {
@@ -106,15 +106,15 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
       timeoutMs: 30_000,
       async run(store) {
         const r = record(unique("wrap"), "k1");
-        await store.setCurrent(r, null);
+        await store.setCurrentDataKey(r, null);
         const wrapped = crypto.getRandomValues(new Uint8Array(60));
-        await raceExactlyOne(50, () => store.updateWrapping(r.id, "k1", "k2", wrapped));
-        const after = await store.get(r.id);
-        assert.ok(after !== undefined);
+        await raceExactlyOne(50, () => store.updateDataKeyWrapping(r.id, "k1", "k2", wrapped));
+        const after = await store.getDataKey(r.id);
+        assert.ok(after !== null);
         assert.equal(after.masterKeyId, "k2");
         assert.deepEqual([...after.wrappedKey], [...wrapped]);
-        assert.equal(await store.updateWrapping(r.id, "k1", "k3", wrapped), false);
-        assert.equal(await store.updateWrapping(dataKeyId(), "k1", "k3", wrapped), false);
+        assert.equal(await store.updateDataKeyWrapping(r.id, "k1", "k3", wrapped), false);
+        assert.equal(await store.updateDataKeyWrapping(dataKeyId(), "k1", "k3", wrapped), false);
       },
     },
     {
@@ -125,17 +125,17 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
         const a = record(doomed);
         const b = record(doomed);
         const c = record(kept);
-        await store.setCurrent(a, null);
-        await store.setCurrent(b, a.id);
-        await store.setCurrent(c, null);
-        assert.equal(await store.deleteScope(doomed), 2);
-        assert.equal(await store.get(a.id), undefined);
-        assert.equal(await store.get(b.id), undefined);
-        assert.equal(await store.getCurrent(doomed), undefined);
-        sameRecord(await store.getCurrent(kept), c);
-        assert.equal(await store.deleteScope(doomed), 0);
+        await store.setCurrentDataKey(a, null);
+        await store.setCurrentDataKey(b, a.id);
+        await store.setCurrentDataKey(c, null);
+        assert.equal(await store.deleteDataKeyScope(doomed), 2);
+        assert.equal(await store.getDataKey(a.id), null);
+        assert.equal(await store.getDataKey(b.id), null);
+        assert.equal(await store.getCurrentDataKey(doomed), null);
+        sameRecord(await store.getCurrentDataKey(kept), c);
+        assert.equal(await store.deleteDataKeyScope(doomed), 0);
         const fresh = record(doomed);
-        assert.equal((await store.setCurrent(fresh, null)).created, true, "a shredded scope can start over");
+        assert.equal((await store.setCurrentDataKey(fresh, null)).created, true, "a shredded scope can start over");
       },
     },
     {
@@ -146,14 +146,14 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
         let previous: string | null = null;
         for (let i = 0; i < 7; i++) {
           const r = record(scope);
-          await store.setCurrent(r, previous);
+          await store.setCurrentDataKey(r, previous);
           previous = r.id;
           mine.add(r.id);
         }
         const seen: string[] = [];
         let after: string | undefined;
         for (;;) {
-          const page = await store.list(after === undefined ? { limit: 3 } : { after, limit: 3 });
+          const page = await store.listDataKeys(after === undefined ? { limit: 3 } : { after, limit: 3 });
           assert.ok(page.length <= 3);
           seen.push(...page.map((r) => r.id));
           const last = page[page.length - 1];
@@ -175,10 +175,10 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
         const a = record(scope, masterA);
         const b = record(scope, masterA);
         const c = record(scope, masterB);
-        await store.setCurrent(a, null);
-        await store.setCurrent(b, a.id);
-        await store.setCurrent(c, b.id);
-        const counts = await store.countByMasterKey();
+        await store.setCurrentDataKey(a, null);
+        await store.setCurrentDataKey(b, a.id);
+        await store.setCurrentDataKey(c, b.id);
+        const counts = await store.countDataKeysByMasterKey();
         assert.equal(counts[masterA], 2);
         assert.equal(counts[masterB], 1);
       },
@@ -187,9 +187,9 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
       name: "refuses a record whose id already exists",
       async run(store) {
         const a = record(unique("dup"));
-        await store.setCurrent(a, null);
+        await store.setCurrentDataKey(a, null);
         const again = { ...a, scope: unique("other") };
-        await assert.rejects(store.setCurrent(again, null));
+        await assert.rejects(store.setCurrentDataKey(again, null));
       },
     },
   ],

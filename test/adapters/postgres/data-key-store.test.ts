@@ -16,8 +16,8 @@ describePostgres("createPostgresDataKeyStore", (target) => {
 
   it("fails with ERR_STORE naming the store (not the driver's text) when its tables are missing", async () => {
     const store = createPostgresDataKeyStore({ client: handle.client });
-    const err = await expectMoatErrorAsync(store.get("AAAAAAAAAAA"), "ERR_STORE");
-    expect(err.message).toBe("postgres dataKeys store failed during get");
+    const err = await expectMoatErrorAsync(store.getDataKey("AAAAAAAAAAA"), "ERR_STORE");
+    expect(err.message).toBe("postgres dataKeys store failed during getDataKey");
     const envelope = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store });
     await expectMoatErrorAsync(envelope.encrypt("x", { context: {} }), "ERR_STORE");
   }, 30_000);

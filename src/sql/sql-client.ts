@@ -1,7 +1,9 @@
 /**
- * Database access without a hard dependency on a driver: moatkit talks to Postgres through this
- * small structural interface, and `fromPgPool` / `fromPglite` adapt a `pg.Pool` or a PGlite
- * instance to it. A user's own driver fits the same slot if it implements these three methods.
+ * Database access without a hard dependency on a driver: the capabilities that use Postgres
+ * (crypto's column rewrap, tenant isolation, the Postgres stores) depend only on this small
+ * structural interface. `fromPgPool` / `fromPglite` in `moatkit/adapters/postgres` adapt a
+ * `pg.Pool` or a PGlite instance to it; a user's own driver fits the same slot if it implements
+ * these three methods.
  */
 
 /** The rows of a query and how many rows it touched. */
@@ -30,26 +32,4 @@ export interface SqlClient {
    * `tx.transaction` nests through a SAVEPOINT.
    */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
-}
-
-/**
- * Runs `fn` in a savepoint of an open transaction; used for nested `transaction` calls.
- * @internal
- */
-export async function withSavepoint<T>(
-  tx: SqlClient,
-  depth: number,
-  fn: (tx: SqlClient) => Promise<T>,
-): Promise<T> {
-  // The savepoint name is derived from a nesting depth, never from user input.
-  const name = `moatkit_sp_${String(depth)}`;
-  await tx.query(`SAVEPOINT ${name}`);
-  try {
-    const result = await fn(tx);
-    await tx.query(`RELEASE SAVEPOINT ${name}`);
-    return result;
-  } catch (err) {
-    await tx.query(`ROLLBACK TO SAVEPOINT ${name}`);
-    throw err;
-  }
 }

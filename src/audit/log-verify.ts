@@ -1,0 +1,63 @@
+/** `AuditLog.verify`: an organisation's chain, checked from the rows the store returns. */
+import { z } from "zod";
+import { functionSchema } from "../_internal/function-schema.js";
+import { parseInput } from "../_internal/options.js";
+import type { AuditCheckpointKey } from "./checkpoint.js";
+import { idSchema } from "./event.js";
+import { type AuditLogContext, checkpointKeySchema, jwsListSchema, seqSchema } from "./log-context.js";
+import { type AuditVerifyProgress, type AuditVerifyResult, verifyRows, verifySignedPoints } from "./verify.js";
+
+/** Options for {@link AuditLog.verify}. */
+export interface VerifyAuditLogOptions {
+  /** The organisation whose chain to verify. */
+  readonly orgId: string;
+  /** First sequence number to verify (default: the start of the chain). */
+  readonly from?: number;
+  /** Last sequence number to verify (default: the end). */
+  readonly to?: number;
+  /**
+   * Signed checkpoints (JWS from {@link AuditLog.checkpoint}) kept outside the database. Each
+   * event they cover must have the hash they attest; events they vouch for must exist. Without
+   * them, a rewrite that recomputes every hash, or a cut tail, cannot be detected.
+   */
+  readonly checkpoints?: readonly string[];
+  /** Overrides the log's `checkpointKey` for this call. */
+  readonly checkpointKey?: AuditCheckpointKey;
+  /** Called after each page of events (for progress bars on long chains). */
+  readonly onProgress?: (progress: AuditVerifyProgress) => void;
+  /** Aborts with ERR_ABORTED. */
+  readonly signal?: AbortSignal;
+}
+
+const verifySchema = z
+  .strictObject({
+    orgId: idSchema,
+    from: seqSchema.optional(),
+    to: seqSchema.optional(),
+    checkpoints: jwsListSchema.optional(),
+    checkpointKey: checkpointKeySchema.optional(),
+    onProgress: functionSchema<(p: AuditVerifyProgress) => void>().optional(),
+    signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal").optional(),
+  })
+  .refine((o) => o.from === undefined || o.to === undefined || o.from <= o.to, { message: "from must not be after to", path: ["to"] });
+
+/** Verifies a range of an organisation's chain against its anchor and the given checkpoints. */
+export async function verifyAuditLog(ctx: AuditLogContext, options: VerifyAuditLogOptions): Promise<AuditVerifyResult> {
+  const o = parseInput(verifySchema, options, "audit verify options");
+  const anchor = await ctx.store.getLatestAuditAnchor(o.orgId);
+  const signed = await verifySignedPoints(o.orgId, anchor?.jws ?? null, o.checkpoints ?? [], o.checkpointKey ?? ctx.checkpointKey);
+  if (signed.anchorMismatch !== undefined) return { ok: false, reason: "checkpoint_mismatch", seq: signed.anchorMismatch };
+  const { start } = signed;
+  const from = Math.max(o.from ?? 1, start.seq + 1);
+  const prevHash = from === start.seq + 1 ? start.hash : (signed.checkpoints.get(from - 1) ?? null);
+  const inRange = new Map([...signed.checkpoints].filter(([seq]) => seq >= from && (o.to === undefined || seq <= o.to)));
+  return verifyRows(ctx.scan(o.orgId, { fromSeq: from, ...(o.to === undefined ? {} : { toSeq: o.to }) }), {
+    orgId: o.orgId,
+    firstSeq: from,
+    prevHash,
+    toSeq: o.to,
+    checkpoints: inRange,
+    onProgress: o.onProgress,
+    signal: o.signal,
+  });
+}
