@@ -31,6 +31,7 @@ import {
   tenantScope,
   type TrustProxy,
 } from "moatkit/express";
+import { createMemoryRateLimitStore } from "moatkit/adapters/memory";
 import { createRecoveryCodes, createTotp } from "moatkit/mfa";
 import { createLogin } from "moatkit/passwords";
 import { authLimiter, createRateLimiter, loginLimiter } from "moatkit/ratelimit";
@@ -159,7 +160,7 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       login: createLogin<UserRow>({ findUser: (email) => findUserByEmail(db, email), cost: passwordCost }),
       loginLimiter: loginLimiter({ now }),
       signupLimiter: authLimiter({ now }),
-      mfaLimiter: createRateLimiter({ store: "memory", keyPrefix: "saas:mfa", points: 10, duration: "15m", now }),
+      mfaLimiter: createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "saas:mfa", points: 10, duration: "15m", now }),
       turnstile: options.turnstile,
       passwordCost,
       now,

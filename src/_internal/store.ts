@@ -41,12 +41,16 @@ export function wrapStore<S extends object>(name: string, store: S, methods: Sto
       try {
         result = Reflect.apply(fn, store, args);
       } catch (err) {
-        return storeCall(name, method, () => Promise.reject(err));
+        return storeCall(name, method, () => {
+          throw err;
+        });
       }
       return result instanceof Promise ? storeCall(name, method, () => result) : result;
     });
   }
-  return new Proxy(store, {
-    get: (target, prop, receiver): unknown => (wrapped.has(prop) ? wrapped.get(prop) : Reflect.get(target, prop, receiver)),
+  // The target is a copy, not the store: a frozen store's methods are read-only and
+  // non-configurable, and a proxy may not answer anything but their own value for those.
+  return new Proxy({ ...store }, {
+    get: (_target, prop, receiver): unknown => (wrapped.has(prop) ? wrapped.get(prop) : Reflect.get(store, prop, receiver)),
   });
 }

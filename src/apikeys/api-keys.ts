@@ -1,39 +1,50 @@
 import { z } from "zod";
-import { canonicalJson } from "../_internal/canonical-json.js";
 import { constantTimeEqualString } from "../_internal/ct-compare.js";
-import { deepFreeze } from "../_internal/deep-freeze.js";
-import { toBytes } from "../_internal/encoding.js";
-import { assertKnownKeys, parseInput, parseOptions } from "../_internal/options.js";
+import { parseInput, parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, randomBase62, systemClock, systemRandom } from "../_internal/runtime.js";
-import { Secret, isSecret } from "../_internal/secret.js";
-import { storeCall } from "../_internal/store-error.js";
-import { MoatError, type Result } from "../errors.js";
+import { Secret } from "../_internal/secret.js";
+import { storeSchema, wrapStore } from "../_internal/store.js";
+import { MoatError } from "../errors.js";
 import {
-  API_KEY_BODY_LENGTH,
-  API_KEY_MAX_LENGTH,
-  formatApiKey,
-  hasValidChecksum,
-  isValidPrefix,
-  previewOf,
-} from "./format.js";
+  type ApiKeyIssueInput,
+  type ApiKeyRotateOptions,
+  type ApiKeyVerifyOptions,
+  futureTime,
+  normalizeMetadata,
+  requireId,
+  requireOwnerId,
+  requiredScopes,
+  scopeSchema,
+  textSchema,
+  timeSchema,
+} from "./api-key-input.js";
+import { MAX_SCOPES } from "./scopes.js";
+import {
+  type ApiKeyRevokeResult,
+  type ApiKeyRotateResult,
+  type ApiKeyVerifyResult,
+  CHECKSUM,
+  EXPIRED,
+  INSUFFICIENT_SCOPE,
+  type IssuedApiKey,
+  MALFORMED,
+  NOT_FOUND,
+  REVOKED,
+  fail,
+} from "./api-key-results.js";
+import { API_KEY_BODY_LENGTH, API_KEY_MAX_LENGTH, formatApiKey, hasValidChecksum, isValidPrefix, previewOf } from "./format.js";
 import { apiKeyHasher } from "./hash-key.js";
-import { type ApiKeyEnv, type ApiKeyInfo, type ApiKeyRecord, type ApiKeyRedaction, toApiKeyInfo } from "./record.js";
+import { type ApiKeyPepper, PEPPER_MIN_BYTES, isPepper, pepperBytes } from "./pepper.js";
+import { type ApiKeyEnv, type ApiKeyInfo, type ApiKeyRecord, toApiKeyInfo } from "./record.js";
 import { API_KEY_STORE_METHODS, type ApiKeyStore } from "./store.js";
 import { createTouchThrottle } from "./touch-throttle.js";
-import { MAX_SCOPES, SCOPE_RE } from "./scopes.js";
-import { identifierSchema, requireIdentifier } from "../_internal/identifier.js";
+import { identifierSchema } from "../_internal/identifier.js";
 
 /** `lastUsedAt` is written at most once per key per this interval. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
-const PEPPER_MIN_BYTES = 32;
-const MAX_GRACE_MS = 365 * 24 * 60 * 60 * 1000;
-const MAX_METADATA_CHARS = 8192;
 const ID_BODY_LENGTH = 22; // ~131 bits: unguessable, so an id alone reveals nothing
-const ID_RE = /^ak_[0-9A-Za-z]{22}$/;
-
-/** A server-side secret mixed into every key hash. */
-export type ApiKeyPepper = string | Uint8Array | Secret<string | Uint8Array>;
+const MAX_GRACE_MS = 365 * 24 * 60 * 60 * 1000;
 
 /** Options for {@link createApiKeys}. */
 export interface ApiKeysOptions {
@@ -53,97 +64,6 @@ export interface ApiKeysOptions {
   readonly pepper?: ApiKeyPepper;
 }
 
-/** What {@link ApiKeys.issue} needs. */
-export interface IssueApiKeyInput {
-  /** Who the key belongs to (1–256 characters). */
-  readonly ownerId: string;
-  /** The tenant the key acts in (1–256 characters). */
-  readonly tenantId?: string;
-  /** `live` or `test`; written into the key. */
-  readonly env: ApiKeyEnv;
-  /** A label for people (1–200 characters). */
-  readonly name?: string;
-  /** What the key may do: up to 100 distinct scopes of 1–128 printable ASCII characters. */
-  readonly scopes?: readonly string[];
-  /** When the key stops verifying (ms since the epoch, or a Date); must be in the future. */
-  readonly expiresAt?: number | Date;
-  /** Your own JSON data about the key (at most 8,192 characters as JSON). */
-  readonly metadata?: Readonly<Record<string, unknown>>;
-  /** PII redaction override for this key; default `"inherit"`. */
-  readonly redaction?: ApiKeyRedaction;
-}
-
-/** A freshly issued key. */
-export interface IssuedApiKey {
-  /** The plaintext key. Show it to its owner once; moatkit keeps only its hash. */
-  readonly key: Secret<string>;
-  /** What was stored. */
-  readonly record: ApiKeyRecord;
-}
-
-/** Options for {@link ApiKeys.verify}. */
-export interface VerifyApiKeyOptions {
-  /** Scopes the key must all have; otherwise the result is `insufficient_scope`. */
-  readonly scopes?: readonly string[];
-}
-
-/**
- * Why a key did not verify. Each maps to its own response: `insufficient_scope` to 403, the
- * others to 401. (Rate limiting is a separate layer with its own `rate_limited` result.)
- */
-export type ApiKeyFailureReason =
-  | "malformed"
-  | "checksum"
-  | "not_found"
-  | "revoked"
-  | "expired"
-  | "insufficient_scope";
-
-/** The result of {@link ApiKeys.verify}. */
-export type VerifyApiKeyResult = Result<
-  {
-    /** The key's metadata (no hash); `lastUsedAt` is the use before this one. */
-    readonly record: ApiKeyInfo;
-  },
-  ApiKeyFailureReason
->;
-
-/** Options for {@link ApiKeys.rotate}. */
-export interface RotateApiKeyOptions {
-  /**
-   * How long the old key keeps verifying, in ms (0 to 365 days); default 0, which cuts it off
-   * at once. An earlier expiry of the old key is kept.
-   */
-  readonly graceMs?: number;
-  /**
-   * When the new key expires: a time (ms or Date) in the future, or `null` for never. Default:
-   * the old key's lifetime counted from now, or never if the old key had no expiry.
-   */
-  readonly expiresAt?: number | Date | null;
-}
-
-/** The result of {@link ApiKeys.rotate}. */
-export type RotateApiKeyResult = Result<
-  {
-    /** The new plaintext key, shown once. */
-    readonly key: Secret<string>;
-    /** The new key's record. */
-    readonly record: ApiKeyRecord;
-    /** The old key, with its successor and shortened expiry. */
-    readonly previous: ApiKeyInfo;
-  },
-  "not_found" | "revoked" | "expired" | "already_rotated"
->;
-
-/** The result of {@link ApiKeys.revoke}. */
-export type RevokeApiKeyResult = Result<
-  {
-    /** The key as revoked (no hash). */
-    readonly record: ApiKeyInfo;
-  },
-  "not_found" | "already_revoked"
->;
-
 /** An API key manager, made by {@link createApiKeys}. */
 export interface ApiKeys {
   /**
@@ -152,7 +72,7 @@ export interface ApiKeys {
    *
    * @throws MoatError ERR_INVALID_INPUT for bad input, ERR_STORE when the store fails.
    */
-  issue(input: IssueApiKeyInput): Promise<IssuedApiKey>;
+  issue(input: ApiKeyIssueInput): Promise<IssuedApiKey>;
   /**
    * Checks a presented key. Non-strings, over-long (> 256 characters) and malformed input are
    * `malformed` and a wrong checksum is `checksum`, all without hashing or touching the store;
@@ -162,13 +82,13 @@ export interface ApiKeys {
    * @throws MoatError ERR_INVALID_INPUT for bad options (never for a bad key), ERR_STORE when
    *   the lookup fails.
    */
-  verify(key: unknown, options?: VerifyApiKeyOptions): Promise<VerifyApiKeyResult>;
+  verify(key: unknown, options?: ApiKeyVerifyOptions): Promise<ApiKeyVerifyResult>;
   /**
    * Revokes a key at once. Revoking a revoked key changes nothing and says so.
    *
    * @throws MoatError ERR_INVALID_INPUT for a malformed id, ERR_STORE when the store fails.
    */
-  revoke(id: string): Promise<RevokeApiKeyResult>;
+  revoke(id: string): Promise<ApiKeyRevokeResult>;
   /**
    * Issues a successor with the same owner, tenant, environment, name, scopes, metadata and
    * redaction, and lets the old key verify until the grace period ends (then it is `expired`).
@@ -178,7 +98,7 @@ export interface ApiKeys {
    * @throws MoatError ERR_INVALID_INPUT for a malformed id or options, ERR_STORE when the store
    *   fails.
    */
-  rotate(id: string, options?: RotateApiKeyOptions): Promise<RotateApiKeyResult>;
+  rotate(id: string, options?: ApiKeyRotateOptions): Promise<ApiKeyRotateResult>;
   /**
    * An owner's keys, oldest first: previews and metadata, never hashes. Revoked, expired and
    * rotated keys are included; their timestamps say so.
@@ -194,46 +114,27 @@ export interface ApiKeys {
   get(id: string): Promise<ApiKeyInfo | null>;
 }
 
-// ---------------------------------------------------------------------------------------------
-// validation
 
 const isFunction = (value: unknown): boolean => typeof value === "function";
-
-function isApiKeyStore(value: unknown): value is ApiKeyStore {
-  if (typeof value !== "object" || value === null) return false;
-  return API_KEY_STORE_METHODS.every((m) => typeof Reflect.get(value, m) === "function");
-}
-
-function isPepper(value: unknown): value is ApiKeyPepper {
-  const raw = isSecret(value) ? value.reveal() : value;
-  return (typeof raw === "string" || raw instanceof Uint8Array) && toBytes(raw).length >= PEPPER_MIN_BYTES;
-}
-
-function pepperBytes(pepper: ApiKeyPepper): Uint8Array {
-  // A copy, so later changes to the caller's buffer cannot change how keys hash.
-  return Uint8Array.from(toBytes(isSecret(pepper) ? pepper.reveal() : pepper));
-}
 
 const optionsSchema = z
   .object({
     prefix: z.string().refine(isValidPrefix, "expected 2-16 lower-case letters or digits"),
-    store: z.custom<ApiKeyStore>(isApiKeyStore, `expected a store with methods ${API_KEY_STORE_METHODS.join(", ")}`),
+    store: storeSchema<ApiKeyStore>(API_KEY_STORE_METHODS),
     now: z.custom<Clock>(isFunction, "expected a function returning milliseconds").optional(),
     random: z.custom<RandomSource>(isFunction, "expected a function returning random bytes").optional(),
     pepper: z.custom<ApiKeyPepper>(isPepper, `expected a string, Uint8Array or Secret of at least ${String(PEPPER_MIN_BYTES)} bytes`).optional(),
   })
   .strict();
 
-// Text every store can hold as given: Postgres refuses NUL and cannot store an unpaired
-// surrogate (a driver would silently turn it into U+FFFD), so neither is accepted anywhere.
-const UNSTORABLE_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
-const isStorableText = (text: string): boolean => !UNSTORABLE_TEXT.test(text);
 
-const textSchema = (max: number) =>
-  z.string().min(1).max(max).refine(isStorableText, "must not contain NUL or unpaired surrogates");
-const scopeSchema = z.string().regex(SCOPE_RE, "expected 1-128 printable ASCII characters without spaces");
-const timeSchema = z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.date()]);
+function isExpired(record: ApiKeyInfo, now: number): boolean {
+  return record.expiresAt !== null && now >= record.expiresAt;
+}
+
+function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
+  return required.every((scope) => granted.includes(scope));
+}
 
 const issueSchema = z
   .object({
@@ -255,75 +156,6 @@ const rotateSchema = z
   })
   .strict();
 
-function invalid(message: string): MoatError {
-  return new MoatError("ERR_INVALID_INPUT", { message });
-}
-
-function requireId(id: unknown): string {
-  if (typeof id !== "string" || !ID_RE.test(id)) throw invalid("API key id is malformed");
-  return id;
-}
-
-function requireOwnerId(ownerId: unknown): string {
-  return requireIdentifier(ownerId, "ownerId");
-}
-
-const NO_SCOPES: readonly string[] = [];
-
-/** Hand-checked rather than zod-parsed: this runs on every request. */
-function requiredScopes(options: unknown): readonly string[] {
-  if (options === undefined) return NO_SCOPES;
-  if (typeof options !== "object" || options === null) throw invalid("verify options must be an object");
-  for (const key in options) if (key !== "scopes") assertKnownKeys(options, ["scopes"], "verify options", "ERR_INVALID_INPUT");
-  const scopes: unknown = Reflect.get(options, "scopes");
-  if (scopes === undefined) return NO_SCOPES;
-  if (!Array.isArray(scopes) || scopes.length > MAX_SCOPES) throw invalid("verify scopes must be an array of at most 100 scopes");
-  const list: readonly unknown[] = scopes;
-  const out: string[] = [];
-  for (const scope of list) {
-    if (typeof scope !== "string" || !SCOPE_RE.test(scope)) throw invalid("verify scopes must be 1-128 printable ASCII characters");
-    out.push(scope);
-  }
-  return out;
-}
-
-/** A detached, frozen copy of metadata as JSON would carry it (Dates become strings). */
-function normaliseMetadata(metadata: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
-  if (metadata === undefined) return deepFreeze({});
-  const text = canonicalJson(metadata);
-  if (text.length > MAX_METADATA_CHARS) throw invalid("metadata must be at most 8192 characters as JSON");
-  // Canonical JSON writes NUL and unpaired surrogates as \u escapes, which jsonb refuses.
-  if (UNSTORABLE_JSON.test(text)) throw invalid("metadata must not contain NUL or unpaired surrogates");
-  const parsed: unknown = JSON.parse(text);
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("metadata must be a plain object");
-  return deepFreeze({ ...parsed });
-}
-
-function toMillis(time: number | Date): number {
-  return typeof time === "number" ? time : time.getTime();
-}
-
-// ---------------------------------------------------------------------------------------------
-// results
-
-const fail = <R extends string>(reason: R): { readonly ok: false; readonly reason: R } => Object.freeze({ ok: false, reason });
-const MALFORMED = fail("malformed");
-const CHECKSUM = fail("checksum");
-const NOT_FOUND = fail("not_found");
-const REVOKED = fail("revoked");
-const EXPIRED = fail("expired");
-const INSUFFICIENT_SCOPE = fail("insufficient_scope");
-
-function isExpired(record: ApiKeyInfo, now: number): boolean {
-  return record.expiresAt !== null && now >= record.expiresAt;
-}
-
-function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
-  return required.every((scope) => granted.includes(scope));
-}
-
-// ---------------------------------------------------------------------------------------------
-
 /**
  * Creates an API key manager: issue keys shown once and stored as SHA-256 hashes, verify them at
  * native hash speed, list them by preview, revoke and rotate them.
@@ -344,7 +176,8 @@ function hasScopes(granted: readonly string[], required: readonly string[]): boo
  */
 export function createApiKeys(options: ApiKeysOptions): ApiKeys {
   const opts = parseOptions(optionsSchema, options, "createApiKeys options");
-  const { prefix, store } = opts;
+  const { prefix } = opts;
+  const store = wrapStore("apiKeys", opts.store, API_KEY_STORE_METHODS);
   const random = opts.random ?? systemRandom;
   const clock = opts.now ?? systemClock;
   const hashKey = apiKeyHasher(opts.pepper === undefined ? undefined : pepperBytes(opts.pepper));
@@ -352,20 +185,12 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
   // Only this service's prefix passes; 38 = 32 body + 6 checksum characters at least.
   const shape = new RegExp(`^${prefix}_(?:live|test)_[0-9A-Za-z]{38,}$`);
 
-  const call = <T>(operation: string, fn: () => Promise<T>): Promise<T> => storeCall("apiKeys", operation, fn);
-
   function now(): number {
     const t = clock();
     if (!Number.isSafeInteger(t) || t < 0) {
       throw new MoatError("ERR_CONFIG", { message: "the now option must return integer milliseconds since the epoch" });
     }
     return t;
-  }
-
-  function futureTime(time: number | Date, at: number): number {
-    const ms = toMillis(time);
-    if (!Number.isSafeInteger(ms) || ms <= at) throw invalid("expiresAt must be a time in the future");
-    return ms;
   }
 
   function newKey(env: ApiKeyEnv): { key: string; hash: string; preview: string } {
@@ -382,7 +207,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
   // extra async step.
   async function touch(record: ApiKeyInfo, at: number): Promise<void> {
     try {
-      await store.touch(record.id, at, LAST_USED_RESOLUTION_MS);
+      await store.touchApiKey(record.id, at, LAST_USED_RESOLUTION_MS);
     } catch {
       // lastUsedAt is bookkeeping: the key did verify, so the request goes on; the next
       // verification of this key tries the write again.
@@ -405,7 +230,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         tenantId: data.tenantId ?? null,
         name: data.name ?? null,
         scopes: Object.freeze([...new Set(data.scopes ?? [])]),
-        metadata: normaliseMetadata(data.metadata),
+        metadata: normalizeMetadata(data.metadata),
         redaction: data.redaction ?? "inherit",
         createdAt,
         expiresAt,
@@ -414,7 +239,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         predecessorId: null,
         successorId: null,
       });
-      await call("insert", () => store.insert(record));
+      await store.createApiKey(record);
       return { key: new Secret(key), record };
     },
 
@@ -424,7 +249,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       if (typeof key !== "string" || key.length > API_KEY_MAX_LENGTH || !shape.test(key)) return MALFORMED;
       if (!hasValidChecksum(key)) return CHECKSUM;
       const hash = hashKey(key);
-      const found = await call("findByHash", () => store.findByHash(hash));
+      const found = await store.findApiKeyByHash(hash);
       // The store matched on the hash; comparing again in constant time keeps a lenient custom
       // store (case-insensitive or prefix matching) from accepting a near miss.
       if (found === null || !constantTimeEqualString(found.hash, hash)) return NOT_FOUND;
@@ -439,9 +264,9 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
 
     async revoke(id) {
       requireId(id);
-      const revoked = await call("revoke", () => store.revoke(id, now()));
+      const revoked = await store.revokeApiKey(id, now());
       if (revoked !== null) return { ok: true, record: toApiKeyInfo(revoked) };
-      const existing = await call("findById", () => store.findById(id));
+      const existing = await store.getApiKey(id);
       return existing === null ? NOT_FOUND : fail("already_revoked");
     },
 
@@ -449,14 +274,14 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       requireId(id);
       const { graceMs = 0, expiresAt } = parseInput(rotateSchema, rotateOptions, "apiKeys.rotate options");
       const at = now();
-      const classify = (old: ApiKeyRecord | null): RotateApiKeyResult | undefined => {
+      const classify = (old: ApiKeyRecord | null): ApiKeyRotateResult | undefined => {
         if (old === null) return NOT_FOUND;
         if (old.revokedAt !== null) return REVOKED;
         if (old.successorId !== null) return fail("already_rotated");
         if (isExpired(old, at)) return EXPIRED;
         return undefined;
       };
-      const old = await call("findById", () => store.findById(id));
+      const old = await store.getApiKey(id);
       const refused = classify(old);
       if (refused !== undefined || old === null) return refused ?? NOT_FOUND;
 
@@ -478,22 +303,22 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         predecessorId: old.id,
         successorId: null,
       });
-      const previous = await call("rotate", () => store.rotate(id, record, at + graceMs, at));
+      const previous = await store.rotateApiKey(id, record, at + graceMs, at);
       if (previous !== null) return { ok: true, key: new Secret(key), record, previous: toApiKeyInfo(previous) };
       // Lost a race (or the key changed since it was read): say what it is now.
-      const current = await call("findById", () => store.findById(id));
+      const current = await store.getApiKey(id);
       return classify(current) ?? fail("already_rotated");
     },
 
     async list(ownerId) {
       requireOwnerId(ownerId);
-      const keys = await call("listByOwner", () => store.listByOwner(ownerId));
+      const keys = await store.listApiKeysByOwner(ownerId);
       return keys.map(toApiKeyInfo);
     },
 
     async get(id) {
       requireId(id);
-      const found = await call("findById", () => store.findById(id));
+      const found = await store.getApiKey(id);
       return found === null ? null : toApiKeyInfo(found);
     },
   };

@@ -16,21 +16,16 @@
  *
  * @module
  */
-export {
-  createApiKeys,
-  LAST_USED_RESOLUTION_MS,
-  type ApiKeys,
-  type ApiKeysOptions,
-  type ApiKeyPepper,
-  type ApiKeyFailureReason,
-  type IssueApiKeyInput,
-  type IssuedApiKey,
-  type VerifyApiKeyOptions,
-  type VerifyApiKeyResult,
-  type RotateApiKeyOptions,
-  type RotateApiKeyResult,
-  type RevokeApiKeyResult,
-} from "./api-keys.js";
+export { createApiKeys, LAST_USED_RESOLUTION_MS, type ApiKeys, type ApiKeysOptions } from "./api-keys.js";
+export type { ApiKeyIssueInput, ApiKeyVerifyOptions, ApiKeyRotateOptions } from "./api-key-input.js";
+export type {
+  ApiKeyFailureReason,
+  ApiKeyVerifyResult,
+  ApiKeyRotateResult,
+  ApiKeyRevokeResult,
+  IssuedApiKey,
+} from "./api-key-results.js";
+export type { ApiKeyPepper } from "./pepper.js";
 export { parseApiKey, apiKeyPattern, API_KEY_MAX_LENGTH, type ParsedApiKey } from "./format.js";
 export type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord, ApiKeyRedaction } from "./record.js";
 export type { ApiKeyStore } from "./store.js";

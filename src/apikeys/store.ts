@@ -11,22 +11,22 @@ export interface ApiKeyStore {
    * Saves a new key. Rejects (throws) when a record with the same `id` or the same `hash`
    * exists: the hash is a unique index, never a list.
    */
-  insert(record: ApiKeyRecord): Promise<void>;
+  createApiKey(record: ApiKeyRecord): Promise<void>;
 
   /** The record whose hash is exactly `hash`, or `null`. This is the lookup `verify` makes. */
-  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
 
   /** The record with this id, or `null`. */
-  findById(id: string): Promise<ApiKeyRecord | null>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
 
   /** Every key of an owner, oldest first (ties by id in code-unit order), without hashes. */
-  listByOwner(ownerId: string): Promise<ApiKeyInfo[]>;
+  listApiKeysByOwner(ownerId: string): Promise<ApiKeyInfo[]>;
 
   /**
    * Sets `revokedAt` to `at` if the key exists and is not revoked yet, and returns the updated
    * key; returns `null` otherwise. Of concurrent calls for one key, exactly one gets a record.
    */
-  revoke(id: string, at: number): Promise<ApiKeyInfo | null>;
+  revokeApiKey(id: string, at: number): Promise<ApiKeyInfo | null>;
 
   /**
    * Replaces key `id` by `successor`, atomically: only if `id` exists, is not revoked, has no
@@ -36,22 +36,22 @@ export interface ApiKeyStore {
    * `null`. Of concurrent calls for one key, exactly one succeeds, so a key has at most one
    * successor.
    */
-  rotate(id: string, successor: ApiKeyRecord, graceEndsAt: number, at: number): Promise<ApiKeyInfo | null>;
+  rotateApiKey(id: string, successor: ApiKeyRecord, graceEndsAt: number, at: number): Promise<ApiKeyInfo | null>;
 
   /**
    * Sets `lastUsedAt` to `at` unless it was set less than `minIntervalMs` before `at` (or
    * later); returns whether it wrote. Of concurrent calls, at most one writes per interval.
    */
-  touch(id: string, at: number, minIntervalMs: number): Promise<boolean>;
+  touchApiKey(id: string, at: number, minIntervalMs: number): Promise<boolean>;
 }
 
 /** The methods every {@link ApiKeyStore} has (checked at construction and by the suite). */
 export const API_KEY_STORE_METHODS: readonly (keyof ApiKeyStore)[] = [
-  "insert",
-  "findByHash",
-  "findById",
-  "listByOwner",
-  "revoke",
-  "rotate",
-  "touch",
+  "createApiKey",
+  "findApiKeyByHash",
+  "getApiKey",
+  "listApiKeysByOwner",
+  "revokeApiKey",
+  "rotateApiKey",
+  "touchApiKey",
 ];

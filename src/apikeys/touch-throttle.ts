@@ -2,8 +2,9 @@
  * Keeps `lastUsedAt` to one write per key per interval. The stored value, read by the lookup
  * `verify` makes anyway, decides across processes; this in-process memory covers the requests
  * that arrive while the first write is still on its way (or with a store that caches reads).
- * The store's own `touch` is conditional too, so two processes cannot both write.
+ * The store's own `touchApiKey` is conditional too, so two processes cannot both write.
  */
+import { createBoundedCache } from "../_internal/bounded-cache.js";
 
 /** Decides whether a successful verification should write `lastUsedAt`. */
 export interface TouchThrottle {
@@ -13,24 +14,18 @@ export interface TouchThrottle {
   forget(id: string): void;
 }
 
-/** Memory is bounded: past `maxEntries` keys, stale entries go, and if none are stale, all do. */
+/**
+ * Memory is bounded: past `maxEntries` keys, entries whose interval has passed go first, then
+ * the least recently used. Dropping a live entry costs at most one extra conditional write.
+ */
 export function createTouchThrottle(intervalMs: number, maxEntries = 10_000): TouchThrottle {
-  const touched = new Map<string, number>();
-  const recent = (then: number, now: number): boolean => now - then < intervalMs;
-
-  function prune(now: number): void {
-    for (const [id, at] of touched) if (!recent(at, now)) touched.delete(id);
-    // Every entry is recent: dropping them costs at most one extra conditional write each.
-    if (touched.size >= maxEntries) touched.clear();
-  }
+  const touched = createBoundedCache<string, true>(maxEntries);
 
   return {
     due(id, lastUsedAt, now) {
-      if (lastUsedAt !== null && recent(lastUsedAt, now)) return false;
-      const mine = touched.get(id);
-      if (mine !== undefined && recent(mine, now)) return false;
-      if (touched.size >= maxEntries) prune(now);
-      touched.set(id, now);
+      if (lastUsedAt !== null && now - lastUsedAt < intervalMs) return false;
+      if (touched.get(id, now) !== undefined) return false;
+      touched.set(id, true, now + intervalMs, now);
       return true;
     },
     forget(id) {

@@ -8,7 +8,8 @@ import { z } from "zod";
 import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
-import type { VerifyApiKeyOptions, VerifyApiKeyResult } from "../apikeys/api-keys.js";
+import type { ApiKeyVerifyOptions } from "../apikeys/api-key-input.js";
+import type { ApiKeyVerifyResult } from "../apikeys/api-key-results.js";
 import { parseApiKey } from "../apikeys/format.js";
 import type { ApiKeyInfo } from "../apikeys/record.js";
 import type { ApiKeyRedaction } from "../redact/policy.js";
@@ -22,7 +23,7 @@ import type { Middleware, NextFunction } from "./types.js";
 /** What `apiKeyAuth` needs of a key manager: `verify`. `createApiKeys(…)` from moatkit/apikeys fits. */
 export interface ApiKeyVerifier {
   /** Verifies a presented key, with required scopes; never throws for a bad key. */
-  verify(key: unknown, options?: VerifyApiKeyOptions): Promise<VerifyApiKeyResult>;
+  verify(key: unknown, options?: ApiKeyVerifyOptions): Promise<ApiKeyVerifyResult>;
 }
 
 /** Options of {@link apiKeyAuth}. */
@@ -115,7 +116,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware {
   const parsed = parseOptions(optionsSchema, options, "apiKeyAuth options");
   const { apiKeys, toSubject } = parsed;
   const scopes: readonly string[] = Object.freeze([...new Set(parsed.scopes ?? [])]);
-  const verifyOptions: VerifyApiKeyOptions = scopes.length === 0 ? {} : { scopes };
+  const verifyOptions: ApiKeyVerifyOptions = scopes.length === 0 ? {} : { scopes };
   const header = (parsed.header ?? "x-api-key").toLowerCase();
   const optional = parsed.optional ?? false;
 

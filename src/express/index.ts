@@ -49,8 +49,8 @@ export { errorHandler, type ErrorHandlerOptions, type ErrorResponseInfo } from "
 export { credentialError, isCredentialError, type CredentialError, type CredentialErrorOptions } from "./credential-error.js";
 export { HTTP_ERROR_STATUS, CREDENTIAL_REASON_STATUS, type ErrorBodyFormat, type HttpErrorCode } from "./http-errors.js";
 export { rateLimit, type RateLimitOptions } from "./rate-limit.js";
-export type { RateLimiter, RateLimitResult } from "../ratelimit/result.js";
+export type { RateLimiter, RateLimitResult } from "../ratelimit/rate-limiter.js";
 export { turnstile, type TurnstileMiddlewareOptions } from "./turnstile.js";
-export type { TurnstileFetch, TurnstileResult } from "../turnstile/verify-turnstile.js";
+export type { TurnstileFetch, TurnstileVerifyResult } from "../turnstile/verify-turnstile.js";
 export { redactLogs, getRequestLogger, type LogMethod, type PinoLikeLogger, type RedactLogsOptions, type RequestLogger } from "./redact-logs.js";
 export { auditTrail, recordAudit, type AuditTrailOptions, type AuditTrailTarget, type RecordAuditInput } from "./audit-trail.js";

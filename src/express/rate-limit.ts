@@ -2,7 +2,7 @@
  * `rateLimit()`: a moatkit/ratelimit limiter in front of routes. Every answer carries the IETF
  * draft headers `RateLimit-Policy` and `RateLimit`; a refused request gets 429
  * `{ "error": "rate_limited" }` with `Retry-After`. The limiter is taken as an instance and
- * imported as a type only, so this module never loads rate-limiter-flexible.
+ * imported as a type only, so this module never loads moatkit/ratelimit or its store.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
@@ -10,7 +10,7 @@ import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { systemClock, type Clock } from "../_internal/runtime.js";
-import type { RateLimiter, RateLimitResult } from "../ratelimit/result.js";
+import type { RateLimiter, RateLimitResult } from "../ratelimit/rate-limiter.js";
 import { sendError, sendHttpError } from "./http-errors.js";
 import { getRequestContext } from "./request-context.js";
 import { notify } from "./notify.js";
@@ -89,7 +89,7 @@ const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
  * import { rateLimit, requestContext } from "moatkit/express";
  *
  * app.use(requestContext({ trustProxy: 1 }));
- * const perIp = createRateLimiter({ store: redis, keyPrefix: "rl:api", points: 100, duration: "1m" });
+ * const perIp = createRateLimiter({ store: createRedisRateLimitStore({ redis }), keyPrefix: "rl:api", points: 100, duration: "1m" });
  * app.use("/api", rateLimit(perIp));                                  // per client address
  * app.post("/login", rateLimit(loginLimiter(), { key: (req) => `ip:${getRequestContext(req).ip}` }), login);
  * ```

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { isSecret, type Secret } from "../_internal/secret.js";
-import { verifyTurnstile, type TurnstileFetch, type TurnstileOptions, type TurnstileResult } from "../turnstile/verify-turnstile.js";
+import { verifyTurnstile, type TurnstileFetch, type TurnstileOptions, type TurnstileVerifyResult } from "../turnstile/verify-turnstile.js";
 import { sendError, sendHttpError } from "./http-errors.js";
 import { notify } from "./notify.js";
 import { findRequestContext } from "./request-context.js";
@@ -39,7 +39,7 @@ export interface TurnstileMiddlewareOptions {
    * `action_mismatch`, `timeout`, `unavailable`) and with errors (Cloudflare rejecting the
    * secret itself: ERR_CONFIG, answered 500). For logs and metrics; exceptions here are ignored.
    */
-  readonly onFailure?: ((failure: TurnstileResult | Error, req: IncomingMessage) => void) | undefined;
+  readonly onFailure?: ((failure: TurnstileVerifyResult | Error, req: IncomingMessage) => void) | undefined;
 }
 
 const fieldRe = /^[A-Za-z0-9_.-]{1,64}$/;

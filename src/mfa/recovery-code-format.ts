@@ -1,6 +1,6 @@
 /**
  * Recovery codes are 10 Crockford base32 characters (50 bits) shown as `XXXXX-XXXXX`. Crockford's
- * alphabet leaves out I, L, O and U, so what a user reads back off paper is normalised: case is
+ * alphabet leaves out I, L, O and U, so what a user reads back off paper is normalized: case is
  * ignored, dashes and spaces dropped, O read as 0 and I or L as 1.
  */
 import { type RandomSource, randomBytes } from "../_internal/runtime.js";
@@ -16,7 +16,7 @@ const MAX_INPUT_LENGTH = 64;
 
 const READ_AS: Readonly<Record<string, string>> = { O: "0", I: "1", L: "1" };
 
-/** A fresh random code, normalised (no dash). */
+/** A fresh random code, normalized (no dash). */
 export function randomRecoveryCode(random: RandomSource): string {
   // 32 divides 256, so taking the low five bits of each byte is unbiased.
   let out = "";
@@ -25,8 +25,8 @@ export function randomRecoveryCode(random: RandomSource): string {
 }
 
 /** `ABCDEFGHJK` → `ABCDE-FGHJK`. */
-export function formatRecoveryCode(normalised: string): string {
-  return `${normalised.slice(0, 5)}-${normalised.slice(5)}`;
+export function formatRecoveryCode(normalized: string): string {
+  return `${normalized.slice(0, 5)}-${normalized.slice(5)}`;
 }
 
 /** The canonical form of what a user typed, or `null` if it cannot be a recovery code. */

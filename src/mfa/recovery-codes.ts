@@ -11,10 +11,10 @@ import { hmacSha256Hex } from "../_internal/hash.js";
 import { parseInput, parseOptions } from "../_internal/options.js";
 import { type RandomSource, randomToken, systemRandom } from "../_internal/runtime.js";
 import { Secret } from "../_internal/secret.js";
-import { storeCall } from "../_internal/store-error.js";
+import { storeSchema, wrapStore } from "../_internal/store.js";
 import { MoatError, type Result } from "../errors.js";
 import { formatRecoveryCode, normalizeRecoveryCode, randomRecoveryCode } from "./recovery-code-format.js";
-import type { RecoveryCodeEntry, RecoveryCodeStore } from "./store.js";
+import { RECOVERY_CODE_STORE_METHODS, type RecoveryCodeEntry, type RecoveryCodeStore } from "./store.js";
 import { identifierSchema } from "../_internal/identifier.js";
 
 /** Options for {@link createRecoveryCodes}. */
@@ -56,7 +56,7 @@ export interface RecoveryCodes {
    */
   generate(userId: string): Promise<Secret<readonly string[]>>;
   /**
-   * Uses up one code. Input is normalised (case, dashes, spaces, O→0, I/L→1). `malformed`: it
+   * Uses up one code. Input is normalized (case, dashes, spaces, O→0, I/L→1). `malformed`: it
    * cannot be a code (no bcrypt work is done); `invalid`: not an unused code of this user,
    * including a code someone else redeemed a moment earlier. Exactly one bcrypt compare runs for
    * every well-formed input, and of N concurrent redemptions of one code exactly one succeeds.
@@ -71,12 +71,7 @@ export interface RecoveryCodes {
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", { message: "expected a function" });
 
 const optionsSchema = z.strictObject({
-  store: z.object({
-    replaceRecoveryCodes: fn,
-    findRecoveryCode: fn,
-    consumeRecoveryCode: fn,
-    countRecoveryCodes: fn,
-  }),
+  store: storeSchema<RecoveryCodeStore>(RECOVERY_CODE_STORE_METHODS),
   count: z.number().int().min(1).max(50).default(10),
   cost: bcryptCostSchema.default(DEFAULT_BCRYPT_COST),
   selectorKey: z
@@ -120,8 +115,9 @@ function requireUserId(userId: unknown): string {
  * ```
  */
 export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCodes {
-  const { count, cost, selectorKey } = parseOptions(optionsSchema, options, "createRecoveryCodes options");
-  const store = options.store;
+  const opts = parseOptions(optionsSchema, options, "createRecoveryCodes options");
+  const { count, cost, selectorKey } = opts;
+  const store = wrapStore("recoveryCodes", opts.store, RECOVERY_CODE_STORE_METHODS);
   const random = options.random ?? systemRandom;
   const key = selectorKey === undefined ? DEFAULT_SELECTOR_KEY : toBytes(selectorKey);
 
@@ -154,7 +150,7 @@ export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCode
           hash: await bcryptWorkers.hash(code, bcryptSalt(cost, random)),
         })),
       );
-      await storeCall("recoveryCodes", "replaceRecoveryCodes", () => store.replaceRecoveryCodes(id, entries));
+      await store.replaceRecoveryCodes(id, entries);
       return new Secret(Object.freeze(codes.map(formatRecoveryCode)));
     },
 
@@ -163,22 +159,20 @@ export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCode
       if (typeof code !== "string") {
         throw new MoatError("ERR_INVALID_INPUT", { message: "recovery code must be a string" });
       }
-      const normalised = normalizeRecoveryCode(code);
-      if (normalised === null) return MALFORMED;
+      const normalized = normalizeRecoveryCode(code);
+      if (normalized === null) return MALFORMED;
 
-      const selector = selectorOf(id, normalised);
-      const stored: unknown = await storeCall("recoveryCodes", "findRecoveryCode", () => store.findRecoveryCode(id, selector));
+      const selector = selectorOf(id, normalized);
+      const stored: unknown = await store.findRecoveryCode(id, selector);
       if (stored !== null && parseBcryptHash(stored) === null) {
         throw new MoatError("ERR_STORE", { message: "recoveryCodes store returned something that is not a bcrypt hash" });
       }
       const hash = typeof stored === "string" ? stored : null;
       // Exactly one compare either way, so timing does not say whether the selector matched.
-      const matches = await bcryptWorkers.compare(normalised, hash ?? (await dummyHash));
+      const matches = await bcryptWorkers.compare(normalized, hash ?? (await dummyHash));
       if (hash === null || !matches) return INVALID;
 
-      const remaining: unknown = await storeCall("recoveryCodes", "consumeRecoveryCode", () =>
-        store.consumeRecoveryCode(id, selector, hash),
-      );
+      const remaining: unknown = await store.consumeRecoveryCode(id, selector, hash);
       if (remaining === null) return INVALID;
       if (typeof remaining !== "number" || !Number.isSafeInteger(remaining) || remaining < 0) {
         throw new MoatError("ERR_STORE", { message: "recoveryCodes store returned an invalid remaining count" });
@@ -188,7 +182,7 @@ export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCode
 
     async remaining(userId) {
       const id = requireUserId(userId);
-      const n: unknown = await storeCall("recoveryCodes", "countRecoveryCodes", () => store.countRecoveryCodes(id));
+      const n: unknown = await store.countRecoveryCodes(id);
       if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
         throw new MoatError("ERR_STORE", { message: "recoveryCodes store returned an invalid count" });
       }
@@ -197,7 +191,7 @@ export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCode
 
     async clear(userId) {
       const id = requireUserId(userId);
-      await storeCall("recoveryCodes", "replaceRecoveryCodes", () => store.replaceRecoveryCodes(id, []));
+      await store.replaceRecoveryCodes(id, []);
     },
   };
 }

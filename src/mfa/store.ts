@@ -21,11 +21,14 @@ export interface TotpStepStore {
   getLastTotpStep(userId: string): Promise<number | null>;
 }
 
+/** The methods every {@link TotpStepStore} has (checked at construction and by the suite). */
+export const TOTP_STEP_STORE_METHODS: readonly (keyof TotpStepStore)[] = ["advanceTotpStep", "getLastTotpStep"];
+
 /** One stored recovery code: its lookup selector and its bcrypt hash (never the code). */
 export interface RecoveryCodeEntry {
   /** A short keyed digest of the code, unique among the user's codes; picks the one hash to compare. */
   readonly selector: string;
-  /** bcrypt hash of the normalised code. */
+  /** bcrypt hash of the normalized code. */
   readonly hash: string;
 }
 
@@ -47,6 +50,14 @@ export interface RecoveryCodeStore {
   /** How many unused codes the user has. */
   countRecoveryCodes(userId: string): Promise<number>;
 }
+
+/** The methods every {@link RecoveryCodeStore} has (checked at construction and by the suite). */
+export const RECOVERY_CODE_STORE_METHODS: readonly (keyof RecoveryCodeStore)[] = [
+  "replaceRecoveryCodes",
+  "findRecoveryCode",
+  "consumeRecoveryCode",
+  "countRecoveryCodes",
+];
 
 /** Checks a step before a store writes it: TOTP steps are non-negative safe integers. */
 export function requireTotpStep(step: unknown): number {

@@ -7,10 +7,10 @@ import { z } from "zod";
 import { parseInput, parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, randomBytes, systemClock, systemRandom } from "../_internal/runtime.js";
 import { Secret, isSecret } from "../_internal/secret.js";
-import { storeCall } from "../_internal/store-error.js";
+import { storeSchema, wrapStore } from "../_internal/store.js";
 import { MoatError, type Result } from "../errors.js";
 import { otpCrypto } from "./otp-crypto.js";
-import type { TotpStepStore } from "./store.js";
+import { TOTP_STEP_STORE_METHODS, type TotpStepStore } from "./store.js";
 import { MAX_TOTP_SECRET_BYTES, type TotpSecretInput, decodeTotpSecret, encodeTotpSecret } from "./totp-secret.js";
 import { identifierSchema } from "../_internal/identifier.js";
 
@@ -92,7 +92,7 @@ const optionsSchema = z.strictObject({
   digits: z.number().int().min(6).max(8).default(6),
   period: z.number().int().min(10).max(300).default(30),
   window: z.number().int().min(0).max(10).default(1),
-  store: z.object({ advanceTotpStep: fn, getLastTotpStep: fn }),
+  store: storeSchema<TotpStepStore>(TOTP_STEP_STORE_METHODS),
   secretBytes: z.number().int().min(20).max(MAX_TOTP_SECRET_BYTES).default(20),
   now: fn.optional(),
   random: fn.optional(),
@@ -155,8 +155,9 @@ export function totpCodeForStep(
  * ```
  */
 export function createTotp(options: TotpOptions): Totp {
-  const { issuer, algorithm, digits, period, window, secretBytes } = parseOptions(optionsSchema, options, "createTotp options");
-  const store = options.store;
+  const opts = parseOptions(optionsSchema, options, "createTotp options");
+  const { issuer, algorithm, digits, period, window, secretBytes } = opts;
+  const store = wrapStore("totpSteps", opts.store, TOTP_STEP_STORE_METHODS);
   const now = options.now ?? systemClock;
   const random = options.random ?? systemRandom;
 
@@ -196,7 +197,7 @@ export function createTotp(options: TotpOptions): Totp {
       if (!match.valid || !("timeStep" in match)) return { ok: false, reason: "invalid" };
 
       const step = match.timeStep;
-      const advanced: unknown = await storeCall("totpSteps", "advanceTotpStep", () => store.advanceTotpStep(userId, step));
+      const advanced: unknown = await store.advanceTotpStep(userId, step);
       if (typeof advanced !== "boolean") {
         throw new MoatError("ERR_STORE", { message: "totpSteps store returned a non-boolean from advanceTotpStep" });
       }

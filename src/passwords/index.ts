@@ -34,7 +34,7 @@ export {
   type LoginLimiter,
   type LoginLimiterVerdict,
   type LoginOptions,
-  type LoginResult,
+  type LoginAttemptResult,
   type LoginUser,
 } from "./login.js";
 export { DEFAULT_BCRYPT_COST } from "../_internal/bcrypt-pool.js";

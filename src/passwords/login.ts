@@ -72,7 +72,7 @@ export interface LoginAttempt {
 }
 
 /** The outcome of {@link Login.login}. */
-export type LoginResult<U> =
+export type LoginAttemptResult<U> =
   | {
       /** The password checked out. */
       readonly ok: true;
@@ -99,7 +99,7 @@ export type LoginResult<U> =
 /** A login checker made by {@link createLogin}. */
 export interface Login<U> {
   /** Checks one attempt. Never throws for a bad credential; throws ERR_STORE when a lookup fails. */
-  login(attempt: LoginAttempt): Promise<LoginResult<U>>;
+  login(attempt: LoginAttempt): Promise<LoginAttemptResult<U>>;
 }
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", { message: "expected a function" });
@@ -180,7 +180,7 @@ export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Logi
   }
 
   return {
-    async login(attempt: LoginAttempt): Promise<LoginResult<U>> {
+    async login(attempt: LoginAttempt): Promise<LoginAttemptResult<U>> {
       const { identifier, password, ip } = parseInput(attemptSchema, attempt, "login attempt");
       const limitedFor = await checkLimiter({ identifier, ip });
       if (limitedFor !== null) return { ok: false, reason: "rate_limited", retryAfterMs: limitedFor };

@@ -1,8 +1,8 @@
 /**
- * Rate limits: fixed windows per key, in memory or Redis, with presets for login and auth
- * endpoints. Refused requests come back as `{ ok: false, reason: "rate_limited", retryAfterMs }`
- * — answer 429 with `Retry-After`, never 401. Store failures fail closed (ERR_STORE) unless
- * `onStoreError: "allow"`.
+ * Rate limits: fixed windows per key, counted in a {@link RateLimitStore} (memory, Redis or
+ * your own), with presets for login and auth endpoints. Refused requests come back as
+ * `{ ok: false, reason: "rate_limited", retryAfterMs }` — answer 429 with `Retry-After`, never 401.
+ * Store failures fail closed (ERR_STORE) unless `onStoreError: "allow"`.
  *
  * @example
  * ```ts
@@ -13,8 +13,7 @@
  *
  * @module
  */
-export { createRateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
+export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateLimitResult } from "./rate-limiter.js";
 export { loginLimiter, authLimiter, type PresetOptions } from "./presets.js";
-export type { RateLimiter, RateLimitResult } from "./result.js";
-export type { RateLimitRedisClient } from "./redis-counter.js";
+export type { RateLimitConsumeInput, RateLimitStore, RateLimitWindow } from "./store.js";
 export type { Duration } from "../_internal/duration.js";

@@ -1,6 +1,7 @@
 /**
  * Rate limits: fixed windows of `points` per `duration` per key, optionally blocking a key for
- * `blockDuration` once it goes over. Memory (single process) or Redis (shared, atomic).
+ * `blockDuration` once it goes over. The counting happens in a {@link RateLimitStore} (memory
+ * for one process, Redis shared and atomic, or your own), like every other moatkit capability.
  *
  * Store errors fail closed by default: `consume` throws ERR_STORE, so an outage of Redis never
  * turns an auth limiter off (express-rate-limit's `passOnStoreError` does exactly that).
@@ -11,52 +12,89 @@ import { durationSchema } from "../_internal/duration.js";
 import type { Duration } from "../_internal/duration.js";
 import { parseOptions } from "../_internal/options.js";
 import { type Clock, systemClock } from "../_internal/runtime.js";
+import { storeSchema, wrapStore } from "../_internal/store.js";
 import { MoatError } from "../errors.js";
-import { createMemoryCounter } from "./memory-counter.js";
-import { type RateLimitRedisClient, createRedisCounter } from "./redis-counter.js";
-import type { RateLimiter, RateLimitResult, WindowCounter } from "./result.js";
+import { RATE_LIMIT_STORE_METHODS, type RateLimitStore, type RateLimitWindow } from "./store.js";
+
+/** The result of {@link RateLimiter.consume}. */
+export type RateLimitResult =
+  | {
+      /** The request may go ahead. */
+      readonly ok: true;
+      /** Points left in the current window. */
+      readonly remaining: number;
+      /** When the current window ends (ms since the epoch). */
+      readonly resetAt: number;
+      /** Always 0 when allowed. */
+      readonly retryAfterMs: number;
+    }
+  | {
+      /** The request must wait. */
+      readonly ok: false;
+      /**
+       * Always `"rate_limited"`: not an invalid credential. Answer 429 with
+       * `Retry-After: Math.ceil(retryAfterMs / 1000)`, never 401.
+       */
+      readonly reason: "rate_limited";
+      /** Always 0 when refused. */
+      readonly remaining: number;
+      /** When the key may consume again (ms since the epoch). */
+      readonly resetAt: number;
+      /** How long to wait before retrying (ms). */
+      readonly retryAfterMs: number;
+    };
+
+/** A rate limiter. Create with {@link createRateLimiter}, {@link loginLimiter} or {@link authLimiter}. */
+export interface RateLimiter {
+  /** Points per window. */
+  readonly points: number;
+  /** Window length (ms). */
+  readonly durationMs: number;
+  /**
+   * Takes `cost` points (default 1) from `key`'s window. Refused requests still count, so a
+   * client hammering a limited key does not get through earlier.
+   *
+   * @throws MoatError ERR_INVALID_INPUT for an empty or over-long key or a cost that is not a
+   *   positive integer; ERR_STORE when the store fails and `onStoreError` is `"throw"` (the default).
+   */
+  consume(key: string, cost?: number): Promise<RateLimitResult>;
+  /** Forgets `key`'s window (e.g. after a successful login). */
+  reset(key: string): Promise<void>;
+}
 
 /** Options for {@link createRateLimiter}. */
 export interface RateLimiterOptions {
-  /** `"memory"` (one process) or an ioredis client (shared across processes). */
-  readonly store: "memory" | RateLimitRedisClient;
+  /** Where the counters live: `createMemoryRateLimitStore()`, `createRedisRateLimitStore(…)` or yours. */
+  readonly store: RateLimitStore;
+  /**
+   * This limiter's namespace in the store (1–128 characters), e.g. `"rl:api"`. Required, because
+   * a store may be shared: two limiters with one prefix would count against each other.
+   */
+  readonly keyPrefix: string;
   /** Points per window (a positive integer). */
   readonly points: number;
-  /** Window length, whole seconds: `"15m"`, `900_000`. */
+  /** Window length: `"15m"`, `900_000`. */
   readonly duration: Duration;
-  /** Once a key goes over, refuse it for this long (whole seconds) instead of until the window ends; default 0. */
+  /** Once a key goes over, refuse it for this long instead of until the window ends; default 0 (no block). */
   readonly blockDuration?: Duration;
-  /** Redis key prefix; required with Redis so two limiters never share counters. */
-  readonly keyPrefix?: string;
   /**
    * What a store failure does: `"throw"` (default) rejects with ERR_STORE — fail closed;
    * `"allow"` lets the request through (fail open), for limiters that only shed load.
    */
   readonly onStoreError?: "throw" | "allow";
-  /** Clock; default `Date.now`. With Redis it only dates `resetAt`: Redis keeps its own time. */
+  /** Clock; default `Date.now`. Windows open and end on it, in every store. */
   readonly now?: Clock;
 }
 
 const MAX_KEY_LENGTH = 512;
-
-function isRedisClient(value: unknown): value is RateLimitRedisClient {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof Reflect.get(value, "defineCommand") === "function" &&
-    typeof Reflect.get(value, "multi") === "function" &&
-    typeof Reflect.get(value, "del") === "function"
-  );
-}
-
-const wholeSeconds = (ms: number): boolean => ms % 1000 === 0;
+const STORE = "rateLimits";
 
 const optionsSchema = z.strictObject({
-  store: z.union([z.literal("memory"), z.custom<RateLimitRedisClient>(isRedisClient, "expected \"memory\" or an ioredis client")]),
+  store: storeSchema<RateLimitStore>(RATE_LIMIT_STORE_METHODS),
+  keyPrefix: z.string().min(1).max(128),
   points: z.number().int().positive().max(1_000_000_000),
-  duration: durationSchema.refine(wholeSeconds, "duration must be whole seconds"),
-  blockDuration: z.union([z.literal(0), durationSchema.refine(wholeSeconds, "blockDuration must be whole seconds")]).default(0),
-  keyPrefix: z.string().min(1).max(128).optional(),
+  duration: durationSchema,
+  blockDuration: z.union([z.literal(0), durationSchema]).default(0),
   onStoreError: z.enum(["throw", "allow"]).default("throw"),
   now: functionSchema<Clock>().default(() => systemClock),
 });
@@ -75,13 +113,29 @@ function requireCost(cost: unknown): number {
   return cost;
 }
 
+/** A store's answer, checked: a window that did not count this call or already ended is a store fault. */
+function checkedWindow(window: RateLimitWindow, cost: number, now: number): RateLimitWindow {
+  const { consumed, resetAt } = window;
+  if (!Number.isSafeInteger(consumed) || consumed < cost || !Number.isSafeInteger(resetAt) || resetAt <= now) {
+    throw new MoatError("ERR_STORE", { message: `${STORE} store returned a window that does not fit its contract` });
+  }
+  return window;
+}
+
+function toResult({ consumed, resetAt }: RateLimitWindow, points: number, now: number): RateLimitResult {
+  if (consumed <= points) return { ok: true, remaining: points - consumed, resetAt, retryAfterMs: 0 };
+  return { ok: false, reason: "rate_limited", remaining: 0, resetAt, retryAfterMs: resetAt - now };
+}
+
 /**
  * Creates a rate limiter.
  *
- * @throws MoatError ERR_CONFIG for invalid options (including a Redis store without `keyPrefix`).
+ * @throws MoatError ERR_CONFIG for invalid options.
  * @example
  * ```ts
- * const limiter = createRateLimiter({ store: redis, keyPrefix: "rl:api", points: 100, duration: "1m" });
+ * import { createRedisRateLimitStore } from "moatkit/adapters/redis";
+ * const store = createRedisRateLimitStore({ redis });
+ * const limiter = createRateLimiter({ store, keyPrefix: "rl:api", points: 100, duration: "1m" });
  * const result = await limiter.consume(req.ip);
  * if (!result.ok) {
  *   res.set("Retry-After", String(Math.ceil(result.retryAfterMs / 1000)));
@@ -91,17 +145,8 @@ function requireCost(cost: unknown): number {
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const opts = parseOptions(optionsSchema, options, "createRateLimiter options");
-  const { points, duration: durationMs, blockDuration: blockMs, now, onStoreError } = opts;
-  let counter: WindowCounter;
-  const store = opts.store;
-  if (store === "memory") {
-    counter = createMemoryCounter(points, durationMs, blockMs);
-  } else {
-    if (opts.keyPrefix === undefined) {
-      throw new MoatError("ERR_CONFIG", { message: "a Redis rate limiter needs a keyPrefix of its own" });
-    }
-    counter = createRedisCounter({ client: store, keyPrefix: opts.keyPrefix, points, durationMs, blockMs });
-  }
+  const { points, duration: durationMs, blockDuration: blockMs, keyPrefix, now, onStoreError } = opts;
+  const store = wrapStore(STORE, opts.store, RATE_LIMIT_STORE_METHODS);
 
   return Object.freeze({
     points,
@@ -110,20 +155,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const k = requireKey(key);
       const c = requireCost(cost);
       const at = now();
+      let window: RateLimitWindow;
       try {
-        return await counter.consume(k, c, at);
+        const reply = await store.consumeRateLimitPoints({ key: `${keyPrefix}:${k}`, points: c, limit: points, windowMs: durationMs, blockMs, now: at });
+        window = checkedWindow(reply, c, at);
       } catch (err) {
         if (onStoreError === "allow") return { ok: true, remaining: 0, resetAt: at, retryAfterMs: 0 };
-        throw new MoatError("ERR_STORE", { message: "rate limit store failed during consume", cause: err });
+        throw err;
       }
+      return toResult(window, points, at);
     },
     async reset(key: string): Promise<void> {
-      const k = requireKey(key);
-      try {
-        await counter.reset(k);
-      } catch (err) {
-        throw new MoatError("ERR_STORE", { message: "rate limit store failed during reset", cause: err });
-      }
+      await store.resetRateLimit(`${keyPrefix}:${requireKey(key)}`);
     },
   });
 }

@@ -51,7 +51,7 @@ export {
   type Sessions,
   type SessionsOptions,
   type SessionTokens,
-  type RefreshResult,
+  type SessionRefreshResult,
   type RefreshFailureReason,
   type SessionVerifyResult,
   type ReuseEvent,
@@ -61,20 +61,20 @@ export {
   type OneTimeTokens,
   type OneTimeTokensOptions,
   type IssuedOneTimeToken,
-  type ConsumeOneTimeTokenResult,
+  type OneTimeTokenConsumeResult,
   type OneTimeTokenFailureReason,
 } from "./one-time-tokens.js";
 export type {
   RefreshSessionStore,
   RefreshSessionRecord,
   NewRefreshSession,
-  RotateRefreshTokenInput,
-  RotateRefreshTokenOutcome,
-} from "./refresh-store.js";
+  RefreshTokenRotateInput,
+  RefreshTokenRotateOutcome,
+} from "./refresh-session-store.js";
 export type { Duration } from "../_internal/duration.js";
 export type {
   OneTimeTokenStore,
   OneTimeTokenRecord,
-  ConsumeOneTimeTokenInput,
-  ConsumeOneTimeTokenOutcome,
-} from "./one-time-store.js";
+  OneTimeTokenConsumeInput,
+  OneTimeTokenConsumeOutcome,
+} from "./one-time-token-store.js";

@@ -9,9 +9,9 @@ import type { Duration } from "../_internal/duration.js";
 import { parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, systemClock, systemRandom } from "../_internal/runtime.js";
 import { Secret } from "../_internal/secret.js";
-import { storeCall } from "../_internal/store-error.js";
+import { storeSchema, wrapStore } from "../_internal/store.js";
 import type { Result } from "../errors.js";
-import type { OneTimeTokenStore } from "./one-time-store.js";
+import { ONE_TIME_TOKEN_STORE_METHODS, type OneTimeTokenStore } from "./one-time-token-store.js";
 import { hashOpaqueToken, newOpaqueToken, readOpaqueToken } from "./opaque-token.js";
 import { requireIdentifier } from "../_internal/identifier.js";
 
@@ -27,7 +27,7 @@ export interface IssuedOneTimeToken {
 export type OneTimeTokenFailureReason = "invalid" | "expired" | "used";
 
 /** The result of {@link OneTimeTokens.consume}. */
-export type ConsumeOneTimeTokenResult = Result<
+export type OneTimeTokenConsumeResult = Result<
   {
     /** Who the token was issued for. */
     readonly subject: string;
@@ -51,7 +51,7 @@ export interface OneTimeTokens {
    *
    * @throws MoatError ERR_INVALID_INPUT when the token is not a string; ERR_STORE when the store fails.
    */
-  consume(token: string | Secret<string>): Promise<ConsumeOneTimeTokenResult>;
+  consume(token: string | Secret<string>): Promise<OneTimeTokenConsumeResult>;
   /** Invalidates every outstanding token of `subject` for this purpose (e.g. after a password change). */
   revokeAll(subject: string): Promise<number>;
   /** Removes expired tokens from the store; returns how many went. */
@@ -75,10 +75,7 @@ export interface OneTimeTokensOptions {
 const STORE = "oneTimeTokens";
 
 const optionsSchema = z.strictObject({
-  store: z.custom<OneTimeTokenStore>(
-    (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "consumeOneTimeToken") === "function",
-    "expected a one-time token store",
-  ),
+  store: storeSchema<OneTimeTokenStore>(ONE_TIME_TOKEN_STORE_METHODS),
   purpose: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
   ttl: durationSchema.default(2 * 3_600_000),
   now: functionSchema<Clock>().default(() => systemClock),
@@ -104,7 +101,9 @@ function requireSubject(subject: unknown): string {
  * ```
  */
 export function createOneTimeTokens(options: OneTimeTokensOptions): OneTimeTokens {
-  const { store, purpose, ttl, now, random } = parseOptions(optionsSchema, options, "createOneTimeTokens options");
+  const opts = parseOptions(optionsSchema, options, "createOneTimeTokens options");
+  const { purpose, ttl, now, random } = opts;
+  const store = wrapStore(STORE, opts.store, ONE_TIME_TOKEN_STORE_METHODS);
 
   return Object.freeze({
     purpose,
@@ -113,17 +112,13 @@ export function createOneTimeTokens(options: OneTimeTokensOptions): OneTimeToken
       const token = newOpaqueToken(random);
       const createdAt = now();
       const expiresAt = createdAt + ttl;
-      await storeCall(STORE, "saveOneTimeToken", () =>
-        store.saveOneTimeToken({ tokenHash: hashOpaqueToken(token), purpose, subject: sub, createdAt, expiresAt }),
-      );
+      await store.createOneTimeToken({ tokenHash: hashOpaqueToken(token), purpose, subject: sub, createdAt, expiresAt });
       return { token: new Secret(token), expiresAt };
     },
-    async consume(token: string | Secret<string>): Promise<ConsumeOneTimeTokenResult> {
+    async consume(token: string | Secret<string>): Promise<OneTimeTokenConsumeResult> {
       const presented = readOpaqueToken(token, "one-time token");
       if (presented === undefined) return { ok: false, reason: "invalid" };
-      const outcome = await storeCall(STORE, "consumeOneTimeToken", () =>
-        store.consumeOneTimeToken({ tokenHash: hashOpaqueToken(presented), purpose, now: now() }),
-      );
+      const outcome = await store.consumeOneTimeToken({ tokenHash: hashOpaqueToken(presented), purpose, now: now() });
       switch (outcome.status) {
         case "consumed":
           return { ok: true, subject: outcome.subject };
@@ -137,10 +132,10 @@ export function createOneTimeTokens(options: OneTimeTokensOptions): OneTimeToken
     },
     async revokeAll(subject: string): Promise<number> {
       const sub = requireSubject(subject);
-      return storeCall(STORE, "deleteSubjectOneTimeTokens", () => store.deleteSubjectOneTimeTokens(purpose, sub));
+      return store.deleteSubjectOneTimeTokens(purpose, sub);
     },
     async deleteExpired(): Promise<number> {
-      return storeCall(STORE, "deleteExpiredOneTimeTokens", () => store.deleteExpiredOneTimeTokens(now()));
+      return store.deleteExpiredOneTimeTokens(now());
     },
   });
 }

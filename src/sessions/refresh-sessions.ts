@@ -19,11 +19,11 @@ import type { Duration } from "../_internal/duration.js";
 import { parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, randomToken, systemRandom } from "../_internal/runtime.js";
 import { Secret } from "../_internal/secret.js";
-import { storeCall } from "../_internal/store-error.js";
+import { storeSchema, wrapStore } from "../_internal/store.js";
 import { MoatError, type Result } from "../errors.js";
 import type { TokenFailureReason } from "./jose-errors.js";
 import { deriveSuccessorToken, hashOpaqueToken, newOpaqueToken, readOpaqueToken } from "./opaque-token.js";
-import type { RefreshSessionRecord, RefreshSessionStore } from "./refresh-store.js";
+import { REFRESH_SESSION_STORE_METHODS, type RefreshSessionRecord, type RefreshSessionStore } from "./refresh-session-store.js";
 import { type AccessTokenClaims, type TokenClaimsInput, type Tokens, tokensInternals } from "./tokens.js";
 import { requireIdentifier } from "../_internal/identifier.js";
 
@@ -45,7 +45,7 @@ export interface SessionTokens {
 export type RefreshFailureReason = "invalid" | "expired" | "revoked" | "reused";
 
 /** The result of {@link Sessions.refresh}. */
-export type RefreshResult = Result<SessionTokens, RefreshFailureReason>;
+export type SessionRefreshResult = Result<SessionTokens, RefreshFailureReason>;
 
 /** The result of {@link Sessions.verify}. */
 export type SessionVerifyResult = Result<
@@ -81,7 +81,7 @@ export interface Sessions {
    *
    * @throws MoatError ERR_INVALID_INPUT when the token is not a string; ERR_STORE when the store fails.
    */
-  refresh(refreshToken: string | Secret<string>): Promise<RefreshResult>;
+  refresh(refreshToken: string | Secret<string>): Promise<SessionRefreshResult>;
   /**
    * Verifies an access token and checks that its session is still live, so a revoked session's
    * access tokens stop working at once (not only when they expire). One store read per call.
@@ -121,10 +121,7 @@ const STORE = "refreshSessions";
 
 const optionsSchema = z.strictObject({
   tokens: z.custom<Tokens>((v) => typeof v === "object" && v !== null, "expected tokens from createTokens"),
-  store: z.custom<RefreshSessionStore>(
-    (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "rotateRefreshToken") === "function",
-    "expected a refresh session store",
-  ),
+  store: storeSchema<RefreshSessionStore>(REFRESH_SESSION_STORE_METHODS),
   refreshTtl: durationSchema.default(30 * 86_400_000),
   overlap: z.union([z.literal(0), durationSchema]).default(5_000),
   onReuse: functionSchema<NonNullable<SessionsOptions["onReuse"]>>().optional(),
@@ -167,7 +164,8 @@ function parseStoredClaims(json: string): Record<string, unknown> {
  */
 export function createSessions(options: SessionsOptions): Sessions {
   const opts = parseOptions(optionsSchema, options, "createSessions options");
-  const { tokens, store, refreshTtl, overlap, onReuse, random } = opts;
+  const { tokens, refreshTtl, overlap, onReuse, random } = opts;
+  const store = wrapStore(STORE, opts.store, REFRESH_SESSION_STORE_METHODS);
   const issuer = tokensInternals(tokens);
   const now = opts.now ?? issuer.now;
 
@@ -205,27 +203,23 @@ export function createSessions(options: SessionsOptions): Sessions {
       };
       // Signing first validates the claims before anything is written.
       const pair = await accessPair(session, refreshToken, expiresAt);
-      await storeCall(STORE, "createRefreshSession", () =>
-        store.createRefreshSession({ sessionId, subject: sub, claimsJson: session.claimsJson, createdAt, tokenHash: hashOpaqueToken(refreshToken), expiresAt }),
-      );
+      await store.createRefreshSession({ sessionId, subject: sub, claimsJson: session.claimsJson, createdAt, tokenHash: hashOpaqueToken(refreshToken), expiresAt });
       return pair;
     },
 
-    async refresh(refreshToken: string | Secret<string>): Promise<RefreshResult> {
+    async refresh(refreshToken: string | Secret<string>): Promise<SessionRefreshResult> {
       const presented = readOpaqueToken(refreshToken, "refresh token");
       if (presented === undefined) return { ok: false, reason: "invalid" };
       const at = now();
       const nonce = randomToken(random, 32);
       const successor = deriveSuccessorToken(presented, nonce);
       const successorExpiresAt = at + refreshTtl;
-      const outcome = await storeCall(STORE, "rotateRefreshToken", () =>
-        store.rotateRefreshToken({
-          tokenHash: hashOpaqueToken(presented),
-          now: at,
-          overlapMs: overlap,
-          successor: { tokenHash: hashOpaqueToken(successor), nonce, expiresAt: successorExpiresAt },
-        }),
-      );
+      const outcome = await store.rotateRefreshToken({
+        tokenHash: hashOpaqueToken(presented),
+        now: at,
+        overlapMs: overlap,
+        successor: { tokenHash: hashOpaqueToken(successor), nonce, expiresAt: successorExpiresAt },
+      });
       switch (outcome.status) {
         case "rotated":
           return { ok: true, ...(await accessPair(outcome.session, successor, outcome.session.expiresAt)) };
@@ -253,23 +247,23 @@ export function createSessions(options: SessionsOptions): Sessions {
       if (!verified.ok) return verified;
       const { sid, sub } = verified.claims;
       if (typeof sid !== "string" || sid.length > MAX_SESSION_ID_LENGTH) return { ok: false, reason: "revoked" };
-      const session = await storeCall(STORE, "getRefreshSession", () => store.getRefreshSession(sid));
+      const session = await store.getRefreshSession(sid);
       if (session === null || session.revokedAt !== null || session.subject !== sub) return { ok: false, reason: "revoked" };
       return verified;
     },
 
     async revoke(sessionId: string): Promise<boolean> {
       const id = requireText(sessionId, "sessionId", MAX_SESSION_ID_LENGTH);
-      return storeCall(STORE, "revokeRefreshSession", () => store.revokeRefreshSession(id, now()));
+      return store.revokeRefreshSession(id, now());
     },
 
     async revokeAll(subject: string): Promise<number> {
       const sub = requireIdentifier(subject, "subject");
-      return storeCall(STORE, "revokeSubjectRefreshSessions", () => store.revokeSubjectRefreshSessions(sub, now()));
+      return store.revokeSubjectRefreshSessions(sub, now());
     },
 
     async deleteExpired(): Promise<number> {
-      return storeCall(STORE, "deleteExpiredRefreshSessions", () => store.deleteExpiredRefreshSessions(now()));
+      return store.deleteExpiredRefreshSessions(now());
     },
   });
 }

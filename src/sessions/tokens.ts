@@ -7,6 +7,7 @@
  */
 import { SignJWT, jwtVerify } from "jose";
 import { z } from "zod";
+import { createBoundedCache } from "../_internal/bounded-cache.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { canonicalJson } from "../_internal/canonical-json.js";
 import { durationSchema } from "../_internal/duration.js";
@@ -96,7 +97,7 @@ export interface TokensOptions {
    */
   readonly revalidate?: (claims: AccessTokenClaims) => boolean | Promise<boolean>;
   /** How long a `revalidate` answer is reused for the same token (`jti`); default 0 (never). */
-  readonly revalidateCacheMs?: Duration;
+  readonly revalidateCache?: Duration;
   /** Leeway for `exp` and `nbf` against clock skew between servers; default 0. */
   readonly clockTolerance?: Duration;
   /** Clock; default `Date.now`. */
@@ -126,7 +127,7 @@ const optionsSchema = z.strictObject({
   audience: z.string().min(1).max(512).nullable(),
   accessTtl: durationSchema.default(15 * 60_000),
   revalidate: functionSchema<NonNullable<TokensOptions["revalidate"]>>().optional(),
-  revalidateCacheMs: durationOrZero.default(0),
+  revalidateCache: durationOrZero.default(0),
   clockTolerance: durationOrZero.default(0),
   now: functionSchema<Clock>().default(() => systemClock),
   random: functionSchema<RandomSource>().default(() => systemRandom),
@@ -189,8 +190,8 @@ export function createTokens(options: TokensOptions): Tokens {
   if (ttlSeconds < 1) throw new MoatError("ERR_CONFIG", { message: "accessTtl must be at least one second" });
   const { issuer, audience, revalidate, now, random } = opts;
   const toleranceSeconds = Math.ceil(opts.clockTolerance / 1000);
-  const cacheMs = opts.revalidateCacheMs;
-  const cache = new Map<string, { readonly until: number; readonly valid: boolean }>();
+  const cacheMs = opts.revalidateCache;
+  const cache = createBoundedCache<string, boolean>(REVALIDATE_CACHE_LIMIT);
   const signingKey = opts.keys.signingKey;
 
   const baseVerifyOptions = {
@@ -205,20 +206,13 @@ export function createTokens(options: TokensOptions): Tokens {
     if (revalidate === undefined) return true;
     const jti = cacheMs > 0 && typeof claims.jti === "string" ? claims.jti : undefined;
     if (jti !== undefined) {
-      const hit = cache.get(jti);
-      if (hit !== undefined && at < hit.until) return hit.valid;
+      const hit = cache.get(jti, at);
+      if (hit !== undefined) return hit;
     }
     // Only a real `true` passes: a hook that returns a truthy non-boolean by mistake fails closed.
     const answer: unknown = await revalidate(claims);
     const valid = answer === true;
-    if (jti !== undefined) {
-      if (cache.size >= REVALIDATE_CACHE_LIMIT) {
-        // Map keeps insertion order: drop the oldest entry.
-        const oldest = cache.keys().next();
-        if (oldest.done !== true) cache.delete(oldest.value);
-      }
-      cache.set(jti, { until: Math.min(at + cacheMs, claims.exp * 1000), valid });
-    }
+    if (jti !== undefined) cache.set(jti, valid, Math.min(at + cacheMs, claims.exp * 1000), at);
     return valid;
   }
 

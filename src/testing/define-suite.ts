@@ -4,6 +4,7 @@
  * and loaders that evaluate modules strictly in order (tsx, bundlers) see it initialised.
  */
 import { AssertionError } from "node:assert";
+import { hasStoreMethods } from "../_internal/store.js";
 import type { FakeClock } from "./fake-clock.js";
 
 /** What a conformance case receives besides the store under test. */
@@ -48,17 +49,13 @@ export function defineConformanceSuite<S extends object>(
   methods: readonly (keyof S & string)[],
   cases: readonly ConformanceCase<S>[],
 ): ConformanceSuite {
-  const isStore = (candidate: unknown): candidate is S => {
-    if (typeof candidate !== "object" || candidate === null) return false;
-    return methods.every((m) => m in candidate && typeof Reflect.get(candidate, m) === "function");
-  };
   return {
     store,
     cases: cases.map((c) => ({
       name: c.name,
       ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
       async run(candidate: unknown, context: ConformanceContext): Promise<void> {
-        if (!isStore(candidate)) {
+        if (!hasStoreMethods<S>(candidate, methods)) {
           throw new AssertionError({
             message: `the ${store} factory did not return a store with methods ${methods.join(", ")}`,
           });

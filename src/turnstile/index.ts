@@ -15,7 +15,7 @@ export {
   TURNSTILE_VERIFY_URL,
   TURNSTILE_MAX_TOKEN_LENGTH,
   type TurnstileOptions,
-  type TurnstileResult,
+  type TurnstileVerifyResult,
   type TurnstileFailureReason,
   type TurnstileFetch,
   type TurnstileFetchInit,

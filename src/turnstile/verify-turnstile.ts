@@ -27,7 +27,7 @@ export type TurnstileFailureReason =
   | "unavailable";
 
 /** The result of {@link verifyTurnstile}. */
-export type TurnstileResult =
+export type TurnstileVerifyResult =
   | {
       /** The challenge was solved, for this hostname and action. */
       readonly ok: true;
@@ -106,7 +106,7 @@ const optionsSchema = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/ }).default(TURNSTILE_VERIFY_URL),
 });
 
-type Failure = Extract<TurnstileResult, { ok: false }>;
+type Failure = Extract<TurnstileVerifyResult, { ok: false }>;
 const fail = (reason: TurnstileFailureReason, errorCodes?: readonly string[]): Failure =>
   errorCodes === undefined ? { ok: false, reason } : { ok: false, reason, errorCodes };
 
@@ -130,7 +130,7 @@ function stringField(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-function interpret(body: unknown, options: { expectedHostname?: string | readonly string[] | undefined; expectedAction?: string | undefined }): TurnstileResult {
+function interpret(body: unknown, options: { expectedHostname?: string | readonly string[] | undefined; expectedAction?: string | undefined }): TurnstileVerifyResult {
   if (typeof body !== "object" || body === null || typeof Reflect.get(body, "success") !== "boolean") return fail("unavailable");
   const rawCodes: unknown = Reflect.get(body, "error-codes");
   const codes = Array.isArray(rawCodes) ? rawCodes.filter((c): c is string => typeof c === "string") : [];
@@ -174,7 +174,7 @@ function interpret(body: unknown, options: { expectedHostname?: string | readonl
  * if (!check.ok) return res.status(403).json({ error: "captcha", reason: check.reason });
  * ```
  */
-export async function verifyTurnstile(token: unknown, options: TurnstileOptions): Promise<TurnstileResult> {
+export async function verifyTurnstile(token: unknown, options: TurnstileOptions): Promise<TurnstileVerifyResult> {
   const opts = parseOptions(optionsSchema, options, "verifyTurnstile options");
   if (typeof token !== "string" || token.length === 0) return fail("missing");
   if (token.length > TURNSTILE_MAX_TOKEN_LENGTH) return fail("invalid");
@@ -185,7 +185,7 @@ export async function verifyTurnstile(token: unknown, options: TurnstileOptions)
   const doFetch = opts.fetch ?? defaultFetch();
   const controller = new AbortController();
 
-  const ask = async (): Promise<TurnstileResult | MoatError> => {
+  const ask = async (): Promise<TurnstileVerifyResult | MoatError> => {
     let text: string;
     try {
       const response = await doFetch(opts.endpoint, {
@@ -216,13 +216,13 @@ export async function verifyTurnstile(token: unknown, options: TurnstileOptions)
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   // The timer wins even against a fetch that ignores its AbortSignal.
-  const timeout = new Promise<TurnstileResult | MoatError>((resolve) => {
+  const timeout = new Promise<TurnstileVerifyResult | MoatError>((resolve) => {
     timer = setTimeout(() => {
       controller.abort();
       resolve(fail("timeout"));
     }, opts.timeoutMs);
   });
-  let outcome: TurnstileResult | MoatError;
+  let outcome: TurnstileVerifyResult | MoatError;
   try {
     outcome = await Promise.race([ask(), timeout]);
   } finally {

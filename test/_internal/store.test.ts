@@ -31,8 +31,8 @@ describe("store helpers", () => {
     );
     const err: unknown = await store.getThing("x").catch((e: unknown) => e);
     expect(isMoatError(err, "ERR_STORE")).toBe(true);
-    expect(String((err as Error).message)).toBe("things store failed during getThing");
-    expect(String((err as Error).message)).not.toContain("secret-value");
+    expect((err as Error).message).toBe("things store failed during getThing");
+    expect((err as Error).message).not.toContain("secret-value");
   });
 
   it("passes MoatErrors through, wraps synchronous throws, and leaves non-promise results alone", async () => {
@@ -50,5 +50,18 @@ describe("store helpers", () => {
     const seen: string[] = [];
     for await (const item of store.listThings()) seen.push(item);
     expect(seen).toEqual(["a"]);
+  });
+
+  it("wraps a frozen store and a store whose methods live on its prototype", async () => {
+    const frozen = Object.freeze({ getThing: () => Promise.reject(new Error("down")), listThings: async function* () {} });
+    await expect(wrapStore<ThingStore>("things", frozen, METHODS).getThing("a")).rejects.toMatchObject({ code: "ERR_STORE" });
+    class Things implements ThingStore {
+      readonly #name = "x";
+      getThing(): Promise<string | null> {
+        return Promise.resolve(this.#name);
+      }
+      async *listThings(): AsyncIterable<string> {}
+    }
+    expect(await wrapStore<ThingStore>("things", new Things(), METHODS).getThing("a")).toBe("x");
   });
 });

@@ -33,13 +33,13 @@ function countingStore(inner: ApiKeyStore = createMemoryApiKeyStore()) {
     calls[name] = (calls[name] ?? 0) + 1;
   };
   const store: ApiKeyStore = {
-    insert: (r) => (count("insert"), inner.insert(r)),
-    findByHash: (h) => (count("findByHash"), inner.findByHash(h)),
-    findById: (id) => (count("findById"), inner.findById(id)),
-    listByOwner: (o) => (count("listByOwner"), inner.listByOwner(o)),
-    revoke: (id, at) => (count("revoke"), inner.revoke(id, at)),
-    rotate: (id, s, g, at) => (count("rotate"), inner.rotate(id, s, g, at)),
-    touch: (id, at, i) => (count("touch"), inner.touch(id, at, i)),
+    createApiKey: (r) => (count("createApiKey"), inner.createApiKey(r)),
+    findApiKeyByHash: (h) => (count("findApiKeyByHash"), inner.findApiKeyByHash(h)),
+    getApiKey: (id) => (count("getApiKey"), inner.getApiKey(id)),
+    listApiKeysByOwner: (o) => (count("listApiKeysByOwner"), inner.listApiKeysByOwner(o)),
+    revokeApiKey: (id, at) => (count("revokeApiKey"), inner.revokeApiKey(id, at)),
+    rotateApiKey: (id, s, g, at) => (count("rotateApiKey"), inner.rotateApiKey(id, s, g, at)),
+    touchApiKey: (id, at, i) => (count("touchApiKey"), inner.touchApiKey(id, at, i)),
   };
   return { store, calls, reset: () => {
       for (const k of Object.keys(calls)) Reflect.deleteProperty(calls, k);
@@ -134,7 +134,7 @@ describe("issue", () => {
       successorId: null,
     });
     expect(record.preview.startsWith("acme_test_")).toBe(true);
-    expect(await store.findById(record.id)).toEqual(record);
+    expect(await store.getApiKey(record.id)).toEqual(record);
   });
 
   it("defaults to no tenant, name, scopes, metadata or expiry, and redaction inherit", async () => {
@@ -322,11 +322,11 @@ describe("verify", () => {
     const broken = setup({
       store: {
         ...store,
-        findByHash: (hash) => Promise.reject(new Error(`connection reset while looking up ${hash}`)),
+        findApiKeyByHash: (hash) => Promise.reject(new Error(`connection reset while looking up ${hash}`)),
       },
     });
     const err = await expectMoatErrorAsync(() => broken.apiKeys.verify(key.reveal()), "ERR_STORE");
-    expect(err.message).toBe("apiKeys store failed during findByHash");
+    expect(err.message).toBe("apiKeys store failed during findApiKeyByHash");
   });
 
   it("requires the now option to give integer milliseconds", async () => {
@@ -345,22 +345,22 @@ describe("lastUsedAt", () => {
     reset();
     const first = clock.now();
     for (let i = 0; i < 100; i++) await apiKeys.verify(a.key.reveal());
-    expect(calls.touch).toBe(1);
+    expect(calls.touchApiKey).toBe(1);
     expect((await apiKeys.get(a.record.id))?.lastUsedAt).toBe(first);
 
     await Promise.all(Array.from({ length: 50 }, () => apiKeys.verify(b.key.reveal())));
-    expect(calls.touch).toBe(2);
+    expect(calls.touchApiKey).toBe(2);
 
     clock.advance(LAST_USED_RESOLUTION_MS - 1);
     for (let i = 0; i < 10; i++) await apiKeys.verify(a.key.reveal());
-    expect(calls.touch).toBe(2);
+    expect(calls.touchApiKey).toBe(2);
     clock.advance(1);
     const result = await apiKeys.verify(a.key.reveal());
-    expect(calls.touch).toBe(3);
+    expect(calls.touchApiKey).toBe(3);
     // The result shows the previous use; the store has this one.
     expect(result.ok && result.record.lastUsedAt).toBe(first);
     expect((await apiKeys.get(a.record.id))?.lastUsedAt).toBe(clock.now());
-    expect(calls.findByHash).toBe(100 + 50 + 10 + 1);
+    expect(calls.findApiKeyByHash).toBe(100 + 50 + 10 + 1);
   });
 
   it("respects a recent lastUsedAt written by another process", async () => {
@@ -371,7 +371,7 @@ describe("lastUsedAt", () => {
     const other = createApiKeys({ prefix: "acme", store, now: one.clock.now });
     reset();
     await other.verify(key.reveal());
-    expect(calls.touch).toBeUndefined();
+    expect(calls.touchApiKey).toBeUndefined();
   });
 
   it("is not written for failed verifications", async () => {
@@ -381,7 +381,7 @@ describe("lastUsedAt", () => {
     await apiKeys.verify(key.reveal(), { scopes: ["admin"] });
     await apiKeys.revoke(record.id);
     await apiKeys.verify(key.reveal());
-    expect(calls.touch).toBeUndefined();
+    expect(calls.touchApiKey).toBeUndefined();
   });
 
   it("does not fail a verification when the write fails, and tries again on the next one", async () => {
@@ -390,9 +390,9 @@ describe("lastUsedAt", () => {
     let touches = 0;
     const store: ApiKeyStore = {
       ...inner,
-      touch: (id, at, interval) => {
+      touchApiKey: (id, at, interval) => {
         touches++;
-        return failTouch ? Promise.reject(new Error("write failed")) : inner.touch(id, at, interval);
+        return failTouch ? Promise.reject(new Error("write failed")) : inner.touchApiKey(id, at, interval);
       },
     };
     const { apiKeys } = setup({ store });
@@ -405,7 +405,7 @@ describe("lastUsedAt", () => {
   });
 });
 
-describe("revoke", () => {
+describe("revokeApiKey", () => {
   it("revokes at once, then says already_revoked; unknown ids are not_found", async () => {
     const { apiKeys, clock } = setup();
     const { key, record } = await apiKeys.issue({ ownerId: "u1", env: "live" });
@@ -426,7 +426,7 @@ describe("revoke", () => {
   });
 });
 
-describe("rotate", () => {
+describe("rotateApiKey", () => {
   it("issues a successor; the old key verifies until the grace period ends, then is expired", async () => {
     const { apiKeys, clock } = setup();
     const inherited = {
@@ -553,7 +553,7 @@ describe("list and get", () => {
   it("strips hashes even when a custom store returns them", async () => {
     const inner = createMemoryApiKeyStore();
     const { apiKeys } = setup({
-      store: { ...inner, listByOwner: async (o) => Promise.all((await inner.listByOwner(o)).map(async (k) => (await inner.findById(k.id))!)) },
+      store: { ...inner, listApiKeysByOwner: async (o) => Promise.all((await inner.listApiKeysByOwner(o)).map(async (k) => (await inner.getApiKey(k.id))!)) },
     });
     const { record } = await apiKeys.issue({ ownerId: "u1", env: "live" });
     expect(JSON.stringify(await apiKeys.list("u1"))).not.toContain(record.hash);
@@ -597,7 +597,7 @@ describe("createApiKeys options", () => {
       { prefix: "ac_me", store },
       { prefix: "a".repeat(17), store },
       { prefix: "acme", store: {} },
-      { prefix: "acme", store: { ...store, touch: undefined } },
+      { prefix: "acme", store: { ...store, touchApiKey: undefined } },
       { prefix: "acme", store, now: 5 },
       { prefix: "acme", store, random: "x" },
       { prefix: "acme", store, pepper: "short" },

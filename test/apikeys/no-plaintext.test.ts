@@ -93,7 +93,7 @@ describe("no plaintext keys (memory store)", () => {
     const { keys, outputs } = await exercise(apiKeys);
     expect(keys.length).toBe(105);
 
-    const rows = await Promise.all((await store.listByOwner("owner-1")).map((k) => store.findById(k.id)));
+    const rows = await Promise.all((await store.listApiKeysByOwner("owner-1")).map((k) => store.getApiKey(k.id)));
     expect(rows).toHaveLength(105);
     expectNoSecret(JSON.stringify(rows) + inspect(rows, { depth: null }), keys, "a store row");
     expectNoSecret(captureLogs(outputs), keys, "a log line");
@@ -107,8 +107,8 @@ describe("no plaintext keys (memory store)", () => {
     // A driver-like store whose errors quote its arguments, as pg's do in `detail`.
     const quoting: ApiKeyStore = {
       ...inner,
-      insert: (record) => Promise.reject(new Error(`insert failed for ${JSON.stringify(record)}`)),
-      findByHash: (hash) => Promise.reject(new Error(`lookup failed for ${hash}`)),
+      createApiKey: (record) => Promise.reject(new Error(`insert failed for ${JSON.stringify(record)}`)),
+      findApiKeyByHash: (hash) => Promise.reject(new Error(`lookup failed for ${hash}`)),
     };
     const broken = createApiKeys({ prefix: "acme", store: quoting, random: seeded() });
     const errors: unknown[] = [];
@@ -151,7 +151,7 @@ describePostgres("no plaintext keys (postgres store)", (target) => {
     // neither the existing one nor the one whose insert failed.
     const store = createPostgresApiKeyStore({ client });
     const { hash } = (outputs[20] as { record: { hash: string } }).record;
-    const colliding: ApiKeyStore = { ...store, insert: (r) => store.insert({ ...r, hash }) };
+    const colliding: ApiKeyStore = { ...store, createApiKey: (r) => store.createApiKey({ ...r, hash }) };
     const err = await expectMoatErrorAsync(
       () => createApiKeys({ prefix: "acme", store: colliding, random: seeded() }).issue({ ownerId: "o", env: "live" }),
       "ERR_STORE",

@@ -18,11 +18,11 @@ describe("apiKeys conformance suite", () => {
     const inner = createMemoryApiKeyStore();
     const racy: ApiKeyStore = {
       ...inner,
-      async rotate(id, successor) {
-        const current = await inner.findById(id);
+      async rotateApiKey(id, successor) {
+        const current = await inner.getApiKey(id);
         await yieldOnce();
         if (current === null || current.successorId !== null) return null;
-        await inner.insert(successor);
+        await inner.createApiKey(successor);
         return { ...current, successorId: successor.id };
       },
     };
@@ -31,7 +31,7 @@ describe("apiKeys conformance suite", () => {
 
   it("fails a store whose touch writes on every call", async () => {
     const inner = createMemoryApiKeyStore();
-    const eager: ApiKeyStore = { ...inner, touch: (id, at) => inner.touch(id, at, 0) };
+    const eager: ApiKeyStore = { ...inner, touchApiKey: (id, at) => inner.touchApiKey(id, at, 0) };
     await expect(runCase("touches lastUsedAt at most once", eager)).rejects.toThrow();
   });
 
@@ -39,16 +39,16 @@ describe("apiKeys conformance suite", () => {
     const inner = createMemoryApiKeyStore();
     const leaky: ApiKeyStore = {
       ...inner,
-      listByOwner: async (o) => Promise.all((await inner.listByOwner(o)).map(async (k) => (await inner.findById(k.id)) ?? k)),
+      listApiKeysByOwner: async (o) => Promise.all((await inner.listApiKeysByOwner(o)).map(async (k) => (await inner.getApiKey(k.id)) ?? k)),
     };
     await expect(runCase("lists an owner's keys", leaky)).rejects.toThrow(/must not return hashes/);
-    const loose: ApiKeyStore = { ...inner, findByHash: (h) => inner.findByHash(h.toLowerCase()) };
+    const loose: ApiKeyStore = { ...inner, findApiKeyByHash: (h) => inner.findApiKeyByHash(h.toLowerCase()) };
     await expect(runCase("returns null for an unknown hash", loose)).rejects.toThrow();
   });
 
   it("fails a store that loses milliseconds", async () => {
     const inner = createMemoryApiKeyStore();
-    const coarse: ApiKeyStore = { ...inner, insert: (r) => inner.insert({ ...r, createdAt: Math.floor(r.createdAt / 1000) * 1000 }) };
+    const coarse: ApiKeyStore = { ...inner, createApiKey: (r) => inner.createApiKey({ ...r, createdAt: Math.floor(r.createdAt / 1000) * 1000 }) };
     await expect(runCase("stores a key and returns it", coarse)).rejects.toThrow();
   });
 });

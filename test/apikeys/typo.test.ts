@@ -30,13 +30,13 @@ function setup() {
     return fn(...args);
   };
   const store: ApiKeyStore = {
-    insert: inner.insert,
-    findByHash: counted(inner.findByHash),
-    findById: counted(inner.findById),
-    listByOwner: counted(inner.listByOwner),
-    revoke: counted(inner.revoke),
-    rotate: counted(inner.rotate),
-    touch: counted(inner.touch),
+    createApiKey: inner.createApiKey,
+    findApiKeyByHash: counted(inner.findApiKeyByHash),
+    getApiKey: counted(inner.getApiKey),
+    listApiKeysByOwner: counted(inner.listApiKeysByOwner),
+    revokeApiKey: counted(inner.revokeApiKey),
+    rotateApiKey: counted(inner.rotateApiKey),
+    touchApiKey: counted(inner.touchApiKey),
   };
   return { apiKeys: createApiKeys({ prefix: "acme", store }), storeCalls: () => storeCalls };
 }

@@ -21,13 +21,13 @@ function spyStore() {
   const inner = createMemoryApiKeyStore();
   const calls: string[] = [];
   const store: ApiKeyStore = {
-    insert: (r) => (calls.push("insert"), inner.insert(r)),
-    findByHash: (h) => (calls.push("findByHash"), inner.findByHash(h)),
-    findById: (id) => (calls.push("findById"), inner.findById(id)),
-    listByOwner: (o) => (calls.push("listByOwner"), inner.listByOwner(o)),
-    revoke: (id, at) => (calls.push("revoke"), inner.revoke(id, at)),
-    rotate: (id, s, g, at) => (calls.push("rotate"), inner.rotate(id, s, g, at)),
-    touch: (id, at, i) => (calls.push("touch"), inner.touch(id, at, i)),
+    createApiKey: (r) => (calls.push("createApiKey"), inner.createApiKey(r)),
+    findApiKeyByHash: (h) => (calls.push("findApiKeyByHash"), inner.findApiKeyByHash(h)),
+    getApiKey: (id) => (calls.push("getApiKey"), inner.getApiKey(id)),
+    listApiKeysByOwner: (o) => (calls.push("listApiKeysByOwner"), inner.listApiKeysByOwner(o)),
+    revokeApiKey: (id, at) => (calls.push("revokeApiKey"), inner.revokeApiKey(id, at)),
+    rotateApiKey: (id, s, g, at) => (calls.push("rotateApiKey"), inner.rotateApiKey(id, s, g, at)),
+    touchApiKey: (id, at, i) => (calls.push("touchApiKey"), inner.touchApiKey(id, at, i)),
   };
   return { store, calls };
 }
@@ -100,11 +100,11 @@ describe("verify's order of checks", () => {
   it("makes exactly one hash and one lookup for a valid key (plus the throttled lastUsedAt write)", async () => {
     const { apiKeys, calls, key } = await issuedKey();
     expect((await apiKeys.verify(key)).ok).toBe(true);
-    expect(calls).toEqual(["findByHash", "touch"]);
+    expect(calls).toEqual(["findApiKeyByHash", "touchApiKey"]);
     expect(hashCalls()).toBe(1);
     calls.length = 0;
     expect((await apiKeys.verify(key)).ok).toBe(true);
-    expect(calls).toEqual(["findByHash"]);
+    expect(calls).toEqual(["findApiKeyByHash"]);
     expect(hashCalls()).toBe(2);
   });
 
@@ -112,7 +112,7 @@ describe("verify's order of checks", () => {
     const { apiKeys, calls } = await issuedKey();
     const stranger = formatApiKey("acme", "live", "Z".repeat(32));
     expect(await apiKeys.verify(stranger)).toEqual({ ok: false, reason: "not_found" });
-    expect(calls).toEqual(["findByHash"]);
+    expect(calls).toEqual(["findApiKeyByHash"]);
     expect(hashCalls()).toBe(1);
   });
 

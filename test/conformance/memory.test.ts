@@ -4,6 +4,7 @@ import {
   createMemoryAuditStore,
   createMemoryDataKeyStore,
   createMemoryOneTimeTokenStore,
+  createMemoryRateLimitStore,
   createMemoryRecoveryCodeStore,
   createMemoryRefreshSessionStore,
   createMemoryTotpStepStore,
@@ -20,6 +21,7 @@ describeStoreConformance(
     totpSteps: () => createMemoryTotpStepStore(),
     recoveryCodes: () => createMemoryRecoveryCodeStore(),
     audit: () => createMemoryAuditStore(),
+    rateLimits: () => createMemoryRateLimitStore(),
   },
   { testApi: { describe, it } },
 );

@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import {
   createRedisOneTimeTokenStore,
+  createRedisRateLimitStore,
   createRedisRecoveryCodeStore,
   createRedisRefreshSessionStore,
   createRedisTotpStepStore,
@@ -16,6 +17,7 @@ describeRedis("redis stores", ({ redis, prefix }) => {
       oneTimeTokens: () => createRedisOneTimeTokenStore({ redis: redis(), keyPrefix: prefix }),
       totpSteps: () => createRedisTotpStepStore({ redis: redis(), keyPrefix: prefix }),
       recoveryCodes: () => createRedisRecoveryCodeStore({ redis: redis(), keyPrefix: prefix }),
+      rateLimits: () => createRedisRateLimitStore({ redis: redis(), keyPrefix: prefix }),
     },
     { testApi: { describe, it } },
   );

@@ -1,6 +1,8 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { errorHandler, getRequestContext, rateLimit, requestContext, type RateLimitOptions } from "../../src/express/index.js";
+import { createMemoryRateLimitStore } from "../../src/adapters/memory/index.js";
+import { createRedisRateLimitStore } from "../../src/adapters/redis/index.js";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
 import { describeRedis } from "../helpers/redis.js";
@@ -35,7 +37,7 @@ async function exhaust(limiter: RateLimiter, headers: Record<string, string> = {
 
 describe("rateLimit: memory limiter over HTTP", () => {
   it("lets 50 requests through with draft headers, then answers the 51st 429 with Retry-After", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 50, duration: "1m" });
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 50, duration: "1m" });
     await start(limiter);
     const first = await get();
     expect(first.status).toBe(200);
@@ -53,7 +55,7 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("keeps a bucket per client address with a key function per IP", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 3, duration: "1m" });
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 3, duration: "1m" });
     await start(limiter, { key: (req) => `ip:${getRequestContext(req).ip ?? "none"}` }, true);
     const alice = { "x-forwarded-for": "203.0.113.7" };
     const bob = { "x-forwarded-for": "198.51.100.9" };
@@ -64,7 +66,7 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("uses the client address from requestContext by default", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 2, duration: "1m" });
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 2, duration: "1m" });
     await start(limiter);
     await exhaust(limiter);
     expect((await get()).status).toBe(429);
@@ -72,20 +74,20 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("takes cost points per request, from a number or a function", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 10, duration: "1m" });
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 10, duration: "1m" });
     await start(limiter, { cost: (req) => (req.url?.startsWith("/export") === true ? 5 : 1) });
     expect((await get({}, "/export")).headers.ratelimit).toMatch(/remaining=5,/);
     expect((await get({}, "/export")).headers.ratelimit).toMatch(/remaining=0,/);
     expect((await get({}, "/")).status).toBe(429);
 
     await server?.close();
-    const fixed = createRateLimiter({ store: "memory", points: 10, duration: "1m" });
+    const fixed = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 10, duration: "1m" });
     await start(fixed, { cost: 4 });
     expect((await get()).headers.ratelimit).toMatch(/remaining=6,/);
   });
 
   it("omits the draft headers with headers: false but still sends Retry-After on 429", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 1, duration: "10s" });
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 1, duration: "10s" });
     await start(limiter, { headers: false });
     const ok = await get();
     expect(ok.headers.ratelimit).toBeUndefined();
@@ -97,7 +99,7 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("reports Retry-After for the block, not the window, when the limiter blocks", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 1, duration: "1s", blockDuration: "15m" });
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 1, duration: "1s", blockDuration: "15m" });
     await start(limiter);
     await get();
     const refused = await get();
@@ -131,7 +133,7 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("fails closed when the key function throws, returns a non-string, or an oversized key", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 5, duration: "1m" });
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m" });
     const keys: RateLimitOptions["key"][] = [
       () => {
         throw new Error("boom");
@@ -154,7 +156,7 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("fails closed when requestContext() did not run and no key is given", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 5, duration: "1m" });
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m" });
     const app = express();
     app.use(rateLimit(limiter));
     app.use((_req, res) => res.json({ ok: true }));
@@ -163,7 +165,7 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("treats a hostile key header value as just another bucket", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 1, duration: "1m" });
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 1, duration: "1m" });
     await start(limiter, { key: (req) => `tenant:${String(req.headers["x-tenant"] ?? "none")}` });
     expect((await get({ "x-tenant": "a\u00e9%00" })).status).toBe(200);
     expect((await get({ "x-tenant": "a\u00e9%00" })).status).toBe(429);
@@ -173,7 +175,7 @@ describe("rateLimit: memory limiter over HTTP", () => {
 
 describeRedis("rateLimit over HTTP", ({ redis, prefix }) => {
   it("counts across two app instances sharing Redis, refusing the 51st request with Retry-After", async () => {
-    const make = () => createRateLimiter({ store: redis(), keyPrefix: `${prefix}:mw`, points: 50, duration: "1m" });
+    const make = () => createRateLimiter({ store: createRedisRateLimitStore({ redis: redis(), keyPrefix: prefix }), keyPrefix: "mw", points: 50, duration: "1m" });
     const one = express();
     one.use(requestContext());
     one.use(rateLimit(make()));
@@ -204,7 +206,7 @@ describeRedis("rateLimit over HTTP", ({ redis, prefix }) => {
   it("fails closed when Redis cannot be reached", async () => {
     const { Redis } = await import("ioredis");
     const dead = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-    const limiter = createRateLimiter({ store: dead, keyPrefix: `${prefix}:dead`, points: 5, duration: "1m" });
+    const limiter = createRateLimiter({ store: createRedisRateLimitStore({ redis: dead, keyPrefix: prefix }), keyPrefix: "dead", points: 5, duration: "1m" });
     let reached = 0;
     const app = express();
     app.use(requestContext());
@@ -225,7 +227,7 @@ describeRedis("rateLimit over HTTP", ({ redis, prefix }) => {
 });
 
 describe("rateLimit: options", () => {
-  const limiter = createRateLimiter({ store: "memory", points: 5, duration: "1m" });
+  const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m" });
 
   it("refuses something that is not a RateLimiter", () => {
     for (const bad of [...WRONG_TYPES, { consume: () => 1 }, { consume: () => 1, points: 0, durationMs: 1000 }, { consume: () => 1, points: 1, durationMs: -1 }]) {

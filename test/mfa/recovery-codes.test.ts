@@ -55,7 +55,7 @@ describe("recovery code format", () => {
     ["o0ooo-00000", "0000000000"],
     ["IL1il-11111", "1111111111"],
     ["1-2-3-4-5-6-7-8-9-0", "1234567890"],
-  ])("normalises %j to %s", (input, expected) => {
+  ])("normalizes %j to %s", (input, expected) => {
     expect(normalizeRecoveryCode(input)).toBe(expected);
   });
 
@@ -66,7 +66,7 @@ describe("recovery code format", () => {
     },
   );
 
-  it("round-trips: every formatted code normalises back to itself, from any case", () => {
+  it("round-trips: every formatted code normalizes back to itself, from any case", () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 10, maxLength: 10 }), fc.boolean(), (bytes, lower) => {
         const code = randomRecoveryCode(() => bytes);

@@ -25,7 +25,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "./mfa": ["zod", "otplib", "bcryptjs", "@noble/hashes"],
   "./passwords": ["zod", "bcryptjs", "@noble/hashes"],
   "./sessions": ["zod", "jose", "@noble/hashes"],
-  "./ratelimit": ["zod", "rate-limiter-flexible"],
+  "./ratelimit": ["zod"],
   "./turnstile": ["zod"],
   "./redact": ["zod", "@noble/hashes"],
   // Only the pino helper entry may load pino (an optional peer); moatkit/redact never does.
@@ -36,7 +36,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "./rbac": ["zod"],
   // Middleware that wraps other capabilities takes their instances (built by the app with that
   // capability's factory), so moatkit/express imports them as types only and never loads jose,
-  // bcryptjs, otplib or rate-limiter-flexible. At run time it may load helmet, and the subpaths it
+  // bcryptjs or otplib. At run time it may load helmet, and the subpaths it
   // wires directly (rbac, tenant, turnstile, redact): zod and @noble/hashes.
   "./express": ["zod", "helmet", "@noble/hashes"],
 };

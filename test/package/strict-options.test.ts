@@ -89,7 +89,7 @@ const keySet = sessions.createKeySet([hsKey]);
 const tokens = sessions.createTokens({ keys: keySet, issuer: "https://issuer.example", audience: null });
 const apiKeyManager = apikeys.createApiKeys({ prefix: "sk", store: memory.createMemoryApiKeyStore() });
 const auditLog = audit.createAuditLog({ store: memory.createMemoryAuditStore() });
-const limiter = ratelimit.createRateLimiter({ store: "memory", points: 5, duration: "1m" });
+const limiter = ratelimit.createRateLimiter({ store: memory.createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m" });
 const policy = redactModule.resolveRedactionPolicy({ org: { enabled: true } });
 const noop = (): void => {
   // declares nothing: the call under test must fail before it registers a suite
@@ -149,7 +149,7 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
   },
   "./ratelimit": {
     authLimiter: { call: (x) => ratelimit.authLimiter({ ...x }) },
-    createRateLimiter: { call: (x) => ratelimit.createRateLimiter({ store: "memory", points: 5, duration: "1m", ...x }) },
+    createRateLimiter: { call: (x) => ratelimit.createRateLimiter({ store: memory.createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m", ...x }) },
     loginLimiter: { call: (x) => ratelimit.loginLimiter({ ...x }) },
   },
   "./turnstile": {
@@ -340,7 +340,7 @@ describe("strict options: an unknown key is refused by name", () => {
 
 describe("strict options: misspellings that used to weaken protection silently", () => {
   it("createRateLimiter refuses blockDurationMs and points to blockDuration", () => {
-    const err = expectConfig(() => ratelimit.createRateLimiter({ store: "memory", points: 5, duration: "1m", ...{ blockDurationMs: 60_000 } }));
+    const err = expectConfig(() => ratelimit.createRateLimiter({ store: memory.createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m", ...{ blockDurationMs: 60_000 } }));
     expect(err).toContain('unknown option "blockDurationMs"; did you mean "blockDuration"?');
   });
 

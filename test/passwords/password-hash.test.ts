@@ -36,7 +36,7 @@ describe("hashPassword / verifyPassword", () => {
     for (const v of ["2a", "2y"]) await expect(verifyPassword("pässwörd 🔑", theirs.replace("$2b$", `$${v}$`))).resolves.toBe(true);
   });
 
-  it("is case- and whitespace-sensitive and does not normalise Unicode", async () => {
+  it("is case- and whitespace-sensitive and does not normalize Unicode", async () => {
     const hash = await hashPassword("Secret é", FAST);
     for (const other of ["secret é", "Secret é ", " Secret é", "Secret e\u0301"]) {
       await expect(verifyPassword(other, hash)).resolves.toBe(false);

@@ -1,6 +1,16 @@
+import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { authLimiter, createRateLimiter, loginLimiter, type RateLimiter, type RateLimiterOptions } from "../../src/ratelimit/index.js";
+import { createMemoryRateLimitStore } from "../../src/adapters/memory/index.js";
+import { createRedisRateLimitStore } from "../../src/adapters/redis/index.js";
+import {
+  authLimiter,
+  createRateLimiter,
+  loginLimiter,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type RateLimitStore,
+} from "../../src/ratelimit/index.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { expectMoatError, expectMoatErrorAsync, WRONG_TYPES } from "../helpers/assertions.js";
 import { describeRedis } from "../helpers/redis.js";
@@ -14,10 +24,15 @@ async function consumeMany(limiter: RateLimiter, key: string, n: number) {
   return Promise.all(Array.from({ length: n }, () => limiter.consume(key)));
 }
 
-describe("rate limiter (memory)", () => {
+/** The limiter's behaviour, the same on every store: windows follow the fake clock everywhere. */
+function describeLimiter(name: string, makeStore: () => RateLimitStore): void {
+describe(`rate limiter (${name})`, () => {
+  const limiterOf = (options: Omit<RateLimiterOptions, "store" | "keyPrefix">): RateLimiter =>
+    createRateLimiter({ store: makeStore(), keyPrefix: `t:${randomBytes(6).toString("hex")}`, ...options });
+
   it("allows `points` requests per window, counting remaining down, then refuses as rate_limited", async () => {
     const clock = fakeClock();
-    const limiter = createRateLimiter({ store: "memory", points: 3, duration: "1m", now: clock.now });
+    const limiter = limiterOf({ points: 3, duration: "1m", now: clock.now });
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await limiter.consume("ip-1"));
     expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
@@ -28,7 +43,7 @@ describe("rate limiter (memory)", () => {
 
   it("reports retryAfterMs to the millisecond with a fake clock, and lets the key in again exactly then", async () => {
     const clock = fakeClock();
-    const limiter = createRateLimiter({ store: "memory", points: 2, duration: "1m", now: clock.now });
+    const limiter = limiterOf({ points: 2, duration: "1m", now: clock.now });
     await limiter.consume("k");
     clock.advance(10_000);
     await limiter.consume("k");
@@ -43,7 +58,7 @@ describe("rate limiter (memory)", () => {
 
   it("blocks a key for blockDuration from the request that first went over", async () => {
     const clock = fakeClock();
-    const limiter = createRateLimiter({ store: "memory", points: 1, duration: "1m", blockDuration: "10m", now: clock.now });
+    const limiter = limiterOf({ points: 1, duration: "1m", blockDuration: "10m", now: clock.now });
     await limiter.consume("k");
     clock.advance(5_000);
     expect(await limiter.consume("k")).toMatchObject({ ok: false, retryAfterMs: 10 * MINUTE });
@@ -55,7 +70,7 @@ describe("rate limiter (memory)", () => {
 
   it("counts costs, keeps keys apart, and forgets a key on reset", async () => {
     const clock = fakeClock();
-    const limiter = createRateLimiter({ store: "memory", points: 10, duration: "1m", now: clock.now });
+    const limiter = limiterOf({ points: 10, duration: "1m", now: clock.now });
     expect(await limiter.consume("a", 7)).toMatchObject({ ok: true, remaining: 3 });
     expect(await limiter.consume("a", 4)).toMatchObject({ ok: false });
     expect(await limiter.consume("b", 10)).toMatchObject({ ok: true, remaining: 0 });
@@ -64,11 +79,17 @@ describe("rate limiter (memory)", () => {
   });
 
   it("lets exactly 50 of 200 concurrent requests through a limit of 50", async () => {
-    const limiter = createRateLimiter({ store: "memory", points: 50, duration: "15m" });
+    const limiter = limiterOf({ points: 50, duration: "15m" });
     const results = await consumeMany(limiter, "burst", 200);
     expect(results.filter((r) => r.ok)).toHaveLength(50);
     expect(results.filter((r) => !r.ok).map((r) => r.reason)).toEqual(Array<string>(150).fill("rate_limited"));
   });
+});
+}
+
+describeLimiter("memory", createMemoryRateLimitStore);
+describeRedis("rate limiter", ({ redis, prefix }) => {
+  describeLimiter("redis", () => createRedisRateLimitStore({ redis: redis(), keyPrefix: prefix }));
 });
 
 describe("rate limiter: presets and shape", () => {
@@ -89,29 +110,72 @@ describe("rate limiter: presets and shape", () => {
 });
 
 describe("rate limiter: fails closed", () => {
-  // A real ioredis client that was never connected: rate-limiter-flexible refuses at once.
-  const offline = () => new Redis({ lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  const failing: RateLimitStore = {
+    consumeRateLimitPoints: () => Promise.reject(new Error("connection refused (10.0.0.7)")),
+    resetRateLimit: () => Promise.reject(new Error("connection refused (10.0.0.7)")),
+  };
 
-  it("throws ERR_STORE when the store is down, by default", async () => {
-    const redis = offline();
-    const limiter = loginLimiter({ store: redis });
+  it("throws ERR_STORE when the store is down, by default, without the driver's message", async () => {
+    const limiter = loginLimiter({ store: failing });
     const err = await expectMoatErrorAsync(limiter.consume("ip"), "ERR_STORE");
     expect(err.cause).toBeInstanceOf(Error);
+    expect(err.message).not.toContain("10.0.0.7");
+    await expectMoatErrorAsync(limiter.reset("ip"), "ERR_STORE");
+  });
+
+  it("throws ERR_STORE when the store answers with a window that does not fit the contract", async () => {
+    const clock = fakeClock();
+    const replies = [
+      { consumed: 0, resetAt: clock.now() + MINUTE }, // did not count this call
+      { consumed: 1, resetAt: clock.now() }, // already ended
+      { consumed: 1.5, resetAt: clock.now() + MINUTE },
+      { consumed: 1, resetAt: Number.NaN },
+    ];
+    for (const reply of replies) {
+      const store: RateLimitStore = { consumeRateLimitPoints: () => Promise.resolve(reply), resetRateLimit: () => Promise.resolve() };
+      const limiter = createRateLimiter({ store, keyPrefix: "t", points: 5, duration: "1m", now: clock.now });
+      await expectMoatErrorAsync(limiter.consume("ip"), "ERR_STORE");
+    }
+  });
+
+  it("throws ERR_STORE from a Redis store whose client never connected", async () => {
+    const redis = new Redis({ lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const limiter = loginLimiter({ store: createRedisRateLimitStore({ redis }) });
+    await expectMoatErrorAsync(limiter.consume("ip"), "ERR_STORE");
     await expectMoatErrorAsync(limiter.reset("ip"), "ERR_STORE");
     redis.disconnect();
   });
 
   it("lets requests through on store errors only when told to", async () => {
-    const redis = offline();
     const clock = fakeClock();
-    const limiter = createRateLimiter({ store: redis, keyPrefix: "t", points: 1, duration: "1m", onStoreError: "allow", now: clock.now });
+    const limiter = createRateLimiter({ store: failing, keyPrefix: "t", points: 1, duration: "1m", onStoreError: "allow", now: clock.now });
     expect(await limiter.consume("ip")).toEqual({ ok: true, remaining: 0, resetAt: clock.now(), retryAfterMs: 0 });
-    redis.disconnect();
+  });
+});
+
+describe("rate limiter: keys", () => {
+  it("keeps limiters with different prefixes apart on one shared store", async () => {
+    const store = createMemoryRateLimitStore();
+    const one = createRateLimiter({ store, keyPrefix: "one", points: 1, duration: "1m" });
+    const two = createRateLimiter({ store, keyPrefix: "two", points: 1, duration: "1m" });
+    expect((await one.consume("same-ip")).ok).toBe(true);
+    expect((await two.consume("same-ip")).ok).toBe(true);
+    expect((await one.consume("same-ip")).ok).toBe(false);
+    await one.reset("same-ip");
+    expect((await one.consume("same-ip")).ok).toBe(true);
+    expect((await two.consume("same-ip")).ok).toBe(false);
+  });
+
+  it("gives each preset its own memory store unless one is passed", async () => {
+    const [a, b] = [loginLimiter(), loginLimiter()];
+    for (let i = 0; i < 50; i++) await a.consume("k");
+    expect((await a.consume("k")).ok).toBe(false);
+    expect((await b.consume("k")).ok).toBe(true);
   });
 });
 
 describe("rate limiter: input validation", () => {
-  const limiter = createRateLimiter({ store: "memory", points: 5, duration: "1m" });
+  const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "v", points: 5, duration: "1m" });
 
   it("rejects keys and costs of the wrong type, empty, oversized or not positive integers", async () => {
     for (const key of [...WRONG_TYPES, "", "k".repeat(513)]) await expectMoatErrorAsync(limiter.consume(key as string), "ERR_INVALID_INPUT");
@@ -123,55 +187,43 @@ describe("rate limiter: input validation", () => {
 
   it("rejects invalid options with ERR_CONFIG", () => {
     const redis = new Redis({ lazyConnect: true });
+    const store = createMemoryRateLimitStore();
     const bad: unknown[] = [
-      { store: "memory", points: 0, duration: "1m" },
-      { store: "memory", points: 1.5, duration: "1m" },
-      { store: "memory", points: 5, duration: 1500 },
-      { store: "memory", points: 5, duration: "1m", blockDuration: 1500 },
-      { store: "redis", points: 5, duration: "1m" },
-      { store: {}, points: 5, duration: "1m" },
-      { store: redis, points: 5, duration: "1m" },
-      { store: "memory", points: 5, duration: "1m", onStoreError: "ignore" },
+      { store, keyPrefix: "p", points: 0, duration: "1m" },
+      { store, keyPrefix: "p", points: 1.5, duration: "1m" },
+      { store, keyPrefix: "p", points: 5, duration: 0 },
+      { store, keyPrefix: "p", points: 5, duration: "1m", blockDuration: -1 },
+      { store, points: 5, duration: "1m" },
+      { store, keyPrefix: "", points: 5, duration: "1m" },
+      { store: "memory", keyPrefix: "p", points: 5, duration: "1m" },
+      { store: {}, keyPrefix: "p", points: 5, duration: "1m" },
+      { store: redis, keyPrefix: "p", points: 5, duration: "1m" },
+      { store, keyPrefix: "p", points: 5, duration: "1m", onStoreError: "ignore" },
+      { store, keyPrefix: "p", points: 5, duration: "1m", blockDurationMs: 60_000 },
     ];
     for (const options of bad) expectMoatError(() => createRateLimiter(options as RateLimiterOptions), "ERR_CONFIG");
     redis.disconnect();
   });
+
+  it("accepts durations that are not whole seconds", async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "ms", points: 1, duration: 1500, now: clock.now });
+    expect(await limiter.consume("k")).toMatchObject({ ok: true, resetAt: clock.now() + 1500 });
+  });
 });
 
-describeRedis("rate limiter", ({ redis, prefix }) => {
-  it("lets exactly 50 of 200 concurrent requests through a limit of 50", async () => {
-    const limiter = createRateLimiter({ store: redis(), keyPrefix: `${prefix}burst`, points: 50, duration: "15m" });
-    const results = await consumeMany(limiter, "203.0.113.9", 200);
-    expect(results.filter((r) => r.ok)).toHaveLength(50);
-    expect(results.filter((r) => !r.ok).map((r) => r.reason)).toEqual(Array<string>(150).fill("rate_limited"));
-    for (const r of results) if (!r.ok) expect(r.retryAfterMs).toBeGreaterThan(14 * MINUTE);
+describeRedis("rate limiter, across clients", ({ redis, prefix }) => {
+  it("counts one window for limiters in different processes sharing a Redis store", async () => {
+    const url = process.env.REDIS_URL ?? "";
+    const other = new Redis(url);
+    try {
+      const make = (client: Redis) => createRateLimiter({ store: createRedisRateLimitStore({ redis: client, keyPrefix: prefix }), keyPrefix: "shared", points: 50, duration: "15m" });
+      const [a, b] = [make(redis()), make(other)];
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume("203.0.113.9")));
+      expect(results.filter((r) => r.ok)).toHaveLength(50);
+      for (const r of results) if (!r.ok) expect(r.retryAfterMs).toBeGreaterThan(14 * MINUTE);
+    } finally {
+      await other.quit();
+    }
   }, 30_000);
-
-  it("counts down remaining, refuses with a retryAfterMs inside the window, and forgets a key on reset", async () => {
-    const limiter = createRateLimiter({ store: redis(), keyPrefix: `${prefix}basic`, points: 2, duration: "1m" });
-    const [a, b, c] = [await limiter.consume("k"), await limiter.consume("k"), await limiter.consume("k")];
-    expect([a.ok, b.ok, c.ok]).toEqual([true, true, false]);
-    expect([a.remaining, b.remaining]).toEqual([1, 0]);
-    expect(c.retryAfterMs).toBeGreaterThan(50_000);
-    expect(c.retryAfterMs).toBeLessThanOrEqual(MINUTE);
-    await limiter.reset("k");
-    expect(await limiter.consume("k")).toMatchObject({ ok: true, remaining: 1 });
-  });
-
-  it("blocks for blockDuration once over the limit", async () => {
-    const limiter = createRateLimiter({ store: redis(), keyPrefix: `${prefix}block`, points: 1, duration: "1m", blockDuration: "10m" });
-    await limiter.consume("k");
-    const refused = await limiter.consume("k");
-    expect(refused.ok).toBe(false);
-    expect(refused.retryAfterMs).toBeGreaterThan(9 * MINUTE);
-    expect((await limiter.consume("k")).retryAfterMs).toBeGreaterThan(MINUTE);
-  });
-
-  it("keeps limiters with different prefixes apart", async () => {
-    const one = createRateLimiter({ store: redis(), keyPrefix: `${prefix}one`, points: 1, duration: "1m" });
-    const two = createRateLimiter({ store: redis(), keyPrefix: `${prefix}two`, points: 1, duration: "1m" });
-    expect((await one.consume("same-ip")).ok).toBe(true);
-    expect((await two.consume("same-ip")).ok).toBe(true);
-    expect((await one.consume("same-ip")).ok).toBe(false);
-  });
 });

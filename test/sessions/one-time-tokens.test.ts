@@ -51,8 +51,8 @@ describe("one-time tokens", () => {
 
   it("stores only the SHA-256 of the token", async () => {
     const inner = createMemoryOneTimeTokenStore();
-    const save = vi.fn(inner.saveOneTimeToken);
-    const { resets } = setup({}, { ...inner, saveOneTimeToken: save });
+    const save = vi.fn(inner.createOneTimeToken);
+    const { resets } = setup({}, { ...inner, createOneTimeToken: save });
     const { token } = await resets.issue("user_1");
     const saved = JSON.stringify(save.mock.calls);
     expect(saved).not.toContain(token.reveal());
@@ -93,7 +93,7 @@ describe("one-time tokens", () => {
 
   it("rejects invalid options with ERR_CONFIG", () => {
     const store = createMemoryOneTimeTokenStore();
-    for (const bad of [{ store, purpose: "" }, { store, purpose: "has space" }, { store, purpose: "a:b" }, { store: {}, purpose: "x" }, { store, purpose: "x", ttl: "never" }]) {
+    for (const bad of [{ store, purpose: "" }, { store, purpose: "has space" }, { store, purpose: "a:b" }, { store: {}, purpose: "x" }, { store, purpose: "x", ttl: "never" }, { store: { ...store, deleteExpiredOneTimeTokens: undefined }, purpose: "x" }]) {
       expectMoatError(() => createOneTimeTokens(bad as unknown as OneTimeTokensOptions), "ERR_CONFIG");
     }
   });

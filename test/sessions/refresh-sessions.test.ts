@@ -224,6 +224,7 @@ describe("sessions: input and failures", () => {
     const store = createMemoryRefreshSessionStore();
     for (const bad of [
       { tokens, store: {} },
+      { tokens, store: { ...store, deleteExpiredRefreshSessions: undefined } },
       { tokens: {}, store },
       { tokens, store, refreshTtl: 0 },
       { tokens, store, overlap: -1 },

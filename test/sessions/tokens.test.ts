@@ -263,7 +263,7 @@ describe("tokens: revalidate", () => {
         calls++;
         return active;
       },
-      revalidateCacheMs: "10s",
+      revalidateCache: "10s",
     });
     const t2 = await tokens.sign({});
     const t3 = await tokens.sign({});
@@ -324,7 +324,7 @@ describe("tokens: input validation", () => {
       { ...base, accessTtl: 500 },
       { ...base, accessTtl: "soon" },
       { ...base, revalidate: "yes" },
-      { ...base, revalidateCacheMs: -1 },
+      { ...base, revalidateCache: -1 },
       { ...base, keys: { signingKey: { kid: "a", alg: "HS256", use: "sign" }, keys: [] } },
       { ...base, keys: undefined },
     ]) {

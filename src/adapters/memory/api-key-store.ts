@@ -48,33 +48,33 @@ export function createMemoryApiKeyStore(): ApiKeyStore {
   }
 
   return {
-    async insert(record) {
+    async createApiKey(record) {
       put(record);
     },
 
-    async findByHash(hash) {
+    async findApiKeyByHash(hash) {
       const id = idByHash.get(hash);
       return id === undefined ? null : (byId.get(id) ?? null);
     },
 
-    async findById(id) {
+    async getApiKey(id) {
       return byId.get(id) ?? null;
     },
 
-    async listByOwner(ownerId) {
+    async listApiKeysByOwner(ownerId) {
       return [...byId.values()]
         .filter((r) => r.ownerId === ownerId)
         .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .map(toApiKeyInfo);
     },
 
-    async revoke(id, at) {
+    async revokeApiKey(id, at) {
       const current = byId.get(id);
       if (current === undefined || current.revokedAt !== null) return null;
       return update(id, { revokedAt: at });
     },
 
-    async rotate(id, successor, graceEndsAt, at) {
+    async rotateApiKey(id, successor, graceEndsAt, at) {
       const current = byId.get(id);
       if (current === undefined || current.revokedAt !== null || current.successorId !== null) return null;
       if (current.expiresAt !== null && current.expiresAt <= at) return null;
@@ -83,7 +83,7 @@ export function createMemoryApiKeyStore(): ApiKeyStore {
       return update(id, { successorId: successor.id, expiresAt });
     },
 
-    async touch(id, at, minIntervalMs) {
+    async touchApiKey(id, at, minIntervalMs) {
       const current = byId.get(id);
       if (current === undefined) return false;
       if (current.lastUsedAt !== null && current.lastUsedAt > at - minIntervalMs) return false;

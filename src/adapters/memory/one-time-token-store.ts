@@ -3,11 +3,11 @@
  * runs to completion without awaiting, so consuming is atomic.
  */
 import type {
-  ConsumeOneTimeTokenInput,
-  ConsumeOneTimeTokenOutcome,
+  OneTimeTokenConsumeInput,
+  OneTimeTokenConsumeOutcome,
   OneTimeTokenRecord,
   OneTimeTokenStore,
-} from "../../sessions/one-time-store.js";
+} from "../../sessions/one-time-token-store.js";
 import { deleteMatching, settled } from "./settled.js";
 
 /**
@@ -23,14 +23,14 @@ export function createMemoryOneTimeTokenStore(): OneTimeTokenStore {
   const records = new Map<string, OneTimeTokenRecord & { usedAt: number | null }>();
 
   return {
-    saveOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
+    createOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
       return settled(() => {
         if (records.has(record.tokenHash)) throw new Error("duplicate one-time token");
         records.set(record.tokenHash, { ...record, usedAt: null });
       });
     },
 
-    consumeOneTimeToken(input: ConsumeOneTimeTokenInput): Promise<ConsumeOneTimeTokenOutcome> {
+    consumeOneTimeToken(input: OneTimeTokenConsumeInput): Promise<OneTimeTokenConsumeOutcome> {
       return settled(() => {
         const record = records.get(input.tokenHash);
         if (record?.purpose !== input.purpose) return { status: "not_found" };

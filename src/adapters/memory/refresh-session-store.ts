@@ -2,15 +2,15 @@
  * Refresh sessions in process memory, for tests, demos and single-process apps. Every method
  * runs to completion without awaiting, so each is atomic with respect to the others.
  */
-import { planRotation } from "../../sessions/refresh-store.js";
+import { planRotation } from "../../sessions/rotation-plan.js";
 import { deleteMatching, settled } from "./settled.js";
 import type {
   NewRefreshSession,
   RefreshSessionRecord,
   RefreshSessionStore,
-  RotateRefreshTokenInput,
-  RotateRefreshTokenOutcome,
-} from "../../sessions/refresh-store.js";
+  RefreshTokenRotateInput,
+  RefreshTokenRotateOutcome,
+} from "../../sessions/refresh-session-store.js";
 
 interface Family {
   record: RefreshSessionRecord;
@@ -66,7 +66,7 @@ export function createMemoryRefreshSessionStore(): RefreshSessionStore {
       });
     },
 
-    rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenOutcome> {
+    rotateRefreshToken(input: RefreshTokenRotateInput): Promise<RefreshTokenRotateOutcome> {
       return settled(() => {
         const token = tokens.get(input.tokenHash);
         const family = token === undefined ? undefined : families.get(token.sessionId);

@@ -210,19 +210,19 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
   }
 
   return {
-    async insert(record) {
+    async createApiKey(record) {
       await client.query(`INSERT INTO moatkit_api_keys (${INSERT_COLUMNS}) VALUES (${recordValuesSql(1)})`, recordParams(record));
     },
 
-    findByHash(hash) {
+    findApiKeyByHash(hash) {
       return one(`SELECT ${RECORD_COLUMNS} FROM moatkit_api_keys WHERE key_hash = $1`, [hash], readRecord);
     },
 
-    findById(id) {
+    getApiKey(id) {
       return one(`SELECT ${RECORD_COLUMNS} FROM moatkit_api_keys WHERE id = $1`, [id], readRecord);
     },
 
-    async listByOwner(ownerId) {
+    async listApiKeysByOwner(ownerId) {
       const { rows } = await client.query<Row>(
         `SELECT ${INFO_COLUMNS} FROM moatkit_api_keys WHERE owner_id = $1 ORDER BY created_at, id`,
         [ownerId],
@@ -230,7 +230,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
       return rows.map(readInfo);
     },
 
-    revoke(id, at) {
+    revokeApiKey(id, at) {
       return one(
         `UPDATE moatkit_api_keys SET revoked_at = ${msIn(2)} WHERE id = $1 AND revoked_at IS NULL RETURNING ${INFO_COLUMNS}`,
         [id, at],
@@ -238,7 +238,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
       );
     },
 
-    rotate(id, successor, graceEndsAt, at) {
+    rotateApiKey(id, successor, graceEndsAt, at) {
       // One statement: the UPDATE takes the row lock, and a concurrent rotation waiting on it
       // re-checks `successor_id IS NULL` afterwards, finds it set and inserts nothing.
       return one(
@@ -259,7 +259,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
       );
     },
 
-    async touch(id, at, minIntervalMs) {
+    async touchApiKey(id, at, minIntervalMs) {
       const { rowCount } = await client.query(
         `UPDATE moatkit_api_keys SET last_used_at = ${msIn(2)}
           WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= to_timestamp(($2::float8 - $3::float8) / 1000))`,

@@ -3,13 +3,12 @@
  * re-checks `used_at IS NULL` on the locked row, so exactly one caller consumes. Table:
  * `moatkit_one_time_tokens` (migration `sessions` v1).
  */
-import { storeCall } from "../../_internal/store-error.js";
 import type {
-  ConsumeOneTimeTokenInput,
-  ConsumeOneTimeTokenOutcome,
+  OneTimeTokenConsumeInput,
+  OneTimeTokenConsumeOutcome,
   OneTimeTokenRecord,
   OneTimeTokenStore,
-} from "../../sessions/one-time-store.js";
+} from "../../sessions/one-time-token-store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
 import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
@@ -19,8 +18,6 @@ export interface PostgresOneTimeTokenStoreOptions {
   /** The database, from `fromPgPool` or `fromPglite`, migrated with `migrate`. */
   readonly client: SqlClient;
 }
-
-const STORE = "postgres one-time token";
 
 /**
  * A {@link OneTimeTokenStore} on Postgres (or PGlite).
@@ -36,53 +33,45 @@ export function createPostgresOneTimeTokenStore(options: PostgresOneTimeTokenSto
   const { client } = options;
 
   return {
-    saveOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
-      return storeCall(STORE, "saveOneTimeToken", async () => {
-        await client.query(
-          `INSERT INTO moatkit_one_time_tokens (token_hash, purpose, subject, created_at, expires_at)
-           VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz)`,
-          [record.tokenHash, record.purpose, record.subject, timestampParam(record.createdAt), timestampParam(record.expiresAt)],
-        );
-      });
+    async createOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
+      await client.query(
+        `INSERT INTO moatkit_one_time_tokens (token_hash, purpose, subject, created_at, expires_at)
+         VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz)`,
+        [record.tokenHash, record.purpose, record.subject, timestampParam(record.createdAt), timestampParam(record.expiresAt)],
+      );
     },
 
-    consumeOneTimeToken(input: ConsumeOneTimeTokenInput): Promise<ConsumeOneTimeTokenOutcome> {
-      return storeCall(STORE, "consumeOneTimeToken", async (): Promise<ConsumeOneTimeTokenOutcome> => {
-        const now = timestampParam(input.now);
-        const consumed = await client.query<{ subject: string }>(
-          `UPDATE moatkit_one_time_tokens SET used_at = $3::timestamptz
-           WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3::timestamptz
-           RETURNING subject`,
-          [input.tokenHash, input.purpose, now],
-        );
-        const winner = consumed.rows[0];
-        if (winner !== undefined) return { status: "consumed", subject: winner.subject };
-        // Not consumed: say why. A used token never becomes unused, so this read cannot contradict the update.
-        const row = (
-          await client.query<{ used: boolean; expires_at: number }>(
-            `SELECT used_at IS NOT NULL AS used, ${epochMsSql("expires_at")} AS expires_at
-             FROM moatkit_one_time_tokens WHERE token_hash = $1 AND purpose = $2`,
-            [input.tokenHash, input.purpose],
-          )
-        ).rows[0];
-        if (row === undefined) return { status: "not_found" };
-        if (row.used) return { status: "used" };
-        return { status: "expired" };
-      });
+    async consumeOneTimeToken(input: OneTimeTokenConsumeInput): Promise<OneTimeTokenConsumeOutcome> {
+      const now = timestampParam(input.now);
+      const consumed = await client.query<{ subject: string }>(
+        `UPDATE moatkit_one_time_tokens SET used_at = $3::timestamptz
+         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3::timestamptz
+         RETURNING subject`,
+        [input.tokenHash, input.purpose, now],
+      );
+      const winner = consumed.rows[0];
+      if (winner !== undefined) return { status: "consumed", subject: winner.subject };
+      // Not consumed: say why. A used token never becomes unused, so this read cannot contradict the update.
+      const row = (
+        await client.query<{ used: boolean; expires_at: number }>(
+          `SELECT used_at IS NOT NULL AS used, ${epochMsSql("expires_at")} AS expires_at
+           FROM moatkit_one_time_tokens WHERE token_hash = $1 AND purpose = $2`,
+          [input.tokenHash, input.purpose],
+        )
+      ).rows[0];
+      if (row === undefined) return { status: "not_found" };
+      if (row.used) return { status: "used" };
+      return { status: "expired" };
     },
 
-    deleteSubjectOneTimeTokens(purpose: string, subject: string): Promise<number> {
-      return storeCall(STORE, "deleteSubjectOneTimeTokens", async () => {
-        const result = await client.query("DELETE FROM moatkit_one_time_tokens WHERE purpose = $1 AND subject = $2", [purpose, subject]);
-        return result.rowCount;
-      });
+    async deleteSubjectOneTimeTokens(purpose: string, subject: string): Promise<number> {
+      const result = await client.query("DELETE FROM moatkit_one_time_tokens WHERE purpose = $1 AND subject = $2", [purpose, subject]);
+      return result.rowCount;
     },
 
-    deleteExpiredOneTimeTokens(now: number): Promise<number> {
-      return storeCall(STORE, "deleteExpiredOneTimeTokens", async () => {
-        const result = await client.query("DELETE FROM moatkit_one_time_tokens WHERE expires_at <= $1::timestamptz", [timestampParam(now)]);
-        return result.rowCount;
-      });
+    async deleteExpiredOneTimeTokens(now: number): Promise<number> {
+      const result = await client.query("DELETE FROM moatkit_one_time_tokens WHERE expires_at <= $1::timestamptz", [timestampParam(now)]);
+      return result.rowCount;
     },
   };
 }

@@ -1,4 +1,3 @@
-import { storeCall } from "../../_internal/store-error.js";
 import type { RecoveryCodeEntry, RecoveryCodeStore } from "../../mfa/store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
 import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
@@ -45,35 +44,27 @@ export function createPostgresRecoveryCodeStore(options: PostgresRecoveryCodeSto
   const { client } = options;
   return {
     async replaceRecoveryCodes(userId, entries: readonly RecoveryCodeEntry[]) {
-      await storeCall("recoveryCodes", "replaceRecoveryCodes", () =>
-        client.transaction(async (tx) => {
-          await tx.query(LOCK_SQL, [userId]);
-          await tx.query(DELETE_SQL, [userId]);
-          if (entries.length > 0) {
-            await tx.query(insertSql(entries.length), [userId, ...entries.flatMap((e) => [e.selector, e.hash])]);
-          }
-        }),
-      );
+      await client.transaction(async (tx) => {
+        await tx.query(LOCK_SQL, [userId]);
+        await tx.query(DELETE_SQL, [userId]);
+        if (entries.length > 0) {
+          await tx.query(insertSql(entries.length), [userId, ...entries.flatMap((e) => [e.selector, e.hash])]);
+        }
+      });
     },
     async findRecoveryCode(userId, selector) {
-      return storeCall("recoveryCodes", "findRecoveryCode", async () => {
-        const { rows } = await client.query<{ hash: string }>(FIND_SQL, [userId, selector]);
-        return rows[0]?.hash ?? null;
-      });
+      const { rows } = await client.query<{ hash: string }>(FIND_SQL, [userId, selector]);
+      return rows[0]?.hash ?? null;
     },
     async consumeRecoveryCode(userId, selector, hash) {
-      return storeCall("recoveryCodes", "consumeRecoveryCode", async () => {
-        const { rows } = await client.query<{ deleted: number; before: number }>(CONSUME_SQL, [userId, selector, hash]);
-        const row = rows[0];
-        if (row === undefined || row.deleted !== 1) return null;
-        return row.before - 1;
-      });
+      const { rows } = await client.query<{ deleted: number; before: number }>(CONSUME_SQL, [userId, selector, hash]);
+      const row = rows[0];
+      if (row === undefined || row.deleted !== 1) return null;
+      return row.before - 1;
     },
     async countRecoveryCodes(userId) {
-      return storeCall("recoveryCodes", "countRecoveryCodes", async () => {
-        const { rows } = await client.query<{ n: number }>(COUNT_SQL, [userId]);
-        return rows[0]?.n ?? 0;
-      });
+      const { rows } = await client.query<{ n: number }>(COUNT_SQL, [userId]);
+      return rows[0]?.n ?? 0;
     },
   };
 }

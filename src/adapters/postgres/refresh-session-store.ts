@@ -4,15 +4,14 @@
  * exactly one of them rotates. Tables: `moatkit_refresh_sessions`, `moatkit_refresh_tokens`
  * (migration `sessions` v1).
  */
-import { storeCall } from "../../_internal/store-error.js";
-import { planRotation } from "../../sessions/refresh-store.js";
+import { planRotation } from "../../sessions/rotation-plan.js";
 import type {
   NewRefreshSession,
   RefreshSessionRecord,
   RefreshSessionStore,
-  RotateRefreshTokenInput,
-  RotateRefreshTokenOutcome,
-} from "../../sessions/refresh-store.js";
+  RefreshTokenRotateInput,
+  RefreshTokenRotateOutcome,
+} from "../../sessions/refresh-session-store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
 import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
@@ -53,8 +52,6 @@ function toRecord(row: SessionRow): RefreshSessionRecord {
   };
 }
 
-const STORE = "postgres refresh session";
-
 /**
  * A {@link RefreshSessionStore} on Postgres (or PGlite).
  *
@@ -71,111 +68,99 @@ export function createPostgresRefreshSessionStore(options: PostgresRefreshSessio
   const { client } = options;
 
   return {
-    createRefreshSession(session: NewRefreshSession): Promise<void> {
-      return storeCall(STORE, "createRefreshSession", () =>
-        client.transaction(async (tx) => {
-          await tx.query(
-            `INSERT INTO moatkit_refresh_sessions (session_id, subject, claims, created_at, generation, head_hash, head_expires_at)
-             VALUES ($1, $2, $3, $4::timestamptz, 1, $5, $6::timestamptz)`,
-            [session.sessionId, session.subject, session.claimsJson, timestampParam(session.createdAt), session.tokenHash, timestampParam(session.expiresAt)],
-          );
-          await tx.query("INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3::timestamptz)", [
-            session.tokenHash,
-            session.sessionId,
-            timestampParam(session.expiresAt),
-          ]);
-        }),
-      );
+    async createRefreshSession(session: NewRefreshSession): Promise<void> {
+      return client.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO moatkit_refresh_sessions (session_id, subject, claims, created_at, generation, head_hash, head_expires_at)
+           VALUES ($1, $2, $3, $4::timestamptz, 1, $5, $6::timestamptz)`,
+          [session.sessionId, session.subject, session.claimsJson, timestampParam(session.createdAt), session.tokenHash, timestampParam(session.expiresAt)],
+        );
+        await tx.query("INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3::timestamptz)", [
+          session.tokenHash,
+          session.sessionId,
+          timestampParam(session.expiresAt),
+        ]);
+      });
     },
 
-    rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenOutcome> {
-      return storeCall(STORE, "rotateRefreshToken", () =>
-        client.transaction(async (tx): Promise<RotateRefreshTokenOutcome> => {
-          const token = (
-            await tx.query<{ session_id: string; expires_at: number }>(
-              `SELECT session_id, ${epochMsSql("expires_at")} AS expires_at FROM moatkit_refresh_tokens WHERE token_hash = $1`,
-              [input.tokenHash],
-            )
-          ).rows[0];
-          if (token === undefined) return { status: "not_found" };
-          // The row lock serialises every rotation and revocation of this family.
-          const row = (
-            await tx.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = $1 FOR UPDATE`, [token.session_id])
-          ).rows[0];
-          if (row === undefined) return { status: "not_found" };
-          const state = { revokedAt: row.revoked_at, headHash: row.head_hash, prevHash: row.prev_hash, prevUsedAt: row.prev_used_at };
-          switch (planRotation(state, input.tokenHash, token.expires_at, input)) {
-            case "expired":
-              return { status: "expired" };
-            case "revoked":
-              return { status: "revoked", session: toRecord(row) };
-            case "overlap":
-              return { status: "overlap", session: toRecord(row), successorHash: row.head_hash, successorNonce: row.prev_nonce ?? "" };
-            case "reuse": {
-              await tx.query("UPDATE moatkit_refresh_sessions SET revoked_at = $2::timestamptz WHERE session_id = $1", [
-                row.session_id,
-                timestampParam(input.now),
-              ]);
-              return { status: "reused", session: { ...toRecord(row), revokedAt: input.now } };
-            }
-            case "rotate": {
-              const { successor } = input;
-              await tx.query(
-                `UPDATE moatkit_refresh_sessions
-                 SET generation = generation + 1, head_hash = $2, head_expires_at = $3::timestamptz,
-                     prev_hash = $4, prev_used_at = $5::timestamptz, prev_nonce = $6
-                 WHERE session_id = $1`,
-                [row.session_id, successor.tokenHash, timestampParam(successor.expiresAt), input.tokenHash, timestampParam(input.now), successor.nonce],
-              );
-              await tx.query("INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3::timestamptz)", [
-                successor.tokenHash,
-                row.session_id,
-                timestampParam(successor.expiresAt),
-              ]);
-              return { status: "rotated", session: { ...toRecord(row), generation: row.generation + 1, expiresAt: successor.expiresAt } };
-            }
+    async rotateRefreshToken(input: RefreshTokenRotateInput): Promise<RefreshTokenRotateOutcome> {
+      return client.transaction(async (tx): Promise<RefreshTokenRotateOutcome> => {
+        const token = (
+          await tx.query<{ session_id: string; expires_at: number }>(
+            `SELECT session_id, ${epochMsSql("expires_at")} AS expires_at FROM moatkit_refresh_tokens WHERE token_hash = $1`,
+            [input.tokenHash],
+          )
+        ).rows[0];
+        if (token === undefined) return { status: "not_found" };
+        // The row lock serialises every rotation and revocation of this family.
+        const row = (
+          await tx.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = $1 FOR UPDATE`, [token.session_id])
+        ).rows[0];
+        if (row === undefined) return { status: "not_found" };
+        const state = { revokedAt: row.revoked_at, headHash: row.head_hash, prevHash: row.prev_hash, prevUsedAt: row.prev_used_at };
+        switch (planRotation(state, input.tokenHash, token.expires_at, input)) {
+          case "expired":
+            return { status: "expired" };
+          case "revoked":
+            return { status: "revoked", session: toRecord(row) };
+          case "overlap":
+            return { status: "overlap", session: toRecord(row), successorHash: row.head_hash, successorNonce: row.prev_nonce ?? "" };
+          case "reuse": {
+            await tx.query("UPDATE moatkit_refresh_sessions SET revoked_at = $2::timestamptz WHERE session_id = $1", [
+              row.session_id,
+              timestampParam(input.now),
+            ]);
+            return { status: "reused", session: { ...toRecord(row), revokedAt: input.now } };
           }
-        }),
+          case "rotate": {
+            const { successor } = input;
+            await tx.query(
+              `UPDATE moatkit_refresh_sessions
+               SET generation = generation + 1, head_hash = $2, head_expires_at = $3::timestamptz,
+                   prev_hash = $4, prev_used_at = $5::timestamptz, prev_nonce = $6
+               WHERE session_id = $1`,
+              [row.session_id, successor.tokenHash, timestampParam(successor.expiresAt), input.tokenHash, timestampParam(input.now), successor.nonce],
+            );
+            await tx.query("INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3::timestamptz)", [
+              successor.tokenHash,
+              row.session_id,
+              timestampParam(successor.expiresAt),
+            ]);
+            return { status: "rotated", session: { ...toRecord(row), generation: row.generation + 1, expiresAt: successor.expiresAt } };
+          }
+        }
+      });
+    },
+
+    async getRefreshSession(sessionId: string): Promise<RefreshSessionRecord | null> {
+      const row = (await client.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = $1`, [sessionId])).rows[0];
+      return row === undefined ? null : toRecord(row);
+    },
+
+    async revokeRefreshSession(sessionId: string, at: number): Promise<boolean> {
+      const result = await client.query(
+        "UPDATE moatkit_refresh_sessions SET revoked_at = $2::timestamptz WHERE session_id = $1 AND revoked_at IS NULL",
+        [sessionId, timestampParam(at)],
       );
+      return result.rowCount > 0;
     },
 
-    getRefreshSession(sessionId: string): Promise<RefreshSessionRecord | null> {
-      return storeCall(STORE, "getRefreshSession", async () => {
-        const row = (await client.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = $1`, [sessionId])).rows[0];
-        return row === undefined ? null : toRecord(row);
-      });
-    },
-
-    revokeRefreshSession(sessionId: string, at: number): Promise<boolean> {
-      return storeCall(STORE, "revokeRefreshSession", async () => {
-        const result = await client.query(
-          "UPDATE moatkit_refresh_sessions SET revoked_at = $2::timestamptz WHERE session_id = $1 AND revoked_at IS NULL",
-          [sessionId, timestampParam(at)],
-        );
-        return result.rowCount > 0;
-      });
-    },
-
-    revokeSubjectRefreshSessions(subject: string, at: number): Promise<number> {
-      return storeCall(STORE, "revokeSubjectRefreshSessions", async () => {
-        const result = await client.query(
-          "UPDATE moatkit_refresh_sessions SET revoked_at = $2::timestamptz WHERE subject = $1 AND revoked_at IS NULL",
-          [subject, timestampParam(at)],
-        );
-        return result.rowCount;
-      });
-    },
-
-    deleteExpiredRefreshSessions(now: number): Promise<number> {
-      return storeCall(STORE, "deleteExpiredRefreshSessions", () =>
-        client.transaction(async (tx) => {
-          const cutoff = timestampParam(now);
-          const tokens = await tx.query("DELETE FROM moatkit_refresh_tokens WHERE expires_at <= $1::timestamptz", [cutoff]);
-          // Tokens of these sessions go with them (ON DELETE CASCADE); all had expired anyway.
-          const sessions = await tx.query("DELETE FROM moatkit_refresh_sessions WHERE head_expires_at <= $1::timestamptz", [cutoff]);
-          return tokens.rowCount + sessions.rowCount;
-        }),
+    async revokeSubjectRefreshSessions(subject: string, at: number): Promise<number> {
+      const result = await client.query(
+        "UPDATE moatkit_refresh_sessions SET revoked_at = $2::timestamptz WHERE subject = $1 AND revoked_at IS NULL",
+        [subject, timestampParam(at)],
       );
+      return result.rowCount;
+    },
+
+    async deleteExpiredRefreshSessions(now: number): Promise<number> {
+      return client.transaction(async (tx) => {
+        const cutoff = timestampParam(now);
+        const tokens = await tx.query("DELETE FROM moatkit_refresh_tokens WHERE expires_at <= $1::timestamptz", [cutoff]);
+        // Tokens of these sessions go with them (ON DELETE CASCADE); all had expired anyway.
+        const sessions = await tx.query("DELETE FROM moatkit_refresh_sessions WHERE head_expires_at <= $1::timestamptz", [cutoff]);
+        return tokens.rowCount + sessions.rowCount;
+      });
     },
   };
 }

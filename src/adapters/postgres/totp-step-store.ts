@@ -1,4 +1,3 @@
-import { storeCall } from "../../_internal/store-error.js";
 import { type TotpStepStore, requireTotpStep } from "../../mfa/store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
 import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
@@ -36,17 +35,13 @@ export function createPostgresTotpStepStore(options: PostgresTotpStepStoreOption
   return {
     async advanceTotpStep(userId, step) {
       requireTotpStep(step);
-      return storeCall("totpSteps", "advanceTotpStep", async () => {
-        const { rows } = await client.query(ADVANCE_SQL, [userId, String(step)]);
-        return rows.length === 1;
-      });
+      const { rows } = await client.query(ADVANCE_SQL, [userId, String(step)]);
+      return rows.length === 1;
     },
     async getLastTotpStep(userId) {
-      return storeCall("totpSteps", "getLastTotpStep", async () => {
-        const { rows } = await client.query<{ last_step: string }>(LAST_SQL, [userId]);
-        const row = rows[0];
-        return row === undefined ? null : Number(row.last_step);
-      });
+      const { rows } = await client.query<{ last_step: string }>(LAST_SQL, [userId]);
+      const row = rows[0];
+      return row === undefined ? null : Number(row.last_step);
     },
   };
 }

@@ -17,3 +17,4 @@ export { createRedisRefreshSessionStore, type RedisRefreshSessionStoreOptions } 
 export { createRedisOneTimeTokenStore, type RedisOneTimeTokenStoreOptions } from "./one-time-token-store.js";
 export { createRedisTotpStepStore, type RedisTotpStepStoreOptions } from "./totp-step-store.js";
 export { createRedisRecoveryCodeStore, type RedisRecoveryCodeStoreOptions } from "./recovery-code-store.js";
+export { createRedisRateLimitStore, type RedisRateLimitStoreOptions } from "./rate-limit-store.js";

@@ -7,13 +7,12 @@
  * token does; `deleteExpiredOneTimeTokens` has nothing to do and returns 0. The subject script
  * derives token keys from the set, so it needs a single Redis primary, not Redis Cluster.
  */
-import { storeCall } from "../../_internal/store-error.js";
 import type {
-  ConsumeOneTimeTokenInput,
-  ConsumeOneTimeTokenOutcome,
+  OneTimeTokenConsumeInput,
+  OneTimeTokenConsumeOutcome,
   OneTimeTokenRecord,
   OneTimeTokenStore,
-} from "../../sessions/one-time-store.js";
+} from "../../sessions/one-time-token-store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
 import { badReply, countReply, keyPrefixOption, stringReply, textField } from "./script-reply.js";
 import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
@@ -73,39 +72,33 @@ export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOpti
   const subjectKey = (purpose: string, subject: string): string => `${prefix}ott:u:${purpose}:${subject}`;
 
   return {
-    saveOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
-      return storeCall(STORE, "saveOneTimeToken", async () => {
-        const ttl = Math.max(1, record.expiresAt - record.createdAt) + GRACE_MS;
-        await runScript(
-          redis,
-          saveScript,
-          [tokenKey(record.tokenHash), subjectKey(record.purpose, record.subject)],
-          [record.purpose, record.subject, String(record.expiresAt), ttl, record.tokenHash],
-        );
-      });
-    },
-
-    consumeOneTimeToken(input: ConsumeOneTimeTokenInput): Promise<ConsumeOneTimeTokenOutcome> {
-      return storeCall(STORE, "consumeOneTimeToken", async (): Promise<ConsumeOneTimeTokenOutcome> => {
-        const reply = stringReply(await runScript(redis, consumeScript, [tokenKey(input.tokenHash)], [input.purpose, String(input.now)]), STORE);
-        const status = reply[0] ?? "";
-        switch (status) {
-          case "consumed":
-            return { status, subject: textField(reply[1], STORE) };
-          case "used":
-          case "expired":
-          case "not_found":
-            return { status };
-          default:
-            return badReply(STORE);
-        }
-      });
-    },
-
-    deleteSubjectOneTimeTokens(purpose: string, subject: string): Promise<number> {
-      return storeCall(STORE, "deleteSubjectOneTimeTokens", async () =>
-        countReply(await runScript(redis, deleteSubjectScript, [subjectKey(purpose, subject)], [prefix]), STORE),
+    async createOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
+      const ttl = Math.max(1, record.expiresAt - record.createdAt) + GRACE_MS;
+      await runScript(
+        redis,
+        saveScript,
+        [tokenKey(record.tokenHash), subjectKey(record.purpose, record.subject)],
+        [record.purpose, record.subject, String(record.expiresAt), ttl, record.tokenHash],
       );
+    },
+
+    async consumeOneTimeToken(input: OneTimeTokenConsumeInput): Promise<OneTimeTokenConsumeOutcome> {
+      const reply = stringReply(await runScript(redis, consumeScript, [tokenKey(input.tokenHash)], [input.purpose, String(input.now)]), STORE);
+      const status = reply[0] ?? "";
+      switch (status) {
+        case "consumed":
+          return { status, subject: textField(reply[1], STORE) };
+        case "used":
+        case "expired":
+        case "not_found":
+          return { status };
+        default:
+          return badReply(STORE);
+      }
+    },
+
+    async deleteSubjectOneTimeTokens(purpose: string, subject: string): Promise<number> {
+      return countReply(await runScript(redis, deleteSubjectScript, [subjectKey(purpose, subject)], [prefix]), STORE);
     },
 
     deleteExpiredOneTimeTokens(): Promise<number> {

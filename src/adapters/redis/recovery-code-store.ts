@@ -1,4 +1,3 @@
-import { storeCall } from "../../_internal/store-error.js";
 import { MoatError } from "../../errors.js";
 import type { RecoveryCodeEntry, RecoveryCodeStore } from "../../mfa/store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
@@ -47,21 +46,19 @@ export function createRedisRecoveryCodeStore(options: RedisRecoveryCodeStoreOpti
   return {
     async replaceRecoveryCodes(userId, entries: readonly RecoveryCodeEntry[]) {
       const args = entries.flatMap((e) => [e.selector, e.hash]);
-      await storeCall("recoveryCodes", "replaceRecoveryCodes", () => runScript(redis, REPLACE, [keyOf(userId)], args));
+      await runScript(redis, REPLACE, [keyOf(userId)], args);
     },
     async findRecoveryCode(userId, selector) {
-      const reply = await storeCall("recoveryCodes", "findRecoveryCode", () => runScript(redis, FIND, [keyOf(userId)], [selector]));
+      const reply = await runScript(redis, FIND, [keyOf(userId)], [selector]);
       return typeof reply === "string" ? reply : null;
     },
     async consumeRecoveryCode(userId, selector, hash) {
-      const reply = await storeCall("recoveryCodes", "consumeRecoveryCode", () =>
-        runScript(redis, CONSUME, [keyOf(userId)], [selector, hash]),
-      );
+      const reply = await runScript(redis, CONSUME, [keyOf(userId)], [selector, hash]);
       const remaining = count(reply);
       return remaining < 0 ? null : remaining;
     },
     async countRecoveryCodes(userId) {
-      return count(await storeCall("recoveryCodes", "countRecoveryCodes", () => runScript(redis, COUNT, [keyOf(userId)])));
+      return count(await runScript(redis, COUNT, [keyOf(userId)]));
     },
   };
 }

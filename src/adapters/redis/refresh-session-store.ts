@@ -8,14 +8,13 @@
  * they serve; `deleteExpiredRefreshSessions` has nothing to do and returns 0. The scripts derive
  * family keys from stored values, so they need a single Redis primary, not Redis Cluster.
  */
-import { storeCall } from "../../_internal/store-error.js";
 import type {
   NewRefreshSession,
   RefreshSessionRecord,
   RefreshSessionStore,
-  RotateRefreshTokenInput,
-  RotateRefreshTokenOutcome,
-} from "../../sessions/refresh-store.js";
+  RefreshTokenRotateInput,
+  RefreshTokenRotateOutcome,
+} from "../../sessions/refresh-session-store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
 import { badReply, countReply, keyPrefixOption, numberField, stringReply, textField } from "./script-reply.js";
 import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
@@ -145,65 +144,55 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
   const subjectKey = (subject: string): string => `${prefix}rs:u:${subject}`;
 
   return {
-    createRefreshSession(session: NewRefreshSession): Promise<void> {
-      return storeCall(STORE, "createRefreshSession", async () => {
-        const ttl = Math.max(1, session.expiresAt - session.createdAt) + GRACE_MS;
+    async createRefreshSession(session: NewRefreshSession): Promise<void> {
+      const ttl = Math.max(1, session.expiresAt - session.createdAt) + GRACE_MS;
+      await runScript(
+        redis,
+        createScript,
+        [sessionKey(session.sessionId), tokenKey(session.tokenHash), subjectKey(session.subject)],
+        [session.sessionId, session.subject, session.claimsJson, String(session.createdAt), session.tokenHash, String(session.expiresAt), ttl],
+      );
+    },
+
+    async rotateRefreshToken(input: RefreshTokenRotateInput): Promise<RefreshTokenRotateOutcome> {
+      const { successor } = input;
+      const ttl = Math.max(1, successor.expiresAt - input.now) + GRACE_MS;
+      const reply = stringReply(
         await runScript(
           redis,
-          createScript,
-          [sessionKey(session.sessionId), tokenKey(session.tokenHash), subjectKey(session.subject)],
-          [session.sessionId, session.subject, session.claimsJson, String(session.createdAt), session.tokenHash, String(session.expiresAt), ttl],
-        );
-      });
+          rotateScript,
+          [tokenKey(input.tokenHash), tokenKey(successor.tokenHash)],
+          [input.tokenHash, String(input.now), input.overlapMs, successor.tokenHash, successor.nonce, String(successor.expiresAt), ttl, prefix],
+        ),
+        STORE,
+      );
+      const status = reply[0] ?? "";
+      switch (status) {
+        case "not_found":
+        case "expired":
+          return { status };
+        case "rotated":
+        case "reused":
+        case "revoked":
+          return { status, session: toRecord(reply) };
+        case "overlap":
+          return { status, session: toRecord(reply), successorHash: textField(reply[8], STORE), successorNonce: textField(reply[9], STORE) };
+        default:
+          return badReply(STORE);
+      }
     },
 
-    rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenOutcome> {
-      return storeCall(STORE, "rotateRefreshToken", async (): Promise<RotateRefreshTokenOutcome> => {
-        const { successor } = input;
-        const ttl = Math.max(1, successor.expiresAt - input.now) + GRACE_MS;
-        const reply = stringReply(
-          await runScript(
-            redis,
-            rotateScript,
-            [tokenKey(input.tokenHash), tokenKey(successor.tokenHash)],
-            [input.tokenHash, String(input.now), input.overlapMs, successor.tokenHash, successor.nonce, String(successor.expiresAt), ttl, prefix],
-          ),
-          STORE,
-        );
-        const status = reply[0] ?? "";
-        switch (status) {
-          case "not_found":
-          case "expired":
-            return { status };
-          case "rotated":
-          case "reused":
-          case "revoked":
-            return { status, session: toRecord(reply) };
-          case "overlap":
-            return { status, session: toRecord(reply), successorHash: textField(reply[8], STORE), successorNonce: textField(reply[9], STORE) };
-          default:
-            return badReply(STORE);
-        }
-      });
+    async getRefreshSession(sessionId: string): Promise<RefreshSessionRecord | null> {
+      const reply = stringReply(await runScript(redis, getScript, [sessionKey(sessionId)], [sessionId]), STORE);
+      return reply[0] === "found" ? toRecord(reply) : null;
     },
 
-    getRefreshSession(sessionId: string): Promise<RefreshSessionRecord | null> {
-      return storeCall(STORE, "getRefreshSession", async () => {
-        const reply = stringReply(await runScript(redis, getScript, [sessionKey(sessionId)], [sessionId]), STORE);
-        return reply[0] === "found" ? toRecord(reply) : null;
-      });
+    async revokeRefreshSession(sessionId: string, at: number): Promise<boolean> {
+      return countReply(await runScript(redis, revokeScript, [sessionKey(sessionId)], [String(at)]), STORE) === 1;
     },
 
-    revokeRefreshSession(sessionId: string, at: number): Promise<boolean> {
-      return storeCall(STORE, "revokeRefreshSession", async () => {
-        return countReply(await runScript(redis, revokeScript, [sessionKey(sessionId)], [String(at)]), STORE) === 1;
-      });
-    },
-
-    revokeSubjectRefreshSessions(subject: string, at: number): Promise<number> {
-      return storeCall(STORE, "revokeSubjectRefreshSessions", async () => {
-        return countReply(await runScript(redis, revokeSubjectScript, [subjectKey(subject)], [String(at), prefix]), STORE);
-      });
+    async revokeSubjectRefreshSessions(subject: string, at: number): Promise<number> {
+      return countReply(await runScript(redis, revokeSubjectScript, [subjectKey(subject)], [String(at), prefix]), STORE);
     },
 
     deleteExpiredRefreshSessions(): Promise<number> {

@@ -1,4 +1,3 @@
-import { storeCall } from "../../_internal/store-error.js";
 import { MoatError } from "../../errors.js";
 import { type TotpStepStore, requireTotpStep } from "../../mfa/store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
@@ -37,11 +36,11 @@ export function createRedisTotpStepStore(options: RedisTotpStepStoreOptions): To
   return {
     async advanceTotpStep(userId, step) {
       requireTotpStep(step);
-      const reply = await storeCall("totpSteps", "advanceTotpStep", () => runScript(redis, ADVANCE, [keyOf(userId)], [String(step)]));
+      const reply = await runScript(redis, ADVANCE, [keyOf(userId)], [String(step)]);
       return reply === 1;
     },
     async getLastTotpStep(userId) {
-      const value = await storeCall("totpSteps", "getLastTotpStep", () => redis.get(keyOf(userId)));
+      const value = await redis.get(keyOf(userId));
       if (value === null) return null;
       const step = Number(value);
       if (!Number.isSafeInteger(step) || step < 0) {

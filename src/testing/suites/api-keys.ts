@@ -61,33 +61,33 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
         predecessorId: randomId(),
       });
       const bare = makeRecord(base);
-      await store.insert(full);
-      await store.insert(bare);
-      assert.deepEqual(recordOf(await store.findByHash(full.hash)), full);
-      assert.deepEqual(recordOf(await store.findById(full.id)), full);
-      assert.deepEqual(recordOf(await store.findByHash(bare.hash)), bare);
-      assert.deepEqual(recordOf(await store.findById(bare.id)), bare);
+      await store.createApiKey(full);
+      await store.createApiKey(bare);
+      assert.deepEqual(recordOf(await store.findApiKeyByHash(full.hash)), full);
+      assert.deepEqual(recordOf(await store.getApiKey(full.id)), full);
+      assert.deepEqual(recordOf(await store.findApiKeyByHash(bare.hash)), bare);
+      assert.deepEqual(recordOf(await store.getApiKey(bare.id)), bare);
     },
   },
   {
     name: "returns null for an unknown hash or id, and matches hashes exactly",
     async run(store, { clock }) {
       const record = makeRecord(clock.now());
-      await store.insert(record);
-      assert.equal(await store.findByHash(randomHash()), null);
-      assert.equal(await store.findByHash(record.hash.toUpperCase()), null);
-      assert.equal(await store.findByHash(record.hash.slice(0, 63)), null);
-      assert.equal(await store.findById(randomId()), null);
+      await store.createApiKey(record);
+      assert.equal(await store.findApiKeyByHash(randomHash()), null);
+      assert.equal(await store.findApiKeyByHash(record.hash.toUpperCase()), null);
+      assert.equal(await store.findApiKeyByHash(record.hash.slice(0, 63)), null);
+      assert.equal(await store.getApiKey(randomId()), null);
     },
   },
   {
     name: "refuses a second key with the same hash or the same id",
     async run(store, { clock }) {
       const record = makeRecord(clock.now());
-      await store.insert(record);
-      await assert.rejects(store.insert(makeRecord(clock.now(), { hash: record.hash })));
-      await assert.rejects(store.insert(makeRecord(clock.now(), { id: record.id })));
-      assert.equal((await store.findByHash(record.hash))?.id, record.id);
+      await store.createApiKey(record);
+      await assert.rejects(store.createApiKey(makeRecord(clock.now(), { hash: record.hash })));
+      await assert.rejects(store.createApiKey(makeRecord(clock.now(), { id: record.id })));
+      assert.equal((await store.findApiKeyByHash(record.hash))?.id, record.id);
     },
   },
   {
@@ -97,14 +97,14 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       const ownerId = `owner_${randomBytes(6).toString("hex")}`;
       const later = makeRecord(base + 2, { ownerId });
       const earlier = makeRecord(base + 1, { ownerId });
-      await store.insert(later);
-      await store.insert(makeRecord(base));
-      await store.insert(earlier);
-      const listed = await store.listByOwner(ownerId);
+      await store.createApiKey(later);
+      await store.createApiKey(makeRecord(base));
+      await store.createApiKey(earlier);
+      const listed = await store.listApiKeysByOwner(ownerId);
       assert.deepEqual(listed.map((k) => k.id), [earlier.id, later.id]);
-      for (const key of listed) assert.equal(Object.hasOwn(key, "hash"), false, "listByOwner must not return hashes");
+      for (const key of listed) assert.equal(Object.hasOwn(key, "hash"), false, "listApiKeysByOwner must not return hashes");
       assert.deepEqual(listed.map(infoOf), [infoOf(earlier), infoOf(later)]);
-      assert.deepEqual(await store.listByOwner("owner_nobody"), []);
+      assert.deepEqual(await store.listApiKeysByOwner("owner_nobody"), []);
     },
   },
   {
@@ -114,46 +114,46 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       const tail = randomBytes(10).toString("hex");
       // Upper case sorts before lower case by code unit, though not in most locales.
       const ids = [`ak_b${tail}0`, `ak_B${tail}0`, `ak_a${tail}0`, `ak_A${tail}1`];
-      for (const id of ids) await store.insert(makeRecord(clock.now(), { id, ownerId }));
-      assert.deepEqual((await store.listByOwner(ownerId)).map((k) => k.id), [...ids].sort());
+      for (const id of ids) await store.createApiKey(makeRecord(clock.now(), { id, ownerId }));
+      assert.deepEqual((await store.listApiKeysByOwner(ownerId)).map((k) => k.id), [...ids].sort());
     },
   },
   {
     name: "revokes a key once",
     async run(store, { clock }) {
       const record = makeRecord(clock.now());
-      await store.insert(record);
+      await store.createApiKey(record);
       const at = clock.advance(MINUTE);
-      const revoked = await store.revoke(record.id, at);
+      const revoked = await store.revokeApiKey(record.id, at);
       assert.equal(revoked?.id, record.id);
       assert.equal(revoked.revokedAt, at);
-      assert.equal((await store.findByHash(record.hash))?.revokedAt, at);
-      assert.equal(await store.revoke(record.id, at + 1), null);
-      assert.equal((await store.findById(record.id))?.revokedAt, at);
-      assert.equal(await store.revoke(randomId(), at), null);
+      assert.equal((await store.findApiKeyByHash(record.hash))?.revokedAt, at);
+      assert.equal(await store.revokeApiKey(record.id, at + 1), null);
+      assert.equal((await store.getApiKey(record.id))?.revokedAt, at);
+      assert.equal(await store.revokeApiKey(randomId(), at), null);
     },
   },
   {
     name: "of 50 concurrent revocations of one key exactly one succeeds",
     async run(store, { clock }) {
       const record = makeRecord(clock.now());
-      await store.insert(record);
-      await raceExactlyOne(50, (i) => store.revoke(record.id, clock.now() + i), { isWin: (r) => r !== null });
+      await store.createApiKey(record);
+      await raceExactlyOne(50, (i) => store.revokeApiKey(record.id, clock.now() + i), { isWin: (r) => r !== null });
     },
   },
   {
     name: "rotates a key: links both keys, cuts the old one's expiry to the grace end, stores the successor",
     async run(store, { clock }) {
       const old = makeRecord(clock.now(), { scopes: ["read"], expiresAt: clock.now() + 30 * DAY });
-      await store.insert(old);
+      await store.createApiKey(old);
       const at = clock.advance(DAY);
       const successor = makeRecord(at, { ownerId: old.ownerId, scopes: ["read"], predecessorId: old.id });
-      const previous = await store.rotate(old.id, successor, at + 10 * MINUTE, at);
+      const previous = await store.rotateApiKey(old.id, successor, at + 10 * MINUTE, at);
       assert.notEqual(previous, null);
       assert.deepEqual(infoOf(previous ?? old), infoOf({ ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE }));
-      assert.deepEqual(recordOf(await store.findByHash(old.hash)), { ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE });
-      assert.deepEqual(recordOf(await store.findByHash(successor.hash)), successor);
-      assert.deepEqual((await store.listByOwner(old.ownerId)).map((k) => k.id), [old.id, successor.id]);
+      assert.deepEqual(recordOf(await store.findApiKeyByHash(old.hash)), { ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE });
+      assert.deepEqual(recordOf(await store.findApiKeyByHash(successor.hash)), successor);
+      assert.deepEqual((await store.listApiKeysByOwner(old.ownerId)).map((k) => k.id), [old.id, successor.id]);
     },
   },
   {
@@ -161,11 +161,11 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
     async run(store, { clock }) {
       const at = clock.now();
       const old = makeRecord(at, { expiresAt: at + MINUTE });
-      await store.insert(old);
+      await store.createApiKey(old);
       const successor = makeRecord(at, { ownerId: old.ownerId, predecessorId: old.id });
-      const previous = await store.rotate(old.id, successor, at + DAY, at);
+      const previous = await store.rotateApiKey(old.id, successor, at + DAY, at);
       assert.equal(previous?.expiresAt, at + MINUTE);
-      assert.equal((await store.findById(old.id))?.expiresAt, at + MINUTE);
+      assert.equal((await store.getApiKey(old.id))?.expiresAt, at + MINUTE);
     },
   },
   {
@@ -175,15 +175,15 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       const revoked = makeRecord(at - DAY, { revokedAt: at - 1 });
       const expired = makeRecord(at - DAY, { expiresAt: at });
       const rotated = makeRecord(at - DAY, { successorId: randomId() });
-      for (const record of [revoked, expired, rotated]) await store.insert(record);
+      for (const record of [revoked, expired, rotated]) await store.createApiKey(record);
       for (const id of [revoked.id, expired.id, rotated.id, randomId()]) {
         const successor = makeRecord(at, { predecessorId: id });
-        assert.equal(await store.rotate(id, successor, at + MINUTE, at), null);
-        assert.equal(await store.findByHash(successor.hash), null);
-        assert.equal(await store.findById(successor.id), null);
+        assert.equal(await store.rotateApiKey(id, successor, at + MINUTE, at), null);
+        assert.equal(await store.findApiKeyByHash(successor.hash), null);
+        assert.equal(await store.getApiKey(successor.id), null);
       }
-      assert.deepEqual(recordOf(await store.findById(expired.id)), expired);
-      assert.deepEqual(recordOf(await store.findById(rotated.id)), rotated);
+      assert.deepEqual(recordOf(await store.getApiKey(expired.id)), expired);
+      assert.deepEqual(recordOf(await store.getApiKey(rotated.id)), rotated);
     },
   },
   {
@@ -191,43 +191,43 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
     async run(store, { clock }) {
       const at = clock.now();
       const old = makeRecord(at);
-      await store.insert(old);
+      await store.createApiKey(old);
       const successors = Array.from({ length: 50 }, () => makeRecord(at, { ownerId: old.ownerId, predecessorId: old.id }));
-      const { winner } = await raceExactlyOne(50, (i) => store.rotate(old.id, successors[i] ?? old, at + MINUTE, at), {
+      const { winner } = await raceExactlyOne(50, (i) => store.rotateApiKey(old.id, successors[i] ?? old, at + MINUTE, at), {
         isWin: (r) => r !== null,
       });
       for (const [i, successor] of successors.entries()) {
-        const found = await store.findByHash(successor.hash);
+        const found = await store.findApiKeyByHash(successor.hash);
         if (i === winner) assert.equal(found?.id, successor.id);
         else assert.equal(found, null, `the successor of losing caller ${String(i)} was stored`);
       }
-      assert.equal((await store.findById(old.id))?.successorId, successors[winner]?.id);
-      assert.equal((await store.listByOwner(old.ownerId)).length, 2);
+      assert.equal((await store.getApiKey(old.id))?.successorId, successors[winner]?.id);
+      assert.equal((await store.listApiKeysByOwner(old.ownerId)).length, 2);
     },
   },
   {
     name: "touches lastUsedAt at most once per interval, never backwards",
     async run(store, { clock }) {
       const record = makeRecord(clock.now());
-      await store.insert(record);
+      await store.createApiKey(record);
       const first = clock.advance(1000);
-      assert.equal(await store.touch(record.id, first, MINUTE), true);
-      assert.equal(await store.touch(record.id, first + MINUTE - 1, MINUTE), false);
-      assert.equal((await store.findById(record.id))?.lastUsedAt, first);
-      assert.equal(await store.touch(record.id, first + MINUTE, MINUTE), true);
-      assert.equal(await store.touch(record.id, first, MINUTE), false);
-      assert.equal((await store.findByHash(record.hash))?.lastUsedAt, first + MINUTE);
-      assert.equal(await store.touch(randomId(), first, MINUTE), false);
+      assert.equal(await store.touchApiKey(record.id, first, MINUTE), true);
+      assert.equal(await store.touchApiKey(record.id, first + MINUTE - 1, MINUTE), false);
+      assert.equal((await store.getApiKey(record.id))?.lastUsedAt, first);
+      assert.equal(await store.touchApiKey(record.id, first + MINUTE, MINUTE), true);
+      assert.equal(await store.touchApiKey(record.id, first, MINUTE), false);
+      assert.equal((await store.findApiKeyByHash(record.hash))?.lastUsedAt, first + MINUTE);
+      assert.equal(await store.touchApiKey(randomId(), first, MINUTE), false);
     },
   },
   {
     name: "of 50 concurrent touches of one key exactly one writes",
     async run(store, { clock }) {
       const record = makeRecord(clock.now());
-      await store.insert(record);
+      await store.createApiKey(record);
       const at = clock.advance(MINUTE);
-      await raceExactlyOne(50, () => store.touch(record.id, at, MINUTE));
-      assert.equal((await store.findById(record.id))?.lastUsedAt, at);
+      await raceExactlyOne(50, () => store.touchApiKey(record.id, at, MINUTE));
+      assert.equal((await store.getApiKey(record.id))?.lastUsedAt, at);
     },
   },
 ];

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import type { OneTimeTokenRecord, OneTimeTokenStore } from "../../sessions/one-time-store.js";
+import { ONE_TIME_TOKEN_STORE_METHODS, type OneTimeTokenRecord, type OneTimeTokenStore } from "../../sessions/one-time-token-store.js";
 import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
@@ -24,13 +24,13 @@ function newToken(now: number, overrides: Partial<OneTimeTokenRecord> = {}): One
 /** The one-time token store suite. */
 export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTimeTokenStore>(
   "oneTimeTokens",
-  ["saveOneTimeToken", "consumeOneTimeToken", "deleteSubjectOneTimeTokens", "deleteExpiredOneTimeTokens"],
+  ONE_TIME_TOKEN_STORE_METHODS,
   [
     {
       name: "consumes a token once and reports the second use as used",
       async run(store, { clock }) {
         const t = newToken(clock.now());
-        await store.saveOneTimeToken(t);
+        await store.createOneTimeToken(t);
         const input = { tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() };
         assert.deepEqual(await store.consumeOneTimeToken(input), { status: "consumed", subject: t.subject });
         assert.deepEqual(await store.consumeOneTimeToken(input), { status: "used" });
@@ -40,7 +40,7 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
       name: "does not consume a token presented for another purpose",
       async run(store, { clock }) {
         const t = newToken(clock.now());
-        await store.saveOneTimeToken(t);
+        await store.createOneTimeToken(t);
         assert.deepEqual(await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: "email-verify", now: clock.now() }), { status: "not_found" });
         assert.deepEqual(await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() }), {
           status: "consumed",
@@ -53,8 +53,8 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
       async run(store, { clock }) {
         const unused = newToken(clock.now());
         const used = newToken(clock.now());
-        await store.saveOneTimeToken(unused);
-        await store.saveOneTimeToken(used);
+        await store.createOneTimeToken(unused);
+        await store.createOneTimeToken(used);
         await store.consumeOneTimeToken({ tokenHash: used.tokenHash, purpose: used.purpose, now: clock.now() });
         clock.advance(2 * HOUR - 1);
         clock.advance(1);
@@ -66,7 +66,7 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
       name: "accepts a token one millisecond before it expires",
       async run(store, { clock }) {
         const t = newToken(clock.now());
-        await store.saveOneTimeToken(t);
+        await store.createOneTimeToken(t);
         clock.advance(2 * HOUR - 1);
         assert.equal((await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() })).status, "consumed");
       },
@@ -83,7 +83,7 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
       timeoutMs: 30_000,
       async run(store, { clock }) {
         const t = newToken(clock.now());
-        await store.saveOneTimeToken(t);
+        await store.createOneTimeToken(t);
         const { results, winner } = await raceExactlyOne(
           50,
           () => store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() }),
@@ -100,7 +100,7 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
         const mine = [newToken(clock.now(), { subject }), newToken(clock.now(), { subject })];
         const otherPurpose = newToken(clock.now(), { subject, purpose: "email-verify" });
         const someoneElse = newToken(clock.now());
-        for (const t of [...mine, otherPurpose, someoneElse]) await store.saveOneTimeToken(t);
+        for (const t of [...mine, otherPurpose, someoneElse]) await store.createOneTimeToken(t);
         assert.equal(await store.deleteSubjectOneTimeTokens("password-reset", subject), 2);
         assert.equal(await store.deleteSubjectOneTimeTokens("password-reset", subject), 0);
         for (const t of mine) {
@@ -116,8 +116,8 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
       async run(store, { clock }) {
         const live = newToken(clock.now(), { expiresAt: clock.now() + 3 * HOUR });
         const old = newToken(clock.now(), { expiresAt: clock.now() + HOUR });
-        await store.saveOneTimeToken(live);
-        await store.saveOneTimeToken(old);
+        await store.createOneTimeToken(live);
+        await store.createOneTimeToken(old);
         clock.advance(HOUR);
         const removed = await store.deleteExpiredOneTimeTokens(clock.now());
         assert.ok(Number.isSafeInteger(removed) && removed >= 0);

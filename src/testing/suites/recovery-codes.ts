@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import type { RecoveryCodeEntry, RecoveryCodeStore } from "../../mfa/store.js";
+import { RECOVERY_CODE_STORE_METHODS, type RecoveryCodeEntry, type RecoveryCodeStore } from "../../mfa/store.js";
 import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
@@ -21,7 +21,7 @@ function entries(n: number, tag: string): RecoveryCodeEntry[] {
 /** The conformance suite of {@link RecoveryCodeStore} (store name `recoveryCodes`). */
 export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<RecoveryCodeStore>(
   "recoveryCodes",
-  ["replaceRecoveryCodes", "findRecoveryCode", "consumeRecoveryCode", "countRecoveryCodes"],
+  RECOVERY_CODE_STORE_METHODS,
   [
     {
       name: "has no codes for a user it has never seen",

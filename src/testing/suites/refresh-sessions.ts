@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import type { NewRefreshSession, RefreshSessionStore, RotateRefreshTokenInput, RotateRefreshTokenOutcome } from "../../sessions/refresh-store.js";
+import {
+  type NewRefreshSession,
+  REFRESH_SESSION_STORE_METHODS,
+  type RefreshSessionStore,
+  type RefreshTokenRotateInput,
+  type RefreshTokenRotateOutcome,
+} from "../../sessions/refresh-session-store.js";
 import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
@@ -20,17 +26,17 @@ function newSession(now: number, overrides: Partial<NewRefreshSession> = {}): Ne
   return { sessionId: id(), subject: `user-${id()}`, claimsJson: '{"org":"o1"}', createdAt: now, tokenHash: hash(), expiresAt: now + 30 * DAY, ...overrides };
 }
 
-function rotation(tokenHash: string, now: number, overlapMs: number, ttl = 30 * DAY): RotateRefreshTokenInput {
+function rotation(tokenHash: string, now: number, overlapMs: number, ttl = 30 * DAY): RefreshTokenRotateInput {
   return { tokenHash, now, overlapMs, successor: { tokenHash: hash(), nonce: nonce(), expiresAt: now + ttl } };
 }
 
-type Outcome<S extends RotateRefreshTokenOutcome["status"]> = Extract<RotateRefreshTokenOutcome, { status: S }>;
+type Outcome<S extends RefreshTokenRotateOutcome["status"]> = Extract<RefreshTokenRotateOutcome, { status: S }>;
 
-function hasStatus<S extends RotateRefreshTokenOutcome["status"]>(outcome: RotateRefreshTokenOutcome, status: S): outcome is Outcome<S> {
+function hasStatus<S extends RefreshTokenRotateOutcome["status"]>(outcome: RefreshTokenRotateOutcome, status: S): outcome is Outcome<S> {
   return outcome.status === status;
 }
 
-function expectStatus<S extends RotateRefreshTokenOutcome["status"]>(outcome: RotateRefreshTokenOutcome, status: S): Outcome<S> {
+function expectStatus<S extends RefreshTokenRotateOutcome["status"]>(outcome: RefreshTokenRotateOutcome, status: S): Outcome<S> {
   if (!hasStatus(outcome, status)) assert.fail(`expected ${status}, got ${outcome.status}`);
   return outcome;
 }
@@ -38,14 +44,7 @@ function expectStatus<S extends RotateRefreshTokenOutcome["status"]>(outcome: Ro
 /** The refresh-session store suite. */
 export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<RefreshSessionStore>(
   "refreshSessions",
-  [
-    "createRefreshSession",
-    "rotateRefreshToken",
-    "getRefreshSession",
-    "revokeRefreshSession",
-    "revokeSubjectRefreshSessions",
-    "deleteExpiredRefreshSessions",
-  ],
+  REFRESH_SESSION_STORE_METHODS,
   [
     {
       name: "stores a session and reads it back unchanged",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { isMoatError } from "../../errors.js";
-import type { TotpStepStore } from "../../mfa/store.js";
+import { TOTP_STEP_STORE_METHODS, type TotpStepStore } from "../../mfa/store.js";
 import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
@@ -13,7 +13,7 @@ const CASE_TIMEOUT_MS = 30_000;
 /** The conformance suite of {@link TotpStepStore} (store name `totpSteps`). */
 export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepStore>(
   "totpSteps",
-  ["advanceTotpStep", "getLastTotpStep"],
+  TOTP_STEP_STORE_METHODS,
   [
     {
       name: "has no last step for a user it has never seen",

@@ -51,7 +51,7 @@ describePostgres("postgres API key store", (target) => {
     const apiKeys = createApiKeys({ prefix: "acme", store });
     const { key, record } = await apiKeys.issue({ ownerId: "check", env: "live" });
     for (const hash of [key.reveal(), record.hash.toUpperCase(), record.hash.slice(1), ""]) {
-      await expect(store.insert({ ...record, id: `ak_${"9".repeat(22)}`, hash })).rejects.toThrow();
+      await expect(store.createApiKey({ ...record, id: `ak_${"9".repeat(22)}`, hash })).rejects.toThrow();
     }
   });
 
@@ -90,7 +90,7 @@ describePostgres("postgres API key store", (target) => {
   it("writes lastUsedAt once per minute and reads it back exactly", { timeout: DB_TIMEOUT }, async () => {
     const clock = fakeClock(Date.UTC(2026, 0, 1, 0, 0, 0, 123));
     const apiKeys = createApiKeys({ prefix: "acme", store: createPostgresApiKeyStore({ client: client() }), now: clock.now });
-    const { key, record } = await apiKeys.issue({ ownerId: "touch", env: "live" });
+    const { key, record } = await apiKeys.issue({ ownerId: "touchApiKey", env: "live" });
     const first = clock.advance(7);
     await Promise.all(Array.from({ length: 20 }, () => apiKeys.verify(key.reveal())));
     expect((await apiKeys.get(record.id))?.lastUsedAt).toBe(first);
@@ -118,7 +118,7 @@ describePostgres("postgres API key store", (target) => {
       }),
     });
     const err = await expectMoatErrorAsync(() => apiKeys.issue({ ownerId: "o", env: "live" }), "ERR_STORE");
-    expect(err.message).toBe("apiKeys store failed during insert");
+    expect(err.message).toBe("apiKeys store failed during createApiKey");
   });
 
   it("refuses a row that does not fit the contract with ERR_STORE (runs last: it drops a constraint)", { timeout: DB_TIMEOUT }, async () => {

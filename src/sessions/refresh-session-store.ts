@@ -9,7 +9,6 @@
  * Every method is one atomic operation; `rotateRefreshToken` is the check-and-consume: of N
  * concurrent calls with the same token, exactly one rotates.
  */
-import { constantTimeEqualString } from "../_internal/ct-compare.js";
 
 /** A session (token family) as stored. */
 export interface RefreshSessionRecord {
@@ -46,7 +45,7 @@ export interface NewRefreshSession {
 }
 
 /** The arguments of {@link RefreshSessionStore.rotateRefreshToken}. */
-export interface RotateRefreshTokenInput {
+export interface RefreshTokenRotateInput {
   /** SHA-256 (hex) of the presented refresh token. */
   readonly tokenHash: string;
   /** Now (ms since the epoch). */
@@ -68,7 +67,7 @@ export interface RotateRefreshTokenInput {
 }
 
 /** What {@link RefreshSessionStore.rotateRefreshToken} did. */
-export type RotateRefreshTokenOutcome =
+export type RefreshTokenRotateOutcome =
   | {
       /** The presented token was current: it is consumed and the successor is the new head. */
       readonly status: "rotated";
@@ -114,7 +113,7 @@ export interface RefreshSessionStore {
   /** Stores a new session with its first refresh token. */
   createRefreshSession(session: NewRefreshSession): Promise<void>;
   /** Atomically rotates, re-answers inside the overlap, or detects reuse; see the outcomes. */
-  rotateRefreshToken(input: RotateRefreshTokenInput): Promise<RotateRefreshTokenOutcome>;
+  rotateRefreshToken(input: RefreshTokenRotateInput): Promise<RefreshTokenRotateOutcome>;
   /** The session, or `null` when it does not exist (or was deleted after expiring). */
   getRefreshSession(sessionId: string): Promise<RefreshSessionRecord | null>;
   /** Revokes one session; `true` if it existed and was not already revoked. */
@@ -128,32 +127,12 @@ export interface RefreshSessionStore {
   deleteExpiredRefreshSessions(now: number): Promise<number>;
 }
 
-/** The family state a rotation decision needs. */
-export interface FamilyState {
-  /** Revocation time, or `null`. */
-  readonly revokedAt: number | null;
-  /** Hash of the current token. */
-  readonly headHash: string;
-  /** Hash of the token rotated last, or `null` before the first rotation. */
-  readonly prevHash: string | null;
-  /** When the previous token was rotated. */
-  readonly prevUsedAt: number | null;
-}
-
-/** What a store must do for a presented token; shared by the memory and Postgres stores. */
-export type RotationPlan = "expired" | "revoked" | "rotate" | "overlap" | "reuse";
-
-/**
- * Decides a rotation. `tokenExpiresAt` is the presented token's own expiry. An expired token
- * changes nothing (a stale token is not evidence of theft); a revoked family stays revoked;
- * the current token rotates; the previous token inside the overlap window gets the existing
- * successor; anything else is reuse.
- */
-export function planRotation(state: FamilyState, tokenHash: string, tokenExpiresAt: number, input: RotateRefreshTokenInput): RotationPlan {
-  if (tokenExpiresAt <= input.now) return "expired";
-  if (state.revokedAt !== null) return "revoked";
-  if (constantTimeEqualString(tokenHash, state.headHash)) return "rotate";
-  const withinOverlap = state.prevUsedAt !== null && input.now < state.prevUsedAt + input.overlapMs;
-  if (withinOverlap && state.prevHash !== null && constantTimeEqualString(tokenHash, state.prevHash)) return "overlap";
-  return "reuse";
-}
+/** The methods every {@link RefreshSessionStore} has (checked at construction and by the suite). */
+export const REFRESH_SESSION_STORE_METHODS: readonly (keyof RefreshSessionStore)[] = [
+  "createRefreshSession",
+  "rotateRefreshToken",
+  "getRefreshSession",
+  "revokeRefreshSession",
+  "revokeSubjectRefreshSessions",
+  "deleteExpiredRefreshSessions",
+];

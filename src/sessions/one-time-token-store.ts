@@ -19,7 +19,7 @@ export interface OneTimeTokenRecord {
 }
 
 /** The arguments of {@link OneTimeTokenStore.consumeOneTimeToken}. */
-export interface ConsumeOneTimeTokenInput {
+export interface OneTimeTokenConsumeInput {
   /** SHA-256 (hex) of the presented token. */
   readonly tokenHash: string;
   /** The purpose it is presented for; a token of another purpose is `not_found` and stays unused. */
@@ -29,7 +29,7 @@ export interface ConsumeOneTimeTokenInput {
 }
 
 /** What {@link OneTimeTokenStore.consumeOneTimeToken} found. */
-export type ConsumeOneTimeTokenOutcome =
+export type OneTimeTokenConsumeOutcome =
   | {
       /** This call consumed the token. */
       readonly status: "consumed";
@@ -52,11 +52,19 @@ export type ConsumeOneTimeTokenOutcome =
 /** Storage for one-time tokens. Implementations: memory, Postgres, Redis. */
 export interface OneTimeTokenStore {
   /** Stores a new token. */
-  saveOneTimeToken(record: OneTimeTokenRecord): Promise<void>;
+  createOneTimeToken(record: OneTimeTokenRecord): Promise<void>;
   /** Atomically marks the token used if it is unused and unexpired: of N concurrent calls exactly one consumes. */
-  consumeOneTimeToken(input: ConsumeOneTimeTokenInput): Promise<ConsumeOneTimeTokenOutcome>;
+  consumeOneTimeToken(input: OneTimeTokenConsumeInput): Promise<OneTimeTokenConsumeOutcome>;
   /** Deletes every token of `subject` for `purpose`; returns how many were deleted. */
   deleteSubjectOneTimeTokens(purpose: string, subject: string): Promise<number>;
   /** Deletes tokens that expired before `now`; stores that expire records themselves may return 0. */
   deleteExpiredOneTimeTokens(now: number): Promise<number>;
 }
+
+/** The methods every {@link OneTimeTokenStore} has (checked at construction and by the suite). */
+export const ONE_TIME_TOKEN_STORE_METHODS: readonly (keyof OneTimeTokenStore)[] = [
+  "createOneTimeToken",
+  "consumeOneTimeToken",
+  "deleteSubjectOneTimeTokens",
+  "deleteExpiredOneTimeTokens",
+];
