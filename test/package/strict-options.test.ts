@@ -33,6 +33,7 @@ import * as redactPino from "../../src/redact/pino/index.js";
 import * as rbac from "../../src/rbac/index.js";
 import * as express from "../../src/express/index.js";
 import * as audit from "../../src/audit/index.js";
+import * as sql from "../../src/sql/index.js";
 
 const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   ".": root,
@@ -54,6 +55,7 @@ const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "./rbac": rbac,
   "./express": express,
   "./audit": audit,
+  "./sql": sql,
 };
 
 type Extra = Readonly<Record<string, unknown>>;
@@ -124,6 +126,7 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createRedisRecoveryCodeStore: { call: (x) => redisAdapters.createRedisRecoveryCodeStore({ redis, ...x }) },
     createRedisRefreshSessionStore: { call: (x) => redisAdapters.createRedisRefreshSessionStore({ redis, ...x }) },
     createRedisTotpStepStore: { call: (x) => redisAdapters.createRedisTotpStepStore({ redis, ...x }) },
+    createRedisRateLimitStore: { call: (x) => redisAdapters.createRedisRateLimitStore({ redis, ...x }) },
   },
   "./apikeys": {
     createApiKeys: { call: (x) => apikeys.createApiKeys({ prefix: "sk", store: memory.createMemoryApiKeyStore(), ...x }) },
@@ -173,6 +176,11 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createKeyring: { call: (x) => crypto.createKeyring([{ id: "k1", key: new Uint8Array(32), ...x }]), named: "0.bogusOption" },
     generateMasterKey: { call: (x) => crypto.generateMasterKey({ ...x }) },
     parseMasterKeys: { call: (x) => crypto.parseMasterKeys(testing.testMasterKeysValue(), { ...x }) },
+    rewrapColumn: {
+      call: (x) =>
+        crypto.rewrapColumn(crypto.createEnvelope({ keyring }), sqlClient, { table: "notes", column: "body", idColumn: "id", context: () => ({}), ...x }),
+      noDryRun: "needs a database",
+    },
   },
   "./redact": {
     createRedactor: { call: (x) => redactModule.createRedactor({ ...x }) },
@@ -241,6 +249,7 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     createMemoryRecoveryCodeStore: "no arguments",
     createMemoryRefreshSessionStore: "no arguments",
     createMemoryTotpStepStore: "no arguments",
+    createMemoryRateLimitStore: "no arguments",
   },
   "./apikeys": { apiKeyPattern: "takes a prefix", parseApiKey: "takes a key string" },
   "./tenant": { currentTenant: "no arguments", formatRlsReport: "takes the report checkRls returned" },

@@ -11,6 +11,7 @@
 import type { RateLimitConsumeInput, RateLimitStore, RateLimitWindow } from "../../ratelimit/store.js";
 import { type RedisLike, defineScript, runScript } from "./redis-client.js";
 import { badReply, keyPrefixOption } from "./script-reply.js";
+import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 
 /** Options for {@link createRedisRateLimitStore}. */
 export interface RedisRateLimitStoreOptions {
@@ -62,6 +63,7 @@ function windowReply(reply: unknown): RateLimitWindow {
  * ```
  */
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
+  assertKnownKeys(options, knownKeys<RedisRateLimitStoreOptions>({ redis: true, keyPrefix: true }), "createRedisRateLimitStore options");
   const { redis } = options;
   const prefix = keyPrefixOption(options.keyPrefix);
   const windowKey = (key: string): string => `${prefix}rl:${key}`;
