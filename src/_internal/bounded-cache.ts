@@ -67,7 +67,9 @@ export function createBoundedCache<K, V>(maxEntries: number): BoundedCache<K, V>
       slots.set(key, { value, expiresAt });
     },
     delete: (key) => slots.delete(key),
-    clear: () => slots.clear(),
+    clear() {
+      slots.clear();
+    },
     get size() {
       return slots.size;
     },
