@@ -29,7 +29,7 @@ const PRESETS: Readonly<Record<string, readonly string[]>> = {
 const MAX_FORWARDED_HOPS = 32;
 
 /** Whether hop `index` (0 = the socket's peer) at `address` is a proxy to believe. */
-export type TrustFunction = (address: string, index: number) => boolean;
+type TrustFunction = (address: string, index: number) => boolean;
 
 function configError(): MoatError {
   return new MoatError("ERR_CONFIG", { message: 'trustProxy must be a boolean, a hop count, or addresses/CIDR ranges such as "10.0.0.0/8" or "loopback"' });
@@ -81,7 +81,7 @@ function parseForwarded(entry: string): string | undefined {
 }
 
 /** The parts of a request {@link clientAddress} reads (a Node `IncomingMessage` has them). */
-export interface ForwardedRequest {
+interface ForwardedRequest {
   /** The connection; its peer is the nearest hop. */
   readonly socket?: { readonly remoteAddress?: string | undefined } | null | undefined;
   /** Request headers with lower-case names. */

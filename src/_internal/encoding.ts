@@ -18,7 +18,7 @@ function requireString(value: unknown, kind: string): string {
 }
 
 /** Accepts Uint8Array (Buffer included); anything else is misuse. */
-export function requireBytes(value: unknown, what = "bytes"): Uint8Array {
+function requireBytes(value: unknown, what = "bytes"): Uint8Array {
   if (!(value instanceof Uint8Array)) {
     throw new MoatError("ERR_INVALID_INPUT", { message: `${what} must be a Uint8Array` });
   }

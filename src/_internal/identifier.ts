@@ -24,7 +24,7 @@ import { MoatError } from "../errors.js";
 export const MAX_IDENTIFIER_LENGTH = 256;
 
 /** Why a value is not an identifier. */
-export type IdentifierProblem = "not_a_string" | "empty" | "too_long" | "control_character" | "lone_surrogate";
+type IdentifierProblem = "not_a_string" | "empty" | "too_long" | "control_character" | "lone_surrogate";
 
 /** The first reason `value` breaks the identifier rule, or `undefined` when it is an identifier. */
 export function identifierProblem(value: unknown): IdentifierProblem | undefined {
@@ -57,11 +57,6 @@ const PROBLEM_TEXT: Readonly<Record<IdentifierProblem, string>> = {
   control_character: "must not contain control characters",
   lone_surrogate: "must be well-formed Unicode",
 };
-
-/** The sentence for a problem, e.g. `"must not contain control characters"`; never the value. */
-export function identifierProblemText(problem: IdentifierProblem): string {
-  return PROBLEM_TEXT[problem];
-}
 
 /**
  * Returns `value` when it is an identifier; otherwise throws ERR_INVALID_INPUT naming `what`

@@ -19,7 +19,7 @@ export interface ValidationIssue {
   readonly code: string;
   /** What was expected; never contains the received value. */
   readonly message: string;
-  /** For `unrecognized_keys`: the unknown keys that are safe to print (see {@link printableKey}). */
+  /** For `unrecognized_keys`: the unknown keys that are safe to print (keys that look like a name; anything else may be a pasted secret). */
   readonly keys?: readonly string[];
 }
 
@@ -85,7 +85,7 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
  * The sentence for one unknown key: `unknown option "blockDurationMs"; did you mean "blockDuration"?`.
  * `path` is where the object holding the key sits (nested options are named `store.foo`).
  */
-export function unknownKeyPhrase(
+function unknownKeyPhrase(
   key: string,
   known: readonly string[],
   path: readonly (string | number)[] = [],
@@ -171,7 +171,7 @@ const KEY_PARAMS = unknownKeyParams("key");
  *
  * @param what names the thing validated in the message, e.g. `"createEnvelope options"`.
  */
-export function parseWith<S extends z.ZodType>(
+function parseWith<S extends z.ZodType>(
   schema: S,
   input: unknown,
   what: string,

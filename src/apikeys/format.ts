@@ -20,7 +20,7 @@ export const API_KEY_MAX_LENGTH = 256;
 /** Body length of the keys moatkit issues; parsing accepts longer bodies too. */
 export const API_KEY_BODY_LENGTH = 32;
 /** Base62 characters of CRC-32 (62^6 > 2^32). */
-export const CHECKSUM_LENGTH = 6;
+const CHECKSUM_LENGTH = 6;
 
 const PREFIX_RE = /^[a-z0-9]{2,16}$/;
 const KEY_RE = /^([a-z0-9]{2,16})_(live|test)_([0-9A-Za-z]{38,})$/;

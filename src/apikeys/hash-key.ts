@@ -7,7 +7,7 @@
 import { hmacSha256Hex, sha256Hex } from "../_internal/hash.js";
 
 /** Maps a full key string to the lower-case hex the store indexes. */
-export type ApiKeyHasher = (key: string) => string;
+type ApiKeyHasher = (key: string) => string;
 
 /** SHA-256 of the key, or HMAC-SHA-256 keyed with `pepper` when one is given. */
 export function apiKeyHasher(pepper?: Uint8Array): ApiKeyHasher {

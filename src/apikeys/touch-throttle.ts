@@ -7,7 +7,7 @@
 import { createBoundedCache } from "../_internal/bounded-cache.js";
 
 /** Decides whether a successful verification should write `lastUsedAt`. */
-export interface TouchThrottle {
+interface TouchThrottle {
   /** Whether to write now; when it says yes, it remembers the write. */
   due(id: string, lastUsedAt: number | null, now: number): boolean;
   /** Forgets a write that failed, so the next verification tries again. */

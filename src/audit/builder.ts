@@ -123,12 +123,12 @@ export interface AuditEventBuilder {
 }
 
 /** Whether `value` has a `redact(text)` method, which is all a text redactor needs. */
-export function isTextRedactor(value: unknown): value is TextRedactor {
+function isTextRedactor(value: unknown): value is TextRedactor {
   return typeof value === "object" && value !== null && typeof Reflect.get(value, "redact") === "function";
 }
 
 /** A sensitive key substring: a string keeping at least 3 letters or digits once normalized. */
-export const sensitiveKeySchema: z.ZodType<string, string> = z
+const sensitiveKeySchema: z.ZodType<string, string> = z
   .string()
   .max(128)
   .refine((k) => normalizeKey(k).length >= MIN_SENSITIVE_KEY_LENGTH, "must contain at least 3 letters or digits");

@@ -89,7 +89,7 @@ export const MAX_METADATA_BYTES: number = 64 * 1024;
 /** Largest `before` or `after` given to the builder, as UTF-8 bytes of canonical JSON. */
 export const MAX_SNAPSHOT_BYTES: number = 128 * 1024;
 /** Largest `diff` in an appended event, as UTF-8 bytes of canonical JSON. */
-export const MAX_DIFF_BYTES: number = 1024 * 1024;
+const MAX_DIFF_BYTES: number = 1024 * 1024;
 /** Longest user agent kept; longer ones are cut (a client must not be able to fail an audit). */
 export const MAX_USER_AGENT_LENGTH = 512;
 const MAX_ID_LENGTH = 256;
@@ -105,7 +105,7 @@ export function isHashHex(value: unknown): value is string {
 }
 
 /** Whether `text` contains a C0 control character or DEL (newlines, NUL, escape …). */
-export function hasControlCharacter(text: string): boolean {
+function hasControlCharacter(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x20 || c === 0x7f) return true;
@@ -184,7 +184,7 @@ const actorSchema = z.strictObject({ userId: idSchema, impersonatorId: idSchema.
 const targetSchema = z.strictObject({ type: nameSchema, id: idSchema });
 
 /** Whether `value` is a time as the log writes it: `YYYY-MM-DDTHH:mm:ss.sssZ`, a real instant. */
-export function isIsoTime(value: unknown): value is string {
+function isIsoTime(value: unknown): value is string {
   if (typeof value !== "string" || !ISO_RE.test(value)) return false;
   const ms = Date.parse(value);
   return Number.isFinite(ms) && new Date(ms).toISOString() === value;

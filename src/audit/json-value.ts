@@ -15,7 +15,7 @@ export interface JsonObject {
 }
 
 /** Where a value could not be represented, and why (never the value itself). */
-export interface JsonValueProblem {
+interface JsonValueProblem {
   readonly path: readonly (string | number)[];
   readonly message: string;
 }
@@ -24,7 +24,7 @@ export interface JsonValueProblem {
 export const MAX_JSON_DEPTH = 64;
 
 /** The result of {@link toJsonValue}. */
-export type JsonConvertResult =
+type JsonConvertResult =
   | { readonly ok: true; readonly value: JsonValue }
   | { readonly ok: false; readonly problem: JsonValueProblem };
 

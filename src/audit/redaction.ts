@@ -112,7 +112,7 @@ export function createRedaction(sensitiveKeys: readonly string[], redactor: Text
  * Sets `out[key]`, or `out["key (2)"]` … when masking PII made two keys equal (two email
  * addresses both becoming "[EMAIL]"), so no value is silently lost.
  */
-export function setUnique(out: Record<string, JsonValue>, key: string, v: JsonValue): void {
+function setUnique(out: Record<string, JsonValue>, key: string, v: JsonValue): void {
   let name = key;
   for (let n = 2; Object.hasOwn(out, name); n++) name = `${key} (${String(n)})`;
   Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });

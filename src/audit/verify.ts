@@ -59,7 +59,7 @@ export interface AuditVerifyProgress {
 }
 
 /** Where verification starts and what it is checked against. */
-export interface ChainExpectations {
+interface ChainExpectations {
   /** The organisation every event must belong to. */
   readonly orgId: string;
   /** The first seq expected. */
@@ -263,7 +263,7 @@ async function classifyGap(cursor: RowCursor, missing: number, seen: number): Pr
 // checkpoints and anchors
 
 /** Checkpoints and an anchor, verified and reduced to what {@link verifyRows} needs. */
-export interface VerifiedStart {
+interface VerifiedStart {
   /** Where the chain starts: the anchor, or the empty chain. */
   readonly start: AuditChainHead;
   /** Signed hashes by seq. */

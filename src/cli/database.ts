@@ -7,7 +7,7 @@ import { fromPgPool, type PgPoolLike } from "../adapters/postgres/pg-pool.js";
 import { UsageError } from "./output.js";
 
 /** A connection pool opened for one command. */
-export interface CommandDatabase {
+interface CommandDatabase {
   readonly client: SqlClient;
   /** Closes the pool; safe to call twice. */
   close(): Promise<void>;

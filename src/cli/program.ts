@@ -12,7 +12,7 @@ import type { RewrapCommandOptions } from "./commands/rewrap.js";
 import type { RlsCheckCommandOptions } from "./commands/rls-check.js";
 
 /** Where the program writes; the real streams by default. */
-export interface ProgramIo {
+interface ProgramIo {
   readonly stderr: (text: string) => void;
 }
 

@@ -13,7 +13,7 @@ export interface Progress {
 }
 
 /** Options of {@link createProgress}. */
-export interface ProgressOptions {
+interface ProgressOptions {
   /** What is being done, e.g. "rewrap". */
   readonly label: string;
   /** How many units there are, when known. */

@@ -46,7 +46,7 @@ export interface CryptoBackend {
 }
 
 /** RFC 5869's bound on the output of HKDF with SHA-256. */
-export const HKDF_MAX_LENGTH: number = 255 * 32;
+const HKDF_MAX_LENGTH: number = 255 * 32;
 
 /** @internal Shared argument check for both backends' HKDF. */
 export function checkHkdfLength(length: number): void {

@@ -6,7 +6,7 @@
 import { canonicalJson } from "../_internal/canonical-json.js";
 import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
-import { MAX_IDENTIFIER_LENGTH, requireIdentifier } from "../_internal/identifier.js";
+import { requireIdentifier } from "../_internal/identifier.js";
 
 /** A context value: what fits in one cell of a flat record. */
 export type ContextValue = string | number | boolean | null;
@@ -25,8 +25,6 @@ export interface BindingOptions {
 /** Context keys and the length of their JSON, bounded so an accidental large object is refused. */
 const MAX_CONTEXT_KEYS = 64;
 const MAX_CONTEXT_BYTES = 16 * 1024;
-/** Tenant ids follow moatkit's identifier rule: 1–256 characters. */
-export const MAX_TENANT_ID_LENGTH: number = MAX_IDENTIFIER_LENGTH;
 
 const BINDING_KEYS = knownKeys<BindingOptions>({ context: true, tenantId: true });
 
@@ -43,7 +41,7 @@ export function tenantScope(tenantId: unknown): string {
 }
 
 /** @internal Checks a context record is flat and representable. */
-export function checkContext(context: unknown): void {
+function checkContext(context: unknown): void {
   if (typeof context !== "object" || context === null || Array.isArray(context)) {
     throw invalid("context must be a flat object, e.g. { table, column, rowId }");
   }

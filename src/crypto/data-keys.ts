@@ -45,7 +45,7 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** @internal What the data key layer needs from the envelope's options. */
-export interface DataKeyDeps {
+interface DataKeyDeps {
   readonly wrapper: KeyWrapper;
   readonly primaryKeyId: string;
   /** The envelope's store, already wrapped so failures are ERR_STORE. */

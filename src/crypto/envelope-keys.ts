@@ -76,7 +76,7 @@ export interface EnvelopeKeys {
 }
 
 /** @internal What key administration needs from the envelope. */
-export interface EnvelopeKeysDeps {
+interface EnvelopeKeysDeps {
   /** The envelope's store, already wrapped so failures are ERR_STORE. */
   readonly store: DataKeyStore | undefined;
   readonly dataKeys: DataKeys;

@@ -15,7 +15,7 @@ import { type AeadAlgorithm, NONCE_LENGTH, TAG_LENGTH } from "./backend.js";
 import { KEY_ID_PATTERN } from "./keyring.js";
 
 /** The format version, the digit in `mk1.`. */
-export const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 1;
 /** Random salt per batch of messages, input to the per-message subkey derivation. */
 export const SALT_LENGTH = 16;
 /** Key commitment carried in each message. */
@@ -71,7 +71,7 @@ function notAToken(): MoatError {
 }
 
 /** @internal The fixed-size part of a payload (from the suite byte on) before the nonce. */
-export function keyRefLength(mode: KeyMode): number {
+function keyRefLength(mode: KeyMode): number {
   return mode === "stored" ? DATA_KEY_ID_LENGTH : WRAPPED_KEY_LENGTH;
 }
 

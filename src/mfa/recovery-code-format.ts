@@ -9,7 +9,7 @@ import { type RandomSource, randomBytes } from "../_internal/runtime.js";
 export const CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /** Characters per code (5 bits each: 50 bits). */
-export const RECOVERY_CODE_LENGTH = 10;
+const RECOVERY_CODE_LENGTH = 10;
 
 // Longer input is refused before any other work.
 const MAX_INPUT_LENGTH = 64;

@@ -8,7 +8,7 @@ import { isSecret, type Secret } from "../_internal/secret.js";
 import { MoatError } from "../errors.js";
 
 /** RFC 4226 §4 R6: at least 128 bits. */
-export const MIN_TOTP_SECRET_BYTES = 16;
+const MIN_TOTP_SECRET_BYTES = 16;
 /** The largest key any supported HMAC uses without hashing it first (SHA-512's block). */
 export const MAX_TOTP_SECRET_BYTES = 64;
 

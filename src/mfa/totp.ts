@@ -111,7 +111,7 @@ const OTPLIB_ALGORITHM = { SHA1: "sha1", SHA256: "sha256", SHA512: "sha512" } as
 const MAX_CODE_INPUT = 64;
 
 /** The digits of `code` with spaces removed, or `null` if that is not exactly `digits` ASCII digits. */
-export function normalizeTotpCode(code: string, digits: number): string | null {
+function normalizeTotpCode(code: string, digits: number): string | null {
   if (code.length > MAX_CODE_INPUT) return null;
   const compact = code.replaceAll(" ", "");
   return compact.length === digits && /^[0-9]+$/.test(compact) ? compact : null;

@@ -5,9 +5,9 @@
  */
 
 /** ASCII digit. */
-export const DIGIT = 1;
+const DIGIT = 1;
 /** ASCII letter, digit or underscore: a `\w` character. */
-export const WORD = 2;
+const WORD = 2;
 /** Allowed in the local part of an email address (practical subset of RFC 5322 atext). */
 export const LOCAL = 4;
 /** Allowed in a domain label (LDH: letters, digits, hyphen). */

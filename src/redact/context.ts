@@ -5,7 +5,7 @@
  */
 
 /** How far before a value (in characters, same line) a context word may stand. */
-export const CONTEXT_WINDOW = 48;
+const CONTEXT_WINDOW = 48;
 
 /** Words that make a bare nine-digit run an SSN. */
 export const SSN_CONTEXT_WORDS: readonly string[] = ["ssn", "ssns", "ss#", "social security", "social sec", "soc sec", "socsec"];

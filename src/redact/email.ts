@@ -16,7 +16,7 @@ export const EMAIL_MAX_LENGTH: number = MAX_LOCAL + 1 + MAX_DOMAIN;
  * `icon@2x.png` or `logo@dark.svg` (asset names) are not addresses. Real TLDs that are also
  * extensions (`.zip`, `.mov`, `.py`, `.sh`, `.md`) are deliberately absent.
  */
-export const FILE_EXTENSION_TLDS: ReadonlySet<string> = new Set([
+const FILE_EXTENSION_TLDS: ReadonlySet<string> = new Set([
   "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "tif", "tiff", "avif", "heic",
   "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "scss", "sass", "map", "json", "yaml", "yml",
   "xml", "txt", "log", "html", "htm", "pdf", "csv", "tsv", "gz", "tgz", "lock", "exe", "dll",

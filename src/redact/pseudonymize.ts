@@ -18,7 +18,7 @@ export interface Pseudonymized {
 }
 
 /** A pseudonym table shared by several texts (the messages of one LLM call). */
-export interface PseudonymSession {
+interface PseudonymSession {
   /** Pseudonymises one text, reusing placeholders for values seen before. */
   apply(text: string): string;
   /** Restores placeholders in `output`. */

@@ -10,7 +10,7 @@
 import { REDACTED } from "../_internal/redacted.js";
 
 /** What {@link redactDeep} needs from the redactor. */
-export interface ValueRedaction {
+interface ValueRedaction {
   /** Redacts one string. */
   readonly text: (value: string) => string;
   /** Whether a key's value must be replaced whole. */

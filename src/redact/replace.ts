@@ -18,12 +18,12 @@ export type ReplaceMode = "label" | "mask" | "hash" | ReplaceFunction;
 export const HASH_TAG_HEX = 12;
 
 /** The default label for a type: `email` → `[EMAIL]`. */
-export function labelFor(type: string): string {
+function labelFor(type: string): string {
   return `[${type.toUpperCase()}]`;
 }
 
 /** The form of a value that the hash and pseudonyms compare: digits for numbers, lower-case email. */
-export function normalizeValue(type: string, value: string): string {
+function normalizeValue(type: string, value: string): string {
   if (type === "credit_card" || type === "ssn" || type === "phone") return value.replace(/\D/g, "");
   if (type === "email") return value.toLowerCase();
   return value;
@@ -34,7 +34,7 @@ function isAlnumUnit(c: number): boolean {
 }
 
 /** Masks letters and digits with `*`, keeping punctuation; cards keep their last four digits. */
-export function maskValue(type: string, value: string): string {
+function maskValue(type: string, value: string): string {
   let keepDigits = type === "credit_card" ? 4 : 0;
   let out = "";
   for (let i = value.length - 1; i >= 0; i--) {

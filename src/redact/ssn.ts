@@ -26,7 +26,7 @@ export function compileSsnRules(denyList: readonly string[] = SSN_DENY_LIST): Ss
 }
 
 /** Whether nine digits could be an issued SSN (area, group, serial, repeated digits, deny list). */
-export function isPlausibleSsn(value: number, rules: SsnRules): boolean {
+function isPlausibleSsn(value: number, rules: SsnRules): boolean {
   const area = Math.floor(value / 1_000_000);
   const group = Math.floor(value / 10_000) % 100;
   const serial = value % 10_000;

@@ -15,7 +15,7 @@ import { type DetectionEngine, LOOKAHEAD, LOOKBEHIND } from "./engine.js";
 import { type Replacer, renderRedacted } from "./render.js";
 
 /** The incremental core shared by the Node and WHATWG streams. */
-export interface StreamCore {
+interface StreamCore {
   /** Adds text; returns the redacted text that is now final (possibly empty). */
   push(text: string): string;
   /** Ends the input; returns the rest. */

@@ -35,7 +35,7 @@ export interface JsonWebKeyInput {
 export type KeyMaterial = Uint8Array | string | JsonWebKeyInput | KeyObject;
 
 /** The KeyObjects behind one entry of a key set. */
-export interface PreparedKey {
+interface PreparedKey {
   /** The key that verifies: the secret for HS256, the public key otherwise. */
   readonly verify: KeyObject;
   /** The key that signs, when the entry can sign: the secret, or the private key. */

@@ -142,7 +142,7 @@ export class KeyResolutionError extends Error {
 }
 
 /** The header fields key resolution reads. */
-export interface KeyLookupHeader {
+interface KeyLookupHeader {
   /** Algorithm named by the token. */
   readonly alg?: string | undefined;
   /** Key id named by the token. */

@@ -7,7 +7,7 @@ import { constantTimeEqualString } from "../_internal/ct-compare.js";
 import type { RefreshTokenRotateInput } from "./refresh-session-store.js";
 
 /** The family state a rotation decision needs. */
-export interface FamilyState {
+interface FamilyState {
   /** Revocation time, or `null`. */
   readonly revokedAt: number | null;
   /** Hash of the current token. */
@@ -19,7 +19,7 @@ export interface FamilyState {
 }
 
 /** What a store must do for a presented token; shared by the memory and Postgres stores. */
-export type RotationPlan = "expired" | "revoked" | "rotate" | "overlap" | "reuse";
+type RotationPlan = "expired" | "revoked" | "rotate" | "overlap" | "reuse";
 
 /**
  * Decides a rotation. `tokenExpiresAt` is the presented token's own expiry. An expired token

@@ -107,7 +107,7 @@ export interface TokensOptions {
 }
 
 /** Internals shared with sessions; not exported from the package. */
-export interface TokensInternals {
+interface TokensInternals {
   /** The tokens' clock. */
   readonly now: Clock;
   /** Signs claims at the current time and reports when the token expires (ms). */

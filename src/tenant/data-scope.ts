@@ -38,7 +38,7 @@ export const dataOptionsShape: {
 };
 
 /** Parsed {@link TenantDataOptions}. */
-export interface DataScope {
+interface DataScope {
   readonly schema: string;
   readonly tenantColumn: string;
   readonly setting: string;

@@ -64,7 +64,7 @@ export function policyName(table: string, suffix: "tenant_isolation" | "admin_ac
  * `SET LOCAL` touched it) both become NULL, and `col = NULL` is never true. The scalar subquery
  * makes Postgres evaluate the setting once per statement instead of once per row.
  */
-export function tenantPredicate(column: string, columnType: string, setting: string): string {
+function tenantPredicate(column: string, columnType: string, setting: string): string {
   return `${quoteIdent(column)} = (SELECT NULLIF(current_setting(${settingLiteral(setting)}, true), '')::${columnType})`;
 }
 

@@ -50,7 +50,7 @@ export interface RlsFinding {
 }
 
 /** What the linter checks against: `checkRls` options, defaults applied. */
-export interface RlsCheckTarget {
+interface RlsCheckTarget {
   readonly appRole: string;
   readonly schema: string;
   readonly tenantColumn: string;

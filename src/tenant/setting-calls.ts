@@ -5,7 +5,7 @@
  */
 
 /** One `current_setting(…)` call in a deparsed policy expression. */
-export interface SettingCall {
+interface SettingCall {
   /** The setting name, when it is a literal. */
   readonly name: string | undefined;
   /** The `missing_ok` argument: `true`, `false`, or `undefined` when absent or not a literal. */

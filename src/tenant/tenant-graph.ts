@@ -10,7 +10,7 @@ import { MoatError } from "../errors.js";
 import { qualifiedName, quoteIdent } from "./identifiers.js";
 
 /** One table of a tenant's data. */
-export interface TenantTable {
+interface TenantTable {
   /** The table name (unquoted). */
   readonly table: string;
   /** `"schema"."table"`. */

@@ -28,7 +28,7 @@ export interface RedisLike {
 }
 
 /** A Lua script with its SHA-1, run with EVALSHA and loaded on first use. */
-export interface RedisScript {
+interface RedisScript {
   /** The Lua source. */
   readonly source: string;
   /** SHA-1 of the source, as Redis names it. */

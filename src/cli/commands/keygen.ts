@@ -6,7 +6,7 @@ import { generateSigningKey } from "../../sessions/generate-key.js";
 import { UsageError } from "../output.js";
 
 /** Options of `keygen master`. */
-export interface KeygenMasterOptions {
+interface KeygenMasterOptions {
   readonly id?: string;
 }
 
@@ -23,7 +23,7 @@ export function keygenMaster(options: KeygenMasterOptions): void {
 }
 
 /** Options of `keygen signing`. */
-export interface KeygenSigningOptions {
+interface KeygenSigningOptions {
   readonly alg: string;
   readonly kid?: string;
   readonly format: string;

@@ -12,7 +12,7 @@ import { BUILTIN_DETECTOR_TYPES, type BuiltinDetectorType } from "../../redact/t
 import { EXIT, UsageError } from "../output.js";
 
 /** Characters of one line held before its redaction switches to streaming. */
-export const LONG_LINE: number = 64 * 1024;
+const LONG_LINE: number = 64 * 1024;
 
 /** Options of `moatkit redact`. */
 export interface RedactCommandOptions {
@@ -21,7 +21,7 @@ export interface RedactCommandOptions {
 }
 
 /** The environment variable holding the key for `--replace hash`. */
-export const REDACT_HASH_KEY_VARIABLE: string = "MOATKIT_REDACT_HASH_KEY";
+const REDACT_HASH_KEY_VARIABLE: string = "MOATKIT_REDACT_HASH_KEY";
 
 function isBuiltinType(value: string): value is BuiltinDetectorType {
   return (BUILTIN_DETECTOR_TYPES as readonly string[]).includes(value);
@@ -60,7 +60,7 @@ async function write(out: Writable, text: string): Promise<void> {
 }
 
 /** Redacts `input` line by line onto `output`; resolves when the input ends. */
-export async function redactLines(redactor: Redactor, input: Readable, output: Writable): Promise<void> {
+async function redactLines(redactor: Redactor, input: Readable, output: Writable): Promise<void> {
   const decoder = new StringDecoder("utf8");
   let pending = "";
   // A line too long to hold: redacted as a stream until its newline comes.
