@@ -60,11 +60,14 @@ export default defineBenchSuite({
     apiKeys = createApiKeys({ prefix: "acme", store });
     peppered = createApiKeys({ prefix: "acme", store, pepper: PEPPER });
     // A store holding many keys, so the lookup is not a one-entry map.
-    for (let i = 0; i < STORED_KEYS; i++) await apiKeys.issue({ ownerId: `owner-${String(i % 100)}`, env: "live", scopes: ["read"] });
+    for (let i = 0; i < STORED_KEYS; i++)
+      await apiKeys.issue({ ownerId: `owner-${String(i % 100)}`, env: "live", scopes: ["read"] });
     valid = (await apiKeys.issue({ ownerId: "bench", env: "live", scopes: ["read", "write"] })).key.reveal();
     validPeppered = (await peppered.issue({ ownerId: "bench", env: "live" })).key.reveal();
     badChecksum = valid.slice(0, -1) + (valid.endsWith("0") ? "1" : "0");
-    notFound = (await createApiKeys({ prefix: "acme", store: createMemoryApiKeyStore() }).issue({ ownerId: "x", env: "live" })).key.reveal();
+    notFound = (
+      await createApiKeys({ prefix: "acme", store: createMemoryApiKeyStore() }).issue({ ownerId: "x", env: "live" })
+    ).key.reveal();
     const check = await apiKeys.verify(valid, { scopes: ["read"] });
     if (!check.ok) throw new Error("bench setup: the valid key did not verify");
   },

@@ -21,7 +21,10 @@ const event: AuditEvent = buildAuditEvent({
   after: { name: "ci", scopes: ["read", "write"], revokedAt: "2026-01-01T12:00:00.000Z" },
   metadata: { reason: "rotated", ttl: 3600 },
 });
-const sealed = sealAuditEvent(event, { seq: 41, hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" });
+const sealed = sealAuditEvent(event, {
+  seq: 41,
+  hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+});
 const body = JSON.stringify(sealed);
 
 const VERIFY_EVENTS = 100_000;
@@ -105,7 +108,8 @@ export default defineBenchSuite({
           await interleaved(
             {
               [PLAIN_50]: () => Promise.all(Array.from({ length: 50 }, plainInsert)),
-              "50 log.append in parallel (batched)": () => Promise.all(Array.from({ length: 50 }, () => pgLog.append(event))),
+              "50 log.append in parallel (batched)": () =>
+                Promise.all(Array.from({ length: 50 }, () => pgLog.append(event))),
             },
             10,
             2,
@@ -121,7 +125,8 @@ export default defineBenchSuite({
         const store = createMemoryAuditStore();
         const log = createAuditLog({ store });
         const orgEvent = { ...event, orgId: "org_verify" };
-        for (let i = 0; i < VERIFY_EVENTS; i += 1000) await Promise.all(Array.from({ length: 1000 }, () => log.append(orgEvent)));
+        for (let i = 0; i < VERIFY_EVENTS; i += 1000)
+          await Promise.all(Array.from({ length: 1000 }, () => log.append(orgEvent)));
         const rows: unknown[] = [];
         for await (const page of store.scanAuditEvents("org_verify")) rows.push(...page);
         // Warm up (JIT) on a smaller chain first, then take the median of five runs.
@@ -136,7 +141,8 @@ export default defineBenchSuite({
         }
 
         const pgEvent = { ...event, orgId: "org_pg_verify" };
-        for (let i = 0; i < PG_VERIFY_EVENTS; i += 500) await Promise.all(Array.from({ length: 500 }, () => pgLog.append(pgEvent)));
+        for (let i = 0; i < PG_VERIFY_EVENTS; i += 500)
+          await Promise.all(Array.from({ length: 500 }, () => pgLog.append(pgEvent)));
         const postgres: number[] = [];
         for (let i = 0; i < 3; i++) postgres.push(await timeVerify(pgLog, "org_pg_verify", PG_VERIFY_EVENTS));
         return [

@@ -55,7 +55,12 @@ const STATELESS = "moatkit, stateless, string token";
 const NOBLE = "moatkit, data-key store, noble backend";
 const ESDK = "AWS Encryption SDK (raw AES keyring, committing)";
 
-function sizeGroups(label: string, size: number, rawTarget: { task: string; minRatio: number } | undefined, withNoble: boolean): BenchGroup[] {
+function sizeGroups(
+  label: string,
+  size: number,
+  rawTarget: { task: string; minRatio: number } | undefined,
+  withNoble: boolean,
+): BenchGroup[] {
   const plaintext = randomBytes(size);
   const tasks: Record<string, () => unknown> = {
     [RAW]: () => rawRoundTrip(plaintext),

@@ -36,7 +36,9 @@ export interface MetricsGroup {
   readonly higherIsBetter: boolean;
   readonly run: () => Promise<readonly Metric[]>;
   /** Printed targets: `task` against the baseline (`minRatio`), or an absolute bound. */
-  readonly targets?: readonly ({ task: string; minRatio: number } | { task: string; max: number } | { task: string; min: number })[];
+  readonly targets?: readonly (
+    { task: string; minRatio: number } | { task: string; max: number } | { task: string; min: number }
+  )[];
 }
 
 export type BenchGroup = ThroughputGroup | MetricsGroup;
@@ -93,7 +95,9 @@ async function runThroughput(group: ThroughputGroup): Promise<Row[]> {
       unit: "ops/s",
       rme,
       ratio,
-      ...(target === undefined ? {} : { target: `≥ ${String(target.minRatio)}× ${ratio >= target.minRatio ? "met" : "MISSED"}` }),
+      ...(target === undefined
+        ? {}
+        : { target: `≥ ${String(target.minRatio)}× ${ratio >= target.minRatio ? "met" : "MISSED"}` }),
     };
   });
 }
@@ -103,11 +107,17 @@ async function runMetrics(group: MetricsGroup): Promise<Row[]> {
   const base = group.baseline === undefined ? undefined : metrics.find((m) => m.task === group.baseline)?.value;
   return metrics.map((m) => {
     // Ratios always read "how many times better than the baseline".
-    const ratio = base === undefined || base === 0 || m.value === 0 ? undefined : group.higherIsBetter ? m.value / base : base / m.value;
+    const ratio =
+      base === undefined || base === 0 || m.value === 0
+        ? undefined
+        : group.higherIsBetter
+          ? m.value / base
+          : base / m.value;
     const t = group.targets?.find((x) => x.task === m.task);
     let target: string | undefined;
     if (t !== undefined) {
-      if ("minRatio" in t) target = `≥ ${String(t.minRatio)}× ${ratio !== undefined && ratio >= t.minRatio ? "met" : "MISSED"}`;
+      if ("minRatio" in t)
+        target = `≥ ${String(t.minRatio)}× ${ratio !== undefined && ratio >= t.minRatio ? "met" : "MISSED"}`;
       else if ("max" in t) target = `≤ ${String(t.max)} ${m.unit} ${m.value <= t.max ? "met" : "MISSED"}`;
       else target = `≥ ${String(t.min)} ${m.unit} ${m.value >= t.min ? "met" : "MISSED"}`;
     }
@@ -153,7 +163,11 @@ export function formatTable(title: string, rows: readonly Row[]): string {
     r.target ?? "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [`\n## ${title}`, line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }
 
@@ -162,7 +176,11 @@ export function formatTable(title: string, rows: readonly Row[]): string {
  * sides see the same load: on a machine shared with other jobs, tinybench's task-after-task
  * timing can swing a ratio by ±40 % between runs.
  */
-export async function interleaved(tasks: Readonly<Record<string, () => Promise<unknown>>>, rounds = 400, batch = 25): Promise<Metric[]> {
+export async function interleaved(
+  tasks: Readonly<Record<string, () => Promise<unknown>>>,
+  rounds = 400,
+  batch = 25,
+): Promise<Metric[]> {
   const names = Object.keys(tasks);
   const elapsed = new Map(names.map((n) => [n, 0]));
   for (let round = 0; round < rounds; round++) {

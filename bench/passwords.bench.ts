@@ -102,7 +102,8 @@ export default defineBenchSuite({
           // (other processes on the shared cores), which no library can go below.
           idle.push(await measureLoop(() => sleep(w.wallMs)));
         }
-        const med = (xs: readonly { maxDelayMs: number; wallMs: number }[], key: "maxDelayMs" | "wallMs") => median(xs.map((x) => x[key]));
+        const med = (xs: readonly { maxDelayMs: number; wallMs: number }[], key: "maxDelayMs" | "wallMs") =>
+          median(xs.map((x) => x[key]));
         return [
           { task: "bcryptjs hashSync (main thread)", value: sync.maxDelayMs, unit: "ms" },
           { task: "bcryptjs hash (async API, main thread)", value: med(sliced, "maxDelayMs"), unit: "ms" },

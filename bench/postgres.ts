@@ -22,7 +22,9 @@ export interface BenchDatabase {
  * Opens PGlite, or a fresh schema on DATABASE_URL's server when it is set. `url` forces the
  * server (for benches that compare both in one run).
  */
-export async function openBenchDatabase(options: { max?: number; url?: string | undefined } = {}): Promise<BenchDatabase> {
+export async function openBenchDatabase(
+  options: { max?: number; url?: string | undefined } = {},
+): Promise<BenchDatabase> {
   const url = "url" in options ? options.url : process.env.DATABASE_URL;
   if (url === undefined || url === "") {
     const db = await PGlite.create();

@@ -44,7 +44,12 @@ export default defineBenchSuite({
       tasks: {
         defineRoles: () =>
           defineRoles(
-            { owner: ["*"], admin: ["res0:*", "res1:*"], member: PERMISSIONS.slice(0, 12), viewer: PERMISSIONS.slice(0, 4) },
+            {
+              owner: ["*"],
+              admin: ["res0:*", "res1:*"],
+              member: PERMISSIONS.slice(0, 12),
+              viewer: PERMISSIONS.slice(0, 4),
+            },
             { inherits: { owner: ["admin"], admin: ["member"], member: ["viewer"] }, permissions: PERMISSIONS },
           ),
       },

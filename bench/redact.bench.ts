@@ -83,7 +83,12 @@ function predictLines(redact: (line: string) => string): { type: string; start: 
   return spans;
 }
 
-function scoreMetrics(name: string, gold: readonly CorpusSpan[], predicted: readonly { type: string; start: number; end: number }[], match: "exact" | "overlap"): Metric[] {
+function scoreMetrics(
+  name: string,
+  gold: readonly CorpusSpan[],
+  predicted: readonly { type: string; start: number; end: number }[],
+  match: "exact" | "overlap",
+): Metric[] {
   const scores = scoreSpans(gold, predicted, match);
   return Object.entries(scores).flatMap(([type, s]) => [
     { task: `${name}: ${type} precision`, value: s.precision, unit: match },
@@ -92,7 +97,11 @@ function scoreMetrics(name: string, gold: readonly CorpusSpan[], predicted: read
 }
 
 /** MB/s of CPU time per task: the median over interleaved rounds. */
-function cpuThroughput(tasks: Readonly<Record<string, () => unknown>>, rounds: number, runsPerRound: Readonly<Record<string, number>>): Metric[] {
+function cpuThroughput(
+  tasks: Readonly<Record<string, () => unknown>>,
+  rounds: number,
+  runsPerRound: Readonly<Record<string, number>>,
+): Metric[] {
   const samples = new Map<string, number[]>();
   for (const fn of Object.values(tasks)) fn(); // warm-up
   for (let r = 0; r < rounds; r++) {
@@ -135,7 +144,9 @@ export default defineBenchSuite({
         url: { enabled: false },
       },
     });
-    console.log(`corpus: ${String(corpus.lines.length)} lines, ${(bytes / 1e6).toFixed(2)} MB, ${String(corpus.spans.length)} labelled values`);
+    console.log(
+      `corpus: ${String(corpus.lines.length)} lines, ${(bytes / 1e6).toFixed(2)} MB, ${String(corpus.spans.length)} labelled values`,
+    );
     return Promise.resolve();
   },
   groups: [
@@ -157,7 +168,13 @@ export default defineBenchSuite({
               "moatkit + libphonenumber-js phones": () => moatkitLibphonenumber.redact(corpus.text),
             },
             5,
-            { "redact-pii default": 1, "redact-pii 4 types": 2, "moatkit redact": 10, "moatkit redact, line by line": 5, "moatkit + libphonenumber-js phones": 3 },
+            {
+              "redact-pii default": 1,
+              "redact-pii 4 types": 2,
+              "moatkit redact": 10,
+              "moatkit redact, line by line": 5,
+              "moatkit + libphonenumber-js phones": 3,
+            },
           ),
         ),
       targets: [
@@ -185,9 +202,21 @@ export default defineBenchSuite({
         return Promise.resolve([
           ...scoreMetrics("moatkit", corpus.spans, ours, "exact"),
           ...scoreMetrics("moatkit", corpus.spans, ours, "overlap"),
-          ...scoreMetrics("redact-pii 4 types", corpus.spans, predictLines((l) => redactPiiFourTypes.redact(l)), "overlap"),
-          ...scoreMetrics("redact-pii default", corpus.spans, predictLines((l) => redactPiiDefault.redact(l)), "overlap"),
-          ...scoreMetrics("moatkit + libphonenumber-js", corpus.spans, withLibphonenumber, "exact").filter((m) => m.task.includes("phone")),
+          ...scoreMetrics(
+            "redact-pii 4 types",
+            corpus.spans,
+            predictLines((l) => redactPiiFourTypes.redact(l)),
+            "overlap",
+          ),
+          ...scoreMetrics(
+            "redact-pii default",
+            corpus.spans,
+            predictLines((l) => redactPiiDefault.redact(l)),
+            "overlap",
+          ),
+          ...scoreMetrics("moatkit + libphonenumber-js", corpus.spans, withLibphonenumber, "exact").filter((m) =>
+            m.task.includes("phone"),
+          ),
         ]);
       },
       targets: ["email", "ssn", "phone", "credit_card"].flatMap((t) => [

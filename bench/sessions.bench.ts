@@ -26,7 +26,12 @@ let eddsa: Fixture;
 let joseSignKey: CryptoKey;
 let rawSecretCopy: Uint8Array;
 
-const joseOptions = (alg: string) => ({ issuer: ISSUER, audience: AUDIENCE, algorithms: [alg], requiredClaims: ["exp"] });
+const joseOptions = (alg: string) => ({
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  algorithms: [alg],
+  requiredClaims: ["exp"],
+});
 const hsOptions = joseOptions("HS256");
 const edOptions = joseOptions("EdDSA");
 
@@ -37,8 +42,16 @@ async function check(result: Promise<{ ok: boolean }>): Promise<void> {
 export default defineBenchSuite({
   title: "sessions: access-token verification",
   async setup() {
-    const hsTokens = createTokens({ keys: createKeySet([{ kid: "hs", alg: "HS256", use: "sign", key: secret }]), issuer: ISSUER, audience: AUDIENCE });
-    const edTokens = createTokens({ keys: createKeySet([{ kid: "ed", alg: "EdDSA", use: "sign", key: ed.privateKey }]), issuer: ISSUER, audience: AUDIENCE });
+    const hsTokens = createTokens({
+      keys: createKeySet([{ kid: "hs", alg: "HS256", use: "sign", key: secret }]),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    const edTokens = createTokens({
+      keys: createKeySet([{ kid: "ed", alg: "EdDSA", use: "sign", key: ed.privateKey }]),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     hs = {
       tokens: hsTokens,
       token: await hsTokens.sign(claims),

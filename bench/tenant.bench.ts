@@ -47,7 +47,9 @@ async function prepare(client: SqlClient, schema: string, role: string): Promise
       [TENANTS * ROWS_PER_TENANT],
     );
   }
-  await client.exec(`GRANT USAGE ON SCHEMA ${schema} TO ${role}; GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${role}; ANALYZE;`);
+  await client.exec(
+    `GRANT USAGE ON SCHEMA ${schema} TO ${role}; GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${role}; ANALYZE;`,
+  );
 }
 
 async function openSession(session: Session, role: string): Promise<void> {
@@ -103,9 +105,11 @@ function groupsFor(index: number, name: string): BenchGroup[] {
     if (backend === undefined) throw new Error(`bench backend ${name} was not set up`);
     return backend;
   };
-  const select = (table: string, where = "") => async () => {
-    await b().session.query(`SELECT * FROM ${table}${where}`, where === "" ? [] : [ctx.tenantId]);
-  };
+  const select =
+    (table: string, where = "") =>
+    async () => {
+      await b().session.query(`SELECT * FROM ${table}${where}`, where === "" ? [] : [ctx.tenantId]);
+    };
   return [
     {
       name: `${name}: 1,000-row select under RLS (one open transaction)`,
@@ -121,8 +125,10 @@ function groupsFor(index: number, name: string): BenchGroup[] {
       name: `${name}: withTenantTransaction round trip with a 1,000-row select`,
       baseline: "policy without (select …) wrapping",
       tasks: {
-        "policy without (select …) wrapping": () => b().rls.withTenantTransaction(b().client, ctx, (tx) => tx.query("SELECT * FROM notes_unwrapped")),
-        "rlsPolicySql policy (wrapped)": () => b().rls.withTenantTransaction(b().client, ctx, (tx) => tx.query("SELECT * FROM notes_wrapped")),
+        "policy without (select …) wrapping": () =>
+          b().rls.withTenantTransaction(b().client, ctx, (tx) => tx.query("SELECT * FROM notes_unwrapped")),
+        "rlsPolicySql policy (wrapped)": () =>
+          b().rls.withTenantTransaction(b().client, ctx, (tx) => tx.query("SELECT * FROM notes_wrapped")),
       },
       targets: [{ task: "rlsPolicySql policy (wrapped)", minRatio: 1 }],
     },

@@ -23,13 +23,22 @@ try {
   // 1. Today: MOATKIT_MASTER_KEYS="k2025:…"
   const before = createEnvelope({ keyring: parseMasterKeys(keyA) });
   for (let id = 1; id <= 50; id++) {
-    await db.query("INSERT INTO integrations VALUES ($1, $2)", [id, await before.encrypt(`sk_live_${String(id)}`, { context: context(id) })]);
+    await db.query("INSERT INTO integrations VALUES ($1, $2)", [
+      id,
+      await before.encrypt(`sk_live_${String(id)}`, { context: context(id) }),
+    ]);
   }
   console.log("50 values encrypted under k2025");
 
   // 2. Deploy B after A everywhere, then B first: "k2026:…,k2025:…". New writes use B; A still decrypts.
   const during = createEnvelope({ keyring: parseMasterKeys(`${keyB},${keyA}`) });
-  const options = { table: "integrations", column: "api_key", idColumn: "id", context: (row: Record<string, unknown>) => context(Number(row.id)), batchSize: 10 };
+  const options = {
+    table: "integrations",
+    column: "api_key",
+    idColumn: "id",
+    context: (row: Record<string, unknown>) => context(Number(row.id)),
+    batchSize: 10,
+  };
 
   // 3. Rewrap the column. Stop after the second batch, as Ctrl-C does, then resume.
   const stop = new AbortController();
@@ -45,14 +54,17 @@ try {
     console.log(`interrupted: ${JSON.stringify(err.details)}`); // lastId says where it stopped
   }
   const done = await rewrapColumn(during, db, options); // a rerun skips what is already under k2026
-  console.log(`resumed: rewrapped ${String(done.rewrapped)}, already current ${String(done.alreadyCurrent)}, per key ${JSON.stringify(done.remainingByKeyId)}`);
+  console.log(
+    `resumed: rewrapped ${String(done.rewrapped)}, already current ${String(done.alreadyCurrent)}, per key ${JSON.stringify(done.remainingByKeyId)}`,
+  );
 
   // 4. Nothing depends on k2025 any more (and nothing failed): it can be removed.
   if (done.failed !== 0 || (done.remainingByKeyId.k2025 ?? 0) !== 0) throw new Error("k2025 is still needed");
   const after = createEnvelope({ keyring: parseMasterKeys(keyB) });
   const { rows } = await db.query<{ id: number; api_key: string }>("SELECT id, api_key FROM integrations ORDER BY id");
   for (const row of rows) {
-    if ((await after.decryptString(row.api_key, { context: context(row.id) })) !== `sk_live_${String(row.id)}`) throw new Error(`row ${String(row.id)} changed`);
+    if ((await after.decryptString(row.api_key, { context: context(row.id) })) !== `sk_live_${String(row.id)}`)
+      throw new Error(`row ${String(row.id)} changed`);
   }
   console.log(`all ${String(rows.length)} values decrypt with k2026 alone: k2025 retired`);
 } finally {

@@ -31,18 +31,26 @@ try {
 
   const rls = createTenantRls({ appRole: "app_user" });
   const bill = (cents: number) => (tx: SqlClient) =>
-    tx.query("INSERT INTO invoices (tenant_id, amount_cents) VALUES (current_setting('app.tenant_id', true), $1)", [cents]);
+    tx.query("INSERT INTO invoices (tenant_id, amount_cents) VALUES (current_setting('app.tenant_id', true), $1)", [
+      cents,
+    ]);
   await rls.withTenantTransaction(db, { tenantId: "acme", userId: "alice" }, bill(1200));
   await rls.withTenantTransaction(db, { tenantId: "globex", userId: "bob" }, bill(9900));
 
-  const total = (tx: SqlClient) => tx.query<{ n: number }>("SELECT count(*)::int AS n FROM invoices").then((r) => r.rows[0]?.n ?? 0);
+  const total = (tx: SqlClient) =>
+    tx.query<{ n: number }>("SELECT count(*)::int AS n FROM invoices").then((r) => r.rows[0]?.n ?? 0);
   const acme = await rls.withTenantTransaction(db, { tenantId: "acme", userId: "alice" }, total);
   console.log(`acme sees ${String(acme)} invoice(s)`);
   if (acme !== 1) throw new Error("acme saw another tenant's rows");
 
   const planted = await rls
-    .withTenantTransaction(db, { tenantId: "acme", userId: "alice" }, (tx) => tx.query("INSERT INTO invoices (tenant_id, amount_cents) VALUES ('globex', 1)"))
-    .then(() => "accepted", () => "refused");
+    .withTenantTransaction(db, { tenantId: "acme", userId: "alice" }, (tx) =>
+      tx.query("INSERT INTO invoices (tenant_id, amount_cents) VALUES ('globex', 1)"),
+    )
+    .then(
+      () => "accepted",
+      () => "refused",
+    );
   console.log(`acme writing a globex invoice: ${planted}`);
   if (planted !== "refused") throw new Error("a cross-tenant write went through");
 } finally {

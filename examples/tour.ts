@@ -15,7 +15,19 @@ import redactChapter from "./tour/redact.js";
 import expressTour from "./tour/express.js";
 import expressSaas from "./tour/express-saas.js";
 
-const sections: readonly TourSection[] = [errors, migrations, tenant, sessions, apikeys, mfa, crypto, redactChapter, expressTour, audit, expressSaas];
+const sections: readonly TourSection[] = [
+  errors,
+  migrations,
+  tenant,
+  sessions,
+  apikeys,
+  mfa,
+  crypto,
+  redactChapter,
+  expressTour,
+  audit,
+  expressSaas,
+];
 
 let failed = false;
 for (const [i, section] of sections.entries()) {

@@ -77,10 +77,7 @@ export class MoatError extends Error {
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: MoatErrorCode, options: MoatErrorOptions = {}) {
-    super(
-      options.message ?? ERROR_CODES[code],
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
+    super(options.message ?? ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details;
   }

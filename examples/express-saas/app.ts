@@ -11,7 +11,14 @@ import { randomBytes } from "node:crypto";
 import type { Writable } from "node:stream";
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import { pino } from "pino";
-import { createPostgresApiKeyStore, createPostgresAuditStore, createPostgresDataKeyStore, createPostgresRecoveryCodeStore, createPostgresTotpStepStore, type SqlClient } from "moatkit/adapters/postgres";
+import {
+  createPostgresApiKeyStore,
+  createPostgresAuditStore,
+  createPostgresDataKeyStore,
+  createPostgresRecoveryCodeStore,
+  createPostgresTotpStepStore,
+  type SqlClient,
+} from "moatkit/adapters/postgres";
 import { createApiKeys } from "moatkit/apikeys";
 import { createAuditLog } from "moatkit/audit";
 import { type MasterKeyring, createEnvelope } from "moatkit/crypto";
@@ -143,7 +150,10 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       // A token is only as good as the membership behind it: a removed user or a changed role
       // stops its tokens at once instead of when they expire.
       revalidate: async (claims) => {
-        const { rows } = await db.query<{ role: string }>("SELECT role FROM saas_users WHERE id = $1 AND org_id = $2", [claims.sub ?? "", claims["tid"] ?? ""]);
+        const { rows } = await db.query<{ role: string }>("SELECT role FROM saas_users WHERE id = $1 AND org_id = $2", [
+          claims.sub ?? "",
+          claims["tid"] ?? "",
+        ]);
         return rows[0]?.role === claims["role"];
       },
       now,
@@ -152,15 +162,30 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       db,
       rls: createTenantRls({ appRole, now }),
       envelope: createEnvelope({ keyring: options.keyring, dataKeys: createPostgresDataKeyStore({ client: db }), now }),
-      apiKeys: createApiKeys({ prefix: "saas", store: createPostgresApiKeyStore({ client: db }), pepper: options.apiKeyPepper ?? randomBytes(32), now }),
+      apiKeys: createApiKeys({
+        prefix: "saas",
+        store: createPostgresApiKeyStore({ client: db }),
+        pepper: options.apiKeyPepper ?? randomBytes(32),
+        now,
+      }),
       tokens,
       totp: createTotp({ issuer: "express-saas", store: createPostgresTotpStepStore({ client: db }), now }),
-      recovery: createRecoveryCodes({ store: createPostgresRecoveryCodeStore({ client: db }), selectorKey: options.recoverySelectorKey ?? randomBytes(32), cost: passwordCost }),
+      recovery: createRecoveryCodes({
+        store: createPostgresRecoveryCodeStore({ client: db }),
+        selectorKey: options.recoverySelectorKey ?? randomBytes(32),
+        cost: passwordCost,
+      }),
       auditLog: createAuditLog({ store: createPostgresAuditStore({ client: db }), now }),
       login: createLogin<UserRow>({ findUser: (email) => findUserByEmail(db, email), cost: passwordCost }),
       loginLimiter: loginLimiter({ now }),
       signupLimiter: authLimiter({ now }),
-      mfaLimiter: createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "saas:mfa", points: 10, duration: "15m", now }),
+      mfaLimiter: createRateLimiter({
+        store: createMemoryRateLimitStore(),
+        keyPrefix: "saas:mfa",
+        points: 10,
+        duration: "15m",
+        now,
+      }),
       turnstile: options.turnstile,
       passwordCost,
       now,

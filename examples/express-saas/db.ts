@@ -3,7 +3,14 @@
  * in-memory PGlite), its schema (moatkit's tables plus the app's own), and the low-privilege
  * role that tenant queries run as under row-level security.
  */
-import { type Migration, type SqlClient, fromPgPool, fromPglite, migrate, moatkitMigrations } from "moatkit/adapters/postgres";
+import {
+  type Migration,
+  type SqlClient,
+  fromPgPool,
+  fromPglite,
+  migrate,
+  moatkitMigrations,
+} from "moatkit/adapters/postgres";
 import { checkRls, formatRlsReport, rlsPolicySql } from "moatkit/tenant";
 
 /** An open database and how to let go of it. */

@@ -42,7 +42,13 @@ const recoverySelectorKey = secretBytes("SAAS_RECOVERY_SELECTOR_KEY");
 const apiKeyPepper = secretBytes("SAAS_API_KEY_PEPPER");
 const { app, close } = await createApp({
   keyring,
-  turnstile: fake === undefined ? { secret: env["TURNSTILE_SECRET"] ?? "", ...(env["TURNSTILE_VERIFY_URL"] === undefined ? {} : { verifyUrl: env["TURNSTILE_VERIFY_URL"] }) } : { secret: fake.secret, verifyUrl: fake.verifyUrl },
+  turnstile:
+    fake === undefined
+      ? {
+          secret: env["TURNSTILE_SECRET"] ?? "",
+          ...(env["TURNSTILE_VERIFY_URL"] === undefined ? {} : { verifyUrl: env["TURNSTILE_VERIFY_URL"] }),
+        }
+      : { secret: fake.secret, verifyUrl: fake.verifyUrl },
   ...(env["TRUST_PROXY"] === undefined ? {} : { trustProxy: Number(env["TRUST_PROXY"]) }),
   ...(recoverySelectorKey === undefined ? {} : { recoverySelectorKey }),
   ...(apiKeyPepper === undefined ? {} : { apiKeyPepper }),

@@ -70,7 +70,11 @@ export const MFA_METHODS: readonly string[] = ["otp"];
 export const STEP_UP_MAX_AGE = "10m";
 
 /** Signs an access token for `user` after the given authentication. */
-export function issueAccessToken(services: Services, user: Pick<UserRow, "id" | "orgId" | "role">, amr: readonly string[]): Promise<string> {
+export function issueAccessToken(
+  services: Services,
+  user: Pick<UserRow, "id" | "orgId" | "role">,
+  amr: readonly string[],
+): Promise<string> {
   return services.tokens.sign({
     sub: user.id,
     role: user.role,
@@ -112,13 +116,18 @@ function toUser(row: UserDbRow): UserRow {
 }
 
 export async function findUserByEmail(db: SqlClient, email: string): Promise<UserRow | null> {
-  const { rows } = await db.query<UserDbRow>(`SELECT ${USER_COLUMNS} FROM saas_users WHERE email = $1`, [normalizeEmail(email)]);
+  const { rows } = await db.query<UserDbRow>(`SELECT ${USER_COLUMNS} FROM saas_users WHERE email = $1`, [
+    normalizeEmail(email),
+  ]);
   return rows[0] === undefined ? null : toUser(rows[0]);
 }
 
 /** A user of `orgId` by id; another org's user is as absent as a missing one. */
 export async function findUserInOrg(db: SqlClient, orgId: string, userId: string): Promise<UserRow | null> {
-  const { rows } = await db.query<UserDbRow>(`SELECT ${USER_COLUMNS} FROM saas_users WHERE id = $1 AND org_id = $2`, [userId, orgId]);
+  const { rows } = await db.query<UserDbRow>(`SELECT ${USER_COLUMNS} FROM saas_users WHERE id = $1 AND org_id = $2`, [
+    userId,
+    orgId,
+  ]);
   return rows[0] === undefined ? null : toUser(rows[0]);
 }
 

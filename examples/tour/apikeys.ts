@@ -10,13 +10,22 @@ const section: TourSection = {
     const apiKeys = createApiKeys({ prefix: "acme", store: createMemoryApiKeyStore(), now: clock.now });
 
     // Issue: the plaintext comes back once, as a Secret; the store keeps its SHA-256 and a preview.
-    const { key, record } = await apiKeys.issue({ ownerId: "user_1", env: "live", name: "CI deploys", scopes: ["deploy"] });
-    say(`issued ${record.id}: the caller sees the key once (${String(key.reveal().length)} characters); logged, it prints ${String(key)}`);
+    const { key, record } = await apiKeys.issue({
+      ownerId: "user_1",
+      env: "live",
+      name: "CI deploys",
+      scopes: ["deploy"],
+    });
+    say(
+      `issued ${record.id}: the caller sees the key once (${String(key.reveal().length)} characters); logged, it prints ${String(key)}`,
+    );
     say(`stored: preview ${record.preview}, sha256 ${record.hash.slice(0, 16)}…, scopes ${record.scopes.join(",")}`);
 
     // List: previews and metadata, never hashes.
     const listed = await apiKeys.list("user_1");
-    say(`list(user_1) → ${listed.map((k) => `${k.preview} "${k.name ?? ""}"`).join(", ")} (hash in listing: ${String(listed.some((k) => "hash" in k))})`);
+    say(
+      `list(user_1) → ${listed.map((k) => `${k.preview} "${k.name ?? ""}"`).join(", ")} (hash in listing: ${String(listed.some((k) => "hash" in k))})`,
+    );
 
     // Verify: typos and made-up keys are rejected by the checksum before any hash or lookup.
     const plaintext = key.reveal();
@@ -34,16 +43,22 @@ const section: TourSection = {
     // Secret scanners find leaked keys with the pattern and confirm them offline by checksum.
     const leaked = `config.yml: token: ${plaintext}\nnotes: acme_live_${"x".repeat(38)}`;
     const found = [...leaked.matchAll(apiKeyPattern("acme"))].map((m) => m[0]);
-    say(`a scanner matches ${String(found.length)} candidates; checksum-valid: ${String(found.filter((m) => parseApiKey(m)?.checksumValid).length)}`);
+    say(
+      `a scanner matches ${String(found.length)} candidates; checksum-valid: ${String(found.filter((m) => parseApiKey(m)?.checksumValid).length)}`,
+    );
 
     // Rotate: a new key; the old one keeps working for the grace period, then is expired.
     const rotated = await apiKeys.rotate(record.id, { graceMs: 10 * 60_000 });
     if (!rotated.ok) throw new Error(`rotation refused: ${rotated.reason}`);
-    say(`rotated to ${rotated.record.preview}; old key during the 10-minute grace → ${(await apiKeys.verify(plaintext)).ok ? "ok" : "refused"}`);
+    say(
+      `rotated to ${rotated.record.preview}; old key during the 10-minute grace → ${(await apiKeys.verify(plaintext)).ok ? "ok" : "refused"}`,
+    );
     clock.advance(10 * 60_000);
     const after = await apiKeys.verify(plaintext);
     const again = await apiKeys.rotate(record.id);
-    say(`old key after the grace period → ${after.ok ? "ok" : after.reason}; rotating it again → ${again.ok ? "ok" : again.reason}`);
+    say(
+      `old key after the grace period → ${after.ok ? "ok" : after.reason}; rotating it again → ${again.ok ? "ok" : again.reason}`,
+    );
 
     // Revoke: at once.
     await apiKeys.revoke(rotated.record.id);

@@ -16,14 +16,41 @@ const section: TourSection = {
 
       // 1. Record a few events, as route handlers would.
       const request = auditContextFromRequest(
-        { headers: { "user-agent": "tour/1.0", "x-request-id": "req_42", "x-forwarded-for": "203.0.113.7" }, socket: { remoteAddress: "10.0.0.2" } },
+        {
+          headers: { "user-agent": "tour/1.0", "x-request-id": "req_42", "x-forwarded-for": "203.0.113.7" },
+          socket: { remoteAddress: "10.0.0.2" },
+        },
         { trustProxy: 1 },
       );
       const orgId = "org_acme";
-      await log.record({ orgId, actor: { userId: "alice" }, action: "api_key.create", target: { type: "api_key", id: "key_1" }, request, after: { name: "ci", secret: "sk_live_123" } });
-      await log.record({ orgId, actor: { userId: "bob", impersonatorId: "staff_eve" }, action: "member.role_change", target: { type: "member", id: "mem_7" }, request, before: { role: "member" }, after: { role: "admin" } });
-      const third = await log.record({ orgId, actor: { userId: "alice" }, action: "api_key.revoke", target: { type: "api_key", id: "key_1" }, request, metadata: { reason: "rotated" } });
-      say(`recorded 3 events; event 3 is seq ${String(third.seq)}, hash ${third.hash.slice(0, 16)}…, ip ${String(third.ip)}`);
+      await log.record({
+        orgId,
+        actor: { userId: "alice" },
+        action: "api_key.create",
+        target: { type: "api_key", id: "key_1" },
+        request,
+        after: { name: "ci", secret: "sk_live_123" },
+      });
+      await log.record({
+        orgId,
+        actor: { userId: "bob", impersonatorId: "staff_eve" },
+        action: "member.role_change",
+        target: { type: "member", id: "mem_7" },
+        request,
+        before: { role: "member" },
+        after: { role: "admin" },
+      });
+      const third = await log.record({
+        orgId,
+        actor: { userId: "alice" },
+        action: "api_key.revoke",
+        target: { type: "api_key", id: "key_1" },
+        request,
+        metadata: { reason: "rotated" },
+      });
+      say(
+        `recorded 3 events; event 3 is seq ${String(third.seq)}, hash ${third.hash.slice(0, 16)}…, ip ${String(third.ip)}`,
+      );
       const [first] = (await log.query({ orgId, limit: 1, order: "asc" })).events;
       say(`event 1's diff, secret redacted: ${JSON.stringify(first?.diff)}`);
 
@@ -37,7 +64,9 @@ const section: TourSection = {
         await tx.query("SET LOCAL ROLE moatkit_audit_writer");
         return inspectAuditRole(tx);
       });
-      say(`as moatkit_audit_writer: insert-only = ${String(writer.insertOnly)} (update ${String(writer.canUpdate)}, delete ${String(writer.canDelete)})`);
+      say(
+        `as moatkit_audit_writer: insert-only = ${String(writer.insertOnly)} (update ${String(writer.canUpdate)}, delete ${String(writer.canDelete)})`,
+      );
 
       // 4. Someone with full control of the database hides the promotion in event 2 (bypassing the
       //    append-only trigger, as a superuser can); the verifier recomputes the hash and notices.

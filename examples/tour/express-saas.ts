@@ -17,7 +17,12 @@ const section: TourSection = {
     const logs: string[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _enc, done) {
-        logs.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""));
+        logs.push(
+          ...chunk
+            .toString("utf8")
+            .split("\n")
+            .filter((l) => l !== ""),
+        );
         done();
       },
     });
@@ -35,14 +40,26 @@ const section: TourSection = {
     const server = app.listen(0, "127.0.0.1");
     await once(server, "listening");
     const base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
-    const call = async (method: string, path: string, options: { token?: string; apiKey?: string; body?: unknown } = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> => {
+    const call = async (
+      method: string,
+      path: string,
+      options: { token?: string; apiKey?: string; body?: unknown } = {},
+    ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> => {
       const headers: Record<string, string> = {};
       if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;
       if (options.apiKey !== undefined) headers["x-api-key"] = options.apiKey;
       if (options.body !== undefined) headers["content-type"] = "application/json";
-      const res = await fetch(`${base}${path}`, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) });
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      });
       const text = await res.text();
-      return { status: res.status, body: (text === "" ? {} : JSON.parse(text)) as Record<string, unknown>, headers: res.headers };
+      return {
+        status: res.status,
+        body: (text === "" ? {} : JSON.parse(text)) as Record<string, unknown>,
+        headers: res.headers,
+      };
     };
     const show = (label: string, r: { status: number; body: Record<string, unknown> }): void => {
       const hidden = new Set(["accessToken", "key", "secret", "uri", "recoveryCodes"]);
@@ -52,9 +69,13 @@ const section: TourSection = {
 
     try {
       const password = "correct horse battery staple";
-      const noTurnstile = await call("POST", "/auth/signup", { body: { email: "ada@example.com", password, orgName: "Acme" } });
+      const noTurnstile = await call("POST", "/auth/signup", {
+        body: { email: "ada@example.com", password, orgName: "Acme" },
+      });
       show("signup without a Turnstile token", noTurnstile);
-      const signup = await call("POST", "/auth/signup", { body: { email: "ada@example.com", password, orgName: "Acme", "cf-turnstile-response": turnstile.issue() } });
+      const signup = await call("POST", "/auth/signup", {
+        body: { email: "ada@example.com", password, orgName: "Acme", "cf-turnstile-response": turnstile.issue() },
+      });
       show("signup with one (bcrypt on a worker thread)", signup);
       const pwd = String(signup.body["accessToken"]);
 
@@ -62,28 +83,46 @@ const section: TourSection = {
       const unknown = await call("POST", "/auth/login", { body: { email: "nobody@example.com", password: "guess" } });
       show("login, wrong password", wrong);
       show("login, unknown user   ", unknown);
-      say(`  RateLimit-Policy: ${wrong.headers.get("ratelimit-policy") ?? "-"}  RateLimit: ${wrong.headers.get("ratelimit") ?? "-"}`);
+      say(
+        `  RateLimit-Policy: ${wrong.headers.get("ratelimit-policy") ?? "-"}  RateLimit: ${wrong.headers.get("ratelimit") ?? "-"}`,
+      );
 
-      show("POST /keys with a password session", await call("POST", "/keys", { token: pwd, body: { name: "ci", scopes: ["notes:read"] } }));
+      show(
+        "POST /keys with a password session",
+        await call("POST", "/keys", { token: pwd, body: { name: "ci", scopes: ["notes:read"] } }),
+      );
       const enrol = await call("POST", "/mfa/totp/enroll", { token: pwd });
       const secret = String(enrol.body["secret"]);
       clock += 30_000;
       const confirm = await call("POST", "/mfa/totp/confirm", { token: pwd, body: { code: totpCode(secret, clock) } });
       show("TOTP enrolled and confirmed", confirm);
       const mfa = String(confirm.body["accessToken"]);
-      const key = await call("POST", "/keys", { token: mfa, body: { name: "reader", scopes: ["notes:read"], role: "viewer" } });
+      const key = await call("POST", "/keys", {
+        token: mfa,
+        body: { name: "reader", scopes: ["notes:read"], role: "viewer" },
+      });
       show("POST /keys after the step-up (amr pwd+otp)", key);
       const apiKey = String(key.body["key"]);
 
-      const note = await call("POST", "/notes", { token: mfa, body: { body: "Customer SSN 412-55-7390, card 4111 1111 1111 1111" } });
+      const note = await call("POST", "/notes", {
+        token: mfa,
+        body: { body: "Customer SSN 412-55-7390, card 4111 1111 1111 1111" },
+      });
       show("POST /notes", note);
-      const stored = await db.query<{ body: string }>("SELECT body FROM notes WHERE id = $1", [String(note.body["id"])]);
+      const stored = await db.query<{ body: string }>("SELECT body FROM notes WHERE id = $1", [
+        String(note.body["id"]),
+      ]);
       say(`  in the database: ${(stored.rows[0]?.body ?? "").slice(0, 60)}…`);
       show("GET /notes with the read-only key", await call("GET", "/notes", { apiKey }));
       show("POST /notes with the read-only key", await call("POST", "/notes", { apiKey, body: { body: "x" } }));
 
-      const other = await call("POST", "/auth/signup", { body: { email: "bob@example.com", password, orgName: "Other Co", "cf-turnstile-response": turnstile.issue() } });
-      show("another org reads Acme's note by id", await call("GET", `/notes/${String(note.body["id"])}`, { token: String(other.body["accessToken"]) }));
+      const other = await call("POST", "/auth/signup", {
+        body: { email: "bob@example.com", password, orgName: "Other Co", "cf-turnstile-response": turnstile.issue() },
+      });
+      show(
+        "another org reads Acme's note by id",
+        await call("GET", `/notes/${String(note.body["id"])}`, { token: String(other.body["accessToken"]) }),
+      );
 
       await call("DELETE", `/keys/${String(key.body["id"])}`, { token: mfa });
       show("the key after revocation", await call("GET", "/notes", { apiKey }));
@@ -91,7 +130,9 @@ const section: TourSection = {
 
       const noteLine = JSON.parse(logs.find((l) => l.includes("note created")) ?? "{}") as Record<string, unknown>;
       say(`the "note created" log line's body: ${JSON.stringify(noteLine["body"])}`);
-      say(`log lines with "ada@example.com": ${String(logs.filter((l) => l.includes("ada@example.com")).length)} of ${String(logs.length)}`);
+      say(
+        `log lines with "ada@example.com": ${String(logs.filter((l) => l.includes("ada@example.com")).length)} of ${String(logs.length)}`,
+      );
     } finally {
       server.closeAllConnections();
       server.close();

@@ -1,7 +1,16 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { bodyLimit, errorHandler, getRequestContext, requestContext, requestTimeout, requirePermission, securityHeaders, setSubject } from "moatkit/express";
+import {
+  bodyLimit,
+  errorHandler,
+  getRequestContext,
+  requestContext,
+  requestTimeout,
+  requirePermission,
+  securityHeaders,
+  setSubject,
+} from "moatkit/express";
 import { defineDefaultRoles } from "moatkit/rbac";
 import type { TourSection } from "./section.js";
 
@@ -18,8 +27,12 @@ const section: TourSection = {
     for (const role of roles.roles) {
       say(`  ${role.padEnd(6)} ${roles.permissions.map((p) => (roles.can({ role }, p) ? "✓" : "·")).join("  ")}`);
     }
-    say(`a viewer flagged allow ["notes:write"] may write: ${String(roles.can({ role: "viewer", allow: ["notes:write"] }, "notes:write"))}`);
-    say(`an owner flagged deny ["members:*"] may invite: ${String(roles.can({ role: "owner", deny: ["members:*"] }, "members:invite"))}`);
+    say(
+      `a viewer flagged allow ["notes:write"] may write: ${String(roles.can({ role: "viewer", allow: ["notes:write"] }, "notes:write"))}`,
+    );
+    say(
+      `an owner flagged deny ["members:*"] may invite: ${String(roles.can({ role: "owner", deny: ["members:*"] }, "members:invite"))}`,
+    );
 
     // 2. An app wrapped in moatkit's middleware, answering on a loopback port for one request.
     const app = express();
@@ -44,7 +57,14 @@ const section: TourSection = {
       const { port } = server.address() as AddressInfo;
       const ok = await fetch(`http://127.0.0.1:${String(port)}/notes`);
       say(`GET /notes as a member → ${String(ok.status)} ${await ok.text()}`);
-      for (const name of ["strict-transport-security", "x-frame-options", "x-content-type-options", "cross-origin-resource-policy", "cross-origin-opener-policy", "content-security-policy"]) {
+      for (const name of [
+        "strict-transport-security",
+        "x-frame-options",
+        "x-content-type-options",
+        "cross-origin-resource-policy",
+        "cross-origin-opener-policy",
+        "content-security-policy",
+      ]) {
         say(`  ${name}: ${ok.headers.get(name) ?? "(missing)"}`);
       }
       const denied = await fetch(`http://127.0.0.1:${String(port)}/members/7`, { method: "DELETE" });

@@ -10,7 +10,9 @@ const section: TourSection = {
     // Passwords: bcrypt on worker threads; over-long passwords are refused, never truncated.
     const hash = await hashPassword("correct horse battery staple");
     say(`bcrypt hash (cost 12, made on a worker thread): ${hash.slice(0, 7)}…`);
-    say(`right password → ${String(await verifyPassword("correct horse battery staple", hash))}, wrong → ${String(await verifyPassword("Tr0ub4dor&3", hash))}`);
+    say(
+      `right password → ${String(await verifyPassword("correct horse battery staple", hash))}, wrong → ${String(await verifyPassword("Tr0ub4dor&3", hash))}`,
+    );
     try {
       await hashPassword("€".repeat(25)); // 75 UTF-8 bytes: bcrypt would silently drop the end
     } catch (err) {
@@ -23,7 +25,11 @@ const section: TourSection = {
       findUser: (email) => Promise.resolve(users.get(email) ?? null),
       verifyMfa: (user) => resolveMfaPolicy({ platform: "optional", role: user.role }) === "required",
     });
-    const ok = await login({ identifier: "ada@example.com", password: "correct horse battery staple", ip: "203.0.113.7" });
+    const ok = await login({
+      identifier: "ada@example.com",
+      password: "correct horse battery staple",
+      ip: "203.0.113.7",
+    });
     say(`login as an owner → ok: ${String(ok.ok)}, mfaRequired: ${String(ok.ok && ok.mfaRequired)}`);
     const unknown = await login({ identifier: "eve@example.com", password: "guess", ip: "203.0.113.7" });
     const wrong = await login({ identifier: "ada@example.com", password: "guess", ip: "203.0.113.7" });
@@ -33,7 +39,9 @@ const section: TourSection = {
     const clock = fakeClock();
     const totp = createTotp({ issuer: "Acme", store: createMemoryTotpStepStore(), now: clock.now });
     const { secret, uri } = totp.enroll({ accountName: "ada@example.com" });
-    say(`enrolled: secret ${String(secret)} (${String(secret.reveal().length)} base32 characters), QR URI ${uri.reveal().split("?")[0] ?? ""}?…`);
+    say(
+      `enrolled: secret ${String(secret)} (${String(secret.reveal().length)} base32 characters), QR URI ${uri.reveal().split("?")[0] ?? ""}?…`,
+    );
     const code = totpCode(secret, clock.now()); // what the authenticator app shows now
     say(`verify ${code} → ${JSON.stringify(await totp.verify({ userId: "u1", secret, code }))}`);
     clock.advance(10_000);

@@ -6,7 +6,8 @@ const section: TourSection = {
   async run(say) {
     // 1. A log line: emails, phones, SSNs and cards (issuer + length + Luhn) become labels;
     //    the millisecond timestamp, the IP and the order id are left alone.
-    const line = "2024-05-12T08:15:23Z ts=1715501723481 ip=203.0.113.42 order=ORD-2024-0042917 user=alice+billing@example.com card=4242 4242 4242 4242 phone=(415) 555-0132";
+    const line =
+      "2024-05-12T08:15:23Z ts=1715501723481 ip=203.0.113.42 order=ORD-2024-0042917 user=alice+billing@example.com card=4242 4242 4242 4242 phone=(415) 555-0132";
     say(`log line:  ${line}`);
     say(`redacted:  ${redact(line)}`);
 
@@ -19,7 +20,12 @@ const section: TourSection = {
     //    refer to, and the answer is mapped back before it reaches the user.
     const policy = resolveRedactionPolicy({ org: { enabled: true }, apiKey: { redaction: "inherit" } });
     const { messages, restore } = forLlm(
-      [{ role: "user", content: "Write to bob@example.com that his SSN 536-22-4781 is verified; call (415) 555-0132 if not." }],
+      [
+        {
+          role: "user",
+          content: "Write to bob@example.com that his SSN 536-22-4781 is verified; call (415) 555-0132 if not.",
+        },
+      ],
       policy,
     );
     say(`to the model:   ${String(messages[0]?.content)}`);

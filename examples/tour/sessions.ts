@@ -15,10 +15,17 @@ const section: TourSection = {
     const before = createTokens({ keys: createKeySet([january]), issuer, audience: "api", now: clock.now });
     const oldToken = await before.sign({ sub: "user_42" });
     const february = await generateSigningKey("EdDSA", { kid: "2026-02" });
-    const keys = createKeySet([february, { ...january, use: "verify", verifyUntil: clock.now() + 15 * 60_000 }], { now: clock.now });
+    const keys = createKeySet([february, { ...january, use: "verify", verifyUntil: clock.now() + 15 * 60_000 }], {
+      now: clock.now,
+    });
     const tokens = createTokens({ keys, issuer, audience: "api", now: clock.now });
     const newToken = await tokens.sign({ sub: "user_42" });
-    say(`new tokens carry kid ${keys.signingKey.kid}; JWKS publishes ${keys.exportJwks().keys.map((k) => k.kid).join(" + ")}`);
+    say(
+      `new tokens carry kid ${keys.signingKey.kid}; JWKS publishes ${keys
+        .exportJwks()
+        .keys.map((k) => k.kid)
+        .join(" + ")}`,
+    );
     const verifiedNew = await tokens.verify(newToken);
     say(`new token verifies with kid ${verifiedNew.ok ? verifiedNew.kid : verifiedNew.reason}`);
     say(`old token during the rotation window: ok=${String((await tokens.verify(oldToken)).ok)}`);
@@ -35,7 +42,10 @@ const section: TourSection = {
     });
     const first = await sessions.start("user_42", { org: "org_7" });
     say(`session ${first.sessionId.slice(0, 8)}… started; refresh token prints as ${String(first.refreshToken)}`);
-    const [tabA, tabB] = await Promise.all([sessions.refresh(first.refreshToken), sessions.refresh(first.refreshToken)]);
+    const [tabA, tabB] = await Promise.all([
+      sessions.refresh(first.refreshToken),
+      sessions.refresh(first.refreshToken),
+    ]);
     const same = tabA.ok && tabB.ok && tabA.refreshToken.reveal() === tabB.refreshToken.reveal();
     say(`two tabs refresh at once: both ok, same successor → ${String(same)}`);
     clock.advance(10_000);
@@ -46,10 +56,16 @@ const section: TourSection = {
     }
 
     // 3. A password-reset token: 256 bits, stored hashed, 2 hours, exactly once.
-    const resets = createOneTimeTokens({ store: createMemoryOneTimeTokenStore(), purpose: "password-reset", now: clock.now });
+    const resets = createOneTimeTokens({
+      store: createMemoryOneTimeTokenStore(),
+      purpose: "password-reset",
+      now: clock.now,
+    });
     const { token } = await resets.issue("user_42");
     say(`reset link token: ${String(token.reveal().length)} base64url characters`);
-    say(`first use: ${JSON.stringify(await resets.consume(token))}; second use: ${JSON.stringify(await resets.consume(token))}`);
+    say(
+      `first use: ${JSON.stringify(await resets.consume(token))}; second use: ${JSON.stringify(await resets.consume(token))}`,
+    );
 
     // 4. Login attempts: 50 per IP per 15 minutes; the 51st is rate_limited (429), not invalid (401).
     const limiter = loginLimiter({ now: clock.now });

@@ -26,12 +26,14 @@ const section: TourSection = {
       });
       const acme = { tenantId: "acme", userId: "alice" };
       const globex = { tenantId: "globex", userId: "bob" };
-      const add = (body: string) => (tx: SqlClient) => tx.query("INSERT INTO notes (tenant_id, body) VALUES (current_setting('app.tenant_id', true), $1)", [body]);
+      const add = (body: string) => (tx: SqlClient) =>
+        tx.query("INSERT INTO notes (tenant_id, body) VALUES (current_setting('app.tenant_id', true), $1)", [body]);
       await rls.withTenantTransaction(db, acme, add("acme roadmap"));
       await rls.withTenantTransaction(db, acme, add("acme salaries"));
       await rls.withTenantTransaction(db, globex, add("globex launch plan"));
 
-      const bodies = async (tx: SqlClient) => (await tx.query<{ body: string }>("SELECT body FROM notes ORDER BY id")).rows.map((r) => r.body);
+      const bodies = async (tx: SqlClient) =>
+        (await tx.query<{ body: string }>("SELECT body FROM notes ORDER BY id")).rows.map((r) => r.body);
       say(`acme sees:   ${JSON.stringify(await rls.withTenantTransaction(db, acme, bodies))}`);
       say(`globex sees: ${JSON.stringify(await rls.withTenantTransaction(db, globex, bodies))}`);
 
@@ -42,8 +44,13 @@ const section: TourSection = {
       say(`no tenant set: ${String(noTenant.length)} rows (fail closed)`);
 
       const crossWrite = await rls
-        .withTenantTransaction(db, acme, (tx) => tx.query("INSERT INTO notes (tenant_id, body) VALUES ('globex', 'planted')"))
-        .then(() => "accepted", (err: unknown) => `refused (${err instanceof Error ? err.message : String(err)})`);
+        .withTenantTransaction(db, acme, (tx) =>
+          tx.query("INSERT INTO notes (tenant_id, body) VALUES ('globex', 'planted')"),
+        )
+        .then(
+          () => "accepted",
+          (err: unknown) => `refused (${err instanceof Error ? err.message : String(err)})`,
+        );
       say(`acme writing a globex row: ${crossWrite}`);
 
       const all = await rls.withAdminAccess(db, { actor: "staff_sam", reason: "ticket 4711" }, bodies);
@@ -52,7 +59,9 @@ const section: TourSection = {
       let exported = 0;
       for await (const _line of exportTenant(db, "acme")) exported++;
       const preview = await deleteTenant(db, "acme", { dryRun: true });
-      say(`GDPR: export of acme has ${String(exported)} lines; deleting it would remove ${String(preview.totalRows)} rows`);
+      say(
+        `GDPR: export of acme has ${String(exported)} lines; deleting it would remove ${String(preview.totalRows)} rows`,
+      );
     } finally {
       await pglite.close();
     }

@@ -37,7 +37,8 @@ interface Slot<V> {
  * @param maxEntries upper bound on entries (a positive integer).
  */
 export function createBoundedCache<K, V>(maxEntries: number): BoundedCache<K, V> {
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError("maxEntries must be a positive integer");
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
+    throw new RangeError("maxEntries must be a positive integer");
   const slots = new Map<K, Slot<V>>();
   const live = (slot: Slot<V>, now: number | undefined): boolean => now === undefined || slot.expiresAt > now;
 

@@ -32,7 +32,9 @@ const MAX_FORWARDED_HOPS = 32;
 type TrustFunction = (address: string, index: number) => boolean;
 
 function configError(): MoatError {
-  return new MoatError("ERR_CONFIG", { message: 'trustProxy must be a boolean, a hop count, or addresses/CIDR ranges such as "10.0.0.0/8" or "loopback"' });
+  return new MoatError("ERR_CONFIG", {
+    message: 'trustProxy must be a boolean, a hop count, or addresses/CIDR ranges such as "10.0.0.0/8" or "loopback"',
+  });
 }
 
 function addRange(list: BlockList, entry: string): void {

@@ -34,13 +34,11 @@ export function parseDuration(value: Duration, what = "duration"): number {
 }
 
 /** A zod schema that accepts a duration and outputs milliseconds. */
-export const durationSchema: z.ZodType<number, Duration> = z
-  .union([z.number(), z.string()])
-  .transform((value, ctx) => {
-    try {
-      return parseDuration(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: 'expected a positive duration such as 900000 or "15m"' });
-      return z.NEVER;
-    }
-  });
+export const durationSchema: z.ZodType<number, Duration> = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  try {
+    return parseDuration(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'expected a positive duration such as 900000 or "15m"' });
+    return z.NEVER;
+  }
+});

@@ -132,7 +132,9 @@ export function base64urlDecode(text: string): Uint8Array {
   }
   const buf = Buffer.from(s, "base64url");
   // Large decodes get an ArrayBuffer of their own and need no copy; small ones come from the pool.
-  return buf.byteOffset === 0 && buf.buffer.byteLength === buf.length ? new Uint8Array(buf.buffer, 0, buf.length) : ownBytes(buf);
+  return buf.byteOffset === 0 && buf.buffer.byteLength === buf.length
+    ? new Uint8Array(buf.buffer, 0, buf.length)
+    : ownBytes(buf);
 }
 
 /** Standard base64 with padding. */

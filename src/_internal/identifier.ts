@@ -76,7 +76,12 @@ export function boundedIdentifierSchema(max: number): z.ZodType<string> {
   return z.string().superRefine((value, ctx) => {
     const problem = identifierProblem(value);
     if (problem !== undefined) ctx.addIssue({ code: "custom", message: PROBLEM_TEXT[problem], params: { problem } });
-    else if (value.length > max) ctx.addIssue({ code: "custom", message: `must be at most ${String(max)} characters`, params: { problem: "too_long" } });
+    else if (value.length > max)
+      ctx.addIssue({
+        code: "custom",
+        message: `must be at most ${String(max)} characters`,
+        params: { problem: "too_long" },
+      });
   });
 }
 

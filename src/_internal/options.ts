@@ -122,7 +122,9 @@ function declaredKeys(inst: unknown): string[] {
  * const KEYS = knownKeys<MigrateOptions>({ migrations: true });
  * ```
  */
-export function knownKeys<T extends object>(keys: { readonly [K in keyof Required<T> & string]: true }): readonly string[] {
+export function knownKeys<T extends object>(keys: {
+  readonly [K in keyof Required<T> & string]: true;
+}): readonly string[] {
   return Object.freeze(Object.keys(keys));
 }
 
@@ -131,7 +133,12 @@ export function knownKeys<T extends object>(keys: { readonly [K in keyof Require
  * details as a strict schema. For the few factories whose options are checked by hand (they hold
  * functions or driver objects zod cannot describe usefully).
  */
-export function assertKnownKeys(input: unknown, known: readonly string[], what: string, code: MoatErrorCode = "ERR_CONFIG"): void {
+export function assertKnownKeys(
+  input: unknown,
+  known: readonly string[],
+  what: string,
+  code: MoatErrorCode = "ERR_CONFIG",
+): void {
   if (typeof input !== "object" || input === null) return;
   const unknown = Object.keys(input).filter((k) => !known.includes(k));
   const first = unknown[0];
@@ -148,7 +155,8 @@ function pathOf(path: readonly PropertyKey[]): (string | number)[] {
 function toIssues(error: z.core.$ZodError): ValidationIssue[] {
   return error.issues.map((issue) => {
     const path = pathOf(issue.path);
-    if (issue.code === "unrecognized_keys") return { path, code: issue.code, message: issue.message, keys: issue.keys.filter(printableKey) };
+    if (issue.code === "unrecognized_keys")
+      return { path, code: issue.code, message: issue.message, keys: issue.keys.filter(printableKey) };
     return { path, code: issue.code, message: issue.message };
   });
 }
@@ -158,7 +166,9 @@ function toIssues(error: z.core.$ZodError): ValidationIssue[] {
 function unknownKeyParams(noun: string): z.core.ParseContext<z.core.$ZodIssue> {
   return {
     error: (iss) =>
-      iss.code === "unrecognized_keys" ? unknownKeyPhrase(iss.keys[0] ?? "", declaredKeys(iss.inst), pathOf(iss.path ?? []), noun) : undefined,
+      iss.code === "unrecognized_keys"
+        ? unknownKeyPhrase(iss.keys[0] ?? "", declaredKeys(iss.inst), pathOf(iss.path ?? []), noun)
+        : undefined,
   };
 }
 const OPTION_PARAMS = unknownKeyParams("option");
@@ -181,7 +191,8 @@ function parseWith<S extends z.ZodType>(
   if (result.success) return result.data;
   const issues = toIssues(result.error);
   const unknownKey = issues.find((issue) => issue.code === "unrecognized_keys");
-  if (unknownKey !== undefined) throw new MoatError(code, { message: `${what}: ${unknownKey.message}`, details: { issues } });
+  if (unknownKey !== undefined)
+    throw new MoatError(code, { message: `${what}: ${unknownKey.message}`, details: { issues } });
   const where = issues[0]?.path.join(".") ?? "";
   throw new MoatError(code, {
     message: `invalid ${what}${where === "" ? "" : ` at "${where}"`}`,

@@ -50,7 +50,11 @@ export function wrapStore<S extends object>(name: string, store: S, methods: Sto
   }
   // The target is a copy, not the store: a frozen store's methods are read-only and
   // non-configurable, and a proxy may not answer anything but their own value for those.
-  return new Proxy({ ...store }, {
-    get: (_target, prop, receiver): unknown => (wrapped.has(prop) ? wrapped.get(prop) : Reflect.get(store, prop, receiver)),
-  });
+  return new Proxy(
+    { ...store },
+    {
+      get: (_target, prop, receiver): unknown =>
+        wrapped.has(prop) ? wrapped.get(prop) : Reflect.get(store, prop, receiver),
+    },
+  );
 }

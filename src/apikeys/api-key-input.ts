@@ -34,13 +34,11 @@ export interface ApiKeyIssueInput {
   readonly redaction?: ApiKeyRedaction;
 }
 
-
 /** Options for {@link ApiKeys.verify}. */
 export interface ApiKeyVerifyOptions {
   /** Scopes the key must all have; otherwise the result is `insufficient_scope`. */
   readonly scopes?: readonly string[];
 }
-
 
 /** Options for {@link ApiKeys.rotate}. */
 export interface ApiKeyRotateOptions {
@@ -56,7 +54,6 @@ export interface ApiKeyRotateOptions {
   readonly expiresAt?: number | Date | null;
 }
 
-
 // surrogate (a driver would silently turn it into U+FFFD), so neither is accepted anywhere.
 const UNSTORABLE_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
@@ -66,9 +63,14 @@ const isStorableText = (text: string): boolean => !UNSTORABLE_TEXT.test(text);
 export const textSchema = (max: number): z.ZodType<string> =>
   z.string().min(1).max(max).refine(isStorableText, "must not contain NUL or unpaired surrogates");
 /** One scope. */
-export const scopeSchema: z.ZodType<string> = z.string().regex(SCOPE_RE, "expected 1-128 printable ASCII characters without spaces");
+export const scopeSchema: z.ZodType<string> = z
+  .string()
+  .regex(SCOPE_RE, "expected 1-128 printable ASCII characters without spaces");
 /** A time: integer ms since the epoch, or a Date. */
-export const timeSchema: z.ZodType<number | Date> = z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.date()]);
+export const timeSchema: z.ZodType<number | Date> = z.union([
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  z.date(),
+]);
 
 /** The ERR_INVALID_INPUT for a bad argument. */
 export function invalid(message: string): MoatError {
@@ -92,28 +94,34 @@ const NO_SCOPES: readonly string[] = [];
 export function requiredScopes(options: unknown): readonly string[] {
   if (options === undefined) return NO_SCOPES;
   if (typeof options !== "object" || options === null) throw invalid("verify options must be an object");
-  for (const key in options) if (key !== "scopes") assertKnownKeys(options, ["scopes"], "verify options", "ERR_INVALID_INPUT");
+  for (const key in options)
+    if (key !== "scopes") assertKnownKeys(options, ["scopes"], "verify options", "ERR_INVALID_INPUT");
   const scopes: unknown = Reflect.get(options, "scopes");
   if (scopes === undefined) return NO_SCOPES;
-  if (!Array.isArray(scopes) || scopes.length > MAX_SCOPES) throw invalid("verify scopes must be an array of at most 100 scopes");
+  if (!Array.isArray(scopes) || scopes.length > MAX_SCOPES)
+    throw invalid("verify scopes must be an array of at most 100 scopes");
   const list: readonly unknown[] = scopes;
   const out: string[] = [];
   for (const scope of list) {
-    if (typeof scope !== "string" || !SCOPE_RE.test(scope)) throw invalid("verify scopes must be 1-128 printable ASCII characters");
+    if (typeof scope !== "string" || !SCOPE_RE.test(scope))
+      throw invalid("verify scopes must be 1-128 printable ASCII characters");
     out.push(scope);
   }
   return out;
 }
 
 /** A detached, frozen copy of metadata as JSON would carry it (Dates become strings). */
-export function normalizeMetadata(metadata: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
+export function normalizeMetadata(
+  metadata: Readonly<Record<string, unknown>> | undefined,
+): Readonly<Record<string, unknown>> {
   if (metadata === undefined) return deepFreeze({});
   const text = canonicalJson(metadata);
   if (text.length > MAX_METADATA_CHARS) throw invalid("metadata must be at most 8192 characters as JSON");
   // Canonical JSON writes NUL and unpaired surrogates as \u escapes, which jsonb refuses.
   if (UNSTORABLE_JSON.test(text)) throw invalid("metadata must not contain NUL or unpaired surrogates");
   const parsed: unknown = JSON.parse(text);
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("metadata must be a plain object");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw invalid("metadata must be a plain object");
   return deepFreeze({ ...parsed });
 }
 

@@ -11,18 +11,11 @@ export interface IssuedApiKey {
   readonly record: ApiKeyRecord;
 }
 
-
 /**
  * Why a key did not verify. Each maps to its own response: `insufficient_scope` to 403, the
  * others to 401. (Rate limiting is a separate layer with its own `rate_limited` result.)
  */
-export type ApiKeyFailureReason =
-  | "malformed"
-  | "checksum"
-  | "not_found"
-  | "revoked"
-  | "expired"
-  | "insufficient_scope";
+export type ApiKeyFailureReason = "malformed" | "checksum" | "not_found" | "revoked" | "expired" | "insufficient_scope";
 
 /** The result of {@link ApiKeys.verify}. */
 export type ApiKeyVerifyResult = Result<
@@ -32,7 +25,6 @@ export type ApiKeyVerifyResult = Result<
   },
   ApiKeyFailureReason
 >;
-
 
 /** The result of {@link ApiKeys.rotate}. */
 export type ApiKeyRotateResult = Result<

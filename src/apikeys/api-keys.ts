@@ -32,7 +32,14 @@ import {
   REVOKED,
   fail,
 } from "./api-key-results.js";
-import { API_KEY_BODY_LENGTH, API_KEY_MAX_LENGTH, formatApiKey, hasValidChecksum, isValidPrefix, previewOf } from "./format.js";
+import {
+  API_KEY_BODY_LENGTH,
+  API_KEY_MAX_LENGTH,
+  formatApiKey,
+  hasValidChecksum,
+  isValidPrefix,
+  previewOf,
+} from "./format.js";
 import { apiKeyHasher } from "./hash-key.js";
 import { type ApiKeyPepper, PEPPER_MIN_BYTES, isPepper, pepperBytes } from "./pepper.js";
 import { type ApiKeyEnv, type ApiKeyInfo, type ApiKeyRecord, toApiKeyInfo } from "./record.js";
@@ -114,7 +121,6 @@ export interface ApiKeys {
   get(id: string): Promise<ApiKeyInfo | null>;
 }
 
-
 const isFunction = (value: unknown): boolean => typeof value === "function";
 
 const optionsSchema = z
@@ -123,10 +129,14 @@ const optionsSchema = z
     store: storeSchema<ApiKeyStore>(API_KEY_STORE_METHODS),
     now: z.custom<Clock>(isFunction, "expected a function returning milliseconds").optional(),
     random: z.custom<RandomSource>(isFunction, "expected a function returning random bytes").optional(),
-    pepper: z.custom<ApiKeyPepper>(isPepper, `expected a string, Uint8Array or Secret of at least ${String(PEPPER_MIN_BYTES)} bytes`).optional(),
+    pepper: z
+      .custom<ApiKeyPepper>(
+        isPepper,
+        `expected a string, Uint8Array or Secret of at least ${String(PEPPER_MIN_BYTES)} bytes`,
+      )
+      .optional(),
   })
   .strict();
-
 
 function isExpired(record: ApiKeyInfo, now: number): boolean {
   return record.expiresAt !== null && now >= record.expiresAt;

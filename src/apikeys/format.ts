@@ -124,5 +124,8 @@ export function apiKeyPattern(prefix: string): RegExp {
     throw new MoatError("ERR_INVALID_INPUT", { message: "API key prefix must be 2-16 lower-case letters or digits" });
   }
   const maxRest = API_KEY_MAX_LENGTH - prefix.length - "_live_".length;
-  return new RegExp(`\\b${prefix}_(?:live|test)_[0-9A-Za-z]{${String(API_KEY_BODY_LENGTH + CHECKSUM_LENGTH)},${String(maxRest)}}\\b`, "g");
+  return new RegExp(
+    `\\b${prefix}_(?:live|test)_[0-9A-Za-z]{${String(API_KEY_BODY_LENGTH + CHECKSUM_LENGTH)},${String(maxRest)}}\\b`,
+    "g",
+  );
 }

@@ -28,7 +28,8 @@ async function writeBatch(store: AuditStore, orgId: string, batch: readonly Pend
         return sealed;
       });
     });
-    if (stored.length !== batch.length) throw new MoatError("ERR_STORE", { message: "audit store stored a different number of events" });
+    if (stored.length !== batch.length)
+      throw new MoatError("ERR_STORE", { message: "audit store stored a different number of events" });
     batch.forEach((p, i) => {
       const event = stored[i];
       if (event === undefined) p.reject(new MoatError("ERR_STORE", { message: "audit store lost an event" }));

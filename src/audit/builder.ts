@@ -157,7 +157,11 @@ const inputSchema = z.strictObject({
     .strictObject({
       id: idSchema.nullable().optional(),
       ip: ipSchema.nullable().optional(),
-      userAgent: z.string().max(64 * 1024).nullable().optional(),
+      userAgent: z
+        .string()
+        .max(64 * 1024)
+        .nullable()
+        .optional(),
     })
     .optional(),
   before: jsonSchema(MAX_SNAPSHOT_BYTES, false).optional(),
@@ -177,7 +181,13 @@ function metadataTooLarge(): MoatError {
   return new MoatError("ERR_INVALID_INPUT", {
     message: 'invalid audit event at "metadata"',
     details: {
-      issues: [{ path: ["metadata"], code: "too_big", message: `must be at most ${String(MAX_METADATA_BYTES)} bytes as JSON once redacted` }],
+      issues: [
+        {
+          path: ["metadata"],
+          code: "too_big",
+          message: `must be at most ${String(MAX_METADATA_BYTES)} bytes as JSON once redacted`,
+        },
+      ],
     },
   });
 }
@@ -204,8 +214,11 @@ export function createAuditEventBuilder(options: AuditEventBuilderOptions = {}):
   const baseRedactor = opts.redactor ?? defaultTextRedactor();
   const baseRedaction = createRedaction(baseKeys, baseRedactor);
 
-  const redactionFor = (extra: { sensitiveKeys?: readonly string[] | undefined; redactor?: TextRedactor | undefined } | undefined): Redaction => {
-    if (extra === undefined || (extra.sensitiveKeys === undefined && extra.redactor === undefined)) return baseRedaction;
+  const redactionFor = (
+    extra: { sensitiveKeys?: readonly string[] | undefined; redactor?: TextRedactor | undefined } | undefined,
+  ): Redaction => {
+    if (extra === undefined || (extra.sensitiveKeys === undefined && extra.redactor === undefined))
+      return baseRedaction;
     return createRedaction([...baseKeys, ...(extra.sensitiveKeys ?? [])], extra.redactor ?? baseRedactor);
   };
 
@@ -221,9 +234,12 @@ export function createAuditEventBuilder(options: AuditEventBuilderOptions = {}):
         if (jsonBytes(metadata) > MAX_METADATA_BYTES) throw metadataTooLarge();
       }
       const nowMs = Math.floor(now());
-      if (!Number.isFinite(nowMs)) throw new MoatError("ERR_CONFIG", { message: "the audit clock returned a non-finite time" });
+      if (!Number.isFinite(nowMs))
+        throw new MoatError("ERR_CONFIG", { message: "the audit clock returned a non-finite time" });
       const actor =
-        v.actor.impersonatorId === undefined ? { userId: v.actor.userId } : { userId: v.actor.userId, impersonatorId: v.actor.impersonatorId };
+        v.actor.impersonatorId === undefined
+          ? { userId: v.actor.userId }
+          : { userId: v.actor.userId, impersonatorId: v.actor.impersonatorId };
       return markValidated({
         id: uuidv7(nowMs, random),
         at: new Date(nowMs).toISOString(),
@@ -284,10 +300,16 @@ export function buildAuditEvent(input: AuditEventInput): AuditEvent {
 export function computeAuditDiff(before: unknown, after: unknown, options: AuditRedactOptions = {}): AuditDiffEntry[] {
   const opts = parseOptions(z.strictObject(redactionOptionShape), options, "computeAuditDiff options");
   const sides = parseInput(
-    z.strictObject({ before: jsonSchema(MAX_SNAPSHOT_BYTES, false).optional(), after: jsonSchema(MAX_SNAPSHOT_BYTES, false).optional() }),
+    z.strictObject({
+      before: jsonSchema(MAX_SNAPSHOT_BYTES, false).optional(),
+      after: jsonSchema(MAX_SNAPSHOT_BYTES, false).optional(),
+    }),
     { before, after },
     "audit diff input",
   );
-  const redaction = createRedaction(opts.sensitiveKeys ?? DEFAULT_SENSITIVE_KEY_SUBSTRINGS, opts.redactor ?? defaultTextRedactor());
+  const redaction = createRedaction(
+    opts.sensitiveKeys ?? DEFAULT_SENSITIVE_KEY_SUBSTRINGS,
+    opts.redactor ?? defaultTextRedactor(),
+  );
   return diffJson(sides.before, sides.after, redaction);
 }

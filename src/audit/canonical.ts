@@ -16,7 +16,9 @@ import { type JsonObject, type JsonValue, MAX_JSON_DEPTH, isJsonObject } from ".
  */
 function inCanonicalOrder(value: unknown, depth: number): boolean {
   if (typeof value !== "object") {
-    return typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+    return (
+      typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))
+    );
   }
   if (value === null) return true;
   if (depth >= MAX_JSON_DEPTH) return false;
@@ -84,7 +86,13 @@ export function sortObjectKeysDeep(value: JsonObject): JsonObject {
   const out: Record<string, JsonValue> = {};
   for (const key of Object.keys(value).sort()) {
     const inner = value[key];
-    if (inner !== undefined) Object.defineProperty(out, key, { value: sortKeysDeep(inner), enumerable: true, writable: true, configurable: true });
+    if (inner !== undefined)
+      Object.defineProperty(out, key, {
+        value: sortKeysDeep(inner),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }

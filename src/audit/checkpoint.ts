@@ -62,7 +62,10 @@ export interface AuditCheckpoint {
 
 const signerSchema = z.strictObject({
   alg: z.enum(["EdDSA", "ES256"]),
-  privateKey: z.custom<CryptoKey | KeyObject | JWK>((v) => typeof v === "object" && v !== null && !(v instanceof Uint8Array), "expected a private key"),
+  privateKey: z.custom<CryptoKey | KeyObject | JWK>(
+    (v) => typeof v === "object" && v !== null && !(v instanceof Uint8Array),
+    "expected a private key",
+  ),
   kid: z.string().min(1).max(256).optional(),
 });
 
@@ -80,7 +83,9 @@ function isJwks(key: AuditCheckpointKey): key is JSONWebKeySet {
 /** Validates a signer given as an argument (ERR_INVALID_INPUT when malformed). */
 export function parseSigner(signer: unknown): AuditCheckpointSigner {
   const s = parseInput(signerSchema, signer, "checkpoint signer");
-  return s.kid === undefined ? { alg: s.alg, privateKey: s.privateKey } : { alg: s.alg, privateKey: s.privateKey, kid: s.kid };
+  return s.kid === undefined
+    ? { alg: s.alg, privateKey: s.privateKey }
+    : { alg: s.alg, privateKey: s.privateKey, kid: s.kid };
 }
 
 /** Whether `value` can be passed as an {@link AuditCheckpointKey}. */
@@ -95,11 +100,20 @@ export function isCheckpointKey(value: unknown): value is AuditCheckpointKey {
  * @internal Reached through `AuditLog.checkpoint` and `AuditLog.prune`.
  */
 export async function signAuditCheckpoint(checkpoint: AuditCheckpoint, signer: AuditCheckpointSigner): Promise<string> {
-  const header = { alg: signer.alg, typ: AUDIT_CHECKPOINT_TYPE, ...(signer.kid === undefined ? {} : { kid: signer.kid }) };
+  const header = {
+    alg: signer.alg,
+    typ: AUDIT_CHECKPOINT_TYPE,
+    ...(signer.kid === undefined ? {} : { kid: signer.kid }),
+  };
   try {
-    return await new CompactSign(utf8Encode(canonicalJson(checkpoint))).setProtectedHeader(header).sign(signer.privateKey);
+    return await new CompactSign(utf8Encode(canonicalJson(checkpoint)))
+      .setProtectedHeader(header)
+      .sign(signer.privateKey);
   } catch (err) {
-    throw new MoatError("ERR_CONFIG", { message: "the checkpoint signer's key cannot sign with its algorithm", cause: err });
+    throw new MoatError("ERR_CONFIG", {
+      message: "the checkpoint signer's key cannot sign with its algorithm",
+      cause: err,
+    });
   }
 }
 
@@ -129,14 +143,20 @@ function invalidCheckpoint(cause?: unknown): MoatError {
  */
 export async function verifyAuditCheckpoint(jws: string, key: AuditCheckpointKey): Promise<AuditCheckpoint> {
   if (typeof jws !== "string" || jws.length > 4096) throw invalidCheckpoint();
-  if (!isCheckpointKey(key)) throw new MoatError("ERR_CONFIG", { message: "a checkpoint key must be a public key or a JWK set" });
+  if (!isCheckpointKey(key))
+    throw new MoatError("ERR_CONFIG", { message: "a checkpoint key must be a public key or a JWK set" });
   let verified: { payload: Uint8Array; protectedHeader: { typ?: string | undefined } };
   try {
     const options = { algorithms: [...ALGORITHMS] };
-    verified = isJwks(key) ? await compactVerify(jws, createLocalJWKSet(key), options) : await compactVerify(jws, key, options);
+    verified = isJwks(key)
+      ? await compactVerify(jws, createLocalJWKSet(key), options)
+      : await compactVerify(jws, key, options);
   } catch (err) {
     if (err instanceof errors.JOSEError && INTEGRITY_CODES.has(err.code)) throw invalidCheckpoint(err);
-    throw new MoatError("ERR_CONFIG", { message: "the checkpoint key cannot verify EdDSA or ES256 signatures", cause: err });
+    throw new MoatError("ERR_CONFIG", {
+      message: "the checkpoint key cannot verify EdDSA or ES256 signatures",
+      cause: err,
+    });
   }
   if (verified.protectedHeader.typ !== AUDIT_CHECKPOINT_TYPE) throw invalidCheckpoint();
   let payload: unknown;

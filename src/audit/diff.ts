@@ -58,7 +58,13 @@ function emit(
   }
 }
 
-function diffValues(walk: Walk, path: string, before: JsonValue | undefined, after: JsonValue | undefined, sensitive: boolean): void {
+function diffValues(
+  walk: Walk,
+  path: string,
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+  sensitive: boolean,
+): void {
   if (before === undefined || after === undefined) {
     emit(walk, path, before, after, sensitive);
     return;
@@ -97,7 +103,11 @@ function diffValues(walk: Walk, path: string, before: JsonValue | undefined, aft
  *
  * @internal Use {@link computeAuditDiff} from outside the module.
  */
-export function diffJson(before: JsonValue | undefined, after: JsonValue | undefined, redaction: Redaction): AuditDiffEntry[] {
+export function diffJson(
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+  redaction: Redaction,
+): AuditDiffEntry[] {
   const walk: Walk = { redaction, out: [] };
   const empty: JsonObject = {};
   const b = before === undefined && isJsonObject(after) ? empty : before;

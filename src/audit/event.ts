@@ -191,7 +191,10 @@ function isIsoTime(value: unknown): value is string {
 }
 
 /** An ISO 8601 UTC time with milliseconds, as `toISOString()` writes it. */
-export const isoTimeSchema: z.ZodType<string> = z.custom<string>(isIsoTime, "expected an ISO 8601 UTC time with milliseconds");
+export const isoTimeSchema: z.ZodType<string> = z.custom<string>(
+  isIsoTime,
+  "expected an ISO 8601 UTC time with milliseconds",
+);
 
 const diffEntrySchema = z
   .strictObject({
@@ -201,17 +204,18 @@ const diffEntrySchema = z
     after: jsonSchema(MAX_DIFF_BYTES, false).optional(),
   })
   .refine(
-    (e) => (e.op === "change" || e.before === undefined) === (e.op !== "remove") && (e.op === "change" || e.after === undefined) === (e.op !== "add") && (e.op !== "change" || (e.before !== undefined && e.after !== undefined)),
+    (e) =>
+      (e.op === "change" || e.before === undefined) === (e.op !== "remove") &&
+      (e.op === "change" || e.after === undefined) === (e.op !== "add") &&
+      (e.op !== "change" || (e.before !== undefined && e.after !== undefined)),
     "add has only after, remove only before, change both",
   )
-  .transform(
-    (e): AuditDiffEntry => ({
-      path: e.path,
-      op: e.op,
-      ...(e.before === undefined ? {} : { before: e.before }),
-      ...(e.after === undefined ? {} : { after: e.after }),
-    }),
-  );
+  .transform((e): AuditDiffEntry => ({
+    path: e.path,
+    op: e.op,
+    ...(e.before === undefined ? {} : { before: e.before }),
+    ...(e.after === undefined ? {} : { after: e.after }),
+  }));
 
 /** What `append` accepts: an event as {@link AuditEvent} describes, and nothing else. */
 export const auditEventSchema: z.ZodType<AuditEvent> = z
@@ -235,11 +239,20 @@ export const auditEventSchema: z.ZodType<AuditEvent> = z
   .transform((event, ctx): AuditEvent => {
     const { diff, metadata, actor, ...rest } = event;
     if (diff !== undefined && jsonBytes(diff) > MAX_DIFF_BYTES) {
-      ctx.addIssue({ code: "too_big", origin: "array", maximum: MAX_DIFF_BYTES, message: "diff is too large as JSON", path: ["diff"] });
+      ctx.addIssue({
+        code: "too_big",
+        origin: "array",
+        maximum: MAX_DIFF_BYTES,
+        message: "diff is too large as JSON",
+        path: ["diff"],
+      });
     }
     return {
       ...rest,
-      actor: actor.impersonatorId === undefined ? { userId: actor.userId } : { userId: actor.userId, impersonatorId: actor.impersonatorId },
+      actor:
+        actor.impersonatorId === undefined
+          ? { userId: actor.userId }
+          : { userId: actor.userId, impersonatorId: actor.impersonatorId },
       ...(diff === undefined ? {} : { diff }),
       ...(metadata === undefined ? {} : { metadata }),
     };
@@ -307,7 +320,10 @@ function inCanonicalOrder(event: AuditEvent, head: AuditChainHead): Omit<StoredA
   const { actor, target } = event;
   return {
     action: event.action,
-    actor: actor.impersonatorId === undefined ? { userId: actor.userId } : { impersonatorId: actor.impersonatorId, userId: actor.userId },
+    actor:
+      actor.impersonatorId === undefined
+        ? { userId: actor.userId }
+        : { impersonatorId: actor.impersonatorId, userId: actor.userId },
     at: event.at,
     ...(event.diff === undefined ? {} : { diff: event.diff.map(sortedDiffEntry) }),
     id: event.id,
@@ -333,4 +349,3 @@ export function sealAuditEvent(event: AuditEvent, head: AuditChainHead): StoredA
   const unsealed = inCanonicalOrder(event, head);
   return deepFreeze({ ...unsealed, hash: hashAuditEvent(unsealed) });
 }
-

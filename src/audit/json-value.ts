@@ -25,8 +25,7 @@ export const MAX_JSON_DEPTH = 64;
 
 /** The result of {@link toJsonValue}. */
 type JsonConvertResult =
-  | { readonly ok: true; readonly value: JsonValue }
-  | { readonly ok: false; readonly problem: JsonValueProblem };
+  { readonly ok: true; readonly value: JsonValue } | { readonly ok: false; readonly problem: JsonValueProblem };
 
 function fail(path: readonly (string | number)[], message: string): JsonConvertResult {
   return { ok: false, problem: { path: [...path], message } };
@@ -45,7 +44,9 @@ const LONE_SURROGATE = /\p{Cs}/u;
 function convert(value: unknown, path: (string | number)[], ancestors: object[], key: string): JsonConvertResult {
   switch (typeof value) {
     case "string":
-      return LONE_SURROGATE.test(value) ? fail(path, "a string with a lone surrogate is not well-formed Unicode") : { ok: true, value };
+      return LONE_SURROGATE.test(value)
+        ? fail(path, "a string with a lone surrogate is not well-formed Unicode")
+        : { ok: true, value };
     case "boolean":
       return { ok: true, value };
     case "number":
@@ -69,7 +70,8 @@ function convert(value: unknown, path: (string | number)[], ancestors: object[],
     const out: JsonValue[] = [];
     for (let i = 0; i < value.length; i++) {
       path.push(i);
-      const item = i in value ? convert(value[i], path, ancestors, String(i)) : fail(path, "a sparse array is not JSON");
+      const item =
+        i in value ? convert(value[i], path, ancestors, String(i)) : fail(path, "a sparse array is not JSON");
       path.pop();
       if (!item.ok) return item;
       out.push(item.value);
@@ -86,7 +88,8 @@ function convert(value: unknown, path: (string | number)[], ancestors: object[],
     return result;
   }
   const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return fail(path, "only plain objects, arrays and JSON primitives are allowed");
+  if (proto !== Object.prototype && proto !== null)
+    return fail(path, "only plain objects, arrays and JSON primitives are allowed");
 
   ancestors.push(value);
   const out: Record<string, JsonValue> = {};

@@ -23,9 +23,16 @@ const checkpointOptionsSchema = z.strictObject({ previous: z.string().max(4096).
 /** The head, once the chain since `previous` verifies onto it. */
 async function headSincePrevious(ctx: AuditLogContext, orgId: string, previous: string): Promise<AuditChainHead> {
   const key = ctx.checkpointKey;
-  if (key === undefined) throw new MoatError("ERR_INVALID_INPUT", { message: "checking the previous checkpoint needs the log's checkpointKey" });
+  if (key === undefined)
+    throw new MoatError("ERR_INVALID_INPUT", {
+      message: "checking the previous checkpoint needs the log's checkpointKey",
+    });
   const attested = await verifyAuditCheckpoint(previous, key);
-  const result = await verifyAuditLog(ctx, { orgId, checkpoints: [previous], ...(attested.seq > 0 ? { from: attested.seq } : {}) });
+  const result = await verifyAuditLog(ctx, {
+    orgId,
+    checkpoints: [previous],
+    ...(attested.seq > 0 ? { from: attested.seq } : {}),
+  });
   if (!result.ok || result.head === null) throw integrityFailure("checkpoint", result);
   return result.head;
 }
@@ -42,7 +49,8 @@ async function checkedHead(ctx: AuditLogContext, orgId: string): Promise<AuditCh
     toSeq: head.seq,
     checkpoints: new Map([[head.seq, head.hash]]),
   });
-  if (!result.ok || result.count !== 1) throw integrityFailure("checkpoint", result.ok ? { ok: false, reason: "deleted", seq: head.seq } : result);
+  if (!result.ok || result.count !== 1)
+    throw integrityFailure("checkpoint", result.ok ? { ok: false, reason: "deleted", seq: head.seq } : result);
   return head;
 }
 

@@ -48,7 +48,11 @@ function wrapPages<T>(operation: string, pages: AsyncIterable<T>): AsyncIterable
 }
 
 /** The shared state of a log over `store`. */
-export function createAuditLogContext(store: AuditStore, checkpointKey: AuditCheckpointKey | undefined, now: Clock): AuditLogContext {
+export function createAuditLogContext(
+  store: AuditStore,
+  checkpointKey: AuditCheckpointKey | undefined,
+  now: Clock,
+): AuditLogContext {
   const wrapped = wrapStore(STORE_NAME, store, AUDIT_STORE_METHODS);
   return {
     store: wrapped,
@@ -56,14 +60,18 @@ export function createAuditLogContext(store: AuditStore, checkpointKey: AuditChe
     checkpointKey,
     nowIso: () => {
       const ms = Math.floor(now());
-      if (!Number.isFinite(ms)) throw new MoatError("ERR_CONFIG", { message: "the audit clock returned a non-finite time" });
+      if (!Number.isFinite(ms))
+        throw new MoatError("ERR_CONFIG", { message: "the audit clock returned a non-finite time" });
       return new Date(ms).toISOString();
     },
   };
 }
 
 /** A checkpoint key option: a public key, a JWK or a JWK set. */
-export const checkpointKeySchema: z.ZodType<AuditCheckpointKey> = z.custom<AuditCheckpointKey>(isCheckpointKey, "expected a public key, JWK or JWK set");
+export const checkpointKeySchema: z.ZodType<AuditCheckpointKey> = z.custom<AuditCheckpointKey>(
+  isCheckpointKey,
+  "expected a public key, JWK or JWK set",
+);
 /** A sequence number given by a caller. */
 export const seqSchema: z.ZodType<number> = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 /** Checkpoints given by a caller. */

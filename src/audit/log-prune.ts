@@ -45,7 +45,9 @@ export async function pruneAuditLog(ctx: AuditLogContext, options: PruneAuditLog
   const signer = parseSigner(o.signer);
   const key = ctx.checkpointKey;
   if (key === undefined) {
-    throw new MoatError("ERR_INVALID_INPUT", { message: "prune needs the log's checkpointKey, so the anchor it leaves can be verified" });
+    throw new MoatError("ERR_INVALID_INPUT", {
+      message: "prune needs the log's checkpointKey, so the anchor it leaves can be verified",
+    });
   }
   const anchor = await ctx.store.getLatestAuditAnchor(o.orgId);
   const signed = await verifySignedPoints(o.orgId, anchor?.jws ?? null, o.checkpoints ?? [], key);
@@ -68,13 +70,22 @@ export async function pruneAuditLog(ctx: AuditLogContext, options: PruneAuditLog
     checkpoints: new Map([...signed.checkpoints].filter(([seq]) => seq <= through)),
   });
   if (!result.ok || result.head === null || result.head.seq !== through) {
-    throw integrityFailure("prune", result.ok ? { ok: false, reason: "deleted", seq: (result.head?.seq ?? start.seq) + 1 } : result);
+    throw integrityFailure(
+      "prune",
+      result.ok ? { ok: false, reason: "deleted", seq: (result.head?.seq ?? start.seq) + 1 } : result,
+    );
   }
-  const jws = await signAuditCheckpoint({ orgId: o.orgId, seq: through, hash: result.head.hash, at: ctx.nowIso() }, signer);
+  const jws = await signAuditCheckpoint(
+    { orgId: o.orgId, seq: through, hash: result.head.hash, at: ctx.nowIso() },
+    signer,
+  );
   try {
     await verifyAuditCheckpoint(jws, key);
   } catch (err) {
-    throw new MoatError("ERR_CONFIG", { message: "the prune signer's key does not match the log's checkpointKey", cause: err });
+    throw new MoatError("ERR_CONFIG", {
+      message: "the prune signer's key does not match the log's checkpointKey",
+      cause: err,
+    });
   }
   const next: AuditAnchor = { seq: through, hash: result.head.hash, jws };
   const pruned = await ctx.store.pruneAuditEvents(o.orgId, next);

@@ -49,14 +49,16 @@ export interface AuditExportOptions {
 }
 
 /** An {@link AuditTime}, as the ISO 8601 UTC string events store. */
-export const timeSchema: z.ZodType<string, AuditTime> = z.union([z.date(), z.number(), z.string()]).transform((value, ctx) => {
-  const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
-  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
-    ctx.addIssue({ code: "custom", message: "expected a valid time" });
-    return z.NEVER;
-  }
-  return new Date(ms).toISOString();
-});
+export const timeSchema: z.ZodType<string, AuditTime> = z
+  .union([z.date(), z.number(), z.string()])
+  .transform((value, ctx) => {
+    const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
+    if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
+      ctx.addIssue({ code: "custom", message: "expected a valid time" });
+      return z.NEVER;
+    }
+    return new Date(ms).toISOString();
+  });
 
 const querySchema = z.strictObject({
   orgId: idSchema,
@@ -114,7 +116,11 @@ export async function queryAuditLog(ctx: AuditLogContext, q: AuditQuery): Promis
 }
 
 /** The organisation's events as NDJSON bytes, one store page per chunk. */
-export function exportAuditLog(ctx: AuditLogContext, orgId: string, options: AuditExportOptions = {}): ReadableStream<Uint8Array> {
+export function exportAuditLog(
+  ctx: AuditLogContext,
+  orgId: string,
+  options: AuditExportOptions = {},
+): ReadableStream<Uint8Array> {
   const id = parseInput(idSchema, orgId, "audit org id");
   const o = parseInput(exportSchema, options, "audit export options");
   let pages: AsyncIterator<readonly StoredAuditEvent[]> | undefined;

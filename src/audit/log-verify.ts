@@ -39,18 +39,29 @@ const verifySchema = z
     onProgress: functionSchema<(p: AuditVerifyProgress) => void>().optional(),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal").optional(),
   })
-  .refine((o) => o.from === undefined || o.to === undefined || o.from <= o.to, { message: "from must not be after to", path: ["to"] });
+  .refine((o) => o.from === undefined || o.to === undefined || o.from <= o.to, {
+    message: "from must not be after to",
+    path: ["to"],
+  });
 
 /** Verifies a range of an organisation's chain against its anchor and the given checkpoints. */
 export async function verifyAuditLog(ctx: AuditLogContext, options: VerifyAuditLogOptions): Promise<AuditVerifyResult> {
   const o = parseInput(verifySchema, options, "audit verify options");
   const anchor = await ctx.store.getLatestAuditAnchor(o.orgId);
-  const signed = await verifySignedPoints(o.orgId, anchor?.jws ?? null, o.checkpoints ?? [], o.checkpointKey ?? ctx.checkpointKey);
-  if (signed.anchorMismatch !== undefined) return { ok: false, reason: "checkpoint_mismatch", seq: signed.anchorMismatch };
+  const signed = await verifySignedPoints(
+    o.orgId,
+    anchor?.jws ?? null,
+    o.checkpoints ?? [],
+    o.checkpointKey ?? ctx.checkpointKey,
+  );
+  if (signed.anchorMismatch !== undefined)
+    return { ok: false, reason: "checkpoint_mismatch", seq: signed.anchorMismatch };
   const { start } = signed;
   const from = Math.max(o.from ?? 1, start.seq + 1);
   const prevHash = from === start.seq + 1 ? start.hash : (signed.checkpoints.get(from - 1) ?? null);
-  const inRange = new Map([...signed.checkpoints].filter(([seq]) => seq >= from && (o.to === undefined || seq <= o.to)));
+  const inRange = new Map(
+    [...signed.checkpoints].filter(([seq]) => seq >= from && (o.to === undefined || seq <= o.to)),
+  );
   return verifyRows(ctx.scan(o.orgId, { fromSeq: from, ...(o.to === undefined ? {} : { toSeq: o.to }) }), {
     orgId: o.orgId,
     firstSeq: from,

@@ -15,7 +15,13 @@ import { type AuditEvent, type StoredAuditEvent, auditEventSchema, isValidated }
 import { type AuditCheckpointOptions, checkpointAuditLog } from "./log-checkpoint.js";
 import { checkpointKeySchema, createAuditLogContext } from "./log-context.js";
 import { type AuditPruneResult, type PruneAuditLogOptions, pruneAuditLog } from "./log-prune.js";
-import { type AuditExportOptions, type AuditPage, type AuditQuery, exportAuditLog, queryAuditLog } from "./log-query.js";
+import {
+  type AuditExportOptions,
+  type AuditPage,
+  type AuditQuery,
+  exportAuditLog,
+  queryAuditLog,
+} from "./log-query.js";
 import { type VerifyAuditLogOptions, verifyAuditLog } from "./log-verify.js";
 import type { TextRedactor } from "./redaction.js";
 import { AUDIT_STORE_METHODS, type AuditStore } from "./store.js";

@@ -56,7 +56,9 @@ export interface AuditRequestDetails {
 }
 
 const optionsSchema = z.strictObject({
-  trustProxy: z.union([z.boolean(), z.int().min(0).max(32), z.string().max(4096), z.array(z.string().max(64)).max(256)]).optional(),
+  trustProxy: z
+    .union([z.boolean(), z.int().min(0).max(32), z.string().max(4096), z.array(z.string().max(64)).max(256)])
+    .optional(),
   requestIdHeader: z
     .string()
     .regex(/^[a-z0-9-]{1,64}$/i, "expected a header name")
@@ -98,7 +100,8 @@ function requestId(req: AuditRequestLike, header: string): string | null {
 export function auditContextFromRequest(req: AuditRequestLike, options: AuditContextOptions = {}): AuditRequestDetails {
   const opts = parseOptions(optionsSchema, options, "auditContextFromRequest options");
   const candidate: unknown = req;
-  const headers: unknown = typeof candidate === "object" && candidate !== null ? Reflect.get(candidate, "headers") : undefined;
+  const headers: unknown =
+    typeof candidate === "object" && candidate !== null ? Reflect.get(candidate, "headers") : undefined;
   if (typeof headers !== "object" || headers === null) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "auditContextFromRequest needs a request with headers" });
   }

@@ -115,5 +115,6 @@ export function checkSealed(orgId: string, head: AuditChainHead, events: readonl
     }
     prev = event;
   }
-  if (events.length === 0) throw new MoatError("ERR_INVALID_INPUT", { message: "sealed audit events must not be empty" });
+  if (events.length === 0)
+    throw new MoatError("ERR_INVALID_INPUT", { message: "sealed audit events must not be empty" });
 }

@@ -103,7 +103,13 @@ function inspect(row: unknown): RowFacts {
       hashOk = false; // not representable as JSON: cannot be what was hashed
     }
   }
-  return { seq, hashOk, orgId: row.orgId, prevHash: row.prevHash, hash: hashOk && typeof hash === "string" ? hash : "" };
+  return {
+    seq,
+    hashOk,
+    orgId: row.orgId,
+    prevHash: row.prevHash,
+    hash: hashOk && typeof hash === "string" ? hash : "",
+  };
 }
 
 /** Reads rows one at a time out of pages, with one row of lookahead. */
@@ -232,7 +238,8 @@ export async function verifyRows(
     }
   } catch (err) {
     // A store that cannot even decode a row reports where; that row was modified.
-    if (isMoatError(err, "ERR_INTEGRITY") && typeof err.details?.seq === "number") return fail("modified", err.details.seq);
+    if (isMoatError(err, "ERR_INTEGRITY") && typeof err.details?.seq === "number")
+      return fail("modified", err.details.seq);
     throw err;
   } finally {
     await cursor.close();
@@ -285,11 +292,15 @@ export async function verifySignedPoints(
 ): Promise<VerifiedStart & { readonly anchorMismatch?: number }> {
   if ((anchorJws !== null || checkpointJws.length > 0) && key === undefined) {
     throw new MoatError("ERR_INVALID_INPUT", {
-      message: anchorJws !== null ? "this audit log was pruned: verifying it needs the checkpoint key" : "verifying checkpoints needs the checkpoint key",
+      message:
+        anchorJws !== null
+          ? "this audit log was pruned: verifying it needs the checkpoint key"
+          : "verifying checkpoints needs the checkpoint key",
     });
   }
   const verifyOne = async (jws: string): Promise<AuditCheckpoint> => {
-    if (key === undefined) throw new MoatError("ERR_INVALID_INPUT", { message: "verifying checkpoints needs the checkpoint key" });
+    if (key === undefined)
+      throw new MoatError("ERR_INVALID_INPUT", { message: "verifying checkpoints needs the checkpoint key" });
     const checkpoint = await verifyAuditCheckpoint(jws, key);
     if (checkpoint.orgId !== orgId) {
       throw new MoatError("ERR_INVALID_INPUT", { message: "an audit checkpoint belongs to another organisation" });
@@ -309,7 +320,11 @@ export async function verifySignedPoints(
     // Checkpoints at or before the anchor cover pruned events: nothing left to compare.
     if (c.seq > start.seq) checkpoints.set(c.seq, c.hash);
   }
-  return { start: { seq: start.seq, hash: start.hash }, checkpoints, ...(anchorMismatch === undefined ? {} : { anchorMismatch }) };
+  return {
+    start: { seq: start.seq, hash: start.hash },
+    checkpoints,
+    ...(anchorMismatch === undefined ? {} : { anchorMismatch }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,12 +380,17 @@ export async function verifyAuditChain(
   options: VerifyAuditChainOptions,
 ): Promise<AuditVerifyResult> {
   const candidate: unknown = events;
-  if (typeof candidate !== "object" || candidate === null || !(Symbol.iterator in candidate || Symbol.asyncIterator in candidate)) {
+  if (
+    typeof candidate !== "object" ||
+    candidate === null ||
+    !(Symbol.iterator in candidate || Symbol.asyncIterator in candidate)
+  ) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "verifyAuditChain needs an iterable of events" });
   }
   const o = parseInput(offlineOptionsSchema, options, "verifyAuditChain options");
   const signed = await verifySignedPoints(o.orgId, o.anchor ?? null, o.checkpoints ?? [], o.checkpointKey);
-  if (signed.anchorMismatch !== undefined) return { ok: false, reason: "checkpoint_mismatch", seq: signed.anchorMismatch };
+  if (signed.anchorMismatch !== undefined)
+    return { ok: false, reason: "checkpoint_mismatch", seq: signed.anchorMismatch };
   return verifyRows(paged(events), {
     orgId: o.orgId,
     firstSeq: signed.start.seq + 1,

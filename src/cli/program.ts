@@ -16,7 +16,8 @@ interface ProgramIo {
   readonly stderr: (text: string) => void;
 }
 
-const DATABASE_URL_HELP = "Postgres connection string (default: $DATABASE_URL, which keeps a password out of the process list)";
+const DATABASE_URL_HELP =
+  "Postgres connection string (default: $DATABASE_URL, which keeps a password out of the process list)";
 
 /** Wraps a command's action so its resolved exit status reaches `setExitCode`. */
 type Runner = <O>(fn: (opts: O) => Promise<number>) => (opts: O) => Promise<void>;
@@ -73,10 +74,15 @@ function addAuditCommands(program: Command, run: Runner): void {
   const audit = program.command("audit").description("Audit log tools.");
   audit
     .command("verify")
-    .description("Recompute an organisation's audit hash chain from Postgres. Exit 0 intact, 1 broken (the first bad seq is printed).")
+    .description(
+      "Recompute an organisation's audit hash chain from Postgres. Exit 0 intact, 1 broken (the first bad seq is printed).",
+    )
     .option("--database-url <url>", DATABASE_URL_HELP)
     .requiredOption("--org <id>", "the organisation id")
-    .option("--checkpoint-key <file>", "a public JWK or JWK set (JSON file) that verifies checkpoints and prune anchors")
+    .option(
+      "--checkpoint-key <file>",
+      "a public JWK or JWK set (JSON file) that verifies checkpoints and prune anchors",
+    )
     .option("--checkpoints <file>", "signed checkpoints to check the chain against, one JWS per line")
     .action(
       run(async (opts: AuditVerifyCommandOptions) => {
@@ -92,7 +98,12 @@ function addRedactCommand(program: Command, run: Runner): void {
     .summary("Redact PII from stdin to stdout, line by line.")
     .description("Redact PII from stdin to stdout, line by line (streams; never holds more than one line).")
     .option("--types <list>", `comma-separated detector types (default: all of ${BUILTIN_DETECTOR_TYPES.join(",")})`)
-    .addOption(new Option("--replace <mode>", "label ([EMAIL]), mask (a***@…) or hash (keyed tag; key in MOATKIT_REDACT_HASH_KEY)").default("label"))
+    .addOption(
+      new Option(
+        "--replace <mode>",
+        "label ([EMAIL]), mask (a***@…) or hash (keyed tag; key in MOATKIT_REDACT_HASH_KEY)",
+      ).default("label"),
+    )
     .action(
       run(async (opts: RedactCommandOptions) => {
         const { redactCommand } = await import("./commands/redact.js");
@@ -105,7 +116,9 @@ function addRlsCommands(program: Command, run: Runner): void {
   const rls = program.command("rls").description("Row-level security tools.");
   rls
     .command("check")
-    .description("Check that every tenant table is isolated by forced RLS and that the app role cannot bypass it. Exit 1 on any finding.")
+    .description(
+      "Check that every tenant table is isolated by forced RLS and that the app role cannot bypass it. Exit 1 on any finding.",
+    )
     .option("--database-url <url>", DATABASE_URL_HELP)
     .option("--schema <name>", "the schema to check", "public")
     .option("--app-role <role>", "the role the application runs as (default: the role of the connection)")
@@ -124,7 +137,9 @@ function addRlsCommands(program: Command, run: Runner): void {
 /** Builds the command tree; `setExitCode` receives each command's exit status. */
 export function createProgram(setExitCode: (code: number) => void, io: ProgramIo): Command {
   const program = new Command("moatkit")
-    .description("Operator tools for moatkit: key generation, column rewrap, audit chain verification, PII redaction and RLS checks.")
+    .description(
+      "Operator tools for moatkit: key generation, column rewrap, audit chain verification, PII redaction and RLS checks.",
+    )
     .exitOverride()
     .configureOutput({
       writeErr: (text) => {

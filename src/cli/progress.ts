@@ -51,7 +51,9 @@ export function createProgress(options: ProgressOptions): Progress {
   }
   return {
     update(done, note) {
-      stream.write(`${options.label}: ${String(done)}/${String(total)} ${options.unit}${note === undefined ? "" : ` (${note})`}\n`);
+      stream.write(
+        `${options.label}: ${String(done)}/${String(total)} ${options.unit}${note === undefined ? "" : ` (${note})`}\n`,
+      );
     },
     stop() {
       // Nothing to tidy up: every line is already complete.

@@ -38,7 +38,11 @@ function hchacha20(nodeCrypto: typeof NodeCrypto, key: Uint8Array, input16: Uint
   const outWords = new DataView(out.buffer);
   for (let i = 0; i < 4; i++) {
     outWords.setUint32(i * 4, (blockWords.getUint32(i * 4, true) - (SIGMA[i] ?? 0)) >>> 0, true);
-    outWords.setUint32(16 + i * 4, (blockWords.getUint32(48 + i * 4, true) - inputWords.getUint32(i * 4, true)) >>> 0, true);
+    outWords.setUint32(
+      16 + i * 4,
+      (blockWords.getUint32(48 + i * 4, true) - inputWords.getUint32(i * 4, true)) >>> 0,
+      true,
+    );
   }
   return out;
 }
@@ -55,7 +59,11 @@ function xchachaParams(nodeCrypto: typeof NodeCrypto, key: Uint8Array, nonce: Ui
 export function createNodeBackend(nodeCrypto: typeof NodeCrypto): CryptoBackend {
   const { createCipheriv, createDecipheriv, createHmac, hkdfSync } = nodeCrypto;
 
-  function cipherFor(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array): NodeCrypto.CipherGCM | NodeCrypto.CipherChaCha20Poly1305 {
+  function cipherFor(
+    algorithm: AeadAlgorithm,
+    key: Uint8Array,
+    nonce: Uint8Array,
+  ): NodeCrypto.CipherGCM | NodeCrypto.CipherChaCha20Poly1305 {
     if (algorithm === "aes-256-gcm") return createCipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_LENGTH });
     const [subkey, iv] = xchachaParams(nodeCrypto, key, nonce);
     return createCipheriv("chacha20-poly1305", subkey, iv, { authTagLength: TAG_LENGTH });

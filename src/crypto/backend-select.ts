@@ -19,11 +19,16 @@ export function nodeCryptoBackend(): CryptoBackend | undefined {
  * @internal Resolves a backend option (`node` is the node:crypto backend, `null` where missing). `"auto"` (the default) is node:crypto when the runtime
  * has it and the pure-JS backend otherwise; naming `"node"` where it is missing is a config error.
  */
-export function resolveBackend(name: CryptoBackendName | "auto" = "auto", node: CryptoBackend | null = nodeCryptoBackend() ?? null): CryptoBackend {
+export function resolveBackend(
+  name: CryptoBackendName | "auto" = "auto",
+  node: CryptoBackend | null = nodeCryptoBackend() ?? null,
+): CryptoBackend {
   if (name === "noble") return nobleBackend;
   if (node !== null) return node;
   if (name === "node") {
-    throw new MoatError("ERR_CONFIG", { message: 'backend "node" was requested but node:crypto is not available here' });
+    throw new MoatError("ERR_CONFIG", {
+      message: 'backend "node" was requested but node:crypto is not available here',
+    });
   }
   return nobleBackend;
 }

@@ -38,7 +38,13 @@ export interface CryptoBackend {
     offset: number,
   ): void;
   /** Decrypts ciphertext ‖ tag; `undefined` when authentication fails (never partial plaintext). */
-  open(algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
+  open(
+    algorithm: AeadAlgorithm,
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    sealed: Uint8Array,
+  ): Uint8Array | undefined;
   /** HKDF-SHA-256 (RFC 5869); ERR_INVALID_INPUT when `length` exceeds 255 × 32. */
   hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /** HMAC-SHA-256. */

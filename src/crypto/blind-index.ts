@@ -87,7 +87,8 @@ export function createBlindIndex(options: BlindIndexOptions): BlindIndex {
       if (typeof input !== "string") throw new MoatError("ERR_CONFIG", { message: "normalize must return a string" });
     }
     const bytes = toBytes(input, "value");
-    if (bytes.length > MAX_VALUE_BYTES) throw new MoatError("ERR_INVALID_INPUT", { message: "value is larger than 1 MiB" });
+    if (bytes.length > MAX_VALUE_BYTES)
+      throw new MoatError("ERR_INVALID_INPUT", { message: "value is larger than 1 MiB" });
     const out = backend.hmac(key, bytes).slice(0, length);
     out[length - 1] = (out[length - 1] ?? 0) & lastMask;
     return out;

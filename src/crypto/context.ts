@@ -51,7 +51,12 @@ function checkContext(context: unknown): void {
   if (keys.length > MAX_CONTEXT_KEYS) throw invalid("context has too many keys");
   for (const key of keys) {
     const value: unknown = Reflect.get(context, key);
-    if (value !== null && typeof value !== "string" && typeof value !== "boolean" && !(typeof value === "number" && Number.isFinite(value))) {
+    if (
+      value !== null &&
+      typeof value !== "string" &&
+      typeof value !== "boolean" &&
+      !(typeof value === "number" && Number.isFinite(value))
+    ) {
       throw invalid("context values must be strings, finite numbers, booleans or null");
     }
   }
@@ -68,7 +73,9 @@ export function readBinding(options: unknown): Binding {
   if (typeof options !== "object" || options === null) throw invalid("options with a context are required");
   // A loop rather than a schema: this runs on every encrypt and decrypt. A misspelt `tenantID`
   // would otherwise silently bind the value to the default scope.
-  for (const key in options) if (key !== "context" && key !== "tenantId") assertKnownKeys(options, BINDING_KEYS, "encryption options", "ERR_INVALID_INPUT");
+  for (const key in options)
+    if (key !== "context" && key !== "tenantId")
+      assertKnownKeys(options, BINDING_KEYS, "encryption options", "ERR_INVALID_INPUT");
   const context: unknown = Reflect.get(options, "context");
   checkContext(context);
   const json = canonicalJson(context);

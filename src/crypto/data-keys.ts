@@ -100,14 +100,33 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     return dk;
   }
 
-  function makeDataKey(mode: KeyMode, ref: Uint8Array, id: string | undefined, scope: string, masterKeyId: string, key: Uint8Array): DataKey {
+  function makeDataKey(
+    mode: KeyMode,
+    ref: Uint8Array,
+    id: string | undefined,
+    scope: string,
+    masterKeyId: string,
+    key: Uint8Array,
+  ): DataKey {
     const derived = createBoundedCache<string, Derived>(DERIVED_PER_KEY);
-    return { mode, ref, refKey: refKeyOf(mode, ref), id, scope, masterKeyId, key, expiresAt: now() + cacheTtl, derived, writer: undefined };
+    return {
+      mode,
+      ref,
+      refKey: refKeyOf(mode, ref),
+      id,
+      scope,
+      masterKeyId,
+      key,
+      expiresAt: now() + cacheTtl,
+      derived,
+      writer: undefined,
+    };
   }
 
   function decodeDataKeyId(id: string): Uint8Array {
     const ref = base64urlDecode(id);
-    if (ref.length !== DATA_KEY_ID_LENGTH) throw new MoatError("ERR_STORE", { message: "data key store returned a malformed id" });
+    if (ref.length !== DATA_KEY_ID_LENGTH)
+      throw new MoatError("ERR_STORE", { message: "data key store returned a malformed id" });
     return ref;
   }
 
@@ -115,7 +134,9 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     const ref = decodeDataKeyId(record.id);
     const key = wrapper.unwrap("stored", record.masterKeyId, ref, record.scope, record.wrappedKey);
     if (key === undefined) {
-      throw new MoatError("ERR_INTEGRITY", { message: `data key ${record.id} does not unwrap under master key ${record.masterKeyId}` });
+      throw new MoatError("ERR_INTEGRITY", {
+        message: `data key ${record.id} does not unwrap under master key ${record.masterKeyId}`,
+      });
     }
     return makeDataKey("stored", ref, record.id, record.scope, record.masterKeyId, key);
   }
@@ -125,7 +146,10 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     const ref = draw(DATA_KEY_ID_LENGTH).slice();
     const key = randomBytes(random, AEAD_KEY_LENGTH).slice();
     const wrappedKey = wrapper.wrap("stored", primaryKeyId, ref, scope, key);
-    return { record: { id: base64urlEncode(ref), scope, masterKeyId: primaryKeyId, wrappedKey, createdAt: now() }, key };
+    return {
+      record: { id: base64urlEncode(ref), scope, masterKeyId: primaryKeyId, wrappedKey, createdAt: now() },
+      key,
+    };
   }
 
   async function loadCurrent(activeStore: DataKeyStore, scope: string): Promise<DataKey> {
@@ -134,7 +158,8 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     // No current key, or one wrapped under a master key that is no longer primary: start a new one.
     const { record, key } = newRecord(scope);
     const result = await activeStore.setCurrentDataKey(record, existing?.id ?? null);
-    if (result.created) return remember(makeDataKey("stored", decodeDataKeyId(record.id), record.id, scope, primaryKeyId, key));
+    if (result.created)
+      return remember(makeDataKey("stored", decodeDataKeyId(record.id), record.id, scope, primaryKeyId, key));
     key.fill(0);
     return remember(fromRecord(result.current));
   }
@@ -173,7 +198,10 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     if (hit !== undefined) return hit;
     const id = base64urlEncode(ref);
     const record = await activeStore.getDataKey(id);
-    if (record === null) throw new MoatError("ERR_KEY_NOT_FOUND", { message: `data key ${id} not found (shredded, or never stored here)` });
+    if (record === null)
+      throw new MoatError("ERR_KEY_NOT_FOUND", {
+        message: `data key ${id} not found (shredded, or never stored here)`,
+      });
     return remember(fromRecord(record));
   }
 
@@ -191,7 +219,9 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
         return remember(makeDataKey("embedded", msg.keyRef.slice(), undefined, "", msg.masterKeyId, key));
       }
       if (store === undefined) {
-        throw new MoatError("ERR_KEY_NOT_FOUND", { message: "this value uses a stored data key, but the envelope has no dataKeys store" });
+        throw new MoatError("ERR_KEY_NOT_FOUND", {
+          message: "this value uses a stored data key, but the envelope has no dataKeys store",
+        });
       }
       return storedDataKey(store, msg.keyRef);
     },

@@ -108,14 +108,18 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
   async function rewrapDataKeys(options: RewrapDataKeysOptions = {}): Promise<DataKeyRewrapResult> {
     const activeStore = storeFor("rewrapDataKeys");
     const batchSize = options.batchSize ?? 500;
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new MoatError("ERR_INVALID_INPUT", { message: "batchSize must be a positive integer" });
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+      throw new MoatError("ERR_INVALID_INPUT", { message: "batchSize must be a positive integer" });
     let after: string | undefined;
     let scanned = 0;
     let rewrapped = 0;
     let alreadyCurrent = 0;
     for (;;) {
-      if (options.signal?.aborted === true) throw new MoatError("ERR_ABORTED", { details: { scanned, rewrapped, alreadyCurrent } });
-      const page = await activeStore.listDataKeys(after === undefined ? { limit: batchSize } : { after, limit: batchSize });
+      if (options.signal?.aborted === true)
+        throw new MoatError("ERR_ABORTED", { details: { scanned, rewrapped, alreadyCurrent } });
+      const page = await activeStore.listDataKeys(
+        after === undefined ? { limit: batchSize } : { after, limit: batchSize },
+      );
       for (const record of page) {
         scanned++;
         // Another process may re-wrap the same record meanwhile: its compare-and-set wins, this one counts it as current.
@@ -138,7 +142,8 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
     rewrapDataKeys,
     async shredTenant(tenantId) {
       const activeStore = storeFor("shredTenant");
-      if (typeof tenantId !== "string" || tenantId.length === 0) throw new MoatError("ERR_INVALID_INPUT", { message: "shredTenant needs a tenant id" });
+      if (typeof tenantId !== "string" || tenantId.length === 0)
+        throw new MoatError("ERR_INVALID_INPUT", { message: "shredTenant needs a tenant id" });
       const scope = tenantScope(tenantId);
       const dataKeysDestroyed = await activeStore.deleteDataKeyScope(scope);
       dataKeys.forget(scope);

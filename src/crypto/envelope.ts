@@ -18,7 +18,14 @@ import { resolveBackend } from "./backend-select.js";
 import { type Binding, type BindingOptions, associatedData, readBinding } from "./context.js";
 import { type DataKey, createDataKeys, refKeyOf, sameBytes } from "./data-keys.js";
 import { type EnvelopeKeys, createEnvelopeKeys } from "./envelope-keys.js";
-import { MAX_PLAINTEXT_BYTES, type KeyMode, type ParsedMessage, decryptError, parseToken, toStringForm } from "./format.js";
+import {
+  MAX_PLAINTEXT_BYTES,
+  type KeyMode,
+  type ParsedMessage,
+  decryptError,
+  parseToken,
+  toStringForm,
+} from "./format.js";
 import { type MasterKeyring, isMasterKeyring } from "./keyring.js";
 import { createKeyWrapper } from "./key-wrap.js";
 import { pooledRandom } from "./random-pool.js";
@@ -127,12 +134,22 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   const primaryKeyId = keyring.primaryKeyId;
   const wrapper = createKeyWrapper(keyring, backend, draw);
   const { derive, writerOf } = createSubkeys(backend, algorithm, draw);
-  const dataKeys = createDataKeys({ wrapper, primaryKeyId, store, now, cacheTtl: opts.cacheTtl, cacheMaxEntries: opts.cacheMaxEntries, draw, random: opts.random });
+  const dataKeys = createDataKeys({
+    wrapper,
+    primaryKeyId,
+    store,
+    now,
+    cacheTtl: opts.cacheTtl,
+    cacheMaxEntries: opts.cacheMaxEntries,
+    draw,
+    random: opts.random,
+  });
   const { cached, writingKey, dataKeyFor, storedDataKey, currentIdOf } = dataKeys;
 
   function checkPlaintext(plaintext: string | Uint8Array): Uint8Array {
     const data = toBytes(plaintext, "plaintext");
-    if (data.length > MAX_PLAINTEXT_BYTES) throw new MoatError("ERR_INVALID_INPUT", { message: "plaintext is larger than 64 MiB" });
+    if (data.length > MAX_PLAINTEXT_BYTES)
+      throw new MoatError("ERR_INVALID_INPUT", { message: "plaintext is larger than 64 MiB" });
     return data;
   }
 
@@ -144,7 +161,15 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     const out = new Uint8Array(headerLength + nonceLength + data.length + TAG_LENGTH);
     out.set(writer.header);
     out.set(nonce, headerLength);
-    backend.sealInto(algorithm, writer.derived.subkey, nonce, associatedData(writer.header, binding), data, out, headerLength + nonceLength);
+    backend.sealInto(
+      algorithm,
+      writer.derived.subkey,
+      nonce,
+      associatedData(writer.header, binding),
+      data,
+      out,
+      headerLength + nonceLength,
+    );
     return { out, writer };
   }
 
@@ -160,7 +185,13 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     const derived = derive(dk, msg.salt, msg.suite);
     // Key commitment: a ciphertext opens under exactly one data key; checked before any AEAD work.
     if (!constantTimeEqual(derived.commitment, msg.commitment)) throw decryptError();
-    const plaintext = backend.open(msg.algorithm, derived.subkey, msg.nonce, associatedData(msg.header, binding), msg.sealed);
+    const plaintext = backend.open(
+      msg.algorithm,
+      derived.subkey,
+      msg.nonce,
+      associatedData(msg.header, binding),
+      msg.sealed,
+    );
     if (plaintext === undefined) throw decryptError();
     return plaintext;
   }
@@ -168,7 +199,12 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   async function decryptParsed(msg: ParsedMessage, options: BindingOptions): Promise<Uint8Array> {
     const binding = readBinding(options);
     const hit = cached(refKeyOf(msg.mode, msg.keyRef));
-    if (hit !== undefined && hit.mode === msg.mode && sameBytes(hit.ref, msg.keyRef) && (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)) {
+    if (
+      hit !== undefined &&
+      hit.mode === msg.mode &&
+      sameBytes(hit.ref, msg.keyRef) &&
+      (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)
+    ) {
       return openWith(hit, msg, binding);
     }
     return openWith(await dataKeyFor(msg), msg, binding);
@@ -223,11 +259,13 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     },
     needsRewrap,
     async rewrap(token, options) {
-      if (typeof token !== "string") throw new MoatError("ERR_INVALID_INPUT", { message: "rewrap takes a string token; use rewrapBytes for bytes" });
+      if (typeof token !== "string")
+        throw new MoatError("ERR_INVALID_INPUT", { message: "rewrap takes a string token; use rewrapBytes for bytes" });
       return toStringForm(await reencrypt(token, options));
     },
     async rewrapBytes(token, options) {
-      if (!(token instanceof Uint8Array)) throw new MoatError("ERR_INVALID_INPUT", { message: "rewrapBytes takes a Uint8Array token" });
+      if (!(token instanceof Uint8Array))
+        throw new MoatError("ERR_INVALID_INPUT", { message: "rewrapBytes takes a Uint8Array token" });
       return reencrypt(token, options);
     },
     keys: Object.freeze(createEnvelopeKeys({ store, dataKeys, wrapper, primaryKeyId })),

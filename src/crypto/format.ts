@@ -76,7 +76,13 @@ function keyRefLength(mode: KeyMode): number {
 }
 
 /** @internal Binary header: version ‖ L ‖ keyId ‖ suite ‖ keyRef ‖ salt ‖ commitment. */
-export function encodeHeader(masterKeyId: string, suite: number, keyRef: Uint8Array, salt: Uint8Array, commitment: Uint8Array): Uint8Array {
+export function encodeHeader(
+  masterKeyId: string,
+  suite: number,
+  keyRef: Uint8Array,
+  salt: Uint8Array,
+  commitment: Uint8Array,
+): Uint8Array {
   const header = new Uint8Array(2 + masterKeyId.length + 1 + keyRef.length + salt.length + commitment.length);
   header[0] = FORMAT_VERSION;
   header[1] = masterKeyId.length;
@@ -99,7 +105,12 @@ export function toStringForm(bytes: Uint8Array): string {
 }
 
 /** Splits the payload (suite byte on) once the master key id is known. */
-function parsePayload(form: "string" | "bytes", masterKeyId: string, prefix: Uint8Array, payload: Uint8Array): ParsedMessage {
+function parsePayload(
+  form: "string" | "bytes",
+  masterKeyId: string,
+  prefix: Uint8Array,
+  payload: Uint8Array,
+): ParsedMessage {
   const suite = payload[0];
   const decoded = suite === undefined ? undefined : decodeSuite(suite);
   if (suite === undefined || decoded === undefined) throw decryptError();

@@ -19,7 +19,13 @@ export interface KeyWrapper {
   /** nonce(12) ‖ AES-256-GCM(key) ‖ tag under `masterKeyId`'s wrap key. */
   wrap(mode: KeyMode, masterKeyId: string, id: Uint8Array, scope: string, key: Uint8Array): Uint8Array;
   /** The data key, or undefined when `wrapped` does not authenticate under these inputs. */
-  unwrap(mode: KeyMode, masterKeyId: string, id: Uint8Array, scope: string, wrapped: Uint8Array): Uint8Array | undefined;
+  unwrap(
+    mode: KeyMode,
+    masterKeyId: string,
+    id: Uint8Array,
+    scope: string,
+    wrapped: Uint8Array,
+  ): Uint8Array | undefined;
 }
 
 /** uint32 length ‖ bytes, for each part: unambiguous however the parts are chosen. */
@@ -37,14 +43,24 @@ function lengthPrefixed(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 function wrapAad(mode: KeyMode, masterKeyId: string, id: Uint8Array, scope: string): Uint8Array {
-  return lengthPrefixed([WRAP_AAD_LABEL, Uint8Array.of(mode === "stored" ? 1 : 2), utf8Encode(masterKeyId), id, utf8Encode(scope)]);
+  return lengthPrefixed([
+    WRAP_AAD_LABEL,
+    Uint8Array.of(mode === "stored" ? 1 : 2),
+    utf8Encode(masterKeyId),
+    id,
+    utf8Encode(scope),
+  ]);
 }
 
 /**
  * @internal
  * @param draw public randomness for the wrap nonces.
  */
-export function createKeyWrapper(keyring: MasterKeyring, backend: CryptoBackend, draw: (n: number) => Uint8Array): KeyWrapper {
+export function createKeyWrapper(
+  keyring: MasterKeyring,
+  backend: CryptoBackend,
+  draw: (n: number) => Uint8Array,
+): KeyWrapper {
   // One entry per master key of the keyring, which is fixed at creation: bounded without eviction.
   const wrapKeys = new Map<string, Uint8Array>();
 
@@ -66,13 +82,27 @@ export function createKeyWrapper(keyring: MasterKeyring, backend: CryptoBackend,
       const out = new Uint8Array(WRAPPED_KEY_LENGTH);
       const nonce = draw(12);
       out.set(nonce);
-      backend.sealInto("aes-256-gcm", wrapKeyOf(masterKeyId), nonce, wrapAad(mode, masterKeyId, id, scope), key, out, 12);
+      backend.sealInto(
+        "aes-256-gcm",
+        wrapKeyOf(masterKeyId),
+        nonce,
+        wrapAad(mode, masterKeyId, id, scope),
+        key,
+        out,
+        12,
+      );
       return out;
     },
     unwrap(mode, masterKeyId, id, scope, wrapped) {
       if (wrapped.length !== WRAPPED_KEY_LENGTH) return undefined;
       const aad = wrapAad(mode, masterKeyId, id, scope);
-      const key = backend.open("aes-256-gcm", wrapKeyOf(masterKeyId), wrapped.subarray(0, 12), aad, wrapped.subarray(12));
+      const key = backend.open(
+        "aes-256-gcm",
+        wrapKeyOf(masterKeyId),
+        wrapped.subarray(0, 12),
+        aad,
+        wrapped.subarray(12),
+      );
       return key?.length === AEAD_KEY_LENGTH ? key : undefined;
     },
   };

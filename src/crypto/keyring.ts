@@ -5,7 +5,14 @@
  * the keyring object, so no `console.log`, `JSON.stringify` or spread of a keyring can show them.
  */
 import { base64Decode, base64Encode } from "../_internal/encoding.js";
-import { type Clock, type RandomSource, randomBase62, randomBytes, systemClock, systemRandom } from "../_internal/runtime.js";
+import {
+  type Clock,
+  type RandomSource,
+  randomBase62,
+  randomBytes,
+  systemClock,
+  systemRandom,
+} from "../_internal/runtime.js";
 import { Secret } from "../_internal/secret.js";
 import { z } from "zod";
 import { assertKnownKeys, knownKeys, parseOptions } from "../_internal/options.js";
@@ -146,7 +153,8 @@ export function parseMasterKeys(value: string, options: ParseMasterKeysOptions =
     } catch {
       fail(`key ${id} is not valid base64`);
     }
-    if (bytes === undefined || bytes.length !== MASTER_KEY_LENGTH) fail(`key ${id} is not ${String(MASTER_KEY_LENGTH)} bytes`);
+    if (bytes === undefined || bytes.length !== MASTER_KEY_LENGTH)
+      fail(`key ${id} is not ${String(MASTER_KEY_LENGTH)} bytes`);
     if (keys.some((k) => k.id === id)) fail(`key id ${id} appears twice`);
     if (bytes !== undefined) keys.push({ id, key: bytes });
   }
@@ -204,7 +212,11 @@ export interface GenerateMasterKeyOptions {
  * ```
  */
 export function generateMasterKey(options: GenerateMasterKeyOptions = {}): GeneratedMasterKey {
-  assertKnownKeys(options, knownKeys<GenerateMasterKeyOptions>({ id: true, random: true, now: true }), "generateMasterKey options");
+  assertKnownKeys(
+    options,
+    knownKeys<GenerateMasterKeyOptions>({ id: true, random: true, now: true }),
+    "generateMasterKey options",
+  );
   const random = options.random ?? systemRandom;
   let id = options.id;
   if (id === undefined) {

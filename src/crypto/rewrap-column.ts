@@ -72,7 +72,11 @@ export const COLUMN_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export const TABLE_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 
 const clientSchema = z.custom<SqlClient>(
-  (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "query") === "function" && typeof Reflect.get(v, "transaction") === "function",
+  (v) =>
+    typeof v === "object" &&
+    v !== null &&
+    typeof Reflect.get(v, "query") === "function" &&
+    typeof Reflect.get(v, "transaction") === "function",
   "a SqlClient (fromPgPool, fromPglite or your own)",
 );
 
@@ -108,7 +112,12 @@ export function quoteName(name: string): string {
     .join(".");
 }
 
-const UNREADABLE: ReadonlySet<string> = new Set(["ERR_DECRYPT", "ERR_KEY_NOT_FOUND", "ERR_INVALID_INPUT", "ERR_INTEGRITY"]);
+const UNREADABLE: ReadonlySet<string> = new Set([
+  "ERR_DECRYPT",
+  "ERR_KEY_NOT_FOUND",
+  "ERR_INVALID_INPUT",
+  "ERR_INTEGRITY",
+]);
 
 type Options = z.output<typeof schema>;
 type Token = string | Uint8Array;
@@ -129,7 +138,13 @@ interface PreparedBatch {
 }
 
 /** Re-encrypts the rows of one batch that need it; counts the rest. Never writes. */
-async function prepareBatch(envelope: Envelope, opts: Options, rows: readonly ColumnRow[], counts: Counts, failedIds: unknown[]): Promise<PreparedBatch> {
+async function prepareBatch(
+  envelope: Envelope,
+  opts: Options,
+  rows: readonly ColumnRow[],
+  counts: Counts,
+  failedIds: unknown[],
+): Promise<PreparedBatch> {
   const batch: PreparedBatch = { writes: [], unchanged: [] };
   for (const row of rows) {
     const id = row[opts.idColumn];
@@ -144,7 +159,10 @@ async function prepareBatch(envelope: Envelope, opts: Options, rows: readonly Co
       }
       if (await envelope.needsRewrap(value)) {
         const binding = { context: opts.context(row), tenantId: opts.tenantId?.(row) };
-        const rewrapped = typeof value === "string" ? await envelope.rewrap(value, binding) : await envelope.rewrapBytes(value, binding);
+        const rewrapped =
+          typeof value === "string"
+            ? await envelope.rewrap(value, binding)
+            : await envelope.rewrapBytes(value, binding);
         batch.writes.push({ id, old: value, value: rewrapped });
       } else {
         counts.alreadyCurrent++;
@@ -172,7 +190,11 @@ function writeBatch(client: SqlClient, update: string, writes: PreparedBatch["wr
   });
 }
 
-async function countDependencies(envelope: Envelope, values: readonly Token[], remaining: Map<string, number>): Promise<void> {
+async function countDependencies(
+  envelope: Envelope,
+  values: readonly Token[],
+  remaining: Map<string, number>,
+): Promise<void> {
   for (const value of values) {
     let keyId = "(unreadable)";
     try {
@@ -205,7 +227,11 @@ async function countDependencies(envelope: Envelope, values: readonly Token[], r
  * console.log(result.rewrapped, result.remainingByKeyId);
  * ```
  */
-export async function rewrapColumn(envelope: Envelope, client: SqlClient, options: RewrapColumnOptions): Promise<ColumnRewrapResult> {
+export async function rewrapColumn(
+  envelope: Envelope,
+  client: SqlClient,
+  options: RewrapColumnOptions,
+): Promise<ColumnRewrapResult> {
   parseOptions(envelopeSchema, envelope, "rewrapColumn envelope");
   parseOptions(clientSchema, client, "rewrapColumn client");
   const opts = parseOptions(schema, options, "rewrapColumn options");
@@ -226,7 +252,10 @@ export async function rewrapColumn(envelope: Envelope, client: SqlClient, option
 
   for (;;) {
     if (signal?.aborted === true) {
-      throw new MoatError("ERR_ABORTED", { message: "rewrapColumn was aborted; resume with startAfter: details.lastId", details: { ...progress() } });
+      throw new MoatError("ERR_ABORTED", {
+        message: "rewrapColumn was aborted; resume with startAfter: details.lastId",
+        details: { ...progress() },
+      });
     }
     const { rows } = await client.query<ColumnRow>(started ? next : first, started ? [batchSize, lastId] : [batchSize]);
     if (rows.length === 0) break;

@@ -54,7 +54,12 @@ export interface DataKeyStore {
    */
   setCurrentDataKey(record: DataKeyRecord, expectedCurrentId: string | null): Promise<DataKeySetCurrentResult>;
   /** Replaces a record's wrapping if it is still wrapped under `expectedMasterKeyId`; whether it did. */
-  updateDataKeyWrapping(id: string, expectedMasterKeyId: string, masterKeyId: string, wrappedKey: Uint8Array): Promise<boolean>;
+  updateDataKeyWrapping(
+    id: string,
+    expectedMasterKeyId: string,
+    masterKeyId: string,
+    wrappedKey: Uint8Array,
+  ): Promise<boolean>;
   /** Records in id order (byte order of the id strings), for rewrapping. */
   listDataKeys(options: ListDataKeysOptions): Promise<readonly DataKeyRecord[]>;
   /** Deletes every record of a scope (crypto-shredding); how many it deleted. */

@@ -59,16 +59,26 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** @internal */
-export function createSubkeys(backend: CryptoBackend, algorithm: AeadAlgorithm, draw: (n: number) => Uint8Array): Subkeys {
+export function createSubkeys(
+  backend: CryptoBackend,
+  algorithm: AeadAlgorithm,
+  draw: (n: number) => Uint8Array,
+): Subkeys {
   function deriveSubkey(key: Uint8Array, salt: Uint8Array, suite: number): Derived {
-    const okm = backend.hkdf(key, salt, concat(MESSAGE_INFO, Uint8Array.of(suite)), AEAD_KEY_LENGTH + COMMITMENT_LENGTH);
+    const okm = backend.hkdf(
+      key,
+      salt,
+      concat(MESSAGE_INFO, Uint8Array.of(suite)),
+      AEAD_KEY_LENGTH + COMMITMENT_LENGTH,
+    );
     return { suite, salt, subkey: okm.subarray(0, AEAD_KEY_LENGTH), commitment: okm.subarray(AEAD_KEY_LENGTH) };
   }
 
   return {
     derive(dk, salt, suite) {
       const writer = dk.writer;
-      if (writer !== undefined && writer.derived.suite === suite && constantTimeEqual(writer.derived.salt, salt)) return writer.derived;
+      if (writer !== undefined && writer.derived.suite === suite && constantTimeEqual(writer.derived.salt, salt))
+        return writer.derived;
       const saltKey = bytesKey(salt) + String.fromCharCode(suite);
       let derived = dk.derived.get(saltKey);
       if (derived === undefined) {

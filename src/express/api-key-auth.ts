@@ -39,7 +39,8 @@ export interface ApiKeyAuthOptions {
    * `ERR_UNAUTHENTICATED`. A subject `setSubject` would refuse is a bug, passed to `next` as
    * `ERR_CONFIG`. Default: see {@link apiKeyAuth}.
    */
-  readonly toSubject?: ((key: ApiKeyInfo, req: IncomingMessage) => RequestSubject | null | Promise<RequestSubject | null>) | undefined;
+  readonly toSubject?:
+    ((key: ApiKeyInfo, req: IncomingMessage) => RequestSubject | null | Promise<RequestSubject | null>) | undefined;
   /**
    * Lets requests without any key through (no subject), so `authenticate` can be mounted after
    * it for routes that take either. A key that is sent and fails is refused all the same.
@@ -53,7 +54,10 @@ const optionsSchema = z.strictObject({
     "expected a key manager from createApiKeys()",
   ),
   // moatkit/apikeys' scope syntax, checked here so a typo is a start-up error.
-  scopes: z.array(z.string().regex(SCOPE_RE, "scopes are 1-128 printable ASCII characters without spaces")).max(MAX_SCOPES).optional(),
+  scopes: z
+    .array(z.string().regex(SCOPE_RE, "scopes are 1-128 printable ASCII characters without spaces"))
+    .max(MAX_SCOPES)
+    .optional(),
   header: headerNameSchema.optional(),
   toSubject: functionSchema<NonNullable<ApiKeyAuthOptions["toSubject"]>>().optional(),
   optional: z.boolean().optional(),
@@ -67,7 +71,12 @@ const CHALLENGE = Object.freeze({ "www-authenticate": "Bearer" });
 function defaultSubject(key: ApiKeyInfo): RequestSubject | null {
   const role: unknown = Object.hasOwn(key.metadata, "role") ? key.metadata["role"] : "apikey";
   try {
-    return checkSubject({ id: key.id, role, ...(key.tenantId === null ? {} : { tenantId: key.tenantId }), scopes: key.scopes });
+    return checkSubject({
+      id: key.id,
+      role,
+      ...(key.tenantId === null ? {} : { tenantId: key.tenantId }),
+      scopes: key.scopes,
+    });
   } catch {
     return null;
   }
@@ -75,7 +84,8 @@ function defaultSubject(key: ApiKeyInfo): RequestSubject | null {
 
 function presentedKey(req: IncomingMessage, header: string): Presented {
   const raw = req.headers[header];
-  const fromHeader: Presented = raw === undefined ? ABSENT : typeof raw === "string" && raw !== "" ? { kind: "present", value: raw } : INVALID;
+  const fromHeader: Presented =
+    raw === undefined ? ABSENT : typeof raw === "string" && raw !== "" ? { kind: "present", value: raw } : INVALID;
   const bearer = bearerToken(req);
   // A bearer token is the key's only if it is shaped like one; otherwise it is a JWT for authenticate().
   if (bearer.kind !== "present" || parseApiKey(bearer.value) === null) return fromHeader;

@@ -75,14 +75,31 @@ const MAX_ACTION = 128;
 const MAX_TARGET_ID = 256;
 
 function isAuditLog(value: unknown): value is AuditLog {
-  return typeof value === "object" && value !== null && typeof Reflect.get(value, "record") === "function" && typeof Reflect.get(value, "verify") === "function";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof Reflect.get(value, "record") === "function" &&
+    typeof Reflect.get(value, "verify") === "function"
+  );
 }
 
 const logSchema = z.custom<AuditLog>(isAuditLog, "expected a moatkit/audit log (createAuditLog)");
 
 const optionsSchema = z.strictObject({
-  methods: z.array(z.string().regex(/^[A-Z]{1,16}$/, "an upper-case method")).min(1).optional(),
-  action: z.union([z.string().min(1).max(MAX_ACTION).refine((a) => stripControlCharacters(a) === a, "no control characters"), functionSchema<(req: IncomingMessage) => string>()]).optional(),
+  methods: z
+    .array(z.string().regex(/^[A-Z]{1,16}$/, "an upper-case method"))
+    .min(1)
+    .optional(),
+  action: z
+    .union([
+      z
+        .string()
+        .min(1)
+        .max(MAX_ACTION)
+        .refine((a) => stripControlCharacters(a) === a, "no control characters"),
+      functionSchema<(req: IncomingMessage) => string>(),
+    ])
+    .optional(),
   target: functionSchema<NonNullable<AuditTrailOptions["target"]>>().optional(),
   orgId: functionSchema<NonNullable<AuditTrailOptions["orgId"]>>().optional(),
   onError: functionSchema<NonNullable<AuditTrailOptions["onError"]>>().optional(),
@@ -108,14 +125,17 @@ function requestDetails(req: IncomingMessage): AuditRequestContext {
 
 function organisation(req: IncomingMessage, fallback: Attached["orgId"]): string {
   const tenant = getSubject(req)?.tenantId ?? fallback?.(req);
-  if (typeof tenant !== "string" || tenant === "") throw new MoatError("ERR_NO_TENANT", { message: "auditTrail: no organisation for this request's audit event" });
+  if (typeof tenant !== "string" || tenant === "")
+    throw new MoatError("ERR_NO_TENANT", { message: "auditTrail: no organisation for this request's audit event" });
   return tenant;
 }
 
 function actor(req: IncomingMessage): AuditEventInput["actor"] {
   const subject = getSubject(req);
   if (subject === undefined) return { userId: ANONYMOUS };
-  return subject.impersonatorId === undefined ? { userId: subject.id } : { userId: subject.id, impersonatorId: subject.impersonatorId };
+  return subject.impersonatorId === undefined
+    ? { userId: subject.id }
+    : { userId: subject.id, impersonatorId: subject.impersonatorId };
 }
 
 function routePattern(req: IncomingMessage): string | undefined {
@@ -225,10 +245,24 @@ export function auditTrail(auditLog: AuditLog, options: AuditTrailOptions = {}):
  */
 export async function recordAudit(req: IncomingMessage, input: RecordAuditInput): Promise<StoredAuditEvent> {
   const state = attached.get(req);
-  if (state === undefined) throw new MoatError("ERR_CONFIG", { message: "auditTrail() did not run for this request; mount it first" });
+  if (state === undefined)
+    throw new MoatError("ERR_CONFIG", { message: "auditTrail() did not run for this request; mount it first" });
   const raw: unknown = input;
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new MoatError("ERR_INVALID_INPUT", { message: "recordAudit: expected an event object" });
-  assertKnownKeys(input, knownKeys<RecordAuditInput>({ action: true, target: true, before: true, after: true, metadata: true, redact: true }), "recordAudit event", "ERR_INVALID_INPUT");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new MoatError("ERR_INVALID_INPUT", { message: "recordAudit: expected an event object" });
+  assertKnownKeys(
+    input,
+    knownKeys<RecordAuditInput>({
+      action: true,
+      target: true,
+      before: true,
+      after: true,
+      metadata: true,
+      redact: true,
+    }),
+    "recordAudit event",
+    "ERR_INVALID_INPUT",
+  );
   const event: AuditEventInput = {
     action: input.action,
     target: input.target,

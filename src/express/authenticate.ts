@@ -9,7 +9,14 @@ import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import type { AccessTokenClaims, TokenVerifyResult } from "../sessions/tokens.js";
-import { COOKIE_NAME_RE, bearerToken, cookieValue, resolveSubject, sendCredentialFailure, type Presented } from "./credentials.js";
+import {
+  COOKIE_NAME_RE,
+  bearerToken,
+  cookieValue,
+  resolveSubject,
+  sendCredentialFailure,
+  type Presented,
+} from "./credentials.js";
 import { sendHttpError } from "./http-errors.js";
 import { checkSubject, getSubject, setSubject, type RequestSubject } from "./subject.js";
 import type { Middleware, NextFunction } from "./types.js";
@@ -32,7 +39,9 @@ export interface AuthenticateOptions {
    * 401 `ERR_UNAUTHENTICATED`. A subject `setSubject` would refuse is a bug, passed to `next` as
    * `ERR_CONFIG`. Default: see {@link authenticate}.
    */
-  readonly toSubject?: ((claims: AccessTokenClaims, req: IncomingMessage) => RequestSubject | null | Promise<RequestSubject | null>) | undefined;
+  readonly toSubject?:
+    | ((claims: AccessTokenClaims, req: IncomingMessage) => RequestSubject | null | Promise<RequestSubject | null>)
+    | undefined;
   /**
    * A cookie to read the token from when there is no `Authorization: Bearer` header. A browser
    * sends cookies with cross-site requests too: pair cookie authentication with `SameSite` cookies

@@ -48,7 +48,10 @@ class CredentialFailure extends Error implements CredentialError {
 export function credentialError(reason: string, options: CredentialErrorOptions = {}): CredentialError {
   assertKnownKeys(options, knownKeys<CredentialErrorOptions>({ retryAfterMs: true }), "credentialError options");
   const retry = options.retryAfterMs;
-  return new CredentialFailure(reason, typeof retry === "number" && Number.isFinite(retry) && retry >= 0 ? retry : undefined);
+  return new CredentialFailure(
+    reason,
+    typeof retry === "number" && Number.isFinite(retry) && retry >= 0 ? retry : undefined,
+  );
 }
 
 /** Whether `value` came from {@link credentialError}. */

@@ -9,7 +9,8 @@ import { CREDENTIAL_REASON_STATUS, sendError, sendHttpError } from "./http-error
 import { checkSubject, type RequestSubject } from "./subject.js";
 
 /** What a request carries in one credential slot. */
-export type Presented = { readonly kind: "absent" } | { readonly kind: "present"; readonly value: string } | { readonly kind: "invalid" };
+export type Presented =
+  { readonly kind: "absent" } | { readonly kind: "present"; readonly value: string } | { readonly kind: "invalid" };
 
 export const ABSENT: Presented = Object.freeze({ kind: "absent" });
 export const INVALID: Presented = Object.freeze({ kind: "invalid" });
@@ -57,12 +58,15 @@ export function cookieValue(req: IncomingMessage, name: string): Presented {
  * Answers a failed credential check: reasons listed in CREDENTIAL_REASON_STATUS pass through
  * with their status, every other reason is 401 `ERR_UNAUTHENTICATED`.
  */
-export function sendCredentialFailure(res: ServerResponse, reason: string, headers: Readonly<Record<string, string>> = {}): void {
+export function sendCredentialFailure(
+  res: ServerResponse,
+  reason: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const status = Object.hasOwn(CREDENTIAL_REASON_STATUS, reason) ? CREDENTIAL_REASON_STATUS[reason] : undefined;
   if (status === undefined) sendHttpError(res, "ERR_UNAUTHENTICATED", headers);
   else sendError(res, status, reason, status === 401 ? headers : {});
 }
-
 
 /**
  * The subject for a verified credential: the app's `toSubject` mapping when given (checked like
@@ -73,7 +77,8 @@ export function sendCredentialFailure(res: ServerResponse, reason: string, heade
 export async function resolveSubject<T>(
   verified: T,
   req: IncomingMessage,
-  toSubject: ((verified: T, req: IncomingMessage) => RequestSubject | null | Promise<RequestSubject | null>) | undefined,
+  toSubject:
+    ((verified: T, req: IncomingMessage) => RequestSubject | null | Promise<RequestSubject | null>) | undefined,
   fallback: (verified: T) => RequestSubject | null,
   middleware: string,
 ): Promise<RequestSubject | null | MoatError> {

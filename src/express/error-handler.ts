@@ -10,7 +10,14 @@ import { isMoatError, type MoatErrorCode } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { isCredentialError } from "./credential-error.js";
-import { CREDENTIAL_REASON_STATUS, HTTP_ERROR_STATUS, sendError, statusName, type ErrorBodyFormat, type HttpErrorCode } from "./http-errors.js";
+import {
+  CREDENTIAL_REASON_STATUS,
+  HTTP_ERROR_STATUS,
+  sendError,
+  statusName,
+  type ErrorBodyFormat,
+  type HttpErrorCode,
+} from "./http-errors.js";
 import { notify } from "./notify.js";
 import type { ErrorMiddleware, NextFunction } from "./types.js";
 
@@ -105,7 +112,8 @@ const KEPT_HEADER: ReadonlyMap<number, "allow" | "retry-after"> = new Map([
 ]);
 const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 const DELAY_SECONDS_RE = /^\d{1,10}$/;
-const IMF_FIXDATE_RE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const IMF_FIXDATE_RE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 // A header value is passed on only in a form that cannot carry text: a list of known methods, a
 // number of seconds, or a date that reads back identically.
@@ -207,7 +215,12 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorMiddleware
   for (const [reason, status] of Object.entries(parsed.reasons ?? {})) reasons.set(reason, status);
 
   // Four parameters: express tells error handlers from middleware by their arity.
-  return function moatkitErrorHandler(error: unknown, req: IncomingMessage, res: ServerResponse, _next: NextFunction): void {
+  return function moatkitErrorHandler(
+    error: unknown,
+    req: IncomingMessage,
+    res: ServerResponse,
+    _next: NextFunction,
+  ): void {
     let answer: Classified;
     try {
       answer = classify(error, reasons);

@@ -128,7 +128,10 @@ export type ErrorBodyFormat = "json" | "problem";
 
 // Registered 4xx/5xx statuses: the code an error thrown with that status is answered with, and the
 // reason phrase (RFC 9110's wording, e.g. "Content Too Large") used as a problem's title.
-const STATUS_NAMES: ReadonlyMap<number, readonly [HttpErrorCode, string]> = new Map<number, readonly [HttpErrorCode, string]>([
+const STATUS_NAMES: ReadonlyMap<number, readonly [HttpErrorCode, string]> = new Map<
+  number,
+  readonly [HttpErrorCode, string]
+>([
   [400, ["ERR_INVALID_INPUT", "Bad Request"]],
   [401, ["ERR_UNAUTHENTICATED", "Unauthorized"]],
   [402, ["ERR_PAYMENT_REQUIRED", "Payment Required"]],
@@ -204,7 +207,15 @@ export const CREDENTIAL_REASON_STATUS: Readonly<Record<string, number>> = Object
 
 // Headers describing a representation the failed handler may have started to build; an error
 // body is a different representation.
-const REPRESENTATION_HEADERS = ["content-encoding", "content-language", "content-range", "content-disposition", "content-location", "etag", "last-modified"];
+const REPRESENTATION_HEADERS = [
+  "content-encoding",
+  "content-language",
+  "content-range",
+  "content-disposition",
+  "content-location",
+  "etag",
+  "last-modified",
+];
 
 /**
  * Answers `{ "error": code }` (or its problem details form) with `status`. If the response has
@@ -240,6 +251,10 @@ export function sendError(
 }
 
 /** {@link sendError} for a code of {@link HTTP_ERROR_STATUS}. */
-export function sendHttpError(res: ServerResponse, code: HttpErrorCode, headers?: Readonly<Record<string, string>>): void {
+export function sendHttpError(
+  res: ServerResponse,
+  code: HttpErrorCode,
+  headers?: Readonly<Record<string, string>>,
+): void {
   sendError(res, HTTP_ERROR_STATUS[code], code, headers);
 }

@@ -42,15 +42,44 @@ export { setSubject, getSubject, type RequestSubject } from "./subject.js";
 export { requireRole, requirePermission } from "./rbac-guards.js";
 export { authenticate, type AuthenticateOptions, type AccessTokenVerifier } from "./authenticate.js";
 export { apiKeyAuth, getApiKey, apiKeyRedaction, type ApiKeyAuthOptions, type ApiKeyVerifier } from "./api-key-auth.js";
-export { requireMfa, DEFAULT_MFA_METHODS, type RequireMfaOptions, type MfaRequired, type MfaPolicySettings } from "./require-mfa.js";
+export {
+  requireMfa,
+  DEFAULT_MFA_METHODS,
+  type RequireMfaOptions,
+  type MfaRequired,
+  type MfaPolicySettings,
+} from "./require-mfa.js";
 export { tenantScope, type TenantScopeOptions, type TenantScopeContext } from "./tenant-scope.js";
 export { originAllowlist, getWidgetKey, type OriginAllowlistOptions } from "./origin-allowlist.js";
 export { errorHandler, type ErrorHandlerOptions, type ErrorResponseInfo } from "./error-handler.js";
-export { credentialError, isCredentialError, type CredentialError, type CredentialErrorOptions } from "./credential-error.js";
-export { HTTP_ERROR_STATUS, CREDENTIAL_REASON_STATUS, type ErrorBodyFormat, type HttpErrorCode } from "./http-errors.js";
+export {
+  credentialError,
+  isCredentialError,
+  type CredentialError,
+  type CredentialErrorOptions,
+} from "./credential-error.js";
+export {
+  HTTP_ERROR_STATUS,
+  CREDENTIAL_REASON_STATUS,
+  type ErrorBodyFormat,
+  type HttpErrorCode,
+} from "./http-errors.js";
 export { rateLimit, type RateLimitOptions } from "./rate-limit.js";
 export type { RateLimiter, RateLimitResult } from "../ratelimit/rate-limiter.js";
 export { turnstile, type TurnstileMiddlewareOptions } from "./turnstile.js";
 export type { TurnstileFetch, TurnstileVerifyResult } from "../turnstile/verify-turnstile.js";
-export { redactLogs, getRequestLogger, type LogMethod, type PinoLikeLogger, type RedactLogsOptions, type RequestLogger } from "./redact-logs.js";
-export { auditTrail, recordAudit, type AuditTrailOptions, type AuditTrailTarget, type RecordAuditInput } from "./audit-trail.js";
+export {
+  redactLogs,
+  getRequestLogger,
+  type LogMethod,
+  type PinoLikeLogger,
+  type RedactLogsOptions,
+  type RequestLogger,
+} from "./redact-logs.js";
+export {
+  auditTrail,
+  recordAudit,
+  type AuditTrailOptions,
+  type AuditTrailTarget,
+  type RecordAuditInput,
+} from "./audit-trail.js";

@@ -32,10 +32,19 @@ export interface OriginAllowlistOptions {
 }
 
 const optionsSchema = z.strictObject({
-  widgetKeys: z.record(z.string().regex(/^[A-Za-z0-9_.:-]{1,256}$/, "widget keys are 1–256 letters, digits, _ . : -"), z.array(z.string()).min(1).max(100)),
+  widgetKeys: z.record(
+    z.string().regex(/^[A-Za-z0-9_.:-]{1,256}$/, "widget keys are 1–256 letters, digits, _ . : -"),
+    z.array(z.string()).min(1).max(100),
+  ),
   header: headerNameSchema.optional(),
-  queryParam: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "a query parameter name").optional(),
-  methods: z.array(z.string().regex(/^[A-Z]{1,16}$/, "an upper-case method")).min(1).optional(),
+  queryParam: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "a query parameter name")
+    .optional(),
+  methods: z
+    .array(z.string().regex(/^[A-Z]{1,16}$/, "an upper-case method"))
+    .min(1)
+    .optional(),
   allowedHeaders: z.array(headerNameSchema).optional(),
   exposedHeaders: z.array(headerNameSchema).optional(),
   credentials: z.boolean().optional(),
@@ -52,7 +61,12 @@ function checkOrigin(key: string, origin: string): string {
   }
   // A "*" is a legal host character to the URL parser, but no browser sends one: it would be a
   // wildcard that silently matches nothing.
-  if (serialized === undefined || serialized === "null" || serialized !== origin.toLowerCase() || origin.includes("*")) {
+  if (
+    serialized === undefined ||
+    serialized === "null" ||
+    serialized !== origin.toLowerCase() ||
+    origin.includes("*")
+  ) {
     throw new MoatError("ERR_CONFIG", {
       message: `originAllowlist: widget key "${key}" lists "${origin.slice(0, 200)}", which is not an origin such as "https://shop.example.com" (no path, no trailing slash)`,
     });
@@ -108,7 +122,9 @@ export function originAllowlist(options: OriginAllowlistOptions): Middleware {
   const header = (parsed.header ?? "x-widget-key").toLowerCase();
   const queryParam = parsed.queryParam ?? "widget_key";
   const allowMethods = (parsed.methods ?? ["GET", "HEAD", "POST"]).join(", ");
-  const allowHeaders = [...new Set([...(parsed.allowedHeaders ?? ["content-type"]).map((h) => h.toLowerCase()), header])].join(", ");
+  const allowHeaders = [
+    ...new Set([...(parsed.allowedHeaders ?? ["content-type"]).map((h) => h.toLowerCase()), header]),
+  ].join(", ");
   const exposeHeaders = (parsed.exposedHeaders ?? ["x-request-id"]).join(", ");
   const credentials = parsed.credentials ?? false;
   const maxAge = String(parsed.maxAgeSeconds ?? 600);
@@ -124,7 +140,8 @@ export function originAllowlist(options: OriginAllowlistOptions): Middleware {
       fromQuery = values[0];
     }
     const headerKey = typeof fromHeader === "string" ? fromHeader : undefined;
-    if (headerKey !== undefined && fromQuery !== undefined && headerKey !== fromQuery) return { key: undefined, conflict: true };
+    if (headerKey !== undefined && fromQuery !== undefined && headerKey !== fromQuery)
+      return { key: undefined, conflict: true };
     return { key: headerKey ?? fromQuery, conflict: false };
   };
 
@@ -144,7 +161,9 @@ export function originAllowlist(options: OriginAllowlistOptions): Middleware {
     const ok =
       origin !== undefined &&
       !conflict &&
-      (allowedForKey !== undefined ? allowedForKey.has(origin) : preflight && key === undefined && anyKeyOrigins.has(origin));
+      (allowedForKey !== undefined
+        ? allowedForKey.has(origin)
+        : preflight && key === undefined && anyKeyOrigins.has(origin));
     if (!ok) {
       sendHttpError(res, "ERR_FORBIDDEN");
       return;

@@ -52,11 +52,16 @@ function isRateLimiter(value: unknown): value is RateLimiter {
   );
 }
 
-const limiterSchema = z.custom<RateLimiter>(isRateLimiter, "expected a moatkit/ratelimit RateLimiter (createRateLimiter, loginLimiter, authLimiter)");
+const limiterSchema = z.custom<RateLimiter>(
+  isRateLimiter,
+  "expected a moatkit/ratelimit RateLimiter (createRateLimiter, loginLimiter, authLimiter)",
+);
 
 const optionsSchema = z.strictObject({
   key: functionSchema<NonNullable<RateLimitOptions["key"]>>().optional(),
-  cost: z.union([z.number().int().min(1).max(1_000_000_000), functionSchema<(req: IncomingMessage) => number>()]).optional(),
+  cost: z
+    .union([z.number().int().min(1).max(1_000_000_000), functionSchema<(req: IncomingMessage) => number>()])
+    .optional(),
   headers: z.boolean().optional(),
   onError: functionSchema<NonNullable<RateLimitOptions["onError"]>>().optional(),
   now: functionSchema<Clock>().optional(),
@@ -64,7 +69,10 @@ const optionsSchema = z.strictObject({
 
 function defaultKey(req: IncomingMessage): string {
   const { ip } = getRequestContext(req);
-  if (ip === undefined) throw new MoatError("ERR_INVALID_INPUT", { message: "rateLimit: the client address is unknown (the socket is gone)" });
+  if (ip === undefined)
+    throw new MoatError("ERR_INVALID_INPUT", {
+      message: "rateLimit: the client address is unknown (the socket is gone)",
+    });
   return `ip:${ip}`;
 }
 
@@ -112,9 +120,11 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitOptions = {}):
 
   const decide = async (req: IncomingMessage): Promise<RateLimitResult> => {
     const bucket: unknown = await key(req);
-    if (typeof bucket !== "string") throw new MoatError("ERR_CONFIG", { message: "rateLimit: key() must return a string" });
+    if (typeof bucket !== "string")
+      throw new MoatError("ERR_CONFIG", { message: "rateLimit: key() must return a string" });
     const points: unknown = typeof cost === "number" ? cost : cost(req);
-    if (typeof points !== "number") throw new MoatError("ERR_CONFIG", { message: "rateLimit: cost() must return a positive integer" });
+    if (typeof points !== "number")
+      throw new MoatError("ERR_CONFIG", { message: "rateLimit: cost() must return a positive integer" });
     return checked.consume(bucket, points);
   };
 
@@ -123,7 +133,10 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitOptions = {}):
       (result) => {
         if (sendHeaders) {
           res.setHeader("ratelimit-policy", policy);
-          res.setHeader("ratelimit", `limit=${String(points)}, remaining=${String(Math.max(0, result.remaining))}, reset=${String(seconds(result.resetAt - now()))}`);
+          res.setHeader(
+            "ratelimit",
+            `limit=${String(points)}, remaining=${String(Math.max(0, result.remaining))}, reset=${String(seconds(result.resetAt - now()))}`,
+          );
         }
         if (result.ok) {
           next();

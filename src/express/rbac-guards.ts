@@ -11,10 +11,15 @@ import type { Middleware, NextFunction } from "./types.js";
 
 function isRoleSet(value: unknown): value is Roles<string, string> {
   if (typeof value !== "object" || value === null) return false;
-  return ["can", "hasRole", "isRole", "isPermission", "parseSubject"].every((key) => key in value && typeof Reflect.get(value, key) === "function");
+  return ["can", "hasRole", "isRole", "isPermission", "parseSubject"].every(
+    (key) => key in value && typeof Reflect.get(value, key) === "function",
+  );
 }
 
-function guard<R extends string, P extends string>(roles: Roles<R, P>, allowed: (subject: Subject<R, P>) => boolean): Middleware {
+function guard<R extends string, P extends string>(
+  roles: Roles<R, P>,
+  allowed: (subject: Subject<R, P>) => boolean,
+): Middleware {
   return function moatkitRbacGuard(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     const subject = getSubject(req);
     if (subject === undefined) {
@@ -47,9 +52,16 @@ function guard<R extends string, P extends string>(roles: Roles<R, P>, allowed: 
  * app.delete("/org", requireRole(roles, "owner"), deleteOrg);
  * ```
  */
-export function requireRole<R extends string, P extends string>(roles: Roles<R, P>, ...names: [NoInfer<R>, ...NoInfer<R>[]]): Middleware {
-  if (!isRoleSet(roles)) throw new MoatError("ERR_CONFIG", { message: "requireRole: the first argument must be a role set from defineRoles()" });
-  if (names.length === 0 || !names.every((n) => roles.isRole(n))) throw new MoatError("ERR_CONFIG", { message: "requireRole: name one or more roles of the role set" });
+export function requireRole<R extends string, P extends string>(
+  roles: Roles<R, P>,
+  ...names: [NoInfer<R>, ...NoInfer<R>[]]
+): Middleware {
+  if (!isRoleSet(roles))
+    throw new MoatError("ERR_CONFIG", {
+      message: "requireRole: the first argument must be a role set from defineRoles()",
+    });
+  if (names.length === 0 || !names.every((n) => roles.isRole(n)))
+    throw new MoatError("ERR_CONFIG", { message: "requireRole: name one or more roles of the role set" });
   return guard(roles, (subject) => names.some((n) => roles.hasRole(subject, n)));
 }
 
@@ -65,8 +77,15 @@ export function requireRole<R extends string, P extends string>(roles: Roles<R, 
  * app.post("/notes", requirePermission(roles, "notes:write"), createNote);
  * ```
  */
-export function requirePermission<R extends string, P extends string>(roles: Roles<R, P>, permission: NoInfer<P>): Middleware {
-  if (!isRoleSet(roles)) throw new MoatError("ERR_CONFIG", { message: "requirePermission: the first argument must be a role set from defineRoles()" });
-  if (!roles.isPermission(permission)) throw new MoatError("ERR_CONFIG", { message: "requirePermission: not a permission of the role set" });
+export function requirePermission<R extends string, P extends string>(
+  roles: Roles<R, P>,
+  permission: NoInfer<P>,
+): Middleware {
+  if (!isRoleSet(roles))
+    throw new MoatError("ERR_CONFIG", {
+      message: "requirePermission: the first argument must be a role set from defineRoles()",
+    });
+  if (!roles.isPermission(permission))
+    throw new MoatError("ERR_CONFIG", { message: "requirePermission: not a permission of the role set" });
   return guard(roles, (subject) => roles.can(subject, permission));
 }

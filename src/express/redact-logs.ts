@@ -95,7 +95,12 @@ function isLogger(value: unknown): value is PinoLikeLogger {
 }
 
 function isRedactor(value: unknown): value is Redactor {
-  return typeof value === "object" && value !== null && typeof Reflect.get(value, "redact") === "function" && typeof Reflect.get(value, "redactValue") === "function";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof Reflect.get(value, "redact") === "function" &&
+    typeof Reflect.get(value, "redactValue") === "function"
+  );
 }
 
 const loggerSchema = z.custom<PinoLikeLogger>(isLogger, "expected a pino-compatible logger (child, info, warn, error)");
@@ -232,7 +237,12 @@ export function redactLogs(logger: PinoLikeLogger, options: RedactLogsOptions = 
         res.removeListener("finish", write);
         res.removeListener("close", write);
         const status = res.statusCode;
-        const line: Record<string, unknown> = { method: req.method ?? "GET", path: requestPath(req), status, ms: Math.max(0, now() - started) };
+        const line: Record<string, unknown> = {
+          method: req.method ?? "GET",
+          path: requestPath(req),
+          status,
+          ms: Math.max(0, now() - started),
+        };
         if (!res.writableFinished) line["aborted"] = true;
         const level: Level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
         try {
@@ -254,6 +264,7 @@ export function redactLogs(logger: PinoLikeLogger, options: RedactLogsOptions = 
  */
 export function getRequestLogger(req: IncomingMessage): RequestLogger {
   const logger = loggers.get(req);
-  if (logger === undefined) throw new MoatError("ERR_CONFIG", { message: "redactLogs() did not run for this request; mount it first" });
+  if (logger === undefined)
+    throw new MoatError("ERR_CONFIG", { message: "redactLogs() did not run for this request; mount it first" });
   return logger;
 }

@@ -53,7 +53,9 @@ export interface RequestContextOptions {
 }
 
 const optionsSchema = z.strictObject({
-  trustProxy: z.union([z.boolean(), z.number().int().min(0).max(64), z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  trustProxy: z
+    .union([z.boolean(), z.number().int().min(0).max(64), z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .optional(),
   header: headerNameSchema.optional(),
   acceptIncomingId: z.boolean().optional(),
   now: functionSchema<Clock>().optional(),
@@ -98,7 +100,8 @@ export function requestContext(options: RequestContextOptions = {}): Middleware 
 
   return function moatkitRequestContext(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     const incoming = req.headers[header];
-    const requestId = acceptIncoming && typeof incoming === "string" && isWellFormedRequestId(incoming) ? incoming : newId();
+    const requestId =
+      acceptIncoming && typeof incoming === "string" && isWellFormedRequestId(incoming) ? incoming : newId();
     const userAgent = req.headers["user-agent"];
     const context: RequestContext = Object.freeze({
       requestId,
@@ -120,7 +123,8 @@ export function requestContext(options: RequestContextOptions = {}): Middleware 
  */
 export function getRequestContext(req: IncomingMessage): RequestContext {
   const context = findRequestContext(req);
-  if (context === undefined) throw new MoatError("ERR_CONFIG", { message: "requestContext() did not run for this request; mount it first" });
+  if (context === undefined)
+    throw new MoatError("ERR_CONFIG", { message: "requestContext() did not run for this request; mount it first" });
   return context;
 }
 

@@ -93,10 +93,12 @@ function watch(req: IncomingMessage, res: ServerResponse, deadline: Deadline): v
 export function requestTimeout(options: RequestTimeoutOptions = {}): Middleware {
   const parsed = parseOptions(optionsSchema, options, "requestTimeout options");
   const defaultMs = parsed.timeout ?? 30_000;
-  const routes: readonly { pattern: RoutePattern; ms: number }[] = Object.entries(parsed.routes ?? {}).map(([text, ms]) => ({
-    pattern: parseRoutePattern(text, "requestTimeout routes"),
-    ms,
-  }));
+  const routes: readonly { pattern: RoutePattern; ms: number }[] = Object.entries(parsed.routes ?? {}).map(
+    ([text, ms]) => ({
+      pattern: parseRoutePattern(text, "requestTimeout routes"),
+      ms,
+    }),
+  );
 
   return function moatkitRequestTimeout(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     const method = req.method ?? "GET";
@@ -119,7 +121,8 @@ export function requestTimeout(options: RequestTimeoutOptions = {}): Middleware 
  */
 export function getRequestSignal(req: IncomingMessage): AbortSignal {
   const deadline = deadlines.get(req);
-  if (deadline === undefined) throw new MoatError("ERR_CONFIG", { message: "requestTimeout() did not run for this request; mount it first" });
+  if (deadline === undefined)
+    throw new MoatError("ERR_CONFIG", { message: "requestTimeout() did not run for this request; mount it first" });
   if (deadline.controller === undefined) {
     deadline.controller = new AbortController();
     if (deadline.reason !== undefined) deadline.controller.abort(deadline.reason);

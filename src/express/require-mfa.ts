@@ -22,7 +22,15 @@ import type { Middleware, NextFunction } from "./types.js";
  * one-time passwords, hardware and software keys (WebAuthn, passkeys), recovery codes, and
  * `mfa` itself. SMS (`sms`) and phone (`tel`) are left out; list them in `methods` to accept them.
  */
-export const DEFAULT_MFA_METHODS: readonly string[] = Object.freeze(["mfa", "otp", "totp", "hwk", "swk", "webauthn", "recovery"]);
+export const DEFAULT_MFA_METHODS: readonly string[] = Object.freeze([
+  "mfa",
+  "otp",
+  "totp",
+  "hwk",
+  "swk",
+  "webauthn",
+  "recovery",
+]);
 
 /** MFA settings for one subject, resolved with moatkit/mfa's `resolveMfaPolicy` against the subject's role(s). */
 export type MfaPolicySettings = Omit<MfaPolicyInput, "role">;
@@ -34,7 +42,10 @@ export type MfaPolicySettings = Omit<MfaPolicyInput, "role">;
  */
 export type MfaRequired =
   | readonly string[]
-  | ((subject: RequestSubject, req: IncomingMessage) => boolean | MfaPolicySettings | Promise<boolean | MfaPolicySettings>);
+  | ((
+      subject: RequestSubject,
+      req: IncomingMessage,
+    ) => boolean | MfaPolicySettings | Promise<boolean | MfaPolicySettings>);
 
 /** Options of {@link requireMfa}. */
 export interface RequireMfaOptions {
@@ -55,7 +66,9 @@ const nameSchema = z.string().min(1).max(128);
 const optionsSchema = z.strictObject({
   maxAge: durationSchema.optional(),
   methods: z.array(nameSchema).min(1).max(32).optional(),
-  required: z.union([z.array(nameSchema).min(1).max(1000), functionSchema<Exclude<MfaRequired, readonly string[]>>()]).optional(),
+  required: z
+    .union([z.array(nameSchema).min(1).max(1000), functionSchema<Exclude<MfaRequired, readonly string[]>>()])
+    .optional(),
   now: functionSchema<Clock>().optional(),
 });
 
@@ -78,7 +91,10 @@ function decide(answer: unknown, subject: RequestSubject): boolean {
     try {
       return rolesOf(subject).some((role) => resolveMfaPolicy({ ...answer, role }) === "required");
     } catch (err) {
-      throw new MoatError("ERR_CONFIG", { message: "requireMfa: required() returned invalid MFA settings", cause: err });
+      throw new MoatError("ERR_CONFIG", {
+        message: "requireMfa: required() returned invalid MFA settings",
+        cause: err,
+      });
     }
   }
   throw new MoatError("ERR_CONFIG", { message: "requireMfa: required() must return a boolean or MFA settings" });
@@ -138,7 +154,12 @@ export function requireMfa(options: RequireMfaOptions = {}): Middleware {
     if (required === undefined) {
       finish(subject, true, res, next);
     } else if (typeof required !== "function") {
-      finish(subject, rolesOf(subject).some((role) => required.includes(role)), res, next);
+      finish(
+        subject,
+        rolesOf(subject).some((role) => required.includes(role)),
+        res,
+        next,
+      );
     } else {
       Promise.resolve()
         .then(() => required(subject, req))

@@ -26,7 +26,9 @@ function splitPath(path: string): string[] {
 /** Compiles a pattern; ERR_CONFIG if it is not one. */
 export function parseRoutePattern(text: string, what: string): RoutePattern {
   const invalid = (): MoatError =>
-    new MoatError("ERR_CONFIG", { message: `${what}: "${text.slice(0, 200)}" is not a route such as "/exports" or "POST /reports/:id/*"` });
+    new MoatError("ERR_CONFIG", {
+      message: `${what}: "${text.slice(0, 200)}" is not a route such as "/exports" or "POST /reports/:id/*"`,
+    });
   const parts = text.trim().split(/\s+/);
   const [first = "", second] = parts;
   if (parts.length > 2) throw invalid();
@@ -46,7 +48,8 @@ export function parseRoutePattern(text: string, what: string): RoutePattern {
 
 /** Whether a request's method and path (without query) match `pattern`. */
 export function matchRoute(pattern: RoutePattern, method: string, path: string): boolean {
-  if (pattern.method !== undefined && pattern.method !== method && !(pattern.method === "GET" && method === "HEAD")) return false;
+  if (pattern.method !== undefined && pattern.method !== method && !(pattern.method === "GET" && method === "HEAD"))
+    return false;
   const actual = splitPath(path);
   if (pattern.rest ? actual.length < pattern.segments.length : actual.length !== pattern.segments.length) return false;
   return pattern.segments.every((segment, i) => segment === undefined || segment === actual[i]?.toLowerCase());

@@ -38,10 +38,28 @@ export type SecurityHeadersOptions = HelmetOptions;
 // helmet's own option names (both spellings of its either-or pairs). helmet ignores a key it does
 // not know, so a misspelt header option would silently keep helmet's default.
 const HELMET_OPTION_KEYS: readonly string[] = [
-  "contentSecurityPolicy", "crossOriginEmbedderPolicy", "crossOriginOpenerPolicy", "crossOriginResourcePolicy", "originAgentCluster",
-  "referrerPolicy", "strictTransportSecurity", "hsts", "xContentTypeOptions", "noSniff", "xDnsPrefetchControl", "dnsPrefetchControl",
-  "xDownloadOptions", "ieNoOpen", "xFrameOptions", "frameguard", "xPermittedCrossDomainPolicies", "permittedCrossDomainPolicies",
-  "xPoweredBy", "hidePoweredBy", "xXssProtection", "xssFilter",
+  "contentSecurityPolicy",
+  "crossOriginEmbedderPolicy",
+  "crossOriginOpenerPolicy",
+  "crossOriginResourcePolicy",
+  "originAgentCluster",
+  "referrerPolicy",
+  "strictTransportSecurity",
+  "hsts",
+  "xContentTypeOptions",
+  "noSniff",
+  "xDnsPrefetchControl",
+  "dnsPrefetchControl",
+  "xDownloadOptions",
+  "ieNoOpen",
+  "xFrameOptions",
+  "frameguard",
+  "xPermittedCrossDomainPolicies",
+  "permittedCrossDomainPolicies",
+  "xPoweredBy",
+  "hidePoweredBy",
+  "xXssProtection",
+  "xssFilter",
 ];
 
 function cspOption(value: HelmetOptions["contentSecurityPolicy"]): NonNullable<HelmetOptions["contentSecurityPolicy"]> {
@@ -77,14 +95,17 @@ function cspOption(value: HelmetOptions["contentSecurityPolicy"]): NonNullable<H
  * ```
  */
 export function securityHeaders(options: SecurityHeadersOptions = {}): Middleware {
-  if (!isPlainObject(options)) throw new MoatError("ERR_CONFIG", { message: "securityHeaders options must be an object" });
+  if (!isPlainObject(options))
+    throw new MoatError("ERR_CONFIG", { message: "securityHeaders options must be an object" });
   assertKnownKeys(options, HELMET_OPTION_KEYS, "securityHeaders options");
   // Object.assign rather than spreads: helmet's either-or option keys defeat spread typing.
   const merged: HelmetOptions = Object.assign(
     {},
     options,
     { contentSecurityPolicy: cspOption(options.contentSecurityPolicy) },
-    options.xFrameOptions === undefined && options.frameguard === undefined ? { xFrameOptions: { action: "deny" as const } } : {},
+    options.xFrameOptions === undefined && options.frameguard === undefined
+      ? { xFrameOptions: { action: "deny" as const } }
+      : {},
   );
   try {
     return helmet(merged);

@@ -41,11 +41,24 @@ const MAX_AMR = 32;
 const MAX_SCOPES = 100;
 // 9999-12-31T23:59:59Z: any later "time" is a unit mistake (milliseconds given for seconds).
 const MAX_AUTH_TIME = 253_402_300_799;
-const FIELDS: ReadonlySet<string> = new Set(["id", "role", "allow", "deny", "tenantId", "impersonatorId", "amr", "authTime", "scopes"]);
+const FIELDS: ReadonlySet<string> = new Set([
+  "id",
+  "role",
+  "allow",
+  "deny",
+  "tenantId",
+  "impersonatorId",
+  "amr",
+  "authTime",
+  "scopes",
+]);
 
 // Checked by hand rather than with zod: this runs on every authenticated request.
 function invalid(field: string): MoatError {
-  return new MoatError("ERR_INVALID_INPUT", { message: `invalid request subject at "${field.slice(0, 64)}"`, details: { field: field.slice(0, 64) } });
+  return new MoatError("ERR_INVALID_INPUT", {
+    message: `invalid request subject at "${field.slice(0, 64)}"`,
+    details: { field: field.slice(0, 64) },
+  });
 }
 
 // moatkit's identifier rule, as for moatkit/tenant's ids, so a subject accepted here always
@@ -127,7 +140,8 @@ const subjects = new WeakMap<IncomingMessage, RequestSubject>();
  * ```
  */
 export function setSubject(req: IncomingMessage, subject: RequestSubject): void {
-  if (subjects.has(req)) throw new MoatError("ERR_CONFIG", { message: "setSubject: this request already has a subject" });
+  if (subjects.has(req))
+    throw new MoatError("ERR_CONFIG", { message: "setSubject: this request already has a subject" });
   subjects.set(req, checkSubject(subject));
 }
 

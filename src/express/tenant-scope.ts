@@ -24,7 +24,8 @@ export interface TenantScopeOptions {
    * another tenant is an error. Default: `{ userId: id, role, impersonatorId }`, with `role` only
    * when the subject has exactly one.
    */
-  readonly toContext?: ((subject: RequestSubject, req: IncomingMessage) => TenantScopeContext | Promise<TenantScopeContext>) | undefined;
+  readonly toContext?:
+    ((subject: RequestSubject, req: IncomingMessage) => TenantScopeContext | Promise<TenantScopeContext>) | undefined;
 }
 
 const optionsSchema = z.strictObject({
@@ -32,7 +33,8 @@ const optionsSchema = z.strictObject({
 });
 
 function defaultContext(subject: RequestSubject): TenantScopeContext {
-  const role = typeof subject.role === "string" ? subject.role : subject.role.length === 1 ? subject.role[0] : undefined;
+  const role =
+    typeof subject.role === "string" ? subject.role : subject.role.length === 1 ? subject.role[0] : undefined;
   return {
     userId: subject.id,
     ...(role === undefined ? {} : { role }),

@@ -8,7 +8,12 @@ import { z } from "zod";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { isSecret, type Secret } from "../_internal/secret.js";
-import { verifyTurnstile, type TurnstileFetch, type TurnstileOptions, type TurnstileVerifyResult } from "../turnstile/verify-turnstile.js";
+import {
+  verifyTurnstile,
+  type TurnstileFetch,
+  type TurnstileOptions,
+  type TurnstileVerifyResult,
+} from "../turnstile/verify-turnstile.js";
 import { sendError, sendHttpError } from "./http-errors.js";
 import { notify } from "./notify.js";
 import { findRequestContext } from "./request-context.js";
@@ -45,7 +50,10 @@ export interface TurnstileMiddlewareOptions {
 const fieldRe = /^[A-Za-z0-9_.-]{1,64}$/;
 
 const optionsSchema = z.strictObject({
-  secret: z.union([z.string().min(1).max(512), z.custom<Secret<string>>((v) => isSecret(v) && typeof v.reveal() === "string", "expected a string or a Secret")]),
+  secret: z.union([
+    z.string().min(1).max(512),
+    z.custom<Secret<string>>((v) => isSecret(v) && typeof v.reveal() === "string", "expected a string or a Secret"),
+  ]),
   field: z.string().regex(fieldRe, "a form field name").optional(),
   expectedHostname: z.union([z.string().min(1).max(253), z.array(z.string().min(1).max(253)).min(1)]).optional(),
   expectedAction: z.string().min(1).max(64).optional(),

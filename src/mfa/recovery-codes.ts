@@ -5,7 +5,13 @@
  * hash when no entry matches — whatever the number of codes, and whether or not the user exists.
  */
 import { z } from "zod";
-import { DEFAULT_BCRYPT_COST, bcryptCostSchema, bcryptSalt, bcryptWorkers, parseBcryptHash } from "../_internal/bcrypt-pool.js";
+import {
+  DEFAULT_BCRYPT_COST,
+  bcryptCostSchema,
+  bcryptSalt,
+  bcryptWorkers,
+  parseBcryptHash,
+} from "../_internal/bcrypt-pool.js";
 import { toBytes } from "../_internal/encoding.js";
 import { hmacSha256Hex } from "../_internal/hash.js";
 import { parseInput, parseOptions } from "../_internal/options.js";
@@ -165,7 +171,9 @@ export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCode
       const selector = selectorOf(id, normalized);
       const stored: unknown = await store.findRecoveryCode(id, selector);
       if (stored !== null && parseBcryptHash(stored) === null) {
-        throw new MoatError("ERR_STORE", { message: "recoveryCodes store returned something that is not a bcrypt hash" });
+        throw new MoatError("ERR_STORE", {
+          message: "recoveryCodes store returned something that is not a bcrypt hash",
+        });
       }
       const hash = typeof stored === "string" ? stored : null;
       // Exactly one compare either way, so timing does not say whether the selector matched.

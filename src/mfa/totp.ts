@@ -75,7 +75,11 @@ export interface Totp {
    * again, or an older one after a newer). On success the step is recorded atomically, so of N
    * concurrent verifications of one code exactly one succeeds.
    */
-  verify(input: { readonly userId: string; readonly secret: TotpSecretInput; readonly code: string }): Promise<TotpVerifyResult>;
+  verify(input: {
+    readonly userId: string;
+    readonly secret: TotpSecretInput;
+    readonly code: string;
+  }): Promise<TotpVerifyResult>;
 }
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", { message: "expected a function" });
@@ -173,7 +177,14 @@ export function createTotp(options: TotpOptions): Totp {
     enroll(input) {
       const { accountName } = parseInput(enrollSchema, input, "TOTP enroll input");
       const secret = encodeTotpSecret(randomBytes(random, secretBytes));
-      const uri = generateURI({ issuer, label: accountName, secret, algorithm: OTPLIB_ALGORITHM[algorithm], digits, period });
+      const uri = generateURI({
+        issuer,
+        label: accountName,
+        secret,
+        algorithm: OTPLIB_ALGORITHM[algorithm],
+        digits,
+        period,
+      });
       return { secret: new Secret(secret), uri: new Secret(uri) };
     },
 

@@ -166,7 +166,9 @@ export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Logi
     let limitedFor: number | null = null;
     const keys: unknown = limiterKeys(attempt);
     if (!isKeyList(keys)) {
-      throw new MoatError("ERR_CONFIG", { message: "createLogin limiterKeys must return a non-empty array of strings" });
+      throw new MoatError("ERR_CONFIG", {
+        message: "createLogin limiterKeys must return a non-empty array of strings",
+      });
     }
     for (const key of keys) {
       const raw: unknown = await storeCall("login limiter", "consume", () => limiter.consume(key));

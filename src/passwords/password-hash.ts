@@ -4,7 +4,13 @@
  * or, when the caller opts in, pre-hashed with HMAC-SHA-256 first.
  */
 import { z } from "zod";
-import { DEFAULT_BCRYPT_COST, bcryptCostSchema, bcryptSalt, bcryptWorkers, parseBcryptHash } from "../_internal/bcrypt-pool.js";
+import {
+  DEFAULT_BCRYPT_COST,
+  bcryptCostSchema,
+  bcryptSalt,
+  bcryptWorkers,
+  parseBcryptHash,
+} from "../_internal/bcrypt-pool.js";
 import { base64Encode, utf8Encode } from "../_internal/encoding.js";
 import { hmacSha256 } from "../_internal/hash.js";
 import { parseOptions } from "../_internal/options.js";
@@ -117,7 +123,8 @@ export async function hashPassword(password: string, options: HashPasswordOption
   if (input === null) {
     let message = `password is longer than ${String(PREHASH_MAX_PASSWORD_BYTES)} UTF-8 bytes`;
     if (LONE_SURROGATE_RE.test(pw)) message = "password is not well-formed Unicode";
-    else if (long === "reject") message = `password is longer than ${String(BCRYPT_MAX_PASSWORD_BYTES)} UTF-8 bytes (use long: "prehash" to accept it)`;
+    else if (long === "reject")
+      message = `password is longer than ${String(BCRYPT_MAX_PASSWORD_BYTES)} UTF-8 bytes (use long: "prehash" to accept it)`;
     throw new MoatError("ERR_INVALID_INPUT", { message });
   }
   return bcryptWorkers.hash(input, bcryptSalt(cost, random));
@@ -135,7 +142,11 @@ export async function hashPassword(password: string, options: HashPasswordOption
  * if (!(await verifyPassword(input, user.passwordHash))) return { error: "invalid_credentials" };
  * ```
  */
-export async function verifyPassword(password: string, hash: string, options: VerifyPasswordOptions = {}): Promise<boolean> {
+export async function verifyPassword(
+  password: string,
+  hash: string,
+  options: VerifyPasswordOptions = {},
+): Promise<boolean> {
   const pw = requirePassword(password);
   const stored = requireHash(hash);
   const { long } = parseOptions(verifyOptionsSchema, options, "verifyPassword options");

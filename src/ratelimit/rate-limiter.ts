@@ -101,7 +101,9 @@ const optionsSchema = z.strictObject({
 
 function requireKey(key: unknown): string {
   if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-    throw new MoatError("ERR_INVALID_INPUT", { message: `a rate-limit key must be a string of 1–${String(MAX_KEY_LENGTH)} characters` });
+    throw new MoatError("ERR_INVALID_INPUT", {
+      message: `a rate-limit key must be a string of 1–${String(MAX_KEY_LENGTH)} characters`,
+    });
   }
   return key;
 }
@@ -157,7 +159,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const at = now();
       let window: RateLimitWindow;
       try {
-        const reply = await store.consumeRateLimitPoints({ key: `${keyPrefix}:${k}`, points: c, limit: points, windowMs: durationMs, blockMs, now: at });
+        const reply = await store.consumeRateLimitPoints({
+          key: `${keyPrefix}:${k}`,
+          points: c,
+          limit: points,
+          windowMs: durationMs,
+          blockMs,
+          now: at,
+        });
         window = checkedWindow(reply, c, at);
       } catch (err) {
         if (onStoreError === "allow") return { ok: true, remaining: 0, resetAt: at, retryAfterMs: 0 };

@@ -8,7 +8,12 @@ import type { Grant, PermissionsIn, Roles } from "./types.js";
 import { assertKnownKeys } from "../_internal/options.js";
 
 /** The default roles, most powerful first. */
-export const DEFAULT_ROLES: readonly ["owner", "admin", "member", "viewer"] = Object.freeze(["owner", "admin", "member", "viewer"] as const);
+export const DEFAULT_ROLES: readonly ["owner", "admin", "member", "viewer"] = Object.freeze([
+  "owner",
+  "admin",
+  "member",
+  "viewer",
+] as const);
 
 /** One of {@link DEFAULT_ROLES}. */
 export type DefaultRole = (typeof DEFAULT_ROLES)[number];
@@ -51,14 +56,28 @@ export function defineDefaultRoles<const G extends DefaultRoleGrants>(
   grants: G,
   options?: { readonly permissions?: undefined },
 ): Roles<DefaultRole, PermissionsIn<G[keyof DefaultRoleGrants][number]>>;
-export function defineDefaultRoles(grants: unknown, options?: { readonly permissions?: readonly string[] | undefined }): Roles<DefaultRole, string> {
-  if (!isPlainObject(grants)) throw new MoatError("ERR_CONFIG", { message: "defineDefaultRoles: grants must be an object" });
+export function defineDefaultRoles(
+  grants: unknown,
+  options?: { readonly permissions?: readonly string[] | undefined },
+): Roles<DefaultRole, string> {
+  if (!isPlainObject(grants))
+    throw new MoatError("ERR_CONFIG", { message: "defineDefaultRoles: grants must be an object" });
   assertKnownKeys(options, ["permissions"], "defineDefaultRoles options");
   for (const key of Object.keys(grants)) {
     if (key !== "admin" && key !== "member" && key !== "viewer") {
-      throw new MoatError("ERR_CONFIG", { message: `defineDefaultRoles: unexpected role "${key.slice(0, 64)}" (owner always has "*"; use defineRoles for other roles)` });
+      throw new MoatError("ERR_CONFIG", {
+        message: `defineDefaultRoles: unexpected role "${key.slice(0, 64)}" (owner always has "*"; use defineRoles for other roles)`,
+      });
     }
   }
-  const roles: Record<DefaultRole, unknown> = { owner: ["*"], admin: ownField(grants, "admin"), member: ownField(grants, "member"), viewer: ownField(grants, "viewer") };
-  return compileRoles(roles, options?.permissions === undefined ? { inherits: LADDER } : { inherits: LADDER, permissions: options.permissions });
+  const roles: Record<DefaultRole, unknown> = {
+    owner: ["*"],
+    admin: ownField(grants, "admin"),
+    member: ownField(grants, "member"),
+    viewer: ownField(grants, "viewer"),
+  };
+  return compileRoles(
+    roles,
+    options?.permissions === undefined ? { inherits: LADDER } : { inherits: LADDER, permissions: options.permissions },
+  );
 }

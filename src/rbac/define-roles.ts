@@ -5,7 +5,14 @@
 import { MoatError } from "../errors.js";
 import { isPlainObject, ownField } from "../_internal/own-field.js";
 import { assertKnownKeys } from "../_internal/options.js";
-import { MAX_PERMISSION_LENGTH, grantMatches, isPermissionName, isRoleName, parseGrant, type ParsedGrant } from "./names.js";
+import {
+  MAX_PERMISSION_LENGTH,
+  grantMatches,
+  isPermissionName,
+  isRoleName,
+  parseGrant,
+  type ParsedGrant,
+} from "./names.js";
 import type { DefineRolesOptions, Grant, PermissionsIn, Roles, Subject } from "./types.js";
 
 const MAX_ROLES = 256;
@@ -61,13 +68,17 @@ function parseRoleGrants(rolesInput: Readonly<Record<string, unknown>>): GrantsB
   if (roleEntries.length > MAX_ROLES) throw configError(`more than ${MAX_ROLES} roles`);
   const grantsByRole = new Map<string, { raw: string; parsed: ParsedGrant }[]>();
   for (const [role, grants] of roleEntries) {
-    if (!isRoleName(role)) throw configError(`role name "${role.slice(0, 64)}" is not valid (a letter, then letters, digits, "_", "." or "-"; at most 64 characters)`);
+    if (!isRoleName(role))
+      throw configError(
+        `role name "${role.slice(0, 64)}" is not valid (a letter, then letters, digits, "_", "." or "-"; at most 64 characters)`,
+      );
     const list = stringList(grants, `role "${role}"`, MAX_PERMISSIONS);
     grantsByRole.set(
       role,
       list.map((raw) => {
         const parsed = parseGrant(raw);
-        if (parsed === undefined) throw configError(`role "${role}" has an invalid grant "${raw.slice(0, MAX_PERMISSION_LENGTH)}"`);
+        if (parsed === undefined)
+          throw configError(`role "${role}" has an invalid grant "${raw.slice(0, MAX_PERMISSION_LENGTH)}"`);
         return { raw, parsed };
       }),
     );
@@ -80,7 +91,8 @@ function declaredPermissions(declared: unknown, grantsByRole: GrantsByRole): Set
   const list = stringList(declared, "permissions", MAX_PERMISSIONS);
   const permissionSet = new Set<string>();
   for (const p of list) {
-    if (!isPermissionName(p)) throw configError(`permission "${p.slice(0, MAX_PERMISSION_LENGTH)}" is not a valid name`);
+    if (!isPermissionName(p))
+      throw configError(`permission "${p.slice(0, MAX_PERMISSION_LENGTH)}" is not a valid name`);
     if (permissionSet.has(p)) throw configError(`permission "${p}" is declared twice`);
     permissionSet.add(p);
   }
@@ -129,7 +141,8 @@ function parseInherits(input: unknown, grantsByRole: GrantsByRole): Map<string, 
     if (!grantsByRole.has(role)) throw configError(`inherits names an unknown role "${role.slice(0, 64)}"`);
     const list = stringList(parents, `inherits.${role}`, MAX_ROLES);
     for (const parent of list) {
-      if (!grantsByRole.has(parent)) throw configError(`role "${role}" inherits an unknown role "${parent.slice(0, 64)}"`);
+      if (!grantsByRole.has(parent))
+        throw configError(`role "${role}" inherits an unknown role "${parent.slice(0, 64)}"`);
     }
     inherits.set(role, list);
   }
@@ -140,7 +153,10 @@ function parseInherits(input: unknown, grantsByRole: GrantsByRole): Map<string, 
  * The roles each role is (itself and every role it inherits, transitively), depth-first over
  * the inheritance graph: a role on the current path seen again is a cycle.
  */
-function resolveInheritance(roleNames: readonly string[], inherits: ReadonlyMap<string, readonly string[]>): Map<string, Set<string>> {
+function resolveInheritance(
+  roleNames: readonly string[],
+  inherits: ReadonlyMap<string, readonly string[]>,
+): Map<string, Set<string>> {
   const isA = new Map<string, Set<string>>();
   const onPath: string[] = [];
   const visit = (role: string): Set<string> => {
@@ -233,12 +249,14 @@ function isKnownGrant(c: Compiled, g: ParsedGrant): boolean {
 function subjectFlags(c: Compiled, input: unknown, which: "allow" | "deny"): { parsed: ParsedGrant[]; raw: string[] } {
   if (input === undefined) return { parsed: [], raw: [] };
   const value = arrayOf(input);
-  if (value === undefined || value.length > MAX_SUBJECT_FLAGS) throw inputError(`rbac subject: ${which} must be an array of permissions`);
+  if (value === undefined || value.length > MAX_SUBJECT_FLAGS)
+    throw inputError(`rbac subject: ${which} must be an array of permissions`);
   const parsed: ParsedGrant[] = [];
   const raw: string[] = [];
   for (const item of value) {
     const g = typeof item === "string" ? parseGrant(item) : undefined;
-    if (g === undefined || typeof item !== "string" || !isKnownGrant(c, g)) throw inputError(`rbac subject: ${which} names an unknown permission`);
+    if (g === undefined || typeof item !== "string" || !isKnownGrant(c, g))
+      throw inputError(`rbac subject: ${which} names an unknown permission`);
     parsed.push(g);
     raw.push(item);
   }
@@ -250,7 +268,8 @@ function checkSubject(c: Compiled, subject: unknown): CheckedSubject {
   if (typeof subject !== "object" || subject === null) throw inputError("rbac subject must be an object with a role");
   const role = ownField(subject, "role");
   const roles = typeof role === "string" ? [role] : arrayOf(role);
-  if (roles === undefined || roles.length > MAX_SUBJECT_ROLES) throw inputError("rbac subject: role must be a role name or an array of them");
+  if (roles === undefined || roles.length > MAX_SUBJECT_ROLES)
+    throw inputError("rbac subject: role must be a role name or an array of them");
   const checked: string[] = [];
   for (const r of roles) {
     if (typeof r !== "string" || !c.effective.has(r)) throw inputError("rbac subject has an unknown role");
@@ -354,7 +373,10 @@ export function defineRoles<const R extends RoleMap>(
   roles: R,
   options?: DefineRolesOptions<keyof R & string> & { readonly permissions?: undefined },
 ): Roles<keyof R & string, PermissionsIn<R[keyof R][number]>>;
-export function defineRoles(roles: RoleMap, options?: DefineRolesOptions<string> & { readonly permissions?: readonly string[] | undefined }): Roles<string, string> {
+export function defineRoles(
+  roles: RoleMap,
+  options?: DefineRolesOptions<string> & { readonly permissions?: readonly string[] | undefined },
+): Roles<string, string> {
   return compileRoles(roles, options);
 }
 
@@ -362,7 +384,10 @@ export function defineRoles(roles: RoleMap, options?: DefineRolesOptions<string>
  * {@link defineRoles} on untyped input, for wrappers such as `defineDefaultRoles`. `R` is only as
  * true as the keys of `roles`, which `compile` checks one by one.
  */
-export function compileRoles<R extends string>(roles: Readonly<Record<R, unknown>>, options: unknown): Roles<R, string> {
+export function compileRoles<R extends string>(
+  roles: Readonly<Record<R, unknown>>,
+  options: unknown,
+): Roles<R, string> {
   const c = compile(roles, options);
   const isRole = (value: unknown): value is R => typeof value === "string" && c.effective.has(value);
   return buildRoles(c, isRole);

@@ -8,7 +8,15 @@
 const CONTEXT_WINDOW = 48;
 
 /** Words that make a bare nine-digit run an SSN. */
-export const SSN_CONTEXT_WORDS: readonly string[] = ["ssn", "ssns", "ss#", "social security", "social sec", "soc sec", "socsec"];
+export const SSN_CONTEXT_WORDS: readonly string[] = [
+  "ssn",
+  "ssns",
+  "ss#",
+  "social security",
+  "social sec",
+  "soc sec",
+  "socsec",
+];
 
 /** Words that make a bare ten-digit run (or an unusual grouping) a phone number. */
 export const PHONE_CONTEXT_WORDS: readonly string[] = [

@@ -26,7 +26,11 @@ export const DEFAULT_CUSTOM_PRIORITY = 50;
 export const DEFAULT_CUSTOM_MAX_LENGTH = 256;
 
 /** What the engine needs to know about a built-in detector to fuse it into its own pass. */
-export type BuiltinSpec = { readonly kind: "email" } | { readonly kind: "credit_card" } | { readonly kind: "phone" } | { readonly kind: "ssn"; readonly rules: SsnRules };
+export type BuiltinSpec =
+  | { readonly kind: "email" }
+  | { readonly kind: "credit_card" }
+  | { readonly kind: "phone" }
+  | { readonly kind: "ssn"; readonly rules: SsnRules };
 
 const builtinSpecs = new WeakMap<Detector, BuiltinSpec>();
 
@@ -128,7 +132,8 @@ export interface SsnDetectorOptions {
  */
 export function ssnDetector(options: SsnDetectorOptions = {}): Detector {
   const raw: unknown = options;
-  if (typeof raw !== "object" || raw === null) throw new MoatError("ERR_CONFIG", { message: "invalid ssnDetector options" });
+  if (typeof raw !== "object" || raw === null)
+    throw new MoatError("ERR_CONFIG", { message: "invalid ssnDetector options" });
   assertKnownKeys(options, knownKeys<SsnDetectorOptions>({ denyList: true }), "ssnDetector options");
   const denyList: unknown = options.denyList;
   if (denyList !== undefined && (!Array.isArray(denyList) || !denyList.every((d) => typeof d === "string"))) {
@@ -218,13 +223,22 @@ export function isDetectorTypeName(type: unknown): type is string {
  */
 export function regexDetector(options: RegexDetectorOptions): Detector {
   const raw: unknown = options;
-  if (typeof raw !== "object" || raw === null) throw new MoatError("ERR_CONFIG", { message: "invalid regexDetector options" });
-  assertKnownKeys(options, knownKeys<RegexDetectorOptions>({ type: true, pattern: true, validate: true, priority: true, maxLength: true }), "regexDetector options");
+  if (typeof raw !== "object" || raw === null)
+    throw new MoatError("ERR_CONFIG", { message: "invalid regexDetector options" });
+  assertKnownKeys(
+    options,
+    knownKeys<RegexDetectorOptions>({ type: true, pattern: true, validate: true, priority: true, maxLength: true }),
+    "regexDetector options",
+  );
   const { type, pattern, validate, priority, maxLength } = options;
-  if (!isDetectorTypeName(type)) throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "type"' });
-  if (!(pattern instanceof RegExp)) throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "pattern"' });
-  if (validate !== undefined && typeof validate !== "function") throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "validate"' });
-  if (priority !== undefined && !Number.isFinite(priority)) throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "priority"' });
+  if (!isDetectorTypeName(type))
+    throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "type"' });
+  if (!(pattern instanceof RegExp))
+    throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "pattern"' });
+  if (validate !== undefined && typeof validate !== "function")
+    throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "validate"' });
+  if (priority !== undefined && !Number.isFinite(priority))
+    throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "priority"' });
   if (maxLength !== undefined && !(Number.isSafeInteger(maxLength) && maxLength > 0)) {
     throw new MoatError("ERR_CONFIG", { message: 'invalid regexDetector options at "maxLength"' });
   }

@@ -7,7 +7,13 @@
  * means a lost overlap never leaves part of a value in the clear.
  */
 import { MoatError } from "../errors.js";
-import { type BuiltinSpec, BUILTIN_PRIORITY, DEFAULT_CUSTOM_MAX_LENGTH, DEFAULT_CUSTOM_PRIORITY, builtinSpecOf } from "./detectors.js";
+import {
+  type BuiltinSpec,
+  BUILTIN_PRIORITY,
+  DEFAULT_CUSTOM_MAX_LENGTH,
+  DEFAULT_CUSTOM_PRIORITY,
+  builtinSpecOf,
+} from "./detectors.js";
 import { scanEmails } from "./email.js";
 import { type NumberScanOutput, type NumberScanPlan, scanNumbers } from "./number-scan.js";
 import type { SsnRules } from "./ssn.js";
@@ -62,7 +68,12 @@ interface DetectorPlan {
 /** Sorts detectors into built-ins (each at most once) and custom ones. Throws ERR_CONFIG for a duplicate built-in. */
 function planDetectors(detectors: readonly Detector[]): DetectorPlan {
   const types = [...BUILTIN_TYPES];
-  const priorities = [BUILTIN_PRIORITY.email, BUILTIN_PRIORITY.credit_card, BUILTIN_PRIORITY.ssn, BUILTIN_PRIORITY.phone];
+  const priorities = [
+    BUILTIN_PRIORITY.email,
+    BUILTIN_PRIORITY.credit_card,
+    BUILTIN_PRIORITY.ssn,
+    BUILTIN_PRIORITY.phone,
+  ];
   let email = false;
   let card = false;
   let phone = false;
@@ -73,7 +84,8 @@ function planDetectors(detectors: readonly Detector[]): DetectorPlan {
   for (const detector of detectors) {
     const spec = builtinSpecOf(detector);
     if (spec !== undefined) {
-      if (seen.has(spec.kind)) throw new MoatError("ERR_CONFIG", { message: `detectors list "${spec.kind}" more than once` });
+      if (seen.has(spec.kind))
+        throw new MoatError("ERR_CONFIG", { message: `detectors list "${spec.kind}" more than once` });
       seen.add(spec.kind);
       if (spec.kind === "email") email = true;
       else if (spec.kind === "credit_card") card = true;
@@ -183,7 +195,15 @@ function addList(lists: number[][], listTypes: number[], pairs: number[], typeIn
 }
 
 /** Whether candidate (s1,e1,t1) is more specific than (s2,e2,t2). */
-function beats(s1: number, e1: number, t1: number, s2: number, e2: number, t2: number, priorities: readonly number[]): boolean {
+function beats(
+  s1: number,
+  e1: number,
+  t1: number,
+  s2: number,
+  e2: number,
+  t2: number,
+  priorities: readonly number[],
+): boolean {
   const p1 = priorities[t1] ?? 0;
   const p2 = priorities[t2] ?? 0;
   if (p1 !== p2) return p1 > p2;
@@ -197,7 +217,11 @@ function beats(s1: number, e1: number, t1: number, s2: number, e2: number, t2: n
  * k-way merge of start-sorted lists into resolved triples. A candidate that overlaps the span
  * being built extends it; the span keeps the type of its most specific member.
  */
-function mergeSorted(lists: readonly number[][], listTypes: readonly number[], priorities: readonly number[]): number[] {
+function mergeSorted(
+  lists: readonly number[][],
+  listTypes: readonly number[],
+  priorities: readonly number[],
+): number[] {
   const out: number[] = [];
   const k = lists.length;
   if (k === 0) return out;
@@ -218,7 +242,11 @@ function mergeSorted(lists: readonly number[][], listTypes: readonly number[], p
       if (p >= list.length) continue;
       const s = list[p] ?? 0;
       const e = list[p + 1] ?? 0;
-      if (pick === -1 || s < pickStart || (s === pickStart && beats(s, e, listTypes[i] ?? 0, pickStart, pickEnd, listTypes[pick] ?? 0, priorities))) {
+      if (
+        pick === -1 ||
+        s < pickStart ||
+        (s === pickStart && beats(s, e, listTypes[i] ?? 0, pickStart, pickEnd, listTypes[pick] ?? 0, priorities))
+      ) {
         pick = i;
         pickStart = s;
         pickEnd = e;

@@ -16,7 +16,14 @@
  *
  * @module
  */
-export { createRedactor, redact, type DetectorInput, type RedactValueOptions, type Redactor, type RedactorOptions } from "./redactor.js";
+export {
+  createRedactor,
+  redact,
+  type DetectorInput,
+  type RedactValueOptions,
+  type Redactor,
+  type RedactorOptions,
+} from "./redactor.js";
 export {
   creditCardDetector,
   emailDetector,
@@ -26,7 +33,14 @@ export {
   type RegexDetectorOptions,
   type SsnDetectorOptions,
 } from "./detectors.js";
-export { BUILTIN_DETECTOR_TYPES, type BuiltinDetectorType, type DetectedRange, type Detector, type RedactionMatch, type RedactionSpan } from "./types.js";
+export {
+  BUILTIN_DETECTOR_TYPES,
+  type BuiltinDetectorType,
+  type DetectedRange,
+  type Detector,
+  type RedactionMatch,
+  type RedactionSpan,
+} from "./types.js";
 export { HASH_TAG_HEX, type ReplaceFunction, type ReplaceMode } from "./replace.js";
 export { DEFAULT_SENSITIVE_KEYS } from "./sensitive-keys.js";
 export { REDACTED } from "../_internal/redacted.js";
@@ -38,7 +52,14 @@ export {
   type RedactionPolicy,
   type RedactionPolicyInput,
 } from "./policy.js";
-export { forLlm, type ForLlmOptions, type LlmContentPart, type LlmMessage, type LlmRedaction, type LlmToolCall } from "./llm.js";
+export {
+  forLlm,
+  type ForLlmOptions,
+  type LlmContentPart,
+  type LlmMessage,
+  type LlmRedaction,
+  type LlmToolCall,
+} from "./llm.js";
 export { pinoRedaction, type PinoRedactionOptions } from "./pino-hooks.js";
 export { IIN_RANGES, type IinRange } from "./data/iin-ranges.js";
 export { SSN_DENY_LIST, SSN_INVALID_AREAS } from "./data/ssn-rules.js";

@@ -60,7 +60,9 @@ const messagesSchema = z.array(
     .object({
       role: z.string(),
       content: z.union([z.string(), z.array(z.object({ type: z.string() }).loose()), z.null()]).optional(),
-      tool_calls: z.array(z.object({ function: z.object({ arguments: z.string().optional() }).loose().optional() }).loose()).optional(),
+      tool_calls: z
+        .array(z.object({ function: z.object({ arguments: z.string().optional() }).loose().optional() }).loose())
+        .optional(),
     })
     .loose(),
 );
@@ -99,7 +101,11 @@ const labels = compileReplacer("label", undefined);
  * const answer = restore(await callModel(messages)); // "<EMAIL_1>" → "bob@example.com"
  * ```
  */
-export function forLlm<M extends LlmMessage>(messages: readonly M[], policy: RedactionPolicy, options: ForLlmOptions = {}): LlmRedaction<M> {
+export function forLlm<M extends LlmMessage>(
+  messages: readonly M[],
+  policy: RedactionPolicy,
+  options: ForLlmOptions = {},
+): LlmRedaction<M> {
   parseInput(messagesSchema, messages, "forLlm messages");
   parseInput(policySchema, policy, "forLlm policy");
   parseOptions(optionsSchema, options, "forLlm options");
@@ -118,14 +124,18 @@ export function forLlm<M extends LlmMessage>(messages: readonly M[], policy: Red
       Object.assign(copy, { content: text(content) });
     } else if (Array.isArray(content)) {
       Object.assign(copy, {
-        content: content.map((part: LlmContentPart) => (typeof part.text === "string" ? { ...part, text: text(part.text) } : { ...part })),
+        content: content.map((part: LlmContentPart) =>
+          typeof part.text === "string" ? { ...part, text: text(part.text) } : { ...part },
+        ),
       });
     }
     const toolCalls: LlmMessage["tool_calls"] = message.tool_calls;
     if (toolCalls !== undefined) {
       Object.assign(copy, {
         tool_calls: toolCalls.map((call: LlmToolCall) =>
-          typeof call.function?.arguments === "string" ? { ...call, function: { ...call.function, arguments: text(call.function.arguments) } } : { ...call },
+          typeof call.function?.arguments === "string"
+            ? { ...call, function: { ...call.function, arguments: text(call.function.arguments) } }
+            : { ...call },
         ),
       });
     }

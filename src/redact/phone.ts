@@ -173,7 +173,8 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
     } else if (c === 40 && ends.length > 0) {
       const inner = digitRunEnd(text, pos + 1);
       const innerLen = inner - pos - 1;
-      if (innerLen < 1 || innerLen > 4 || text.charCodeAt(inner) !== 41 || total + innerLen > MAX_INTERNATIONAL_DIGITS) break;
+      if (innerLen < 1 || innerLen > 4 || text.charCodeAt(inner) !== 41 || total + innerLen > MAX_INTERNATIONAL_DIGITS)
+        break;
       for (let k = pos + 1; k < inner; k++) digitBuffer[total++] = text.charCodeAt(k) - 48;
       groupEnd = inner + 1;
       afterParenthesis = true;
@@ -220,7 +221,8 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
     if (national <= 0) break;
     const end = ends[g] ?? 0;
     if (!canEndNumber(text, end)) continue;
-    const fits = code === 1 ? isNanpInternational(national) : nationalLengthFits(code, national, digitBuffer[codeLength] ?? 0);
+    const fits =
+      code === 1 ? isNanpInternational(national) : nationalLengthFits(code, national, digitBuffer[codeLength] ?? 0);
     if (fits) return [start, end];
   }
   return undefined;

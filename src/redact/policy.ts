@@ -83,7 +83,11 @@ export function resolveRedactionPolicy(input: RedactionPolicyInput): RedactionPo
   const detectors = Object.freeze([...new Set(org.detectors ?? BUILTIN_DETECTOR_TYPES)]);
   const override = apiKey?.redaction ?? "inherit";
   if (override === "inherit") {
-    return Object.freeze({ enabled: org.enabled, detectors: org.enabled ? detectors : Object.freeze([]), decidedBy: "org" });
+    return Object.freeze({
+      enabled: org.enabled,
+      detectors: org.enabled ? detectors : Object.freeze([]),
+      decidedBy: "org",
+    });
   }
   const enabled = override === "on";
   return Object.freeze({ enabled, detectors: enabled ? detectors : Object.freeze([]), decidedBy: "api_key" });

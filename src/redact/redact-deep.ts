@@ -50,7 +50,8 @@ function hasToJson(value: object): value is { toJSON(): unknown } {
 function copyBinary(value: ArrayBufferView | ArrayBuffer): unknown {
   if (Buffer.isBuffer(value)) return Buffer.from(value);
   if (value instanceof ArrayBuffer) return value.slice(0);
-  if (value instanceof DataView) return new DataView(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
+  if (value instanceof DataView)
+    return new DataView(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
   if (value instanceof Uint8Array) return value.slice();
   // Other typed arrays: copy the viewed bytes into a new view of the same kind.
   const ctor = value.constructor;
@@ -61,7 +62,12 @@ function copyBinary(value: ArrayBufferView | ArrayBuffer): unknown {
 /** A number or bigint that is entirely a detected value (a card stored as a number) becomes the replacement. */
 function convertNumber(c: Copier, n: number | bigint): unknown {
   // Only integers long enough to be a card can be one; everything else passes untouched.
-  if (typeof n === "number" ? !Number.isSafeInteger(n) || Math.abs(n) < 1e12 : n > -1_000_000_000_000n && n < 1_000_000_000_000n) return n;
+  if (
+    typeof n === "number"
+      ? !Number.isSafeInteger(n) || Math.abs(n) < 1e12
+      : n > -1_000_000_000_000n && n < 1_000_000_000_000n
+  )
+    return n;
   const text = String(n);
   const out = c.r.text(text);
   return out === text ? n : out;
@@ -128,7 +134,10 @@ function fillCopy(c: Copier, item: Work): void {
       break;
     case "map":
       for (const [k, v] of item.src) {
-        item.dst.set(typeof k === "string" ? c.r.text(k) : convert(c, k), typeof k === "string" ? convertEntry(c, k, v) : convert(c, v));
+        item.dst.set(
+          typeof k === "string" ? c.r.text(k) : convert(c, k),
+          typeof k === "string" ? convertEntry(c, k, v) : convert(c, v),
+        );
       }
       break;
     case "set":
@@ -139,7 +148,13 @@ function fillCopy(c: Copier, item: Work): void {
       for (const key of ["name", "message", "stack", "cause"] as const) {
         if (Object.prototype.hasOwnProperty.call(item.src, key) || key === "message" || key === "stack") {
           const v: unknown = Reflect.get(item.src, key);
-          if (v !== undefined) Object.defineProperty(item.dst, key, { value: convert(c, v), writable: true, configurable: true, enumerable: false });
+          if (v !== undefined)
+            Object.defineProperty(item.dst, key, {
+              value: convert(c, v),
+              writable: true,
+              configurable: true,
+              enumerable: false,
+            });
         }
       }
       copyOwn(c, item.src, item.dst);

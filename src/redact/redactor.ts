@@ -67,12 +67,24 @@ const isFunction = (v: unknown): v is (...args: never[]) => unknown => typeof v 
 function isDetectorObject(v: unknown): v is Detector {
   if (typeof v !== "object" || v === null || !("type" in v) || !("find" in v)) return false;
   if (!isDetectorTypeName(v.type) || !isFunction(v.find)) return false;
-  if ("priority" in v && v.priority !== undefined && !(typeof v.priority === "number" && Number.isFinite(v.priority))) return false;
-  return !("maxLength" in v && v.maxLength !== undefined && !(typeof v.maxLength === "number" && Number.isSafeInteger(v.maxLength) && v.maxLength > 0));
+  if ("priority" in v && v.priority !== undefined && !(typeof v.priority === "number" && Number.isFinite(v.priority)))
+    return false;
+  return !(
+    "maxLength" in v &&
+    v.maxLength !== undefined &&
+    !(typeof v.maxLength === "number" && Number.isSafeInteger(v.maxLength) && v.maxLength > 0)
+  );
 }
 
 function isRegexOptions(v: unknown): v is RegexDetectorOptions {
-  return typeof v === "object" && v !== null && "pattern" in v && v.pattern instanceof RegExp && "type" in v && isDetectorTypeName(v.type);
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    "pattern" in v &&
+    v.pattern instanceof RegExp &&
+    "type" in v &&
+    isDetectorTypeName(v.type)
+  );
 }
 
 const hashKeySchema = z.union([
@@ -92,7 +104,9 @@ const optionsSchema = z
         ]),
       )
       .optional(),
-    replace: z.union([z.enum(["label", "mask", "hash"]), z.custom<(m: never) => unknown>(isFunction, "a function")]).optional(),
+    replace: z
+      .union([z.enum(["label", "mask", "hash"]), z.custom<(m: never) => unknown>(isFunction, "a function")])
+      .optional(),
     hashKey: hashKeySchema.optional(),
     sensitiveKeys: z.array(z.string().min(1)).optional(),
   })

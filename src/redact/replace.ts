@@ -30,7 +30,12 @@ function normalizeValue(type: string, value: string): string {
 }
 
 function isAlnumUnit(c: number): boolean {
-  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || isUnicodeWordUnit(c) || (c >= 0xd800 && c <= 0xdfff);
+  return (
+    (c >= 48 && c <= 57) ||
+    ((c | 0x20) >= 97 && (c | 0x20) <= 122) ||
+    isUnicodeWordUnit(c) ||
+    (c >= 0xd800 && c <= 0xdfff)
+  );
 }
 
 /** Masks letters and digits with `*`, keeping punctuation; cards keep their last four digits. */
@@ -50,11 +55,15 @@ function maskValue(type: string, value: string): string {
 }
 
 /** A function from match to replacement text for a mode. */
-export function compileReplacer(mode: ReplaceMode, hashKey: Uint8Array | string | undefined): (type: string, value: string, start: number, end: number) => string {
+export function compileReplacer(
+  mode: ReplaceMode,
+  hashKey: Uint8Array | string | undefined,
+): (type: string, value: string, start: number, end: number) => string {
   if (typeof mode === "function") {
     return (type, value, start, end) => {
       const out = mode({ type, value, start, end });
-      if (typeof out !== "string") throw new MoatError("ERR_INVALID_INPUT", { message: "replace function must return a string" });
+      if (typeof out !== "string")
+        throw new MoatError("ERR_INVALID_INPUT", { message: "replace function must return a string" });
       return out;
     };
   }
@@ -76,7 +85,8 @@ export function compileReplacer(mode: ReplaceMode, hashKey: Uint8Array | string 
       if (hashKey === undefined) throw new MoatError("ERR_CONFIG", { message: 'replace "hash" needs a hashKey' });
       const key = hashKey;
       // The type is part of the MAC input so the same digits as a phone and as an SSN differ.
-      return (type, value) => `[${type.toUpperCase()}:${hmacSha256Hex(key, `${type}\u0000${normalizeValue(type, value)}`).slice(0, HASH_TAG_HEX)}]`;
+      return (type, value) =>
+        `[${type.toUpperCase()}:${hmacSha256Hex(key, `${type}\u0000${normalizeValue(type, value)}`).slice(0, HASH_TAG_HEX)}]`;
     }
   }
 }

@@ -56,8 +56,15 @@ async function privateJwk(alg: Exclude<SigningAlgorithm, "HS256">): Promise<Json
  * const keys = createKeySet([next, { ...current, use: "verify", verifyUntil: Date.now() + 15 * 60_000 }]);
  * ```
  */
-export async function generateSigningKey(alg: SigningAlgorithm, options: GenerateSigningKeyOptions = {}): Promise<GeneratedSigningKey> {
-  assertKnownKeys(options, knownKeys<GenerateSigningKeyOptions>({ kid: true, random: true }), "generateSigningKey options");
+export async function generateSigningKey(
+  alg: SigningAlgorithm,
+  options: GenerateSigningKeyOptions = {},
+): Promise<GeneratedSigningKey> {
+  assertKnownKeys(
+    options,
+    knownKeys<GenerateSigningKeyOptions>({ kid: true, random: true }),
+    "generateSigningKey options",
+  );
   if (!SIGNING_ALGORITHMS.includes(alg)) {
     throw new MoatError("ERR_INVALID_INPUT", { message: `alg must be one of ${SIGNING_ALGORITHMS.join(", ")}` });
   }
@@ -66,6 +73,7 @@ export async function generateSigningKey(alg: SigningAlgorithm, options: Generat
   if (!isKid(kid)) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "kid must be 1–128 printable ASCII characters" });
   }
-  const jwk: JsonWebKeyInput = alg === "HS256" ? { kty: "oct", k: base64urlEncode(randomBytes(random, 32)) } : await privateJwk(alg);
+  const jwk: JsonWebKeyInput =
+    alg === "HS256" ? { kty: "oct", k: base64urlEncode(randomBytes(random, 32)) } : await privateJwk(alg);
   return { kid, alg, use: "sign", key: new Secret<JsonWebKeyInput>({ ...jwk, alg }) };
 }

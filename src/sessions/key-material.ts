@@ -54,7 +54,12 @@ function isKeyObject(value: unknown): value is KeyObject {
 }
 
 function isJwk(value: unknown): value is JsonWebKeyInput {
-  return typeof value === "object" && value !== null && !(value instanceof Uint8Array) && typeof Reflect.get(value, "kty") === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !(value instanceof Uint8Array) &&
+    typeof Reflect.get(value, "kty") === "string"
+  );
 }
 
 function checkJwkParameters(jwk: JsonWebKeyInput, kid: string, alg: SigningAlgorithm, canSign: boolean): void {
@@ -76,7 +81,9 @@ function fromJwk(jwk: JsonWebKeyInput, kid: string, alg: SigningAlgorithm, canSi
   }
   // Only the parameters node needs, so unknown members (kid, alg, x5c …) cannot confuse it.
   const isPrivate = jwk.d !== undefined;
-  return isPrivate ? createPrivateKey({ key: { ...jwk }, format: "jwk" }) : createPublicKey({ key: { ...jwk }, format: "jwk" });
+  return isPrivate
+    ? createPrivateKey({ key: { ...jwk }, format: "jwk" })
+    : createPublicKey({ key: { ...jwk }, format: "jwk" });
 }
 
 function toKeyObject(material: unknown, kid: string, alg: SigningAlgorithm, canSign: boolean): KeyObject {

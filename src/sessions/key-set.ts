@@ -13,7 +13,14 @@ import type { Secret } from "../_internal/secret.js";
 import { systemClock } from "../_internal/runtime.js";
 import { MoatError } from "../errors.js";
 import type { Result } from "../errors.js";
-import { type JsonWebKeyInput, type KeyMaterial, SIGNING_ALGORITHMS, type SigningAlgorithm, isKid, prepareKey } from "./key-material.js";
+import {
+  type JsonWebKeyInput,
+  type KeyMaterial,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+  isKid,
+  prepareKey,
+} from "./key-material.js";
 import { joseFailureReason } from "./jose-errors.js";
 import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
@@ -204,7 +211,9 @@ function validateEntry(entry: unknown, index: number): CheckedEntry {
   const alg: unknown = Reflect.get(entry, "alg");
   const use: unknown = Reflect.get(entry, "use");
   if (!isKid(kid)) {
-    throw new MoatError("ERR_CONFIG", { message: `key set entry ${String(index)} needs a kid of 1–128 printable ASCII characters` });
+    throw new MoatError("ERR_CONFIG", {
+      message: `key set entry ${String(index)} needs a kid of 1–128 printable ASCII characters`,
+    });
   }
   if (!isSigningAlgorithm(alg)) {
     throw new MoatError("ERR_CONFIG", { message: `key "${kid}" needs alg ${SIGNING_ALGORITHMS.join(", ")}` });
@@ -256,9 +265,18 @@ export function createKeySet(entries: readonly KeySetEntry[], options: KeySetOpt
       use: entry.use,
       ...(Number.isFinite(verifyUntil) ? { verifyUntil } : {}),
     };
-    const record: Entry = { description, verifyUntil, verifyKey: prepared.verify, signKey: prepared.sign, verifyCrypto: undefined, verifyReady: undefined, publicJwk: undefined };
+    const record: Entry = {
+      description,
+      verifyUntil,
+      verifyKey: prepared.verify,
+      signKey: prepared.sign,
+      verifyCrypto: undefined,
+      verifyReady: undefined,
+      publicJwk: undefined,
+    };
     if (canSign) {
-      if (signing !== undefined) throw new MoatError("ERR_CONFIG", { message: "a key set has exactly one signing key" });
+      if (signing !== undefined)
+        throw new MoatError("ERR_CONFIG", { message: "a key set has exactly one signing key" });
       signing = record;
     }
     byKid.set(entry.kid, record);
@@ -278,13 +296,19 @@ export function createKeySet(entries: readonly KeySetEntry[], options: KeySetOpt
 
   const verifyCryptoKey = (entry: Entry): CryptoKey | Promise<CryptoKey> => {
     if (entry.verifyReady !== undefined) return entry.verifyReady;
-    entry.verifyCrypto ??= importForJose(entry.verifyKey, entry.description.alg, "verify").then((key) => (entry.verifyReady = key));
+    entry.verifyCrypto ??= importForJose(entry.verifyKey, entry.description.alg, "verify").then(
+      (key) => (entry.verifyReady = key),
+    );
     return entry.verifyCrypto;
   };
 
   const active = (entry: Entry, at: number): boolean => at < entry.verifyUntil;
 
-  const resolve = (header: KeyLookupHeader, at: number, onKid?: (kid: string) => void): CryptoKey | Promise<CryptoKey> => {
+  const resolve = (
+    header: KeyLookupHeader,
+    at: number,
+    onKid?: (kid: string) => void,
+  ): CryptoKey | Promise<CryptoKey> => {
     let entry: Entry | undefined;
     if (typeof header.kid === "string") {
       entry = byKid.get(header.kid);
@@ -303,7 +327,13 @@ export function createKeySet(entries: readonly KeySetEntry[], options: KeySetOpt
   const publicJwkOf = (entry: Entry): PublicJwk => {
     if (entry.publicJwk === undefined) {
       const jwk = entry.verifyKey.export({ format: "jwk" });
-      entry.publicJwk = Object.freeze({ ...jwk, kty: String(jwk.kty), kid: entry.description.kid, alg: entry.description.alg, use: "sig" as const });
+      entry.publicJwk = Object.freeze({
+        ...jwk,
+        kty: String(jwk.kty),
+        kid: entry.description.kid,
+        alg: entry.description.alg,
+        use: "sig" as const,
+      });
     }
     return entry.publicJwk;
   };
@@ -352,7 +382,8 @@ function failureReason(err: unknown): JwsFailureReason {
 /** The internals of a key set made by {@link createKeySet}. */
 export function keySetInternals(keys: unknown): KeySetInternals {
   const found = typeof keys === "object" && keys !== null ? internals.get(keys) : undefined;
-  if (found === undefined) throw new MoatError("ERR_CONFIG", { message: "keys must be a key set made by createKeySet" });
+  if (found === undefined)
+    throw new MoatError("ERR_CONFIG", { message: "keys must be a key set made by createKeySet" });
   return found;
 }
 

@@ -112,7 +112,13 @@ export function createOneTimeTokens(options: OneTimeTokensOptions): OneTimeToken
       const token = newOpaqueToken(random);
       const createdAt = now();
       const expiresAt = createdAt + ttl;
-      await store.createOneTimeToken({ tokenHash: hashOpaqueToken(token), purpose, subject: sub, createdAt, expiresAt });
+      await store.createOneTimeToken({
+        tokenHash: hashOpaqueToken(token),
+        purpose,
+        subject: sub,
+        createdAt,
+        expiresAt,
+      });
       return { token: new Secret(token), expiresAt };
     },
     async consume(token: string | Secret<string>): Promise<OneTimeTokenConsumeResult> {

@@ -23,7 +23,11 @@ import { storeSchema, wrapStore } from "../_internal/store.js";
 import { MoatError, type Result } from "../errors.js";
 import type { TokenFailureReason } from "./jose-errors.js";
 import { deriveSuccessorToken, hashOpaqueToken, newOpaqueToken, readOpaqueToken } from "./opaque-token.js";
-import { REFRESH_SESSION_STORE_METHODS, type RefreshSessionRecord, type RefreshSessionStore } from "./refresh-session-store.js";
+import {
+  REFRESH_SESSION_STORE_METHODS,
+  type RefreshSessionRecord,
+  type RefreshSessionStore,
+} from "./refresh-session-store.js";
 import { type AccessTokenClaims, type TokenClaimsInput, type Tokens, tokensInternals } from "./tokens.js";
 import { requireIdentifier } from "../_internal/identifier.js";
 
@@ -169,7 +173,11 @@ export function createSessions(options: SessionsOptions): Sessions {
   const issuer = tokensInternals(tokens);
   const now = opts.now ?? issuer.now;
 
-  async function accessPair(session: RefreshSessionRecord, refreshToken: string, refreshTokenExpiresAt: number): Promise<SessionTokens> {
+  async function accessPair(
+    session: RefreshSessionRecord,
+    refreshToken: string,
+    refreshTokenExpiresAt: number,
+  ): Promise<SessionTokens> {
     const claims = { ...parseStoredClaims(session.claimsJson), sub: session.subject, sid: session.sessionId };
     const access = await issuer.issue(claims);
     return {
@@ -186,7 +194,9 @@ export function createSessions(options: SessionsOptions): Sessions {
       const sub = requireIdentifier(subject, "subject");
       const given: unknown = claims;
       if (typeof given !== "object" || given === null || "sub" in given || "sid" in given) {
-        throw new MoatError("ERR_INVALID_INPUT", { message: 'session claims must be an object without "sub" or "sid"' });
+        throw new MoatError("ERR_INVALID_INPUT", {
+          message: 'session claims must be an object without "sub" or "sid"',
+        });
       }
       const createdAt = now();
       const sessionId = randomToken(random, 16);
@@ -203,7 +213,14 @@ export function createSessions(options: SessionsOptions): Sessions {
       };
       // Signing first validates the claims before anything is written.
       const pair = await accessPair(session, refreshToken, expiresAt);
-      await store.createRefreshSession({ sessionId, subject: sub, claimsJson: session.claimsJson, createdAt, tokenHash: hashOpaqueToken(refreshToken), expiresAt });
+      await store.createRefreshSession({
+        sessionId,
+        subject: sub,
+        claimsJson: session.claimsJson,
+        createdAt,
+        tokenHash: hashOpaqueToken(refreshToken),
+        expiresAt,
+      });
       return pair;
     },
 
@@ -248,7 +265,8 @@ export function createSessions(options: SessionsOptions): Sessions {
       const { sid, sub } = verified.claims;
       if (typeof sid !== "string" || sid.length > MAX_SESSION_ID_LENGTH) return { ok: false, reason: "revoked" };
       const session = await store.getRefreshSession(sid);
-      if (session === null || session.revokedAt !== null || session.subject !== sub) return { ok: false, reason: "revoked" };
+      if (session === null || session.revokedAt !== null || session.subject !== sub)
+        return { ok: false, reason: "revoked" };
       return verified;
     },
 

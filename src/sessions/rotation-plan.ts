@@ -27,7 +27,12 @@ type RotationPlan = "expired" | "revoked" | "rotate" | "overlap" | "reuse";
  * the current token rotates; the previous token inside the overlap window gets the existing
  * successor; anything else is reuse.
  */
-export function planRotation(state: FamilyState, tokenHash: string, tokenExpiresAt: number, input: RefreshTokenRotateInput): RotationPlan {
+export function planRotation(
+  state: FamilyState,
+  tokenHash: string,
+  tokenExpiresAt: number,
+  input: RefreshTokenRotateInput,
+): RotationPlan {
   if (tokenExpiresAt <= input.now) return "expired";
   if (state.revokedAt !== null) return "revoked";
   if (constantTimeEqualString(tokenHash, state.headHash)) return "rotate";

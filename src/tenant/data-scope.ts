@@ -59,4 +59,3 @@ export async function enterTenantScope(tx: SqlClient, tenantId: string, scope: D
     });
   }
 }
-

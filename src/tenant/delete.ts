@@ -54,7 +54,11 @@ const optionsSchema = z.strictObject({ ...dataOptionsShape, dryRun: z.boolean().
  * console.log(done.tables); // [{ table: "task_comments", rows: 12 }, { table: "tasks", rows: 4 }, …]
  * ```
  */
-export async function deleteTenant(client: SqlClient, tenantId: string, options?: DeleteTenantOptions): Promise<TenantDeleteResult> {
+export async function deleteTenant(
+  client: SqlClient,
+  tenantId: string,
+  options?: DeleteTenantOptions,
+): Promise<TenantDeleteResult> {
   assertSqlClient(client);
   const id = parseInput(idSchema, tenantId, "tenant id");
   const o = parseInput(optionsSchema, options === undefined ? {} : options, "deleteTenant options");
@@ -66,7 +70,8 @@ export async function deleteTenant(client: SqlClient, tenantId: string, options?
       const tables: DeletedTable[] = [];
       for (const t of plan) {
         const rows = o.dryRun
-          ? ((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.sql} WHERE ${t.where}`, [id])).rows[0]?.n ?? 0)
+          ? ((await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.sql} WHERE ${t.where}`, [id])).rows[0]
+              ?.n ?? 0)
           : (await tx.query(`DELETE FROM ${t.sql} WHERE ${t.where}`, [id])).rowCount;
         tables.push({ table: t.table, rows });
       }

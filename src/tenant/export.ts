@@ -13,7 +13,10 @@ export interface ExportTenantOptions extends TenantDataOptions {
   readonly batchSize?: number;
 }
 
-const optionsSchema = z.strictObject({ ...dataOptionsShape, batchSize: z.number().int().min(1).max(100_000).default(500) });
+const optionsSchema = z.strictObject({
+  ...dataOptionsShape,
+  batchSize: z.number().int().min(1).max(100_000).default(500),
+});
 
 // Thrown into the producer when the consumer stops early; it only ever ends the transaction.
 const STOP = new Error("export stopped by its consumer");
@@ -41,7 +44,11 @@ const STOP = new Error("export stopped by its consumer");
  * await pipeline(Readable.from(exportTenant(db, "t_42")), createWriteStream("t_42.ndjson"));
  * ```
  */
-export function exportTenant(client: SqlClient, tenantId: string, options?: ExportTenantOptions): AsyncIterable<string> {
+export function exportTenant(
+  client: SqlClient,
+  tenantId: string,
+  options?: ExportTenantOptions,
+): AsyncIterable<string> {
   assertSqlClient(client);
   const id = parseInput(idSchema, tenantId, "tenant id");
   const o = parseInput(optionsSchema, options === undefined ? {} : options, "exportTenant options");
@@ -53,7 +60,10 @@ export function exportTenant(client: SqlClient, tenantId: string, options?: Expo
     await enterTenantScope(tx, id, o);
     for (const t of await planTenantTables(tx, o.schema, o.tenantColumn)) {
       const prefix = `{"table":${JSON.stringify(t.table)},"row":`;
-      await tx.query(`DECLARE moatkit_export NO SCROLL CURSOR FOR SELECT row_to_json(r)::text AS j FROM ${t.sql} AS r WHERE ${t.where}`, [id]);
+      await tx.query(
+        `DECLARE moatkit_export NO SCROLL CURSOR FOR SELECT row_to_json(r)::text AS j FROM ${t.sql} AS r WHERE ${t.where}`,
+        [id],
+      );
       for (;;) {
         const { rows } = await tx.query<{ j: string }>(`FETCH FORWARD ${String(o.batchSize)} FROM moatkit_export`);
         if (rows.length === 0) break;
@@ -91,7 +101,14 @@ async function* pullThroughTransaction(
   client: SqlClient,
   produce: (tx: SqlClient, emit: (lines: string[]) => Promise<void>) => Promise<void>,
 ): AsyncGenerator<string, void, undefined> {
-  const h: Handoff = { batch: undefined, finished: false, failure: undefined, stopped: false, wakeConsumer: undefined, wakeProducer: undefined };
+  const h: Handoff = {
+    batch: undefined,
+    finished: false,
+    failure: undefined,
+    stopped: false,
+    wakeConsumer: undefined,
+    wakeProducer: undefined,
+  };
   // Read through functions: the other side changes these while this side awaits.
   const stopped = (): boolean => h.stopped;
   const waiting = (): boolean => h.batch === undefined && !h.finished;
@@ -114,17 +131,19 @@ async function* pullThroughTransaction(
     if (stopped()) throw STOP;
   };
 
-  const done = client.transaction((tx) => produce(tx, emit)).then(
-    () => {
-      h.finished = true;
-      wakeConsumer();
-    },
-    (error: unknown) => {
-      if (error !== STOP) h.failure = { error };
-      h.finished = true;
-      wakeConsumer();
-    },
-  );
+  const done = client
+    .transaction((tx) => produce(tx, emit))
+    .then(
+      () => {
+        h.finished = true;
+        wakeConsumer();
+      },
+      (error: unknown) => {
+        if (error !== STOP) h.failure = { error };
+        h.finished = true;
+        wakeConsumer();
+      },
+    );
 
   try {
     for (;;) {

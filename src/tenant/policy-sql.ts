@@ -2,7 +2,14 @@ import { z } from "zod";
 import { sha256Hex } from "../_internal/hash.js";
 import { parseInput } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
-import { identifierSchema, qualifiedName, quoteIdent, roleSchema, settingLiteral, settingSchema } from "./identifiers.js";
+import {
+  identifierSchema,
+  qualifiedName,
+  quoteIdent,
+  roleSchema,
+  settingLiteral,
+  settingSchema,
+} from "./identifiers.js";
 import { ADMIN_ON, DEFAULT_SETTINGS } from "./settings.js";
 
 /** Options of {@link rlsPolicySql}. */

@@ -119,7 +119,11 @@ export async function checkRls(client: SqlClient, options: CheckRlsOptions): Pro
   if (tables.length === 0) findings.push(noTenantTablesFinding(o));
   const superuser = role?.rolsuper === true;
   for (const t of tables) findings.push(...tableFindings(t, policies, o, superuser));
-  return { ok: !findings.some((f) => f.severity === "error"), findings, tablesChecked: tables.map((t) => `${o.schema}.${t.table}`) };
+  return {
+    ok: !findings.some((f) => f.severity === "error"),
+    findings,
+    tablesChecked: tables.map((t) => `${o.schema}.${t.table}`),
+  };
 }
 
 /**
@@ -133,12 +137,19 @@ export async function checkRls(client: SqlClient, options: CheckRlsOptions): Pro
  */
 export function formatRlsReport(report: RlsReport): string {
   const candidate: unknown = report;
-  if (typeof candidate !== "object" || candidate === null || !("findings" in candidate) || !Array.isArray(candidate.findings)) {
+  if (
+    typeof candidate !== "object" ||
+    candidate === null ||
+    !("findings" in candidate) ||
+    !Array.isArray(candidate.findings)
+  ) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "expected the report checkRls returned" });
   }
   const lines: string[] = [];
   for (const f of report.findings) {
-    lines.push(`${f.severity === "error" ? "✗ error  " : "! warning"} ${f.code}${f.table === undefined ? "" : ` (${f.table})`}`);
+    lines.push(
+      `${f.severity === "error" ? "✗ error  " : "! warning"} ${f.code}${f.table === undefined ? "" : ` (${f.table})`}`,
+    );
     lines.push(`    ${f.message}`);
     lines.push(...f.fix.split("\n").map((l, i) => `    ${i === 0 ? "fix: " : "     "}${l}`));
   }

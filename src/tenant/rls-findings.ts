@@ -171,7 +171,12 @@ function tableSettingsFindings(t: TableRow, o: RlsCheckTarget, superuser: boolea
 }
 
 /** Every finding about one tenant table: its flags, its owner, and the policies that apply to the app role. */
-export function tableFindings(t: TableRow, policies: readonly PolicyRow[], o: RlsCheckTarget, superuser: boolean): RlsFinding[] {
+export function tableFindings(
+  t: TableRow,
+  policies: readonly PolicyRow[],
+  o: RlsCheckTarget,
+  superuser: boolean,
+): RlsFinding[] {
   const out = tableSettingsFindings(t, o, superuser);
   const name = `${o.schema}.${t.table}`;
   const table = qualifiedName(t.table, o.schema);
@@ -207,10 +212,18 @@ function fullPolicySql(t: TableRow, o: RlsCheckTarget): string {
   });
 }
 
-function policyFindings(p: PolicyRow, name: string, table: string, o: RlsCheckTarget, policySql: () => string): RlsFinding[] {
+function policyFindings(
+  p: PolicyRow,
+  name: string,
+  table: string,
+  o: RlsCheckTarget,
+  policySql: () => string,
+): RlsFinding[] {
   const out: RlsFinding[] = [];
   const calls = [...findSettingCalls(p.qual), ...findSettingCalls(p.with_check)];
-  const known = calls.filter((c) => c.name === o.setting || (o.adminSetting !== undefined && c.name === o.adminSetting));
+  const known = calls.filter(
+    (c) => c.name === o.setting || (o.adminSetting !== undefined && c.name === o.adminSetting),
+  );
   const recreate = (): string => `DROP POLICY IF EXISTS ${quoteIdent(p.policy)} ON ${table};\n${policySql()}`;
   const base = { table: name, policy: p.policy };
   if (known.length === 0) {

@@ -78,7 +78,11 @@ function columnList(columns: readonly string[]): string {
  * delete. Throws ERR_UNSUPPORTED when the foreign keys among them form a cycle, since then no
  * delete order satisfies every constraint.
  */
-export async function planTenantTables(client: SqlClient, schema: string, tenantColumn: string): Promise<TenantTable[]> {
+export async function planTenantTables(
+  client: SqlClient,
+  schema: string,
+  tenantColumn: string,
+): Promise<TenantTable[]> {
   let tables: TableRow[];
   let keys: ForeignKey[];
   try {
@@ -122,7 +126,10 @@ export async function planTenantTables(client: SqlClient, schema: string, tenant
     } else {
       const via = keys.filter((k) => k.child === table && (depth.get(k.parent) ?? Infinity) < d);
       condition = via
-        .map((k) => `${columnList(k.childColumns)} IN (SELECT ${k.parentColumns.map(quoteIdent).join(", ")} FROM ${qualifiedName(k.parent, schema)} WHERE ${conditionOf(k.parent)})`)
+        .map(
+          (k) =>
+            `${columnList(k.childColumns)} IN (SELECT ${k.parentColumns.map(quoteIdent).join(", ")} FROM ${qualifiedName(k.parent, schema)} WHERE ${conditionOf(k.parent)})`,
+        )
         .join(" OR ");
       if (via.length > 1) condition = `(${condition})`;
     }

@@ -4,7 +4,14 @@ import { type Clock, systemClock } from "../_internal/runtime.js";
 import type { SqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
 import { assertCallback, assertSqlClient, sqlState } from "./client.js";
-import { activeTenant, currentTenant, idSchema, parseTenantContext, runWithTenant, type TenantContext } from "./context.js";
+import {
+  activeTenant,
+  currentTenant,
+  idSchema,
+  parseTenantContext,
+  runWithTenant,
+  type TenantContext,
+} from "./context.js";
 import { quoteIdent, roleSchema, settingSchema } from "./identifiers.js";
 import { ADMIN_ON, DEFAULT_SETTINGS, type TenantSettings } from "./settings.js";
 
@@ -77,7 +84,11 @@ export interface TenantRls {
    * @throws MoatError `ERR_CONFIG` when the app role cannot be assumed or bypasses RLS;
    *   `ERR_STORE` when the setup statements fail; whatever `fn` throws, unchanged.
    */
-  withTenantTransaction<T>(client: SqlClient, ctx: TenantContext | undefined, fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  withTenantTransaction<T>(
+    client: SqlClient,
+    ctx: TenantContext | undefined,
+    fn: (tx: SqlClient) => Promise<T>,
+  ): Promise<T>;
   /**
    * Runs `fn(tx)` with the admin flag on, in one transaction: policies made with
    * `rlsPolicySql({ adminSetting })` then admit every tenant's rows. `onAudit` is called (and
@@ -167,7 +178,9 @@ export function createTenantRls(options: TenantRlsOptions): TenantRls {
       throw new MoatError("ERR_STORE", { message: "tenant transaction setup failed", cause: err });
     }
     if (row === undefined || row.rolsuper || row.rolbypassrls) {
-      throw new MoatError("ERR_CONFIG", { message: "the configured role bypasses row-level security (superuser or BYPASSRLS)" });
+      throw new MoatError("ERR_CONFIG", {
+        message: "the configured role bypasses row-level security (superuser or BYPASSRLS)",
+      });
     }
   }
 
@@ -193,12 +206,18 @@ export function createTenantRls(options: TenantRlsOptions): TenantRls {
     });
   }
 
-  async function withAdminAccess<T>(client: SqlClient, request: AdminAccessRequest, fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+  async function withAdminAccess<T>(
+    client: SqlClient,
+    request: AdminAccessRequest,
+    fn: (tx: SqlClient) => Promise<T>,
+  ): Promise<T> {
     assertSqlClient(client);
     assertCallback(fn, "fn");
     const { actor, reason } = parseInput(requestSchema, request, "admin access request");
     if (onAudit === undefined) {
-      throw new MoatError("ERR_CONFIG", { message: "withAdminAccess needs an onAudit callback (createTenantRls options)" });
+      throw new MoatError("ERR_CONFIG", {
+        message: "withAdminAccess needs an onAudit callback (createTenantRls options)",
+      });
     }
     const active = activeTenant();
     const impersonatorId = active?.impersonatorId;
@@ -212,7 +231,13 @@ export function createTenantRls(options: TenantRlsOptions): TenantRls {
     // Audited before the transaction opens: an attempt is recorded even if it then fails, and a
     // callback writing through the same single-connection database (PGlite) cannot deadlock.
     await onAudit(event);
-    const values: SettingValues = { tenant: "", user: actor, impersonator: impersonatorId ?? "", role: "", admin: ADMIN_ON };
+    const values: SettingValues = {
+      tenant: "",
+      user: actor,
+      impersonator: impersonatorId ?? "",
+      role: "",
+      admin: ADMIN_ON,
+    };
     return client.transaction(async (tx) => {
       await setup(tx, adminRole, values);
       return fn(tx);
@@ -221,4 +246,3 @@ export function createTenantRls(options: TenantRlsOptions): TenantRls {
 
   return { withTenantTransaction, withAdminAccess };
 }
-

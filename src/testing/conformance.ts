@@ -82,7 +82,11 @@ export function describeStoreConformance(
   makeStores: StoreFactories,
   options: ConformanceOptions = {},
 ): void {
-  assertKnownKeys(options, knownKeys<ConformanceOptions>({ testApi: true, suites: true, builtIn: true }), "describeStoreConformance options");
+  assertKnownKeys(
+    options,
+    knownKeys<ConformanceOptions>({ testApi: true, suites: true, builtIn: true }),
+    "describeStoreConformance options",
+  );
   const api = resolveTestApi(options);
   const suites = [...(options.builtIn === false ? [] : moatkitConformanceSuites), ...(options.suites ?? [])];
   const known = new Set(suites.map((s) => s.store));

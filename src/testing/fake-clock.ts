@@ -35,7 +35,9 @@ export function fakeClock(start: number | Date = Date.UTC(2026, 0, 1)): FakeCloc
     now: () => current,
     advance(ms: number): number {
       if (!Number.isFinite(ms) || ms < 0) {
-        throw new MoatError("ERR_INVALID_INPUT", { message: "fake clock can only advance by a finite, non-negative amount" });
+        throw new MoatError("ERR_INVALID_INPUT", {
+          message: "fake clock can only advance by a finite, non-negative amount",
+        });
       }
       current += ms;
       return current;

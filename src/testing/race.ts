@@ -48,9 +48,7 @@ export async function raceExactlyOne<T>(
     throw new MoatError("ERR_INVALID_INPUT", { message: "a race needs at least two callers" });
   }
   const isWin = options.isWin ?? defaultIsWin;
-  const settled = await Promise.allSettled(
-    Array.from({ length: n }, (_, i) => Promise.resolve().then(() => fn(i))),
-  );
+  const settled = await Promise.allSettled(Array.from({ length: n }, (_, i) => Promise.resolve().then(() => fn(i))));
   const results: T[] = [];
   const winners: number[] = [];
   settled.forEach((s, i) => {

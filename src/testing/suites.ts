@@ -12,4 +12,13 @@ import { rateLimitsSuite } from "./suites/rate-limits.js";
  * moatkit's own conformance suites, one per store interface. Each capability that defines a
  * store interface adds its suite here when it lands.
  */
-export const moatkitConformanceSuites: readonly ConformanceSuite[] = [refreshSessionsSuite, oneTimeTokensSuite, apiKeyStoreSuite, totpStepsSuite, recoveryCodesSuite, dataKeysSuite, auditStoreSuite, rateLimitsSuite];
+export const moatkitConformanceSuites: readonly ConformanceSuite[] = [
+  refreshSessionsSuite,
+  oneTimeTokensSuite,
+  apiKeyStoreSuite,
+  totpStepsSuite,
+  recoveryCodesSuite,
+  dataKeysSuite,
+  auditStoreSuite,
+  rateLimitsSuite,
+];

@@ -18,13 +18,7 @@ export const TURNSTILE_MAX_TOKEN_LENGTH = 2048;
 
 /** Why a Turnstile token was refused. */
 export type TurnstileFailureReason =
-  | "missing"
-  | "invalid"
-  | "expired"
-  | "hostname_mismatch"
-  | "action_mismatch"
-  | "timeout"
-  | "unavailable";
+  "missing" | "invalid" | "expired" | "hostname_mismatch" | "action_mismatch" | "timeout" | "unavailable";
 
 /** The result of {@link verifyTurnstile}. */
 export type TurnstileVerifyResult =
@@ -96,7 +90,10 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const MAX_BODY_CHARS = 65_536;
 
 const optionsSchema = z.strictObject({
-  secret: z.union([z.string().min(1).max(512), z.custom<Secret<string>>((v) => isSecret(v) && typeof v.reveal() === "string", "expected a string or a Secret")]),
+  secret: z.union([
+    z.string().min(1).max(512),
+    z.custom<Secret<string>>((v) => isSecret(v) && typeof v.reveal() === "string", "expected a string or a Secret"),
+  ]),
   remoteIp: z.string().min(1).max(64).optional(),
   expectedHostname: z.union([z.string().min(1).max(253), z.array(z.string().min(1).max(253)).min(1)]).optional(),
   expectedAction: z.string().min(1).max(64).optional(),
@@ -130,8 +127,12 @@ function stringField(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-function interpret(body: unknown, options: { expectedHostname?: string | readonly string[] | undefined; expectedAction?: string | undefined }): TurnstileVerifyResult {
-  if (typeof body !== "object" || body === null || typeof Reflect.get(body, "success") !== "boolean") return fail("unavailable");
+function interpret(
+  body: unknown,
+  options: { expectedHostname?: string | readonly string[] | undefined; expectedAction?: string | undefined },
+): TurnstileVerifyResult {
+  if (typeof body !== "object" || body === null || typeof Reflect.get(body, "success") !== "boolean")
+    return fail("unavailable");
   const rawCodes: unknown = Reflect.get(body, "error-codes");
   const codes = Array.isArray(rawCodes) ? rawCodes.filter((c): c is string => typeof c === "string") : [];
   if (Reflect.get(body, "success") !== true) return fail(reasonFor(codes), codes);
@@ -140,7 +141,9 @@ function interpret(body: unknown, options: { expectedHostname?: string | readonl
   const action = stringField(Reflect.get(body, "action"));
   const { expectedHostname, expectedAction } = options;
   if (expectedHostname !== undefined) {
-    const allowed = (typeof expectedHostname === "string" ? [expectedHostname] : expectedHostname).map((h) => h.toLowerCase());
+    const allowed = (typeof expectedHostname === "string" ? [expectedHostname] : expectedHostname).map((h) =>
+      h.toLowerCase(),
+    );
     if (hostname === undefined || !allowed.includes(hostname.toLowerCase())) return fail("hostname_mismatch");
   }
   if (expectedAction !== undefined && action !== expectedAction) return fail("action_mismatch");
@@ -179,7 +182,10 @@ export async function verifyTurnstile(token: unknown, options: TurnstileOptions)
   if (typeof token !== "string" || token.length === 0) return fail("missing");
   if (token.length > TURNSTILE_MAX_TOKEN_LENGTH) return fail("invalid");
 
-  const form = new URLSearchParams({ secret: typeof opts.secret === "string" ? opts.secret : opts.secret.reveal(), response: token });
+  const form = new URLSearchParams({
+    secret: typeof opts.secret === "string" ? opts.secret : opts.secret.reveal(),
+    response: token,
+  });
   if (opts.remoteIp !== undefined) form.set("remoteip", opts.remoteIp);
   if (opts.idempotencyKey !== undefined) form.set("idempotency_key", opts.idempotencyKey);
   const doFetch = opts.fetch ?? defaultFetch();

@@ -49,7 +49,7 @@ describe("canonicalJson", () => {
         expect(canonicalJson({ [text]: text })).toBe(`{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
       }),
     );
-    expect(canonicalJson("\ud83d\ude00\u0000\u001f\"\\")).toBe('"\ud83d\ude00\\u0000\\u001f\\"\\\\"');
+    expect(canonicalJson('\ud83d\ude00\u0000\u001f"\\')).toBe('"\ud83d\ude00\\u0000\\u001f\\"\\\\"');
   });
 
   // RFC 8785 §3.2.2.2: strings are I-JSON (RFC 7493), whose strings must be well-formed Unicode,
@@ -112,7 +112,12 @@ describe("canonicalJson", () => {
     ["a Map", new Map([["a", 1]])],
     ["a Set", new Set([1])],
     ["a Uint8Array", new Uint8Array([1])],
-    ["a class instance", new (class Point { x = 1 })()],
+    [
+      "a class instance",
+      new (class Point {
+        x = 1;
+      })(),
+    ],
     // eslint-disable-next-line no-sparse-arrays -- the point of the case
     ["a sparse array", [1, , 3]],
     ["a symbol key", { [Symbol("k")]: 1 }],
@@ -131,7 +136,7 @@ describe("canonicalJson", () => {
     expect(canonicalJson({ a: shared, b: shared })).toBe('{"a":{"v":1},"b":{"v":1}}');
   });
 
-  it("keeps a \"__proto__\" key as data", () => {
+  it('keeps a "__proto__" key as data', () => {
     const value = JSON.parse('{"b":1,"__proto__":{"x":1}}') as unknown;
     expect(canonicalJson(value)).toBe('{"__proto__":{"x":1},"b":1}');
   });
@@ -144,14 +149,25 @@ describe("canonicalJson", () => {
 
   it("never throws anything but a MoatError on arbitrary values", () => {
     fc.assert(
-      fc.property(fc.anything({ withMap: true, withSet: true, withBigInt: true, withDate: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true }), (value) => {
-        try {
-          const text = canonicalJson(value);
-          expect(typeof text).toBe("string");
-        } catch (err) {
-          expect((err as Error).name).toBe("MoatError");
-        }
-      }),
+      fc.property(
+        fc.anything({
+          withMap: true,
+          withSet: true,
+          withBigInt: true,
+          withDate: true,
+          withTypedArray: true,
+          withSparseArray: true,
+          withNullPrototype: true,
+        }),
+        (value) => {
+          try {
+            const text = canonicalJson(value);
+            expect(typeof text).toBe("string");
+          } catch (err) {
+            expect((err as Error).name).toBe("MoatError");
+          }
+        },
+      ),
     );
   });
 });

@@ -14,12 +14,17 @@ describe("constantTimeEqual", () => {
 
   it("is false when any single byte differs", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (a, pos, delta) => {
-        const b = Uint8Array.from(a);
-        const i = pos % b.length;
-        b[i] = ((b[i] ?? 0) + delta) & 0xff;
-        expect(constantTimeEqual(a, b)).toBe(false);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (a, pos, delta) => {
+          const b = Uint8Array.from(a);
+          const i = pos % b.length;
+          b[i] = ((b[i] ?? 0) + delta) & 0xff;
+          expect(constantTimeEqual(a, b)).toBe(false);
+        },
+      ),
     );
   });
 
@@ -32,10 +37,14 @@ describe("constantTimeEqual", () => {
   it("agrees with node:crypto timingSafeEqual on equal-length input", async () => {
     const { timingSafeEqual } = await import("node:crypto");
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 8 }), fc.uint8Array({ minLength: 0, maxLength: 8 }), (a, b) => {
-        if (a.length !== b.length) return;
-        expect(constantTimeEqual(a, b)).toBe(timingSafeEqual(a, b));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 8 }),
+        fc.uint8Array({ minLength: 0, maxLength: 8 }),
+        (a, b) => {
+          if (a.length !== b.length) return;
+          expect(constantTimeEqual(a, b)).toBe(timingSafeEqual(a, b));
+        },
+      ),
     );
   });
 

@@ -5,7 +5,9 @@ describe("deepFreeze", () => {
   it("freezes nested objects and arrays and returns the same value", () => {
     const value = { a: { b: [1, { c: 2 }] }, d: "x" };
     expect(deepFreeze(value)).toBe(value);
-    expect(Object.isFrozen(value) && Object.isFrozen(value.a) && Object.isFrozen(value.a.b) && Object.isFrozen(value.a.b[1])).toBe(true);
+    expect(
+      Object.isFrozen(value) && Object.isFrozen(value.a) && Object.isFrozen(value.a.b) && Object.isFrozen(value.a.b[1]),
+    ).toBe(true);
     expect(() => {
       (value.a.b as unknown[]).push(3);
     }).toThrow(TypeError);

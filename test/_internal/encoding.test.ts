@@ -73,11 +73,16 @@ describe.each(codecs)("$name", ({ encode, decode, maxBytes }) => {
 
   it("rejects strings with characters outside the alphabet", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 24 }), fc.constantFrom(" ", "\n", "!", "é", "\u0000", "*", "."), fc.nat(), (bytes, bad, pos) => {
-        const s = encode(bytes);
-        const i = pos % (s.length + 1);
-        expectInvalidInput(() => decode(s.slice(0, i) + bad + s.slice(i)));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 24 }),
+        fc.constantFrom(" ", "\n", "!", "é", "\u0000", "*", "."),
+        fc.nat(),
+        (bytes, bad, pos) => {
+          const s = encode(bytes);
+          const i = pos % (s.length + 1);
+          expectInvalidInput(() => decode(s.slice(0, i) + bad + s.slice(i)));
+        },
+      ),
     );
   });
 });

@@ -3,7 +3,9 @@ import { z } from "zod";
 import { assertKnownKeys, knownKeys, parseInput, parseOptions, suggestKey } from "../../src/_internal/options.js";
 import { expectMoatError } from "../helpers/assertions.js";
 
-const schema = z.object({ name: z.string().min(1), size: z.number().int().positive(), mode: z.enum(["a", "b"]).default("a") }).strict();
+const schema = z
+  .object({ name: z.string().min(1), size: z.number().int().positive(), mode: z.enum(["a", "b"]).default("a") })
+  .strict();
 
 describe("option validation", () => {
   it("returns parsed options with defaults applied", () => {
@@ -56,7 +58,10 @@ describe("unknown keys", () => {
   });
 
   it("names nested keys by their path", () => {
-    const err = expectMoatError(() => parseOptions(strict, { store: { keyprefix: "a" } }, "test options"), "ERR_CONFIG");
+    const err = expectMoatError(
+      () => parseOptions(strict, { store: { keyprefix: "a" } }, "test options"),
+      "ERR_CONFIG",
+    );
     expect(err.message).toBe('test options: unknown option "store.keyprefix"; did you mean "store.keyPrefix"?');
     const issues = err.details?.issues as { path: unknown[]; code: string; keys: string[] }[];
     expect(issues[0]).toMatchObject({ path: ["store"], code: "unrecognized_keys", keys: ["keyprefix"] });
@@ -72,7 +77,9 @@ describe("unknown keys", () => {
     const err = expectMoatError(() => parseOptions(strict, { [secret]: 1 }, "test options"), "ERR_CONFIG");
     expect(err.message).toBe("test options: unknown option");
     expect(JSON.stringify(err.details)).not.toContain(secret);
-    expect(expectMoatError(() => parseOptions(strict, { ["x".repeat(65)]: 1 }, "test options"), "ERR_CONFIG").message).toBe("test options: unknown option");
+    expect(
+      expectMoatError(() => parseOptions(strict, { ["x".repeat(65)]: 1 }, "test options"), "ERR_CONFIG").message,
+    ).toBe("test options: unknown option");
   });
 
   it("suggests by case, by prefix and by one or two edits, and nothing when nothing is close", () => {
@@ -89,13 +96,23 @@ describe("unknown keys", () => {
 
   it("checks hand-validated options with the same message", () => {
     const known = knownKeys<{ kid?: string; random?: () => void }>({ kid: true, random: true });
-    expect(() => { assertKnownKeys({ kid: "a" }, known, "f options"); }).not.toThrow();
-    expect(() => { assertKnownKeys(undefined, known, "f options"); }).not.toThrow();
-    const err = expectMoatError(() => { assertKnownKeys({ kidd: "a" }, known, "f options"); }, "ERR_CONFIG");
+    expect(() => {
+      assertKnownKeys({ kid: "a" }, known, "f options");
+    }).not.toThrow();
+    expect(() => {
+      assertKnownKeys(undefined, known, "f options");
+    }).not.toThrow();
+    const err = expectMoatError(() => {
+      assertKnownKeys({ kidd: "a" }, known, "f options");
+    }, "ERR_CONFIG");
     expect(err.message).toBe('f options: unknown option "kidd"; did you mean "kid"?');
-    expect(err.details?.issues).toEqual([{ path: [], code: "unrecognized_keys", message: 'unknown option "kidd"; did you mean "kid"?', keys: ["kidd"] }]);
-    expect(expectMoatError(() => { assertKnownKeys({ rand: 1 }, known, "call", "ERR_INVALID_INPUT"); }, "ERR_INVALID_INPUT").message).toBe(
-      'call: unknown key "rand"; did you mean "random"?',
-    );
+    expect(err.details?.issues).toEqual([
+      { path: [], code: "unrecognized_keys", message: 'unknown option "kidd"; did you mean "kid"?', keys: ["kidd"] },
+    ]);
+    expect(
+      expectMoatError(() => {
+        assertKnownKeys({ rand: 1 }, known, "call", "ERR_INVALID_INPUT");
+      }, "ERR_INVALID_INPUT").message,
+    ).toBe('call: unknown key "rand"; did you mean "random"?');
   });
 });

@@ -40,8 +40,17 @@ describe("store helpers", () => {
     const store = wrapStore<ThingStore>(
       "things",
       {
-        getThing: (id) => (id === "sync" ? (() => { throw new TypeError("boom"); })() : Promise.reject(integrity)),
-        listThings: () => ({ async *[Symbol.asyncIterator]() { yield "a"; } }),
+        getThing: (id) =>
+          id === "sync"
+            ? (() => {
+                throw new TypeError("boom");
+              })()
+            : Promise.reject(integrity),
+        listThings: () => ({
+          async *[Symbol.asyncIterator]() {
+            yield "a";
+          },
+        }),
       },
       METHODS,
     );
@@ -53,8 +62,13 @@ describe("store helpers", () => {
   });
 
   it("wraps a frozen store and a store whose methods live on its prototype", async () => {
-    const frozen = Object.freeze({ getThing: () => Promise.reject(new Error("down")), listThings: async function* () {} });
-    await expect(wrapStore<ThingStore>("things", frozen, METHODS).getThing("a")).rejects.toMatchObject({ code: "ERR_STORE" });
+    const frozen = Object.freeze({
+      getThing: () => Promise.reject(new Error("down")),
+      listThings: async function* () {},
+    });
+    await expect(wrapStore<ThingStore>("things", frozen, METHODS).getThing("a")).rejects.toMatchObject({
+      code: "ERR_STORE",
+    });
     class Things implements ThingStore {
       readonly #name = "x";
       getThing(): Promise<string | null> {

@@ -41,7 +41,10 @@ function countingStore(inner: ApiKeyStore = createMemoryApiKeyStore()) {
     rotateApiKey: (id, s, g, at) => (count("rotateApiKey"), inner.rotateApiKey(id, s, g, at)),
     touchApiKey: (id, at, i) => (count("touchApiKey"), inner.touchApiKey(id, at, i)),
   };
-  return { store, calls, reset: () => {
+  return {
+    store,
+    calls,
+    reset: () => {
       for (const k of Object.keys(calls)) Reflect.deleteProperty(calls, k);
     },
   };
@@ -78,7 +81,10 @@ describe("hashing at rest", () => {
     const a = setup({ store, pepper: new Secret(bytes) });
     const { key } = await a.apiKeys.issue({ ownerId: "u1", env: "live" });
     expect((await setup({ store, pepper: bytes }).apiKeys.verify(key.reveal())).ok).toBe(true);
-    expect(await setup({ store, pepper: `${PEPPER}x` }).apiKeys.verify(key.reveal())).toEqual({ ok: false, reason: "not_found" });
+    expect(await setup({ store, pepper: `${PEPPER}x` }).apiKeys.verify(key.reveal())).toEqual({
+      ok: false,
+      reason: "not_found",
+    });
     expect(await setup({ store }).apiKeys.verify(key.reveal())).toEqual({ ok: false, reason: "not_found" });
   });
 
@@ -139,7 +145,14 @@ describe("issue", () => {
 
   it("defaults to no tenant, name, scopes, metadata or expiry, and redaction inherit", async () => {
     const { record } = await setup().apiKeys.issue({ ownerId: "u1", env: "live" });
-    expect(record).toMatchObject({ tenantId: null, name: null, scopes: [], metadata: {}, redaction: "inherit", expiresAt: null });
+    expect(record).toMatchObject({
+      tenantId: null,
+      name: null,
+      scopes: [],
+      metadata: {},
+      redaction: "inherit",
+      expiresAt: null,
+    });
   });
 
   it("returns frozen records that share nothing with the caller's input", async () => {
@@ -260,7 +273,10 @@ describe("verify", () => {
     expect(await apiKeys.verify(k, { scopes: ["write"] })).toEqual({ ok: false, reason: "insufficient_scope" });
     expect(await apiKeys.verify(k, { scopes: ["READ"] })).toEqual({ ok: false, reason: "insufficient_scope" });
     const bare = await apiKeys.issue({ ownerId: "u1", env: "live" });
-    expect(await apiKeys.verify(bare.key.reveal(), { scopes: ["read"] })).toEqual({ ok: false, reason: "insufficient_scope" });
+    expect(await apiKeys.verify(bare.key.reveal(), { scopes: ["read"] })).toEqual({
+      ok: false,
+      reason: "insufficient_scope",
+    });
   });
 
   it("keeps a distinct reason for each failure, checking revocation and expiry before scopes", async () => {
@@ -276,7 +292,16 @@ describe("verify", () => {
 
   it("says malformed for wrong types, empty, oversized and garbage input, without throwing", async () => {
     const { apiKeys } = setup();
-    for (const value of [...WRONG_TYPES, "", " ", "acme", "acme_live_", "x".repeat(257), "a".repeat(10_000_000), ["acme_live_x"]]) {
+    for (const value of [
+      ...WRONG_TYPES,
+      "",
+      " ",
+      "acme",
+      "acme_live_",
+      "x".repeat(257),
+      "a".repeat(10_000_000),
+      ["acme_live_x"],
+    ]) {
       expect(await apiKeys.verify(value)).toEqual({ ok: false, reason: "malformed" });
     }
   });
@@ -285,11 +310,17 @@ describe("verify", () => {
     const { apiKeys } = setup();
     await apiKeys.issue({ ownerId: "u1", env: "live" });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.anything(), fc.string({ maxLength: 300 }).map((s) => `acme_live_${s}`)), async (input) => {
-        const result = await apiKeys.verify(input);
-        expect(result.ok).toBe(false);
-        if (!result.ok) expect(["malformed", "checksum", "not_found"]).toContain(result.reason);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.anything(),
+          fc.string({ maxLength: 300 }).map((s) => `acme_live_${s}`),
+        ),
+        async (input) => {
+          const result = await apiKeys.verify(input);
+          expect(result.ok).toBe(false);
+          if (!result.ok) expect(["malformed", "checksum", "not_found"]).toContain(result.reason);
+        },
+      ),
     );
   });
 
@@ -454,7 +485,11 @@ describe("rotateApiKey", () => {
       successorId: null,
     });
     expect(rotated.record.hash).toBe(sha256Hex(next));
-    expect(rotated.previous).toMatchObject({ id: old.record.id, successorId: rotated.record.id, expiresAt: clock.now() + 10 * MINUTE });
+    expect(rotated.previous).toMatchObject({
+      id: old.record.id,
+      successorId: rotated.record.id,
+      expiresAt: clock.now() + 10 * MINUTE,
+    });
 
     expect((await apiKeys.verify(next)).ok).toBe(true);
     clock.advance(10 * MINUTE - 1);
@@ -521,7 +556,17 @@ describe("rotateApiKey", () => {
   it("rejects bad ids and options with ERR_INVALID_INPUT", async () => {
     const { apiKeys } = setup();
     const { record } = await apiKeys.issue({ ownerId: "u1", env: "live" });
-    for (const options of [null, 5, { graceMs: -1 }, { graceMs: 1.5 }, { graceMs: "1h" }, { graceMs: 366 * DAY }, { expiresAt: 0 }, { expiresAt: "soon" }, { grace: 5 }]) {
+    for (const options of [
+      null,
+      5,
+      { graceMs: -1 },
+      { graceMs: 1.5 },
+      { graceMs: "1h" },
+      { graceMs: 366 * DAY },
+      { expiresAt: 0 },
+      { expiresAt: "soon" },
+      { grace: 5 },
+    ]) {
       // @ts-expect-error: bad options on purpose
       await expectMoatErrorAsync(() => apiKeys.rotate(record.id, options), "ERR_INVALID_INPUT");
     }
@@ -553,7 +598,11 @@ describe("list and get", () => {
   it("strips hashes even when a custom store returns them", async () => {
     const inner = createMemoryApiKeyStore();
     const { apiKeys } = setup({
-      store: { ...inner, listApiKeysByOwner: async (o) => Promise.all((await inner.listApiKeysByOwner(o)).map(async (k) => (await inner.getApiKey(k.id))!)) },
+      store: {
+        ...inner,
+        listApiKeysByOwner: async (o) =>
+          Promise.all((await inner.listApiKeysByOwner(o)).map(async (k) => (await inner.getApiKey(k.id))!)),
+      },
     });
     const { record } = await apiKeys.issue({ ownerId: "u1", env: "live" });
     expect(JSON.stringify(await apiKeys.list("u1"))).not.toContain(record.hash);
@@ -569,7 +618,15 @@ describe("list and get", () => {
 
   it("rejects wrong types, empty, oversized and malformed ids and owners with ERR_INVALID_INPUT", async () => {
     const { apiKeys } = setup();
-    for (const id of [...WRONG_TYPES, "", "ak_", "ak_short", `ak_${"x".repeat(23)}`, `ak_${"-".repeat(22)}`, "x".repeat(10_000)]) {
+    for (const id of [
+      ...WRONG_TYPES,
+      "",
+      "ak_",
+      "ak_short",
+      `ak_${"x".repeat(23)}`,
+      `ak_${"-".repeat(22)}`,
+      "x".repeat(10_000),
+    ]) {
       // @ts-expect-error: wrong types on purpose
       await expectMoatErrorAsync(() => apiKeys.revoke(id), "ERR_INVALID_INPUT");
       // @ts-expect-error: wrong types on purpose
@@ -614,7 +671,10 @@ describe("createApiKeys options", () => {
 
   it("never echoes the pepper in a configuration error", () => {
     const pepper = "short-pepper-do-not-print";
-    const err = expectMoatError(() => createApiKeys({ prefix: "acme", store: createMemoryApiKeyStore(), pepper }), "ERR_CONFIG");
+    const err = expectMoatError(
+      () => createApiKeys({ prefix: "acme", store: createMemoryApiKeyStore(), pepper }),
+      "ERR_CONFIG",
+    );
     expect(`${err.message} ${JSON.stringify(err.details)} ${String(err.stack)}`).not.toContain(pepper);
   });
 

@@ -9,7 +9,11 @@ import { formatApiKey } from "../../src/apikeys/format.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
 
 const base62Char = fc.constantFrom(...Array.from(BASE62_ALPHABET));
-const prefixArb = fc.string({ unit: fc.constantFrom(...Array.from("abcdefghijklmnopqrstuvwxyz0123456789")), minLength: 2, maxLength: 16 });
+const prefixArb = fc.string({
+  unit: fc.constantFrom(...Array.from("abcdefghijklmnopqrstuvwxyz0123456789")),
+  minLength: 2,
+  maxLength: 16,
+});
 const envArb = fc.constantFrom("live" as const, "test" as const);
 const bodyArb = fc.string({ unit: base62Char, minLength: 32, maxLength: 64 });
 
@@ -118,10 +122,16 @@ describe("parseApiKey", () => {
 
   it("never throws on arbitrary strings, and accepts only what it can rebuild", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: base62Char, maxLength: 60 }).map((s) => `acme_live_${s}`)), (input) => {
-        const parsed = parseApiKey(input);
-        if (parsed !== null) expect(`${parsed.prefix}_${parsed.env}_${parsed.body}${parsed.checksum}`).toBe(input);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.string({ unit: base62Char, maxLength: 60 }).map((s) => `acme_live_${s}`),
+        ),
+        (input) => {
+          const parsed = parseApiKey(input);
+          if (parsed !== null) expect(`${parsed.prefix}_${parsed.env}_${parsed.body}${parsed.checksum}`).toBe(input);
+        },
+      ),
     );
   });
 });
@@ -159,12 +169,18 @@ describe("apiKeyPattern", () => {
 
   it("matches every key the format produces, and each match parses with a valid checksum", () => {
     fc.assert(
-      fc.property(prefixArb, envArb, bodyArb, fc.constantFrom(" ", "\n", '"', "'", "=", ":", ",", "(", ")", "<", ">"), (prefix, env, body, sep) => {
-        const key = formatApiKey(prefix, env, body);
-        const found = `text${sep}${key}${sep}more`.match(apiKeyPattern(prefix));
-        expect(found).toEqual([key]);
-        expect(parseApiKey(found?.[0] ?? "")?.checksumValid).toBe(true);
-      }),
+      fc.property(
+        prefixArb,
+        envArb,
+        bodyArb,
+        fc.constantFrom(" ", "\n", '"', "'", "=", ":", ",", "(", ")", "<", ">"),
+        (prefix, env, body, sep) => {
+          const key = formatApiKey(prefix, env, body);
+          const found = `text${sep}${key}${sep}more`.match(apiKeyPattern(prefix));
+          expect(found).toEqual([key]);
+          expect(parseApiKey(found?.[0] ?? "")?.checksumValid).toBe(true);
+        },
+      ),
     );
   });
 

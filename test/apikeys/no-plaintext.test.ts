@@ -45,7 +45,12 @@ async function exercise(apiKeys: ApiKeys): Promise<{ keys: string[]; outputs: un
   const keys: string[] = [];
   const outputs: unknown[] = [];
   for (let i = 0; i < 100; i++) {
-    const issued = await apiKeys.issue({ ownerId: "owner-1", env: i % 2 === 0 ? "live" : "test", scopes: ["read"], metadata: { i } });
+    const issued = await apiKeys.issue({
+      ownerId: "owner-1",
+      env: i % 2 === 0 ? "live" : "test",
+      scopes: ["read"],
+      metadata: { i },
+    });
     keys.push(issued.key.reveal());
     outputs.push(issued);
   }
@@ -120,8 +125,13 @@ describe("no plaintext keys (memory store)", () => {
       errors.push(await expectMoatErrorAsync(() => apiKeys.verify(key, { scopes: [key, 1] }), "ERR_INVALID_INPUT"));
       // A key where an id belongs.
       errors.push(await expectMoatErrorAsync(() => apiKeys.revoke(key), "ERR_INVALID_INPUT"));
-      // @ts-expect-error: a key where options belong
-      errors.push(await expectMoatErrorAsync(() => apiKeys.issue({ ownerId: "o", env: "live", scopes: [`${key} x`], key }), "ERR_INVALID_INPUT"));
+      errors.push(
+        await expectMoatErrorAsync(
+          // @ts-expect-error: a key where options belong
+          () => apiKeys.issue({ ownerId: "o", env: "live", scopes: [`${key} x`], key }),
+          "ERR_INVALID_INPUT",
+        ),
+      );
     }
     expectNoSecret(errors.map(errorText).join("\n"), keys, "an error");
     expectNoSecret(captureLogs(errors), keys, "a logged error");

@@ -39,7 +39,8 @@ describe("apiKeys conformance suite", () => {
     const inner = createMemoryApiKeyStore();
     const leaky: ApiKeyStore = {
       ...inner,
-      listApiKeysByOwner: async (o) => Promise.all((await inner.listApiKeysByOwner(o)).map(async (k) => (await inner.getApiKey(k.id)) ?? k)),
+      listApiKeysByOwner: async (o) =>
+        Promise.all((await inner.listApiKeysByOwner(o)).map(async (k) => (await inner.getApiKey(k.id)) ?? k)),
     };
     await expect(runCase("lists an owner's keys", leaky)).rejects.toThrow(/must not return hashes/);
     const loose: ApiKeyStore = { ...inner, findApiKeyByHash: (h) => inner.findApiKeyByHash(h.toLowerCase()) };
@@ -48,7 +49,10 @@ describe("apiKeys conformance suite", () => {
 
   it("fails a store that loses milliseconds", async () => {
     const inner = createMemoryApiKeyStore();
-    const coarse: ApiKeyStore = { ...inner, createApiKey: (r) => inner.createApiKey({ ...r, createdAt: Math.floor(r.createdAt / 1000) * 1000 }) };
+    const coarse: ApiKeyStore = {
+      ...inner,
+      createApiKey: (r) => inner.createApiKey({ ...r, createdAt: Math.floor(r.createdAt / 1000) * 1000 }),
+    };
     await expect(runCase("stores a key and returns it", coarse)).rejects.toThrow();
   });
 });

@@ -25,10 +25,12 @@ const HEAD = "acme_live_".length;
 function setup() {
   let storeCalls = 0;
   const inner = createMemoryApiKeyStore();
-  const counted = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
-    storeCalls++;
-    return fn(...args);
-  };
+  const counted =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      storeCalls++;
+      return fn(...args);
+    };
   const store: ApiKeyStore = {
     createApiKey: inner.createApiKey,
     findApiKeyByHash: counted(inner.findApiKeyByHash),
@@ -62,7 +64,10 @@ describe("typo detection", () => {
         for (const c of REPLACEMENTS) {
           if (c === text[i]) continue;
           const typo = replaceAt(text, i, c);
-          expect(await apiKeys.verify(typo), `position ${String(i)}`).toEqual({ ok: false, reason: expectedReason(i, c) });
+          expect(await apiKeys.verify(typo), `position ${String(i)}`).toEqual({
+            ok: false,
+            reason: expectedReason(i, c),
+          });
           // Offline too: a scanner's parse never calls a typo valid.
           expect(parseApiKey(typo)?.checksumValid ?? false).toBe(false);
           checked++;

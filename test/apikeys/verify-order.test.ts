@@ -83,7 +83,8 @@ describe("verify's order of checks", () => {
     const overLong = formatApiKey("acme", "live", "x".repeat(241));
     expect(overLong).toHaveLength(257);
     const huge = `acme_live_${"x".repeat(20_000_000)}`;
-    for (const input of [overLong, huge]) expect(await apiKeys.verify(input)).toEqual({ ok: false, reason: "malformed" });
+    for (const input of [overLong, huge])
+      expect(await apiKeys.verify(input)).toEqual({ ok: false, reason: "malformed" });
     expect(calls).toEqual([]);
     expect(hashCalls()).toBe(0);
   });

@@ -95,12 +95,16 @@ describe("buildAuditEvent", () => {
   });
 
   it("rejects wrong types", () => {
-    for (const value of WRONG_TYPES) expectMoatError(() => buildAuditEvent(value as AuditEventInput), "ERR_INVALID_INPUT");
+    for (const value of WRONG_TYPES)
+      expectMoatError(() => buildAuditEvent(value as AuditEventInput), "ERR_INVALID_INPUT");
   });
 
   it("rejects metadata that grows past 64 KiB once redacted", () => {
     const builder = createAuditEventBuilder({ redactor: { redact: (t) => t.repeat(3) } });
-    const err = expectMoatError(() => builder.build({ ...base, metadata: { note: "x".repeat(30_000) } }), "ERR_INVALID_INPUT");
+    const err = expectMoatError(
+      () => builder.build({ ...base, metadata: { note: "x".repeat(30_000) } }),
+      "ERR_INVALID_INPUT",
+    );
     expect(err.details?.issues).toEqual([expect.objectContaining({ path: ["metadata"], code: "too_big" })]);
   });
 
@@ -114,9 +118,15 @@ describe("buildAuditEvent", () => {
 
   it("replaces the sensitive key list when given one, and per-event keys add to it", () => {
     const builder = createAuditEventBuilder({ sensitiveKeys: ["pin"] });
-    expect(builder.build({ ...base, metadata: { pin: "1234", password: "shown" } }).metadata).toEqual({ pin: "[REDACTED]", password: "shown" });
+    expect(builder.build({ ...base, metadata: { pin: "1234", password: "shown" } }).metadata).toEqual({
+      pin: "[REDACTED]",
+      password: "shown",
+    });
     const extended = createAuditEventBuilder({ sensitiveKeys: [...DEFAULT_SENSITIVE_KEY_SUBSTRINGS, "pin"] });
-    expect(extended.build({ ...base, metadata: { pin: "1", password: "2", dob: "3" }, redact: { sensitiveKeys: ["dob"] } }).metadata).toEqual({
+    expect(
+      extended.build({ ...base, metadata: { pin: "1", password: "2", dob: "3" }, redact: { sensitiveKeys: ["dob"] } })
+        .metadata,
+    ).toEqual({
       pin: "[REDACTED]",
       password: "[REDACTED]",
       dob: "[REDACTED]",
@@ -139,7 +149,15 @@ describe("PII and secrets never reach the stored event", () => {
     const log = createAuditLog({ store: createMemoryAuditStore() });
     await log.record(eventWithSecrets("org_1"));
     const exported = await new Response(log.exportNdjson("org_1")).text();
-    for (const value of [PLANTED.password, PLANTED.token, PLANTED.apiKey, PLANTED.totp, PLANTED.cookie, "another-secret-value", "tok_other_value"]) {
+    for (const value of [
+      PLANTED.password,
+      PLANTED.token,
+      PLANTED.apiKey,
+      PLANTED.totp,
+      PLANTED.cookie,
+      "another-secret-value",
+      "tok_other_value",
+    ]) {
       expect(exported, value).not.toContain(value);
     }
   });

@@ -22,7 +22,10 @@ describe("canonicalJsonFast", () => {
   it("equals canonicalJson on any JSON value, in any key order or in canonical order", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
-        same(() => canonicalJsonFast(v), () => canonicalJson(v));
+        same(
+          () => canonicalJsonFast(v),
+          () => canonicalJson(v),
+        );
       }),
     );
     fc.assert(
@@ -34,9 +37,23 @@ describe("canonicalJsonFast", () => {
 
   it("equals canonicalJson (or throws like it) on anything at all", () => {
     fc.assert(
-      fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withBoxedValues: true }), (v) => {
-        same(() => canonicalJsonFast(v), () => canonicalJson(v));
-      }),
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withBoxedValues: true,
+        }),
+        (v) => {
+          same(
+            () => canonicalJsonFast(v),
+            () => canonicalJson(v),
+          );
+        },
+      ),
     );
   });
 
@@ -46,8 +63,12 @@ describe("canonicalJsonFast", () => {
     const integerKeys = { "10": 1, "9": 2 }; // engines list 9 before 10; canonical order is "10", "9"
     const proto = Object.create({ inherited: 1 }) as Record<string, unknown>;
     proto.a = 1;
-    for (const v of [withToJSON, symbolKey, integerKeys, proto, [1, , 3], { n: Number.NaN }, { d: new Date(0) }]) {  // eslint-disable-line no-sparse-arrays
-      same(() => canonicalJsonFast(v), () => canonicalJson(v));
+    // eslint-disable-next-line no-sparse-arrays
+    for (const v of [withToJSON, symbolKey, integerKeys, proto, [1, , 3], { n: Number.NaN }, { d: new Date(0) }]) {
+      same(
+        () => canonicalJsonFast(v),
+        () => canonicalJson(v),
+      );
     }
     expect(canonicalJsonFast(integerKeys)).toBe('{"10":1,"9":2}');
   });
@@ -55,15 +76,27 @@ describe("canonicalJsonFast", () => {
 
 describe("canonicalJsonWithout", () => {
   it("equals canonicalJson of the row without the key, whatever the row", () => {
-    const rows = fc.record({ hash: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string(), fc.integer()) }).chain((h) =>
-      fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), sortedJson.filter((v): v is Record<string, JsonValue> => typeof v === "object" && v !== null && !Array.isArray(v))).map((rest) => ({ rest, hash: h.hash })),
-    );
+    const rows = fc
+      .record({ hash: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string(), fc.integer()) })
+      .chain((h) =>
+        fc
+          .oneof(
+            fc.dictionary(fc.string(), fc.jsonValue()),
+            sortedJson.filter(
+              (v): v is Record<string, JsonValue> => typeof v === "object" && v !== null && !Array.isArray(v),
+            ),
+          )
+          .map((rest) => ({ rest, hash: h.hash })),
+      );
     fc.assert(
       fc.property(rows, fc.boolean(), ({ rest, hash }, hashLast) => {
         const row: Record<string, unknown> = hashLast ? { ...rest, hash } : { hash, ...rest };
         const without: Record<string, unknown> = { ...row };
         delete without.hash;
-        same(() => canonicalJsonWithout(row, "hash"), () => canonicalJson(without));
+        same(
+          () => canonicalJsonWithout(row, "hash"),
+          () => canonicalJson(without),
+        );
       }),
     );
   });

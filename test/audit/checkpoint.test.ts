@@ -9,7 +9,8 @@ import { expectMoatErrorAsync } from "../helpers/assertions.js";
 const orgId = "org_cp";
 const record = (log: AuditLog, n: number) =>
   (async () => {
-    for (let i = 0; i < n; i++) await log.record({ orgId, actor: { userId: "u" }, action: "a.b", target: { type: "t", id: String(i) } });
+    for (let i = 0; i < n; i++)
+      await log.record({ orgId, actor: { userId: "u" }, action: "a.b", target: { type: "t", id: String(i) } });
   })();
 
 let ed: GenerateKeyPairResult;
@@ -20,7 +21,9 @@ beforeAll(async () => {
 });
 
 const sign = (payload: unknown, alg: string, key: CryptoKey, typ: string | null = AUDIT_CHECKPOINT_TYPE) =>
-  new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg, ...(typ === null ? {} : { typ }) }).sign(key);
+  new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg, ...(typ === null ? {} : { typ }) })
+    .sign(key);
 
 describe("checkpoints", () => {
   it("signs { orgId, seq, hash, at } over the head with EdDSA or ES256", async () => {
@@ -73,13 +76,27 @@ describe("checkpoints", () => {
     const altered = `${h!}.${Buffer.from(JSON.stringify({ ...payload, seq: 2 })).toString("base64url")}.${s!}`;
     const good = { orgId, seq: 1, hash: "a".repeat(64), at: "2026-01-01T00:00:00.000Z" };
     const cases: [string, string][] = [
-      ["signed by another key", await log.checkpoint(orgId, { alg: "EdDSA", privateKey: (await generateKeyPair("EdDSA")).privateKey })],
+      [
+        "signed by another key",
+        await log.checkpoint(orgId, { alg: "EdDSA", privateKey: (await generateKeyPair("EdDSA")).privateKey }),
+      ],
       ["with an altered payload", altered],
       ["with the signature cut", `${h!}.${p!}.`],
-      ["unsigned (alg none)", `${Buffer.from(JSON.stringify({ alg: "none", typ: AUDIT_CHECKPOINT_TYPE })).toString("base64url")}.${p!}.`],
+      [
+        "unsigned (alg none)",
+        `${Buffer.from(JSON.stringify({ alg: "none", typ: AUDIT_CHECKPOINT_TYPE })).toString("base64url")}.${p!}.`,
+      ],
       ["without the checkpoint typ", await sign(good, "EdDSA", ed.privateKey, null)],
-      ["with another typ (a session JWT)", await new SignJWT({ sub: "u" }).setProtectedHeader({ alg: "EdDSA", typ: "JWT" }).sign(ed.privateKey)],
-      ["with a payload that is not JSON", await new CompactSign(new TextEncoder().encode("not json")).setProtectedHeader({ alg: "EdDSA", typ: AUDIT_CHECKPOINT_TYPE }).sign(ed.privateKey)],
+      [
+        "with another typ (a session JWT)",
+        await new SignJWT({ sub: "u" }).setProtectedHeader({ alg: "EdDSA", typ: "JWT" }).sign(ed.privateKey),
+      ],
+      [
+        "with a payload that is not JSON",
+        await new CompactSign(new TextEncoder().encode("not json"))
+          .setProtectedHeader({ alg: "EdDSA", typ: AUDIT_CHECKPOINT_TYPE })
+          .sign(ed.privateKey),
+      ],
       ["with a negative seq", await sign({ ...good, seq: -1 }, "EdDSA", ed.privateKey)],
       ["with a short hash", await sign({ ...good, hash: "abc" }, "EdDSA", ed.privateKey)],
       ["with an extra claim", await sign({ ...good, admin: true }, "EdDSA", ed.privateKey)],
@@ -103,8 +120,14 @@ describe("checkpoints", () => {
 
   it("refuses signers that are malformed or whose key does not fit the algorithm", async () => {
     const log = createAuditLog({ store: createMemoryAuditStore() });
-    await expectMoatErrorAsync(log.checkpoint(orgId, { alg: "HS256", privateKey: ed.privateKey } as never), "ERR_INVALID_INPUT");
-    await expectMoatErrorAsync(log.checkpoint(orgId, { alg: "EdDSA", privateKey: new Uint8Array(32) } as never), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(
+      log.checkpoint(orgId, { alg: "HS256", privateKey: ed.privateKey } as never),
+      "ERR_INVALID_INPUT",
+    );
+    await expectMoatErrorAsync(
+      log.checkpoint(orgId, { alg: "EdDSA", privateKey: new Uint8Array(32) } as never),
+      "ERR_INVALID_INPUT",
+    );
     await expectMoatErrorAsync(log.checkpoint(orgId, null as never), "ERR_INVALID_INPUT");
     await expectMoatErrorAsync(log.checkpoint(orgId, { alg: "ES256", privateKey: ed.privateKey }), "ERR_CONFIG");
     await expectMoatErrorAsync(log.checkpoint(orgId, { alg: "EdDSA", privateKey: ed.publicKey }), "ERR_CONFIG");
@@ -121,9 +144,19 @@ describe("checkpoints", () => {
     const second = await log.checkpoint(orgId, signer, { previous: first });
     expect((await verifyAuditCheckpoint(second, ed.publicKey)).seq).toBe(5);
     // A previous checkpoint that does not match the chain any more stops the next one.
-    const forgedPrevious = await sign({ orgId, seq: 3, hash: "b".repeat(64), at: "2026-01-01T00:00:00.000Z" }, "EdDSA", ed.privateKey);
-    const err = await expectMoatErrorAsync(log.checkpoint(orgId, signer, { previous: forgedPrevious }), "ERR_INTEGRITY");
+    const forgedPrevious = await sign(
+      { orgId, seq: 3, hash: "b".repeat(64), at: "2026-01-01T00:00:00.000Z" },
+      "EdDSA",
+      ed.privateKey,
+    );
+    const err = await expectMoatErrorAsync(
+      log.checkpoint(orgId, signer, { previous: forgedPrevious }),
+      "ERR_INTEGRITY",
+    );
     expect(err.details).toEqual({ reason: "checkpoint_mismatch", seq: 3 });
-    await expectMoatErrorAsync(createAuditLog({ store }).checkpoint(orgId, signer, { previous: first }), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(
+      createAuditLog({ store }).checkpoint(orgId, signer, { previous: first }),
+      "ERR_INVALID_INPUT",
+    );
   });
 });

@@ -7,7 +7,9 @@ describe("computeAuditDiff", () => {
   it("reports nested changes with JSON Pointer paths", () => {
     const before = { name: "Acme", settings: { mfa: { required: false, methods: ["totp"] }, region: "eu" } };
     const after = { name: "Acme", settings: { mfa: { required: true, methods: ["totp"] }, region: "eu" } };
-    expect(computeAuditDiff(before, after)).toEqual([{ path: "/settings/mfa/required", op: "change", before: false, after: true }]);
+    expect(computeAuditDiff(before, after)).toEqual([
+      { path: "/settings/mfa/required", op: "change", before: false, after: true },
+    ]);
   });
 
   it("reports added and removed keys, with whole subtrees as values", () => {
@@ -24,14 +26,18 @@ describe("computeAuditDiff", () => {
       { path: "/scopes/1", op: "change", before: "write", after: "admin" },
       { path: "/scopes/2", op: "add", after: "write" },
     ]);
-    expect(computeAuditDiff({ scopes: ["read", "write"] }, { scopes: ["read"] })).toEqual([{ path: "/scopes/1", op: "remove", before: "write" }]);
-    expect(computeAuditDiff({ members: [{ id: 1, role: "member" }] }, { members: [{ id: 1, role: "admin" }] })).toEqual([
-      { path: "/members/0/role", op: "change", before: "member", after: "admin" },
+    expect(computeAuditDiff({ scopes: ["read", "write"] }, { scopes: ["read"] })).toEqual([
+      { path: "/scopes/1", op: "remove", before: "write" },
     ]);
+    expect(computeAuditDiff({ members: [{ id: 1, role: "member" }] }, { members: [{ id: 1, role: "admin" }] })).toEqual(
+      [{ path: "/members/0/role", op: "change", before: "member", after: "admin" }],
+    );
   });
 
   it("reports a change of type as one change", () => {
-    expect(computeAuditDiff({ v: { a: 1 } }, { v: [1] })).toEqual([{ path: "/v", op: "change", before: { a: 1 }, after: [1] }]);
+    expect(computeAuditDiff({ v: { a: 1 } }, { v: [1] })).toEqual([
+      { path: "/v", op: "change", before: { a: 1 }, after: [1] },
+    ]);
     expect(computeAuditDiff({ v: null }, { v: 0 })).toEqual([{ path: "/v", op: "change", before: null, after: 0 }]);
     expect(computeAuditDiff("a", "b")).toEqual([{ path: "", op: "change", before: "a", after: "b" }]);
   });
@@ -57,8 +63,24 @@ describe("computeAuditDiff", () => {
   });
 
   it("redacts values under sensitive keys in every spelling, reporting only that they changed", () => {
-    const before = { password: "hunter2", apiKey: "k1", api_key: "k2", "X-Api-Key": "k3", totpSecret: "s1", nested: { refresh_token: "t1" }, name: "n" };
-    const after = { password: "hunter3", apiKey: "k1", api_key: "k2x", "X-Api-Key": "k3x", totpSecret: "s2", nested: { refresh_token: "t2" }, name: "n" };
+    const before = {
+      password: "hunter2",
+      apiKey: "k1",
+      api_key: "k2",
+      "X-Api-Key": "k3",
+      totpSecret: "s1",
+      nested: { refresh_token: "t1" },
+      name: "n",
+    };
+    const after = {
+      password: "hunter3",
+      apiKey: "k1",
+      api_key: "k2x",
+      "X-Api-Key": "k3x",
+      totpSecret: "s2",
+      nested: { refresh_token: "t2" },
+      name: "n",
+    };
     const diff = computeAuditDiff(before, after);
     expect(diff).toEqual([
       { path: "/X-Api-Key", op: "change", before: "[REDACTED]", after: "[REDACTED]" },
@@ -83,7 +105,11 @@ describe("computeAuditDiff", () => {
 
   it("uses the configured sensitive keys and text redactor", () => {
     const redactor = { redact: (text: string) => text.replace(/[\w.]+@[\w.]+/g, "[EMAIL]") };
-    const diff = computeAuditDiff({ ssn: "1", note: "mail bob@example.com" }, { ssn: "2", note: "mail eve@example.com", "alice@example.com": "admin" }, { sensitiveKeys: ["ssn"], redactor });
+    const diff = computeAuditDiff(
+      { ssn: "1", note: "mail bob@example.com" },
+      { ssn: "2", note: "mail eve@example.com", "alice@example.com": "admin" },
+      { sensitiveKeys: ["ssn"], redactor },
+    );
     expect(diff).toEqual([
       { path: "/[EMAIL]", op: "add", after: "admin" },
       { path: "/note", op: "change", before: "mail [EMAIL]", after: "mail [EMAIL]" },
@@ -98,13 +124,26 @@ describe("computeAuditDiff", () => {
       }),
     );
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1 }).filter((k) => !/[~/]/.test(k)), fc.integer()), fc.dictionary(fc.string({ minLength: 1 }).filter((k) => !/[~/]/.test(k)), fc.integer()), (a, b) => {
-        // This property is about which paths the diff lists, so free-text masking is switched off:
-        // with the default redactor an email-shaped key such as "0@0.AA" would be masked in the path.
-        const diff = computeAuditDiff(a, b, { sensitiveKeys: ["zzzzz"], redactor: { redact: (text: string) => text } });
-        const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
-        expect(diff.map((d) => d.path)).toEqual(changed.map((k) => `/${k}`));
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.string({ minLength: 1 }).filter((k) => !/[~/]/.test(k)),
+          fc.integer(),
+        ),
+        fc.dictionary(
+          fc.string({ minLength: 1 }).filter((k) => !/[~/]/.test(k)),
+          fc.integer(),
+        ),
+        (a, b) => {
+          // This property is about which paths the diff lists, so free-text masking is switched off:
+          // with the default redactor an email-shaped key such as "0@0.AA" would be masked in the path.
+          const diff = computeAuditDiff(a, b, {
+            sensitiveKeys: ["zzzzz"],
+            redactor: { redact: (text: string) => text },
+          });
+          const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
+          expect(diff.map((d) => d.path)).toEqual(changed.map((k) => `/${k}`));
+        },
+      ),
     );
   });
 
@@ -112,7 +151,10 @@ describe("computeAuditDiff", () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.jsonValue(), fc.stringMatching(/^[0-9a-f]{16}$/), (a, b, hex) => {
         const secret = `S3CR3T_${hex}`;
-        const diff = computeAuditDiff({ x: a, password: secret, keep: [1] }, { y: b, apiKey: { nested: secret }, keep: [{ token: secret }] });
+        const diff = computeAuditDiff(
+          { x: a, password: secret, keep: [1] },
+          { y: b, apiKey: { nested: secret }, keep: [{ token: secret }] },
+        );
         expect(JSON.stringify(diff)).not.toContain(hex);
       }),
     );
@@ -127,7 +169,9 @@ describe("computeAuditDiff", () => {
   });
 
   it("rejects bad options", () => {
-    for (const bad of WRONG_TYPES.filter((v) => v !== undefined && !(typeof v === "object" && v !== null && !Array.isArray(v)))) {
+    for (const bad of WRONG_TYPES.filter(
+      (v) => v !== undefined && !(typeof v === "object" && v !== null && !Array.isArray(v)),
+    )) {
       expectMoatError(() => computeAuditDiff({}, {}, bad as never), "ERR_CONFIG");
     }
     expectMoatError(() => computeAuditDiff({}, {}, { sensitiveKeys: ["id"] }), "ERR_CONFIG");

@@ -42,7 +42,8 @@ describe("the audit event hash", () => {
     const { hash, ...base } = sealed;
     const leaves: string[][] = [];
     const walk = (value: unknown, path: string[]): void => {
-      if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+      if (typeof value === "object" && value !== null)
+        for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
       else leaves.push(path);
     };
     walk(base, []);
@@ -68,7 +69,10 @@ describe("the audit event hash", () => {
 
 describe("auditEventSchema (what append accepts)", () => {
   it("accepts a built event and drops undefined optionals", () => {
-    expect(auditEventSchema.parse({ ...event, metadata: { a: 1, b: undefined } })).toEqual({ ...event, metadata: { a: 1 } });
+    expect(auditEventSchema.parse({ ...event, metadata: { a: 1, b: undefined } })).toEqual({
+      ...event,
+      metadata: { a: 1 },
+    });
   });
 
   it.each([
@@ -141,7 +145,12 @@ describe("toJsonValue", () => {
   });
 
   it("never throws on garbage", () => {
-    fc.assert(fc.property(fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withDate: true }), (v) => void toJsonValue(v)));
+    fc.assert(
+      fc.property(
+        fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withDate: true }),
+        (v) => void toJsonValue(v),
+      ),
+    );
   });
 });
 
@@ -153,6 +162,7 @@ describe("event ids", () => {
   });
 
   it("reject a clock outside what 48 bits hold", () => {
-    for (const t of [-1, 2 ** 48, 1.5, Number.NaN]) expectMoatError(() => uuidv7(t, (n) => new Uint8Array(n)), "ERR_CONFIG");
+    for (const t of [-1, 2 ** 48, 1.5, Number.NaN])
+      expectMoatError(() => uuidv7(t, (n) => new Uint8Array(n)), "ERR_CONFIG");
   });
 });

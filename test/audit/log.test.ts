@@ -24,7 +24,12 @@ const input = (orgId: string, i: number, extra: Partial<AuditEventInput> = {}): 
   ...extra,
 });
 
-async function fill(log: AuditLog, orgId: string, n: number, clock?: { advance(ms: number): number }): Promise<StoredAuditEvent[]> {
+async function fill(
+  log: AuditLog,
+  orgId: string,
+  n: number,
+  clock?: { advance(ms: number): number },
+): Promise<StoredAuditEvent[]> {
   const out: StoredAuditEvent[] = [];
   for (let i = 1; i <= n; i++) {
     clock?.advance(1000);
@@ -46,7 +51,10 @@ describe("createAuditLog", () => {
     for (const bad of WRONG_TYPES) expectMoatError(() => createAuditLog(bad as never), "ERR_CONFIG");
     expectMoatError(() => createAuditLog({ store: { appendAuditEvents: () => 1 } as never }), "ERR_CONFIG");
     expectMoatError(() => createAuditLog({ store: createMemoryAuditStore(), now: "now" } as never), "ERR_CONFIG");
-    expectMoatError(() => createAuditLog({ store: createMemoryAuditStore(), checkpointKey: new Uint8Array(32) } as never), "ERR_CONFIG");
+    expectMoatError(
+      () => createAuditLog({ store: createMemoryAuditStore(), checkpointKey: new Uint8Array(32) } as never),
+      "ERR_CONFIG",
+    );
     expectMoatError(() => createAuditLog({ store: createMemoryAuditStore(), sensitiveKeys: ["x"] }), "ERR_CONFIG");
   });
 });
@@ -66,7 +74,13 @@ describe("append", () => {
   it("rejects malformed events without touching the store, and keeps working", async () => {
     const log = createAuditLog({ store: createMemoryAuditStore() });
     const good = buildAuditEvent(input("org_v", 1));
-    for (const bad of [...WRONG_TYPES, { ...good, seq: 3 }, { ...good, hash: "x" }, { ...good, orgId: "" }, { ...good, ip: "nope" }]) {
+    for (const bad of [
+      ...WRONG_TYPES,
+      { ...good, seq: 3 },
+      { ...good, hash: "x" },
+      { ...good, orgId: "" },
+      { ...good, ip: "nope" },
+    ]) {
       await expectMoatErrorAsync(log.append(bad as never), "ERR_INVALID_INPUT");
     }
     await expectMoatErrorAsync(log.record({ ...input("org_v", 1), orgId: undefined } as never), "ERR_INVALID_INPUT");
@@ -90,7 +104,9 @@ describe("append", () => {
     };
     const log = createAuditLog({ store: flaky });
     const first = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => log.record(input("org_f", i))));
-    expect(first.every((r) => r.status === "rejected" && (r.reason as { code?: string }).code === "ERR_STORE")).toBe(true);
+    expect(first.every((r) => r.status === "rejected" && (r.reason as { code?: string }).code === "ERR_STORE")).toBe(
+      true,
+    );
     expect(calls).toBe(1);
     const second = await Promise.all(Array.from({ length: 100 }, (_, i) => log.record(input("org_f", i))));
     expect(second.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
@@ -99,7 +115,10 @@ describe("append", () => {
 
   it("refuses a store that reports a broken head", async () => {
     const inner = createMemoryAuditStore();
-    const liar: AuditStore = { ...inner, appendAuditEvents: (_orgId, seal) => Promise.resolve(seal({ seq: -1, hash: "x" })) };
+    const liar: AuditStore = {
+      ...inner,
+      appendAuditEvents: (_orgId, seal) => Promise.resolve(seal({ seq: -1, hash: "x" })),
+    };
     await expectMoatErrorAsync(createAuditLog({ store: liar }).record(input("org_l", 1)), "ERR_STORE");
   });
 });
@@ -136,10 +155,22 @@ describe("verify", () => {
   it("verifies ranges, reporting the last verified event", async () => {
     const log = createAuditLog({ store: createMemoryAuditStore({ pageSize: 4 }) });
     const events = await fill(log, "org_r", 12);
-    expect(await log.verify({ orgId: "org_r", from: 4, to: 7 })).toEqual({ ok: true, count: 4, head: { seq: 7, hash: events[6]!.hash } });
-    expect(await log.verify({ orgId: "org_r", from: 11 })).toEqual({ ok: true, count: 2, head: { seq: 12, hash: events[11]!.hash } });
+    expect(await log.verify({ orgId: "org_r", from: 4, to: 7 })).toEqual({
+      ok: true,
+      count: 4,
+      head: { seq: 7, hash: events[6]!.hash },
+    });
+    expect(await log.verify({ orgId: "org_r", from: 11 })).toEqual({
+      ok: true,
+      count: 2,
+      head: { seq: 12, hash: events[11]!.hash },
+    });
     expect(await log.verify({ orgId: "org_r", from: 20 })).toEqual({ ok: true, count: 0, head: null });
-    expect(await log.verify({ orgId: "org_unknown" })).toEqual({ ok: true, count: 0, head: { seq: 0, hash: "0".repeat(64) } });
+    expect(await log.verify({ orgId: "org_unknown" })).toEqual({
+      ok: true,
+      count: 0,
+      head: { seq: 0, hash: "0".repeat(64) },
+    });
   });
 
   it("only judges the range asked for", async () => {
@@ -193,16 +224,27 @@ describe("verify", () => {
     await fill(log, "org_y", 2);
     const other = await log.checkpoint("org_y", signer);
     await expectMoatErrorAsync(log.verify({ orgId: "org_x", checkpoints: [other] }), "ERR_INVALID_INPUT");
-    const forged = await log.checkpoint("org_x", { alg: "EdDSA", privateKey: (await generateKeyPair("EdDSA")).privateKey });
+    const forged = await log.checkpoint("org_x", {
+      alg: "EdDSA",
+      privateKey: (await generateKeyPair("EdDSA")).privateKey,
+    });
     await expectMoatErrorAsync(log.verify({ orgId: "org_x", checkpoints: [forged] }), "ERR_INTEGRITY");
   });
 
   it("never throws on garbage rows: any content is a result", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(fc.anything(), fc.record({ seq: fc.integer(), hash: fc.string(), prevHash: fc.string(), orgId: fc.constant("o") }))), async (rows) => {
-        const result = await verifyAuditChain(rows, { orgId: "o" });
-        expect(result.ok).toBe(rows.length === 0);
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.anything(),
+            fc.record({ seq: fc.integer(), hash: fc.string(), prevHash: fc.string(), orgId: fc.constant("o") }),
+          ),
+        ),
+        async (rows) => {
+          const result = await verifyAuditChain(rows, { orgId: "o" });
+          expect(result.ok).toBe(rows.length === 0);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -218,7 +260,11 @@ describe("verifyAuditChain (offline)", () => {
     expect(await verifyAuditChain(parse(lines), { orgId: "org_o" })).toMatchObject({ ok: true, count: 20 });
     const edited = [...lines];
     edited[7] = edited[7]!.replace('"key.create"', '"key.read"').replace('"key.revoke"', '"key.read"');
-    expect(await verifyAuditChain(parse(edited), { orgId: "org_o" })).toEqual({ ok: false, reason: "modified", seq: 8 });
+    expect(await verifyAuditChain(parse(edited), { orgId: "org_o" })).toEqual({
+      ok: false,
+      reason: "modified",
+      seq: 8,
+    });
     async function* lazily() {
       for (const l of lines) yield JSON.parse(l) as unknown;
     }
@@ -226,7 +272,8 @@ describe("verifyAuditChain (offline)", () => {
   });
 
   it("rejects bad arguments", async () => {
-    for (const bad of WRONG_TYPES.filter((v) => !Array.isArray(v))) await expectMoatErrorAsync(verifyAuditChain(bad as never, { orgId: "o" }), "ERR_INVALID_INPUT");
+    for (const bad of WRONG_TYPES.filter((v) => !Array.isArray(v)))
+      await expectMoatErrorAsync(verifyAuditChain(bad as never, { orgId: "o" }), "ERR_INVALID_INPUT");
     await expectMoatErrorAsync(verifyAuditChain([], {} as never), "ERR_INVALID_INPUT");
     await expectMoatErrorAsync(verifyAuditChain([], { orgId: "o", anchor: "a.b.c" }), "ERR_INVALID_INPUT");
   });
@@ -323,13 +370,25 @@ describe("prune", () => {
     const result = await log.prune({ orgId: "org_pr", before: events[6]!.at, signer, checkpoints: [early] });
     expect(result.pruned).toBe(6);
     expect(result.anchor).toMatchObject({ seq: 6, hash: events[5]!.hash });
-    expect(await log.verify({ orgId: "org_pr", checkpoints: [early] })).toEqual({ ok: true, count: 4, head: { seq: 10, hash: events[9]!.hash } });
+    expect(await log.verify({ orgId: "org_pr", checkpoints: [early] })).toEqual({
+      ok: true,
+      count: 4,
+      head: { seq: 10, hash: events[9]!.hash },
+    });
     expect((await log.record(input("org_pr", 11))).seq).toBe(11);
     // Pruning again with nothing older does nothing.
-    expect(await log.prune({ orgId: "org_pr", before: events[3]!.at, signer })).toEqual({ pruned: 0, anchor: result.anchor });
+    expect(await log.prune({ orgId: "org_pr", before: events[3]!.at, signer })).toEqual({
+      pruned: 0,
+      anchor: result.anchor,
+    });
     // The export after a prune verifies offline from the anchor.
-    const lines = (await new Response(log.exportNdjson("org_pr")).text()).trimEnd().split("\n").map((l) => JSON.parse(l) as unknown);
-    expect(await verifyAuditChain(lines, { orgId: "org_pr", anchor: result.anchor!.jws, checkpointKey: publicKey })).toMatchObject({ ok: true, count: 5 });
+    const lines = (await new Response(log.exportNdjson("org_pr")).text())
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as unknown);
+    expect(
+      await verifyAuditChain(lines, { orgId: "org_pr", anchor: result.anchor!.jws, checkpointKey: publicKey }),
+    ).toMatchObject({ ok: true, count: 5 });
   });
 
   it("refuses to prune events that do not verify, deleting nothing", async () => {
@@ -348,7 +407,10 @@ describe("prune", () => {
       },
     };
     const log = createAuditLog({ store, checkpointKey: publicKey });
-    const err = await expectMoatErrorAsync(log.prune({ orgId: "org_bad", before: Date.now() + 1e9, signer }), "ERR_INTEGRITY");
+    const err = await expectMoatErrorAsync(
+      log.prune({ orgId: "org_bad", before: Date.now() + 1e9, signer }),
+      "ERR_INTEGRITY",
+    );
     expect(err.details).toEqual({ reason: "modified", seq: 3 });
     expect(pruned).toBe(false);
   });
@@ -365,7 +427,11 @@ describe("prune", () => {
     expect(await log.verify({ orgId: "org_n" })).toMatchObject({ ok: true, count: 2 });
     await log.prune({ orgId: "org_n", before: Date.now() + 1e9, signer });
     await expectMoatErrorAsync(createAuditLog({ store }).verify({ orgId: "org_n" }), "ERR_INVALID_INPUT");
-    for (const bad of [...WRONG_TYPES, { orgId: "org_n", before: "soon", signer }, { orgId: "org_n", before: 1, signer: {} }]) {
+    for (const bad of [
+      ...WRONG_TYPES,
+      { orgId: "org_n", before: "soon", signer },
+      { orgId: "org_n", before: 1, signer: {} },
+    ]) {
       await expectMoatErrorAsync(log.prune(bad as never), "ERR_INVALID_INPUT");
     }
   });
@@ -376,9 +442,16 @@ describe("prune", () => {
     await fill(log, "org_fa", 4);
     const stranger = { alg: "EdDSA" as const, privateKey: (await generateKeyPair("EdDSA")).privateKey };
     const forger = createAuditLog({ store, checkpointKey: publicKey });
-    await expectMoatErrorAsync(forger.prune({ orgId: "org_fa", before: Date.now() + 1e9, signer: stranger }), "ERR_CONFIG");
+    await expectMoatErrorAsync(
+      forger.prune({ orgId: "org_fa", before: Date.now() + 1e9, signer: stranger }),
+      "ERR_CONFIG",
+    );
     const head = await store.getAuditChainHead("org_fa");
-    await store.pruneAuditEvents("org_fa", { seq: head.seq, hash: head.hash, jws: await createAuditLog({ store: createMemoryAuditStore() }).checkpoint("org_fa", stranger) });
+    await store.pruneAuditEvents("org_fa", {
+      seq: head.seq,
+      hash: head.hash,
+      jws: await createAuditLog({ store: createMemoryAuditStore() }).checkpoint("org_fa", stranger),
+    });
     await expectMoatErrorAsync(log.verify({ orgId: "org_fa" }), "ERR_INTEGRITY");
   });
 });

@@ -11,7 +11,9 @@ const req = (headers: AuditRequestLike["headers"], remoteAddress?: string, id?: 
 
 describe("auditContextFromRequest", () => {
   it("reads the socket address, user agent and request id header", () => {
-    expect(auditContextFromRequest(req({ "user-agent": "curl/8", "x-request-id": "req-1" }, "::ffff:10.1.2.3"))).toEqual({
+    expect(
+      auditContextFromRequest(req({ "user-agent": "curl/8", "x-request-id": "req-1" }, "::ffff:10.1.2.3")),
+    ).toEqual({
       id: "req-1",
       ip: "10.1.2.3",
       userAgent: "curl/8",
@@ -58,7 +60,9 @@ describe("auditContextFromRequest", () => {
     expect(auditContextFromRequest(req({ "x-request-id": "a b" }, undefined, 42)).id).toBe("42");
     expect(auditContextFromRequest(req({}, undefined, "pino-7")).id).toBe("pino-7");
     expect(auditContextFromRequest(req({}, undefined, { weird: true })).id).toBeNull();
-    expect(auditContextFromRequest(req({ "x-correlation-id": "c-1" }), { requestIdHeader: "X-Correlation-Id" }).id).toBe("c-1");
+    expect(
+      auditContextFromRequest(req({ "x-correlation-id": "c-1" }), { requestIdHeader: "X-Correlation-Id" }).id,
+    ).toBe("c-1");
   });
 
   it("cleans the user agent and cuts it to 512 characters", () => {
@@ -70,19 +74,34 @@ describe("auditContextFromRequest", () => {
   it("never throws on hostile headers, and its output always builds an event", () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.constantFrom("x-forwarded-for", "user-agent", "x-request-id", "other"), fc.oneof(fc.string(), fc.array(fc.string()))),
+        fc.dictionary(
+          fc.constantFrom("x-forwarded-for", "user-agent", "x-request-id", "other"),
+          fc.oneof(fc.string(), fc.array(fc.string())),
+        ),
         fc.option(fc.string(), { nil: undefined }),
         fc.oneof(fc.boolean(), fc.integer({ min: 0, max: 32 })),
         (headers, remote, trustProxy) => {
           const ctx = auditContextFromRequest(req(headers, remote), { trustProxy });
-          buildAuditEvent({ orgId: "o", actor: { userId: "u" }, action: "a", target: { type: "t", id: "i" }, request: ctx });
+          buildAuditEvent({
+            orgId: "o",
+            actor: { userId: "u" },
+            action: "a",
+            target: { type: "t", id: "i" },
+            request: ctx,
+          });
         },
       ),
     );
   });
 
   it("rejects a request without headers and bad options", () => {
-    for (const bad of WRONG_TYPES) expectMoatError(() => auditContextFromRequest(bad as AuditRequestLike), bad === undefined || bad === null || typeof bad !== "object" || !("headers" in bad) ? "ERR_INVALID_INPUT" : "ERR_CONFIG");
+    for (const bad of WRONG_TYPES)
+      expectMoatError(
+        () => auditContextFromRequest(bad as AuditRequestLike),
+        bad === undefined || bad === null || typeof bad !== "object" || !("headers" in bad)
+          ? "ERR_INVALID_INPUT"
+          : "ERR_CONFIG",
+      );
     expectMoatError(() => auditContextFromRequest(req({}), { trustProxy: -1 }), "ERR_CONFIG");
     expectMoatError(() => auditContextFromRequest(req({}), { trustProxy: "yes" }), "ERR_CONFIG");
     expectMoatError(() => auditContextFromRequest(req({}), { requestIdHeader: "bad header" }), "ERR_CONFIG");

@@ -10,7 +10,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createPostgresAuditStore } from "../../src/adapters/postgres/index.js";
 import { type AuditCheckpointSigner, type AuditTamperReason, createAuditLog } from "../../src/audit/index.js";
 import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
-import { CHAIN_LENGTH, FIELD_TAMPERS, type Row, arrayStore, baseChain, checkpointKeys, rehash, setPath, writeRows } from "./tamper.js";
+import {
+  CHAIN_LENGTH,
+  FIELD_TAMPERS,
+  type Row,
+  arrayStore,
+  baseChain,
+  checkpointKeys,
+  rehash,
+  setPath,
+  writeRows,
+} from "./tamper.js";
 
 type Expected = { reason: AuditTamperReason; seq: number } | { ok: true; count: number };
 
@@ -86,7 +96,12 @@ for (let k = 0; k < CHAIN_LENGTH; k++) {
 
 // Delete one event.
 for (let k = 0; k < CHAIN_LENGTH - 1; k++) {
-  cases.push({ name: `delete event ${String(k + 1)}`, tamper: (rows) => without(rows, k), expected: { reason: "deleted", seq: k + 1 }, postgres: k === 0 || k === 5 });
+  cases.push({
+    name: `delete event ${String(k + 1)}`,
+    tamper: (rows) => without(rows, k),
+    expected: { reason: "deleted", seq: k + 1 },
+    postgres: k === 0 || k === 5,
+  });
 }
 cases.push({
   name: "delete the last event (no checkpoint: indistinguishable from a shorter log)",
@@ -151,7 +166,12 @@ cases.push({
 cases.push({
   name: "append a forged event after the head, correctly linked (a writer's append: only authorisation stops it)",
   tamper: (rows) => {
-    const next = { ...clone(rows)[CHAIN_LENGTH - 1]!, seq: CHAIN_LENGTH + 1, prevHash: rows[CHAIN_LENGTH - 1]!.hash, action: "forged" };
+    const next = {
+      ...clone(rows)[CHAIN_LENGTH - 1]!,
+      seq: CHAIN_LENGTH + 1,
+      prevHash: rows[CHAIN_LENGTH - 1]!.hash,
+      action: "forged",
+    };
     return [...rows, rehash([next])[0]!];
   },
   checkpointsAt: [CHAIN_LENGTH],
@@ -174,7 +194,11 @@ cases.push({
 
 // Recompute every hash after a change.
 const rewrite = (rows: Row[]): Row[] => rehash(modified(rows, 4, "actor.userId", "mallory"), 4);
-cases.push({ name: "change event 5 and recompute all hashes (no checkpoint: undetectable)", tamper: rewrite, expected: { ok: true, count: CHAIN_LENGTH } });
+cases.push({
+  name: "change event 5 and recompute all hashes (no checkpoint: undetectable)",
+  tamper: rewrite,
+  expected: { ok: true, count: CHAIN_LENGTH },
+});
 cases.push({
   name: "change event 5 and recompute all hashes, with a checkpoint of the head",
   tamper: rewrite,
@@ -217,7 +241,11 @@ for (const [label, junk] of [
   ["an array", [1, 2]],
   ["an empty object", {}],
 ] as const) {
-  cases.push({ name: `replace event 4 by ${label}`, tamper: (rows) => [...rows.slice(0, 3), junk as unknown as Row, ...rows.slice(4)], expected: { reason: "modified", seq: 4 } });
+  cases.push({
+    name: `replace event 4 by ${label}`,
+    tamper: (rows) => [...rows.slice(0, 3), junk as unknown as Row, ...rows.slice(4)],
+    expected: { reason: "modified", seq: 4 },
+  });
 }
 
 function expectResult(result: unknown, expected: Expected): void {
@@ -229,7 +257,10 @@ let keys: { signer: AuditCheckpointSigner; publicKey: CryptoKey };
 const chains = new Map<string, Row[]>();
 
 /** The base chain for `orgId`, and checkpoints signed over it at the given seqs. */
-async function original(orgId: string, checkpointsAt: readonly number[] = []): Promise<{ rows: Row[]; checkpoints: string[] }> {
+async function original(
+  orgId: string,
+  checkpointsAt: readonly number[] = [],
+): Promise<{ rows: Row[]; checkpoints: string[] }> {
   let rows = chains.get(orgId);
   if (rows === undefined) {
     rows = await baseChain(orgId);
@@ -279,7 +310,10 @@ describePostgres("tamper detection", (target) => {
       const orgId = `org_${randomBytes(6).toString("hex")}`;
       const { rows, checkpoints } = await original(orgId, c.checkpointsAt);
       await writeRows(client, orgId, await c.tamper(rows, orgId));
-      const log = createAuditLog({ store: createPostgresAuditStore({ client, pageSize: 4 }), checkpointKey: keys.publicKey });
+      const log = createAuditLog({
+        store: createPostgresAuditStore({ client, pageSize: 4 }),
+        checkpointKey: keys.publicKey,
+      });
       expectResult(await log.verify({ orgId, checkpoints }), c.expected);
     },
     30_000,

@@ -46,7 +46,8 @@ export async function baseChain(orgId: string, n = CHAIN_LENGTH): Promise<Row[]>
     });
   }
   const rows: Row[] = [];
-  for await (const page of store.scanAuditEvents(orgId)) for (const e of page) rows.push(structuredClone(e) as unknown as Row);
+  for await (const page of store.scanAuditEvents(orgId))
+    for (const e of page) rows.push(structuredClone(e) as unknown as Row);
   return rows;
 }
 
@@ -94,7 +95,10 @@ export const FIELD_TAMPERS: readonly (readonly [string, unknown])[] = [
 ];
 
 /** A store that serves exactly the rows it is given, in the order given: the untrusted store. */
-export function arrayStore(rows: readonly unknown[], options: { pageSize?: number; anchor?: { seq: number; hash: string; jws: string } } = {}): AuditStore {
+export function arrayStore(
+  rows: readonly unknown[],
+  options: { pageSize?: number; anchor?: { seq: number; hash: string; jws: string } } = {},
+): AuditStore {
   const pageSize = options.pageSize ?? 3;
   const unused = async (): Promise<never> => {
     throw new Error("not used by these tests");
@@ -104,7 +108,9 @@ export function arrayStore(rows: readonly unknown[], options: { pageSize?: numbe
     queryAuditEvents: unused,
     async getAuditChainHead() {
       const last = rows[rows.length - 1] as Row | undefined;
-      return last === undefined ? { seq: 0, hash: "0".repeat(64) } : { seq: last.seq as number, hash: last.hash as string };
+      return last === undefined
+        ? { seq: 0, hash: "0".repeat(64) }
+        : { seq: last.seq as number, hash: last.hash as string };
     },
     pruneAuditEvents: unused,
     async getLatestAuditAnchor() {
@@ -139,7 +145,18 @@ export async function writeRows(client: SqlClient, orgId: string, rows: readonly
     await client.query(
       `INSERT INTO moatkit_audit_events (org_id, seq, event_id, at, actor_id, impersonator_id, action, target_type, target_id, body)
        VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7, $8, $9, $10)`,
-      [orgId, i + 1, text(r.id, "x"), at, text(actor.userId, "x"), null, text(r.action, "x"), text(target.type, "x"), text(target.id, "x"), JSON.stringify(r)],
+      [
+        orgId,
+        i + 1,
+        text(r.id, "x"),
+        at,
+        text(actor.userId, "x"),
+        null,
+        text(r.action, "x"),
+        text(target.type, "x"),
+        text(target.id, "x"),
+        JSON.stringify(r),
+      ],
     );
   }
 }
@@ -183,7 +200,11 @@ export function eventWithSecrets(orgId: string): AuditEventInput {
       integrations: [{ name: "ci", token: PLANTED.token }],
     },
     after: {
-      profile: { email: "bob@example.org", phone: PLANTED.phone, notes: [`SSN ${PLANTED.ssn}`, { card: Number(PLANTED.card) }] },
+      profile: {
+        email: "bob@example.org",
+        phone: PLANTED.phone,
+        notes: [`SSN ${PLANTED.ssn}`, { card: Number(PLANTED.card) }],
+      },
       password: "another-secret-value",
       integrations: [{ name: "ci", token: "tok_other_value" }],
       apiKey: PLANTED.apiKey,

@@ -76,7 +76,11 @@ export interface CliOptions {
 
 /** Starts `moatkit <args>`; the caller reads and ends it. */
 export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcessWithoutNullStreams {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/tmp",
+    ...options.env,
+  };
   return spawn(process.execPath, [binPath, ...args], { cwd: root, env, stdio: "pipe" });
 }
 

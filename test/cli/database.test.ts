@@ -15,7 +15,8 @@ import { postgresTargets, type PostgresHandle } from "../helpers/postgres.js";
 import { describeWithoutService, envUrl } from "../helpers/services.js";
 import { ensureBuilt, finished, runCli, startCli } from "./bin.js";
 
-const SKIP_REASON = "skipped: DATABASE_URL is not set (the CLI's database commands connect with pg to a real PostgreSQL server)";
+const SKIP_REASON =
+  "skipped: DATABASE_URL is not set (the CLI's database commands connect with pg to a real PostgreSQL server)";
 const target = postgresTargets().find((t) => t.kind === "postgres");
 
 if (target === undefined || envUrl("DATABASE_URL") === undefined) {
@@ -59,11 +60,15 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
       /** Every row's token decrypts to its plaintext under `keys`; returns how many are under each key id. */
       async function checkRows(table: string, keys: string): Promise<Record<string, number>> {
         const envelope = createEnvelope({ keyring: parseMasterKeys(keys) });
-        const { rows } = await handle.client.query<{ id: number; plain: string; secret: string }>(`SELECT id, plain, secret FROM ${table} ORDER BY id`);
+        const { rows } = await handle.client.query<{ id: number; plain: string; secret: string }>(
+          `SELECT id, plain, secret FROM ${table} ORDER BY id`,
+        );
         expect(rows).toHaveLength(ROWS);
         const byKey: Record<string, number> = {};
         for (const row of rows) {
-          expect(await envelope.decryptString(row.secret, { context: { table, column: "secret", rowId: row.id } })).toBe(row.plain);
+          expect(
+            await envelope.decryptString(row.secret, { context: { table, column: "secret", rowId: row.id } }),
+          ).toBe(row.plain);
           const keyId = row.secret.split(".")[1] ?? "";
           byKey[keyId] = (byKey[keyId] ?? 0) + 1;
         }
@@ -98,7 +103,9 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
 
         const second = await runCli([...args, "--batch-size", "50"], { env });
         expect(second.code).toBe(0);
-        expect(second.stdout).toContain(`rewrapped ${String(ROWS - (partial.knew ?? 0))}, already current ${String(partial.knew)}`);
+        expect(second.stdout).toContain(
+          `rewrapped ${String(ROWS - (partial.knew ?? 0))}, already current ${String(partial.knew)}`,
+        );
         expect(second.stdout).toContain(`values per master key after this run: knew=${String(ROWS)}`);
         expect(await checkRows(table, newKey)).toEqual({ knew: ROWS });
 
@@ -113,7 +120,10 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         await seed(table);
         await handle.client.query(`UPDATE ${table} SET secret = 'not-a-token' WHERE id = 7`);
         const env = { MOATKIT_MASTER_KEYS: `${newKey},${oldKey}`, DATABASE_URL: url };
-        const skipped = await runCli(["rewrap", "--table", table, "--column", "secret", "--id-column", "id", "--start-after", "100"], { env });
+        const skipped = await runCli(
+          ["rewrap", "--table", table, "--column", "secret", "--id-column", "id", "--start-after", "100"],
+          { env },
+        );
         expect(skipped.code).toBe(0);
         expect(skipped.stdout).toContain(`scanned ${String(ROWS - 100)}, rewrapped ${String(ROWS - 100)}`);
         const all = await runCli(["rewrap", "--table", table, "--column", "secret", "--id-column", "id"], { env });
@@ -142,23 +152,33 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
             keyring: parseMasterKeys(oldKey),
             ...(stored ? { dataKeys: createPostgresDataKeyStore({ client: handle.client }) } : {}),
           });
-          await handle.client.exec(`CREATE TABLE ${table} (id integer PRIMARY KEY, tenant text, plain text NOT NULL, secret text)`);
+          await handle.client.exec(
+            `CREATE TABLE ${table} (id integer PRIMARY KEY, tenant text, plain text NOT NULL, secret text)`,
+          );
           const values: unknown[] = [];
           const tuples: string[] = [];
           for (let id = 1; id <= TENANT_ROWS; id++) {
             const tenant = id % 5 === 0 ? null : tenants[id % 2];
             const plain = `value-${String(id)}-${hex()}`;
-            const token = await envelope.encrypt(plain, { context: { table, column: "secret", rowId: id }, ...(tenant === null ? {} : { tenantId: tenant }) });
+            const token = await envelope.encrypt(plain, {
+              context: { table, column: "secret", rowId: id },
+              ...(tenant === null ? {} : { tenantId: tenant }),
+            });
             const n = values.length;
             tuples.push(`($${String(n + 1)}, $${String(n + 2)}, $${String(n + 3)}, $${String(n + 4)})`);
             values.push(id, tenant, plain, token);
           }
-          await handle.client.query(`INSERT INTO ${table} (id, tenant, plain, secret) VALUES ${tuples.join(", ")}`, values);
+          await handle.client.query(
+            `INSERT INTO ${table} (id, tenant, plain, secret) VALUES ${tuples.join(", ")}`,
+            values,
+          );
           return tenants;
         }
 
         async function tenantRows(table: string): Promise<TenantRow[]> {
-          const { rows } = await handle.client.query<TenantRow>(`SELECT id, tenant, plain, secret FROM ${table} ORDER BY id`);
+          const { rows } = await handle.client.query<TenantRow>(
+            `SELECT id, tenant, plain, secret FROM ${table} ORDER BY id`,
+          );
           expect(rows).toHaveLength(TENANT_ROWS);
           return rows;
         }
@@ -174,7 +194,9 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           const blind = await runCli(args, { env });
           expect(blind.code).toBe(1);
           const bound = before.filter((r) => r.tenant !== null).length;
-          expect(blind.stdout).toContain(`rewrapped ${String(TENANT_ROWS - bound)}, already current 0, unreadable ${String(bound)}`);
+          expect(blind.stdout).toContain(
+            `rewrapped ${String(TENANT_ROWS - bound)}, already current 0, unreadable ${String(bound)}`,
+          );
           expect(blind.stderr).toContain(`${String(bound)} row(s) could not be decrypted`);
           const afterBlind = await tenantRows(table);
           for (const [i, row] of afterBlind.entries()) {
@@ -184,7 +206,9 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           const run = await runCli([...args, "--tenant-column", "tenant"], { env });
           expect(run.stderr).not.toMatch(/could not be decrypted/);
           expect(run.code).toBe(0);
-          expect(run.stdout).toContain(`scanned ${String(TENANT_ROWS)}, rewrapped ${String(bound)}, already current ${String(TENANT_ROWS - bound)}, unreadable 0`);
+          expect(run.stdout).toContain(
+            `scanned ${String(TENANT_ROWS)}, rewrapped ${String(bound)}, already current ${String(TENANT_ROWS - bound)}, unreadable 0`,
+          );
           expect(run.stdout).toContain(`values per master key after this run: knew=${String(TENANT_ROWS)}`);
 
           // Only the new key is needed now; the right tenant opens each value, any other does not.
@@ -194,11 +218,17 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
             const context = { table, column: "secret", rowId: row.id };
             if (row.tenant === null) {
               expect(await envelope.decryptString(row.secret, { context })).toBe(row.plain);
-              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context, tenantId: tenants[0] }), "ERR_DECRYPT");
+              await expectMoatErrorAsync(
+                envelope.decryptString(row.secret, { context, tenantId: tenants[0] }),
+                "ERR_DECRYPT",
+              );
             } else {
               expect(await envelope.decryptString(row.secret, { context, tenantId: row.tenant })).toBe(row.plain);
               const other = row.tenant === tenants[0] ? tenants[1] : tenants[0];
-              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context, tenantId: other }), "ERR_DECRYPT");
+              await expectMoatErrorAsync(
+                envelope.decryptString(row.secret, { context, tenantId: other }),
+                "ERR_DECRYPT",
+              );
               await expectMoatErrorAsync(envelope.decryptString(row.secret, { context }), "ERR_DECRYPT");
             }
           }
@@ -215,7 +245,17 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           expect(oldDataKeys.rows).toHaveLength(3);
           expect(oldDataKeys.rows.every((r) => r.master_key_id === "kold")).toBe(true);
           const env = { MOATKIT_MASTER_KEYS: `${newKey},${oldKey}`, DATABASE_URL: url };
-          const args = ["rewrap", "--table", table, "--column", "secret", "--id-column", "id", "--tenant-column", "tenant"];
+          const args = [
+            "rewrap",
+            "--table",
+            table,
+            "--column",
+            "secret",
+            "--id-column",
+            "id",
+            "--tenant-column",
+            "tenant",
+          ];
 
           // Without --data-keys the CLI cannot reach the data keys: nothing is rewritten.
           const blind = await runCli(args, { env });
@@ -226,7 +266,9 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           const run = await runCli([...args, "--data-keys"], { env });
           expect(run.stderr).not.toMatch(/could not be decrypted/);
           expect(run.code).toBe(0);
-          expect(run.stdout).toContain(`scanned ${String(TENANT_ROWS)}, rewrapped ${String(TENANT_ROWS)}, already current 0, unreadable 0`);
+          expect(run.stdout).toContain(
+            `scanned ${String(TENANT_ROWS)}, rewrapped ${String(TENANT_ROWS)}, already current 0, unreadable 0`,
+          );
           expect(run.stdout).toContain(`values per master key after this run: knew=${String(TENANT_ROWS)}`);
 
           // Each tenant (and the default scope) now writes under a fresh data key wrapped by knew.
@@ -241,18 +283,27 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           }
 
           // Readable with the new master key alone, as the right tenant only.
-          const envelope = createEnvelope({ keyring: parseMasterKeys(newKey), dataKeys: createPostgresDataKeyStore({ client: handle.client }) });
+          const envelope = createEnvelope({
+            keyring: parseMasterKeys(newKey),
+            dataKeys: createPostgresDataKeyStore({ client: handle.client }),
+          });
           for (const row of await tenantRows(table)) {
             const context = { table, column: "secret", rowId: row.id };
             expect((await envelope.keys.dependencyOf(row.secret)).masterKeyId).toBe("knew");
             expect(await envelope.needsRewrap(row.secret)).toBe(false);
             if (row.tenant === null) {
               expect(await envelope.decryptString(row.secret, { context })).toBe(row.plain);
-              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context, tenantId: tenants[1] }), "ERR_DECRYPT");
+              await expectMoatErrorAsync(
+                envelope.decryptString(row.secret, { context, tenantId: tenants[1] }),
+                "ERR_DECRYPT",
+              );
             } else {
               expect(await envelope.decryptString(row.secret, { context, tenantId: row.tenant })).toBe(row.plain);
               const other = row.tenant === tenants[0] ? tenants[1] : tenants[0];
-              await expectMoatErrorAsync(envelope.decryptString(row.secret, { context, tenantId: other }), "ERR_DECRYPT");
+              await expectMoatErrorAsync(
+                envelope.decryptString(row.secret, { context, tenantId: other }),
+                "ERR_DECRYPT",
+              );
               await expectMoatErrorAsync(envelope.decryptString(row.secret, { context }), "ERR_DECRYPT");
             }
           }
@@ -277,7 +328,9 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         [["--tenant-column", "secret"], "--tenant-column"],
       ])("rejects %j with exit 2 naming %s", async (args, flag) => {
         const base = ["--table", "t", "--column", "secret", "--id-column", "id"];
-        const r = await runCli(["rewrap", ...base, ...args], { env: { MOATKIT_MASTER_KEYS: newKey, DATABASE_URL: url } });
+        const r = await runCli(["rewrap", ...base, ...args], {
+          env: { MOATKIT_MASTER_KEYS: newKey, DATABASE_URL: url },
+        });
         expect(r.code).toBe(2);
         expect(r.stderr).toContain(flag);
       });
@@ -382,14 +435,18 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
       });
 
       it("exits 0 when every tenant table is isolated, and 1 with the finding once one is not", async () => {
-        await handle.client.exec(`CREATE TABLE ${schema}.cli_docs (id integer PRIMARY KEY, tenant_id text NOT NULL, body text)`);
+        await handle.client.exec(
+          `CREATE TABLE ${schema}.cli_docs (id integer PRIMARY KEY, tenant_id text NOT NULL, body text)`,
+        );
         await handle.client.exec(rlsPolicySql({ table: "cli_docs", schema }));
         const ok = await runCli(["rls", "check", "--database-url", url, "--schema", schema, "--app-role", role]);
         expect(ok.stdout).toMatch(/✓ RLS check: 0 errors/);
         expect(ok.code).toBe(0);
 
         await handle.client.exec(`CREATE TABLE ${schema}.cli_notes (id integer PRIMARY KEY, tenant_id text NOT NULL)`);
-        const bad = await runCli(["rls", "check", "--schema", schema, "--app-role", role], { env: { DATABASE_URL: url } });
+        const bad = await runCli(["rls", "check", "--schema", schema, "--app-role", role], {
+          env: { DATABASE_URL: url },
+        });
         expect(bad.code).toBe(1);
         expect(bad.stdout).toMatch(/rls-disabled \(\S*cli_notes\)/);
         expect(bad.stdout).toMatch(/✗ RLS check: [1-9]\d* errors?, .* in 2 tables/);
@@ -399,7 +456,9 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         const wschema = `${schema}_w`;
         await handle.client.exec(`CREATE SCHEMA ${wschema}`);
         try {
-          await handle.client.exec(`CREATE TABLE ${wschema}.cli_warn (id integer PRIMARY KEY, tenant_id text NOT NULL)`);
+          await handle.client.exec(
+            `CREATE TABLE ${wschema}.cli_warn (id integer PRIMARY KEY, tenant_id text NOT NULL)`,
+          );
           await handle.client.exec(
             `ALTER TABLE ${wschema}.cli_warn ENABLE ROW LEVEL SECURITY; ALTER TABLE ${wschema}.cli_warn FORCE ROW LEVEL SECURITY; ` +
               `CREATE POLICY slow_setting ON ${wschema}.cli_warn USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true))`,
@@ -408,7 +467,17 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           // Read per row and '' not treated as unset: two warnings, no error.
           expect(strict.stdout).toMatch(/RLS check: 0 errors, 2 warnings/);
           expect(strict.code).toBe(1);
-          const lenient = await runCli(["rls", "check", "--database-url", url, "--schema", wschema, "--app-role", role, "--errors-only"]);
+          const lenient = await runCli([
+            "rls",
+            "check",
+            "--database-url",
+            url,
+            "--schema",
+            wschema,
+            "--app-role",
+            role,
+            "--errors-only",
+          ]);
           expect(lenient.stdout).toContain("setting-not-wrapped");
           expect(lenient.code).toBe(0);
         } finally {

@@ -12,14 +12,22 @@ async function signsAndVerifies(entry: KeySetEntry): Promise<boolean> {
 }
 
 describe("moatkit --help", () => {
-  it.each([[[]], [["keygen"]], [["keygen", "master"]], [["keygen", "signing"]], [["rewrap"]], [["audit"]], [["audit", "verify"]], [["redact"]], [["rls"]], [["rls", "check"]]])(
-    "moatkit %j --help prints usage and exits 0",
-    async (args) => {
-      const r = await runCli([...args, "--help"]);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^Usage: moatkit/);
-    },
-  );
+  it.each([
+    [[]],
+    [["keygen"]],
+    [["keygen", "master"]],
+    [["keygen", "signing"]],
+    [["rewrap"]],
+    [["audit"]],
+    [["audit", "verify"]],
+    [["redact"]],
+    [["rls"]],
+    [["rls", "check"]],
+  ])("moatkit %j --help prints usage and exits 0", async (args) => {
+    const r = await runCli([...args, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: moatkit/);
+  });
 
   it("an unknown command is a usage error (exit 2)", async () => {
     const r = await runCli(["frobnicate"]);
@@ -66,13 +74,17 @@ describe("moatkit keygen master", () => {
 });
 
 describe("moatkit keygen signing", () => {
-  it.each(SIGNING_ALGORITHMS)("prints a %s key that createKeySet accepts and signs with", async (alg) => {
-    const r = await runCli(["keygen", "signing", "--alg", alg, "--kid", `cli-${alg}`]);
-    expect(r.code).toBe(0);
-    const entry = JSON.parse(r.stdout) as KeySetEntry;
-    expect(entry).toMatchObject({ kid: `cli-${alg}`, alg, use: "sign" });
-    expect(await signsAndVerifies(entry)).toBe(true);
-  }, 20_000);
+  it.each(SIGNING_ALGORITHMS)(
+    "prints a %s key that createKeySet accepts and signs with",
+    async (alg) => {
+      const r = await runCli(["keygen", "signing", "--alg", alg, "--kid", `cli-${alg}`]);
+      expect(r.code).toBe(0);
+      const entry = JSON.parse(r.stdout) as KeySetEntry;
+      expect(entry).toMatchObject({ kid: `cli-${alg}`, alg, use: "sign" });
+      expect(await signsAndVerifies(entry)).toBe(true);
+    },
+    20_000,
+  );
 
   it("prints an asymmetric key as PKCS#8 PEM with --format pem", async () => {
     const r = await runCli(["keygen", "signing", "--alg", "ES256", "--format", "pem"]);

@@ -79,7 +79,10 @@ describe("moatkit redact", () => {
   });
 
   it("does not echo a too-short hash key", async () => {
-    const r = await runCli(["redact", "--replace", "hash"], { env: { MOATKIT_REDACT_HASH_KEY: "shortsecret" }, input: "" });
+    const r = await runCli(["redact", "--replace", "hash"], {
+      env: { MOATKIT_REDACT_HASH_KEY: "shortsecret" },
+      input: "",
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).not.toContain("shortsecret");
   });

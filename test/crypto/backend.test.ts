@@ -23,7 +23,11 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))("%s backend edge cases"
   it("rejects HKDF lengths outside 0..8160 and returns empty output for 0", () => {
     expect(backend.hkdf(new Uint8Array(32), new Uint8Array(0), new Uint8Array(0), 0)).toHaveLength(0);
     expect(backend.hkdf(new Uint8Array(32), new Uint8Array(0), new Uint8Array(0), 8160)).toHaveLength(8160);
-    for (const n of [-1, 8161, 1.5, Number.NaN]) expectMoatError(() => backend.hkdf(new Uint8Array(32), new Uint8Array(0), new Uint8Array(0), n), "ERR_INVALID_INPUT");
+    for (const n of [-1, 8161, 1.5, Number.NaN])
+      expectMoatError(
+        () => backend.hkdf(new Uint8Array(32), new Uint8Array(0), new Uint8Array(0), n),
+        "ERR_INVALID_INPUT",
+      );
   });
 
   it("returns undefined, never partial plaintext, for sealed input shorter than a tag", () => {

@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMemoryDataKeyStore } from "../../src/adapters/memory/index.js";
-import { type AeadAlgorithm, type BindingOptions, type DataKeyStore, type Envelope, MESSAGES_PER_SALT, createEnvelope, createKeyring } from "../../src/crypto/index.js";
+import {
+  type AeadAlgorithm,
+  type BindingOptions,
+  type DataKeyStore,
+  type Envelope,
+  MESSAGES_PER_SALT,
+  createEnvelope,
+  createKeyring,
+} from "../../src/crypto/index.js";
 import { isMoatError } from "../../src/errors.js";
 import { fakeClock, testKeyring } from "../../src/testing/index.js";
 import { WRONG_TYPES, expectMoatErrorAsync } from "../helpers/assertions.js";
@@ -12,7 +20,10 @@ const MODES = ["stateless", "store"] as const;
 type Mode = (typeof MODES)[number];
 const ALGORITHMS: readonly AeadAlgorithm[] = ["aes-256-gcm", "xchacha20-poly1305"];
 
-function envelopeFor(mode: Mode, extra: { algorithm?: AeadAlgorithm; backend?: "node" | "noble"; store?: DataKeyStore } = {}): Envelope {
+function envelopeFor(
+  mode: Mode,
+  extra: { algorithm?: AeadAlgorithm; backend?: "node" | "noble"; store?: DataKeyStore } = {},
+): Envelope {
   return createEnvelope({
     keyring: testKeyring(["k1"]),
     ...(mode === "store" ? { dataKeys: extra.store ?? createMemoryDataKeyStore() } : {}),
@@ -22,7 +33,11 @@ function envelopeFor(mode: Mode, extra: { algorithm?: AeadAlgorithm; backend?: "
 }
 
 /** Decrypts and returns the MoatError code, or "PLAINTEXT" if it (wrongly) succeeded. */
-async function outcome(envelope: Envelope, token: string | Uint8Array, options: BindingOptions = { context }): Promise<string> {
+async function outcome(
+  envelope: Envelope,
+  token: string | Uint8Array,
+  options: BindingOptions = { context },
+): Promise<string> {
   try {
     await envelope.decrypt(token, options);
     return "PLAINTEXT";
@@ -43,7 +58,9 @@ describe.each(MODES)("envelope (%s)", (mode) => {
       const binary = await envelope.encryptBytes(bytes, { context });
       expect(binary[0]).toBe(1);
       expect([...(await envelope.decrypt(binary, { context }))]).toEqual([0, 1, 2, 255]);
-      expect((await envelope.decrypt(await envelope.encrypt(new Uint8Array(0), { context: {} }), { context: {} })).length).toBe(0);
+      expect(
+        (await envelope.decrypt(await envelope.encrypt(new Uint8Array(0), { context: {} }), { context: {} })).length,
+      ).toBe(0);
     });
 
     it("fails with ERR_DECRYPT under another context, tenant or a missing tenant", async () => {
@@ -70,7 +87,8 @@ describe.each(MODES)("envelope (%s)", (mode) => {
         const code = await outcome(envelope, tampered, { context, tenantId: "t1" });
         // A changed key id names a key that does not exist: ERR_KEY_NOT_FOUND is the honest answer
         // (the master key id for stateless values, the data key id for stored ones).
-        const namesAKey = (mode === "stateless" && i >= 2 && i < keyIdEnd) || (mode === "store" && i > keyIdEnd && i < refEnd);
+        const namesAKey =
+          (mode === "stateless" && i >= 2 && i < keyIdEnd) || (mode === "store" && i > keyIdEnd && i < refEnd);
         const allowed = namesAKey ? ["ERR_KEY_NOT_FOUND", "ERR_INVALID_INPUT"] : ["ERR_DECRYPT", "ERR_INVALID_INPUT"];
         expect(allowed, `byte ${String(i)} ^ ${String(mask)} gave ${code}`).toContain(code);
       }
@@ -83,7 +101,9 @@ describe.each(MODES)("envelope (%s)", (mode) => {
     for (let i = 0; i < token.length; i++) {
       const c = token[i] === "A" ? "B" : "A";
       const code = await outcome(envelope, token.slice(0, i) + c + token.slice(i + 1));
-      expect(["ERR_DECRYPT", "ERR_INVALID_INPUT", "ERR_KEY_NOT_FOUND"], `char ${String(i)} gave ${code}`).toContain(code);
+      expect(["ERR_DECRYPT", "ERR_INVALID_INPUT", "ERR_KEY_NOT_FOUND"], `char ${String(i)} gave ${code}`).toContain(
+        code,
+      );
     }
   });
 
@@ -102,18 +122,45 @@ describe.each(MODES)("envelope (%s)", (mode) => {
 
   it("says ERR_INVALID_INPUT for things that are not tokens and for bad arguments", async () => {
     const envelope = envelopeFor(mode);
-    for (const bad of [...WRONG_TYPES, "", "hello", "mk2.k1.AAAA", "mk1.k1", "mk1..AAAA", "mk1.k 1.AAAA", "mk1.k1.AA=A", new Uint8Array([2, 1, 65])]) {
+    for (const bad of [
+      ...WRONG_TYPES,
+      "",
+      "hello",
+      "mk2.k1.AAAA",
+      "mk1.k1",
+      "mk1..AAAA",
+      "mk1.k 1.AAAA",
+      "mk1.k1.AA=A",
+      new Uint8Array([2, 1, 65]),
+    ]) {
       await expectMoatErrorAsync(envelope.decrypt(bad as never, { context }), "ERR_INVALID_INPUT");
     }
     for (const bad of [...WRONG_TYPES.filter((v) => typeof v !== "string"), new Uint16Array(2)]) {
       await expectMoatErrorAsync(envelope.encrypt(bad as never, { context }), "ERR_INVALID_INPUT");
     }
     const token = await envelope.encrypt("x", { context });
-    for (const badOptions of [undefined, null, {}, { context: null }, { context: [] }, { context: { a: { nested: 1 } } }, { context: { a: Number.NaN } }, { context: new Map() }, { context, tenantId: "" }, { context, tenantId: 7 }, { context, tenantId: "x".repeat(257) }, { context, tenantId: "t\uD800" }, { context, tenantId: "\uDFFFt" }]) {
+    for (const badOptions of [
+      undefined,
+      null,
+      {},
+      { context: null },
+      { context: [] },
+      { context: { a: { nested: 1 } } },
+      { context: { a: Number.NaN } },
+      { context: new Map() },
+      { context, tenantId: "" },
+      { context, tenantId: 7 },
+      { context, tenantId: "x".repeat(257) },
+      { context, tenantId: "t\uD800" },
+      { context, tenantId: "\uDFFFt" },
+    ]) {
       await expectMoatErrorAsync(envelope.encrypt("x", badOptions as never), "ERR_INVALID_INPUT");
       await expectMoatErrorAsync(envelope.decrypt(token, badOptions as never), "ERR_INVALID_INPUT");
     }
-    await expectMoatErrorAsync(envelope.encrypt(new Uint8Array(64 * 1024 * 1024 + 1), { context }), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(
+      envelope.encrypt(new Uint8Array(64 * 1024 * 1024 + 1), { context }),
+      "ERR_INVALID_INPUT",
+    );
     await expectMoatErrorAsync(envelope.decrypt("mk1.k1." + "A".repeat(100_000_000), { context }), "ERR_INVALID_INPUT");
   });
 
@@ -124,7 +171,10 @@ describe.each(MODES)("envelope (%s)", (mode) => {
       await expectMoatErrorAsync(envelope.needsRewrap(bad as never), "ERR_INVALID_INPUT");
       await expectMoatErrorAsync(envelope.keys.dependencyOf(bad as never), "ERR_INVALID_INPUT");
     }
-    await expectMoatErrorAsync(envelope.keys.rotateDataKeys({ tenantId: "" }), mode === "store" ? "ERR_INVALID_INPUT" : "ERR_CONFIG");
+    await expectMoatErrorAsync(
+      envelope.keys.rotateDataKeys({ tenantId: "" }),
+      mode === "store" ? "ERR_INVALID_INPUT" : "ERR_CONFIG",
+    );
   });
 
   it("fails with ERR_DECRYPT when the plaintext is not UTF-8 and decryptString is used", async () => {
@@ -148,7 +198,9 @@ describe.each(MODES)("envelope (%s)", (mode) => {
     const b = await envelope.encryptBytes("same", { context });
     const saltAt = 2 + 2 + 1 + (mode === "store" ? 8 : 60);
     expect(Buffer.from(a.subarray(saltAt, saltAt + 16))).toEqual(Buffer.from(b.subarray(saltAt, saltAt + 16)));
-    expect(Buffer.from(a.subarray(saltAt + 32, saltAt + 44))).not.toEqual(Buffer.from(b.subarray(saltAt + 32, saltAt + 44)));
+    expect(Buffer.from(a.subarray(saltAt + 32, saltAt + 44))).not.toEqual(
+      Buffer.from(b.subarray(saltAt + 32, saltAt + 44)),
+    );
     const other = envelopeFor(mode);
     const c = await other.encryptBytes("same", { context });
     expect(Buffer.from(c.subarray(saltAt, saltAt + 16))).not.toEqual(Buffer.from(a.subarray(saltAt, saltAt + 16)));
@@ -221,7 +273,8 @@ describe("envelope with a data key store", () => {
     const tenants = ["t1", "t2", "t3"];
     const tokens: string[] = [];
     for (const t of tenants) tokens.push(await envelope.encrypt(t, { context, tenantId: t }));
-    const read = async (i: number): Promise<string> => envelope.decryptString(tokens[i]!, { context, tenantId: tenants[i]! });
+    const read = async (i: number): Promise<string> =>
+      envelope.decryptString(tokens[i]!, { context, tenantId: tenants[i]! });
     expect([await read(2), await read(1)]).toEqual(["t3", "t2"]);
     expect(reads).toBe(0);
     expect(await read(0)).toBe("t1"); // t1's key was dropped when t3's came in
@@ -233,9 +286,15 @@ describe("envelope with a data key store", () => {
   it("caches data keys: one store read per key within the TTL", async () => {
     const store = createMemoryDataKeyStore();
     let reads = 0;
-    const counting: DataKeyStore = { ...store, getDataKey: (id) => (reads++, store.getDataKey(id)), getCurrentDataKey: (s) => (reads++, store.getCurrentDataKey(s)) };
+    const counting: DataKeyStore = {
+      ...store,
+      getDataKey: (id) => (reads++, store.getDataKey(id)),
+      getCurrentDataKey: (s) => (reads++, store.getCurrentDataKey(s)),
+    };
     const envelope = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: counting });
-    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => envelope.encrypt(`v${String(i)}`, { context, tenantId: "t1" })));
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => envelope.encrypt(`v${String(i)}`, { context, tenantId: "t1" })),
+    );
     for (const t of tokens) await envelope.decrypt(t, { context, tenantId: "t1" });
     expect(reads).toBe(1);
     const reader = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: counting });
@@ -294,7 +353,9 @@ describe("envelope with a data key store", () => {
   it("makes exactly one data key when many first encryptions race in one process", async () => {
     const store = createMemoryDataKeyStore();
     const envelope = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store });
-    const tokens = await Promise.all(Array.from({ length: 30 }, () => envelope.encrypt("x", { context, tenantId: "race" })));
+    const tokens = await Promise.all(
+      Array.from({ length: 30 }, () => envelope.encrypt("x", { context, tenantId: "race" })),
+    );
     const ids = new Set(await Promise.all(tokens.map(async (t) => (await envelope.keys.dependencyOf(t)).dataKeyId)));
     expect(ids.size).toBe(1);
   });
@@ -311,7 +372,18 @@ describe("envelope with a data key store", () => {
 describe("createEnvelope options", () => {
   it("rejects invalid options with ERR_CONFIG", async () => {
     const { expectMoatError } = await import("../helpers/assertions.js");
-    for (const bad of [undefined, null, {}, { keyring: { primaryKeyId: "k1", keyIds: ["k1"], has: () => true } }, { keyring: testKeyring(), algorithm: "aes-128-gcm" }, { keyring: testKeyring(), cacheTtl: -1 }, { keyring: testKeyring(), cacheTtl: "soon" }, { keyring: testKeyring(), backend: "openssl" }, { keyring: testKeyring(), dataKeys: 5 }, { keyring: testKeyring(), random: 5 }]) {
+    for (const bad of [
+      undefined,
+      null,
+      {},
+      { keyring: { primaryKeyId: "k1", keyIds: ["k1"], has: () => true } },
+      { keyring: testKeyring(), algorithm: "aes-128-gcm" },
+      { keyring: testKeyring(), cacheTtl: -1 },
+      { keyring: testKeyring(), cacheTtl: "soon" },
+      { keyring: testKeyring(), backend: "openssl" },
+      { keyring: testKeyring(), dataKeys: 5 },
+      { keyring: testKeyring(), random: 5 },
+    ]) {
       expectMoatError(() => createEnvelope(bad as never), "ERR_CONFIG");
     }
   });
@@ -350,20 +422,41 @@ describe("cross-backend", () => {
       node: createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, backend: "node" }),
       noble: createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, backend: "noble" }),
       nodeStateless: createEnvelope({ keyring: testKeyring(["k1"]), backend: "node", algorithm: "xchacha20-poly1305" }),
-      nobleStateless: createEnvelope({ keyring: testKeyring(["k1"]), backend: "noble", algorithm: "xchacha20-poly1305" }),
+      nobleStateless: createEnvelope({
+        keyring: testKeyring(["k1"]),
+        backend: "noble",
+        algorithm: "xchacha20-poly1305",
+      }),
     };
-    const contextArb = fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true })), { maxKeys: 6 });
+    const contextArb = fc.dictionary(
+      fc.string({ maxLength: 12 }),
+      fc.oneof(
+        fc.string(),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+      ),
+      { maxKeys: 6 },
+    );
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.uint8Array({ maxLength: 256 }), fc.integer({ min: 0, max: 64 * 1024 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }))),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 256 }),
+          fc.integer({ min: 0, max: 64 * 1024 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+        ),
         contextArb,
         fc.option(fc.string({ minLength: 1, maxLength: 40 }), { nil: undefined }),
         fc.boolean(),
         fc.boolean(),
         async (plaintext, ctx, tenantId, nodeFirst, stateless) => {
           const [from, to] = stateless
-            ? nodeFirst ? [envelopes.nodeStateless, envelopes.nobleStateless] : [envelopes.nobleStateless, envelopes.nodeStateless]
-            : nodeFirst ? [envelopes.node, envelopes.noble] : [envelopes.noble, envelopes.node];
+            ? nodeFirst
+              ? [envelopes.nodeStateless, envelopes.nobleStateless]
+              : [envelopes.nobleStateless, envelopes.nodeStateless]
+            : nodeFirst
+              ? [envelopes.node, envelopes.noble]
+              : [envelopes.noble, envelopes.node];
           const options = { context: ctx, tenantId };
           const token = await from.encrypt(plaintext, options);
           expect(Buffer.from(await to.decrypt(token, options)).equals(Buffer.from(plaintext))).toBe(true);
@@ -376,10 +469,17 @@ describe("cross-backend", () => {
   it("never throws anything but a MoatError on garbage", async () => {
     const envelope = envelopeFor("store");
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.uint8Array(), fc.string().map((s) => `mk1.k1.${s}`)), async (garbage) => {
-        const code = await outcome(envelope, garbage);
-        expect(["ERR_DECRYPT", "ERR_INVALID_INPUT", "ERR_KEY_NOT_FOUND"]).toContain(code);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.uint8Array(),
+          fc.string().map((s) => `mk1.k1.${s}`),
+        ),
+        async (garbage) => {
+          const code = await outcome(envelope, garbage);
+          expect(["ERR_DECRYPT", "ERR_INVALID_INPUT", "ERR_KEY_NOT_FOUND"]).toContain(code);
+        },
+      ),
     );
   });
 });
@@ -387,7 +487,10 @@ describe("cross-backend", () => {
 describe("keyrings built in code", () => {
   it("accepts keys as bytes or Secrets", async () => {
     const { Secret } = await import("../../src/_internal/secret.js");
-    const keyring = createKeyring([{ id: "a", key: new Secret(new Uint8Array(32).fill(1)) }, { id: "b", key: new Uint8Array(32).fill(2) }]);
+    const keyring = createKeyring([
+      { id: "a", key: new Secret(new Uint8Array(32).fill(1)) },
+      { id: "b", key: new Uint8Array(32).fill(2) },
+    ]);
     const envelope = createEnvelope({ keyring });
     expect(envelope.keyIdOf(await envelope.encrypt("x", { context: {} }))).toBe("a");
   });

@@ -24,7 +24,7 @@ describe("parseMasterKeys", () => {
   const bad: [string, string][] = [
     ["", "is empty"],
     ["   ", "is empty"],
-    [`${K1},${K2}`, "no \"id:\" prefix"],
+    [`${K1},${K2}`, 'no "id:" prefix'],
     [`k1:${K1},k1:${K2}`, "appears twice"],
     [`k 1:${K1}`, "malformed key id"],
     [`:${K1}`, "malformed key id"],
@@ -67,13 +67,29 @@ describe("createKeyring", () => {
     const bytes = new Uint8Array(32).fill(0xab);
     const keyring = createKeyring([{ id: "k1", key: bytes }]);
     bytes.fill(0);
-    const shown = [inspect(keyring, { depth: 10, showHidden: true }), JSON.stringify(keyring), String(Object.values(keyring))].join("\n");
+    const shown = [
+      inspect(keyring, { depth: 10, showHidden: true }),
+      JSON.stringify(keyring),
+      String(Object.values(keyring)),
+    ].join("\n");
     expect(shown).not.toMatch(/abab|q6ur|171, 171/i);
     expect(shown).toContain("k1");
   });
 
   it("rejects bad keys with ERR_CONFIG", () => {
-    for (const bad of [[], [{ id: "k1", key: new Uint8Array(31) }], [{ id: "k.1", key: new Uint8Array(32) }], [{ id: "k1", key: "x".repeat(32) }], [{ id: "k1", key: new Secret("x") }], [{ id: "a", key: new Uint8Array(32) }, { id: "a", key: new Uint8Array(32) }], null, "k1"]) {
+    for (const bad of [
+      [],
+      [{ id: "k1", key: new Uint8Array(31) }],
+      [{ id: "k.1", key: new Uint8Array(32) }],
+      [{ id: "k1", key: "x".repeat(32) }],
+      [{ id: "k1", key: new Secret("x") }],
+      [
+        { id: "a", key: new Uint8Array(32) },
+        { id: "a", key: new Uint8Array(32) },
+      ],
+      null,
+      "k1",
+    ]) {
       expectMoatError(() => createKeyring(bad as never), "ERR_CONFIG");
     }
   });

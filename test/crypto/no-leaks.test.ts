@@ -15,7 +15,10 @@ const PLAINTEXT = "PLAINTEXT-4f9a-very-secret-value";
 function forms(bytes: Uint8Array): string[] {
   const b = Buffer.from(bytes);
   // Any 12-byte window of the key in the encodings a leak would likely use.
-  return [b.toString("hex"), b.toString("base64"), b.toString("base64url"), [...b].join(", ")].flatMap((s) => [s.slice(0, 16), s.slice(-16)]);
+  return [b.toString("hex"), b.toString("base64"), b.toString("base64url"), [...b].join(", ")].flatMap((s) => [
+    s.slice(0, 16),
+    s.slice(-16),
+  ]);
 }
 
 describe("no secrets in errors or inspect output", () => {
@@ -34,7 +37,12 @@ describe("no secrets in errors or inspect output", () => {
         await fn();
       } catch (err) {
         expect(isMoatError(err), String(err)).toBe(true);
-        texts.push(String(err), inspect(err, { depth: 10 }), JSON.stringify(err), JSON.stringify((err as { details?: unknown }).details ?? null));
+        texts.push(
+          String(err),
+          inspect(err, { depth: 10 }),
+          JSON.stringify(err),
+          JSON.stringify((err as { details?: unknown }).details ?? null),
+        );
       }
     };
     await capture(() => envelope.decrypt(token, { context: { ...context, rowId: 2 }, tenantId: "t1" }));
@@ -45,8 +53,14 @@ describe("no secrets in errors or inspect output", () => {
     await capture(() => envelope.encrypt(PLAINTEXT, { context: { nested: { PLAINTEXT } } as never }));
     await capture(() => envelope.encrypt(PLAINTEXT, undefined as never));
     await capture(() => createEnvelope({ keyring, cacheTtl: PLAINTEXT }));
-    await capture(() => parseMasterKeys(`k1:${Buffer.from(masterKeyBytes(keyring, "k1")!).toString("base64").slice(0, -2)}`));
-    await capture(() => parseMasterKeys(`k1:${Buffer.from(masterKeyBytes(keyring, "k1")!).toString("base64")},k1:${Buffer.from(masterKeyBytes(keyring, "k2")!).toString("base64")}`));
+    await capture(() =>
+      parseMasterKeys(`k1:${Buffer.from(masterKeyBytes(keyring, "k1")!).toString("base64").slice(0, -2)}`),
+    );
+    await capture(() =>
+      parseMasterKeys(
+        `k1:${Buffer.from(masterKeyBytes(keyring, "k1")!).toString("base64")},k1:${Buffer.from(masterKeyBytes(keyring, "k2")!).toString("base64")}`,
+      ),
+    );
     await capture(() => createBlindIndex({ keyring, name: PLAINTEXT, bits: 8 }));
     await envelope.keys.shredTenant("t1");
     await capture(() => envelope.decrypt(token, { context, tenantId: "t1" }));
@@ -63,6 +77,7 @@ describe("no secrets in errors or inspect output", () => {
       JSON.stringify(generated),
       JSON.stringify(keyring),
     );
-    for (const text of texts) for (const secret of secrets) expect(text, `leaked in: ${text.slice(0, 200)}`).not.toContain(secret);
+    for (const text of texts)
+      for (const secret of secrets) expect(text, `leaked in: ${text.slice(0, 200)}`).not.toContain(secret);
   });
 });

@@ -13,7 +13,9 @@ const hkdf = loadWycheproof("hkdf_sha256_test.json");
 const hmac = loadWycheproof("hmac_sha256_test.json");
 
 function aeadCases(file: typeof aesGcm, keySize: number, ivSize: number) {
-  return file.testGroups.filter((g) => g.keySize === keySize && g.ivSize === ivSize && g.tagSize === 128).flatMap((g) => g.tests);
+  return file.testGroups
+    .filter((g) => g.keySize === keySize && g.ivSize === ivSize && g.tagSize === 128)
+    .flatMap((g) => g.tests);
 }
 
 const suites: [AeadAlgorithm, ReturnType<typeof aeadCases>][] = [

@@ -18,7 +18,9 @@ import { runSnippet, snippetModule } from "./run-snippet.js";
 const TENANT_A = "0b7e0a4c-6a53-4f7e-9a8e-1f0a8d1b2c3d";
 const TENANT_B = "5d2c4e1f-8b9a-4c3d-a2e1-6f7a8b9c0d1e";
 
-const example = extractSnippets("README.md").find((s) => s.heading === "Tenant isolation" && s.code.includes("createTenantRls"));
+const example = extractSnippets("README.md").find(
+  (s) => s.heading === "Tenant isolation" && s.code.includes("createTenantRls"),
+);
 
 describe("README: the tenant isolation example runs", () => {
   let pglite: PGlite;
@@ -55,8 +57,15 @@ describe("README: the tenant isolation example runs", () => {
     ]);
     expect(out.total).toBe(3);
     const page = await (out.auditLog as AuditLog).query({ orgId: "platform", limit: 10 });
-    expect(page.events.map((e) => ({ action: e.action, actor: e.actor, target: e.target, metadata: e.metadata }))).toEqual([
-      { action: "tenant.admin_access", actor: { userId: "staff_7" }, target: { type: "tenant", id: "*" }, metadata: { reason: "ticket 4711" } },
+    expect(
+      page.events.map((e) => ({ action: e.action, actor: e.actor, target: e.target, metadata: e.metadata })),
+    ).toEqual([
+      {
+        action: "tenant.admin_access",
+        actor: { userId: "staff_7" },
+        target: { type: "tenant", id: "*" },
+        metadata: { reason: "ticket 4711" },
+      },
     ]);
     expect((await (out.auditLog as AuditLog).verify({ orgId: "platform" })).ok).toBe(true);
   }, 60_000);

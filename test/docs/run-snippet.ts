@@ -16,8 +16,11 @@ import type { Snippet } from "./snippets.js";
 function topLevelNames(source: ts.SourceFile, declaredOnly: boolean): string[] {
   const names: string[] = [];
   for (const statement of source.statements) {
-    const declared = ts.canHaveModifiers(statement) && (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
-    if (ts.isFunctionDeclaration(statement) && statement.name !== undefined && (declared || !declaredOnly)) names.push(statement.name.text);
+    const declared =
+      ts.canHaveModifiers(statement) &&
+      (ts.getModifiers(statement) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
+    if (ts.isFunctionDeclaration(statement) && statement.name !== undefined && (declared || !declaredOnly))
+      names.push(statement.name.text);
     if (!ts.isVariableStatement(statement) || (declaredOnly && !declared)) continue;
     for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name.text);
   }
@@ -43,7 +46,10 @@ export function snippetModule(snippet: Snippet): { source: string; inputs: strin
 }
 
 /** Runs `snippet` with `inputs` for the names its context declares; resolves with its top-level names. */
-export async function runSnippet(snippet: Snippet, inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+export async function runSnippet(
+  snippet: Snippet,
+  inputs: Readonly<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
   const { source, inputs: needed } = snippetModule(snippet);
   const missing = needed.filter((name) => !(name in inputs));
   if (missing.length > 0) throw new Error(`${snippet.file}:${snippet.line} needs ${missing.join(", ")}`);
@@ -51,7 +57,9 @@ export async function runSnippet(snippet: Snippet, inputs: Readonly<Record<strin
   try {
     const file = join(dir, "snippet.ts");
     writeFileSync(file, source);
-    const module = (await import(pathToFileURL(file).href)) as { default: (inputs: Readonly<Record<string, unknown>>) => Promise<Record<string, unknown>> };
+    const module = (await import(pathToFileURL(file).href)) as {
+      default: (inputs: Readonly<Record<string, unknown>>) => Promise<Record<string, unknown>>;
+    };
     return await module.default(inputs);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, allSnippets, compileSnippets, extractSnippets, formatErrors, resolveFromReadme, snippetTarget, type Snippet, type SnippetError } from "./snippets.js";
+import {
+  ROOT,
+  allSnippets,
+  compileSnippets,
+  extractSnippets,
+  formatErrors,
+  resolveFromReadme,
+  snippetTarget,
+  type Snippet,
+  type SnippetError,
+} from "./snippets.js";
 
 const snippets = allSnippets();
 const compiled = snippets.filter((s) => s.nocompile === undefined);
@@ -32,7 +42,9 @@ describe("documentation snippets: what moatkit resolves to", () => {
   });
 
   const built = existsSync(join(ROOT, "dist", "index.d.ts"));
-  const distTest = built ? "resolves through package.json exports to dist/" : "resolves to dist/ — skipped: dist/ is not built (npm run build; CI builds first)";
+  const distTest = built
+    ? "resolves through package.json exports to dist/"
+    : "resolves to dist/ — skipped: dist/ is not built (npm run build; CI builds first)";
   it.runIf(built)(distTest, () => {
     expect(resolveFromReadme("moatkit", "dist")).toBe("dist/index.d.ts");
     expect(resolveFromReadme("moatkit/express", "dist")).toBe("dist/express/index.d.ts");
@@ -71,8 +83,24 @@ describe("documentation snippets: the extractor", () => {
       "````",
     ].join("\n");
     const found = extractSnippets("x.md", md);
-    expect(found.map(({ line, code, context, contextLine, nocompile, heading }) => ({ line, code, context, contextLine, nocompile, heading }))).toEqual([
-      { line: 9, code: "db.length;", context: "declare const db: string;", contextLine: 6, nocompile: undefined, heading: "A" },
+    expect(
+      found.map(({ line, code, context, contextLine, nocompile, heading }) => ({
+        line,
+        code,
+        context,
+        contextLine,
+        nocompile,
+        heading,
+      })),
+    ).toEqual([
+      {
+        line: 9,
+        code: "db.length;",
+        context: "declare const db: string;",
+        contextLine: 6,
+        nocompile: undefined,
+        heading: "A",
+      },
       { line: 13, code: "const x = 1;", context: "", contextLine: 12, nocompile: undefined, heading: "A" },
       { line: 17, code: "```", context: "", contextLine: 15, nocompile: "pseudo-code", heading: "A" },
     ]);
@@ -80,7 +108,19 @@ describe("documentation snippets: the extractor", () => {
   });
 
   it("reports errors at their line in the markdown file, in the context or in the block", () => {
-    const [withContext] = extractSnippets("x.md", ["<!-- snippet", "declare const n: number;", "const early: string = 1;", "-->", "```ts", "", "n.toUpperCase();", "```"].join("\n"));
+    const [withContext] = extractSnippets(
+      "x.md",
+      [
+        "<!-- snippet",
+        "declare const n: number;",
+        "const early: string = 1;",
+        "-->",
+        "```ts",
+        "",
+        "n.toUpperCase();",
+        "```",
+      ].join("\n"),
+    );
     const errors = compileSnippets([withContext!]).get(withContext!) ?? [];
     expect(errors.map((e) => `${e.location} ${e.message.slice(0, 6)}`)).toEqual(["x.md:3:7 TS2322", "x.md:7:3 TS2339"]);
   }, 180_000);

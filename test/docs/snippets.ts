@@ -79,7 +79,9 @@ function directiveBefore(lines: readonly string[], fenceIndex: number, file: str
   const single = /^<!-- snippet nocompile:(.*)-->$/.exec(first);
   if (single !== null) return { context: "", contextLine: start + 1, nocompile: (single[1] ?? "").trim() };
   if (first !== "<!-- snippet" || (lines[end] ?? "").trim() !== "-->") {
-    throw new Error(`${file}:${start + 1}: a snippet comment is "<!-- snippet nocompile: why -->" or "<!-- snippet", declarations, "-->"`);
+    throw new Error(
+      `${file}:${start + 1}: a snippet comment is "<!-- snippet nocompile: why -->" or "<!-- snippet", declarations, "-->"`,
+    );
   }
   return { context: lines.slice(start + 1, end).join("\n"), contextLine: start + 2, nocompile: undefined };
 }
@@ -144,7 +146,10 @@ interface ExportEntry {
 
 // package.json `exports` as tsconfig `paths` onto the sources: only what the package exports.
 function sourcePaths(): Record<string, string[]> {
-  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; exports: Record<string, ExportEntry | string> };
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    name: string;
+    exports: Record<string, ExportEntry | string>;
+  };
   const paths: Record<string, string[]> = {};
   for (const [subpath, entry] of Object.entries(pkg.exports)) {
     if (typeof entry === "string" || entry.types === undefined) continue;
@@ -202,7 +207,10 @@ function locate(snippet: Snippet, contextLines: number, line0: number, col0: num
 /**
  * Compiles `snippets` in one program and returns each one's errors (empty when it compiles).
  */
-export function compileSnippets(snippets: readonly Snippet[], target: Target = snippetTarget()): Map<Snippet, SnippetError[]> {
+export function compileSnippets(
+  snippets: readonly Snippet[],
+  target: Target = snippetTarget(),
+): Map<Snippet, SnippetError[]> {
   if (target === "dist" && !existsSync(join(ROOT, "dist", "index.d.ts"))) {
     throw new Error("MOATKIT_SNIPPETS_AGAINST=dist needs a build: run `npm run build` first");
   }
@@ -216,7 +224,9 @@ export function compileSnippets(snippets: readonly Snippet[], target: Target = s
   const readFile = host.readFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
     const v = virtual.get(resolve(fileName));
-    return v === undefined ? getSourceFile(fileName, languageVersion, onError, shouldCreate) : ts.createSourceFile(fileName, v.text, languageVersion, true);
+    return v === undefined
+      ? getSourceFile(fileName, languageVersion, onError, shouldCreate)
+      : ts.createSourceFile(fileName, v.text, languageVersion, true);
   };
   host.fileExists = (fileName) => virtual.has(resolve(fileName)) || fileExists(fileName);
   host.readFile = (fileName) => virtual.get(resolve(fileName))?.text ?? readFile(fileName);
@@ -225,12 +235,14 @@ export function compileSnippets(snippets: readonly Snippet[], target: Target = s
   const results = new Map<Snippet, SnippetError[]>();
   for (const [path, { snippet, contextLines }] of virtual) {
     const sourceFile = program.getSourceFile(path);
-    if (sourceFile === undefined) throw new Error(`${snippet.file}:${snippet.line}: the compiler did not load the snippet`);
+    if (sourceFile === undefined)
+      throw new Error(`${snippet.file}:${snippet.line}: the compiler did not load the snippet`);
     const diagnostics = [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)];
     results.set(
       snippet,
       diagnostics.map((d) => {
-        const { line, character } = d.start === undefined ? { line: 0, character: 0 } : sourceFile.getLineAndCharacterOfPosition(d.start);
+        const { line, character } =
+          d.start === undefined ? { line: 0, character: 0 } : sourceFile.getLineAndCharacterOfPosition(d.start);
         return {
           snippet,
           location: locate(snippet, contextLines, line, character),
@@ -244,7 +256,12 @@ export function compileSnippets(snippets: readonly Snippet[], target: Target = s
 
 /** The file `specifier` resolves to from a snippet of README.md, relative to the repository. */
 export function resolveFromReadme(specifier: string, target: Target = snippetTarget()): string | undefined {
-  const resolved = ts.resolveModuleName(specifier, join(ROOT, "README.md.1.snippet.ts"), compilerOptions(target), ts.sys).resolvedModule;
+  const resolved = ts.resolveModuleName(
+    specifier,
+    join(ROOT, "README.md.1.snippet.ts"),
+    compilerOptions(target),
+    ts.sys,
+  ).resolvedModule;
   return resolved === undefined ? undefined : relative(ROOT, resolved.resolvedFileName);
 }
 

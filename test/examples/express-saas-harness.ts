@@ -122,7 +122,9 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
       logs,
       call,
       async signup(email, orgName) {
-        const reply = await call("POST", "/auth/signup", { body: { email, password: PASSWORD, orgName, "cf-turnstile-response": fake.issue() } });
+        const reply = await call("POST", "/auth/signup", {
+          body: { email, password: PASSWORD, orgName, "cf-turnstile-response": fake.issue() },
+        });
         if (reply.status !== 201) throw new Error(`signup answered ${String(reply.status)} ${reply.text}`);
         const body = json(reply);
         return { token: String(body["accessToken"]), orgId: String(body["orgId"]), userId: String(body["userId"]) };
@@ -134,10 +136,17 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
         const enrolled = await call("POST", "/mfa/totp/enroll", { token: session.token });
         if (enrolled.status !== 201) throw new Error(`enroll answered ${String(enrolled.status)} ${enrolled.text}`);
         const secret = String(json(enrolled)["secret"]);
-        const confirmed = await call("POST", "/mfa/totp/confirm", { token: session.token, body: { code: nextCode(secret) } });
+        const confirmed = await call("POST", "/mfa/totp/confirm", {
+          token: session.token,
+          body: { code: nextCode(secret) },
+        });
         if (confirmed.status !== 200) throw new Error(`confirm answered ${String(confirmed.status)} ${confirmed.text}`);
         const body = json(confirmed);
-        return { session: { ...session, token: String(body["accessToken"]) }, secret, recoveryCodes: body["recoveryCodes"] as string[] };
+        return {
+          session: { ...session, token: String(body["accessToken"]) },
+          secret,
+          recoveryCodes: body["recoveryCodes"] as string[],
+        };
       },
       nextCode,
     };

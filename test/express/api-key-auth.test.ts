@@ -3,8 +3,21 @@ import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryApiKeyStore, createMemoryRefreshSessionStore } from "../../src/adapters/memory/index.js";
 import { createApiKeys, type ApiKeys } from "../../src/apikeys/index.js";
-import { apiKeyAuth, apiKeyRedaction, authenticate, errorHandler, getApiKey, getSubject } from "../../src/express/index.js";
-import { createKeySet, createSessions, createTokens, generateSigningKey, type Sessions } from "../../src/sessions/index.js";
+import {
+  apiKeyAuth,
+  apiKeyRedaction,
+  authenticate,
+  errorHandler,
+  getApiKey,
+  getSubject,
+} from "../../src/express/index.js";
+import {
+  createKeySet,
+  createSessions,
+  createTokens,
+  generateSigningKey,
+  type Sessions,
+} from "../../src/sessions/index.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
 import { listen, request, type Listening } from "./http.js";
@@ -20,7 +33,12 @@ const me = (req: IncomingMessage, res: express.Response): void => {
 
 beforeAll(async () => {
   apiKeys = createApiKeys({ prefix: "acme", store: createMemoryApiKeyStore(), now: clock.now });
-  const tokens = createTokens({ keys: createKeySet([await generateSigningKey("EdDSA")]), issuer: "https://auth.test", audience: "api", now: clock.now });
+  const tokens = createTokens({
+    keys: createKeySet([await generateSigningKey("EdDSA")]),
+    issuer: "https://auth.test",
+    audience: "api",
+    now: clock.now,
+  });
   sessions = createSessions({ tokens, store: createMemoryRefreshSessionStore() });
 
   const app = express();
@@ -28,7 +46,14 @@ beforeAll(async () => {
   app.get("/keys/deploy", apiKeyAuth({ apiKeys, scopes: ["deploys:write", "deploys:read"] }), me);
   app.get("/custom-header/me", apiKeyAuth({ apiKeys, header: "X-Acme-Key" }), me);
   app.get("/optional/me", apiKeyAuth({ apiKeys, optional: true }), me);
-  app.get("/mapped/me", apiKeyAuth({ apiKeys, toSubject: (key) => (key.name === "blocked" ? null : { id: `svc:${key.ownerId}`, role: "service" }) }), me);
+  app.get(
+    "/mapped/me",
+    apiKeyAuth({
+      apiKeys,
+      toSubject: (key) => (key.name === "blocked" ? null : { id: `svc:${key.ownerId}`, role: "service" }),
+    }),
+    me,
+  );
   app.get("/bad-mapping/me", apiKeyAuth({ apiKeys, toSubject: () => ({ id: "", role: "service" }) }), me);
   // Either credential; route-level scopes on top of an app-level key check.
   const either = express.Router();
@@ -81,13 +106,17 @@ describe("apiKeyAuth: valid keys", () => {
     const expected = { on: true, off: false, inherit: null } as const;
     for (const redaction of ["on", "off", "inherit"] as const) {
       const key = await issue({ redaction });
-      expect((await get("/keys/me", { "x-api-key": key })).json(), redaction).toMatchObject({ redaction: expected[redaction] });
+      expect((await get("/keys/me", { "x-api-key": key })).json(), redaction).toMatchObject({
+        redaction: expected[redaction],
+      });
     }
   });
 
   it("maps keys with toSubject; null refuses the key, an invalid subject is a server error", async () => {
     const ok = await issue({ name: "deployer" });
-    expect((await get("/mapped/me", { "x-api-key": ok })).json()).toMatchObject({ subject: { id: "svc:user_1", role: "service" } });
+    expect((await get("/mapped/me", { "x-api-key": ok })).json()).toMatchObject({
+      subject: { id: "svc:user_1", role: "service" },
+    });
     const blocked = await issue({ name: "blocked" });
     expect((await get("/mapped/me", { "x-api-key": blocked })).json()).toEqual(UNAUTHENTICATED);
     const reply = await get("/bad-mapping/me", { "x-api-key": ok });
@@ -125,7 +154,9 @@ describe("apiKeyAuth: missing and bad keys", () => {
     expect([reply.status, reply.json()]).toEqual([401, UNAUTHENTICATED]);
     expect((await get("/optional/me")).json()).toEqual({ subject: null, key: null, redaction: null });
     // A bearer JWT is not a key: left for authenticate().
-    expect((await get("/optional/me", { authorization: "Bearer eyJhbGciOiJFZERTQSJ9.e30.sig" })).json()).toMatchObject({ subject: null });
+    expect((await get("/optional/me", { authorization: "Bearer eyJhbGciOiJFZERTQSJ9.e30.sig" })).json()).toMatchObject({
+      subject: null,
+    });
   });
 
   it("refuses malformed, mistyped and unknown keys alike, even on optional routes", async () => {
@@ -178,7 +209,8 @@ describe("apiKeyAuth: options", () => {
     for (const scopes of ["read", [""], ["has space"], [42], Array.from({ length: 101 }, (_, i) => `s${String(i)}`)]) {
       expectMoatError(() => apiKeyAuth({ apiKeys, scopes: scopes as never }), "ERR_CONFIG");
     }
-    for (const header of ["", "x api key", "x:key", 42]) expectMoatError(() => apiKeyAuth({ apiKeys, header: header as never }), "ERR_CONFIG");
+    for (const header of ["", "x api key", "x:key", 42])
+      expectMoatError(() => apiKeyAuth({ apiKeys, header: header as never }), "ERR_CONFIG");
     expectMoatError(() => apiKeyAuth({ apiKeys, toSubject: "x" as never }), "ERR_CONFIG");
     expectMoatError(() => apiKeyAuth({ apiKeys, optional: 1 as never }), "ERR_CONFIG");
     expectMoatError(() => apiKeyAuth({ apiKeys, scope: ["a"] } as never), "ERR_CONFIG");

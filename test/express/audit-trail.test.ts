@@ -69,7 +69,12 @@ const send = (method: string, path: string, headers: Record<string, string> = {}
   request(server!.port, {
     method,
     path,
-    headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.9", "user-agent": "audit-test/1.0", ...headers },
+    headers: {
+      "content-type": "application/json",
+      "x-forwarded-for": "203.0.113.9",
+      "user-agent": "audit-test/1.0",
+      ...headers,
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 
@@ -89,8 +94,19 @@ function suite(makeLog: () => AuditLog) {
     const org = `org_${randomBytes(4).toString("hex")}`;
     await start(log);
     const who = { "x-user": "user_1", "x-org": org };
-    expect((await send("POST", `/notes?token=${API_TOKEN}`, { ...who, "x-request-id": "req-audit-1" }, { title: "t", apiToken: API_TOKEN })).status).toBe(201);
-    expect((await send("PUT", "/notes/n_7", { ...who, "x-impersonator": "staff_1" }, { password: PASSWORD })).status).toBe(200);
+    expect(
+      (
+        await send(
+          "POST",
+          `/notes?token=${API_TOKEN}`,
+          { ...who, "x-request-id": "req-audit-1" },
+          { title: "t", apiToken: API_TOKEN },
+        )
+      ).status,
+    ).toBe(201);
+    expect(
+      (await send("PUT", "/notes/n_7", { ...who, "x-impersonator": "staff_1" }, { password: PASSWORD })).status,
+    ).toBe(200);
     expect((await send("GET", "/notes", who)).status).toBe(200);
     const [created, updated, ...rest] = await events(log, org, 2);
     expect(rest).toEqual([]);
@@ -104,7 +120,11 @@ function suite(makeLog: () => AuditLog) {
       userAgent: "audit-test/1.0",
       metadata: { method: "POST", status: 201 },
     });
-    expect(updated).toMatchObject({ action: "PUT /notes/:id", target: { id: "/notes/n_7" }, actor: { userId: "user_1", impersonatorId: "staff_1" } });
+    expect(updated).toMatchObject({
+      action: "PUT /notes/:id",
+      target: { id: "/notes/n_7" },
+      actor: { userId: "user_1", impersonatorId: "staff_1" },
+    });
     const all = JSON.stringify([created, updated]);
     expect(all).not.toContain(API_TOKEN);
     expect(all).not.toContain(PASSWORD);
@@ -128,11 +148,18 @@ function suite(makeLog: () => AuditLog) {
     const log = makeLog();
     const org = `org_${randomBytes(4).toString("hex")}`;
     await start(log);
-    expect((await send("DELETE", "/notes/n_9", { "x-user": "user_3", "x-org": org, "x-request-id": "req-del" })).status).toBe(204);
+    expect(
+      (await send("DELETE", "/notes/n_9", { "x-user": "user_3", "x-org": org, "x-request-id": "req-del" })).status,
+    ).toBe(204);
     await send("POST", "/notes", { "x-user": "user_3", "x-org": org });
     const found = await events(log, org, 2);
     expect(found.map((e) => e.action)).toEqual(["note.delete", "POST /notes"]);
-    expect(found[0]).toMatchObject({ target: { type: "note", id: "n_9" }, actor: { userId: "user_3" }, requestId: "req-del", ip: "203.0.113.9" });
+    expect(found[0]).toMatchObject({
+      target: { type: "note", id: "n_9" },
+      actor: { userId: "user_3" },
+      requestId: "req-del",
+      ip: "203.0.113.9",
+    });
     const text = JSON.stringify(found);
     expect(text).not.toContain(PASSWORD);
     expect(text).not.toContain(EMAIL);
@@ -143,7 +170,9 @@ function suite(makeLog: () => AuditLog) {
     const log = makeLog();
     const org = `org_${randomBytes(4).toString("hex")}`;
     const other = `org_${randomBytes(4).toString("hex")}`;
-    await start(log, { orgId: (req) => (typeof req.headers["x-claimed-org"] === "string" ? req.headers["x-claimed-org"] : undefined) });
+    await start(log, {
+      orgId: (req) => (typeof req.headers["x-claimed-org"] === "string" ? req.headers["x-claimed-org"] : undefined),
+    });
     await send("POST", "/notes", { "x-claimed-org": org });
     await send("POST", "/notes", { "x-user": "user_4", "x-org": org, "x-claimed-org": other });
     const found = await events(log, org, 2);
@@ -183,7 +212,9 @@ describe("auditTrail with the memory store", () => {
   it("reports a store failure to onError without changing the response", async () => {
     const errors: unknown[] = [];
     const store = createMemoryAuditStore();
-    const broken = createAuditLog({ store: { ...store, appendAuditEvents: () => Promise.reject(new Error("disk full")) } });
+    const broken = createAuditLog({
+      store: { ...store, appendAuditEvents: () => Promise.reject(new Error("disk full")) },
+    });
     await start(broken, { onError: (err) => errors.push(err) });
     expect((await send("POST", "/notes", { "x-user": "u", "x-org": "org_x" })).status).toBe(201);
     await vi.waitFor(() => {
@@ -213,9 +244,18 @@ describe("auditTrail with the memory store", () => {
     app.use(auditTrail(log, { orgId: () => "org_bare" }));
     app.post("/x", (_req, res) => res.sendStatus(204));
     server = await listen(app);
-    await request(server.port, { method: "POST", path: "/x", headers: { "x-request-id": "bare-1", "x-forwarded-for": "198.51.100.1" } });
+    await request(server.port, {
+      method: "POST",
+      path: "/x",
+      headers: { "x-request-id": "bare-1", "x-forwarded-for": "198.51.100.1" },
+    });
     const [event] = await events(log, "org_bare", 1);
-    expect(event).toMatchObject({ requestId: "bare-1", ip: "127.0.0.1", actor: { userId: "anonymous" }, action: "POST /x" });
+    expect(event).toMatchObject({
+      requestId: "bare-1",
+      ip: "127.0.0.1",
+      actor: { userId: "anonymous" },
+      action: "POST /x",
+    });
   });
 
   it("recordAudit throws ERR_CONFIG without auditTrail() and ERR_INVALID_INPUT for a malformed event", async () => {
@@ -224,7 +264,11 @@ describe("auditTrail with the memory store", () => {
     const app = express();
     app.use(auditTrail(log, { orgId: () => "org_r" }));
     app.post("/x", async (req, res) => {
-      for (const bad of [...WRONG_TYPES, { action: "", target: { type: "t", id: "i" } }, { action: "a", target: { type: "t", id: "x".repeat(300) } }]) {
+      for (const bad of [
+        ...WRONG_TYPES,
+        { action: "", target: { type: "t", id: "i" } },
+        { action: "a", target: { type: "t", id: "x".repeat(300) } },
+      ]) {
         outcomes.push(await recordAudit(req, bad as RecordAuditInput).catch((err: unknown) => err));
       }
       res.sendStatus(204);
@@ -254,11 +298,14 @@ describe("auditTrail options", () => {
   const log = createAuditLog({ store: createMemoryAuditStore() });
 
   it("refuses something that is not an audit log", () => {
-    for (const bad of [...WRONG_TYPES, { record: () => 1 }]) expectMoatError(() => auditTrail(bad as AuditLog), "ERR_CONFIG");
+    for (const bad of [...WRONG_TYPES, { record: () => 1 }])
+      expectMoatError(() => auditTrail(bad as AuditLog), "ERR_CONFIG");
   });
 
   it("refuses bad options", () => {
-    for (const bad of WRONG_TYPES.filter((v) => v !== undefined && !(typeof v === "object" && v !== null && !Array.isArray(v)))) {
+    for (const bad of WRONG_TYPES.filter(
+      (v) => v !== undefined && !(typeof v === "object" && v !== null && !Array.isArray(v)),
+    )) {
       expectMoatError(() => auditTrail(log, bad as AuditTrailOptions), "ERR_CONFIG");
     }
     for (const bad of WRONG_TYPES.filter((v) => v !== undefined && typeof v !== "function")) {
@@ -266,8 +313,10 @@ describe("auditTrail options", () => {
       expectMoatError(() => auditTrail(log, { target: bad } as unknown as AuditTrailOptions), "ERR_CONFIG");
       expectMoatError(() => auditTrail(log, { onError: bad } as unknown as AuditTrailOptions), "ERR_CONFIG");
     }
-    for (const bad of [[], ["post"], ["GET /"], "POST"]) expectMoatError(() => auditTrail(log, { methods: bad } as unknown as AuditTrailOptions), "ERR_CONFIG");
-    for (const bad of ["", "a".repeat(129), "bad\naction", 5]) expectMoatError(() => auditTrail(log, { action: bad } as unknown as AuditTrailOptions), "ERR_CONFIG");
+    for (const bad of [[], ["post"], ["GET /"], "POST"])
+      expectMoatError(() => auditTrail(log, { methods: bad } as unknown as AuditTrailOptions), "ERR_CONFIG");
+    for (const bad of ["", "a".repeat(129), "bad\naction", 5])
+      expectMoatError(() => auditTrail(log, { action: bad } as unknown as AuditTrailOptions), "ERR_CONFIG");
     expectMoatError(() => auditTrail(log, { method: ["POST"] } as unknown as AuditTrailOptions), "ERR_CONFIG");
   });
 });

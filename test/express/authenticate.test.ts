@@ -4,7 +4,14 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryRefreshSessionStore } from "../../src/adapters/memory/index.js";
 import { authenticate, errorHandler, getSubject, setSubject } from "../../src/express/index.js";
-import { createKeySet, createSessions, createTokens, generateSigningKey, type Sessions, type Tokens } from "../../src/sessions/index.js";
+import {
+  createKeySet,
+  createSessions,
+  createTokens,
+  generateSigningKey,
+  type Sessions,
+  type Tokens,
+} from "../../src/sessions/index.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
 import { listen, request, type Listening } from "./http.js";
@@ -36,13 +43,17 @@ beforeAll(async () => {
     "/custom/me",
     authenticate({
       tokens: sessions,
-      toSubject: async (claims) => (claims.sub === "blocked" ? null : { id: `user:${String(claims.sub)}`, role: "member", scopes: ["notes:read"] }),
+      toSubject: async (claims) =>
+        claims.sub === "blocked" ? null : { id: `user:${String(claims.sub)}`, role: "member", scopes: ["notes:read"] },
     }),
     me,
   );
   app.get(
     "/bad-mapping/me",
-    authenticate({ tokens: sessions, toSubject: (claims) => ({ id: String(claims.sub), role: "member", passwordHash: "$2b$12$x" }) as never }),
+    authenticate({
+      tokens: sessions,
+      toSubject: (claims) => ({ id: String(claims.sub), role: "member", passwordHash: "$2b$12$x" }) as never,
+    }),
     me,
   );
   app.get(
@@ -78,7 +89,12 @@ const UNAUTHENTICATED = { error: "ERR_UNAUTHENTICATED" };
 describe("authenticate: valid tokens", () => {
   it("records the subject from sub, role, tid, amr and auth_time", async () => {
     const authTime = Math.floor(clock.now() / 1000) - 60;
-    const { accessToken } = await sessions.start("user_1", { role: "admin", tid: "org_1", amr: ["pwd", "otp"], auth_time: authTime });
+    const { accessToken } = await sessions.start("user_1", {
+      role: "admin",
+      tid: "org_1",
+      amr: ["pwd", "otp"],
+      auth_time: authTime,
+    });
     const reply = await get("/api/me", bearer(accessToken));
     expect(reply.status).toBe(200);
     expect(reply.json()).toEqual({ id: "user_1", role: "admin", tenantId: "org_1", amr: ["pwd", "otp"], authTime });
@@ -87,7 +103,11 @@ describe("authenticate: valid tokens", () => {
   it("falls back to iat for authTime and accepts a role list", async () => {
     const { accessToken } = await sessions.start("user_2", { role: ["member", "billing"] });
     const reply = await get("/api/me", bearer(accessToken));
-    expect(reply.json()).toEqual({ id: "user_2", role: ["member", "billing"], authTime: Math.floor(clock.now() / 1000) });
+    expect(reply.json()).toEqual({
+      id: "user_2",
+      role: ["member", "billing"],
+      authTime: Math.floor(clock.now() / 1000),
+    });
   });
 
   it("reads the scheme case-insensitively and works with bare tokens from createTokens", async () => {
@@ -99,7 +119,11 @@ describe("authenticate: valid tokens", () => {
 
   it("maps claims with toSubject, and refuses the token when it answers null", async () => {
     const ok = await sessions.start("user_3", { role: "admin" });
-    expect((await get("/custom/me", bearer(ok.accessToken))).json()).toEqual({ id: "user:user_3", role: "member", scopes: ["notes:read"] });
+    expect((await get("/custom/me", bearer(ok.accessToken))).json()).toEqual({
+      id: "user:user_3",
+      role: "member",
+      scopes: ["notes:read"],
+    });
     const blocked = await sessions.start("blocked", { role: "admin" });
     const reply = await get("/custom/me", bearer(blocked.accessToken));
     expect([reply.status, reply.json()]).toEqual([401, UNAUTHENTICATED]);
@@ -129,7 +153,14 @@ describe("authenticate: missing credentials", () => {
 
 describe("authenticate: bad tokens", () => {
   it("refuses malformed Bearer values, even on optional routes", async () => {
-    for (const value of ["Bearer", "Bearer ", "Bearer a b", "Bearer <script>", "Bearer abc.def", "Bearer " + "A".repeat(15_000)]) {
+    for (const value of [
+      "Bearer",
+      "Bearer ",
+      "Bearer a b",
+      "Bearer <script>",
+      "Bearer abc.def",
+      "Bearer " + "A".repeat(15_000),
+    ]) {
       for (const path of ["/api/me", "/optional/me"]) {
         const reply = await get(path, { authorization: value });
         expect([reply.status, reply.json()], `${path} ${value.slice(0, 20)}`).toEqual([401, UNAUTHENTICATED]);
@@ -141,7 +172,9 @@ describe("authenticate: bad tokens", () => {
   it("refuses tampered tokens and tokens signed with another key, without saying which check failed", async () => {
     const { accessToken } = await sessions.start("user_4", { role: "member" });
     const [header = "", payload = "", signature = ""] = accessToken.split(".");
-    const elevated = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString("utf8")), role: "owner" })).toString("base64url");
+    const elevated = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString("utf8")), role: "owner" }),
+    ).toString("base64url");
     const flipped = signature.slice(0, -2) + (signature.at(-2) === "A" ? "B" : "A") + signature.slice(-1);
     const forged = await foreignTokens.sign({ sub: "user_4", role: "owner", sid: "whatever" });
     const unsigned = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
@@ -164,7 +197,13 @@ describe("authenticate: bad tokens", () => {
   });
 
   it("refuses verified tokens the default mapping cannot turn into a subject", async () => {
-    for (const claims of [{}, { role: 42 }, { role: "member", tid: 7 }, { role: "member", amr: "otp" }, { role: "member", tid: "t\u0001" }]) {
+    for (const claims of [
+      {},
+      { role: 42 },
+      { role: "member", tid: 7 },
+      { role: "member", amr: "otp" },
+      { role: "member", tid: "t\u0001" },
+    ]) {
       const { accessToken } = await sessions.start("user_6", claims);
       const reply = await get("/api/me", bearer(accessToken));
       expect([reply.status, reply.json()], JSON.stringify(claims)).toEqual([401, UNAUTHENTICATED]);
@@ -213,7 +252,9 @@ describe("authenticate: cookie", () => {
   it("refuses a cookie sent twice, so a cookie planted by a sibling subdomain cannot win", async () => {
     const victim = await sessions.start("victim", { role: "member" });
     const attacker = await sessions.start("attacker", { role: "member" });
-    const reply = await get("/cookie/me", { cookie: `__Host-session=${victim.accessToken}; __Host-session=${attacker.accessToken}` });
+    const reply = await get("/cookie/me", {
+      cookie: `__Host-session=${victim.accessToken}; __Host-session=${attacker.accessToken}`,
+    });
     expect([reply.status, reply.json()]).toEqual([401, UNAUTHENTICATED]);
   });
 });
@@ -224,7 +265,8 @@ describe("authenticate: options", () => {
       expectMoatError(() => authenticate(bad as never), "ERR_CONFIG");
       expectMoatError(() => authenticate({ tokens: bad as never }), "ERR_CONFIG");
     }
-    for (const bad of [42, "", "a b", "a;b", "x".repeat(129), null]) expectMoatError(() => authenticate({ tokens: sessions, cookie: bad as never }), "ERR_CONFIG");
+    for (const bad of [42, "", "a b", "a;b", "x".repeat(129), null])
+      expectMoatError(() => authenticate({ tokens: sessions, cookie: bad as never }), "ERR_CONFIG");
     for (const bad of [42, "yes", {}, null]) {
       expectMoatError(() => authenticate({ tokens: sessions, toSubject: bad as never }), "ERR_CONFIG");
       expectMoatError(() => authenticate({ tokens: sessions, optional: bad as never }), "ERR_CONFIG");

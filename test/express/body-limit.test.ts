@@ -58,7 +58,14 @@ interface Streamed {
  * backpressure, and stops as soon as the server answers or the connection fails.
  */
 async function streamChunked(port: number, path: string, total: number): Promise<Streamed> {
-  const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path, agent: false, headers: { "content-type": "application/octet-stream" } });
+  const req = httpRequest({
+    host: "127.0.0.1",
+    port,
+    method: "POST",
+    path,
+    agent: false,
+    headers: { "content-type": "application/octet-stream" },
+  });
   const out: Streamed = { status: undefined, body: "", written: 0, error: undefined };
   const state = { stopped: false };
   const answered = new Promise<void>((resolve) => {
@@ -68,7 +75,9 @@ async function streamChunked(port: number, path: string, total: number): Promise
       res.setEncoding("utf8");
       res.on("data", (d: string) => (out.body += d));
       res.on("end", resolve);
-      res.on("error", () => { resolve(); });
+      res.on("error", () => {
+        resolve();
+      });
     });
     req.on("error", (err) => {
       out.error = err;
@@ -90,7 +99,12 @@ describe("bodyLimit", () => {
   it("passes bodies within the limit, whole, to the parser", async () => {
     const seen = await start("1mb");
     const body = Buffer.alloc(MB, 0x62);
-    const reply = await request(server!.port, { method: "POST", path: "/raw", body, headers: { "content-type": "application/octet-stream" } });
+    const reply = await request(server!.port, {
+      method: "POST",
+      path: "/raw",
+      body,
+      headers: { "content-type": "application/octet-stream" },
+    });
     expect(reply.status).toBe(200);
     expect(reply.json()).toEqual({ length: MB });
     const chunked = await streamChunked(server!.port, "/raw", 512 * 1024);
@@ -132,9 +146,19 @@ describe("bodyLimit", () => {
 
   it("accepts exactly the limit and refuses one byte more, declared or streamed", async () => {
     await start(1000);
-    const ok = await request(server!.port, { method: "POST", path: "/raw", body: Buffer.alloc(1000), headers: { "content-type": "x/y" } });
+    const ok = await request(server!.port, {
+      method: "POST",
+      path: "/raw",
+      body: Buffer.alloc(1000),
+      headers: { "content-type": "x/y" },
+    });
     expect(ok.status).toBe(200);
-    const over = await request(server!.port, { method: "POST", path: "/raw", body: Buffer.alloc(1001), headers: { "content-type": "x/y" } });
+    const over = await request(server!.port, {
+      method: "POST",
+      path: "/raw",
+      body: Buffer.alloc(1001),
+      headers: { "content-type": "x/y" },
+    });
     expect(over.status).toBe(413);
     const streamedOk = await streamChunked(server!.port, "/stream", 0);
     expect(streamedOk.status).toBe(200);
@@ -167,7 +191,12 @@ describe("bodyLimit", () => {
 
   it("closes the connection after refusing, so nothing else is read from it", async () => {
     await start("1kb");
-    const over = await request(server!.port, { method: "POST", path: "/raw", body: Buffer.alloc(2048), headers: { "content-type": "x/y" } });
+    const over = await request(server!.port, {
+      method: "POST",
+      path: "/raw",
+      body: Buffer.alloc(2048),
+      headers: { "content-type": "x/y" },
+    });
     expect(over.status).toBe(413);
     const socket = server!.sockets[0]!;
     if (!socket.destroyed) await once(socket, "close");
@@ -175,7 +204,21 @@ describe("bodyLimit", () => {
   });
 
   it("rejects limits that are not positive sizes", () => {
-    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "", "10", "10xb", "-1mb", "mb", "1tb", "0kb", ...WRONG_TYPES.filter((v) => v !== undefined && v !== 42)]) {
+    for (const bad of [
+      0,
+      -1,
+      1.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      "",
+      "10",
+      "10xb",
+      "-1mb",
+      "mb",
+      "1tb",
+      "0kb",
+      ...WRONG_TYPES.filter((v) => v !== undefined && v !== 42),
+    ]) {
       expectMoatError(() => bodyLimit(bad as string), "ERR_CONFIG");
     }
   });

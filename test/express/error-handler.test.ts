@@ -95,13 +95,34 @@ describe("errorHandler: the status table", () => {
       const reply = await answerTo(credentialError(reason));
       expect([reply.status, reply.json()]).toEqual([status, { error: reason }]);
     }
-    expect(CREDENTIAL_REASON_STATUS).toEqual({ invalid: 401, invalid_credentials: 401, expired: 401, revoked: 401, mfa_required: 401, insufficient_scope: 403, rate_limited: 429 });
+    expect(CREDENTIAL_REASON_STATUS).toEqual({
+      invalid: 401,
+      invalid_credentials: 401,
+      expired: 401,
+      revoked: 401,
+      mfa_required: 401,
+      insufficient_scope: 403,
+      rate_limited: 429,
+    });
     // Reasons that would tell a client which of several checks failed are not passed through.
-    for (const reason of ["malformed", "checksum", "not_found", "invalid_signature", "unknown_key", "wrong_audience", "replayed", "reused", "used"]) {
+    for (const reason of [
+      "malformed",
+      "checksum",
+      "not_found",
+      "invalid_signature",
+      "unknown_key",
+      "wrong_audience",
+      "replayed",
+      "reused",
+      "used",
+    ]) {
       const reply = await answerTo(credentialError(reason));
       expect([reply.status, reply.json()], reason).toEqual([401, { error: "ERR_UNAUTHENTICATED" }]);
     }
-    expect([(await answerTo(credentialError("step_up_required"))).status, (await answerTo(credentialError("captcha_failed"))).status]).toEqual([401, 403]);
+    expect([
+      (await answerTo(credentialError("step_up_required"))).status,
+      (await answerTo(credentialError("captcha_failed"))).status,
+    ]).toEqual([401, 403]);
     const unlisted = await answerTo(credentialError("user_not_found_in_tenant_42"));
     expect([unlisted.status, unlisted.json()]).toEqual([401, { error: "ERR_UNAUTHENTICATED" }]);
   });
@@ -111,17 +132,34 @@ describe("errorHandler: the status table", () => {
     expect([reply.status, reply.json(), reply.headers["retry-after"]]).toEqual([429, { error: "rate_limited" }, "2"]);
     expect((await answerTo(credentialError("rate_limited", { retryAfterMs: 0 }))).headers["retry-after"]).toBe("1");
     expect((await answerTo(credentialError("rate_limited"))).headers["retry-after"]).toBeUndefined();
-    expect((await answerTo(credentialError("rate_limited", { retryAfterMs: Number.NaN }))).headers["retry-after"]).toBeUndefined();
+    expect(
+      (await answerTo(credentialError("rate_limited", { retryAfterMs: Number.NaN }))).headers["retry-after"],
+    ).toBeUndefined();
     // Retry-After belongs to 429 only.
     expect((await answerTo(credentialError("expired", { retryAfterMs: 5000 }))).headers["retry-after"]).toBeUndefined();
   });
 
   it("maps body-parser and http-errors style client errors by status", async () => {
-    const bad = await request(server.port, { method: "POST", path: "/json", body: "{oops", headers: { "content-type": "application/json" } });
+    const bad = await request(server.port, {
+      method: "POST",
+      path: "/json",
+      body: "{oops",
+      headers: { "content-type": "application/json" },
+    });
     expect([bad.status, bad.json()]).toEqual([400, { error: "ERR_INVALID_INPUT" }]);
-    const big = await request(server.port, { method: "POST", path: "/json", body: JSON.stringify({ a: "x".repeat(2000) }), headers: { "content-type": "application/json" } });
+    const big = await request(server.port, {
+      method: "POST",
+      path: "/json",
+      body: JSON.stringify({ a: "x".repeat(2000) }),
+      headers: { "content-type": "application/json" },
+    });
     expect([big.status, big.json()]).toEqual([413, { error: "ERR_PAYLOAD_TOO_LARGE" }]);
-    const charset = await request(server.port, { method: "POST", path: "/json", body: "{}", headers: { "content-type": "application/json; charset=klingon" } });
+    const charset = await request(server.port, {
+      method: "POST",
+      path: "/json",
+      body: "{}",
+      headers: { "content-type": "application/json; charset=klingon" },
+    });
     expect([charset.status, charset.json()]).toEqual([415, { error: "ERR_UNSUPPORTED_MEDIA_TYPE" }]);
     for (const [status, code] of [
       [401, "ERR_UNAUTHENTICATED"],
@@ -138,7 +176,15 @@ describe("errorHandler: the status table", () => {
   });
 
   it("answers anything else with 500 ERR_INTERNAL, sync or async", async () => {
-    for (const value of [new Error("db password is hunter2"), new TypeError("x is undefined"), "a string", 42, { any: "object" }, [1, 2], Symbol("s")]) {
+    for (const value of [
+      new Error("db password is hunter2"),
+      new TypeError("x is undefined"),
+      "a string",
+      42,
+      { any: "object" },
+      [1, 2],
+      Symbol("s"),
+    ]) {
       for (const async of [false, true]) {
         throwAsync = async;
         const reply = await answerTo(value);
@@ -171,8 +217,17 @@ describe("errorHandler: errors that carry an HTTP status", () => {
     }
     expect(answers).toEqual(everyErrorStatus.map((status) => [status, status, { error: statusName(status).code }]));
     // The six the issue reported as answered 500 ERR_INTERNAL before 0.2.
-    expect(answers.filter(([status]) => [405, 409, 410, 422, 429, 503].includes(status)).map(([, , body]) => body)).toEqual(
-      ["ERR_METHOD_NOT_ALLOWED", "ERR_CONFLICT", "ERR_GONE", "ERR_UNPROCESSABLE_CONTENT", "ERR_TOO_MANY_REQUESTS", "ERR_SERVICE_UNAVAILABLE"].map((error) => ({ error })),
+    expect(
+      answers.filter(([status]) => [405, 409, 410, 422, 429, 503].includes(status)).map(([, , body]) => body),
+    ).toEqual(
+      [
+        "ERR_METHOD_NOT_ALLOWED",
+        "ERR_CONFLICT",
+        "ERR_GONE",
+        "ERR_UNPROCESSABLE_CONTENT",
+        "ERR_TOO_MANY_REQUESTS",
+        "ERR_SERVICE_UNAVAILABLE",
+      ].map((error) => ({ error })),
     );
   });
 
@@ -180,7 +235,13 @@ describe("errorHandler: errors that carry an HTTP status", () => {
     const registered = namedByHttpErrors.filter((status) => status !== 418 && status !== 509);
     for (const status of registered) expect(HTTP_ERROR_STATUS[statusName(status).code], String(status)).toBe(status);
     // Statuses nobody registered read as their class's x00 (RFC 9110 §15).
-    expect([418, 420, 499, 509, 599].map((status) => statusName(status).code)).toEqual(["ERR_INVALID_INPUT", "ERR_INVALID_INPUT", "ERR_INVALID_INPUT", "ERR_INTERNAL", "ERR_INTERNAL"]);
+    expect([418, 420, 499, 509, 599].map((status) => statusName(status).code)).toEqual([
+      "ERR_INVALID_INPUT",
+      "ERR_INVALID_INPUT",
+      "ERR_INVALID_INPUT",
+      "ERR_INTERNAL",
+      "ERR_INTERNAL",
+    ]);
     expect(namedByHttpErrors.length).toBeGreaterThan(35);
   });
 
@@ -197,7 +258,10 @@ describe("errorHandler: errors that carry an HTTP status", () => {
     ];
     // A getter that answers differently each time it is read is read once.
     let reads = 0;
-    cases.push([Object.defineProperty(new Error("x"), "status", { get: () => (reads++ % 2 === 0 ? 409 : "409; drop table") }), 409]);
+    cases.push([
+      Object.defineProperty(new Error("x"), "status", { get: () => (reads++ % 2 === 0 ? 409 : "409; drop table") }),
+      409,
+    ]);
     for (const [thrown, status] of cases) expect((await answerTo(thrown)).status, JSON.stringify(thrown)).toBe(status);
   });
 
@@ -212,19 +276,37 @@ describe("errorHandler: errors that carry an HTTP status", () => {
 
   it("keeps a well-formed Retry-After on a 429 or 503 and Allow on a 405, and no other header", async () => {
     const date = new Date(Date.UTC(2030, 0, 2, 3, 4, 5)).toUTCString();
-    const retryAfter = async (status: number, value: unknown) => (await answerTo(createError(status, { headers: { "Retry-After": value, "X-Debug": "secret" } }))).headers["retry-after"];
+    const retryAfter = async (status: number, value: unknown) =>
+      (await answerTo(createError(status, { headers: { "Retry-After": value, "X-Debug": "secret" } }))).headers[
+        "retry-after"
+      ];
     expect(await retryAfter(429, "120")).toBe("120");
     expect(await retryAfter(503, date)).toBe(date);
     expect(await retryAfter(503, 30)).toBe("30");
-    for (const bad of ["120; sk_live_x", "-1", "1.5", "Tue, 32 Jan 2030 00:00:00 GMT", "tomorrow", 1.5, -3, null, ["1"]]) {
+    for (const bad of [
+      "120; sk_live_x",
+      "-1",
+      "1.5",
+      "Tue, 32 Jan 2030 00:00:00 GMT",
+      "tomorrow",
+      1.5,
+      -3,
+      null,
+      ["1"],
+    ]) {
       expect(await retryAfter(429, bad), JSON.stringify(bad)).toBeUndefined();
     }
     // Retry-After means something on 429 and 503 only.
     expect(await retryAfter(409, "120")).toBeUndefined();
     const lowerCase = await answerTo(createError(429, { headers: { "retry-after": "7" } }));
-    expect([lowerCase.status, lowerCase.headers["retry-after"], lowerCase.headers["x-debug"]]).toEqual([429, "7", undefined]);
+    expect([lowerCase.status, lowerCase.headers["retry-after"], lowerCase.headers["x-debug"]]).toEqual([
+      429,
+      "7",
+      undefined,
+    ]);
 
-    const allow = async (value: string) => (await answerTo(createError(405, { headers: { Allow: value } }))).headers.allow;
+    const allow = async (value: string) =>
+      (await answerTo(createError(405, { headers: { Allow: value } }))).headers.allow;
     expect(await allow("GET,HEAD")).toBe("GET, HEAD");
     expect(await allow("GET, secret")).toBeUndefined();
 
@@ -234,7 +316,11 @@ describe("errorHandler: errors that carry an HTTP status", () => {
       },
     });
     const reply = await answerTo(hostile);
-    expect([reply.status, reply.json(), reply.headers["retry-after"]]).toEqual([503, { error: "ERR_SERVICE_UNAVAILABLE" }, undefined]);
+    expect([reply.status, reply.json(), reply.headers["retry-after"]]).toEqual([
+      503,
+      { error: "ERR_SERVICE_UNAVAILABLE" },
+      undefined,
+    ]);
   });
 
   it("keeps the status and never the message, for any status and message (property)", async () => {
@@ -246,7 +332,9 @@ describe("errorHandler: errors that carry an HTTP status", () => {
         fc.constantFrom("http-errors", "status", "statusCode"),
         async (status, message, expose, how) => {
           const thrown =
-            how === "http-errors" ? createError(status, message, { expose }) : Object.assign(new Error(message), { [how]: status, expose });
+            how === "http-errors"
+              ? createError(status, message, { expose })
+              : Object.assign(new Error(message), { [how]: status, expose });
           const reply = await answerTo(thrown);
           expect(reply.status).toBe(status);
           expect(reply.json()).toEqual({ error: statusName(status).code });
@@ -276,14 +364,22 @@ describe("errorHandler: RFC 9457 problem details", () => {
     expect(reply.status).toBe(422);
     expect(reply.headers["content-type"]).toBe("application/problem+json");
     expect(reply.headers["cache-control"]).toBe("no-store");
-    expect(reply.json()).toEqual({ type: "about:blank", title: "Unprocessable Content", status: 422, code: "ERR_UNPROCESSABLE_CONTENT" });
+    expect(reply.json()).toEqual({
+      type: "about:blank",
+      title: "Unprocessable Content",
+      status: 422,
+      code: "ERR_UNPROCESSABLE_CONTENT",
+    });
     expect(Number(reply.headers["content-length"])).toBe(Buffer.byteLength(reply.text));
   });
 
   it("gives every kind of failure the same shape, titled with the status's reason phrase", async () => {
     const cases: [unknown, object][] = [
       [new MoatError("ERR_NO_TENANT"), { title: "Forbidden", status: 403, code: "ERR_NO_TENANT" }],
-      [new MoatError("ERR_STORE", { message: "db at 10.0.0.5 down" }), { title: "Internal Server Error", status: 500, code: "ERR_INTERNAL" }],
+      [
+        new MoatError("ERR_STORE", { message: "db at 10.0.0.5 down" }),
+        { title: "Internal Server Error", status: 500, code: "ERR_INTERNAL" },
+      ],
       [credentialError("expired"), { title: "Unauthorized", status: 401, code: "expired" }],
       [credentialError("captcha_failed"), { title: "Forbidden", status: 403, code: "captcha_failed" }],
       [createError(413), { title: "Content Too Large", status: 413, code: "ERR_PAYLOAD_TOO_LARGE" }],
@@ -292,21 +388,39 @@ describe("errorHandler: RFC 9457 problem details", () => {
     ];
     for (const [thrown, expected] of cases) {
       const reply = await problemFor(thrown);
-      expect([reply.status, reply.json()]).toEqual([(expected as { status: number }).status, { type: "about:blank", ...expected }]);
+      expect([reply.status, reply.json()]).toEqual([
+        (expected as { status: number }).status,
+        { type: "about:blank", ...expected },
+      ]);
     }
     const limited = await problemFor(credentialError("rate_limited", { retryAfterMs: 2500 }));
-    expect([limited.status, limited.headers["retry-after"], (limited.json() as { title: string }).title]).toEqual([429, "3", "Too Many Requests"]);
+    expect([limited.status, limited.headers["retry-after"], (limited.json() as { title: string }).title]).toEqual([
+      429,
+      "3",
+      "Too Many Requests",
+    ]);
   });
 
   it("never carries detail or instance, whatever is thrown (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 100, max: 999 }), fc.stringMatching(/^[A-Za-z0-9]{8,24}$/), async (status, secret) => {
-        const reply = await problemFor(Object.assign(new Error(`detail ${secret}`), { status, expose: true, detail: secret, instance: `/x/${secret}` }));
-        const body = reply.json() as Record<string, unknown>;
-        expect(Object.keys(body).sort()).toEqual(["code", "status", "title", "type"]);
-        expect(body.status).toBe(reply.status);
-        expect(reply.text).not.toContain(secret);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 100, max: 999 }),
+        fc.stringMatching(/^[A-Za-z0-9]{8,24}$/),
+        async (status, secret) => {
+          const reply = await problemFor(
+            Object.assign(new Error(`detail ${secret}`), {
+              status,
+              expose: true,
+              detail: secret,
+              instance: `/x/${secret}`,
+            }),
+          );
+          const body = reply.json() as Record<string, unknown>;
+          expect(Object.keys(body).sort()).toEqual(["code", "status", "title", "type"]);
+          expect(body.status).toBe(reply.status);
+          expect(reply.text).not.toContain(secret);
+        },
+      ),
       { numRuns: 100 },
     );
   }, 60_000);
@@ -339,12 +453,20 @@ describe("errorHandler: logging and partial responses", () => {
     // Depending on whether the first bytes were flushed before the connection was destroyed, the
     // client sees a truncated response or a hang-up; never a completed one.
     const outcome = await new Promise<string>((resolve) => {
-      req.on("error", () => { resolve("hang-up"); });
+      req.on("error", () => {
+        resolve("hang-up");
+      });
       req.on("response", (res: IncomingMessage) => {
         res.on("data", (d) => (text += String(d)));
-        res.on("end", () => { resolve("end"); });
-        res.on("aborted", () => { resolve("truncated"); });
-        res.on("error", () => { resolve("truncated"); });
+        res.on("end", () => {
+          resolve("end");
+        });
+        res.on("aborted", () => {
+          resolve("truncated");
+        });
+        res.on("error", () => {
+          resolve("truncated");
+        });
       });
     });
     expect(["hang-up", "truncated"]).toContain(outcome);
@@ -354,7 +476,12 @@ describe("errorHandler: logging and partial responses", () => {
 });
 
 describe("errorHandler: never leaks what was thrown", () => {
-  const ALLOWED_CODES = new Set([...Object.keys(HTTP_ERROR_STATUS), ...Object.keys(CREDENTIAL_REASON_STATUS), "step_up_required", "captcha_failed"]);
+  const ALLOWED_CODES = new Set([
+    ...Object.keys(HTTP_ERROR_STATUS),
+    ...Object.keys(CREDENTIAL_REASON_STATUS),
+    "step_up_required",
+    "captcha_failed",
+  ]);
   const moatCodes = Object.keys(ERROR_CODES) as MoatErrorCode[];
 
   const secret = fc.stringMatching(/^[A-Za-z0-9]{16,32}$/).map((s) => `sk_live_${s}`);
@@ -363,7 +490,12 @@ describe("errorHandler: never leaks what was thrown", () => {
   const thrown = (s: string): fc.Arbitrary<() => unknown> =>
     fc.oneof(
       fc.constant(() => new Error(`password=${s}`)),
-      fc.constantFrom(...moatCodes).map((code) => () => new MoatError(code, { message: `failed for ${s}`, details: { key: s, nested: [s] }, cause: new Error(s) })),
+      fc
+        .constantFrom(...moatCodes)
+        .map(
+          (code) => () =>
+            new MoatError(code, { message: `failed for ${s}`, details: { key: s, nested: [s] }, cause: new Error(s) }),
+        ),
       fc.constant(() => s),
       fc.constant(() => [s, { s }]),
       fc
@@ -378,11 +510,23 @@ describe("errorHandler: never leaks what was thrown", () => {
           headers: fc.constant({ "x-secret": s }),
         })
         .map((value) => () => value),
-      fc.integer({ min: 100, max: 999 }).map((status) => () => Object.assign(new Error(s), { status, expose: true, body: s, headers: { "retry-after": s } })),
+      fc
+        .integer({ min: 100, max: 999 })
+        .map(
+          (status) => () =>
+            Object.assign(new Error(s), { status, expose: true, body: s, headers: { "retry-after": s } }),
+        ),
       fc.constant(() => credentialError(s)),
       fc
-        .tuple(fc.constantFrom(...Object.keys(CREDENTIAL_REASON_STATUS)), fc.option(fc.integer({ min: 0, max: 10 ** 9 }), { nil: undefined }))
-        .map(([reason, retryAfterMs]) => () => credentialError(reason, { retryAfterMs })),
+        .tuple(
+          fc.constantFrom(...Object.keys(CREDENTIAL_REASON_STATUS)),
+          fc.option(fc.integer({ min: 0, max: 10 ** 9 }), { nil: undefined }),
+        )
+        .map(
+          ([reason, retryAfterMs]) =>
+            () =>
+              credentialError(reason, { retryAfterMs }),
+        ),
       fc.constant(() => Object.assign(new Error(s), { name: s, code: "ERR_FORBIDDEN" })),
       fc.constant(() => ({ toString: () => s, toJSON: () => s, [Symbol.toPrimitive]: () => s })),
       fc.constant(
@@ -438,7 +582,8 @@ describe("errorHandler and credentialError: construction", () => {
     expectMoatError(() => errorHandler({ onerror: () => {} } as never), "ERR_CONFIG");
     expectMoatError(() => errorHandler({ format: "xml" } as never), "ERR_CONFIG");
     for (const bad of WRONG_TYPES) {
-      if (bad !== undefined && !(typeof bad === "object" && bad !== null && !Array.isArray(bad))) expectMoatError(() => errorHandler(bad as never), "ERR_CONFIG");
+      if (bad !== undefined && !(typeof bad === "object" && bad !== null && !Array.isArray(bad)))
+        expectMoatError(() => errorHandler(bad as never), "ERR_CONFIG");
     }
   });
 

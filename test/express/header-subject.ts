@@ -16,5 +16,9 @@ export function headerSubject(req: IncomingMessage, _res: unknown, next: (err?: 
 
 /** One request to `path`, as `subject` (anonymous without one). */
 export function requestAs(port: number, method: string, path: string, subject?: object): Promise<Reply> {
-  return request(port, { method, path, headers: subject === undefined ? {} : { "x-test-subject": JSON.stringify(subject) } });
+  return request(port, {
+    method,
+    path,
+    headers: subject === undefined ? {} : { "x-test-subject": JSON.stringify(subject) },
+  });
 }

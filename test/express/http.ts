@@ -3,7 +3,14 @@
  * every header (Origin, Content-Length, X-Forwarded-For) and can stream bodies chunk by chunk.
  */
 import { once } from "node:events";
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, createServer } from "node:http";
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  createServer,
+} from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
 export interface Listening {

@@ -78,9 +78,13 @@ describe("originAllowlist: actual requests", () => {
 
   it("refuses a request whose header and query name different keys, or the query names two", async () => {
     await start();
-    expect((await get("/widget/x?widget_key=wk_live_blog", { origin: SHOP, "x-widget-key": "wk_live_acme" })).status).toBe(403);
+    expect(
+      (await get("/widget/x?widget_key=wk_live_blog", { origin: SHOP, "x-widget-key": "wk_live_acme" })).status,
+    ).toBe(403);
     expect((await get("/widget/x?widget_key=wk_live_acme&widget_key=wk_live_blog", { origin: SHOP })).status).toBe(403);
-    expect((await get("/widget/x?widget_key=wk_live_acme", { origin: SHOP, "x-widget-key": "wk_live_acme" })).status).toBe(200);
+    expect(
+      (await get("/widget/x?widget_key=wk_live_acme", { origin: SHOP, "x-widget-key": "wk_live_acme" })).status,
+    ).toBe(200);
   });
 
   it("allows credentials only when asked to", async () => {
@@ -94,13 +98,18 @@ describe("originAllowlist: actual requests", () => {
 describe("originAllowlist: preflights", () => {
   it("answers a preflight carrying the key in the query with 204 and the allowed methods and headers", async () => {
     await start();
-    const reply = await preflight("/widget/submit?widget_key=wk_live_acme", { origin: SHOP, "access-control-request-headers": "content-type, x-widget-key" });
+    const reply = await preflight("/widget/submit?widget_key=wk_live_acme", {
+      origin: SHOP,
+      "access-control-request-headers": "content-type, x-widget-key",
+    });
     expect(reply.status).toBe(204);
     expect(reply.headers["access-control-allow-origin"]).toBe(SHOP);
     expect(reply.headers["access-control-allow-methods"]).toBe("GET, HEAD, POST");
     expect(reply.headers["access-control-allow-headers"]).toBe("content-type, x-widget-key");
     expect(reply.headers["access-control-max-age"]).toBe("600");
-    expect(reply.headers.vary).toBe("Accept-Encoding, Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+    expect(reply.headers.vary).toBe(
+      "Accept-Encoding, Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    );
     expect(handled).toBe(0);
   });
 
@@ -131,10 +140,21 @@ describe("originAllowlist: preflights", () => {
 
 describe("originAllowlist: configuration", () => {
   it("accepts only exact origins", () => {
-    for (const origin of ["https://shop.acme.com/", "https://shop.acme.com/path", "*", "null", "shop.acme.com", "https://*.acme.com", "https://shop.acme.com:443", ""]) {
+    for (const origin of [
+      "https://shop.acme.com/",
+      "https://shop.acme.com/path",
+      "*",
+      "null",
+      "shop.acme.com",
+      "https://*.acme.com",
+      "https://shop.acme.com:443",
+      "",
+    ]) {
       expectMoatError(() => originAllowlist({ widgetKeys: { k: [origin] } }), "ERR_CONFIG");
     }
-    expect(() => originAllowlist({ widgetKeys: { k: ["https://shop.acme.com:8443", "http://127.0.0.1:3000"] } })).not.toThrow();
+    expect(() =>
+      originAllowlist({ widgetKeys: { k: ["https://shop.acme.com:8443", "http://127.0.0.1:3000"] } }),
+    ).not.toThrow();
   });
 
   it("rejects empty or malformed keys and options", () => {

@@ -1,6 +1,12 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
-import { errorHandler, getRequestContext, rateLimit, requestContext, type RateLimitOptions } from "../../src/express/index.js";
+import {
+  errorHandler,
+  getRequestContext,
+  rateLimit,
+  requestContext,
+  type RateLimitOptions,
+} from "../../src/express/index.js";
 import { createMemoryRateLimitStore } from "../../src/adapters/memory/index.js";
 import { createRedisRateLimitStore } from "../../src/adapters/redis/index.js";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/index.js";
@@ -37,7 +43,12 @@ async function exhaust(limiter: RateLimiter, headers: Record<string, string> = {
 
 describe("rateLimit: memory limiter over HTTP", () => {
   it("lets 50 requests through with draft headers, then answers the 51st 429 with Retry-After", async () => {
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 50, duration: "1m" });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 50,
+      duration: "1m",
+    });
     await start(limiter);
     const first = await get();
     expect(first.status).toBe(200);
@@ -55,7 +66,12 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("keeps a bucket per client address with a key function per IP", async () => {
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 3, duration: "1m" });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 3,
+      duration: "1m",
+    });
     await start(limiter, { key: (req) => `ip:${getRequestContext(req).ip ?? "none"}` }, true);
     const alice = { "x-forwarded-for": "203.0.113.7" };
     const bob = { "x-forwarded-for": "198.51.100.9" };
@@ -66,7 +82,12 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("uses the client address from requestContext by default", async () => {
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 2, duration: "1m" });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 2,
+      duration: "1m",
+    });
     await start(limiter);
     await exhaust(limiter);
     expect((await get()).status).toBe(429);
@@ -74,20 +95,35 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("takes cost points per request, from a number or a function", async () => {
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 10, duration: "1m" });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 10,
+      duration: "1m",
+    });
     await start(limiter, { cost: (req) => (req.url?.startsWith("/export") === true ? 5 : 1) });
     expect((await get({}, "/export")).headers.ratelimit).toMatch(/remaining=5,/);
     expect((await get({}, "/export")).headers.ratelimit).toMatch(/remaining=0,/);
     expect((await get({}, "/")).status).toBe(429);
 
     await server?.close();
-    const fixed = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 10, duration: "1m" });
+    const fixed = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 10,
+      duration: "1m",
+    });
     await start(fixed, { cost: 4 });
     expect((await get()).headers.ratelimit).toMatch(/remaining=6,/);
   });
 
   it("omits the draft headers with headers: false but still sends Retry-After on 429", async () => {
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 1, duration: "10s" });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 1,
+      duration: "10s",
+    });
     await start(limiter, { headers: false });
     const ok = await get();
     expect(ok.headers.ratelimit).toBeUndefined();
@@ -99,7 +135,13 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("reports Retry-After for the block, not the window, when the limiter blocks", async () => {
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 1, duration: "1s", blockDuration: "15m" });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 1,
+      duration: "1s",
+      blockDuration: "15m",
+    });
     await start(limiter);
     await get();
     const refused = await get();
@@ -133,7 +175,12 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("fails closed when the key function throws, returns a non-string, or an oversized key", async () => {
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m" });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 5,
+      duration: "1m",
+    });
     const keys: RateLimitOptions["key"][] = [
       () => {
         throw new Error("boom");
@@ -144,9 +191,12 @@ describe("rateLimit: memory limiter over HTTP", () => {
       () => Promise.reject(new Error("async boom")),
     ];
     for (const key of keys) {
-      await start(limiter, { key, onError: () => {
-        throw new Error("a throwing onError is ignored");
-      } });
+      await start(limiter, {
+        key,
+        onError: () => {
+          throw new Error("a throwing onError is ignored");
+        },
+      });
       const reply = await get();
       expect(reply.status).toBe(500);
       expect(reply.json()).toEqual({ error: "ERR_INTERNAL" });
@@ -156,7 +206,12 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("fails closed when requestContext() did not run and no key is given", async () => {
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m" });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 5,
+      duration: "1m",
+    });
     const app = express();
     app.use(rateLimit(limiter));
     app.use((_req, res) => res.json({ ok: true }));
@@ -165,7 +220,12 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 
   it("treats a hostile key header value as just another bucket", async () => {
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 1, duration: "1m" });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "t",
+      points: 1,
+      duration: "1m",
+    });
     await start(limiter, { key: (req) => `tenant:${String(req.headers["x-tenant"] ?? "none")}` });
     expect((await get({ "x-tenant": "a\u00e9%00" })).status).toBe(200);
     expect((await get({ "x-tenant": "a\u00e9%00" })).status).toBe(429);
@@ -175,7 +235,13 @@ describe("rateLimit: memory limiter over HTTP", () => {
 
 describeRedis("rateLimit over HTTP", ({ redis, prefix }) => {
   it("counts across two app instances sharing Redis, refusing the 51st request with Retry-After", async () => {
-    const make = () => createRateLimiter({ store: createRedisRateLimitStore({ redis: redis(), keyPrefix: prefix }), keyPrefix: "mw", points: 50, duration: "1m" });
+    const make = () =>
+      createRateLimiter({
+        store: createRedisRateLimitStore({ redis: redis(), keyPrefix: prefix }),
+        keyPrefix: "mw",
+        points: 50,
+        duration: "1m",
+      });
     const one = express();
     one.use(requestContext());
     one.use(rateLimit(make()));
@@ -205,8 +271,19 @@ describeRedis("rateLimit over HTTP", ({ redis, prefix }) => {
 
   it("fails closed when Redis cannot be reached", async () => {
     const { Redis } = await import("ioredis");
-    const dead = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-    const limiter = createRateLimiter({ store: createRedisRateLimitStore({ redis: dead, keyPrefix: prefix }), keyPrefix: "dead", points: 5, duration: "1m" });
+    const dead = new Redis({
+      port: 1,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    });
+    const limiter = createRateLimiter({
+      store: createRedisRateLimitStore({ redis: dead, keyPrefix: prefix }),
+      keyPrefix: "dead",
+      points: 5,
+      duration: "1m",
+    });
     let reached = 0;
     const app = express();
     app.use(requestContext());
@@ -230,13 +307,20 @@ describe("rateLimit: options", () => {
   const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m" });
 
   it("refuses something that is not a RateLimiter", () => {
-    for (const bad of [...WRONG_TYPES, { consume: () => 1 }, { consume: () => 1, points: 0, durationMs: 1000 }, { consume: () => 1, points: 1, durationMs: -1 }]) {
+    for (const bad of [
+      ...WRONG_TYPES,
+      { consume: () => 1 },
+      { consume: () => 1, points: 0, durationMs: 1000 },
+      { consume: () => 1, points: 1, durationMs: -1 },
+    ]) {
       expectMoatError(() => rateLimit(bad as RateLimiter), "ERR_CONFIG");
     }
   });
 
   it("refuses options of the wrong type, unknown options and bad costs", () => {
-    for (const bad of WRONG_TYPES.filter((v) => v !== undefined && !(typeof v === "object" && v !== null && !Array.isArray(v)))) {
+    for (const bad of WRONG_TYPES.filter(
+      (v) => v !== undefined && !(typeof v === "object" && v !== null && !Array.isArray(v)),
+    )) {
       expectMoatError(() => rateLimit(limiter, bad as RateLimitOptions), "ERR_CONFIG");
     }
     for (const bad of WRONG_TYPES.filter((v) => v !== undefined && typeof v !== "function")) {

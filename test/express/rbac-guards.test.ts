@@ -2,7 +2,14 @@ import { IncomingMessage } from "node:http";
 import { Socket } from "node:net";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorHandler, getSubject, requirePermission, requireRole, setSubject, type RequestSubject } from "../../src/express/index.js";
+import {
+  errorHandler,
+  getSubject,
+  requirePermission,
+  requireRole,
+  setSubject,
+  type RequestSubject,
+} from "../../src/express/index.js";
 import { defineDefaultRoles, defineRoles } from "../../src/rbac/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
 import { headerSubject, requestAs } from "./header-subject.js";
@@ -35,7 +42,10 @@ const call = (method: string, path: string, subject?: object) => requestAs(serve
 
 describe("requirePermission / requireRole over HTTP", () => {
   it("answers 401 ERR_UNAUTHENTICATED when no subject was set", async () => {
-    for (const [method, path] of [["GET", "/notes"], ["GET", "/admin"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/notes"],
+      ["GET", "/admin"],
+    ] as const) {
       const reply = await call(method, path);
       expect(reply.status).toBe(401);
       expect(reply.json()).toEqual({ error: "ERR_UNAUTHENTICATED" });
@@ -120,7 +130,13 @@ describe("setSubject / getSubject", () => {
     setSubject(r, { id: "u1", role: "member", amr, authTime: 1_767_225_600, scopes: ["notes:read"] });
     amr.push("hwk");
     const subject = getSubject(r);
-    expect(subject).toEqual({ id: "u1", role: "member", amr: ["pwd", "otp"], authTime: 1_767_225_600, scopes: ["notes:read"] });
+    expect(subject).toEqual({
+      id: "u1",
+      role: "member",
+      amr: ["pwd", "otp"],
+      authTime: 1_767_225_600,
+      scopes: ["notes:read"],
+    });
     expect(Object.isFrozen(subject?.amr)).toBe(true);
     expect(Object.isFrozen(subject?.scopes)).toBe(true);
     const empty = req();

@@ -30,12 +30,22 @@ function memoryPino() {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""));
+      lines.push(
+        ...chunk
+          .toString("utf8")
+          .split("\n")
+          .filter((l) => l !== ""),
+      );
       done();
     },
   });
   const logger = pino({ level: "trace" }, stream);
-  return { logger, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>), text: () => lines.join("\n") };
+  return {
+    logger,
+    lines,
+    parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    text: () => lines.join("\n"),
+  };
 }
 
 let server: Listening | undefined;
@@ -55,7 +65,8 @@ async function start(logger: PinoLikeLogger, options: RedactLogsOptions = {}) {
   app.use((req, _res, next) => {
     // Stand-in authentication: org and key from headers (a test app only).
     const org = req.headers["x-org"];
-    if (typeof org === "string") setSubject(req, { id: String(req.headers["x-key"] ?? "user_1"), role: "member", tenantId: org });
+    if (typeof org === "string")
+      setSubject(req, { id: String(req.headers["x-key"] ?? "user_1"), role: "member", tenantId: org });
     next();
   });
   app.use(express.json());
@@ -95,10 +106,18 @@ describe("redactLogs with a real pino logger", () => {
     for (const value of PII) expect(text).not.toContain(value);
     const lines = out.parsed();
     const info = lines.find((l) => l["level"] === 30 && l["msg"] !== "request");
-    expect(info).toMatchObject({ requestId: "req-redact-1", customer: { email: "[EMAIL]", ssn: "[REDACTED]" }, msg: "payment with card [CREDIT_CARD] failed" });
+    expect(info).toMatchObject({
+      requestId: "req-redact-1",
+      customer: { email: "[EMAIL]", ssn: "[REDACTED]" },
+      msg: "payment with card [CREDIT_CARD] failed",
+    });
     expect(lines.find((l) => l["level"] === 40)).toMatchObject({ msg: "plain string with [EMAIL]" });
     expect(lines.find((l) => l["level"] === 50)?.["msg"]).toBe("lookup failed for [SSN]");
-    expect(lines.find((l) => l["level"] === 20)).toMatchObject({ customerEmail: "[EMAIL]", msg: "child line", requestId: "req-redact-1" });
+    expect(lines.find((l) => l["level"] === 20)).toMatchObject({
+      customerEmail: "[EMAIL]",
+      msg: "child line",
+      requestId: "req-redact-1",
+    });
     expect(lines.find((l) => l["level"] === 60)).toMatchObject({ card: "[CREDIT_CARD]" });
     expect(lines.find((l) => l["level"] === 10)).toMatchObject({ msg: "trace [EMAIL]" });
   });
@@ -111,14 +130,38 @@ describe("redactLogs with a real pino logger", () => {
     await request(server!.port, { path: "/missing", headers: { "x-request-id": "req-access-3" } });
     const access = out.parsed().filter((l) => l["msg"] === "request");
     expect(access).toHaveLength(3);
-    expect(access[0]).toMatchObject({ level: 30, method: "POST", path: "/support", status: 200, requestId: "req-access-1" });
+    expect(access[0]).toMatchObject({
+      level: 30,
+      method: "POST",
+      path: "/support",
+      status: 200,
+      requestId: "req-access-1",
+    });
     expect(typeof access[0]?.["ms"]).toBe("number");
-    expect(access[1]).toMatchObject({ level: 50, method: "GET", path: "/boom", status: 500, requestId: "req-access-2" });
+    expect(access[1]).toMatchObject({
+      level: 50,
+      method: "GET",
+      path: "/boom",
+      status: 500,
+      requestId: "req-access-2",
+    });
     expect(access[2]).toMatchObject({ level: 40, path: "/missing", status: 404 });
     const text = out.text();
     expect(text).not.toContain("secret-token");
     expect(text).not.toContain("?email");
-    for (const line of access) expect(Object.keys(line).sort()).toEqual(["hostname", "level", "method", "ms", "msg", "path", "pid", "requestId", "status", "time"]);
+    for (const line of access)
+      expect(Object.keys(line).sort()).toEqual([
+        "hostname",
+        "level",
+        "method",
+        "ms",
+        "msg",
+        "path",
+        "pid",
+        "requestId",
+        "status",
+        "time",
+      ]);
   });
 
   it("leaves lines alone for an organisation that turned redaction off, and redacts for the others", async () => {
@@ -171,7 +214,11 @@ describe("redactLogs with a real pino logger", () => {
       inheritSafe: (await apiKeys.issue({ ownerId: "u1", tenantId: "org_safe", env: "live" })).key.reveal(),
     };
     for (const [name, key] of Object.entries(keys)) {
-      const reply = await request(server.port, { method: "POST", path: "/support", headers: { "x-api-key": key, "x-request-id": `req-${name}` } });
+      const reply = await request(server.port, {
+        method: "POST",
+        path: "/support",
+        headers: { "x-api-key": key, "x-request-id": `req-${name}` },
+      });
       expect(reply.status, reply.text).toBe(200);
     }
     const byRequest = (id: string) => out.lines.filter((l) => l.includes(`"requestId":"${id}"`)).join("\n");
@@ -184,8 +231,16 @@ describe("redactLogs with a real pino logger", () => {
 
   it("keeps redacting when enabled or override throws or answers something other than a boolean", async () => {
     for (const options of [
-      { enabled: () => { throw new Error("settings store down"); } },
-      { override: () => { throw new Error("key lookup failed"); } },
+      {
+        enabled: () => {
+          throw new Error("settings store down");
+        },
+      },
+      {
+        override: () => {
+          throw new Error("key lookup failed");
+        },
+      },
       { enabled: () => "no" as unknown as boolean },
       { enabled: () => undefined as unknown as boolean, override: () => "off" as unknown as boolean },
     ] satisfies RedactLogsOptions[]) {
@@ -262,14 +317,19 @@ describe("redactLogs options", () => {
   });
 
   it("refuses bad options", () => {
-    for (const bad of WRONG_TYPES.filter((v) => v !== undefined && !(typeof v === "object" && v !== null && !Array.isArray(v)))) {
+    for (const bad of WRONG_TYPES.filter(
+      (v) => v !== undefined && !(typeof v === "object" && v !== null && !Array.isArray(v)),
+    )) {
       expectMoatError(() => redactLogs(logger, bad as RedactLogsOptions), "ERR_CONFIG");
     }
     for (const bad of WRONG_TYPES.filter((v) => v !== undefined && typeof v !== "function")) {
       expectMoatError(() => redactLogs(logger, { enabled: bad } as unknown as RedactLogsOptions), "ERR_CONFIG");
       expectMoatError(() => redactLogs(logger, { override: bad } as unknown as RedactLogsOptions), "ERR_CONFIG");
     }
-    expectMoatError(() => redactLogs(logger, { redactor: { redact: (t: string) => t } } as unknown as RedactLogsOptions), "ERR_CONFIG");
+    expectMoatError(
+      () => redactLogs(logger, { redactor: { redact: (t: string) => t } } as unknown as RedactLogsOptions),
+      "ERR_CONFIG",
+    );
     expectMoatError(() => redactLogs(logger, { accessLog: 1 } as unknown as RedactLogsOptions), "ERR_CONFIG");
     expectMoatError(() => redactLogs(logger, { enable: () => true } as unknown as RedactLogsOptions), "ERR_CONFIG");
   });

@@ -4,7 +4,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import express from "express";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { currentRequestContext, getRequestContext, requestContext, type RequestContext, type RequestContextOptions } from "../../src/express/index.js";
+import {
+  currentRequestContext,
+  getRequestContext,
+  requestContext,
+  type RequestContext,
+  type RequestContextOptions,
+} from "../../src/express/index.js";
 import { clientAddress, compileTrust, type TrustProxy } from "../../src/_internal/client-ip.js";
 import { generateRequestId, isWellFormedRequestId } from "../../src/express/request-id.js";
 import { isMoatError } from "../../src/errors.js";
@@ -19,7 +25,12 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function contextFor(options: RequestContextOptions | undefined, headers: Record<string, string> = {}, path = "/ctx", configure?: (app: express.Express) => void) {
+async function contextFor(
+  options: RequestContextOptions | undefined,
+  headers: Record<string, string> = {},
+  path = "/ctx",
+  configure?: (app: express.Express) => void,
+) {
   const app = express();
   configure?.(app);
   app.use(requestContext(options));
@@ -56,7 +67,9 @@ describe("requestContext: request ids", () => {
   });
 
   it("always makes a new id with acceptIncomingId: false, and honours a custom header", async () => {
-    expect((await contextFor({ acceptIncomingId: false }, { "x-request-id": "abc" })).fromReq.requestId).toMatch(UUID_V4);
+    expect((await contextFor({ acceptIncomingId: false }, { "x-request-id": "abc" })).fromReq.requestId).toMatch(
+      UUID_V4,
+    );
     const app = express();
     app.use(requestContext({ header: "X-Correlation-Id" }));
     app.get("/", (req, res) => res.json(getRequestContext(req)));
@@ -69,15 +82,28 @@ describe("requestContext: request ids", () => {
   it("builds ids from the injected random source", () => {
     expect(generateRequestId((n) => new Uint8Array(n))).toBe("00000000-0000-4000-8000-000000000000");
     expect(generateRequestId((n) => new Uint8Array(n).fill(0xff))).toBe("ffffffff-ffff-4fff-bfff-ffffffffffff");
-    fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (bytes) => UUID_V4.test(generateRequestId(() => bytes))));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (bytes) =>
+        UUID_V4.test(generateRequestId(() => bytes)),
+      ),
+    );
     expect(isWellFormedRequestId("")).toBe(false);
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => !isWellFormedRequestId(text) || /^[\x21-\x7e]{1,128}$/.test(text)));
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 200 }),
+        (text) => !isWellFormedRequestId(text) || /^[\x21-\x7e]{1,128}$/.test(text),
+      ),
+    );
   });
 });
 
 describe("requestContext: client, agent, path, time", () => {
   it("records the user agent (truncated), the method, the path without query, and startedAt from now()", async () => {
-    const { fromReq } = await contextFor({ now: () => 1_700_000_000_000 }, { "user-agent": `UA/${"x".repeat(600)}` }, "/notes/7?token=secret");
+    const { fromReq } = await contextFor(
+      { now: () => 1_700_000_000_000 },
+      { "user-agent": `UA/${"x".repeat(600)}` },
+      "/notes/7?token=secret",
+    );
     expect(fromReq.userAgent).toHaveLength(512);
     expect(fromReq.method).toBe("GET");
     expect(fromReq.path).toBe("/notes/7");
@@ -91,20 +117,33 @@ describe("requestContext: client, agent, path, time", () => {
   });
 
   it("believes X-Forwarded-For from trusted proxies only", async () => {
-    expect((await contextFor({ trustProxy: "loopback" }, { "x-forwarded-for": "203.0.113.9" })).fromReq.ip).toBe("203.0.113.9");
-    expect((await contextFor({ trustProxy: 1 }, { "x-forwarded-for": "198.51.100.1, 203.0.113.9" })).fromReq.ip).toBe("203.0.113.9");
-    expect((await contextFor({ trustProxy: ["10.0.0.0/8"] }, { "x-forwarded-for": "203.0.113.9" })).fromReq.ip).toBe("127.0.0.1");
+    expect((await contextFor({ trustProxy: "loopback" }, { "x-forwarded-for": "203.0.113.9" })).fromReq.ip).toBe(
+      "203.0.113.9",
+    );
+    expect((await contextFor({ trustProxy: 1 }, { "x-forwarded-for": "198.51.100.1, 203.0.113.9" })).fromReq.ip).toBe(
+      "203.0.113.9",
+    );
+    expect((await contextFor({ trustProxy: ["10.0.0.0/8"] }, { "x-forwarded-for": "203.0.113.9" })).fromReq.ip).toBe(
+      "127.0.0.1",
+    );
   });
 
   it("follows express's trust proxy setting when no trustProxy option is given", async () => {
-    const { fromReq } = await contextFor(undefined, { "x-forwarded-for": "203.0.113.9" }, "/", (app) => app.set("trust proxy", "loopback"));
+    const { fromReq } = await contextFor(undefined, { "x-forwarded-for": "203.0.113.9" }, "/", (app) =>
+      app.set("trust proxy", "loopback"),
+    );
     expect(fromReq.ip).toBe("203.0.113.9");
   });
 });
 
 describe("client address resolution", () => {
-  const fakeReq = (peer: string | undefined, xff?: string) => ({ socket: { remoteAddress: peer }, headers: xff === undefined ? {} : { "x-forwarded-for": xff } }) as unknown as IncomingMessage;
-  const ip = (trust: TrustProxy, peer: string | undefined, xff?: string) => clientAddress(fakeReq(peer, xff), compileTrust(trust));
+  const fakeReq = (peer: string | undefined, xff?: string) =>
+    ({
+      socket: { remoteAddress: peer },
+      headers: xff === undefined ? {} : { "x-forwarded-for": xff },
+    }) as unknown as IncomingMessage;
+  const ip = (trust: TrustProxy, peer: string | undefined, xff?: string) =>
+    clientAddress(fakeReq(peer, xff), compileTrust(trust));
 
   it("walks from the socket leftwards while hops are trusted", () => {
     const chain = "203.0.113.9, 198.51.100.7, 10.1.2.3";
@@ -141,11 +180,16 @@ describe("client address resolution", () => {
   it("never throws on arbitrary X-Forwarded-For, and answers a valid address or undefined", () => {
     const settings: TrustProxy[] = [false, true, 1, 3, "loopback", ["10.0.0.0/8", "uniquelocal"]];
     fc.assert(
-      fc.property(fc.constantFrom(...settings), fc.option(fc.constantFrom("127.0.0.1", "10.0.0.1", "::1", "::ffff:10.1.1.1"), { nil: undefined }), fc.string({ maxLength: 200 }), (trust, peer, xff) => {
-        const got = ip(trust, peer, xff);
-        if (peer === undefined) expect(got).toBeUndefined();
-        else expect(isIP(got ?? "")).not.toBe(0);
-      }),
+      fc.property(
+        fc.constantFrom(...settings),
+        fc.option(fc.constantFrom("127.0.0.1", "10.0.0.1", "::1", "::ffff:10.1.1.1"), { nil: undefined }),
+        fc.string({ maxLength: 200 }),
+        (trust, peer, xff) => {
+          const got = ip(trust, peer, xff);
+          if (peer === undefined) expect(got).toBeUndefined();
+          else expect(isIP(got ?? "")).not.toBe(0);
+        },
+      ),
     );
   });
 
@@ -153,7 +197,8 @@ describe("client address resolution", () => {
     for (const bad of ["", "nonsense", "10.0.0.0/33", "::1/129", "10.0.0.0/x", "300.1.1.1", ["loopback", "bad"]]) {
       expectMoatError(() => requestContext({ trustProxy: bad }), "ERR_CONFIG");
     }
-    for (const bad of [-1, 1.5, Number.NaN, [], {}, null]) expectMoatError(() => requestContext({ trustProxy: bad as TrustProxy }), "ERR_CONFIG");
+    for (const bad of [-1, 1.5, Number.NaN, [], {}, null])
+      expectMoatError(() => requestContext({ trustProxy: bad as TrustProxy }), "ERR_CONFIG");
   });
 });
 
@@ -167,7 +212,11 @@ describe("requestContext: AsyncLocalStorage", () => {
       res.json({ same: currentRequestContext() === getRequestContext(req), body: req.body as unknown });
     });
     server = await listen(app);
-    const reply = await request(server.port, { method: "POST", body: JSON.stringify({ a: 1 }), headers: { "content-type": "application/json" } });
+    const reply = await request(server.port, {
+      method: "POST",
+      body: JSON.stringify({ a: 1 }),
+      headers: { "content-type": "application/json" },
+    });
     expect(reply.json()).toEqual({ same: true, body: { a: 1 } });
     expect(currentRequestContext()).toBeUndefined();
   });
@@ -183,7 +232,9 @@ describe("requestContext: AsyncLocalStorage", () => {
     server = await listen(app);
     const ids = Array.from({ length: 25 }, (_, i) => `req-${String(i)}`);
     const replies = await Promise.all(ids.map((id) => request(server!.port, { headers: { "x-request-id": id } })));
-    replies.forEach((reply, i) => { expect(reply.json()).toEqual({ before: ids[i], after: ids[i], own: ids[i] }); });
+    replies.forEach((reply, i) => {
+      expect(reply.json()).toEqual({ before: ids[i], after: ids[i], own: ids[i] });
+    });
   });
 
   it("getRequestContext refuses a request the middleware did not see", async () => {
@@ -196,7 +247,8 @@ describe("requestContext: AsyncLocalStorage", () => {
     expectMoatError(() => requestContext({ now: 5 as never }), "ERR_CONFIG");
     expectMoatError(() => requestContext({ trustproxy: true } as never), "ERR_CONFIG");
     for (const bad of WRONG_TYPES) {
-      if (bad !== undefined && !(typeof bad === "object" && bad !== null && !Array.isArray(bad))) expectMoatError(() => requestContext(bad as never), "ERR_CONFIG");
+      if (bad !== undefined && !(typeof bad === "object" && bad !== null && !Array.isArray(bad)))
+        expectMoatError(() => requestContext(bad as never), "ERR_CONFIG");
     }
   });
 });

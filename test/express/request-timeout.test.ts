@@ -29,7 +29,15 @@ function parkingApp(options: Parameters<typeof requestTimeout>[0]) {
   app.use(requestTimeout(options));
   app.all("/{*rest}", (req, res) => {
     const signal = getRequestSignal(req);
-    const aborted = new Promise((resolve) => { signal.addEventListener("abort", () => { resolve(signal.reason); }, { once: true }); });
+    const aborted = new Promise((resolve) => {
+      signal.addEventListener(
+        "abort",
+        () => {
+          resolve(signal.reason);
+        },
+        { once: true },
+      );
+    });
     parked.push({ signal, aborted });
     entered.shift()?.();
     void aborted.then(() => {
@@ -211,7 +219,8 @@ describe("requestTimeout: configuration", () => {
   });
 
   it("rejects bad deadlines, bad route patterns and unknown options", () => {
-    for (const timeout of [0, -1, 1.5, "abc", "10 years", Number.NaN]) expectMoatError(() => requestTimeout({ timeout }), "ERR_CONFIG");
+    for (const timeout of [0, -1, 1.5, "abc", "10 years", Number.NaN])
+      expectMoatError(() => requestTimeout({ timeout }), "ERR_CONFIG");
     for (const route of ["exports", "post /x", "GET", "GET /a b", "/a/**", "/a/*/b", "/a/:", "/a/<script>"]) {
       expectMoatError(() => requestTimeout({ routes: { [route]: 1000 } }), "ERR_CONFIG");
     }
@@ -226,7 +235,8 @@ describe("requestTimeout: configuration", () => {
 });
 
 describe("route patterns", () => {
-  const m = (pattern: string, method: string, path: string) => matchRoute(parseRoutePattern(pattern, "test"), method, path);
+  const m = (pattern: string, method: string, path: string) =>
+    matchRoute(parseRoutePattern(pattern, "test"), method, path);
 
   it("refuses anything else with ERR_CONFIG only", () => {
     fc.assert(

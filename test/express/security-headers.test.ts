@@ -1,6 +1,11 @@
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
-import { STRICT_CSP_DIRECTIVES, errorHandler, securityHeaders, type SecurityHeadersOptions } from "../../src/express/index.js";
+import {
+  STRICT_CSP_DIRECTIVES,
+  errorHandler,
+  securityHeaders,
+  type SecurityHeadersOptions,
+} from "../../src/express/index.js";
 import { MoatError } from "../../src/errors.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
 import { listen, request, type Listening } from "./http.js";
@@ -62,7 +67,9 @@ describe("securityHeaders", () => {
 
   it("merges CSP directives over the strict defaults, and removes one set to null", async () => {
     const h = await headersFor({
-      contentSecurityPolicy: { directives: { "img-src": ["'self'", "https://cdn.example.com"], "upgrade-insecure-requests": null } },
+      contentSecurityPolicy: {
+        directives: { "img-src": ["'self'", "https://cdn.example.com"], "upgrade-insecure-requests": null },
+      },
     });
     const csp = h["content-security-policy"] ?? "";
     expect(csp).toContain("img-src 'self' https://cdn.example.com");
@@ -72,16 +79,21 @@ describe("securityHeaders", () => {
   });
 
   it("uses exactly the caller's policy with useDefaults: false, and none with false", async () => {
-    expect((await headersFor({ contentSecurityPolicy: { useDefaults: false, directives: { "default-src": ["'none'"] } } }))["content-security-policy"]).toBe(
-      "default-src 'none'",
-    );
+    expect(
+      (await headersFor({ contentSecurityPolicy: { useDefaults: false, directives: { "default-src": ["'none'"] } } }))[
+        "content-security-policy"
+      ],
+    ).toBe("default-src 'none'");
     await server?.close();
     server = undefined;
     expect((await headersFor({ contentSecurityPolicy: false }))["content-security-policy"]).toBeUndefined();
   });
 
   it("lets each helmet option be overridden", async () => {
-    const h = await headersFor({ xFrameOptions: { action: "sameorigin" }, strictTransportSecurity: { maxAge: 63_072_000, preload: true } });
+    const h = await headersFor({
+      xFrameOptions: { action: "sameorigin" },
+      strictTransportSecurity: { maxAge: 63_072_000, preload: true },
+    });
     expect(h["x-frame-options"]).toBe("SAMEORIGIN");
     expect(h["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains; preload");
     await server?.close();
@@ -91,13 +103,20 @@ describe("securityHeaders", () => {
 
   it("turns helmet's complaints and wrong types into ERR_CONFIG", () => {
     expectMoatError(() => securityHeaders({ strictTransportSecurity: { maxAge: -1 } }), "ERR_CONFIG");
-    expectMoatError(() => securityHeaders({ contentSecurityPolicy: { directives: { "script-src": ["'self'; evil"] } } }), "ERR_CONFIG");
-    expectMoatError(() => securityHeaders({ contentSecurityPolicy: { directives: { "default-src": null } } }), "ERR_CONFIG");
+    expectMoatError(
+      () => securityHeaders({ contentSecurityPolicy: { directives: { "script-src": ["'self'; evil"] } } }),
+      "ERR_CONFIG",
+    );
+    expectMoatError(
+      () => securityHeaders({ contentSecurityPolicy: { directives: { "default-src": null } } }),
+      "ERR_CONFIG",
+    );
     expectMoatError(() => securityHeaders({ xFrameOptions: { action: "allow" as "deny" } }), "ERR_CONFIG");
     for (const bad of WRONG_TYPES) {
       // undefined and {} are the defaults.
       const empty = typeof bad === "object" && bad !== null && !Array.isArray(bad);
-      if (bad !== undefined && !empty) expectMoatError(() => securityHeaders(bad as SecurityHeadersOptions), "ERR_CONFIG");
+      if (bad !== undefined && !empty)
+        expectMoatError(() => securityHeaders(bad as SecurityHeadersOptions), "ERR_CONFIG");
     }
   });
 });

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryApiKeyStore, createMemoryRefreshSessionStore } from "../../src/adapters/memory/index.js";
 import { createApiKeys, type ApiKeys } from "../../src/apikeys/index.js";
 import { apiKeyAuth, authenticate, errorHandler, tenantScope } from "../../src/express/index.js";
-import { createKeySet, createSessions, createTokens, generateSigningKey, type Sessions } from "../../src/sessions/index.js";
+import {
+  createKeySet,
+  createSessions,
+  createTokens,
+  generateSigningKey,
+  type Sessions,
+} from "../../src/sessions/index.js";
 import { currentTenant } from "../../src/tenant/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
 import { headerSubject, requestAs } from "./header-subject.js";
@@ -22,19 +28,35 @@ async function whoAmI(_req: IncomingMessage, res: express.Response): Promise<voi
 }
 
 beforeAll(async () => {
-  const tokens = createTokens({ keys: createKeySet([await generateSigningKey("EdDSA")]), issuer: "https://auth.test", audience: "api" });
+  const tokens = createTokens({
+    keys: createKeySet([await generateSigningKey("EdDSA")]),
+    issuer: "https://auth.test",
+    audience: "api",
+  });
   sessions = createSessions({ tokens, store: createMemoryRefreshSessionStore() });
   apiKeys = createApiKeys({ prefix: "acme", store: createMemoryApiKeyStore() });
 
   const app = express();
   // Body parsed after the scope is entered, to show the context survives the parser's stream events.
-  app.use("/api", apiKeyAuth({ apiKeys, optional: true }), authenticate({ tokens: sessions }), tenantScope(), express.json());
+  app.use(
+    "/api",
+    apiKeyAuth({ apiKeys, optional: true }),
+    authenticate({ tokens: sessions }),
+    tenantScope(),
+    express.json(),
+  );
   app.all("/api/whoami", whoAmI);
 
   const g = express.Router();
   g.use(headerSubject);
   g.get("/default", tenantScope(), whoAmI);
-  g.get("/lookup", tenantScope({ toContext: async (subject) => ({ userId: subject.id, role: subject.id === "u_admin" ? "admin" : "member" }) }), whoAmI);
+  g.get(
+    "/lookup",
+    tenantScope({
+      toContext: async (subject) => ({ userId: subject.id, role: subject.id === "u_admin" ? "admin" : "member" }),
+    }),
+    whoAmI,
+  );
   g.get("/other-tenant", tenantScope({ toContext: () => ({ userId: "u1", tenantId: "org_evil" }) as never }), whoAmI);
   g.get("/same-tenant", tenantScope({ toContext: (s) => ({ userId: "u1", tenantId: s.tenantId }) as never }), whoAmI);
   g.get("/bad-context", tenantScope({ toContext: () => ({ userId: "" }) }), whoAmI);
@@ -61,7 +83,10 @@ const asSubject = (path: string, subject?: object) => requestAs(server.port, "GE
 describe("tenantScope: the tenant comes from the verified subject only", () => {
   it("runs the handler as the token's tenant", async () => {
     const { accessToken } = await sessions.start("user_1", { role: "admin", tid: "org_1" });
-    const reply = await request(server.port, { path: "/api/whoami", headers: { authorization: `Bearer ${accessToken}` } });
+    const reply = await request(server.port, {
+      path: "/api/whoami",
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     expect([reply.status, reply.json()]).toEqual([200, { tenantId: "org_1", userId: "user_1", role: "admin" }]);
   });
 
@@ -86,16 +111,24 @@ describe("tenantScope: the tenant comes from the verified subject only", () => {
 
   it("takes an API key's tenant", async () => {
     const { key, record } = await apiKeys.issue({ ownerId: "user_3", tenantId: "org_9", env: "live" });
-    const reply = await request(server.port, { path: "/api/whoami?tenantId=org_1", headers: { "x-api-key": key.reveal(), "x-tenant-id": "org_1" } });
+    const reply = await request(server.port, {
+      path: "/api/whoami?tenantId=org_1",
+      headers: { "x-api-key": key.reveal(), "x-tenant-id": "org_1" },
+    });
     expect(reply.json()).toEqual({ tenantId: "org_9", userId: record.id, role: "apikey" });
   });
 
   it("answers 403 ERR_NO_TENANT for a subject without a tenant, whatever the request says", async () => {
     const { accessToken } = await sessions.start("user_4", { role: "member" });
-    const reply = await request(server.port, { path: "/api/whoami?tenantId=org_1", headers: { authorization: `Bearer ${accessToken}`, "x-tenant-id": "org_1" } });
+    const reply = await request(server.port, {
+      path: "/api/whoami?tenantId=org_1",
+      headers: { authorization: `Bearer ${accessToken}`, "x-tenant-id": "org_1" },
+    });
     expect([reply.status, reply.json()]).toEqual([403, { error: "ERR_NO_TENANT" }]);
     const keyless = await apiKeys.issue({ ownerId: "user_4", env: "live" });
-    expect((await request(server.port, { path: "/api/whoami", headers: { "x-api-key": keyless.key.reveal() } })).json()).toEqual({ error: "ERR_NO_TENANT" });
+    expect(
+      (await request(server.port, { path: "/api/whoami", headers: { "x-api-key": keyless.key.reveal() } })).json(),
+    ).toEqual({ error: "ERR_NO_TENANT" });
   });
 
   it("answers 401 without a subject", async () => {
@@ -106,18 +139,30 @@ describe("tenantScope: the tenant comes from the verified subject only", () => {
 
 describe("tenantScope: the context", () => {
   it("carries a single role and the impersonator, and leaves out a role list", async () => {
-    expect((await asSubject("/g/default", { id: "u1", role: ["admin"], tenantId: "t1", impersonatorId: "staff_1" })).json()).toEqual({
+    expect(
+      (await asSubject("/g/default", { id: "u1", role: ["admin"], tenantId: "t1", impersonatorId: "staff_1" })).json(),
+    ).toEqual({
       tenantId: "t1",
       userId: "u1",
       role: "admin",
       impersonatorId: "staff_1",
     });
-    expect((await asSubject("/g/default", { id: "u1", role: ["admin", "billing"], tenantId: "t1" })).json()).toEqual({ tenantId: "t1", userId: "u1" });
+    expect((await asSubject("/g/default", { id: "u1", role: ["admin", "billing"], tenantId: "t1" })).json()).toEqual({
+      tenantId: "t1",
+      userId: "u1",
+    });
   });
 
   it("lets toContext decide the user part, asynchronously", async () => {
-    expect((await asSubject("/g/lookup", { id: "u_admin", role: "x", tenantId: "t1" })).json()).toEqual({ tenantId: "t1", userId: "u_admin", role: "admin" });
-    expect((await asSubject("/g/same-tenant", { id: "u_admin", role: "x", tenantId: "t1" })).json()).toEqual({ tenantId: "t1", userId: "u1" });
+    expect((await asSubject("/g/lookup", { id: "u_admin", role: "x", tenantId: "t1" })).json()).toEqual({
+      tenantId: "t1",
+      userId: "u_admin",
+      role: "admin",
+    });
+    expect((await asSubject("/g/same-tenant", { id: "u_admin", role: "x", tenantId: "t1" })).json()).toEqual({
+      tenantId: "t1",
+      userId: "u1",
+    });
   });
 
   it("fails closed when toContext names another tenant, returns an invalid context or throws", async () => {

@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Secret } from "../../src/index.js";
 import { errorHandler, requestContext, turnstile, type TurnstileMiddlewareOptions } from "../../src/express/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
-import { ACTION, HOSTNAME, SECRET, startSiteverifyServer, type SiteverifyServer } from "../turnstile/siteverify-server.js";
+import {
+  ACTION,
+  HOSTNAME,
+  SECRET,
+  startSiteverifyServer,
+  type SiteverifyServer,
+} from "../turnstile/siteverify-server.js";
 import { listen, request, type Listening } from "./http.js";
 
 let verifier: SiteverifyServer;
@@ -31,7 +37,14 @@ async function start(options: Partial<TurnstileMiddlewareOptions> = {}) {
   app.use(express.json());
   app.post(
     "/signup",
-    turnstile({ secret: SECRET, verifyUrl: verifier.url, expectedHostname: HOSTNAME, expectedAction: ACTION, onFailure: (f) => failures.push(f), ...options }),
+    turnstile({
+      secret: SECRET,
+      verifyUrl: verifier.url,
+      expectedHostname: HOSTNAME,
+      expectedAction: ACTION,
+      onFailure: (f) => failures.push(f),
+      ...options,
+    }),
     (_req, res) => {
       reached += 1;
       res.json({ ok: true });
@@ -69,7 +82,12 @@ describe("turnstile middleware against a local siteverify server", () => {
       expect(reply.status, token).toBe(403);
       expect(reply.json()).toEqual({ error: "turnstile_failed" });
     }
-    const noField = await request(server!.port, { method: "POST", path: "/signup", headers: { "content-type": "application/json" }, body: "{}" });
+    const noField = await request(server!.port, {
+      method: "POST",
+      path: "/signup",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(noField.status).toBe(403);
     expect(reached).toBe(1);
     expect(failures.map((f) => (f as { reason: string }).reason)).toEqual(["expired", "invalid", "missing", "missing"]);
@@ -178,7 +196,8 @@ describe("turnstile options", () => {
       { secret: "s", onFailure: 1 },
       { secret: "s", endpoint: "http://example.test" },
     ];
-    for (const bad of cases) expectMoatError(() => turnstile(bad as unknown as TurnstileMiddlewareOptions), "ERR_CONFIG");
+    for (const bad of cases)
+      expectMoatError(() => turnstile(bad as unknown as TurnstileMiddlewareOptions), "ERR_CONFIG");
   });
 
   it("never puts the secret in an ERR_CONFIG message", () => {

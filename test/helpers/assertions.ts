@@ -20,7 +20,10 @@ export function expectMoatError(fn: () => unknown, code: MoatErrorCode): MoatErr
 }
 
 /** Asserts that the promise rejects with a MoatError with `code`, and returns it. */
-export async function expectMoatErrorAsync(promise: Promise<unknown> | (() => Promise<unknown>), code: MoatErrorCode): Promise<MoatError> {
+export async function expectMoatErrorAsync(
+  promise: Promise<unknown> | (() => Promise<unknown>),
+  code: MoatErrorCode,
+): Promise<MoatError> {
   let thrown: unknown;
   try {
     await (typeof promise === "function" ? promise() : promise);
@@ -31,4 +34,15 @@ export async function expectMoatErrorAsync(promise: Promise<unknown> | (() => Pr
 }
 
 /** Values of every wrong type, for "rejects wrong types" tables. */
-export const WRONG_TYPES: readonly unknown[] = [undefined, null, 42, Number.NaN, true, {}, [], Symbol("s"), 10n, () => "x"];
+export const WRONG_TYPES: readonly unknown[] = [
+  undefined,
+  null,
+  42,
+  Number.NaN,
+  true,
+  {},
+  [],
+  Symbol("s"),
+  10n,
+  () => "x",
+];

@@ -14,7 +14,8 @@ export interface RedisContext {
   readonly prefix: string;
 }
 
-const SKIP_REASON = "skipped: REDIS_URL is not set (run Redis and set REDIS_URL=redis://127.0.0.1:6379 to include these tests)";
+const SKIP_REASON =
+  "skipped: REDIS_URL is not set (run Redis and set REDIS_URL=redis://127.0.0.1:6379 to include these tests)";
 
 export function describeRedis(name: string, body: (ctx: RedisContext) => void): void {
   const url = envUrl("REDIS_URL");

@@ -27,7 +27,12 @@ export function envUrl(name: "DATABASE_URL" | "REDIS_URL"): string | undefined {
  * failing test naming the service; otherwise a skipped test whose title is `skipReason`, or
  * nothing when there is no reason to give (the tests run elsewhere, e.g. on PGlite).
  */
-export function describeWithoutService(name: string, service: "PostgreSQL" | "Redis", variable: "DATABASE_URL" | "REDIS_URL", skipReason?: string): void {
+export function describeWithoutService(
+  name: string,
+  service: "PostgreSQL" | "Redis",
+  variable: "DATABASE_URL" | "REDIS_URL",
+  skipReason?: string,
+): void {
   if (!requireServices && skipReason === undefined) return;
   describe(name, () => {
     if (requireServices) {

@@ -59,12 +59,21 @@ describe("recovery code format", () => {
     expect(normalizeRecoveryCode(input)).toBe(expected);
   });
 
-  it.each(["", "ABCDE-FGHJ", "ABCDE-FGHJKM", "ABCDE-FGHJU", "ABCDE_FGHJK", "ABCDE.FGHJK", "ÄBCDE-FGHJK", "ßBCDE-FGHJ", "ıBCDE-FGHJK", "ABCDE\tFGHJK", "-".repeat(80)])(
-    "refuses %j",
-    (input) => {
-      expect(normalizeRecoveryCode(input)).toBeNull();
-    },
-  );
+  it.each([
+    "",
+    "ABCDE-FGHJ",
+    "ABCDE-FGHJKM",
+    "ABCDE-FGHJU",
+    "ABCDE_FGHJK",
+    "ABCDE.FGHJK",
+    "ÄBCDE-FGHJK",
+    "ßBCDE-FGHJ",
+    "ıBCDE-FGHJK",
+    "ABCDE\tFGHJK",
+    "-".repeat(80),
+  ])("refuses %j", (input) => {
+    expect(normalizeRecoveryCode(input)).toBeNull();
+  });
 
   it("round-trips: every formatted code normalizes back to itself, from any case", () => {
     fc.assert(
@@ -119,7 +128,10 @@ describe("createRecoveryCodes generate", () => {
     const entries: string[] = [];
     const store = createMemoryRecoveryCodeStore();
     const codes = createRecoveryCodes({
-      store: { ...store, replaceRecoveryCodes: (u, e) => (entries.push(...e.map((x) => x.hash)), store.replaceRecoveryCodes(u, e)) },
+      store: {
+        ...store,
+        replaceRecoveryCodes: (u, e) => (entries.push(...e.map((x) => x.hash)), store.replaceRecoveryCodes(u, e)),
+      },
       count: 1,
     });
     expect((await codes.generate("u1")).reveal()).toHaveLength(1);
@@ -162,7 +174,10 @@ describe("createRecoveryCodes redeem", () => {
     const [a, b, c] = (await codes.generate("u1")).reveal();
     await expect(codes.redeem("u1", a ?? "")).resolves.toEqual({ ok: true, remaining: 2 });
     await expect(codes.redeem("u1", a ?? "")).resolves.toEqual({ ok: false, reason: "invalid" });
-    await expect(codes.redeem("u1", (b ?? "").toLowerCase().replace("-", ""))).resolves.toEqual({ ok: true, remaining: 1 });
+    await expect(codes.redeem("u1", (b ?? "").toLowerCase().replace("-", ""))).resolves.toEqual({
+      ok: true,
+      remaining: 1,
+    });
     await expect(codes.redeem("u1", c ?? "")).resolves.toEqual({ ok: true, remaining: 0 });
     expect(await codes.remaining("u1")).toBe(0);
   });
@@ -244,11 +259,20 @@ describe("createRecoveryCodes redeem", () => {
   it("derives different selectors with a server key, and the key is needed to redeem", async () => {
     const seen: string[][] = [];
     const store = createMemoryRecoveryCodeStore();
-    const recording: RecoveryCodeStore = { ...store, replaceRecoveryCodes: (u, e) => (seen.push(e.map((x) => x.selector)), store.replaceRecoveryCodes(u, e)) };
+    const recording: RecoveryCodeStore = {
+      ...store,
+      replaceRecoveryCodes: (u, e) => (seen.push(e.map((x) => x.selector)), store.replaceRecoveryCodes(u, e)),
+    };
     // The same code for the same user, once without and once with a key.
     const random = () => cyclic([3, 9, 27, 81, 243, 217, 139, 161, 227, 169]);
     const unkeyed = createRecoveryCodes({ store: recording, cost: 4, count: 1, random: random() });
-    const keyed = createRecoveryCodes({ store: recording, cost: 4, count: 1, random: random(), selectorKey: "k".repeat(32) });
+    const keyed = createRecoveryCodes({
+      store: recording,
+      cost: 4,
+      count: 1,
+      random: random(),
+      selectorKey: "k".repeat(32),
+    });
     const [same] = (await unkeyed.generate("u2")).reveal();
     const [code] = (await keyed.generate("u2")).reveal();
     expect(code).toBe(same);

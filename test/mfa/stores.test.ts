@@ -23,8 +23,14 @@ function endToEnd(stores: () => { totpSteps: TotpStepStore; recoveryCodes: Recov
     clock.advance(30_000);
     const newer = totpCode(SECRET, clock.now());
     await expect(totp.verify({ userId: user, secret: SECRET, code: newer })).resolves.toMatchObject({ ok: true });
-    await expect(totp.verify({ userId: user, secret: SECRET, code: newer })).resolves.toEqual({ ok: false, reason: "replayed" });
-    await expect(totp.verify({ userId: user, secret: SECRET, code: older })).resolves.toEqual({ ok: false, reason: "replayed" });
+    await expect(totp.verify({ userId: user, secret: SECRET, code: newer })).resolves.toEqual({
+      ok: false,
+      reason: "replayed",
+    });
+    await expect(totp.verify({ userId: user, secret: SECRET, code: older })).resolves.toEqual({
+      ok: false,
+      reason: "replayed",
+    });
   }, 30_000);
 
   it("TOTP: exactly one of 50 concurrent verifications of one valid code succeeds", async () => {
@@ -74,7 +80,11 @@ describePostgres("mfa end to end", (target) => {
   }));
 
   it("keeps only hashes and selectors in moatkit_recovery_codes", async () => {
-    const codes = createRecoveryCodes({ store: createPostgresRecoveryCodeStore({ client: client() }), cost: 4, count: 2 });
+    const codes = createRecoveryCodes({
+      store: createPostgresRecoveryCodeStore({ client: client() }),
+      cost: 4,
+      count: 2,
+    });
     const user = randomUUID();
     const list = (await codes.generate(user)).reveal();
     const { rows } = await client().query<{ selector: string; hash: string }>(

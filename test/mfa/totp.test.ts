@@ -35,10 +35,21 @@ describe("TOTP standard vectors", () => {
     async (_utc, mode, v) => {
       const atMs = v.time * 1000;
       const store = createMemoryTotpStepStore();
-      const totp = createTotp({ issuer: "RFC", algorithm: mode, digits: rfc6238.digits, period: rfc6238.stepSeconds, window: 0, store, now: () => atMs });
+      const totp = createTotp({
+        issuer: "RFC",
+        algorithm: mode,
+        digits: rfc6238.digits,
+        period: rfc6238.stepSeconds,
+        window: 0,
+        store,
+        now: () => atMs,
+      });
       const step = Number.parseInt(v.T, 16);
       // Per-row secrets: the SHA256/SHA512 rows use the seed repeated to 32/64 bytes.
-      await expect(totp.verify({ userId: "rfc", secret: v.secretBase32, code: v.totp })).resolves.toEqual({ ok: true, step });
+      await expect(totp.verify({ userId: "rfc", secret: v.secretBase32, code: v.totp })).resolves.toEqual({
+        ok: true,
+        step,
+      });
       expect(totpCode(v.secretBase32, atMs, { algorithm: mode, digits: 8 })).toBe(v.totp);
       expect(totpStep(atMs)).toBe(step);
     },
@@ -48,8 +59,18 @@ describe("TOTP standard vectors", () => {
     const row = rfc6238.vectors.find((v) => v.mode === "SHA256");
     expect(row).toBeDefined();
     if (row === undefined) return;
-    const totp = createTotp({ issuer: "RFC", algorithm: "SHA256", digits: 8, window: 0, store: createMemoryTotpStepStore(), now: () => row.time * 1000 });
-    await expect(totp.verify({ userId: "rfc", secret: SECRET, code: row.totp })).resolves.toEqual({ ok: false, reason: "invalid" });
+    const totp = createTotp({
+      issuer: "RFC",
+      algorithm: "SHA256",
+      digits: 8,
+      window: 0,
+      store: createMemoryTotpStepStore(),
+      now: () => row.time * 1000,
+    });
+    await expect(totp.verify({ userId: "rfc", secret: SECRET, code: row.totp })).resolves.toEqual({
+      ok: false,
+      reason: "invalid",
+    });
   });
 
   const rfc4226 = loadRfc("rfc4226_hotp.json");
@@ -59,7 +80,10 @@ describe("TOTP standard vectors", () => {
     async (counter, v) => {
       const atMs = counter * 30_000;
       const totp = createTotp({ issuer: "RFC", window: 0, store: createMemoryTotpStepStore(), now: () => atMs });
-      await expect(totp.verify({ userId: "hotp", secret: rfc4226.secretBase32, code: v.hotp })).resolves.toEqual({ ok: true, step: counter });
+      await expect(totp.verify({ userId: "hotp", secret: rfc4226.secretBase32, code: v.hotp })).resolves.toEqual({
+        ok: true,
+        step: counter,
+      });
       expect(totpCode(rfc4226.secretBase32, atMs)).toBe(v.hotp);
     },
   );
@@ -79,7 +103,11 @@ describe("createTotp enroll", () => {
     expect(decodeURIComponent(parsed.pathname)).toBe("/Acme:ada@example.com");
     expect(parsed.searchParams.get("secret")).toBe(secret.reveal());
     expect(parsed.searchParams.get("issuer")).toBe("Acme");
-    for (const text of [inspect({ secret, uri }), JSON.stringify({ secret, uri }), `${String(secret)} ${String(uri)}`]) {
+    for (const text of [
+      inspect({ secret, uri }),
+      JSON.stringify({ secret, uri }),
+      `${String(secret)} ${String(uri)}`,
+    ]) {
       expect(text).not.toContain(secret.reveal());
     }
   });
@@ -99,7 +127,9 @@ describe("createTotp enroll", () => {
     const { totp } = setup({ random: fixed });
     expect(totp.enroll({ accountName: "a" }).secret.reveal()).toBe("7".repeat(32));
     const { totp: real } = setup();
-    expect(real.enroll({ accountName: "a" }).secret.reveal()).not.toBe(real.enroll({ accountName: "a" }).secret.reveal());
+    expect(real.enroll({ accountName: "a" }).secret.reveal()).not.toBe(
+      real.enroll({ accountName: "a" }).secret.reveal(),
+    );
   });
 
   it("rejects account names with ':' or of the wrong type or size", () => {
@@ -121,17 +151,28 @@ describe("createTotp verify", () => {
     const { totp, clock } = setup();
     const code = totpCode(SECRET, clock.now());
     const spaced = `${code.slice(0, 3)} ${code.slice(3)}`;
-    await expect(totp.verify({ userId: "u1", secret: SECRET, code: spaced })).resolves.toEqual({ ok: true, step: totpStep(clock.now()) });
-    await expect(totp.verify({ userId: "u2", secret: new Secret(SECRET), code: ` ${code} ` })).resolves.toMatchObject({ ok: true });
+    await expect(totp.verify({ userId: "u1", secret: SECRET, code: spaced })).resolves.toEqual({
+      ok: true,
+      step: totpStep(clock.now()),
+    });
+    await expect(totp.verify({ userId: "u2", secret: new Secret(SECRET), code: ` ${code} ` })).resolves.toMatchObject({
+      ok: true,
+    });
   });
 
   it("refuses the same code a second time as replayed", async () => {
     const { totp, clock } = setup();
     const code = totpCode(SECRET, clock.now());
     await expect(totp.verify({ userId: "u1", secret: SECRET, code })).resolves.toMatchObject({ ok: true });
-    await expect(totp.verify({ userId: "u1", secret: SECRET, code })).resolves.toEqual({ ok: false, reason: "replayed" });
+    await expect(totp.verify({ userId: "u1", secret: SECRET, code })).resolves.toEqual({
+      ok: false,
+      reason: "replayed",
+    });
     clock.advance(20_000); // still inside the window
-    await expect(totp.verify({ userId: "u1", secret: SECRET, code })).resolves.toEqual({ ok: false, reason: "replayed" });
+    await expect(totp.verify({ userId: "u1", secret: SECRET, code })).resolves.toEqual({
+      ok: false,
+      reason: "replayed",
+    });
   });
 
   it("refuses an older step's code after a newer one was accepted", async () => {
@@ -141,7 +182,10 @@ describe("createTotp verify", () => {
     const newer = totpCode(SECRET, clock.now());
     await expect(totp.verify({ userId: "u1", secret: SECRET, code: newer })).resolves.toMatchObject({ ok: true });
     // `older` is within the ±1 window, so only the step comparison refuses it.
-    await expect(totp.verify({ userId: "u1", secret: SECRET, code: older })).resolves.toEqual({ ok: false, reason: "replayed" });
+    await expect(totp.verify({ userId: "u1", secret: SECRET, code: older })).resolves.toEqual({
+      ok: false,
+      reason: "replayed",
+    });
     const { totp: fresh } = setup({ now: clock.now });
     await expect(fresh.verify({ userId: "u1", secret: SECRET, code: older })).resolves.toMatchObject({ ok: true });
   });
@@ -152,7 +196,10 @@ describe("createTotp verify", () => {
     const setupCode = totpCode(secret, clock.now());
     await expect(totp.verify({ userId: "ada", secret, code: setupCode })).resolves.toMatchObject({ ok: true }); // confirmation
     clock.advance(5_000);
-    await expect(totp.verify({ userId: "ada", secret, code: setupCode })).resolves.toEqual({ ok: false, reason: "replayed" }); // login
+    await expect(totp.verify({ userId: "ada", secret, code: setupCode })).resolves.toEqual({
+      ok: false,
+      reason: "replayed",
+    }); // login
   });
 
   it("keeps replay state per user", async () => {
@@ -165,31 +212,59 @@ describe("createTotp verify", () => {
   it("accepts codes within the window and refuses those outside it as invalid", async () => {
     const { totp, clock } = setup({ window: 1 });
     const t = clock.now();
-    await expect(totp.verify({ userId: "w", secret: SECRET, code: totpCode(SECRET, t - 30_000) })).resolves.toMatchObject({ ok: true });
-    await expect(totp.verify({ userId: "w", secret: SECRET, code: totpCode(SECRET, t + 30_000) })).resolves.toMatchObject({ ok: true });
-    await expect(totp.verify({ userId: "x", secret: SECRET, code: totpCode(SECRET, t - 60_000) })).resolves.toEqual({ ok: false, reason: "invalid" });
-    await expect(totp.verify({ userId: "x", secret: SECRET, code: totpCode(SECRET, t + 60_000) })).resolves.toEqual({ ok: false, reason: "invalid" });
+    await expect(
+      totp.verify({ userId: "w", secret: SECRET, code: totpCode(SECRET, t - 30_000) }),
+    ).resolves.toMatchObject({ ok: true });
+    await expect(
+      totp.verify({ userId: "w", secret: SECRET, code: totpCode(SECRET, t + 30_000) }),
+    ).resolves.toMatchObject({ ok: true });
+    await expect(totp.verify({ userId: "x", secret: SECRET, code: totpCode(SECRET, t - 60_000) })).resolves.toEqual({
+      ok: false,
+      reason: "invalid",
+    });
+    await expect(totp.verify({ userId: "x", secret: SECRET, code: totpCode(SECRET, t + 60_000) })).resolves.toEqual({
+      ok: false,
+      reason: "invalid",
+    });
     const { totp: strict } = setup({ window: 0, now: clock.now });
-    await expect(strict.verify({ userId: "y", secret: SECRET, code: totpCode(SECRET, t - 30_000) })).resolves.toEqual({ ok: false, reason: "invalid" });
+    await expect(strict.verify({ userId: "y", secret: SECRET, code: totpCode(SECRET, t - 30_000) })).resolves.toEqual({
+      ok: false,
+      reason: "invalid",
+    });
   });
 
   it("refuses a wrong code as invalid, and does not record a step for it", async () => {
     const { totp, clock, store } = setup();
     const code = totpCode(SECRET, clock.now());
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
-    await expect(totp.verify({ userId: "u1", secret: SECRET, code: wrong })).resolves.toEqual({ ok: false, reason: "invalid" });
+    await expect(totp.verify({ userId: "u1", secret: SECRET, code: wrong })).resolves.toEqual({
+      ok: false,
+      reason: "invalid",
+    });
     expect(await store.getLastTotpStep("u1")).toBeNull();
   });
 
-  it.each(["", "12345", "1234567", "12a456", "１２３４５６", "12-456", "123\t456", "0x1234", "+12345", "1".repeat(65), "123456\n"])(
-    "refuses %j as malformed without computing any HMAC",
-    async (code) => {
-      const { totp } = setup();
-      const hmac = vi.spyOn(otpCrypto, "hmac");
-      await expect(totp.verify({ userId: "u1", secret: SECRET, code })).resolves.toEqual({ ok: false, reason: "malformed" });
-      expect(hmac).not.toHaveBeenCalled();
-    },
-  );
+  it.each([
+    "",
+    "12345",
+    "1234567",
+    "12a456",
+    "１２３４５６",
+    "12-456",
+    "123\t456",
+    "0x1234",
+    "+12345",
+    "1".repeat(65),
+    "123456\n",
+  ])("refuses %j as malformed without computing any HMAC", async (code) => {
+    const { totp } = setup();
+    const hmac = vi.spyOn(otpCrypto, "hmac");
+    await expect(totp.verify({ userId: "u1", secret: SECRET, code })).resolves.toEqual({
+      ok: false,
+      reason: "malformed",
+    });
+    expect(hmac).not.toHaveBeenCalled();
+  });
 
   it("computes at most 2 × window + 1 HMACs for a well-formed code (the spy is live)", async () => {
     const { totp } = setup({ window: 1 });
@@ -202,16 +277,23 @@ describe("createTotp verify", () => {
   it("uses the configured number of digits", async () => {
     const { totp, clock } = setup({ digits: 8 });
     const code = totpCode(SECRET, clock.now(), { digits: 8 });
-    await expect(totp.verify({ userId: "u1", secret: SECRET, code: code.slice(2) })).resolves.toEqual({ ok: false, reason: "malformed" });
+    await expect(totp.verify({ userId: "u1", secret: SECRET, code: code.slice(2) })).resolves.toEqual({
+      ok: false,
+      reason: "malformed",
+    });
     await expect(totp.verify({ userId: "u1", secret: SECRET, code })).resolves.toMatchObject({ ok: true });
   });
 
   it("accepts secrets in either case and with canonical padding, and refuses anything else", async () => {
     const { totp, clock } = setup();
     const code = totpCode(SECRET, clock.now());
-    await expect(totp.verify({ userId: "lc", secret: SECRET.toLowerCase(), code })).resolves.toMatchObject({ ok: true });
+    await expect(totp.verify({ userId: "lc", secret: SECRET.toLowerCase(), code })).resolves.toMatchObject({
+      ok: true,
+    });
     const padded = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA====";
-    await expect(totp.verify({ userId: "pad", secret: padded, code: totpCode(padded, clock.now()) })).resolves.toMatchObject({ ok: true });
+    await expect(
+      totp.verify({ userId: "pad", secret: padded, code: totpCode(padded, clock.now()) }),
+    ).resolves.toMatchObject({ ok: true });
     const bad = [
       "",
       "GEZDGNBVGY3TQOJQ", // 10 bytes: under RFC 4226's 128 bits
@@ -230,13 +312,22 @@ describe("createTotp verify", () => {
   it("rejects wrong types, empty and oversized arguments with ERR_INVALID_INPUT", async () => {
     const { totp } = setup();
     for (const v of [...WRONG_TYPES, ""]) {
-      await expectMoatErrorAsync(totp.verify({ userId: v, secret: SECRET, code: "123456" } as never), "ERR_INVALID_INPUT");
+      await expectMoatErrorAsync(
+        totp.verify({ userId: v, secret: SECRET, code: "123456" } as never),
+        "ERR_INVALID_INPUT",
+      );
     }
     for (const v of WRONG_TYPES) {
       await expectMoatErrorAsync(totp.verify({ userId: "u", secret: SECRET, code: v } as never), "ERR_INVALID_INPUT");
     }
-    await expectMoatErrorAsync(totp.verify({ userId: "u".repeat(257), secret: SECRET, code: "123456" }), "ERR_INVALID_INPUT");
-    await expectMoatErrorAsync(totp.verify({ userId: "u", secret: SECRET, code: "123456", extra: 1 } as never), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(
+      totp.verify({ userId: "u".repeat(257), secret: SECRET, code: "123456" }),
+      "ERR_INVALID_INPUT",
+    );
+    await expectMoatErrorAsync(
+      totp.verify({ userId: "u", secret: SECRET, code: "123456", extra: 1 } as never),
+      "ERR_INVALID_INPUT",
+    );
     await expectMoatErrorAsync(totp.verify(undefined as never), "ERR_INVALID_INPUT");
   });
 
@@ -258,7 +349,13 @@ describe("createTotp verify", () => {
         fc.constantFrom<TotpAlgorithm>("SHA1", "SHA256", "SHA512"),
         fc.integer({ min: 6, max: 8 }),
         async (at, algorithm, digits) => {
-          const totp = createTotp({ issuer: "P", algorithm, digits, store: createMemoryTotpStepStore(), now: () => at });
+          const totp = createTotp({
+            issuer: "P",
+            algorithm,
+            digits,
+            store: createMemoryTotpStepStore(),
+            now: () => at,
+          });
           const code = totpCode(SECRET, at, { algorithm, digits });
           expect(await totp.verify({ userId: "p", secret: SECRET, code })).toEqual({ ok: true, step: totpStep(at) });
           expect(await totp.verify({ userId: "p", secret: SECRET, code })).toEqual({ ok: false, reason: "replayed" });
@@ -271,21 +368,30 @@ describe("createTotp verify", () => {
 
 describe("createTotp stores", () => {
   function failingStore(advance: () => Promise<unknown>): TotpStepStore {
-    return { advanceTotpStep: advance as TotpStepStore["advanceTotpStep"], getLastTotpStep: () => Promise.resolve(null) };
+    return {
+      advanceTotpStep: advance as TotpStepStore["advanceTotpStep"],
+      getLastTotpStep: () => Promise.resolve(null),
+    };
   }
 
   it("turns a failing store into ERR_STORE without leaking its message", async () => {
     const clock = fakeClock();
     const store = failingStore(() => Promise.reject(new Error(`connection to db failed for secret ${SECRET}`)));
     const totp = createTotp({ issuer: "A", store, now: clock.now });
-    const err = await expectMoatErrorAsync(totp.verify({ userId: "u", secret: SECRET, code: totpCode(SECRET, clock.now()) }), "ERR_STORE");
+    const err = await expectMoatErrorAsync(
+      totp.verify({ userId: "u", secret: SECRET, code: totpCode(SECRET, clock.now()) }),
+      "ERR_STORE",
+    );
     expect(err.message).not.toContain(SECRET);
   });
 
   it("refuses a store answer that is not a boolean", async () => {
     const clock = fakeClock();
     const totp = createTotp({ issuer: "A", store: failingStore(() => Promise.resolve(1)), now: clock.now });
-    await expectMoatErrorAsync(totp.verify({ userId: "u", secret: SECRET, code: totpCode(SECRET, clock.now()) }), "ERR_STORE");
+    await expectMoatErrorAsync(
+      totp.verify({ userId: "u", secret: SECRET, code: totpCode(SECRET, clock.now()) }),
+      "ERR_STORE",
+    );
   });
 
   it("does not touch the store for malformed or invalid codes", async () => {
@@ -293,14 +399,20 @@ describe("createTotp stores", () => {
     const advance = vi.fn(() => Promise.resolve(true));
     const totp = createTotp({ issuer: "A", store: failingStore(advance), now: clock.now });
     await totp.verify({ userId: "u", secret: SECRET, code: "12" });
-    await totp.verify({ userId: "u", secret: SECRET, code: "000000" === totpCode(SECRET, clock.now()) ? "111111" : "000000" });
+    await totp.verify({
+      userId: "u",
+      secret: SECRET,
+      code: "000000" === totpCode(SECRET, clock.now()) ? "111111" : "000000",
+    });
     expect(advance).not.toHaveBeenCalled();
   });
 
   it("allows exactly one of 50 concurrent verifications of one code", async () => {
     const { totp, clock } = setup();
     const code = totpCode(SECRET, clock.now());
-    const results = await Promise.all(Array.from({ length: 50 }, () => totp.verify({ userId: "race", secret: SECRET, code })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => totp.verify({ userId: "race", secret: SECRET, code })),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok && r.reason === "replayed")).toHaveLength(49);
   });

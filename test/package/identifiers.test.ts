@@ -4,9 +4,20 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_IDENTIFIER_LENGTH, identifierProblem, isIdentifier, requireIdentifier } from "../../src/_internal/identifier.js";
+import {
+  MAX_IDENTIFIER_LENGTH,
+  identifierProblem,
+  isIdentifier,
+  requireIdentifier,
+} from "../../src/_internal/identifier.js";
 import { isMoatError } from "../../src/errors.js";
-import { createMemoryApiKeyStore, createMemoryOneTimeTokenStore, createMemoryRecoveryCodeStore, createMemoryRefreshSessionStore, createMemoryTotpStepStore } from "../../src/adapters/memory/index.js";
+import {
+  createMemoryApiKeyStore,
+  createMemoryOneTimeTokenStore,
+  createMemoryRecoveryCodeStore,
+  createMemoryRefreshSessionStore,
+  createMemoryTotpStepStore,
+} from "../../src/adapters/memory/index.js";
 import { createApiKeys } from "../../src/apikeys/index.js";
 import { SCOPE_RE } from "../../src/apikeys/scopes.js";
 import { buildAuditEvent } from "../../src/audit/index.js";
@@ -35,7 +46,8 @@ const fakeRequest = (): IncomingMessage => Object.create(null) as IncomingMessag
 const MODULES: Readonly<Record<string, (id: string) => unknown>> = {
   "tenant: runWithTenant tenantId": (id) => runWithTenant({ tenantId: id, userId: "u1" }, () => true),
   "tenant: runWithTenant userId": (id) => runWithTenant({ tenantId: "t1", userId: id }, () => true),
-  "tenant: impersonate impersonator": (id) => impersonate({ impersonator: id, target: { tenantId: "t1", userId: "u1" } }),
+  "tenant: impersonate impersonator": (id) =>
+    impersonate({ impersonator: id, target: { tenantId: "t1", userId: "u1" } }),
   "crypto: envelope tenantId": (id) => envelope.encrypt("x", { context: {}, tenantId: id }),
   "apikeys: issue ownerId": (id) => apiKeys.issue({ ownerId: id, env: "test" }),
   "apikeys: issue tenantId": (id) => apiKeys.issue({ ownerId: "o1", tenantId: id, env: "test" }),
@@ -45,9 +57,12 @@ const MODULES: Readonly<Record<string, (id: string) => unknown>> = {
   "sessions: access token sub": (id) => tokens.sign({ sub: id }),
   "mfa: recovery codes userId": (id) => recoveryCodes.remaining(id),
   "mfa: totp userId": (id) => totp.verify({ userId: id, secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", code: "000000" }),
-  "audit: orgId": (id) => buildAuditEvent({ action: "note.update", orgId: id, actor: { userId: "u1" }, target: { type: "note", id: "n1" } }),
-  "audit: actor userId": (id) => buildAuditEvent({ action: "note.update", orgId: "o1", actor: { userId: id }, target: { type: "note", id: "n1" } }),
-  "audit: target id": (id) => buildAuditEvent({ action: "note.update", orgId: "o1", actor: { userId: "u1" }, target: { type: "note", id } }),
+  "audit: orgId": (id) =>
+    buildAuditEvent({ action: "note.update", orgId: id, actor: { userId: "u1" }, target: { type: "note", id: "n1" } }),
+  "audit: actor userId": (id) =>
+    buildAuditEvent({ action: "note.update", orgId: "o1", actor: { userId: id }, target: { type: "note", id: "n1" } }),
+  "audit: target id": (id) =>
+    buildAuditEvent({ action: "note.update", orgId: "o1", actor: { userId: "u1" }, target: { type: "note", id } }),
   "express: subject id": (id) => {
     setSubject(fakeRequest(), { id, role: "member" });
   },
@@ -70,8 +85,37 @@ async function verdict(fn: () => unknown): Promise<boolean> {
 // Strings built from the code units that matter: controls (C0, DEL, C1), NUL, both surrogate
 // halves, characters just outside those ranges, astral pairs and ordinary text.
 const unit = fc.oneof(
-  fc.constantFrom("\u0000", "\u0001", "\n", "\u001f", "\u007f", "\u0080", "\u0085", "\u009f", "\ud800", "\udbff", "\udc00", "\udfff"),
-  fc.constantFrom(" ", "~", "\u00a0", "\u00e9", "\u200d", "\ufeff", "\ufffd", "\ud83d\ude00", ":", "'", ";", "a", "Z", "0", "_"),
+  fc.constantFrom(
+    "\u0000",
+    "\u0001",
+    "\n",
+    "\u001f",
+    "\u007f",
+    "\u0080",
+    "\u0085",
+    "\u009f",
+    "\ud800",
+    "\udbff",
+    "\udc00",
+    "\udfff",
+  ),
+  fc.constantFrom(
+    " ",
+    "~",
+    "\u00a0",
+    "\u00e9",
+    "\u200d",
+    "\ufeff",
+    "\ufffd",
+    "\ud83d\ude00",
+    ":",
+    "'",
+    ";",
+    "a",
+    "Z",
+    "0",
+    "_",
+  ),
   fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
 );
 const ids = fc.oneof(
@@ -110,7 +154,8 @@ describe("the identifier rule", () => {
   });
 
   it("agrees with a reference written as regular expressions", () => {
-    const reference = (s: string): boolean => s.length >= 1 && s.length <= 256 && !/\p{Cc}/u.test(s) && !/\p{Cs}/u.test(s);
+    const reference = (s: string): boolean =>
+      s.length >= 1 && s.length <= 256 && !/\p{Cc}/u.test(s) && !/\p{Cs}/u.test(s);
     fc.assert(
       fc.property(ids, (id) => {
         expect(isIdentifier(id)).toBe(reference(id));

@@ -91,7 +91,12 @@ const keySet = sessions.createKeySet([hsKey]);
 const tokens = sessions.createTokens({ keys: keySet, issuer: "https://issuer.example", audience: null });
 const apiKeyManager = apikeys.createApiKeys({ prefix: "sk", store: memory.createMemoryApiKeyStore() });
 const auditLog = audit.createAuditLog({ store: memory.createMemoryAuditStore() });
-const limiter = ratelimit.createRateLimiter({ store: memory.createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m" });
+const limiter = ratelimit.createRateLimiter({
+  store: memory.createMemoryRateLimitStore(),
+  keyPrefix: "t",
+  points: 5,
+  duration: "1m",
+});
 const policy = redactModule.resolveRedactionPolicy({ org: { enabled: true } });
 const noop = (): void => {
   // declares nothing: the call under test must fail before it registers a suite
@@ -102,8 +107,16 @@ const testApi = { describe: noop, it: Object.assign(noop, { skip: noop }) };
 
 const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker>>>> = {
   "./testing": {
-    describeStoreConformance: { call: (x) => { testing.describeStoreConformance("memory", {}, { testApi, builtIn: false, ...x }); }, noDryRun: "registers test suites" },
-    raceExactlyOne: { call: (x) => testing.raceExactlyOne(2, (i) => i, { ...x }), noDryRun: "both callers win, which the race reports" },
+    describeStoreConformance: {
+      call: (x) => {
+        testing.describeStoreConformance("memory", {}, { testApi, builtIn: false, ...x });
+      },
+      noDryRun: "registers test suites",
+    },
+    raceExactlyOne: {
+      call: (x) => testing.raceExactlyOne(2, (i) => i, { ...x }),
+      noDryRun: "both callers win, which the race reports",
+    },
     totpCode: { call: (x) => testing.totpCode("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 0, { ...x }) },
     totpStep: { call: (x) => testing.totpStep(0, { ...x }) },
   },
@@ -111,9 +124,15 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createPostgresApiKeyStore: { call: (x) => postgres.createPostgresApiKeyStore({ client: sqlClient, ...x }) },
     createPostgresAuditStore: { call: (x) => postgres.createPostgresAuditStore({ client: sqlClient, ...x }) },
     createPostgresDataKeyStore: { call: (x) => postgres.createPostgresDataKeyStore({ client: sqlClient, ...x }) },
-    createPostgresOneTimeTokenStore: { call: (x) => postgres.createPostgresOneTimeTokenStore({ client: sqlClient, ...x }) },
-    createPostgresRecoveryCodeStore: { call: (x) => postgres.createPostgresRecoveryCodeStore({ client: sqlClient, ...x }) },
-    createPostgresRefreshSessionStore: { call: (x) => postgres.createPostgresRefreshSessionStore({ client: sqlClient, ...x }) },
+    createPostgresOneTimeTokenStore: {
+      call: (x) => postgres.createPostgresOneTimeTokenStore({ client: sqlClient, ...x }),
+    },
+    createPostgresRecoveryCodeStore: {
+      call: (x) => postgres.createPostgresRecoveryCodeStore({ client: sqlClient, ...x }),
+    },
+    createPostgresRefreshSessionStore: {
+      call: (x) => postgres.createPostgresRefreshSessionStore({ client: sqlClient, ...x }),
+    },
     createPostgresTotpStepStore: { call: (x) => postgres.createPostgresTotpStepStore({ client: sqlClient, ...x }) },
     getMigrationSql: { call: (x) => postgres.getMigrationSql({ ...x }) },
     migrate: { call: (x) => postgres.migrate(sqlClient, { ...x }), noDryRun: "needs a database" },
@@ -129,56 +148,116 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createRedisRateLimitStore: { call: (x) => redisAdapters.createRedisRateLimitStore({ redis, ...x }) },
   },
   "./apikeys": {
-    createApiKeys: { call: (x) => apikeys.createApiKeys({ prefix: "sk", store: memory.createMemoryApiKeyStore(), ...x }) },
+    createApiKeys: {
+      call: (x) => apikeys.createApiKeys({ prefix: "sk", store: memory.createMemoryApiKeyStore(), ...x }),
+    },
   },
   "./tenant": {
-    checkRls: { call: (x) => tenant.checkRls(sqlClient, { appRole: "app", ...x }), code: "ERR_INVALID_INPUT", noDryRun: "needs a database" },
+    checkRls: {
+      call: (x) => tenant.checkRls(sqlClient, { appRole: "app", ...x }),
+      code: "ERR_INVALID_INPUT",
+      noDryRun: "needs a database",
+    },
     createTenantRls: { call: (x) => tenant.createTenantRls({ appRole: "app", ...x }) },
-    deleteTenant: { call: (x) => tenant.deleteTenant(sqlClient, "t1", { ...x }), code: "ERR_INVALID_INPUT", noDryRun: "needs a database" },
+    deleteTenant: {
+      call: (x) => tenant.deleteTenant(sqlClient, "t1", { ...x }),
+      code: "ERR_INVALID_INPUT",
+      noDryRun: "needs a database",
+    },
     exportTenant: { call: (x) => tenant.exportTenant(sqlClient, "t1", { ...x }), code: "ERR_INVALID_INPUT" },
-    impersonate: { call: (x) => tenant.impersonate({ impersonator: "staff", target: { tenantId: "t1", userId: "u1" }, ...x }), code: "ERR_INVALID_INPUT" },
+    impersonate: {
+      call: (x) => tenant.impersonate({ impersonator: "staff", target: { tenantId: "t1", userId: "u1" }, ...x }),
+      code: "ERR_INVALID_INPUT",
+    },
     rlsPolicySql: { call: (x) => tenant.rlsPolicySql({ table: "notes", ...x }), code: "ERR_INVALID_INPUT" },
-    runWithTenant: { call: (x) => tenant.runWithTenant({ tenantId: "t1", userId: "u1", role: "member", ...x }, () => 1), code: "ERR_INVALID_INPUT" },
+    runWithTenant: {
+      call: (x) => tenant.runWithTenant({ tenantId: "t1", userId: "u1", role: "member", ...x }, () => 1),
+      code: "ERR_INVALID_INPUT",
+    },
   },
   "./tenant/kysely": {
     tenantGuard: { call: (x) => tenantKysely.tenantGuard({ tables: ["notes"], ...x }) },
   },
   "./sessions": {
     createKeySet: { call: (x) => sessions.createKeySet([hsKey], { ...x }) },
-    createOneTimeTokens: { call: (x) => sessions.createOneTimeTokens({ store: memory.createMemoryOneTimeTokenStore(), purpose: "reset", ...x }) },
-    createSessions: { call: (x) => sessions.createSessions({ tokens, store: memory.createMemoryRefreshSessionStore(), ...x }) },
-    createTokens: { call: (x) => sessions.createTokens({ keys: keySet, issuer: "https://issuer.example", audience: null, ...x }) },
+    createOneTimeTokens: {
+      call: (x) =>
+        sessions.createOneTimeTokens({ store: memory.createMemoryOneTimeTokenStore(), purpose: "reset", ...x }),
+    },
+    createSessions: {
+      call: (x) => sessions.createSessions({ tokens, store: memory.createMemoryRefreshSessionStore(), ...x }),
+    },
+    createTokens: {
+      call: (x) => sessions.createTokens({ keys: keySet, issuer: "https://issuer.example", audience: null, ...x }),
+    },
     generateSigningKey: { call: (x) => sessions.generateSigningKey("HS256", { ...x }) },
   },
   "./ratelimit": {
     authLimiter: { call: (x) => ratelimit.authLimiter({ ...x }) },
-    createRateLimiter: { call: (x) => ratelimit.createRateLimiter({ store: memory.createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m", ...x }) },
+    createRateLimiter: {
+      call: (x) =>
+        ratelimit.createRateLimiter({
+          store: memory.createMemoryRateLimitStore(),
+          keyPrefix: "t",
+          points: 5,
+          duration: "1m",
+          ...x,
+        }),
+    },
     loginLimiter: { call: (x) => ratelimit.loginLimiter({ ...x }) },
   },
   "./turnstile": {
-    verifyTurnstile: { call: (x) => turnstileModule.verifyTurnstile("token", { secret: "s", ...x }), noDryRun: "calls the network" },
+    verifyTurnstile: {
+      call: (x) => turnstileModule.verifyTurnstile("token", { secret: "s", ...x }),
+      noDryRun: "calls the network",
+    },
   },
   "./mfa": {
-    createRecoveryCodes: { call: (x) => mfa.createRecoveryCodes({ store: memory.createMemoryRecoveryCodeStore(), ...x }) },
+    createRecoveryCodes: {
+      call: (x) => mfa.createRecoveryCodes({ store: memory.createMemoryRecoveryCodeStore(), ...x }),
+    },
     createTotp: { call: (x) => mfa.createTotp({ issuer: "Acme", store: memory.createMemoryTotpStepStore(), ...x }) },
-    resolveMfaPolicy: { call: (x) => mfa.resolveMfaPolicy({ platform: "optional", role: "member", ...x }), code: "ERR_INVALID_INPUT" },
+    resolveMfaPolicy: {
+      call: (x) => mfa.resolveMfaPolicy({ platform: "optional", role: "member", ...x }),
+      code: "ERR_INVALID_INPUT",
+    },
   },
   "./passwords": {
-    configurePasswordWorkers: { call: (x) => { passwords.configurePasswordWorkers({ maxWorkers: 1, ...x }); }, noDryRun: "changes the shared worker pool" },
+    configurePasswordWorkers: {
+      call: (x) => {
+        passwords.configurePasswordWorkers({ maxWorkers: 1, ...x });
+      },
+      noDryRun: "changes the shared worker pool",
+    },
     createLogin: { call: (x) => passwords.createLogin({ findUser: () => Promise.resolve(null), ...x }) },
-    hashPassword: { call: (x) => passwords.hashPassword("correct horse", { ...x }), noDryRun: "bcrypt is slow on purpose" },
+    hashPassword: {
+      call: (x) => passwords.hashPassword("correct horse", { ...x }),
+      noDryRun: "bcrypt is slow on purpose",
+    },
     needsRehash: { call: (x) => passwords.needsRehash("$2b$10$" + "a".repeat(53), { ...x }) },
-    verifyPassword: { call: (x) => passwords.verifyPassword("pw", "$2b$10$" + "a".repeat(53), { ...x }), noDryRun: "bcrypt is slow on purpose" },
+    verifyPassword: {
+      call: (x) => passwords.verifyPassword("pw", "$2b$10$" + "a".repeat(53), { ...x }),
+      noDryRun: "bcrypt is slow on purpose",
+    },
   },
   "./crypto": {
     createBlindIndex: { call: (x) => crypto.createBlindIndex({ keyring, name: "users.email", bits: 32, ...x }) },
     createEnvelope: { call: (x) => crypto.createEnvelope({ keyring, ...x }) },
-    createKeyring: { call: (x) => crypto.createKeyring([{ id: "k1", key: new Uint8Array(32), ...x }]), named: "0.bogusOption" },
+    createKeyring: {
+      call: (x) => crypto.createKeyring([{ id: "k1", key: new Uint8Array(32), ...x }]),
+      named: "0.bogusOption",
+    },
     generateMasterKey: { call: (x) => crypto.generateMasterKey({ ...x }) },
     parseMasterKeys: { call: (x) => crypto.parseMasterKeys(testing.testMasterKeysValue(), { ...x }) },
     rewrapColumn: {
       call: (x) =>
-        crypto.rewrapColumn(crypto.createEnvelope({ keyring }), sqlClient, { table: "notes", column: "body", idColumn: "id", context: () => ({}), ...x }),
+        crypto.rewrapColumn(crypto.createEnvelope({ keyring }), sqlClient, {
+          table: "notes",
+          column: "body",
+          idColumn: "id",
+          context: () => ({}),
+          ...x,
+        }),
       noDryRun: "needs a database",
     },
   },
@@ -186,11 +265,16 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createRedactor: { call: (x) => redactModule.createRedactor({ ...x }) },
     forLlm: { call: (x) => redactModule.forLlm([], policy, { ...x }) },
     regexDetector: { call: (x) => redactModule.regexDetector({ type: "order_id", pattern: /ORD-\d+/g, ...x }) },
-    resolveRedactionPolicy: { call: (x) => redactModule.resolveRedactionPolicy({ org: { enabled: true }, ...x }), code: "ERR_INVALID_INPUT" },
+    resolveRedactionPolicy: {
+      call: (x) => redactModule.resolveRedactionPolicy({ org: { enabled: true }, ...x }),
+      code: "ERR_INVALID_INPUT",
+    },
     ssnDetector: { call: (x) => redactModule.ssnDetector({ ...x }) },
   },
   "./rbac": {
-    defineDefaultRoles: { call: (x) => rbac.defineDefaultRoles({ admin: ["notes:write"], member: ["notes:read"], viewer: [] }, { ...x }) },
+    defineDefaultRoles: {
+      call: (x) => rbac.defineDefaultRoles({ admin: ["notes:write"], member: ["notes:read"], viewer: [] }, { ...x }),
+    },
     defineRoles: { call: (x) => rbac.defineRoles({ admin: ["notes:write"] }, { ...x }) },
   },
   "./express": {
@@ -212,7 +296,14 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
   "./audit": {
     auditContextFromRequest: { call: (x) => audit.auditContextFromRequest(request, { ...x }) },
     buildAuditEvent: {
-      call: (x) => audit.buildAuditEvent({ action: "note.update", orgId: "org_1", actor: { userId: "u1" }, target: { type: "note", id: "n1" }, ...x }),
+      call: (x) =>
+        audit.buildAuditEvent({
+          action: "note.update",
+          orgId: "org_1",
+          actor: { userId: "u1" },
+          target: { type: "note", id: "n1" },
+          ...x,
+        }),
       code: "ERR_INVALID_INPUT",
     },
     computeAuditDiff: { call: (x) => audit.computeAuditDiff({ a: 1 }, { a: 2 }, { ...x }) },
@@ -262,7 +353,8 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     redact: "takes text",
   },
   "./redact/pino": {
-    redactingPino: "its options are pino's own LoggerOptions (plus `redactor`), passed to pino unchanged; pino owns their validation",
+    redactingPino:
+      "its options are pino's own LoggerOptions (plus `redactor`), passed to pino unchanged; pino owns their validation",
   },
   "./passwords": { shutdownPasswordWorkers: "no arguments" },
   "./crypto": { keyringFromEnv: "takes a variable name and an environment record" },
@@ -277,7 +369,8 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     getSubject: "takes a request",
     getWidgetKey: "takes a request",
     isCredentialError: "a type guard",
-    recordAudit: "takes a request and an event; the event's unknown keys are refused (ERR_INVALID_INPUT) once auditTrail() has run",
+    recordAudit:
+      "takes a request and an event; the event's unknown keys are refused (ERR_INVALID_INPUT) once auditTrail() has run",
     requirePermission: "takes a role set and a permission",
     requireRole: "takes a role set and role names",
     setSubject: "takes a request and a subject",
@@ -320,10 +413,16 @@ describe("strict options: the inventory", () => {
       const takers = Object.keys(OPTION_TAKERS[subpath] ?? {});
       const none = Object.keys(NO_OPTIONS[subpath] ?? {});
       const unclassified = functionExports(mod).filter((name) => !takers.includes(name) && !none.includes(name));
-      expect(unclassified, "new exports: add each to OPTION_TAKERS (with a call) or NO_OPTIONS (with a reason)").toEqual([]);
+      expect(
+        unclassified,
+        "new exports: add each to OPTION_TAKERS (with a call) or NO_OPTIONS (with a reason)",
+      ).toEqual([]);
       const stale = [...takers, ...none].filter((name) => typeof mod[name] !== "function");
       expect(stale, "entries for functions that are no longer exported").toEqual([]);
-      expect(takers.filter((name) => none.includes(name)), "listed in both tables").toEqual([]);
+      expect(
+        takers.filter((name) => none.includes(name)),
+        "listed in both tables",
+      ).toEqual([]);
     });
   }
 });
@@ -349,17 +448,31 @@ describe("strict options: an unknown key is refused by name", () => {
 
 describe("strict options: misspellings that used to weaken protection silently", () => {
   it("createRateLimiter refuses blockDurationMs and points to blockDuration", () => {
-    const err = expectConfig(() => ratelimit.createRateLimiter({ store: memory.createMemoryRateLimitStore(), keyPrefix: "t", points: 5, duration: "1m", ...{ blockDurationMs: 60_000 } }));
+    const err = expectConfig(() =>
+      ratelimit.createRateLimiter({
+        store: memory.createMemoryRateLimitStore(),
+        keyPrefix: "t",
+        points: 5,
+        duration: "1m",
+        ...{ blockDurationMs: 60_000 },
+      }),
+    );
     expect(err).toContain('unknown option "blockDurationMs"; did you mean "blockDuration"?');
   });
 
   it("createEnvelope refuses a misspelt cache TTL and points to the real option", () => {
-    expect(expectConfig(() => crypto.createEnvelope({ keyring, ...{ cacheTTL: "1m" } }))).toContain('unknown option "cacheTTL"; did you mean "cacheTtl');
-    expect(expectConfig(() => crypto.createEnvelope({ keyring, ...{ cacheTtlMinutes: 1 } }))).toContain('unknown option "cacheTtlMinutes"');
+    expect(expectConfig(() => crypto.createEnvelope({ keyring, ...{ cacheTTL: "1m" } }))).toContain(
+      'unknown option "cacheTTL"; did you mean "cacheTtl',
+    );
+    expect(expectConfig(() => crypto.createEnvelope({ keyring, ...{ cacheTtlMinutes: 1 } }))).toContain(
+      'unknown option "cacheTtlMinutes"',
+    );
   });
 
   it("createApiKeys refuses peper and points to pepper", () => {
-    const err = expectConfig(() => apikeys.createApiKeys({ prefix: "sk", store: memory.createMemoryApiKeyStore(), ...{ peper: "x".repeat(32) } }));
+    const err = expectConfig(() =>
+      apikeys.createApiKeys({ prefix: "sk", store: memory.createMemoryApiKeyStore(), ...{ peper: "x".repeat(32) } }),
+    );
     expect(err).toContain('unknown option "peper"; did you mean "pepper"?');
   });
 
@@ -380,11 +493,26 @@ describe("strict options: what stays accepted", () => {
 describe("strict options: per-call option objects refuse unknown keys with ERR_INVALID_INPUT", () => {
   const envelope = crypto.createEnvelope({ keyring });
   const CALLS: Readonly<Record<string, [() => unknown, string]>> = {
-    "envelope.encrypt": [() => envelope.encrypt("x", { context: {}, ...{ tenantID: "t1" } }), 'unknown key "tenantID"; did you mean "tenantId"?'],
-    "envelope.decrypt": [async () => envelope.decrypt(await envelope.encrypt("x", { context: {} }), { context: {}, ...{ contxt: {} } }), 'unknown key "contxt"; did you mean "context"?'],
-    "apiKeys.verify": [() => apiKeyManager.verify("sk_test_x", { scope: ["a:b"] } as never), 'unknown key "scope"; did you mean "scopes"?'],
-    "redactor.redactValue": [() => redactModule.createRedactor().redactValue({ a: 1 }, { key: ["a"] } as never), 'unknown key "key"; did you mean "keys"?'],
-    "auditLog.query": [() => auditLog.query({ orgId: "org_1", limit: 10, ...{ actorID: "u1" } }), 'unknown key "actorID"; did you mean "actorId"?'],
+    "envelope.encrypt": [
+      () => envelope.encrypt("x", { context: {}, ...{ tenantID: "t1" } }),
+      'unknown key "tenantID"; did you mean "tenantId"?',
+    ],
+    "envelope.decrypt": [
+      async () => envelope.decrypt(await envelope.encrypt("x", { context: {} }), { context: {}, ...{ contxt: {} } }),
+      'unknown key "contxt"; did you mean "context"?',
+    ],
+    "apiKeys.verify": [
+      () => apiKeyManager.verify("sk_test_x", { scope: ["a:b"] } as never),
+      'unknown key "scope"; did you mean "scopes"?',
+    ],
+    "redactor.redactValue": [
+      () => redactModule.createRedactor().redactValue({ a: 1 }, { key: ["a"] } as never),
+      'unknown key "key"; did you mean "keys"?',
+    ],
+    "auditLog.query": [
+      () => auditLog.query({ orgId: "org_1", limit: 10, ...{ actorID: "u1" } }),
+      'unknown key "actorID"; did you mean "actorId"?',
+    ],
   };
   for (const [name, [call, message]] of Object.entries(CALLS)) {
     it(`${name} names the unknown key`, async () => {

@@ -40,7 +40,9 @@ describe("createLogin", () => {
       user: db.get("ada@example.com"),
       mfaRequired: false,
     });
-    await expect(login({ identifier: "grace@example.com", password: PASSWORD, ip: "203.0.113.7" })).resolves.toMatchObject({
+    await expect(
+      login({ identifier: "grace@example.com", password: PASSWORD, ip: "203.0.113.7" }),
+    ).resolves.toMatchObject({
       ok: true,
       mfaRequired: true,
     });
@@ -48,7 +50,9 @@ describe("createLogin", () => {
 
   it("reports mfaRequired false when no verifyMfa hook is given", async () => {
     const { login } = await setup({ verifyMfa: undefined } as never);
-    await expect(login({ identifier: "grace@example.com", password: PASSWORD, ip: "ip" })).resolves.toMatchObject({ mfaRequired: false });
+    await expect(login({ identifier: "grace@example.com", password: PASSWORD, ip: "ip" })).resolves.toMatchObject({
+      mfaRequired: false,
+    });
   });
 
   it("refuses a verifyMfa hook that does not return a boolean (fails closed)", async () => {
@@ -107,7 +111,10 @@ describe("createLogin", () => {
 
     it("does not accept the dummy hash's input or an empty password for a user without a password", async () => {
       const { login } = await setup();
-      await expect(login({ identifier: "sso@example.com", password: "", ip: "ip" })).resolves.toEqual({ ok: false, reason: "invalid_credentials" });
+      await expect(login({ identifier: "sso@example.com", password: "", ip: "ip" })).resolves.toEqual({
+        ok: false,
+        reason: "invalid_credentials",
+      });
     });
   });
 
@@ -144,7 +151,9 @@ describe("createLogin", () => {
       expect(limited).not.toEqual(invalid);
       expect(limited).toMatchObject({ ok: false, reason: "rate_limited" });
       expect(invalid).toMatchObject({ ok: false, reason: "invalid_credentials" });
-      await expect(login({ identifier: "ada@example.com", password: PASSWORD, ip: "good" })).resolves.toMatchObject({ ok: true });
+      await expect(login({ identifier: "ada@example.com", password: PASSWORD, ip: "good" })).resolves.toMatchObject({
+        ok: true,
+      });
     });
 
     it("uses custom limiter keys, limited if any key is, with the longest wait", async () => {
@@ -156,7 +165,10 @@ describe("createLogin", () => {
           return Promise.resolve({ ok: false, retryAfterMs: waits[key] ?? 0 });
         },
       };
-      const { login } = await setup({ limiter: l, limiterKeys: ({ identifier, ip }) => [`ip:${ip}`, `id:${identifier}`] });
+      const { login } = await setup({
+        limiter: l,
+        limiterKeys: ({ identifier, ip }) => [`ip:${ip}`, `id:${identifier}`],
+      });
       await expect(login({ identifier: "ada@example.com", password: PASSWORD, ip: "1" })).resolves.toEqual({
         ok: false,
         reason: "rate_limited",
@@ -168,7 +180,10 @@ describe("createLogin", () => {
     it("refuses limiterKeys that do not return a non-empty array of strings (ERR_CONFIG)", async () => {
       for (const bad of [[], "ip", [1], null]) {
         const { login } = await setup({ limiter: limiter(new Set()), limiterKeys: () => bad as never });
-        await expectMoatErrorAsync(login({ identifier: "ada@example.com", password: PASSWORD, ip: "ip" }), "ERR_CONFIG");
+        await expectMoatErrorAsync(
+          login({ identifier: "ada@example.com", password: PASSWORD, ip: "ip" }),
+          "ERR_CONFIG",
+        );
       }
     });
 
@@ -197,7 +212,10 @@ describe("createLogin", () => {
     it("rejects attempts with wrong types or missing fields with ERR_INVALID_INPUT", async () => {
       const { login } = await setup();
       for (const v of WRONG_TYPES) {
-        await expectMoatErrorAsync(login({ identifier: v, password: PASSWORD, ip: "ip" } as never), "ERR_INVALID_INPUT");
+        await expectMoatErrorAsync(
+          login({ identifier: v, password: PASSWORD, ip: "ip" } as never),
+          "ERR_INVALID_INPUT",
+        );
         await expectMoatErrorAsync(login({ identifier: "a", password: v, ip: "ip" } as never), "ERR_INVALID_INPUT");
         await expectMoatErrorAsync(login({ identifier: "a", password: PASSWORD, ip: v } as never), "ERR_INVALID_INPUT");
       }
@@ -219,20 +237,31 @@ describe("createLogin", () => {
     });
   });
 
-  it("verifies prehashed long passwords when created with long: \"prehash\"", async () => {
+  it('verifies prehashed long passwords when created with long: "prehash"', async () => {
     const long = `${"€".repeat(30)}!`;
     const hash = await hashPassword(long, { cost: 4, long: "prehash" });
     const findUser = () => Promise.resolve({ passwordHash: hash });
     const { login } = createLogin({ findUser, cost: 4, long: "prehash" });
     await expect(login({ identifier: "x", password: long, ip: "ip" })).resolves.toMatchObject({ ok: true });
-    await expect(login({ identifier: "x", password: `${"€".repeat(30)}?`, ip: "ip" })).resolves.toEqual({ ok: false, reason: "invalid_credentials" });
+    await expect(login({ identifier: "x", password: `${"€".repeat(30)}?`, ip: "ip" })).resolves.toEqual({
+      ok: false,
+      reason: "invalid_credentials",
+    });
     const { login: strict } = createLogin({ findUser, cost: 4 });
-    await expect(strict({ identifier: "x", password: long, ip: "ip" })).resolves.toEqual({ ok: false, reason: "invalid_credentials" });
+    await expect(strict({ identifier: "x", password: long, ip: "ip" })).resolves.toEqual({
+      ok: false,
+      reason: "invalid_credentials",
+    });
   });
 
   it("works with the default cost 12", async () => {
     const { login } = await setup({}, 12);
-    await expect(login({ identifier: "ada@example.com", password: PASSWORD, ip: "ip" })).resolves.toMatchObject({ ok: true });
-    await expect(login({ identifier: "nobody", password: PASSWORD, ip: "ip" })).resolves.toEqual({ ok: false, reason: "invalid_credentials" });
+    await expect(login({ identifier: "ada@example.com", password: PASSWORD, ip: "ip" })).resolves.toMatchObject({
+      ok: true,
+    });
+    await expect(login({ identifier: "nobody", password: PASSWORD, ip: "ip" })).resolves.toEqual({
+      ok: false,
+      reason: "invalid_credentials",
+    });
   }, 30_000);
 });

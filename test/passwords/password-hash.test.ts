@@ -25,7 +25,9 @@ describe("hashPassword / verifyPassword", () => {
     const b = await hashPassword("pw", FAST);
     expect(a).not.toBe(b);
     const fixed = (n: number) => new Uint8Array(n).fill(7);
-    expect(await hashPassword("pw", { ...FAST, random: fixed })).toBe(await hashPassword("pw", { ...FAST, random: fixed }));
+    expect(await hashPassword("pw", { ...FAST, random: fixed })).toBe(
+      await hashPassword("pw", { ...FAST, random: fixed }),
+    );
   });
 
   it("is bcrypt: hashes verify with bcryptjs and bcryptjs's hashes (including $2a$/$2y$) verify here", async () => {
@@ -33,7 +35,8 @@ describe("hashPassword / verifyPassword", () => {
     expect(bcrypt.compareSync("pässwörd 🔑", ours)).toBe(true);
     const theirs = bcrypt.hashSync("pässwörd 🔑", 4);
     await expect(verifyPassword("pässwörd 🔑", theirs)).resolves.toBe(true);
-    for (const v of ["2a", "2y"]) await expect(verifyPassword("pässwörd 🔑", theirs.replace("$2b$", `$${v}$`))).resolves.toBe(true);
+    for (const v of ["2a", "2y"])
+      await expect(verifyPassword("pässwörd 🔑", theirs.replace("$2b$", `$${v}$`))).resolves.toBe(true);
   });
 
   it("is case- and whitespace-sensitive and does not normalize Unicode", async () => {
@@ -95,7 +98,9 @@ describe("hashPassword / verifyPassword", () => {
   it("round-trips arbitrary passwords up to 72 bytes (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }).filter((s) => utf8Length(s) <= BCRYPT_MAX_PASSWORD_BYTES),
+        fc
+          .string({ unit: "grapheme", minLength: 1, maxLength: 30 })
+          .filter((s) => utf8Length(s) <= BCRYPT_MAX_PASSWORD_BYTES),
         async (pw) => {
           const hash = await hashPassword(pw, FAST);
           expect(await verifyPassword(pw, hash)).toBe(true);
@@ -158,21 +163,24 @@ describe("the 72-byte limit", () => {
       ["ASCII", ascii72, "x", "y"],
       ["multi-byte", multi72, "€", "£"],
       ["multi-byte, differing inside the last character", `${"a".repeat(70)}€`, "é", "è"],
-    ])("never lets two %s passwords sharing their first 72 bytes verify against each other", async (_n, prefix, tailA, tailB) => {
-      const a = `${prefix}${tailA}`;
-      const b = `${prefix}${tailB}`;
-      expect(Buffer.from(a).subarray(0, 72)).toEqual(Buffer.from(b).subarray(0, 72));
-      const hashA = await hashPassword(a, opts);
-      const hashB = await hashPassword(b, opts);
-      await expect(verifyPassword(a, hashA, check)).resolves.toBe(true);
-      await expect(verifyPassword(b, hashB, check)).resolves.toBe(true);
-      await expect(verifyPassword(b, hashA, check)).resolves.toBe(false);
-      await expect(verifyPassword(a, hashB, check)).resolves.toBe(false);
-      // Nor does the 72-byte prefix alone, nor the long password without the prehash mode.
-      const prefix72 = Buffer.from(a).subarray(0, 72).toString("utf8");
-      if (utf8Length(prefix72) === 72) await expect(verifyPassword(prefix72, hashA, check)).resolves.toBe(false);
-      await expect(verifyPassword(a, hashA)).resolves.toBe(false);
-    });
+    ])(
+      "never lets two %s passwords sharing their first 72 bytes verify against each other",
+      async (_n, prefix, tailA, tailB) => {
+        const a = `${prefix}${tailA}`;
+        const b = `${prefix}${tailB}`;
+        expect(Buffer.from(a).subarray(0, 72)).toEqual(Buffer.from(b).subarray(0, 72));
+        const hashA = await hashPassword(a, opts);
+        const hashB = await hashPassword(b, opts);
+        await expect(verifyPassword(a, hashA, check)).resolves.toBe(true);
+        await expect(verifyPassword(b, hashB, check)).resolves.toBe(true);
+        await expect(verifyPassword(b, hashA, check)).resolves.toBe(false);
+        await expect(verifyPassword(a, hashB, check)).resolves.toBe(false);
+        // Nor does the 72-byte prefix alone, nor the long password without the prehash mode.
+        const prefix72 = Buffer.from(a).subarray(0, 72).toString("utf8");
+        if (utf8Length(prefix72) === 72) await expect(verifyPassword(prefix72, hashA, check)).resolves.toBe(false);
+        await expect(verifyPassword(a, hashA)).resolves.toBe(false);
+      },
+    );
 
     it("keeps passwords of 72 bytes or fewer plain bcrypt, so switching modes needs no migration", async () => {
       const plain = await hashPassword("short one", FAST);

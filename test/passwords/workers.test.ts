@@ -5,7 +5,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { bcryptWorkerCount, bcryptWorkers } from "../../src/_internal/bcrypt-pool.js";
-import { configurePasswordWorkers, hashPassword, shutdownPasswordWorkers, verifyPassword } from "../../src/passwords/index.js";
+import {
+  configurePasswordWorkers,
+  hashPassword,
+  shutdownPasswordWorkers,
+  verifyPassword,
+} from "../../src/passwords/index.js";
 import { expectMoatError, expectMoatErrorAsync } from "../helpers/assertions.js";
 
 const run = promisify(execFile);
@@ -40,7 +45,9 @@ describe("bcrypt worker pool", () => {
   it("runs many concurrent operations and gives each caller its own answer", async () => {
     const passwords = Array.from({ length: 12 }, (_, i) => `password-${String(i)}`);
     const hashes = await Promise.all(passwords.map((pw) => hashPassword(pw, { cost: 4 })));
-    const checks = await Promise.all(hashes.flatMap((h, i) => [verifyPassword(passwords[i] ?? "", h), verifyPassword(`${passwords[i] ?? ""}!`, h)]));
+    const checks = await Promise.all(
+      hashes.flatMap((h, i) => [verifyPassword(passwords[i] ?? "", h), verifyPassword(`${passwords[i] ?? ""}!`, h)]),
+    );
     expect(checks).toEqual(passwords.flatMap(() => [true, false]));
   });
 
@@ -59,7 +66,11 @@ describe("bcrypt worker pool", () => {
       for (const size of [3, 1]) {
         configurePasswordWorkers({ maxWorkers: size });
         expect(bcryptWorkerCount()).toBe(size);
-        const results = await Promise.all([1, 2, 3, 4].map(async (i) => bcryptWorkers.compare(`x${String(i)}`, await hashPassword(`x${String(i)}`, { cost: 4 }))));
+        const results = await Promise.all(
+          [1, 2, 3, 4].map(async (i) =>
+            bcryptWorkers.compare(`x${String(i)}`, await hashPassword(`x${String(i)}`, { cost: 4 })),
+          ),
+        );
         expect(results).toEqual([true, true, true, true]);
       }
     } finally {
@@ -82,10 +93,14 @@ describe("bcrypt worker pool", () => {
 
 describe("bcrypt workers outside vitest", () => {
   it("work from the sources under tsx, and the process exits on its own", async () => {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", fixture, pathToFileURL(join(root, "src")).href, ".ts"], {
-      cwd: root,
-      timeout: 60_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", fixture, pathToFileURL(join(root, "src")).href, ".ts"],
+      {
+        cwd: root,
+        timeout: 60_000,
+      },
+    );
     expect(JSON.parse(stdout.trim())).toEqual(EXPECTED);
   }, 90_000);
 
@@ -98,11 +113,18 @@ describe("bcrypt workers outside vitest", () => {
 
   it("work from a build (plain node, no loader), and the process exits on its own", async () => {
     mkdirSync(dirname(buildDir), { recursive: true });
-    await run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--outDir", buildDir], {
+    await run(
+      process.execPath,
+      [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--outDir", buildDir],
+      {
+        cwd: root,
+        timeout: 120_000,
+      },
+    );
+    const { stdout } = await run(process.execPath, [fixture, pathToFileURL(buildDir).href, ".js"], {
       cwd: root,
-      timeout: 120_000,
+      timeout: 60_000,
     });
-    const { stdout } = await run(process.execPath, [fixture, pathToFileURL(buildDir).href, ".js"], { cwd: root, timeout: 60_000 });
     expect(JSON.parse(stdout.trim())).toEqual(EXPECTED);
   }, 180_000);
 });

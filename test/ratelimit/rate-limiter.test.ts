@@ -26,65 +26,76 @@ async function consumeMany(limiter: RateLimiter, key: string, n: number) {
 
 /** The limiter's behaviour, the same on every store: windows follow the fake clock everywhere. */
 function describeLimiter(name: string, makeStore: () => RateLimitStore): void {
-describe(`rate limiter (${name})`, () => {
-  const limiterOf = (options: Omit<RateLimiterOptions, "store" | "keyPrefix">): RateLimiter =>
-    createRateLimiter({ store: makeStore(), keyPrefix: `t:${randomBytes(6).toString("hex")}`, ...options });
+  describe(`rate limiter (${name})`, () => {
+    const limiterOf = (options: Omit<RateLimiterOptions, "store" | "keyPrefix">): RateLimiter =>
+      createRateLimiter({ store: makeStore(), keyPrefix: `t:${randomBytes(6).toString("hex")}`, ...options });
 
-  it("allows `points` requests per window, counting remaining down, then refuses as rate_limited", async () => {
-    const clock = fakeClock();
-    const limiter = limiterOf({ points: 3, duration: "1m", now: clock.now });
-    const results = [];
-    for (let i = 0; i < 4; i++) results.push(await limiter.consume("ip-1"));
-    expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
-    expect(results.map((r) => r.remaining)).toEqual([2, 1, 0, 0]);
-    expect(results[0]).toEqual({ ok: true, remaining: 2, resetAt: clock.now() + MINUTE, retryAfterMs: 0 });
-    expect(results[3]).toEqual({ ok: false, reason: "rate_limited", remaining: 0, resetAt: clock.now() + MINUTE, retryAfterMs: MINUTE });
-  });
+    it("allows `points` requests per window, counting remaining down, then refuses as rate_limited", async () => {
+      const clock = fakeClock();
+      const limiter = limiterOf({ points: 3, duration: "1m", now: clock.now });
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await limiter.consume("ip-1"));
+      expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
+      expect(results.map((r) => r.remaining)).toEqual([2, 1, 0, 0]);
+      expect(results[0]).toEqual({ ok: true, remaining: 2, resetAt: clock.now() + MINUTE, retryAfterMs: 0 });
+      expect(results[3]).toEqual({
+        ok: false,
+        reason: "rate_limited",
+        remaining: 0,
+        resetAt: clock.now() + MINUTE,
+        retryAfterMs: MINUTE,
+      });
+    });
 
-  it("reports retryAfterMs to the millisecond with a fake clock, and lets the key in again exactly then", async () => {
-    const clock = fakeClock();
-    const limiter = limiterOf({ points: 2, duration: "1m", now: clock.now });
-    await limiter.consume("k");
-    clock.advance(10_000);
-    await limiter.consume("k");
-    clock.advance(15_000);
-    const refused = await limiter.consume("k");
-    expect(refused).toMatchObject({ ok: false, retryAfterMs: 35_000, resetAt: clock.now() + 35_000 });
-    clock.advance(34_999);
-    expect(await limiter.consume("k")).toMatchObject({ ok: false, retryAfterMs: 1 });
-    clock.advance(1);
-    expect(await limiter.consume("k")).toEqual({ ok: true, remaining: 1, resetAt: clock.now() + MINUTE, retryAfterMs: 0 });
-  });
+    it("reports retryAfterMs to the millisecond with a fake clock, and lets the key in again exactly then", async () => {
+      const clock = fakeClock();
+      const limiter = limiterOf({ points: 2, duration: "1m", now: clock.now });
+      await limiter.consume("k");
+      clock.advance(10_000);
+      await limiter.consume("k");
+      clock.advance(15_000);
+      const refused = await limiter.consume("k");
+      expect(refused).toMatchObject({ ok: false, retryAfterMs: 35_000, resetAt: clock.now() + 35_000 });
+      clock.advance(34_999);
+      expect(await limiter.consume("k")).toMatchObject({ ok: false, retryAfterMs: 1 });
+      clock.advance(1);
+      expect(await limiter.consume("k")).toEqual({
+        ok: true,
+        remaining: 1,
+        resetAt: clock.now() + MINUTE,
+        retryAfterMs: 0,
+      });
+    });
 
-  it("blocks a key for blockDuration from the request that first went over", async () => {
-    const clock = fakeClock();
-    const limiter = limiterOf({ points: 1, duration: "1m", blockDuration: "10m", now: clock.now });
-    await limiter.consume("k");
-    clock.advance(5_000);
-    expect(await limiter.consume("k")).toMatchObject({ ok: false, retryAfterMs: 10 * MINUTE });
-    clock.advance(MINUTE);
-    expect(await limiter.consume("k")).toMatchObject({ ok: false, retryAfterMs: 9 * MINUTE });
-    clock.advance(9 * MINUTE);
-    expect((await limiter.consume("k")).ok).toBe(true);
-  });
+    it("blocks a key for blockDuration from the request that first went over", async () => {
+      const clock = fakeClock();
+      const limiter = limiterOf({ points: 1, duration: "1m", blockDuration: "10m", now: clock.now });
+      await limiter.consume("k");
+      clock.advance(5_000);
+      expect(await limiter.consume("k")).toMatchObject({ ok: false, retryAfterMs: 10 * MINUTE });
+      clock.advance(MINUTE);
+      expect(await limiter.consume("k")).toMatchObject({ ok: false, retryAfterMs: 9 * MINUTE });
+      clock.advance(9 * MINUTE);
+      expect((await limiter.consume("k")).ok).toBe(true);
+    });
 
-  it("counts costs, keeps keys apart, and forgets a key on reset", async () => {
-    const clock = fakeClock();
-    const limiter = limiterOf({ points: 10, duration: "1m", now: clock.now });
-    expect(await limiter.consume("a", 7)).toMatchObject({ ok: true, remaining: 3 });
-    expect(await limiter.consume("a", 4)).toMatchObject({ ok: false });
-    expect(await limiter.consume("b", 10)).toMatchObject({ ok: true, remaining: 0 });
-    await limiter.reset("a");
-    expect(await limiter.consume("a")).toMatchObject({ ok: true, remaining: 9 });
-  });
+    it("counts costs, keeps keys apart, and forgets a key on reset", async () => {
+      const clock = fakeClock();
+      const limiter = limiterOf({ points: 10, duration: "1m", now: clock.now });
+      expect(await limiter.consume("a", 7)).toMatchObject({ ok: true, remaining: 3 });
+      expect(await limiter.consume("a", 4)).toMatchObject({ ok: false });
+      expect(await limiter.consume("b", 10)).toMatchObject({ ok: true, remaining: 0 });
+      await limiter.reset("a");
+      expect(await limiter.consume("a")).toMatchObject({ ok: true, remaining: 9 });
+    });
 
-  it("lets exactly 50 of 200 concurrent requests through a limit of 50", async () => {
-    const limiter = limiterOf({ points: 50, duration: "15m" });
-    const results = await consumeMany(limiter, "burst", 200);
-    expect(results.filter((r) => r.ok)).toHaveLength(50);
-    expect(results.filter((r) => !r.ok).map((r) => r.reason)).toEqual(Array<string>(150).fill("rate_limited"));
+    it("lets exactly 50 of 200 concurrent requests through a limit of 50", async () => {
+      const limiter = limiterOf({ points: 50, duration: "15m" });
+      const results = await consumeMany(limiter, "burst", 200);
+      expect(results.filter((r) => r.ok)).toHaveLength(50);
+      expect(results.filter((r) => !r.ok).map((r) => r.reason)).toEqual(Array<string>(150).fill("rate_limited"));
+    });
   });
-});
 }
 
 describeLimiter("memory", createMemoryRateLimitStore);
@@ -132,7 +143,10 @@ describe("rate limiter: fails closed", () => {
       { consumed: 1, resetAt: Number.NaN },
     ];
     for (const reply of replies) {
-      const store: RateLimitStore = { consumeRateLimitPoints: () => Promise.resolve(reply), resetRateLimit: () => Promise.resolve() };
+      const store: RateLimitStore = {
+        consumeRateLimitPoints: () => Promise.resolve(reply),
+        resetRateLimit: () => Promise.resolve(),
+      };
       const limiter = createRateLimiter({ store, keyPrefix: "t", points: 5, duration: "1m", now: clock.now });
       await expectMoatErrorAsync(limiter.consume("ip"), "ERR_STORE");
     }
@@ -148,7 +162,14 @@ describe("rate limiter: fails closed", () => {
 
   it("lets requests through on store errors only when told to", async () => {
     const clock = fakeClock();
-    const limiter = createRateLimiter({ store: failing, keyPrefix: "t", points: 1, duration: "1m", onStoreError: "allow", now: clock.now });
+    const limiter = createRateLimiter({
+      store: failing,
+      keyPrefix: "t",
+      points: 1,
+      duration: "1m",
+      onStoreError: "allow",
+      now: clock.now,
+    });
     expect(await limiter.consume("ip")).toEqual({ ok: true, remaining: 0, resetAt: clock.now(), retryAfterMs: 0 });
   });
 });
@@ -178,8 +199,10 @@ describe("rate limiter: input validation", () => {
   const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "v", points: 5, duration: "1m" });
 
   it("rejects keys and costs of the wrong type, empty, oversized or not positive integers", async () => {
-    for (const key of [...WRONG_TYPES, "", "k".repeat(513)]) await expectMoatErrorAsync(limiter.consume(key as string), "ERR_INVALID_INPUT");
-    for (const key of [...WRONG_TYPES, ""]) await expectMoatErrorAsync(limiter.reset(key as string), "ERR_INVALID_INPUT");
+    for (const key of [...WRONG_TYPES, "", "k".repeat(513)])
+      await expectMoatErrorAsync(limiter.consume(key as string), "ERR_INVALID_INPUT");
+    for (const key of [...WRONG_TYPES, ""])
+      await expectMoatErrorAsync(limiter.reset(key as string), "ERR_INVALID_INPUT");
     for (const cost of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "1", null]) {
       await expectMoatErrorAsync(limiter.consume("k", cost as number), "ERR_INVALID_INPUT");
     }
@@ -207,7 +230,13 @@ describe("rate limiter: input validation", () => {
 
   it("accepts durations that are not whole seconds", async () => {
     const clock = fakeClock();
-    const limiter = createRateLimiter({ store: createMemoryRateLimitStore(), keyPrefix: "ms", points: 1, duration: 1500, now: clock.now });
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "ms",
+      points: 1,
+      duration: 1500,
+      now: clock.now,
+    });
     expect(await limiter.consume("k")).toMatchObject({ ok: true, resetAt: clock.now() + 1500 });
   });
 });
@@ -217,9 +246,17 @@ describeRedis("rate limiter, across clients", ({ redis, prefix }) => {
     const url = process.env.REDIS_URL ?? "";
     const other = new Redis(url);
     try {
-      const make = (client: Redis) => createRateLimiter({ store: createRedisRateLimitStore({ redis: client, keyPrefix: prefix }), keyPrefix: "shared", points: 50, duration: "15m" });
+      const make = (client: Redis) =>
+        createRateLimiter({
+          store: createRedisRateLimitStore({ redis: client, keyPrefix: prefix }),
+          keyPrefix: "shared",
+          points: 50,
+          duration: "15m",
+        });
       const [a, b] = [make(redis()), make(other)];
-      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume("203.0.113.9")));
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).consume("203.0.113.9")),
+      );
       expect(results.filter((r) => r.ok)).toHaveLength(50);
       for (const r of results) if (!r.ok) expect(r.retryAfterMs).toBeGreaterThan(14 * MINUTE);
     } finally {

@@ -30,18 +30,25 @@ describe("defineDefaultRoles", () => {
   });
 
   it("gives the owner permissions that only exist in the declared list", () => {
-    const declared = defineDefaultRoles({ admin: [], member: [], viewer: ["notes:read"] }, { permissions: ["notes:read", "tenant:delete"] });
+    const declared = defineDefaultRoles(
+      { admin: [], member: [], viewer: ["notes:read"] },
+      { permissions: ["notes:read", "tenant:delete"] },
+    );
     expect(declared.can({ role: "owner" }, "tenant:delete")).toBe(true);
     expect(declared.can({ role: "admin" }, "tenant:delete")).toBe(false);
   });
 
   it("rejects other role names and wrong types", () => {
-    expectMoatError(() => defineDefaultRoles({ admin: [], member: [], viewer: ["a:b"], owner: ["*"] } as never), "ERR_CONFIG");
+    expectMoatError(
+      () => defineDefaultRoles({ admin: [], member: [], viewer: ["a:b"], owner: ["*"] } as never),
+      "ERR_CONFIG",
+    );
     expectMoatError(() => defineDefaultRoles({ admin: [], member: [] } as never), "ERR_CONFIG");
     for (const bad of WRONG_TYPES) {
       expectMoatError(() => defineDefaultRoles(bad as never), "ERR_CONFIG");
       // An empty list is a valid (if modest) admin grant.
-      if (!Array.isArray(bad)) expectMoatError(() => defineDefaultRoles({ admin: bad, member: [], viewer: ["a:b"] } as never), "ERR_CONFIG");
+      if (!Array.isArray(bad))
+        expectMoatError(() => defineDefaultRoles({ admin: bad, member: [], viewer: ["a:b"] } as never), "ERR_CONFIG");
     }
   });
 });

@@ -82,9 +82,15 @@ describe("defineRoles: wildcards", () => {
   it('"ns:*" grants every permission under the namespace, at any depth, and nothing else', () => {
     const r = defineRoles(
       { finance: ["billing:*"], auditor: ["billing:invoices:*"] },
-      { permissions: ["billing:read", "billing:invoices:read", "billing:invoices:void", "billingx:read", "notes:read"] },
+      {
+        permissions: ["billing:read", "billing:invoices:read", "billing:invoices:void", "billingx:read", "notes:read"],
+      },
     );
-    expect(r.permissionsOf({ role: "finance" })).toEqual(["billing:invoices:read", "billing:invoices:void", "billing:read"]);
+    expect(r.permissionsOf({ role: "finance" })).toEqual([
+      "billing:invoices:read",
+      "billing:invoices:void",
+      "billing:read",
+    ]);
     expect(r.permissionsOf({ role: "auditor" })).toEqual(["billing:invoices:read", "billing:invoices:void"]);
     expect(r.can({ role: "finance" }, "billingx:read")).toBe(false);
   });
@@ -104,7 +110,20 @@ describe("defineRoles: wildcards", () => {
   });
 
   it("rejects malformed grants", () => {
-    for (const grant of ["", "no*tes", "*:read", "notes:", ":read", "notes::read", "a b", "notes:**", "notes:*:read", "**", "é:read", "x".repeat(129)]) {
+    for (const grant of [
+      "",
+      "no*tes",
+      "*:read",
+      "notes:",
+      ":read",
+      "notes::read",
+      "a b",
+      "notes:**",
+      "notes:*:read",
+      "**",
+      "é:read",
+      "x".repeat(129),
+    ]) {
       expectMoatError(() => defineRoles({ admin: [grant] }), "ERR_CONFIG");
     }
   });
@@ -157,27 +176,45 @@ describe("defineRoles: assertCan", () => {
 
 describe("defineRoles: validating definitions", () => {
   it("rejects an inherited role that does not exist", () => {
-    const err = expectMoatError(() => defineRoles({ admin: ["a:b"], member: ["a:c"] }, { inherits: { admin: ["membr" as "member"] } }), "ERR_CONFIG");
+    const err = expectMoatError(
+      () => defineRoles({ admin: ["a:b"], member: ["a:c"] }, { inherits: { admin: ["membr" as "member"] } }),
+      "ERR_CONFIG",
+    );
     expect(err.message).toContain('"membr"');
     expectMoatError(() => defineRoles({ admin: ["a:b"] }, { inherits: { root: ["admin"] } as object }), "ERR_CONFIG");
   });
 
   it("rejects inheritance cycles and names the cycle", () => {
-    expect(expectMoatError(() => defineRoles({ a: ["x:y"] }, { inherits: { a: ["a"] } }), "ERR_CONFIG").message).toContain("a → a");
-    expect(expectMoatError(() => defineRoles({ a: ["x:y"], b: [] }, { inherits: { a: ["b"], b: ["a"] } }), "ERR_CONFIG").message).toContain("a → b → a");
     expect(
-      expectMoatError(() => defineRoles({ a: ["x:y"], b: [], c: [], d: [] }, { inherits: { d: ["a"], a: ["b"], b: ["c"], c: ["a"] } }), "ERR_CONFIG").message,
+      expectMoatError(() => defineRoles({ a: ["x:y"] }, { inherits: { a: ["a"] } }), "ERR_CONFIG").message,
+    ).toContain("a → a");
+    expect(
+      expectMoatError(() => defineRoles({ a: ["x:y"], b: [] }, { inherits: { a: ["b"], b: ["a"] } }), "ERR_CONFIG")
+        .message,
+    ).toContain("a → b → a");
+    expect(
+      expectMoatError(
+        () =>
+          defineRoles({ a: ["x:y"], b: [], c: [], d: [] }, { inherits: { d: ["a"], a: ["b"], b: ["c"], c: ["a"] } }),
+        "ERR_CONFIG",
+      ).message,
     ).toContain("a → b → c → a");
   });
 
   it("accepts diamonds (two paths to the same role)", () => {
-    const r = defineRoles({ top: [], left: ["l:x"], right: ["r:x"], base: ["b:x"] }, { inherits: { top: ["left", "right"], left: ["base"], right: ["base"] } });
+    const r = defineRoles(
+      { top: [], left: ["l:x"], right: ["r:x"], base: ["b:x"] },
+      { inherits: { top: ["left", "right"], left: ["base"], right: ["base"] } },
+    );
     expect(r.permissionsOf({ role: "top" })).toEqual(["b:x", "l:x", "r:x"]);
   });
 
   it("rejects invalid role names", () => {
     for (const name of ["", "1admin", "ad min", "admin!", "_x", "a".repeat(65), "__proto__"]) {
-      expectMoatError(() => defineRoles(JSON.parse(JSON.stringify({ [name]: ["a:b"] })) as Record<string, string[]>), "ERR_CONFIG");
+      expectMoatError(
+        () => defineRoles(JSON.parse(JSON.stringify({ [name]: ["a:b"] })) as Record<string, string[]>),
+        "ERR_CONFIG",
+      );
     }
   });
 
@@ -187,7 +224,10 @@ describe("defineRoles: validating definitions", () => {
   });
 
   it("rejects a permission a role grants that is not in the declared list", () => {
-    const err = expectMoatError(() => defineRoles({ admin: ["notes:delete"] }, { permissions: ["notes:read"] as never }), "ERR_CONFIG");
+    const err = expectMoatError(
+      () => defineRoles({ admin: ["notes:delete"] }, { permissions: ["notes:read"] as never }),
+      "ERR_CONFIG",
+    );
     expect(err.message).toContain('"notes:delete"');
   });
 
@@ -232,7 +272,8 @@ describe("defineRoles: checking subjects", () => {
   it("rejects subjects of the wrong type", () => {
     for (const bad of WRONG_TYPES) {
       expectMoatError(() => roles.can(bad as never, "notes:read"), "ERR_INVALID_INPUT");
-      if (!Array.isArray(bad)) expectMoatError(() => roles.can({ role: bad } as never, "notes:read"), "ERR_INVALID_INPUT");
+      if (!Array.isArray(bad))
+        expectMoatError(() => roles.can({ role: bad } as never, "notes:read"), "ERR_INVALID_INPUT");
       // undefined and [] are valid flag lists.
       if (bad !== undefined && !Array.isArray(bad)) {
         expectMoatError(() => roles.can({ role: "viewer", allow: bad } as never, "notes:read"), "ERR_INVALID_INPUT");
@@ -245,13 +286,19 @@ describe("defineRoles: checking subjects", () => {
   it("rejects an unknown role, an unknown flag and an unknown permission instead of guessing", () => {
     expectMoatError(() => roles.can({ role: "superuser" } as never, "notes:read"), "ERR_INVALID_INPUT");
     expectMoatError(() => roles.can({ role: ["viewer", "superuser"] } as never, "notes:read"), "ERR_INVALID_INPUT");
-    expectMoatError(() => roles.can({ role: "viewer", allow: ["notes:publish"] } as never, "notes:read"), "ERR_INVALID_INPUT");
+    expectMoatError(
+      () => roles.can({ role: "viewer", allow: ["notes:publish"] } as never, "notes:read"),
+      "ERR_INVALID_INPUT",
+    );
     expectMoatError(() => roles.can({ role: "viewer", deny: ["nots:*"] } as never, "notes:read"), "ERR_INVALID_INPUT");
     expectMoatError(() => roles.can({ role: "viewer" }, "notes:raed" as never), "ERR_INVALID_INPUT");
   });
 
   it("never echoes the offending value in the error", () => {
-    const err = expectMoatError(() => roles.can({ role: "sk_live_secret" } as never, "notes:read"), "ERR_INVALID_INPUT");
+    const err = expectMoatError(
+      () => roles.can({ role: "sk_live_secret" } as never, "notes:read"),
+      "ERR_INVALID_INPUT",
+    );
     expect(err.message).not.toContain("sk_live_secret");
   });
 
@@ -266,13 +313,22 @@ describe("defineRoles: checking subjects", () => {
       },
     };
     expectMoatError(() => roles.can(tricky, "notes:read"), "ERR_INVALID_INPUT");
-    const polluted = Object.assign(Object.create({ allow: ["*"] }) as object, { role: "viewer" }) as unknown as Parameters<typeof roles.can>[0];
+    const polluted = Object.assign(Object.create({ allow: ["*"] }) as object, {
+      role: "viewer",
+    }) as unknown as Parameters<typeof roles.can>[0];
     expect(roles.can(polluted, "members:remove")).toBe(false);
   });
 
   it("rejects oversized role and flag lists", () => {
-    expectMoatError(() => roles.can({ role: Array.from({ length: 65 }, () => "viewer" as const) }, "notes:read"), "ERR_INVALID_INPUT");
-    expectMoatError(() => roles.can({ role: "viewer", allow: Array.from({ length: 257 }, () => "notes:read" as const) }, "notes:read"), "ERR_INVALID_INPUT");
+    expectMoatError(
+      () => roles.can({ role: Array.from({ length: 65 }, () => "viewer" as const) }, "notes:read"),
+      "ERR_INVALID_INPUT",
+    );
+    expectMoatError(
+      () =>
+        roles.can({ role: "viewer", allow: Array.from({ length: 257 }, () => "notes:read" as const) }, "notes:read"),
+      "ERR_INVALID_INPUT",
+    );
   });
 
   it("parseSubject turns untyped data into a frozen, normalized subject", () => {
@@ -343,7 +399,10 @@ describe("defineRoles: properties", () => {
   it("never throws anything but ERR_CONFIG on garbage definitions", () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }), fc.anything())),
+        fc.dictionary(
+          fc.string({ maxLength: 8 }),
+          fc.oneof(fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }), fc.anything()),
+        ),
         fc.anything(),
         (defs, options) => {
           try {

@@ -35,7 +35,9 @@ describe("rbac types", () => {
   });
 
   it("takes the permission names from options.permissions when declared", () => {
-    expectTypeOf<PermissionOf<typeof declared>>().toEqualTypeOf<"notes:read" | "notes:write" | "notes:delete" | "billing:invoices:read">();
+    expectTypeOf<PermissionOf<typeof declared>>().toEqualTypeOf<
+      "notes:read" | "notes:write" | "notes:delete" | "billing:invoices:read"
+    >();
     // A permission granted only through a wildcard can be checked.
     declared.can({ role: "editor" }, "notes:delete");
   });
@@ -63,8 +65,11 @@ describe("rbac types", () => {
   });
 
   it("makes a misspelt role in inherits, or an undeclared grant, a compile error", () => {
-    // @ts-expect-error "membr" is not a role
-    expectMoatError(() => defineRoles({ admin: ["a:b"], member: ["a:c"] }, { inherits: { admin: ["membr"] } }), "ERR_CONFIG");
+    expectMoatError(
+      // @ts-expect-error "membr" is not a role
+      () => defineRoles({ admin: ["a:b"], member: ["a:c"] }, { inherits: { admin: ["membr"] } }),
+      "ERR_CONFIG",
+    );
     // @ts-expect-error "root" is not a role
     expectMoatError(() => defineRoles({ admin: ["a:b"] }, { inherits: { root: ["admin"] } }), "ERR_CONFIG");
     // @ts-expect-error "notes:publish" is not among the declared permissions
@@ -83,7 +88,9 @@ describe("rbac types", () => {
     const fromDb: unknown = "admin";
     if (inferred.isRole(fromDb)) expectTypeOf(fromDb).toEqualTypeOf<"owner" | "admin" | "member" | "viewer">();
     const subject = inferred.parseSubject({ role: "viewer" });
-    expectTypeOf(subject).toEqualTypeOf<Subject<"owner" | "admin" | "member" | "viewer", "members:invite" | "notes:write" | "notes:read">>();
+    expectTypeOf(subject).toEqualTypeOf<
+      Subject<"owner" | "admin" | "member" | "viewer", "members:invite" | "notes:write" | "notes:read">
+    >();
   });
 
   it("types the default ladder", () => {
@@ -92,7 +99,10 @@ describe("rbac types", () => {
     expectTypeOf<PermissionOf<typeof ladder>>().toEqualTypeOf<"members:invite" | "notes:write" | "notes:read">();
     // @ts-expect-error "notes:delete" is not a permission of this ladder
     expectMoatError(() => ladder.can({ role: "owner" }, "notes:delete"), "ERR_INVALID_INPUT");
-    const _declaredLadder = defineDefaultRoles({ admin: ["notes:*"], member: [], viewer: ["notes:read"] }, { permissions: ["notes:read", "notes:purge"] });
+    const _declaredLadder = defineDefaultRoles(
+      { admin: ["notes:*"], member: [], viewer: ["notes:read"] },
+      { permissions: ["notes:read", "notes:purge"] },
+    );
     expectTypeOf<PermissionOf<typeof _declaredLadder>>().toEqualTypeOf<"notes:read" | "notes:purge">();
   });
 });

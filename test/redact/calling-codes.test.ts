@@ -14,7 +14,8 @@ describe("calling-code table", () => {
 
   it("is prefix-free, as ITU assigns it, so the first match is the only match", () => {
     const codes = CALLING_CODES.map(([c]) => String(c));
-    for (const a of codes) for (const b of codes) if (a !== b) expect(b.startsWith(a), `${a} is a prefix of ${b}`).toBe(false);
+    for (const a of codes)
+      for (const b of codes) if (a !== b) expect(b.startsWith(a), `${a} is a prefix of ${b}`).toBe(false);
   });
 
   it.each([

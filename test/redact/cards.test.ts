@@ -24,18 +24,22 @@ function grouped(number: string, sep: string): string {
 const NOT_CARDS: Readonly<Record<string, string>> = {
   "34343434343434":
     "Amex numbers are 15 digits; credit-card-type uses this 14-digit string only as a brand-prefix fixture, and card-validator rejects it",
-  "50000000000000000009": "20 digits: ISO/IEC 7812 numbers have at most 19, and card-validator's own expectation is isValid: false",
+  "50000000000000000009":
+    "20 digits: ISO/IEC 7812 numbers have at most 19, and card-validator's own expectation is isValid: false",
 };
 
 describe("cards: cards_combined.json", () => {
   const vectors = loadCards();
   const valid = vectors.luhnValid.filter((c) => !(c.number in NOT_CARDS));
 
-  it.each(valid.map((c) => [c.brand, c.number] as const))("finds %s %s plain, spaced 4-4-4-4 and dashed", (_brand, number) => {
-    for (const text of [number, grouped(number, " "), grouped(number, "-")]) {
-      expect(found(`paid with ${text}.`), text).toEqual([text]);
-    }
-  });
+  it.each(valid.map((c) => [c.brand, c.number] as const))(
+    "finds %s %s plain, spaced 4-4-4-4 and dashed",
+    (_brand, number) => {
+      for (const text of [number, grouped(number, " "), grouped(number, "-")]) {
+        expect(found(`paid with ${text}.`), text).toEqual([text]);
+      }
+    },
+  );
 
   it.each(Object.entries(NOT_CARDS))("does not find %s (%s)", (number) => {
     expect(vectors.luhnValid.some((c) => c.number === number)).toBe(true);
@@ -44,15 +48,21 @@ describe("cards: cards_combined.json", () => {
 
   // Plain and dashed only: with spaces, a valid card followed by more groups is still found
   // (its CVV or expiry often follows it), so "4111 1111 1111 1111 1111" yields its first 16.
-  it.each(vectors.invalidFromSources.map((c) => [c.brand, c.number] as const))("does not find invalid %s %s", (_brand, number) => {
-    expect(found(number)).toEqual([]);
-    expect(found(grouped(number, "-"))).toEqual([]);
-  });
+  it.each(vectors.invalidFromSources.map((c) => [c.brand, c.number] as const))(
+    "does not find invalid %s %s",
+    (_brand, number) => {
+      expect(found(number)).toEqual([]);
+      expect(found(grouped(number, "-"))).toEqual([]);
+    },
+  );
 
-  it.each(vectors.derivedInvalid.map((c) => [c.brand, c.number] as const))("does not find derived-invalid %s %s", (_brand, number) => {
-    expect(found(number)).toEqual([]);
-    expect(found(grouped(number, "-"))).toEqual([]);
-  });
+  it.each(vectors.derivedInvalid.map((c) => [c.brand, c.number] as const))(
+    "does not find derived-invalid %s %s",
+    (_brand, number) => {
+      expect(found(number)).toEqual([]);
+      expect(found(grouped(number, "-"))).toEqual([]);
+    },
+  );
 
   it("UnionPay is Luhn-checked: the non-Luhn UnionPay numbers in the sources are not found", () => {
     const unionPayInvalid = vectors.invalidFromSources.filter((c) => c.brand === "unionpay");
@@ -69,9 +79,12 @@ describe("cards: cards_combined.json", () => {
 });
 
 describe("cards: provider test numbers", () => {
-  it.each(loadProviderCards().cards.map((c) => [c.provider, c.label, c.number, c.expectedValid] as const))("%s %s %s → %s", (_p, _l, number, valid) => {
-    expect(found(number)).toEqual(valid ? [number] : []);
-  });
+  it.each(loadProviderCards().cards.map((c) => [c.provider, c.label, c.number, c.expectedValid] as const))(
+    "%s %s %s → %s",
+    (_p, _l, number, valid) => {
+      expect(found(number)).toEqual(valid ? [number] : []);
+    },
+  );
 });
 
 describe("cards: IIN table at its boundaries", () => {

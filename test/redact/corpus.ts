@@ -217,8 +217,42 @@ function internationalPhone(g: Gen): string {
   ])();
 }
 
-const FIRST = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar", "peggy", "trent", "victor", "wendy", "zoë", "josé", "lars", "mei"];
-const LAST = ["smith", "jones", "nguyen", "garcia", "müller", "kowalski", "tanaka", "okafor", "silva", "dubois", "rossi", "kim"];
+const FIRST = [
+  "alice",
+  "bob",
+  "carol",
+  "dave",
+  "erin",
+  "frank",
+  "grace",
+  "heidi",
+  "ivan",
+  "judy",
+  "mallory",
+  "oscar",
+  "peggy",
+  "trent",
+  "victor",
+  "wendy",
+  "zoë",
+  "josé",
+  "lars",
+  "mei",
+];
+const LAST = [
+  "smith",
+  "jones",
+  "nguyen",
+  "garcia",
+  "müller",
+  "kowalski",
+  "tanaka",
+  "okafor",
+  "silva",
+  "dubois",
+  "rossi",
+  "kim",
+];
 const DOMAINS = [
   "example.com",
   "example.org",
@@ -257,17 +291,60 @@ function iso(g: Gen): string {
 }
 const msTimestamp = (g: Gen): string => String(g.int(1_600_000_000_000, 1_799_999_999_999));
 const unixSeconds = (g: Gen): string => String(g.int(1_600_000_000, 1_799_999_999));
-const ipv4 = (g: Gen): string => `${String(g.int(1, 254))}.${String(g.int(0, 255))}.${String(g.int(0, 255))}.${String(g.int(1, 254))}`;
+const ipv4 = (g: Gen): string =>
+  `${String(g.int(1, 254))}.${String(g.int(0, 255))}.${String(g.int(0, 255))}.${String(g.int(1, 254))}`;
 const ipv6 = (g: Gen): string => `2001:db8:${g.hex(4)}:${g.hex(4)}::${g.hex(3)}`;
-const uuid = (g: Gen): string => `${g.hex(8)}-${g.hex(4)}-4${g.hex(3)}-${g.pick(["8", "9", "a", "b"])}${g.hex(3)}-${g.hex(12)}`;
-const version = (g: Gen): string => g.pick([`v${String(g.int(1, 30))}.${String(g.int(0, 40))}.${String(g.int(0, 20))}`, `${String(g.int(1, 5))}.${String(g.int(0, 99))}.${String(g.int(0, 999))}`, `${String(g.int(100, 130))}.0.${String(g.int(1000, 6999))}.${String(g.int(10, 200))}`]);
-const orderId = (g: Gen): string => g.pick([`ORD-2024-${g.digits(7)}`, `#A${g.digits(9)}`, `INV-${g.digits(4)}-${g.digits(6)}`, `${g.digits(3)}-${g.digits(7)}-${g.digits(7)}`]);
-const date = (g: Gen): string => g.pick([`2024-${String(g.int(1, 12)).padStart(2, "0")}-${String(g.int(1, 28)).padStart(2, "0")}`, `${String(g.int(1, 12)).padStart(2, "0")}/${String(g.int(1, 28)).padStart(2, "0")}/2024`]);
-const time = (g: Gen): string => `${String(g.int(0, 23)).padStart(2, "0")}:${String(g.int(0, 59)).padStart(2, "0")}:${String(g.int(0, 59)).padStart(2, "0")}`;
-const path = (g: Gen): string => g.pick(["/api/v2/orders", "/api/v1/users/me", "/healthz", "/api/v2/payments/charge", "/static/app.9f3a1c.js", "/login", "/api/v1/items"]);
-const ua = (g: Gen): string => g.pick(["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/124.0.6367.91", "curl/8.5.0", "okhttp/4.12.0", "node-fetch/3.3.2", "Go-http-client/2.0"]);
+const uuid = (g: Gen): string =>
+  `${g.hex(8)}-${g.hex(4)}-4${g.hex(3)}-${g.pick(["8", "9", "a", "b"])}${g.hex(3)}-${g.hex(12)}`;
+const version = (g: Gen): string =>
+  g.pick([
+    `v${String(g.int(1, 30))}.${String(g.int(0, 40))}.${String(g.int(0, 20))}`,
+    `${String(g.int(1, 5))}.${String(g.int(0, 99))}.${String(g.int(0, 999))}`,
+    `${String(g.int(100, 130))}.0.${String(g.int(1000, 6999))}.${String(g.int(10, 200))}`,
+  ]);
+const orderId = (g: Gen): string =>
+  g.pick([
+    `ORD-2024-${g.digits(7)}`,
+    `#A${g.digits(9)}`,
+    `INV-${g.digits(4)}-${g.digits(6)}`,
+    `${g.digits(3)}-${g.digits(7)}-${g.digits(7)}`,
+  ]);
+const date = (g: Gen): string =>
+  g.pick([
+    `2024-${String(g.int(1, 12)).padStart(2, "0")}-${String(g.int(1, 28)).padStart(2, "0")}`,
+    `${String(g.int(1, 12)).padStart(2, "0")}/${String(g.int(1, 28)).padStart(2, "0")}/2024`,
+  ]);
+const time = (g: Gen): string =>
+  `${String(g.int(0, 23)).padStart(2, "0")}:${String(g.int(0, 59)).padStart(2, "0")}:${String(g.int(0, 59)).padStart(2, "0")}`;
+const path = (g: Gen): string =>
+  g.pick([
+    "/api/v2/orders",
+    "/api/v1/users/me",
+    "/healthz",
+    "/api/v2/payments/charge",
+    "/static/app.9f3a1c.js",
+    "/login",
+    "/api/v1/items",
+  ]);
+const ua = (g: Gen): string =>
+  g.pick([
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/124.0.6367.91",
+    "curl/8.5.0",
+    "okhttp/4.12.0",
+    "node-fetch/3.3.2",
+    "Go-http-client/2.0",
+  ]);
 const level = (g: Gen): string => g.pick(["INFO", "INFO", "INFO", "WARN", "DEBUG", "ERROR"]);
-const asset = (g: Gen): string => g.pick(["icon@2x.png", "logo@3x.webp", "hero@2x.jpg", "@types/node@20.11.5", "@alice", "lodash@4.17.21", "sprite@1.5x.svg"]);
+const asset = (g: Gen): string =>
+  g.pick([
+    "icon@2x.png",
+    "logo@3x.webp",
+    "hero@2x.jpg",
+    "@types/node@20.11.5",
+    "@alice",
+    "lodash@4.17.21",
+    "sprite@1.5x.svg",
+  ]);
 
 function decoy(g: Gen): string {
   return g.pick([
@@ -319,7 +396,9 @@ const FIELD: Record<CorpusType, readonly string[]> = {
 };
 
 function accessLine(g: Gen, b: LineBuilder): void {
-  b.t(`${iso(g)} ${level(g)} [req-${g.hex(6)}] ${g.pick(["GET", "POST", "PUT", "DELETE"])} ${path(g)} ${String(g.pick([200, 201, 204, 302, 400, 401, 404, 500]))} in ${String(g.int(1, 900))}ms ip=${ipv4(g)} ua="${ua(g)}"`);
+  b.t(
+    `${iso(g)} ${level(g)} [req-${g.hex(6)}] ${g.pick(["GET", "POST", "PUT", "DELETE"])} ${path(g)} ${String(g.pick([200, 201, 204, 302, 400, 401, 404, 500]))} in ${String(g.int(1, 900))}ms ip=${ipv4(g)} ua="${ua(g)}"`,
+  );
   if (g.chance(0.5)) b.t(" user=").v("email", emailAddress(g));
   if (g.chance(0.3)) b.t(` ${decoy(g)}`);
 }
@@ -340,12 +419,17 @@ function appLine(g: Gen, b: LineBuilder): void {
 }
 
 function jsonLine(g: Gen, b: LineBuilder): void {
-  b.t(`{"ts":${msTimestamp(g)},"event":"${g.pick(["signup", "profile.updated", "checkout", "support.ticket"])}","id":"${uuid(g)}","user":{`);
+  b.t(
+    `{"ts":${msTimestamp(g)},"event":"${g.pick(["signup", "profile.updated", "checkout", "support.ticket"])}","id":"${uuid(g)}","user":{`,
+  );
   b.t('"email":"').v("email", emailAddress(g)).t('"');
   if (g.chance(0.6)) b.t(',"phone":"').v("phone", piiValue(g, "phone")).t('"');
   if (g.chance(0.3)) b.t(',"ssn":"').v("ssn", ssnFormatted(g)).t('"');
   b.t(`},"client":{"ip":"${ipv4(g)}","version":"${version(g)}"}`);
-  if (g.chance(0.4)) b.t(',"payment":{"card":"').v("credit_card", cardNumber(g)).t(`","amount":${String(g.int(100, 99999))},"order":"${orderId(g)}"}`);
+  if (g.chance(0.4))
+    b.t(',"payment":{"card":"')
+      .v("credit_card", cardNumber(g))
+      .t(`","amount":${String(g.int(100, 99999))},"order":"${orderId(g)}"}`);
   if (g.chance(0.4)) b.t(`,"meta":{"retry_at":"${iso(g)}","account":"${g.digits(10)}","txn":"${nonLuhnRun(g)}"}`);
   b.t("}");
 }
@@ -362,10 +446,14 @@ function chatLine(g: Gen, b: LineBuilder): void {
         b.t("my email is ").v("email", emailAddress(g)).t(", can you update it? ");
         break;
       case 1:
-        b.t("I was charged twice on my card ").v("credit_card", cardNumber(g)).t(` on ${date(g)}. `);
+        b.t("I was charged twice on my card ")
+          .v("credit_card", cardNumber(g))
+          .t(` on ${date(g)}. `);
         break;
       case 2:
-        b.t("you can reach me at ").v("phone", piiValue(g, "phone")).t(` after ${time(g)}. `);
+        b.t("you can reach me at ")
+          .v("phone", piiValue(g, "phone"))
+          .t(` after ${time(g)}. `);
         break;
       case 3:
         b.t("my social security number is ").v("ssn", ssnFormatted(g)).t(". ");
@@ -380,7 +468,9 @@ function chatLine(g: Gen, b: LineBuilder): void {
         b.t(`the app at ${ipv4(g)} crashed at ${iso(g)} with id ${uuid(g)}. `);
         break;
       default:
-        b.t(`refund ${nonLuhnRun(g)} was for $${String(g.int(5, 500))}.${g.digits(2)}; my SSN `).v("ssn", ssnValue(g).digits).t(" is on file. ");
+        b.t(`refund ${nonLuhnRun(g)} was for $${String(g.int(5, 500))}.${g.digits(2)}; my SSN `)
+          .v("ssn", ssnValue(g).digits)
+          .t(" is on file. ");
     }
   }
 }
@@ -481,5 +571,9 @@ export function formatScores(title: string, scores: ReturnType<typeof scoreSpans
     const s = scores[t];
     return `${t.padEnd(12)} ${String(s.tp + s.fn).padStart(6)} ${String(s.tp).padStart(6)} ${String(s.fp).padStart(6)} ${String(s.fn).padStart(6)} ${s.precision.toFixed(4).padStart(9)} ${s.recall.toFixed(4).padStart(8)}`;
   });
-  return [title, `${"type".padEnd(12)} ${"gold".padStart(6)} ${"tp".padStart(6)} ${"fp".padStart(6)} ${"fn".padStart(6)} ${"precision".padStart(9)} ${"recall".padStart(8)}`, ...rows].join("\n");
+  return [
+    title,
+    `${"type".padEnd(12)} ${"gold".padStart(6)} ${"tp".padStart(6)} ${"fp".padStart(6)} ${"fn".padStart(6)} ${"precision".padStart(9)} ${"recall".padStart(8)}`,
+    ...rows,
+  ].join("\n");
 }

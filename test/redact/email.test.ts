@@ -65,7 +65,11 @@ describe("email", () => {
   });
 
   it("finds every address in a list", () => {
-    expect(found("alice@example.com,bob@example.org;carol@example.net")).toEqual(["alice@example.com", "bob@example.org", "carol@example.net"]);
+    expect(found("alice@example.com,bob@example.org;carol@example.net")).toEqual([
+      "alice@example.com",
+      "bob@example.org",
+      "carol@example.net",
+    ]);
   });
 
   it("rejects non-string text", () => {

@@ -16,40 +16,64 @@ function spaced(e164: string, countryCode: number): string {
 describe("phones: libphonenumber example numbers", () => {
   const { valid, invalid } = loadPhoneExamples();
 
-  it.each(valid.map((v) => [v.region, v.type, v.e164] as const))("finds %s %s %s written in E.164", (_region, _type, e164) => {
-    expect(found(`call ${e164} today`)).toEqual([e164]);
-  });
+  it.each(valid.map((v) => [v.region, v.type, v.e164] as const))(
+    "finds %s %s %s written in E.164",
+    (_region, _type, e164) => {
+      expect(found(`call ${e164} today`)).toEqual([e164]);
+    },
+  );
 
-  it.each(valid.map((v) => [v.region, v.type, v.e164, v.countryCode] as const))("finds %s %s %s written with spaces", (_r, _t, e164, cc) => {
-    const text = spaced(e164, cc);
-    expect(found(`tel: ${text}.`)).toEqual([text]);
-  });
+  it.each(valid.map((v) => [v.region, v.type, v.e164, v.countryCode] as const))(
+    "finds %s %s %s written with spaces",
+    (_r, _t, e164, cc) => {
+      const text = spaced(e164, cc);
+      expect(found(`tel: ${text}.`)).toEqual([text]);
+    },
+  );
 
   // Ten-digit NANP numbers; CA's seven-digit 310-XXXX service numbers have no national format.
   const nanp = valid.filter((v) => v.countryCode === 1 && v.nationalNumber.length === 10);
-  it.each(nanp.map((v) => [v.region, v.type, v.nationalNumber] as const))("finds %s %s %s in NANP national formats", (_r, _t, n) => {
-    const [a, e, l] = [n.slice(0, 3), n.slice(3, 6), n.slice(6)];
-    for (const text of [`(${a}) ${e}-${l}`, `(${a})${e}-${l}`, `${a}-${e}-${l}`, `${a}.${e}.${l}`, `${a} ${e} ${l}`, `1-${a}-${e}-${l}`, `1 (${a}) ${e}-${l}`, `+1 (${a}) ${e}-${l}`]) {
-      expect(found(`reach me at ${text}, thanks`), text).toEqual([text]);
-    }
-  });
+  it.each(nanp.map((v) => [v.region, v.type, v.nationalNumber] as const))(
+    "finds %s %s %s in NANP national formats",
+    (_r, _t, n) => {
+      const [a, e, l] = [n.slice(0, 3), n.slice(3, 6), n.slice(6)];
+      for (const text of [
+        `(${a}) ${e}-${l}`,
+        `(${a})${e}-${l}`,
+        `${a}-${e}-${l}`,
+        `${a}.${e}.${l}`,
+        `${a} ${e} ${l}`,
+        `1-${a}-${e}-${l}`,
+        `1 (${a}) ${e}-${l}`,
+        `+1 (${a}) ${e}-${l}`,
+      ]) {
+        expect(found(`reach me at ${text}, thanks`), text).toEqual([text]);
+      }
+    },
+  );
 
   it("checks that the NANP national examples were all exercised", () => {
     expect(nanp.length).toBeGreaterThanOrEqual(10);
   });
 
-  it.each(invalid.map((v) => [v.region, v.reason.split(":")[0] ?? "", v.e164] as const))("does not find %s %s %s", (_r, _reason, e164) => {
-    expect(found(`call ${e164} today`)).toEqual([]);
-  });
+  it.each(invalid.map((v) => [v.region, v.reason.split(":")[0] ?? "", v.e164] as const))(
+    "does not find %s %s %s",
+    (_r, _reason, e164) => {
+      expect(found(`call ${e164} today`)).toEqual([]);
+    },
+  );
 });
 
 describe("phones: e164_format_cases", () => {
   // The question here is "is there a phone number in this text", so a valid number written with
   // separators or a kept trunk 0 counts (libphonenumber normalizes those to a valid number); the
   // strict "canonical E.164 string" flag in the file answers a different question.
-  it.each(loadE164Cases().cases.map((c) => [c.input, c.libphonenumberJs.isValid, c.reason] as const))("%j → found: %s (%s)", (input, valid) => {
-    expect(found(input)).toEqual(valid ? [input] : []);
-  });
+  it.each(loadE164Cases().cases.map((c) => [c.input, c.libphonenumberJs.isValid, c.reason] as const))(
+    "%j → found: %s (%s)",
+    (input, valid) => {
+      expect(found(input)).toEqual(valid ? [input] : []);
+    },
+  );
 });
 
 describe("phones: NANP rules", () => {

@@ -29,19 +29,30 @@ describe("redactingPino (moatkit/redact/pino)", () => {
     const out = sink();
     const logger = redactingPino({ base: null, timestamp: false }, out.stream);
     logger.info("signup alice@example.com");
-    logger.info({ user: { email: "bob@example.com", password: "hunter2" }, count: 2 }, "card %s from %s", "4242 4242 4242 4242", "+1 415 555 0132");
+    logger.info(
+      { user: { email: "bob@example.com", password: "hunter2" }, count: 2 },
+      "card %s from %s",
+      "4242 4242 4242 4242",
+      "+1 415 555 0132",
+    );
     logger.warn("split %s@%s", "carol", "example.com");
     logger.error(new Error("no account for dave@example.com"));
     logger.child({ customer: "erin@example.com" }).info("ssn 536-22-4781 on file");
     const lines = out.lines();
     expect(lines[0]).toEqual({ level: 30, msg: "signup [EMAIL]" });
-    expect(lines[1]).toEqual({ level: 30, user: { email: "[EMAIL]", password: "[REDACTED]" }, count: 2, msg: "card [CREDIT_CARD] from [PHONE]" });
+    expect(lines[1]).toEqual({
+      level: 30,
+      user: { email: "[EMAIL]", password: "[REDACTED]" },
+      count: 2,
+      msg: "card [CREDIT_CARD] from [PHONE]",
+    });
     expect(lines[2]).toEqual({ level: 40, msg: "split [EMAIL]" });
     expect(lines[3]?.msg).toBe("no account for [EMAIL]");
     expect(JSON.stringify(lines[3]?.err)).not.toContain("dave@example.com");
     expect((lines[3]?.err as { type: string }).type).toBe("Error");
     expect(lines[4]).toEqual({ level: 30, customer: "[EMAIL]", msg: "ssn [SSN] on file" });
-    for (const pii of ["alice@", "bob@", "hunter2", "4242", "415 555", "carol", "dave@", "erin@", "536-22"]) expect(out.raw()).not.toContain(pii);
+    for (const pii of ["alice@", "bob@", "hunter2", "4242", "415 555", "carol", "dave@", "erin@", "536-22"])
+      expect(out.raw()).not.toContain(pii);
   });
 
   it("keeps the caller's hooks and formatters, and redacts what they add", () => {
@@ -81,7 +92,10 @@ describe("redactingPino (moatkit/redact/pino)", () => {
 
   it("logs through any pino instance built with pinoRedaction() (moatkit/redact, no pino import)", () => {
     const out = sink();
-    const logger = pino({ base: { host: "lee@example.com" }, timestamp: false, ...pinoRedaction(createRedactor()) }, out.stream);
+    const logger = pino(
+      { base: { host: "lee@example.com" }, timestamp: false, ...pinoRedaction(createRedactor()) },
+      out.stream,
+    );
     logger.info({ phone: "(415) 555-0132" }, "mail %s", "ivan@example.com");
     expect(out.lines()[0]).toEqual({ level: 30, host: "[EMAIL]", phone: "[PHONE]", msg: "mail [EMAIL]" });
   });

@@ -13,14 +13,24 @@ describe("resolveRedactionPolicy", () => {
     [false, "on", true, "api_key"],
     [true, "off", false, "api_key"],
     [false, "off", false, "api_key"],
-  ] as const)("org.enabled=%s, apiKey.redaction=%s → enabled=%s (decided by %s)", (orgEnabled, keySetting, enabled, decidedBy) => {
-    const policy = resolveRedactionPolicy({ org: { enabled: orgEnabled }, apiKey: keySetting === undefined ? undefined : { redaction: keySetting } });
-    expect(policy).toEqual({ enabled, detectors: enabled ? ALL : [], decidedBy });
-  });
+  ] as const)(
+    "org.enabled=%s, apiKey.redaction=%s → enabled=%s (decided by %s)",
+    (orgEnabled, keySetting, enabled, decidedBy) => {
+      const policy = resolveRedactionPolicy({
+        org: { enabled: orgEnabled },
+        apiKey: keySetting === undefined ? undefined : { redaction: keySetting },
+      });
+      expect(policy).toEqual({ enabled, detectors: enabled ? ALL : [], decidedBy });
+    },
+  );
 
   it("uses the org's detectors, also when a key forces redaction on", () => {
-    expect(resolveRedactionPolicy({ org: { enabled: true, detectors: ["email", "email"] } }).detectors).toEqual(["email"]);
-    expect(resolveRedactionPolicy({ org: { enabled: false, detectors: ["ssn"] }, apiKey: { redaction: "on" } }).detectors).toEqual(["ssn"]);
+    expect(resolveRedactionPolicy({ org: { enabled: true, detectors: ["email", "email"] } }).detectors).toEqual([
+      "email",
+    ]);
+    expect(
+      resolveRedactionPolicy({ org: { enabled: false, detectors: ["ssn"] }, apiKey: { redaction: "on" } }).detectors,
+    ).toEqual(["ssn"]);
   });
 
   it("accepts an API-key record as stored (extra fields, missing or null setting)", () => {
@@ -31,7 +41,15 @@ describe("resolveRedactionPolicy", () => {
   });
 
   it("rejects malformed input", () => {
-    for (const bad of [undefined, null, {}, { org: {} }, { org: { enabled: "yes" } }, { org: { enabled: true, detectors: ["iban"] } }, { org: { enabled: true }, apiKey: { redaction: "maybe" } }]) {
+    for (const bad of [
+      undefined,
+      null,
+      {},
+      { org: {} },
+      { org: { enabled: "yes" } },
+      { org: { enabled: true, detectors: ["iban"] } },
+      { org: { enabled: true }, apiKey: { redaction: "maybe" } },
+    ]) {
       expectMoatError(() => resolveRedactionPolicy(bad as never), "ERR_INVALID_INPUT");
     }
   });
@@ -43,7 +61,11 @@ describe("forLlm", () => {
     { role: "system", content: "You are a support agent." },
     { role: "user", content: "I'm alice@example.com, card 4242 4242 4242 4242 was charged twice." },
     { role: "user", content: [{ type: "text", text: "Reply to alice@example.com" }, { type: "image_url" }] },
-    { role: "assistant", content: null, tool_calls: [{ function: { arguments: '{"email":"alice@example.com","phone":"+1 415 555 0132"}' } }] },
+    {
+      role: "assistant",
+      content: null,
+      tool_calls: [{ function: { arguments: '{"email":"alice@example.com","phone":"+1 415 555 0132"}' } }],
+    },
   ];
 
   it("pseudonymizes consistently across messages and restores the answer", () => {
@@ -53,9 +75,15 @@ describe("forLlm", () => {
       { role: "system", content: "You are a support agent." },
       { role: "user", content: "I'm <EMAIL_1>, card <CREDIT_CARD_1> was charged twice." },
       { role: "user", content: [{ type: "text", text: "Reply to <EMAIL_1>" }, { type: "image_url" }] },
-      { role: "assistant", content: null, tool_calls: [{ function: { arguments: '{"email":"<EMAIL_1>","phone":"<PHONE_1>"}' } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ function: { arguments: '{"email":"<EMAIL_1>","phone":"<PHONE_1>"}' } }],
+      },
     ]);
-    expect(restore("Refund sent to <EMAIL_1> for <CREDIT_CARD_1>.")).toBe("Refund sent to alice@example.com for 4242 4242 4242 4242.");
+    expect(restore("Refund sent to <EMAIL_1> for <CREDIT_CARD_1>.")).toBe(
+      "Refund sent to alice@example.com for 4242 4242 4242 4242.",
+    );
     expect(messages).toEqual(snapshot);
   });
 
@@ -67,7 +95,9 @@ describe("forLlm", () => {
 
   it("runs only the policy's detectors, and nothing when the policy is off", () => {
     const emailOnly = resolveRedactionPolicy({ org: { enabled: true, detectors: ["email"] } });
-    expect(forLlm(messages.slice(1, 2), emailOnly).messages[0]?.content).toBe("I'm <EMAIL_1>, card 4242 4242 4242 4242 was charged twice.");
+    expect(forLlm(messages.slice(1, 2), emailOnly).messages[0]?.content).toBe(
+      "I'm <EMAIL_1>, card 4242 4242 4242 4242 was charged twice.",
+    );
     const off = resolveRedactionPolicy({ org: { enabled: true }, apiKey: { redaction: "off" } });
     const result = forLlm(messages, off);
     expect(result.messages).toEqual(messages);
@@ -75,7 +105,13 @@ describe("forLlm", () => {
   });
 
   it("rejects malformed messages and policies", () => {
-    for (const bad of [null, "hi", [{ content: "x" }], [{ role: "user", content: 42 }], [{ role: "user", tool_calls: "x" }]]) {
+    for (const bad of [
+      null,
+      "hi",
+      [{ content: "x" }],
+      [{ role: "user", content: 42 }],
+      [{ role: "user", tool_calls: "x" }],
+    ]) {
       expectMoatError(() => forLlm(bad as never, on), "ERR_INVALID_INPUT");
     }
     expectMoatError(() => forLlm([], { enabled: true } as never), "ERR_INVALID_INPUT");

@@ -6,9 +6,22 @@ const redactor = createRedactor();
 const masked = createRedactor({ replace: "mask" });
 
 /** Strings biased towards the characters the detectors care about. */
-const pii = fc.constantFrom("alice@example.com", "4242424242424242", "5555 5555 5555 4444", "536-22-4781", "(415) 555-0132", "+44 20 7946 0958", "ssn 536224781", "phone 4155550132");
+const pii = fc.constantFrom(
+  "alice@example.com",
+  "4242424242424242",
+  "5555 5555 5555 4444",
+  "536-22-4781",
+  "(415) 555-0132",
+  "+44 20 7946 0958",
+  "ssn 536224781",
+  "phone 4155550132",
+);
 const junk = fc.string({ unit: fc.constantFrom(..."0123456789 -.@+()/:_\\nabcXYZé用\n".split("")), maxLength: 40 });
-const mixed = fc.array(fc.oneof(pii, junk, fc.string({ maxLength: 8 }), fc.string({ unit: "binary", maxLength: 8 })), { maxLength: 12 }).map((p) => p.join(""));
+const mixed = fc
+  .array(fc.oneof(pii, junk, fc.string({ maxLength: 8 }), fc.string({ unit: "binary", maxLength: 8 })), {
+    maxLength: 12,
+  })
+  .map((p) => p.join(""));
 
 describe("properties", () => {
   it("redact never throws, whatever the string (including lone surrogates)", () => {

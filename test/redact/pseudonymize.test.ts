@@ -6,7 +6,8 @@ const redactor = createRedactor();
 
 describe("pseudonymize", () => {
   it("replaces values with stable numbered placeholders and restores the model's answer", () => {
-    const prompt = "Draft a reply to alice@example.com (phone (415) 555-0132); cc bob@example.org and alice@example.com.";
+    const prompt =
+      "Draft a reply to alice@example.com (phone (415) 555-0132); cc bob@example.org and alice@example.com.";
     const p = redactor.pseudonymize(prompt);
     expect(p.text).toBe("Draft a reply to <EMAIL_1> (phone <PHONE_1>); cc <EMAIL_2> and <EMAIL_1>.");
     const answer = "Dear <EMAIL_1>, I will call <PHONE_1>. Copying <EMAIL_2>.";
@@ -23,7 +24,9 @@ describe("pseudonymize", () => {
   it("leaves unknown placeholders alone and never hands out one the user typed", () => {
     const p = redactor.pseudonymize("I am <EMAIL_1>, real address carol@example.com");
     expect(p.text).toBe("I am <EMAIL_1>, real address <EMAIL_2>");
-    expect(p.restore("<EMAIL_1> / <EMAIL_2> / <EMAIL_3> / <PHONE_1>")).toBe("<EMAIL_1> / carol@example.com / <EMAIL_3> / <PHONE_1>");
+    expect(p.restore("<EMAIL_1> / <EMAIL_2> / <EMAIL_3> / <PHONE_1>")).toBe(
+      "<EMAIL_1> / carol@example.com / <EMAIL_3> / <PHONE_1>",
+    );
   });
 
   it("keeps mappings separate between calls", () => {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { Secret } from "../../src/_internal/secret.js";
-import { DEFAULT_SENSITIVE_KEY_SUBSTRINGS, REDACTED as AUDIT_REDACTED, buildAuditEvent } from "../../src/audit/index.js";
+import {
+  DEFAULT_SENSITIVE_KEY_SUBSTRINGS,
+  REDACTED as AUDIT_REDACTED,
+  buildAuditEvent,
+} from "../../src/audit/index.js";
 import { createRedactor, DEFAULT_SENSITIVE_KEYS, REDACTED } from "../../src/redact/index.js";
 import { compileKeyMatcher, keyWords } from "../../src/redact/sensitive-keys.js";
 import { expectMoatError } from "../helpers/assertions.js";
@@ -59,9 +63,16 @@ describe("redactValue", () => {
   });
 
   it("takes the sensitive keys from the call or from the redactor", () => {
-    expect(redactor.redactValue({ dob: "1990-01-01", password: "x" }, { keys: ["dob"] })).toEqual({ dob: "[REDACTED]", password: "x" });
-    expect(createRedactor({ sensitiveKeys: ["dob"] }).redactValue({ dob: "1990-01-01" })).toEqual({ dob: "[REDACTED]" });
-    expect(redactor.redactValue({ dob: "x" }, { keys: [...DEFAULT_SENSITIVE_KEYS, "dob"] })).toEqual({ dob: "[REDACTED]" });
+    expect(redactor.redactValue({ dob: "1990-01-01", password: "x" }, { keys: ["dob"] })).toEqual({
+      dob: "[REDACTED]",
+      password: "x",
+    });
+    expect(createRedactor({ sensitiveKeys: ["dob"] }).redactValue({ dob: "1990-01-01" })).toEqual({
+      dob: "[REDACTED]",
+    });
+    expect(redactor.redactValue({ dob: "x" }, { keys: [...DEFAULT_SENSITIVE_KEYS, "dob"] })).toEqual({
+      dob: "[REDACTED]",
+    });
   });
 
   it("keeps cycles and shared references in the copy", () => {
@@ -135,7 +146,15 @@ describe("redactValue", () => {
       secret: new Secret("x"),
       wrapped: new Secret("x"),
     });
-    expect(out).toEqual({ "[EMAIL]": 1, pan: "[CREDIT_CARD]", panBig: "[CREDIT_CARD]", small: 12345, money: "$12.34 from [CREDIT_CARD]", secret: "[REDACTED]", wrapped: "[secret]" });
+    expect(out).toEqual({
+      "[EMAIL]": 1,
+      pan: "[CREDIT_CARD]",
+      panBig: "[CREDIT_CARD]",
+      small: 12345,
+      money: "$12.34 from [CREDIT_CARD]",
+      secret: "[REDACTED]",
+      wrapped: "[secret]",
+    });
   });
 
   it("passes primitives through and redacts a bare string", () => {
@@ -182,7 +201,21 @@ describe("sensitive key matching", () => {
 
   it("matches runs of words, not substrings", () => {
     const m = compileKeyMatcher(DEFAULT_SENSITIVE_KEYS);
-    for (const key of ["password", "Password", "userPassword", "password_hash", "apikey", "api_key", "x-api-key", "clientSecret", "private_key", "sessionToken", "Cookie", "Authorization", "ssn"]) {
+    for (const key of [
+      "password",
+      "Password",
+      "userPassword",
+      "password_hash",
+      "apikey",
+      "api_key",
+      "x-api-key",
+      "clientSecret",
+      "private_key",
+      "sessionToken",
+      "Cookie",
+      "Authorization",
+      "ssn",
+    ]) {
       expect(m(key), key).toBe(true);
     }
     for (const key of ["max_tokens", "tokenizer", "lesson", "passage", "author", "cookies_accepted_at", "secretary"]) {
@@ -196,7 +229,13 @@ describe("one redaction vocabulary", () => {
     expect(REDACTED).toBe("[REDACTED]");
     expect(AUDIT_REDACTED).toBe(REDACTED);
     expect(redactor.redactValue({ password: "hunter2" })).toEqual({ password: REDACTED });
-    const event = buildAuditEvent({ orgId: "o", actor: { userId: "u" }, action: "a.b", target: { type: "t", id: "1" }, metadata: { password: "x" } });
+    const event = buildAuditEvent({
+      orgId: "o",
+      actor: { userId: "u" },
+      action: "a.b",
+      target: { type: "t", id: "1" },
+      metadata: { password: "x" },
+    });
     expect(event.metadata).toEqual({ password: REDACTED });
   });
 
@@ -206,7 +245,13 @@ describe("one redaction vocabulary", () => {
   });
 
   it("matches words in moatkit/redact and substrings in moatkit/audit", () => {
-    const event = buildAuditEvent({ orgId: "o", actor: { userId: "u" }, action: "a.b", target: { type: "t", id: "1" }, metadata: { max_tokens: 5 } });
+    const event = buildAuditEvent({
+      orgId: "o",
+      actor: { userId: "u" },
+      action: "a.b",
+      target: { type: "t", id: "1" },
+      metadata: { max_tokens: 5 },
+    });
     expect(event.metadata).toEqual({ max_tokens: REDACTED });
     expect(redactor.redactValue({ max_tokens: 5 })).toEqual({ max_tokens: 5 });
   });

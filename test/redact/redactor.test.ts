@@ -95,7 +95,9 @@ describe("createRedactor: replacement modes", () => {
 
 describe("createRedactor: detectors", () => {
   it("runs only the named detectors", () => {
-    expect(createRedactor({ detectors: ["email", "ssn"] }).redact(TEXT)).toBe("[EMAIL] paid 4242 4242 4242 4242, SSN [SSN], call (415) 555-0132");
+    expect(createRedactor({ detectors: ["email", "ssn"] }).redact(TEXT)).toBe(
+      "[EMAIL] paid 4242 4242 4242 4242, SSN [SSN], call (415) 555-0132",
+    );
   });
 
   it("plugs in a custom detector object and a pattern with a validator", () => {
@@ -107,12 +109,19 @@ describe("createRedactor: detectors", () => {
     const r = createRedactor({
       detectors: ["email", employee, { type: "ticket", pattern: /TCK-\d+/, validate: (v) => v.endsWith("7") }],
     });
-    expect(r.redact("EMP-123456 filed TCK-107 and TCK-108 for bob@example.com")).toBe("[EMPLOYEE_ID] filed [TICKET] and TCK-108 for [EMAIL]");
+    expect(r.redact("EMP-123456 filed TCK-107 and TCK-108 for bob@example.com")).toBe(
+      "[EMPLOYEE_ID] filed [TICKET] and TCK-108 for [EMAIL]",
+    );
     expect([...r.types].sort()).toEqual(["email", "employee_id", "ticket"]);
   });
 
   it("merges overlapping matches into one span of the more specific type", () => {
-    const account: Detector = { type: "account", find: (t) => (t.includes("555-0132 ") ? [{ start: t.indexOf("555-0132 "), end: t.indexOf("555-0132 ") + 13 }] : []), priority: 15 };
+    const account: Detector = {
+      type: "account",
+      find: (t) =>
+        t.includes("555-0132 ") ? [{ start: t.indexOf("555-0132 "), end: t.indexOf("555-0132 ") + 13 }] : [],
+      priority: 15,
+    };
     const r = createRedactor({ detectors: ["phone", account] });
     const text = "call (415) 555-0132 ext9 ok";
     expect(r.findAll(text)).toEqual([{ type: "account", start: 5, end: 24 }]);
@@ -126,7 +135,14 @@ describe("createRedactor: detectors", () => {
   });
 
   it("sorts and merges unsorted, overlapping output of a custom detector", () => {
-    const messy: Detector = { type: "x", find: () => [{ start: 6, end: 8 }, { start: 0, end: 2 }, { start: 1, end: 3 }] };
+    const messy: Detector = {
+      type: "x",
+      find: () => [
+        { start: 6, end: 8 },
+        { start: 0, end: 2 },
+        { start: 1, end: 3 },
+      ],
+    };
     expect(createRedactor({ detectors: [messy] }).findAll("abcdefghij")).toEqual([
       { type: "x", start: 0, end: 3 },
       { type: "x", start: 6, end: 8 },
@@ -151,7 +167,12 @@ describe("createRedactor: detectors", () => {
   });
 
   it("rejects a custom detector that returns an invalid span", () => {
-    for (const span of [{ start: -1, end: 2 }, { start: 3, end: 3 }, { start: 0, end: 99 }, { start: 0.5, end: 2 }]) {
+    for (const span of [
+      { start: -1, end: 2 },
+      { start: 3, end: 3 },
+      { start: 0, end: 99 },
+      { start: 0.5, end: 2 },
+    ]) {
       const bad: Detector = { type: "bad", find: () => [span] };
       expectMoatError(() => createRedactor({ detectors: [bad] }).redact("abcdef"), "ERR_CONFIG");
     }

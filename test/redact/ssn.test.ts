@@ -4,7 +4,8 @@ import { SSN_DENY_LIST, SSN_INVALID_AREAS } from "../../src/redact/data/ssn-rule
 import { expectMoatError, WRONG_TYPES } from "../helpers/assertions.js";
 
 const ssn = ssnDetector();
-const found = (text: string, detector = ssn): string[] => [...detector.find(text)].map((s) => text.slice(s.start, s.end));
+const found = (text: string, detector = ssn): string[] =>
+  [...detector.find(text)].map((s) => text.slice(s.start, s.end));
 
 describe("ssn: formats", () => {
   it.each(["536-22-4781", "536 22 4781", "536.22.4781"])("finds %s anywhere", (text) => {

@@ -7,10 +7,14 @@ import { expectMoatErrorAsync } from "../helpers/assertions.js";
 
 async function viaNodeStream(redactor: Redactor, chunks: readonly (string | Uint8Array)[]): Promise<string> {
   const out: Buffer[] = [];
-  await pipeline(Readable.from(chunks, { objectMode: false }), redactor.redactStream(), async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) out.push(chunk);
-    yield* [];
-  });
+  await pipeline(
+    Readable.from(chunks, { objectMode: false }),
+    redactor.redactStream(),
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) out.push(chunk);
+      yield* [];
+    },
+  );
   return Buffer.concat(out).toString("utf8");
 }
 
@@ -77,7 +81,11 @@ describe("redactStream / redactWebStream", () => {
   });
 
   it("matches redact for custom detectors and hash tags too", async () => {
-    const custom = createRedactor({ detectors: ["email", { type: "ticket", pattern: /TCK-\d{3,8}/, maxLength: 12 }], replace: "hash", hashKey: "k".repeat(16) });
+    const custom = createRedactor({
+      detectors: ["email", { type: "ticket", pattern: /TCK-\d{3,8}/, maxLength: 12 }],
+      replace: "hash",
+      hashKey: "k".repeat(16),
+    });
     const text = "TCK-1234567 by bob@example.com; TCK-42; TCK-99999".repeat(3);
     for (let cut = 0; cut <= text.length; cut++) {
       expect(await viaWebStream(custom, [text.slice(0, cut), text.slice(cut)])).toBe(custom.redact(text));
@@ -105,7 +113,10 @@ describe("redactStream / redactWebStream", () => {
       "+",
       "(",
     );
-    const text = fc.oneof(fc.array(fc.oneof(piece, fc.string({ maxLength: 6 })), { maxLength: 25 }).map((p) => p.join("")), fc.string({ maxLength: 200 }));
+    const text = fc.oneof(
+      fc.array(fc.oneof(piece, fc.string({ maxLength: 6 })), { maxLength: 25 }).map((p) => p.join("")),
+      fc.string({ maxLength: 200 }),
+    );
     await fc.assert(
       fc.asyncProperty(text, fc.array(fc.nat(), { maxLength: 8 }), async (input, cuts) => {
         const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);

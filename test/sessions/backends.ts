@@ -4,7 +4,10 @@
  */
 import { describe } from "vitest";
 import { createMemoryOneTimeTokenStore, createMemoryRefreshSessionStore } from "../../src/adapters/memory/index.js";
-import { createPostgresOneTimeTokenStore, createPostgresRefreshSessionStore } from "../../src/adapters/postgres/index.js";
+import {
+  createPostgresOneTimeTokenStore,
+  createPostgresRefreshSessionStore,
+} from "../../src/adapters/postgres/index.js";
 import { createRedisOneTimeTokenStore, createRedisRefreshSessionStore } from "../../src/adapters/redis/index.js";
 import type { OneTimeTokenStore, RefreshSessionStore } from "../../src/sessions/index.js";
 import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
@@ -17,7 +20,10 @@ export interface Stores {
 
 export function describeEachBackend(title: string, body: (stores: Stores) => void): void {
   describe(`${title} [memory]`, () => {
-    body({ refreshSessions: () => createMemoryRefreshSessionStore(), oneTimeTokens: () => createMemoryOneTimeTokenStore() });
+    body({
+      refreshSessions: () => createMemoryRefreshSessionStore(),
+      oneTimeTokens: () => createMemoryOneTimeTokenStore(),
+    });
   });
 
   describePostgres(title, (target) => {

@@ -13,7 +13,10 @@ export function rsaPair(bits = 2048) {
 }
 
 export function hsKeySet(kid = "hs-1", clock?: FakeClock): KeySet {
-  return createKeySet([{ kid, alg: "HS256", use: "sign", key: hsSecret() }], clock === undefined ? {} : { now: clock.now });
+  return createKeySet(
+    [{ kid, alg: "HS256", use: "sign", key: hsSecret() }],
+    clock === undefined ? {} : { now: clock.now },
+  );
 }
 
 export function makeTokens(overrides: Partial<TokensOptions> = {}): { tokens: Tokens; clock: FakeClock; keys: KeySet } {

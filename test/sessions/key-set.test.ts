@@ -7,7 +7,12 @@ import { expectMoatError, expectMoatErrorAsync, WRONG_TYPES } from "../helpers/a
 import { loadRfc, loadWycheproof } from "../vectors/index.js";
 import { hsSecret, rsaPair } from "./helpers.js";
 
-const hs = (kid: string, use: "sign" | "verify" = "sign", fill = 7): KeySetEntry => ({ kid, alg: "HS256", use, key: hsSecret(fill) });
+const hs = (kid: string, use: "sign" | "verify" = "sign", fill = 7): KeySetEntry => ({
+  kid,
+  alg: "HS256",
+  use,
+  key: hsSecret(fill),
+});
 
 describe("createKeySet", () => {
   it("accepts one signing key and any number of verify-only keys", () => {
@@ -37,7 +42,8 @@ describe("createKeySet", () => {
     for (const value of WRONG_TYPES) {
       expectMoatError(() => createKeySet(value as KeySetEntry[]), "ERR_CONFIG");
       expectMoatError(() => createKeySet([value as KeySetEntry]), "ERR_CONFIG");
-      if (value !== undefined) expectMoatError(() => createKeySet([{ ...hs("a"), key: value as Uint8Array }]), "ERR_CONFIG");
+      if (value !== undefined)
+        expectMoatError(() => createKeySet([{ ...hs("a"), key: value as Uint8Array }]), "ERR_CONFIG");
     }
   });
 
@@ -57,10 +63,30 @@ describe("createKeySet", () => {
       { kid: "rsa-as-ed", alg: "EdDSA", use: "sign", key: rsa.privateKey },
       { kid: "bytes-for-rsa", alg: "RS256", use: "sign", key: new Uint8Array(64) },
       { kid: "public-signs", alg: "EdDSA", use: "sign", key: ed.publicKey },
-      { kid: "bad-pem", alg: "RS256", use: "sign", key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----" },
-      { kid: "jwk-alg", alg: "HS256", use: "sign", key: { kty: "oct", k: Buffer.from(hsSecret()).toString("base64url"), alg: "HS512" } },
-      { kid: "jwk-use", alg: "HS256", use: "sign", key: { kty: "oct", k: Buffer.from(hsSecret()).toString("base64url"), use: "enc" } },
-      { kid: "jwk-ops", alg: "HS256", use: "sign", key: { kty: "oct", k: Buffer.from(hsSecret()).toString("base64url"), key_ops: ["verify"] } },
+      {
+        kid: "bad-pem",
+        alg: "RS256",
+        use: "sign",
+        key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+      },
+      {
+        kid: "jwk-alg",
+        alg: "HS256",
+        use: "sign",
+        key: { kty: "oct", k: Buffer.from(hsSecret()).toString("base64url"), alg: "HS512" },
+      },
+      {
+        kid: "jwk-use",
+        alg: "HS256",
+        use: "sign",
+        key: { kty: "oct", k: Buffer.from(hsSecret()).toString("base64url"), use: "enc" },
+      },
+      {
+        kid: "jwk-ops",
+        alg: "HS256",
+        use: "sign",
+        key: { kty: "oct", k: Buffer.from(hsSecret()).toString("base64url"), key_ops: ["verify"] },
+      },
       { kid: "jwk-bad-k", alg: "HS256", use: "sign", key: { kty: "oct", k: "not base64url!" } },
     ];
     for (const entry of cases) {
@@ -76,12 +102,32 @@ describe("createKeySet", () => {
     const ed = generateKeyPairSync("ed25519");
     const ec = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     const entries: KeySetEntry[] = [
-      { kid: "sign", alg: "EdDSA", use: "sign", key: new Secret(ed.privateKey.export({ format: "pem", type: "pkcs8" }).toString()) },
-      { kid: "rsa-pem-public", alg: "RS256", use: "verify", key: rsa.publicKey.export({ format: "pem", type: "spki" }).toString() },
-      { kid: "rsa-jwk-private", alg: "RS256", use: "verify", key: { ...rsa.privateKey.export({ format: "jwk" }), kty: "RSA" } },
+      {
+        kid: "sign",
+        alg: "EdDSA",
+        use: "sign",
+        key: new Secret(ed.privateKey.export({ format: "pem", type: "pkcs8" }).toString()),
+      },
+      {
+        kid: "rsa-pem-public",
+        alg: "RS256",
+        use: "verify",
+        key: rsa.publicKey.export({ format: "pem", type: "spki" }).toString(),
+      },
+      {
+        kid: "rsa-jwk-private",
+        alg: "RS256",
+        use: "verify",
+        key: { ...rsa.privateKey.export({ format: "jwk" }), kty: "RSA" },
+      },
       { kid: "ec-keyobject", alg: "ES256", use: "verify", key: ec.publicKey },
       { kid: "hs-secret", alg: "HS256", use: "verify", key: new Secret(hsSecret()) },
-      { kid: "hs-jwk", alg: "HS256", use: "verify", key: { kty: "oct", k: Buffer.from(hsSecret(9)).toString("base64url"), use: "sig", alg: "HS256" } },
+      {
+        kid: "hs-jwk",
+        alg: "HS256",
+        use: "verify",
+        key: { kty: "oct", k: Buffer.from(hsSecret(9)).toString("base64url"), use: "sig", alg: "HS256" },
+      },
     ];
     const keys = createKeySet(entries);
     expect(keys.keys).toHaveLength(6);

@@ -7,9 +7,16 @@ import { fakeClock, raceExactlyOne } from "../../src/testing/index.js";
 import { expectMoatError, expectMoatErrorAsync, WRONG_TYPES } from "../helpers/assertions.js";
 import { describeEachBackend } from "./backends.js";
 
-function setup(overrides: Partial<OneTimeTokensOptions> = {}, store: OneTimeTokenStore = createMemoryOneTimeTokenStore()) {
+function setup(
+  overrides: Partial<OneTimeTokensOptions> = {},
+  store: OneTimeTokenStore = createMemoryOneTimeTokenStore(),
+) {
   const clock = fakeClock();
-  return { resets: createOneTimeTokens({ store, purpose: "password-reset", now: clock.now, ...overrides }), clock, store };
+  return {
+    resets: createOneTimeTokens({ store, purpose: "password-reset", now: clock.now, ...overrides }),
+    clock,
+    store,
+  };
 }
 
 describe("one-time tokens", () => {
@@ -79,21 +86,40 @@ describe("one-time tokens", () => {
 
   it("answers invalid for malformed and unknown tokens, and throws for the wrong type", async () => {
     const { resets } = setup();
-    for (const bad of ["", "abc", "A".repeat(42), "A".repeat(44), "=".repeat(43), "A".repeat(100_000), "A".repeat(43)]) {
+    for (const bad of [
+      "",
+      "abc",
+      "A".repeat(42),
+      "A".repeat(44),
+      "=".repeat(43),
+      "A".repeat(100_000),
+      "A".repeat(43),
+    ]) {
       expect(await resets.consume(bad)).toEqual({ ok: false, reason: "invalid" });
     }
     for (const value of WRONG_TYPES) await expectMoatErrorAsync(resets.consume(value as string), "ERR_INVALID_INPUT");
-    for (const subject of [...WRONG_TYPES, "", "x".repeat(257)]) await expectMoatErrorAsync(resets.issue(subject as string), "ERR_INVALID_INPUT");
+    for (const subject of [...WRONG_TYPES, "", "x".repeat(257)])
+      await expectMoatErrorAsync(resets.issue(subject as string), "ERR_INVALID_INPUT");
   });
 
   it("fails closed with ERR_STORE when the store fails", async () => {
-    const { resets } = setup({}, { ...createMemoryOneTimeTokenStore(), consumeOneTimeToken: () => Promise.reject(new Error("down")) });
+    const { resets } = setup(
+      {},
+      { ...createMemoryOneTimeTokenStore(), consumeOneTimeToken: () => Promise.reject(new Error("down")) },
+    );
     await expectMoatErrorAsync(resets.consume("A".repeat(43)), "ERR_STORE");
   });
 
   it("rejects invalid options with ERR_CONFIG", () => {
     const store = createMemoryOneTimeTokenStore();
-    for (const bad of [{ store, purpose: "" }, { store, purpose: "has space" }, { store, purpose: "a:b" }, { store: {}, purpose: "x" }, { store, purpose: "x", ttl: "never" }, { store: { ...store, deleteExpiredOneTimeTokens: undefined }, purpose: "x" }]) {
+    for (const bad of [
+      { store, purpose: "" },
+      { store, purpose: "has space" },
+      { store, purpose: "a:b" },
+      { store: {}, purpose: "x" },
+      { store, purpose: "x", ttl: "never" },
+      { store: { ...store, deleteExpiredOneTimeTokens: undefined }, purpose: "x" },
+    ]) {
       expectMoatError(() => createOneTimeTokens(bad as unknown as OneTimeTokensOptions), "ERR_CONFIG");
     }
   });

@@ -10,7 +10,10 @@ import { makeTokens, segmentJson } from "./helpers.js";
 
 const DAY = 86_400_000;
 
-function setup(overrides: Partial<SessionsOptions> = {}, store: RefreshSessionStore = createMemoryRefreshSessionStore()) {
+function setup(
+  overrides: Partial<SessionsOptions> = {},
+  store: RefreshSessionStore = createMemoryRefreshSessionStore(),
+) {
   const { tokens, clock } = makeTokens();
   const sessions = createSessions({ tokens, store, ...overrides });
   return { sessions, tokens, clock, store };
@@ -26,7 +29,12 @@ describe("sessions: start and refresh", () => {
     expect(pair.refreshTokenExpiresAt).toBe(clock.now() + 30 * DAY);
     expect(pair.accessTokenExpiresAt).toBe(clock.now() + 15 * 60_000);
     const verified = await tokens.verify(pair.accessToken);
-    expect(verified.ok && verified.claims).toMatchObject({ sub: "user_42", sid: pair.sessionId, org: "org_7", role: "admin" });
+    expect(verified.ok && verified.claims).toMatchObject({
+      sub: "user_42",
+      sid: pair.sessionId,
+      org: "org_7",
+      role: "admin",
+    });
     expect((await sessions.verify(pair.accessToken)).ok).toBe(true);
   });
 
@@ -150,7 +158,8 @@ describe("sessions: revocation and verification", () => {
     const mine = [await sessions.start("user_1"), await sessions.start("user_1")];
     const theirs = await sessions.start("user_2");
     expect(await sessions.revokeAll("user_1")).toBe(2);
-    for (const pair of mine) expect(await sessions.refresh(pair.refreshToken)).toEqual({ ok: false, reason: "revoked" });
+    for (const pair of mine)
+      expect(await sessions.refresh(pair.refreshToken)).toEqual({ ok: false, reason: "revoked" });
     expect((await sessions.refresh(theirs.refreshToken)).ok).toBe(true);
   });
 
@@ -182,7 +191,8 @@ describe("sessions: input and failures", () => {
     const inner = createMemoryRefreshSessionStore();
     const create = vi.fn(inner.createRefreshSession);
     const { sessions } = setup({}, { ...inner, createRefreshSession: create });
-    for (const subject of [...WRONG_TYPES, "", "x".repeat(257)]) await expectMoatErrorAsync(sessions.start(subject as string), "ERR_INVALID_INPUT");
+    for (const subject of [...WRONG_TYPES, "", "x".repeat(257)])
+      await expectMoatErrorAsync(sessions.start(subject as string), "ERR_INVALID_INPUT");
     for (const claims of [{ sub: "other" }, { sid: "x" }, { exp: 1 }, { n: Number.NaN }, null, "claims"]) {
       await expectMoatErrorAsync(sessions.start("user_1", claims as Record<string, unknown>), "ERR_INVALID_INPUT");
     }
@@ -210,7 +220,9 @@ describe("sessions: input and failures", () => {
       ...inner,
       rotateRefreshToken: async (input) => {
         const outcome = await inner.rotateRefreshToken(input);
-        return outcome.status === "overlap" ? { ...outcome, successorNonce: Buffer.alloc(32, 1).toString("base64url") } : outcome;
+        return outcome.status === "overlap"
+          ? { ...outcome, successorNonce: Buffer.alloc(32, 1).toString("base64url") }
+          : outcome;
       },
     };
     const { sessions } = setup({ overlap: "5s" }, tampering);

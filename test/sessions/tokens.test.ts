@@ -2,7 +2,13 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import fc from "fast-check";
 import { SignJWT } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import { createKeySet, createTokens, generateSigningKey, SIGNING_ALGORITHMS, type KeySetEntry } from "../../src/sessions/index.js";
+import {
+  createKeySet,
+  createTokens,
+  generateSigningKey,
+  SIGNING_ALGORITHMS,
+  type KeySetEntry,
+} from "../../src/sessions/index.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { expectMoatError, expectMoatErrorAsync, WRONG_TYPES } from "../helpers/assertions.js";
 import { loadRfc, loadWycheproof } from "../vectors/index.js";
@@ -26,7 +32,15 @@ describe("tokens: sign and verify", () => {
     if (!result.ok) return;
     const iat = clock.now() / 1000;
     expect(result.kid).toBe(`k-${alg}`);
-    expect(result.claims).toMatchObject({ sub: "user_42", org: "org_7", roles: ["admin"], iss: ISSUER, aud: AUDIENCE, iat, exp: iat + 900 });
+    expect(result.claims).toMatchObject({
+      sub: "user_42",
+      org: "org_7",
+      roles: ["admin"],
+      iss: ISSUER,
+      aud: AUDIENCE,
+      iat,
+      exp: iat + 900,
+    });
     expect(result.claims.jti).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
@@ -74,7 +88,11 @@ describe("tokens: sign and verify", () => {
   it("answers not_yet_valid for a token whose nbf is in the future", async () => {
     const { tokens, clock } = makeTokens();
     const now = clock.now() / 1000;
-    const token = hmacToken({ alg: "HS256", kid: "hs-1" }, { iss: ISSUER, aud: AUDIENCE, exp: now + 600, nbf: now + 60 }, hsSecret());
+    const token = hmacToken(
+      { alg: "HS256", kid: "hs-1" },
+      { iss: ISSUER, aud: AUDIENCE, exp: now + 600, nbf: now + 60 },
+      hsSecret(),
+    );
     expect(await tokens.verify(token)).toEqual({ ok: false, reason: "not_yet_valid" });
     clock.advance(60_000);
     expect((await tokens.verify(token)).ok).toBe(true);
@@ -95,15 +113,24 @@ describe("tokens: attacks", () => {
     const tokens = createTokens({ keys, issuer: ISSUER, audience: AUDIENCE, now: clock.now });
     const publicPem = rsa.publicKey.export({ format: "pem", type: "spki" }).toString();
     const claims = { iss: ISSUER, aud: AUDIENCE, exp: clock.now() / 1000 + 600, sub: "admin" };
-    expect(await tokens.verify(hmacToken({ alg: "HS256", kid: "rsa-1" }, claims, publicPem))).toEqual({ ok: false, reason: "invalid_signature" });
+    expect(await tokens.verify(hmacToken({ alg: "HS256", kid: "rsa-1" }, claims, publicPem))).toEqual({
+      ok: false,
+      reason: "invalid_signature",
+    });
     // Also when the set does hold an HS256 key: the header's alg must be the named key's.
     const mixed = createKeySet([
       { kid: "rsa-1", alg: "RS256", use: "sign", key: rsa.privateKey },
       { kid: "hs-1", alg: "HS256", use: "verify", key: hsSecret() },
     ]);
     const mixedTokens = createTokens({ keys: mixed, issuer: ISSUER, audience: AUDIENCE, now: clock.now });
-    expect(await mixedTokens.verify(hmacToken({ alg: "HS256", kid: "rsa-1" }, claims, publicPem))).toEqual({ ok: false, reason: "invalid_signature" });
-    expect(await mixedTokens.verify(hmacToken({ alg: "HS256", kid: "rsa-1" }, claims, hsSecret()))).toEqual({ ok: false, reason: "invalid_signature" });
+    expect(await mixedTokens.verify(hmacToken({ alg: "HS256", kid: "rsa-1" }, claims, publicPem))).toEqual({
+      ok: false,
+      reason: "invalid_signature",
+    });
+    expect(await mixedTokens.verify(hmacToken({ alg: "HS256", kid: "rsa-1" }, claims, hsSecret()))).toEqual({
+      ok: false,
+      reason: "invalid_signature",
+    });
     expect((await mixedTokens.verify(hmacToken({ alg: "HS256", kid: "hs-1" }, claims, hsSecret()))).ok).toBe(true);
   });
 
@@ -114,7 +141,11 @@ describe("tokens: attacks", () => {
       const unsigned = `${b64u(JSON.stringify(header))}.${claims}.`;
       expect(await tokens.verify(unsigned)).toEqual({ ok: false, reason: "invalid_signature" });
     }
-    const signedAnyway = hmacToken({ alg: "none", kid: "hs-1" }, { iss: ISSUER, aud: AUDIENCE, exp: clock.now() / 1000 + 600 }, hsSecret());
+    const signedAnyway = hmacToken(
+      { alg: "none", kid: "hs-1" },
+      { iss: ISSUER, aud: AUDIENCE, exp: clock.now() / 1000 + 600 },
+      hsSecret(),
+    );
     expect(await tokens.verify(signedAnyway)).toEqual({ ok: false, reason: "invalid_signature" });
   });
 
@@ -136,9 +167,18 @@ describe("tokens: attacks", () => {
     ]);
     const tokens = createTokens({ keys, issuer: ISSUER, audience: AUDIENCE, now: clock.now });
     const claims = { iss: ISSUER, aud: AUDIENCE, exp: clock.now() / 1000 + 600 };
-    expect(await tokens.verify(hmacToken({ alg: "HS256", kid: "hs-9" }, claims, hsSecret()))).toEqual({ ok: false, reason: "unknown_key" });
-    expect(await tokens.verify(hmacToken({ alg: "HS256" }, claims, hsSecret()))).toEqual({ ok: false, reason: "unknown_key" });
-    expect(await tokens.verify(hmacToken({ alg: "HS256", kid: 7 }, claims, hsSecret()))).toEqual({ ok: false, reason: "unknown_key" });
+    expect(await tokens.verify(hmacToken({ alg: "HS256", kid: "hs-9" }, claims, hsSecret()))).toEqual({
+      ok: false,
+      reason: "unknown_key",
+    });
+    expect(await tokens.verify(hmacToken({ alg: "HS256" }, claims, hsSecret()))).toEqual({
+      ok: false,
+      reason: "unknown_key",
+    });
+    expect(await tokens.verify(hmacToken({ alg: "HS256", kid: 7 }, claims, hsSecret()))).toEqual({
+      ok: false,
+      reason: "unknown_key",
+    });
   });
 
   it("rejects a tampered payload, header or signature", async () => {
@@ -146,9 +186,15 @@ describe("tokens: attacks", () => {
     const token = await tokens.sign({ sub: "user_1", role: "member" });
     const [header = "", payload = "", signature = ""] = token.split(".");
     const escalated = b64u(JSON.stringify({ ...segmentJson(token, 1), role: "admin" }));
-    expect(await tokens.verify(`${header}.${escalated}.${signature}`)).toEqual({ ok: false, reason: "invalid_signature" });
+    expect(await tokens.verify(`${header}.${escalated}.${signature}`)).toEqual({
+      ok: false,
+      reason: "invalid_signature",
+    });
     const retyped = b64u(JSON.stringify({ ...segmentJson(token, 0), typ: "at+jwt" }));
-    expect(await tokens.verify(`${retyped}.${payload}.${signature}`)).toEqual({ ok: false, reason: "invalid_signature" });
+    expect(await tokens.verify(`${retyped}.${payload}.${signature}`)).toEqual({
+      ok: false,
+      reason: "invalid_signature",
+    });
     const flipped = signature.startsWith("A") ? `B${signature.slice(1)}` : `A${signature.slice(1)}`;
     expect(await tokens.verify(`${header}.${payload}.${flipped}`)).toEqual({ ok: false, reason: "invalid_signature" });
     expect(await tokens.verify(`${header}.${payload}`)).toEqual({ ok: false, reason: "malformed" });
@@ -166,29 +212,40 @@ describe("tokens: attacks", () => {
     const { tokens } = makeTokens();
     const segment = fc.string({ unit: fc.constantFrom(..."ABCDEFabcdef0123456789-_=+/. ".split("")), maxLength: 60 });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.tuple(segment, segment, segment).map((p) => p.join("."))), async (garbage) => {
-        const result = await tokens.verify(garbage);
-        expect(result.ok).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.tuple(segment, segment, segment).map((p) => p.join(".")),
+        ),
+        async (garbage) => {
+          const result = await tokens.verify(garbage);
+          expect(result.ok).toBe(false);
+        },
+      ),
     );
   });
 });
 
 describe("tokens: standard vectors through verify", () => {
   it("Wycheproof hs256 and rs256: every invalid JWS is rejected; every valid one passes the signature and fails only as a non-JWT payload", async () => {
-    const groups = loadWycheproof("json_web_signature_test.json").testGroups.filter((g) => g.comment === "hs256" || g.comment === "rs256");
+    const groups = loadWycheproof("json_web_signature_test.json").testGroups.filter(
+      (g) => g.comment === "hs256" || g.comment === "rs256",
+    );
     let checked = 0;
     for (const group of groups) {
       const jwk = group.private ?? group.public;
       if (jwk === undefined) throw new Error("group without a key");
       const alg = jwk.alg === "HS256" ? "HS256" : "RS256";
-      const keys = createKeySet([{ kid: typeof jwk.kid === "string" ? jwk.kid : "w", alg, use: "sign", key: { ...jwk, kty: String(jwk.kty) } }]);
+      const keys = createKeySet([
+        { kid: typeof jwk.kid === "string" ? jwk.kid : "w", alg, use: "sign", key: { ...jwk, kty: String(jwk.kty) } },
+      ]);
       const tokens = createTokens({ keys, issuer: ISSUER, audience: null });
       for (const test of group.tests) {
         const result = await tokens.verify(test.jws);
         expect(result.ok, `tcId ${String(test.tcId)}`).toBe(false);
         // Wycheproof's payloads are "foo", empty or binary: not claim sets.
-        if (test.result === "valid") expect(result, `tcId ${String(test.tcId)}`).toEqual({ ok: false, reason: "malformed" });
+        if (test.result === "valid")
+          expect(result, `tcId ${String(test.tcId)}`).toEqual({ ok: false, reason: "malformed" });
         else expect(result, `tcId ${String(test.tcId)}`).not.toEqual({ ok: false, reason: "expired" });
         checked++;
       }
@@ -216,7 +273,13 @@ describe("tokens: key rotation window", () => {
     const clock = fakeClock();
     const oldKey = await generateSigningKey("EdDSA", { kid: "2026-01" });
     const newKey = await generateSigningKey("EdDSA", { kid: "2026-02" });
-    const before = createTokens({ keys: createKeySet([oldKey]), issuer: ISSUER, audience: AUDIENCE, now: clock.now, accessTtl: "1h" });
+    const before = createTokens({
+      keys: createKeySet([oldKey]),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: clock.now,
+      accessTtl: "1h",
+    });
     const oldToken = await before.sign({ sub: "u" });
 
     const rotatedAt = clock.now();
@@ -309,7 +372,18 @@ describe("tokens: input validation", () => {
 
   it("refuses claims that are not a plain JSON object, or too large", async () => {
     const { tokens } = makeTokens();
-    for (const bad of [null, [], new Map(), "sub", 42, { sub: 42 }, { sid: "" }, { when: new Set() }, { n: Number.NaN }, { big: "x".repeat(9000) }]) {
+    for (const bad of [
+      null,
+      [],
+      new Map(),
+      "sub",
+      42,
+      { sub: 42 },
+      { sid: "" },
+      { when: new Set() },
+      { n: Number.NaN },
+      { big: "x".repeat(9000) },
+    ]) {
       await expectMoatErrorAsync(tokens.sign(bad as Record<string, unknown>), "ERR_INVALID_INPUT");
     }
   });
@@ -334,8 +408,19 @@ describe("tokens: input validation", () => {
 
   it("signs with a key set built from a raw KeyObject pair as well", async () => {
     const ec = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-    const signer = createTokens({ keys: createKeySet([{ kid: "ec", alg: "ES256", use: "sign", key: ec.privateKey }]), issuer: ISSUER, audience: AUDIENCE });
-    const verifier = createTokens({ keys: createKeySet([{ kid: "x", alg: "HS256", use: "sign", key: hsSecret() }, { kid: "ec", alg: "ES256", use: "verify", key: ec.publicKey }]), issuer: ISSUER, audience: AUDIENCE });
+    const signer = createTokens({
+      keys: createKeySet([{ kid: "ec", alg: "ES256", use: "sign", key: ec.privateKey }]),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    const verifier = createTokens({
+      keys: createKeySet([
+        { kid: "x", alg: "HS256", use: "sign", key: hsSecret() },
+        { kid: "ec", alg: "ES256", use: "verify", key: ec.publicKey },
+      ]),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     expect(await verifier.verify(await signer.sign({ sub: "u" }))).toMatchObject({ ok: true, kid: "ec" });
   });
 });

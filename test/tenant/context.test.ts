@@ -97,8 +97,15 @@ describe("impersonate", () => {
     expectMoatError(() => impersonate({ impersonator: "user_a", target: A }), "ERR_INVALID_INPUT");
     const nested = { impersonator: "staff_2", target: { ...A, impersonatorId: "staff_1" } };
     expectMoatError(() => impersonate(nested), "ERR_INVALID_INPUT");
-    for (const input of [...WRONG_TYPES, { impersonator: "s" }, { target: A }, { impersonator: "", target: A }, { impersonator: "s", target: { tenantId: "a" } },
-      { impersonator: "s\u0007", target: A }, { impersonator: "s", target: A, reason: "x" }]) {
+    for (const input of [
+      ...WRONG_TYPES,
+      { impersonator: "s" },
+      { target: A },
+      { impersonator: "", target: A },
+      { impersonator: "s", target: { tenantId: "a" } },
+      { impersonator: "s\u0007", target: A },
+      { impersonator: "s", target: A, reason: "x" },
+    ]) {
       expectMoatError(() => impersonate(input as never), "ERR_INVALID_INPUT");
     }
   });

@@ -56,7 +56,9 @@ export async function onOneConnection<T>(db: PostgresHandle, fn: (client: SqlCli
 
 /** A driver error's SQLSTATE. */
 export function sqlStateOf(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
+  return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string"
+    ? err.code
+    : undefined;
 }
 
 /** The SQLSTATE a promise rejects with, or `undefined` if it resolves. */

@@ -34,7 +34,10 @@ const B = { tenantId: "tenant_b", userId: "u_b" };
 const guard = tenantGuard({ tables: ["projects", "tasks", "slugs"] });
 const compiler = new Kysely<DB>({ dialect: compileOnlyDialect, plugins: [guard] });
 
-function compiled(q: { compile(): { sql: string; parameters: readonly unknown[] } }): { sql: string; parameters: readonly unknown[] } {
+function compiled(q: { compile(): { sql: string; parameters: readonly unknown[] } }): {
+  sql: string;
+  parameters: readonly unknown[];
+} {
   const { sql: text, parameters } = q.compile();
   return { sql: text, parameters };
 }
@@ -46,7 +49,14 @@ describe("tenantGuard: compiled SQL", () => {
         sql: 'select * from "projects" where "projects"."tenant_id" = $1',
         parameters: ["tenant_a"],
       });
-      expect(compiled(compiler.selectFrom("projects").select("id").where((eb) => eb.or([eb("name", "=", "x"), eb("id", "=", 1)])))).toEqual({
+      expect(
+        compiled(
+          compiler
+            .selectFrom("projects")
+            .select("id")
+            .where((eb) => eb.or([eb("name", "=", "x"), eb("id", "=", 1)])),
+        ),
+      ).toEqual({
         sql: 'select "id" from "projects" where (("name" = $1 or "id" = $2)) and "projects"."tenant_id" = $3',
         parameters: ["x", 1, "tenant_a"],
       });
@@ -55,16 +65,37 @@ describe("tenantGuard: compiled SQL", () => {
 
   it("qualifies by alias, filters joins in ON, and reaches subqueries and CTE bodies once", () => {
     runWithTenant(A, () => {
-      expect(compiled(compiler.selectFrom("projects as p").select("p.id")).sql).toBe('select "p"."id" from "projects" as "p" where "p"."tenant_id" = $1');
-      expect(compiled(compiler.selectFrom("countries").leftJoin("projects", "projects.name", "countries.name").select("countries.code")).sql).toBe(
+      expect(compiled(compiler.selectFrom("projects as p").select("p.id")).sql).toBe(
+        'select "p"."id" from "projects" as "p" where "p"."tenant_id" = $1',
+      );
+      expect(
+        compiled(
+          compiler
+            .selectFrom("countries")
+            .leftJoin("projects", "projects.name", "countries.name")
+            .select("countries.code"),
+        ).sql,
+      ).toBe(
         'select "countries"."code" from "countries" left join "projects" on ("projects"."name" = "countries"."name") and "projects"."tenant_id" = $1',
       );
-      expect(compiled(compiler.selectFrom("tasks").select("id").where("project_id", "in", compiler.selectFrom("projects").select("id"))).sql).toBe(
+      expect(
+        compiled(
+          compiler
+            .selectFrom("tasks")
+            .select("id")
+            .where("project_id", "in", compiler.selectFrom("projects").select("id")),
+        ).sql,
+      ).toBe(
         'select "id" from "tasks" where ("project_id" in (select "id" from "projects" where "projects"."tenant_id" = $1)) and "tasks"."tenant_id" = $2',
       );
-      expect(compiled(compiler.with("mine", (db) => db.selectFrom("projects").select("id")).selectFrom("mine").selectAll()).sql).toBe(
-        'with "mine" as (select "id" from "projects" where "projects"."tenant_id" = $1) select * from "mine"',
-      );
+      expect(
+        compiled(
+          compiler
+            .with("mine", (db) => db.selectFrom("projects").select("id"))
+            .selectFrom("mine")
+            .selectAll(),
+        ).sql,
+      ).toBe('with "mine" as (select "id" from "projects" where "projects"."tenant_id" = $1) select * from "mine"');
       expect(compiled(compiler.selectFrom("countries").crossJoin("projects").selectAll()).sql).toBe(
         'select * from "countries" cross join "projects" where "projects"."tenant_id" = $1',
       );
@@ -77,15 +108,30 @@ describe("tenantGuard: compiled SQL", () => {
         sql: 'update "projects" set "name" = $1 where ("id" = $2) and "projects"."tenant_id" = $3',
         parameters: ["r", 1, "tenant_a"],
       });
-      expect(compiled(compiler.deleteFrom("tasks"))).toEqual({ sql: 'delete from "tasks" where "tasks"."tenant_id" = $1', parameters: ["tenant_a"] });
+      expect(compiled(compiler.deleteFrom("tasks"))).toEqual({
+        sql: 'delete from "tasks" where "tasks"."tenant_id" = $1',
+        parameters: ["tenant_a"],
+      });
       expect(compiled(compiler.insertInto("projects").values({ id: 1, name: "n" }))).toEqual({
         sql: 'insert into "projects" ("id", "name", "tenant_id") values ($1, $2, $3)',
         parameters: [1, "n", "tenant_a"],
       });
-      expect(compiled(compiler.insertInto("projects").values([{ id: 1, name: "n", tenant_id: "tenant_a" }, { id: 2, name: "m" }])).parameters).toEqual([
-        1, "n", "tenant_a", 2, "m", "tenant_a",
-      ]);
-      expect(compiled(compiler.insertInto("slugs").values({ slug: "s", hits: 1 }).onConflict((oc) => oc.column("slug").doUpdateSet({ hits: 2 }))).sql).toBe(
+      expect(
+        compiled(
+          compiler.insertInto("projects").values([
+            { id: 1, name: "n", tenant_id: "tenant_a" },
+            { id: 2, name: "m" },
+          ]),
+        ).parameters,
+      ).toEqual([1, "n", "tenant_a", 2, "m", "tenant_a"]);
+      expect(
+        compiled(
+          compiler
+            .insertInto("slugs")
+            .values({ slug: "s", hits: 1 })
+            .onConflict((oc) => oc.column("slug").doUpdateSet({ hits: 2 })),
+        ).sql,
+      ).toBe(
         'insert into "slugs" ("slug", "hits", "tenant_id") values ($1, $2, $3) on conflict ("slug") do update set "hits" = $4 where "slugs"."tenant_id" = $5',
       );
     });
@@ -96,42 +142,109 @@ describe("tenantGuard: compiled SQL", () => {
     expect(compiled(compiler.selectFrom("countries").selectAll().where("code", "=", "NZ"))).toEqual(plain);
     runWithTenant(A, () => {
       expect(compiled(compiler.selectFrom("countries").selectAll().where("code", "=", "NZ"))).toEqual(plain);
-      expect(compiled(compiler.insertInto("countries").values({ code: "NZ", name: "New Zealand" })).parameters).toEqual(["NZ", "New Zealand"]);
+      expect(compiled(compiler.insertInto("countries").values({ code: "NZ", name: "New Zealand" })).parameters).toEqual(
+        ["NZ", "New Zealand"],
+      );
     });
   });
 
   it("throws ERR_TENANT_SCOPE for a tenant table without a context", () => {
     expectMoatError(() => compiler.selectFrom("projects").selectAll().compile(), "ERR_TENANT_SCOPE");
-    expectMoatError(() => compiler.insertInto("projects").values({ id: 1, name: "n", tenant_id: "tenant_a" }).compile(), "ERR_TENANT_SCOPE");
+    expectMoatError(
+      () => compiler.insertInto("projects").values({ id: 1, name: "n", tenant_id: "tenant_a" }).compile(),
+      "ERR_TENANT_SCOPE",
+    );
     expectMoatError(() => compiler.deleteFrom("tasks").compile(), "ERR_TENANT_SCOPE");
   });
 
   it("throws ERR_TENANT_SCOPE for writes of another tenant's id", () => {
     runWithTenant(A, () => {
-      expectMoatError(() => compiler.insertInto("projects").values({ id: 1, name: "n", tenant_id: "tenant_b" }).compile(), "ERR_TENANT_SCOPE");
       expectMoatError(
-        () => compiler.insertInto("projects").values([{ id: 1, name: "n", tenant_id: "tenant_a" }, { id: 2, name: "m", tenant_id: "tenant_b" }]).compile(),
+        () => compiler.insertInto("projects").values({ id: 1, name: "n", tenant_id: "tenant_b" }).compile(),
         "ERR_TENANT_SCOPE",
       );
-      expectMoatError(() => compiler.updateTable("projects").set({ tenant_id: "tenant_b" }).compile(), "ERR_TENANT_SCOPE");
-      expectMoatError(() => compiler.updateTable("projects").set({ tenant_id: sql<string>`'tenant_b'` }).compile(), "ERR_TENANT_SCOPE");
       expectMoatError(
-        () => compiler.insertInto("slugs").values({ slug: "s", hits: 1 }).onConflict((oc) => oc.column("slug").doUpdateSet({ tenant_id: "tenant_b" })).compile(),
+        () =>
+          compiler
+            .insertInto("projects")
+            .values([
+              { id: 1, name: "n", tenant_id: "tenant_a" },
+              { id: 2, name: "m", tenant_id: "tenant_b" },
+            ])
+            .compile(),
+        "ERR_TENANT_SCOPE",
+      );
+      expectMoatError(
+        () => compiler.updateTable("projects").set({ tenant_id: "tenant_b" }).compile(),
+        "ERR_TENANT_SCOPE",
+      );
+      expectMoatError(
+        () =>
+          compiler
+            .updateTable("projects")
+            .set({ tenant_id: sql<string>`'tenant_b'` })
+            .compile(),
+        "ERR_TENANT_SCOPE",
+      );
+      expectMoatError(
+        () =>
+          compiler
+            .insertInto("slugs")
+            .values({ slug: "s", hits: 1 })
+            .onConflict((oc) => oc.column("slug").doUpdateSet({ tenant_id: "tenant_b" }))
+            .compile(),
         "ERR_TENANT_SCOPE",
       );
       // Setting the column to the current tenant, or to the row being inserted, is allowed.
-      expect(compiled(compiler.updateTable("projects").set({ tenant_id: "tenant_a" })).parameters).toEqual(["tenant_a", "tenant_a"]);
-      compiler.insertInto("slugs").values({ slug: "s", hits: 1 }).onConflict((oc) => oc.column("slug").doUpdateSet((eb) => ({ tenant_id: eb.ref("excluded.tenant_id") }))).compile();
+      expect(compiled(compiler.updateTable("projects").set({ tenant_id: "tenant_a" })).parameters).toEqual([
+        "tenant_a",
+        "tenant_a",
+      ]);
+      compiler
+        .insertInto("slugs")
+        .values({ slug: "s", hits: 1 })
+        .onConflict((oc) => oc.column("slug").doUpdateSet((eb) => ({ tenant_id: eb.ref("excluded.tenant_id") })))
+        .compile();
     });
   });
 
   it("refuses shapes it cannot confine: INSERT … SELECT, right and full joins, MERGE", () => {
     runWithTenant(A, () => {
-      expectMoatError(() => compiler.insertInto("projects").columns(["id", "name"]).expression(compiler.selectFrom("countries").select(["code as id", "name"])).compile(), "ERR_TENANT_SCOPE");
-      expectMoatError(() => compiler.selectFrom("countries").rightJoin("projects", "projects.name", "countries.name").selectAll().compile(), "ERR_TENANT_SCOPE");
-      expectMoatError(() => compiler.selectFrom("projects").fullJoin("countries", "projects.name", "countries.name").selectAll().compile(), "ERR_TENANT_SCOPE");
       expectMoatError(
-        () => compiler.mergeInto("projects").using("countries", "countries.name", "projects.name").whenMatched().thenDelete().compile(),
+        () =>
+          compiler
+            .insertInto("projects")
+            .columns(["id", "name"])
+            .expression(compiler.selectFrom("countries").select(["code as id", "name"]))
+            .compile(),
+        "ERR_TENANT_SCOPE",
+      );
+      expectMoatError(
+        () =>
+          compiler
+            .selectFrom("countries")
+            .rightJoin("projects", "projects.name", "countries.name")
+            .selectAll()
+            .compile(),
+        "ERR_TENANT_SCOPE",
+      );
+      expectMoatError(
+        () =>
+          compiler
+            .selectFrom("projects")
+            .fullJoin("countries", "projects.name", "countries.name")
+            .selectAll()
+            .compile(),
+        "ERR_TENANT_SCOPE",
+      );
+      expectMoatError(
+        () =>
+          compiler
+            .mergeInto("projects")
+            .using("countries", "countries.name", "projects.name")
+            .whenMatched()
+            .thenDelete()
+            .compile(),
         "ERR_TENANT_SCOPE",
       );
     });
@@ -146,18 +259,27 @@ describe("tenantGuard: compiled SQL", () => {
     // A subquery on other tables carries no tenant, wherever it was built.
     const countries = runWithTenant(A, () => compiler.selectFrom("countries").select("name"));
     runWithTenant(B, () => {
-      expect(compiled(compiler.selectFrom("projects").select("id").where("name", "in", countries)).parameters).toEqual(["tenant_b"]);
+      expect(compiled(compiler.selectFrom("projects").select("id").where("name", "in", countries)).parameters).toEqual([
+        "tenant_b",
+      ]);
     });
   });
 
   it("matches schema-qualified table names", () => {
-    const qualified = new Kysely<DB>({ dialect: compileOnlyDialect, plugins: [tenantGuard({ tables: ["billing.projects"] })] });
+    const qualified = new Kysely<DB>({
+      dialect: compileOnlyDialect,
+      plugins: [tenantGuard({ tables: ["billing.projects"] })],
+    });
     runWithTenant(A, () => {
       expect(compiled(qualified.withSchema("billing").selectFrom("projects").selectAll()).sql).toBe(
         'select * from "billing"."projects" where "billing"."projects"."tenant_id" = $1',
       );
-      expect(compiled(qualified.selectFrom("projects").selectAll()).sql).toBe('select * from "projects" where "projects"."tenant_id" = $1');
-      expect(compiled(qualified.withSchema("other").selectFrom("projects").selectAll()).sql).toBe('select * from "other"."projects"');
+      expect(compiled(qualified.selectFrom("projects").selectAll()).sql).toBe(
+        'select * from "projects" where "projects"."tenant_id" = $1',
+      );
+      expect(compiled(qualified.withSchema("other").selectFrom("projects").selectAll()).sql).toBe(
+        'select * from "other"."projects"',
+      );
     });
   });
 
@@ -174,8 +296,18 @@ describe("tenantGuard: compiled SQL", () => {
   });
 
   it("rejects bad options", () => {
-    const bad = [...WRONG_TYPES, {}, { tables: [] }, { tables: "projects" }, { tables: ["projects; drop"] }, { tables: ['a"b'] }, { tables: ["a.b.c"] },
-      { tables: ["projects"], column: "tenant id" }, { tables: ["projects"], column: "" }, { tables: ["projects"], extra: 1 }];
+    const bad = [
+      ...WRONG_TYPES,
+      {},
+      { tables: [] },
+      { tables: "projects" },
+      { tables: ["projects; drop"] },
+      { tables: ['a"b'] },
+      { tables: ["a.b.c"] },
+      { tables: ["projects"], column: "tenant id" },
+      { tables: ["projects"], column: "" },
+      { tables: ["projects"], extra: 1 },
+    ];
     for (const options of bad) expectMoatError(() => tenantGuard(options as never), "ERR_CONFIG");
   });
 });
@@ -204,49 +336,110 @@ describePostgres("tenantGuard against a database", (target) => {
     await db.close();
   });
 
-  it("returns only the current tenant's rows, also through joins and subqueries", async () => {
-    const a = await runWithTenant(A, () => kysely.selectFrom("projects").select(["id", "name"]).orderBy("id").execute());
-    expect(a).toEqual([{ id: 1, name: "alpha" }, { id: 2, name: "shared" }]);
-    const b = await runWithTenant(B, () => kysely.selectFrom("projects").select("id").where("name", "=", "shared").execute());
-    expect(b).toEqual([{ id: 3 }]);
-    const joined = await runWithTenant(B, () =>
-      kysely.selectFrom("tasks").innerJoin("projects", "projects.id", "tasks.project_id").select(["tasks.id", "projects.name"]).execute(),
-    );
-    expect(joined).toEqual([{ id: 12, name: "shared" }]);
-    const viaSubquery = await runWithTenant(A, () =>
-      kysely.selectFrom("tasks").select("id").where("project_id", "in", kysely.selectFrom("projects").select("id")).orderBy("id").execute(),
-    );
-    expect(viaSubquery).toEqual([{ id: 10 }, { id: 11 }]);
-  }, DB_TIMEOUT);
+  it(
+    "returns only the current tenant's rows, also through joins and subqueries",
+    async () => {
+      const a = await runWithTenant(A, () =>
+        kysely.selectFrom("projects").select(["id", "name"]).orderBy("id").execute(),
+      );
+      expect(a).toEqual([
+        { id: 1, name: "alpha" },
+        { id: 2, name: "shared" },
+      ]);
+      const b = await runWithTenant(B, () =>
+        kysely.selectFrom("projects").select("id").where("name", "=", "shared").execute(),
+      );
+      expect(b).toEqual([{ id: 3 }]);
+      const joined = await runWithTenant(B, () =>
+        kysely
+          .selectFrom("tasks")
+          .innerJoin("projects", "projects.id", "tasks.project_id")
+          .select(["tasks.id", "projects.name"])
+          .execute(),
+      );
+      expect(joined).toEqual([{ id: 12, name: "shared" }]);
+      const viaSubquery = await runWithTenant(A, () =>
+        kysely
+          .selectFrom("tasks")
+          .select("id")
+          .where("project_id", "in", kysely.selectFrom("projects").select("id"))
+          .orderBy("id")
+          .execute(),
+      );
+      expect(viaSubquery).toEqual([{ id: 10 }, { id: 11 }]);
+    },
+    DB_TIMEOUT,
+  );
 
-  it("updates and deletes only the current tenant's rows", async () => {
-    const updated = await runWithTenant(A, () => kysely.updateTable("tasks").set({ title: "renamed" }).where("title", "=", "same").executeTakeFirst());
-    expect(updated.numUpdatedRows).toBe(1n);
-    const deleted = await runWithTenant(B, () => kysely.deleteFrom("tasks").where("title", "in", ["same", "renamed"]).executeTakeFirst());
-    expect(deleted.numDeletedRows).toBe(1n);
-    const { rows } = await db.client.query<{ id: number; title: string }>("SELECT id, title FROM tasks ORDER BY id");
-    expect(rows).toEqual([{ id: 10, title: "a task" }, { id: 11, title: "renamed" }]);
-  }, DB_TIMEOUT);
+  it(
+    "updates and deletes only the current tenant's rows",
+    async () => {
+      const updated = await runWithTenant(A, () =>
+        kysely.updateTable("tasks").set({ title: "renamed" }).where("title", "=", "same").executeTakeFirst(),
+      );
+      expect(updated.numUpdatedRows).toBe(1n);
+      const deleted = await runWithTenant(B, () =>
+        kysely.deleteFrom("tasks").where("title", "in", ["same", "renamed"]).executeTakeFirst(),
+      );
+      expect(deleted.numDeletedRows).toBe(1n);
+      const { rows } = await db.client.query<{ id: number; title: string }>("SELECT id, title FROM tasks ORDER BY id");
+      expect(rows).toEqual([
+        { id: 10, title: "a task" },
+        { id: 11, title: "renamed" },
+      ]);
+    },
+    DB_TIMEOUT,
+  );
 
-  it("fills the tenant on insert, refuses another tenant's id, and keeps DO UPDATE off other tenants' rows", async () => {
-    await runWithTenant(A, () => kysely.insertInto("projects").values({ id: 4, name: "new" }).execute());
-    expect((await db.client.query("SELECT tenant_id FROM projects WHERE id = 4")).rows).toEqual([{ tenant_id: "tenant_a" }]);
-    await expectMoatErrorAsync(runWithTenant(A, () => kysely.insertInto("projects").values({ id: 5, name: "x", tenant_id: "tenant_b" }).execute()), "ERR_TENANT_SCOPE");
-    expect((await db.client.query("SELECT 1 FROM projects WHERE id = 5")).rows).toEqual([]);
-    // 'taken' belongs to tenant B: A's upsert must neither change it nor take it over.
-    await runWithTenant(A, () =>
-      kysely.insertInto("slugs").values({ slug: "taken", hits: 100 }).onConflict((oc) => oc.column("slug").doUpdateSet({ hits: 100 })).execute(),
-    );
-    expect((await db.client.query("SELECT tenant_id, hits FROM slugs")).rows).toEqual([{ tenant_id: "tenant_b", hits: 1 }]);
-  }, DB_TIMEOUT);
+  it(
+    "fills the tenant on insert, refuses another tenant's id, and keeps DO UPDATE off other tenants' rows",
+    async () => {
+      await runWithTenant(A, () => kysely.insertInto("projects").values({ id: 4, name: "new" }).execute());
+      expect((await db.client.query("SELECT tenant_id FROM projects WHERE id = 4")).rows).toEqual([
+        { tenant_id: "tenant_a" },
+      ]);
+      await expectMoatErrorAsync(
+        runWithTenant(A, () =>
+          kysely.insertInto("projects").values({ id: 5, name: "x", tenant_id: "tenant_b" }).execute(),
+        ),
+        "ERR_TENANT_SCOPE",
+      );
+      expect((await db.client.query("SELECT 1 FROM projects WHERE id = 5")).rows).toEqual([]);
+      // 'taken' belongs to tenant B: A's upsert must neither change it nor take it over.
+      await runWithTenant(A, () =>
+        kysely
+          .insertInto("slugs")
+          .values({ slug: "taken", hits: 100 })
+          .onConflict((oc) => oc.column("slug").doUpdateSet({ hits: 100 }))
+          .execute(),
+      );
+      expect((await db.client.query("SELECT tenant_id, hits FROM slugs")).rows).toEqual([
+        { tenant_id: "tenant_b", hits: 1 },
+      ]);
+    },
+    DB_TIMEOUT,
+  );
 
-  it("leaves other tables alone, and refuses tenant tables without a context", async () => {
-    expect(await kysely.selectFrom("countries").select("code").orderBy("code").execute()).toEqual([{ code: "FR" }, { code: "NZ" }]);
-    await expectMoatErrorAsync(kysely.selectFrom("projects").selectAll().execute(), "ERR_TENANT_SCOPE");
-  }, DB_TIMEOUT);
+  it(
+    "leaves other tables alone, and refuses tenant tables without a context",
+    async () => {
+      expect(await kysely.selectFrom("countries").select("code").orderBy("code").execute()).toEqual([
+        { code: "FR" },
+        { code: "NZ" },
+      ]);
+      await expectMoatErrorAsync(kysely.selectFrom("projects").selectAll().execute(), "ERR_TENANT_SCOPE");
+    },
+    DB_TIMEOUT,
+  );
 
-  it("does not inspect raw SQL (pair it with row-level security)", async () => {
-    const raw = await runWithTenant(A, () => sql<{ n: number }>`SELECT count(*)::int AS n FROM projects`.execute(kysely));
-    expect(raw.rows[0]?.n).toBeGreaterThan(2);
-  }, DB_TIMEOUT);
+  it(
+    "does not inspect raw SQL (pair it with row-level security)",
+    async () => {
+      const raw = await runWithTenant(A, () =>
+        sql<{ n: number }>`SELECT count(*)::int AS n FROM projects`.execute(kysely),
+      );
+      expect(raw.rows[0]?.n).toBeGreaterThan(2);
+    },
+    DB_TIMEOUT,
+  );
 });

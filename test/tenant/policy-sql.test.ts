@@ -32,9 +32,13 @@ describe("rlsPolicySql", () => {
       roles: ["app_user"],
       adminRoles: ["support_staff"],
     });
-    expect(sql).toContain(`CREATE POLICY "Invoices_tenant_isolation" ON "billing"."Invoices" AS PERMISSIVE FOR ALL TO "app_user"`);
+    expect(sql).toContain(
+      `CREATE POLICY "Invoices_tenant_isolation" ON "billing"."Invoices" AS PERMISSIVE FOR ALL TO "app_user"`,
+    );
     expect(sql).toContain(`USING ("org_id" = (SELECT NULLIF(current_setting('acme.org_id', true), '')::uuid))`);
-    expect(sql).toContain(`CREATE POLICY "Invoices_admin_access" ON "billing"."Invoices" AS PERMISSIVE FOR ALL TO "support_staff"`);
+    expect(sql).toContain(
+      `CREATE POLICY "Invoices_admin_access" ON "billing"."Invoices" AS PERMISSIVE FOR ALL TO "support_staff"`,
+    );
     expect(sql).toContain(`USING ((SELECT current_setting('acme.admin', true)) = 'on')`);
     expect(sql).toContain(`WITH CHECK ((SELECT current_setting('acme.admin', true)) = 'on');`);
   });

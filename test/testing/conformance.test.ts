@@ -42,23 +42,27 @@ function racyTicketStore(): TicketStore {
   };
 }
 
-const ticketSuite = defineConformanceSuite<TicketStore>("tickets", ["issue", "consume"], [
-  {
-    name: "consumes an issued ticket once",
-    async run(store) {
-      await store.issue("t1");
-      assert.equal(await store.consume("t1"), true);
-      assert.equal(await store.consume("t1"), false);
+const ticketSuite = defineConformanceSuite<TicketStore>(
+  "tickets",
+  ["issue", "consume"],
+  [
+    {
+      name: "consumes an issued ticket once",
+      async run(store) {
+        await store.issue("t1");
+        assert.equal(await store.consume("t1"), true);
+        assert.equal(await store.consume("t1"), false);
+      },
     },
-  },
-  {
-    name: "of 20 concurrent consumers exactly one wins",
-    async run(store) {
-      await store.issue("t2");
-      await raceExactlyOne(20, () => store.consume("t2"));
+    {
+      name: "of 20 concurrent consumers exactly one wins",
+      async run(store) {
+        await store.issue("t2");
+        await raceExactlyOne(20, () => store.consume("t2"));
+      },
     },
-  },
-]);
+  ],
+);
 
 /** A fake runner that records what the suite registers, so outcomes can be checked. */
 function recordingApi() {
@@ -115,18 +119,19 @@ describe("describeStoreConformance", () => {
 
   it("fails every case with a clear message when the factory returns the wrong shape", async () => {
     const { api, tests } = recordingApi();
-    describeStoreConformance("broken", { tickets: () => ({ issue: async () => {} }) }, { testApi: api, suites: [ticketSuite] });
+    describeStoreConformance(
+      "broken",
+      { tickets: () => ({ issue: async () => {} }) },
+      { testApi: api, suites: [ticketSuite] },
+    );
     await expect(tests[tests.length - 1]?.fn()).rejects.toThrow(/did not return a store with methods issue, consume/);
   });
 
   it("rejects factory keys that name no suite (a typo would skip everything)", () => {
     const { api } = recordingApi();
-    expectMoatError(
-      () => {
-        describeStoreConformance("memory", { tikets: memoryTicketStore }, { testApi: api, suites: [ticketSuite] });
-      },
-      "ERR_CONFIG",
-    );
+    expectMoatError(() => {
+      describeStoreConformance("memory", { tikets: memoryTicketStore }, { testApi: api, suites: [ticketSuite] });
+    }, "ERR_CONFIG");
   });
 
   it("needs a test API when the runner has no globals", () => {
@@ -137,7 +142,11 @@ describe("describeStoreConformance", () => {
 
   it("runs only the given suites with builtIn: false", () => {
     const { api, tests } = recordingApi();
-    describeStoreConformance("mine", { tickets: memoryTicketStore }, { testApi: api, suites: [ticketSuite], builtIn: false });
+    describeStoreConformance(
+      "mine",
+      { tickets: memoryTicketStore },
+      { testApi: api, suites: [ticketSuite], builtIn: false },
+    );
     expect(tests.map((t) => t.name.split(" > ")[1])).toEqual(["tickets", "tickets"]);
   });
 

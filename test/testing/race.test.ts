@@ -73,6 +73,9 @@ describe("raceExactlyOne", () => {
   });
 
   it("rejects fewer than two callers", async () => {
-    await expectMoatErrorAsync(raceExactlyOne(1, () => true), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(
+      raceExactlyOne(1, () => true),
+      "ERR_INVALID_INPUT",
+    );
   });
 });

@@ -23,7 +23,8 @@ describe("totpCode / totpStep", () => {
   });
 
   it("rejects bad secrets and times with ERR_INVALID_INPUT and bad options with ERR_CONFIG", () => {
-    for (const secret of [...WRONG_TYPES, "", "not base32!"]) expectMoatError(() => totpCode(secret as never, 0), "ERR_INVALID_INPUT");
+    for (const secret of [...WRONG_TYPES, "", "not base32!"])
+      expectMoatError(() => totpCode(secret as never, 0), "ERR_INVALID_INPUT");
     for (const at of [...WRONG_TYPES.filter((v) => v !== 42), -1, Number.POSITIVE_INFINITY, 2 ** 60]) {
       expectMoatError(() => totpCode(SECRET, at as never), "ERR_INVALID_INPUT");
       expectMoatError(() => totpStep(at as never), "ERR_INVALID_INPUT");

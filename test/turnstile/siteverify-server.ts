@@ -24,7 +24,11 @@ export interface SiteverifyServer {
 
 type Answer = { readonly status: number; readonly body: string; readonly type: string } | "hang";
 
-const json = (status: number, body: unknown): Answer => ({ status, body: JSON.stringify(body), type: "application/json" });
+const json = (status: number, body: unknown): Answer => ({
+  status,
+  body: JSON.stringify(body),
+  type: "application/json",
+});
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -47,8 +51,16 @@ export async function startSiteverifyServer(): Promise<SiteverifyServer> {
 
   function answer(params: Record<string, string>): Answer {
     const token = params.response ?? "";
-    const success = { success: true, challenge_ts: "2026-01-01T00:00:00.000Z", hostname: HOSTNAME, action: ACTION, cdata: "session-42", "error-codes": [] };
-    if (params.secret === undefined || params.secret === "") return json(200, { success: false, "error-codes": ["missing-input-secret"] });
+    const success = {
+      success: true,
+      challenge_ts: "2026-01-01T00:00:00.000Z",
+      hostname: HOSTNAME,
+      action: ACTION,
+      cdata: "session-42",
+      "error-codes": [],
+    };
+    if (params.secret === undefined || params.secret === "")
+      return json(200, { success: false, "error-codes": ["missing-input-secret"] });
     if (params.secret !== SECRET) return json(200, { success: false, "error-codes": ["invalid-input-secret"] });
     if (token === "") return json(200, { success: false, "error-codes": ["missing-input-response"] });
     switch (token) {

@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Secret } from "../../src/_internal/secret.js";
-import { TURNSTILE_VERIFY_URL, verifyTurnstile, type TurnstileFetch, type TurnstileOptions } from "../../src/turnstile/index.js";
+import {
+  TURNSTILE_VERIFY_URL,
+  verifyTurnstile,
+  type TurnstileFetch,
+  type TurnstileOptions,
+} from "../../src/turnstile/index.js";
 import { expectMoatErrorAsync, WRONG_TYPES } from "../helpers/assertions.js";
 import { ACTION, HOSTNAME, SECRET, startSiteverifyServer, type SiteverifyServer } from "./siteverify-server.js";
 
@@ -12,14 +17,24 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-const options = (extra: Partial<TurnstileOptions> = {}): TurnstileOptions => ({ secret: SECRET, endpoint: server.url, ...extra });
+const options = (extra: Partial<TurnstileOptions> = {}): TurnstileOptions => ({
+  secret: SECRET,
+  endpoint: server.url,
+  ...extra,
+});
 let counter = 0;
 const fresh = (): string => `valid-${String(++counter)}-${"x".repeat(100)}`;
 
 describe("verifyTurnstile against a local siteverify", () => {
   it("accepts a solved challenge and returns what Cloudflare said about it", async () => {
     const result = await verifyTurnstile(fresh(), options({ expectedHostname: HOSTNAME, expectedAction: ACTION }));
-    expect(result).toEqual({ ok: true, hostname: HOSTNAME, action: ACTION, challengeTs: "2026-01-01T00:00:00.000Z", cdata: "session-42" });
+    expect(result).toEqual({
+      ok: true,
+      hostname: HOSTNAME,
+      action: ACTION,
+      challengeTs: "2026-01-01T00:00:00.000Z",
+      cdata: "session-42",
+    });
   });
 
   it("posts the secret, token, remote IP and idempotency key form-encoded", async () => {
@@ -38,8 +53,15 @@ describe("verifyTurnstile against a local siteverify", () => {
     const key = randomUUID();
     expect((await verifyTurnstile(token, options({ idempotencyKey: key }))).ok).toBe(true);
     expect((await verifyTurnstile(token, options({ idempotencyKey: key }))).ok).toBe(true);
-    expect(await verifyTurnstile(token, options())).toEqual({ ok: false, reason: "expired", errorCodes: ["timeout-or-duplicate"] });
-    expect(await verifyTurnstile(token, options({ idempotencyKey: randomUUID() }))).toMatchObject({ ok: false, reason: "expired" });
+    expect(await verifyTurnstile(token, options())).toEqual({
+      ok: false,
+      reason: "expired",
+      errorCodes: ["timeout-or-duplicate"],
+    });
+    expect(await verifyTurnstile(token, options({ idempotencyKey: randomUUID() }))).toMatchObject({
+      ok: false,
+      reason: "expired",
+    });
   });
 
   it.each([
@@ -56,10 +78,21 @@ describe("verifyTurnstile against a local siteverify", () => {
   });
 
   it("checks the hostname and the action when asked to", async () => {
-    expect(await verifyTurnstile("other-host", options({ expectedHostname: HOSTNAME }))).toEqual({ ok: false, reason: "hostname_mismatch" });
-    expect(await verifyTurnstile("other-action", options({ expectedAction: ACTION }))).toEqual({ ok: false, reason: "action_mismatch" });
-    expect(await verifyTurnstile("no-action", options({ expectedAction: ACTION }))).toEqual({ ok: false, reason: "action_mismatch" });
-    expect((await verifyTurnstile(fresh(), options({ expectedHostname: ["other.example", HOSTNAME.toUpperCase()] }))).ok).toBe(true);
+    expect(await verifyTurnstile("other-host", options({ expectedHostname: HOSTNAME }))).toEqual({
+      ok: false,
+      reason: "hostname_mismatch",
+    });
+    expect(await verifyTurnstile("other-action", options({ expectedAction: ACTION }))).toEqual({
+      ok: false,
+      reason: "action_mismatch",
+    });
+    expect(await verifyTurnstile("no-action", options({ expectedAction: ACTION }))).toEqual({
+      ok: false,
+      reason: "action_mismatch",
+    });
+    expect(
+      (await verifyTurnstile(fresh(), options({ expectedHostname: ["other.example", HOSTNAME.toUpperCase()] }))).ok,
+    ).toBe(true);
     expect((await verifyTurnstile("other-host", options())).ok).toBe(true);
   });
 
@@ -71,14 +104,18 @@ describe("verifyTurnstile against a local siteverify", () => {
 
   it("answers missing without a request for an absent, empty or non-string token, and invalid for one over 2048 characters", async () => {
     const before = server.requests.length;
-    for (const token of [...WRONG_TYPES, ""]) expect(await verifyTurnstile(token, options())).toEqual({ ok: false, reason: "missing" });
+    for (const token of [...WRONG_TYPES, ""])
+      expect(await verifyTurnstile(token, options())).toEqual({ ok: false, reason: "missing" });
     expect(await verifyTurnstile("x".repeat(2049), options())).toEqual({ ok: false, reason: "invalid" });
     expect(server.requests.length).toBe(before);
     expect(await verifyTurnstile(`valid-${"y".repeat(2042)}`, options())).toMatchObject({ ok: true });
   });
 
   it("throws ERR_CONFIG when Cloudflare rejects the secret, without revealing it", async () => {
-    const err = await expectMoatErrorAsync(verifyTurnstile(fresh(), options({ secret: "0x-wrong-secret" })), "ERR_CONFIG");
+    const err = await expectMoatErrorAsync(
+      verifyTurnstile(fresh(), options({ secret: "0x-wrong-secret" })),
+      "ERR_CONFIG",
+    );
     expect(`${err.message} ${inspect(err)}`).not.toContain("0x-wrong-secret");
   });
 
@@ -89,7 +126,8 @@ describe("verifyTurnstile against a local siteverify", () => {
   it("never logs, and never puts the secret in a result or an error", async () => {
     const spies = (["log", "info", "warn", "error", "debug"] as const).map((m) => vi.spyOn(console, m));
     const outputs: unknown[] = [];
-    for (const token of [fresh(), "forged", "http-500", "not-json", "other-host"]) outputs.push(await verifyTurnstile(token, options({ expectedHostname: HOSTNAME })));
+    for (const token of [fresh(), "forged", "http-500", "not-json", "other-host"])
+      outputs.push(await verifyTurnstile(token, options({ expectedHostname: HOSTNAME })));
     outputs.push(await verifyTurnstile("hang", options({ timeoutMs: 50 })));
     outputs.push(await verifyTurnstile(fresh(), { secret: SECRET, endpoint: "http://127.0.0.1:1/unreachable" }));
     outputs.push(await expectMoatErrorAsync(verifyTurnstile(fresh(), options({ timeoutMs: -1 })), "ERR_CONFIG"));
@@ -114,16 +152,34 @@ describe("verifyTurnstile with an injected fetch", () => {
 
   it("fails closed when fetch rejects, when reading the body fails, and when fetch ignores the abort signal", async () => {
     const rejecting: TurnstileFetch = () => Promise.reject(new TypeError("fetch failed"));
-    expect(await verifyTurnstile("t", { secret: SECRET, fetch: rejecting })).toEqual({ ok: false, reason: "unavailable" });
-    const badBody: TurnstileFetch = async () => ({ status: 200, text: () => Promise.reject(new Error("socket hang up")) });
-    expect(await verifyTurnstile("t", { secret: SECRET, fetch: badBody })).toEqual({ ok: false, reason: "unavailable" });
+    expect(await verifyTurnstile("t", { secret: SECRET, fetch: rejecting })).toEqual({
+      ok: false,
+      reason: "unavailable",
+    });
+    const badBody: TurnstileFetch = async () => ({
+      status: 200,
+      text: () => Promise.reject(new Error("socket hang up")),
+    });
+    expect(await verifyTurnstile("t", { secret: SECRET, fetch: badBody })).toEqual({
+      ok: false,
+      reason: "unavailable",
+    });
     const throwing: TurnstileFetch = () => {
       throw new Error("synchronous failure");
     };
-    expect(await verifyTurnstile("t", { secret: SECRET, fetch: throwing })).toEqual({ ok: false, reason: "unavailable" });
+    expect(await verifyTurnstile("t", { secret: SECRET, fetch: throwing })).toEqual({
+      ok: false,
+      reason: "unavailable",
+    });
     const deaf: TurnstileFetch = () => new Promise(() => {});
-    expect(await verifyTurnstile("t", { secret: SECRET, fetch: deaf, timeoutMs: 50 })).toEqual({ ok: false, reason: "timeout" });
-    const huge: TurnstileFetch = async () => ({ status: 200, text: async () => `{"success":true,"pad":"${"x".repeat(70_000)}"}` });
+    expect(await verifyTurnstile("t", { secret: SECRET, fetch: deaf, timeoutMs: 50 })).toEqual({
+      ok: false,
+      reason: "timeout",
+    });
+    const huge: TurnstileFetch = async () => ({
+      status: 200,
+      text: async () => `{"success":true,"pad":"${"x".repeat(70_000)}"}`,
+    });
     expect(await verifyTurnstile("t", { secret: SECRET, fetch: huge })).toEqual({ ok: false, reason: "unavailable" });
   });
 });

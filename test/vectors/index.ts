@@ -231,7 +231,12 @@ export interface CardsCombined {
   readonly luhnValid: readonly (CardRecord & { sources: string[] })[];
   readonly invalidFromSources: readonly (CardRecord & { sources: string[] })[];
   readonly derivedInvalid: readonly (CardRecord & { derivedFrom: string })[];
-  readonly malformed: readonly { input: string; why: string; source: string; expectedValidAfterNormalising?: boolean }[];
+  readonly malformed: readonly {
+    input: string;
+    why: string;
+    source: string;
+    expectedValidAfterNormalising?: boolean;
+  }[];
 }
 
 /** `cards/cards_combined.json`. */
@@ -251,7 +256,12 @@ export function loadProviderCards(): ProviderTestCards {
 }
 
 export interface CardBrandCases {
-  readonly single: readonly { input: string; expectedBrand: string; isFullNumber: boolean; luhnValid: boolean | null }[];
+  readonly single: readonly {
+    input: string;
+    expectedBrand: string;
+    isFullNumber: boolean;
+    luhnValid: boolean | null;
+  }[];
   readonly ambiguous: readonly { input: string; expectedBrands: string[] }[];
   readonly noMatch: readonly string[];
 }

@@ -10,11 +10,24 @@ import { z } from "zod";
 import { getSubject, recordAudit, requireMfa, requirePermission } from "moatkit/express";
 import { hashPassword } from "moatkit/passwords";
 import { ASSIGNABLE_ROLES, roles } from "../roles.js";
-import { type Guards, MFA_METHODS, STEP_UP_MAX_AGE, type Services, findUserInOrg, isUniqueViolation, normalizeEmail, parseBody } from "../services.js";
+import {
+  type Guards,
+  MFA_METHODS,
+  STEP_UP_MAX_AGE,
+  type Services,
+  findUserInOrg,
+  isUniqueViolation,
+  normalizeEmail,
+  parseBody,
+} from "../services.js";
 
 const inviteSchema = z.object({
   email: z.email().max(254),
-  password: z.string().min(10).max(72).refine((p) => Buffer.byteLength(p) <= 72),
+  password: z
+    .string()
+    .min(10)
+    .max(72)
+    .refine((p) => Buffer.byteLength(p) <= 72),
   role: z.enum(ASSIGNABLE_ROLES),
 });
 const roleSchema = z.object({ role: z.enum(ASSIGNABLE_ROLES) });
@@ -58,7 +71,11 @@ export function adminRoutes(services: Services, guards: Guards): Router {
       res.status(409).json({ error: "email_unavailable" });
       return;
     }
-    await recordAudit(req, { action: "member.add", target: { type: "user", id }, after: { email: input.email, role: input.role } });
+    await recordAudit(req, {
+      action: "member.add",
+      target: { type: "user", id },
+      after: { email: input.email, role: input.role },
+    });
     res.status(201).json({ id });
   });
 
@@ -72,7 +89,12 @@ export function adminRoutes(services: Services, guards: Guards): Router {
       return;
     }
     await db.query("UPDATE saas_users SET role = $1 WHERE id = $2 AND org_id = $3", [role, member.id, orgId]);
-    await recordAudit(req, { action: "member.role_change", target: { type: "user", id: member.id }, before: { role: member.role }, after: { role } });
+    await recordAudit(req, {
+      action: "member.role_change",
+      target: { type: "user", id: member.id },
+      before: { role: member.role },
+      after: { role },
+    });
     res.json({ id: member.id, role });
   });
 
@@ -81,7 +103,12 @@ export function adminRoutes(services: Services, guards: Guards): Router {
     const orgId = orgOf(req);
     const before = await db.query<{ redact_logs: boolean }>("SELECT redact_logs FROM saas_orgs WHERE id = $1", [orgId]);
     await db.query("UPDATE saas_orgs SET redact_logs = $1 WHERE id = $2", [redactLogs, orgId]);
-    await recordAudit(req, { action: "org.settings", target: { type: "org", id: orgId }, before: { redactLogs: before.rows[0]?.redact_logs ?? true }, after: { redactLogs } });
+    await recordAudit(req, {
+      action: "org.settings",
+      target: { type: "org", id: orgId },
+      before: { redactLogs: before.rows[0]?.redact_logs ?? true },
+      after: { redactLogs },
+    });
     res.json({ redactLogs });
   });
 

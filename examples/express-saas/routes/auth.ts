@@ -5,12 +5,24 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import { credentialError, getRequestContext, getRequestLogger, rateLimit, recordAudit, setSubject, turnstile } from "moatkit/express";
+import {
+  credentialError,
+  getRequestContext,
+  getRequestLogger,
+  rateLimit,
+  recordAudit,
+  setSubject,
+  turnstile,
+} from "moatkit/express";
 import { hashPassword } from "moatkit/passwords";
 import { AMR, type Services, isUniqueViolation, issueAccessToken, normalizeEmail, parseBody } from "../services.js";
 
 // bcrypt reads at most 72 bytes; moatkit refuses longer passwords rather than truncating them.
-const password = z.string().min(10).max(72).refine((p) => Buffer.byteLength(p) <= 72);
+const password = z
+  .string()
+  .min(10)
+  .max(72)
+  .refine((p) => Buffer.byteLength(p) <= 72);
 const email = z.email().max(254);
 
 const signupSchema = z.object({ email, password, orgName: z.string().trim().min(1).max(100) });
@@ -23,7 +35,13 @@ export function authRoutes(services: Services): Router {
   router.post(
     "/auth/signup",
     rateLimit(services.signupLimiter, { now: services.now }),
-    turnstile({ secret: services.turnstile.secret, ...(services.turnstile.verifyUrl === undefined ? {} : { verifyUrl: services.turnstile.verifyUrl }), ...(services.turnstile.expectedHostname === undefined ? {} : { expectedHostname: services.turnstile.expectedHostname }) }),
+    turnstile({
+      secret: services.turnstile.secret,
+      ...(services.turnstile.verifyUrl === undefined ? {} : { verifyUrl: services.turnstile.verifyUrl }),
+      ...(services.turnstile.expectedHostname === undefined
+        ? {}
+        : { expectedHostname: services.turnstile.expectedHostname }),
+    }),
     async (req, res) => {
       const input = parseBody(signupSchema, req);
       const passwordHash = await hashPassword(input.password, { cost: services.passwordCost });
@@ -32,12 +50,10 @@ export function authRoutes(services: Services): Router {
       try {
         await db.transaction(async (tx) => {
           await tx.query("INSERT INTO saas_orgs (id, name) VALUES ($1, $2)", [orgId, input.orgName]);
-          await tx.query("INSERT INTO saas_users (id, org_id, email, password_hash, role) VALUES ($1, $2, $3, $4, 'owner')", [
-            userId,
-            orgId,
-            normalizeEmail(input.email),
-            passwordHash,
-          ]);
+          await tx.query(
+            "INSERT INTO saas_users (id, org_id, email, password_hash, role) VALUES ($1, $2, $3, $4, 'owner')",
+            [userId, orgId, normalizeEmail(input.email), passwordHash],
+          );
         });
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -47,7 +63,11 @@ export function authRoutes(services: Services): Router {
       getRequestLogger(req).info({ email: input.email, orgId }, "signup");
       // From here on the request acts as the new owner: the audit event names them and their org.
       setSubject(req, { id: userId, role: "owner", tenantId: orgId });
-      await recordAudit(req, { action: "org.create", target: { type: "org", id: orgId }, after: { name: input.orgName } });
+      await recordAudit(req, {
+        action: "org.create",
+        target: { type: "org", id: orgId },
+        after: { name: input.orgName },
+      });
       const accessToken = await issueAccessToken(services, { id: userId, orgId, role: "owner" }, AMR.password);
       res.status(201).json({ orgId, userId, accessToken });
     },
@@ -56,7 +76,11 @@ export function authRoutes(services: Services): Router {
   router.post("/auth/login", rateLimit(services.loginLimiter, { now: services.now }), async (req, res) => {
     const input = parseBody(loginSchema, req);
     // The limiter ran above, per client IP (the login has none of its own, so nothing counts twice).
-    const result = await services.login.login({ identifier: normalizeEmail(input.email), password: input.password, ip: getRequestContext(req).ip ?? "unknown" });
+    const result = await services.login.login({
+      identifier: normalizeEmail(input.email),
+      password: input.password,
+      ip: getRequestContext(req).ip ?? "unknown",
+    });
     if (!result.ok) {
       getRequestLogger(req).warn({ email: input.email }, "login failed");
       throw credentialError(result.reason);

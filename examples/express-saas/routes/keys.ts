@@ -33,7 +33,14 @@ export function keyRoutes(services: Services, guards: Guards): Router {
     const orgId = tenantOf(getSubject(req));
     const keys = await apiKeys.list(orgId);
     res.json({
-      keys: keys.map((k) => ({ id: k.id, name: k.name, preview: k.preview, scopes: k.scopes, redaction: k.redaction, revoked: k.revokedAt !== null })),
+      keys: keys.map((k) => ({
+        id: k.id,
+        name: k.name,
+        preview: k.preview,
+        scopes: k.scopes,
+        redaction: k.redaction,
+        revoked: k.revokedAt !== null,
+      })),
     });
   });
 
@@ -50,7 +57,11 @@ export function keyRoutes(services: Services, guards: Guards): Router {
       redaction: input.redaction,
       metadata: { role: input.role, createdBy: subject?.id ?? "" },
     });
-    await recordAudit(req, { action: "apikey.issue", target: { type: "api_key", id: record.id }, after: { name: input.name, scopes: input.scopes, role: input.role, redaction: input.redaction } });
+    await recordAudit(req, {
+      action: "apikey.issue",
+      target: { type: "api_key", id: record.id },
+      after: { name: input.name, scopes: input.scopes, role: input.role, redaction: input.redaction },
+    });
     // The only time the key is shown.
     res.status(201).json({ id: record.id, key: key.reveal(), preview: record.preview, scopes: record.scopes });
   });

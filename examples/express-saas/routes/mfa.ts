@@ -7,7 +7,16 @@ import { Router, type Request } from "express";
 import { z } from "zod";
 import { MoatError } from "moatkit";
 import { credentialError, getSubject, rateLimit } from "moatkit/express";
-import { AMR, type Guards, type Services, type UserRow, findUserInOrg, issueAccessToken, parseBody, totpSecretContext } from "../services.js";
+import {
+  AMR,
+  type Guards,
+  type Services,
+  type UserRow,
+  findUserInOrg,
+  issueAccessToken,
+  parseBody,
+  totpSecretContext,
+} from "../services.js";
 
 const codeSchema = z.object({ code: z.string().min(1).max(64) });
 
@@ -16,7 +25,10 @@ export function mfaRoutes(services: Services, guards: Guards): Router {
   router.use("/mfa", ...guards.user);
   const { db, envelope } = services;
   // Each user gets a few second-factor attempts per window: 10⁶ TOTP codes are guessable otherwise.
-  const limited = rateLimit(services.mfaLimiter, { key: (req) => `mfa:${getSubject(req)?.id ?? "none"}`, now: services.now });
+  const limited = rateLimit(services.mfaLimiter, {
+    key: (req) => `mfa:${getSubject(req)?.id ?? "none"}`,
+    now: services.now,
+  });
 
   async function currentUser(req: Request): Promise<UserRow> {
     const subject = getSubject(req);
@@ -38,8 +50,15 @@ export function mfaRoutes(services: Services, guards: Guards): Router {
       return;
     }
     const { secret, uri } = services.totp.enroll({ accountName: user.email });
-    const stored = await envelope.encrypt(secret.reveal(), { context: totpSecretContext(user.id), tenantId: user.orgId });
-    await db.query("UPDATE saas_users SET totp_secret = $1 WHERE id = $2 AND org_id = $3", [stored, user.id, user.orgId]);
+    const stored = await envelope.encrypt(secret.reveal(), {
+      context: totpSecretContext(user.id),
+      tenantId: user.orgId,
+    });
+    await db.query("UPDATE saas_users SET totp_secret = $1 WHERE id = $2 AND org_id = $3", [
+      stored,
+      user.id,
+      user.orgId,
+    ]);
     // Shown once, to the user enrolling; the database holds only the ciphertext.
     res.status(201).json({ secret: secret.reveal(), uri: uri.reveal() });
   });

@@ -37,13 +37,21 @@ export function noteRoutes(services: Services, guards: Guards): Router {
 
   router.get("/notes", ...read, requirePermission(roles, "notes:read"), async (req, res) => {
     getRequestSignal(req).throwIfAborted();
-    const rows = await rls.withTenantTransaction(db, async (tx) => (await tx.query<NoteRow>("SELECT * FROM notes ORDER BY created_at, id LIMIT 100")).rows);
+    const rows = await rls.withTenantTransaction(
+      db,
+      async (tx) => (await tx.query<NoteRow>("SELECT * FROM notes ORDER BY created_at, id LIMIT 100")).rows,
+    );
     res.json({ notes: await Promise.all(rows.map(reveal)) });
   });
 
   router.get("/notes/:id", ...read, requirePermission(roles, "notes:read"), async (req, res) => {
     const id = typeof req.params.id === "string" ? req.params.id : "";
-    const rows = ID_RE.test(id) ? await rls.withTenantTransaction(db, async (tx) => (await tx.query<NoteRow>("SELECT * FROM notes WHERE id = $1", [id])).rows) : [];
+    const rows = ID_RE.test(id)
+      ? await rls.withTenantTransaction(
+          db,
+          async (tx) => (await tx.query<NoteRow>("SELECT * FROM notes WHERE id = $1", [id])).rows,
+        )
+      : [];
     const row = rows[0];
     if (row === undefined) {
       res.status(404).json({ error: "ERR_NOT_FOUND" });
@@ -58,7 +66,14 @@ export function noteRoutes(services: Services, guards: Guards): Router {
     const { tenantId: tenant, userId } = currentTenant();
     const id = randomUUID();
     const body = await envelope.encrypt(input.body, { context: noteBodyContext(id), tenantId: tenant });
-    await rls.withTenantTransaction(db, (tx) => tx.query("INSERT INTO notes (id, tenant_id, author_id, body) VALUES ($1, $2, $3, $4)", [id, tenant, userId, body]));
+    await rls.withTenantTransaction(db, (tx) =>
+      tx.query("INSERT INTO notes (id, tenant_id, author_id, body) VALUES ($1, $2, $3, $4)", [
+        id,
+        tenant,
+        userId,
+        body,
+      ]),
+    );
     // The body goes to the log only to show redactLogs at work (and the org's toggle). Never cut
     // a value before redaction: a card number cut in half is no longer recognised as one.
     getRequestLogger(req).info({ noteId: id, body: input.body }, "note created");
@@ -68,7 +83,9 @@ export function noteRoutes(services: Services, guards: Guards): Router {
 
   router.delete("/notes/:id", ...write, requirePermission(roles, "notes:write"), async (req, res) => {
     const id = typeof req.params.id === "string" ? req.params.id : "";
-    const deleted = ID_RE.test(id) ? (await rls.withTenantTransaction(db, (tx) => tx.query("DELETE FROM notes WHERE id = $1", [id]))).rowCount : 0;
+    const deleted = ID_RE.test(id)
+      ? (await rls.withTenantTransaction(db, (tx) => tx.query("DELETE FROM notes WHERE id = $1", [id]))).rowCount
+      : 0;
     if (deleted === 0) {
       res.status(404).json({ error: "ERR_NOT_FOUND" });
       return;

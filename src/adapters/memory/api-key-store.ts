@@ -41,7 +41,8 @@ export function createMemoryApiKeyStore(): ApiKeyStore {
 
   function update(id: string, changes: Partial<ApiKeyInfo>): ApiKeyRecord {
     const current = byId.get(id);
-    if (current === undefined) throw new MoatError("ERR_STORE", { message: "apiKeys store lost a key it was updating" });
+    if (current === undefined)
+      throw new MoatError("ERR_STORE", { message: "apiKeys store lost a key it was updating" });
     const next = Object.freeze({ ...current, ...changes });
     byId.set(id, next);
     return next;

@@ -26,7 +26,8 @@ interface OrgChain {
 const optionsSchema = z.strictObject({ pageSize: z.int().min(1).max(100_000).optional() });
 
 function matches(event: StoredAuditEvent, q: AuditStoreQuery): boolean {
-  if (q.actorId !== undefined && event.actor.userId !== q.actorId && event.actor.impersonatorId !== q.actorId) return false;
+  if (q.actorId !== undefined && event.actor.userId !== q.actorId && event.actor.impersonatorId !== q.actorId)
+    return false;
   if (q.action !== undefined && event.action !== q.action) return false;
   if (q.targetId !== undefined && event.target.id !== q.targetId) return false;
   // ISO 8601 UTC strings of one format compare like the times they name.
@@ -40,7 +41,11 @@ function queryEvents(events: readonly StoredAuditEvent[], q: AuditStoreQuery): S
   const first = events[0]?.seq ?? 1;
   const out: StoredAuditEvent[] = [];
   if (q.order === "asc") {
-    for (let i = q.afterSeq === undefined ? 0 : Math.max(0, q.afterSeq + 1 - first); i < events.length && out.length < q.limit; i++) {
+    for (
+      let i = q.afterSeq === undefined ? 0 : Math.max(0, q.afterSeq + 1 - first);
+      i < events.length && out.length < q.limit;
+      i++
+    ) {
       const event = events[i];
       if (event !== undefined && matches(event, q)) out.push(event);
     }
@@ -137,7 +142,8 @@ export function createMemoryAuditStore(options: MemoryAuditStoreOptions = {}): A
       return settled(() => {
         const chain = chainOf(orgId);
         const latest = chain.anchors[chain.anchors.length - 1];
-        if (latest === undefined || anchor.seq > latest.seq) chain.anchors.push(Object.freeze({ seq: anchor.seq, hash: anchor.hash, jws: anchor.jws }));
+        if (latest === undefined || anchor.seq > latest.seq)
+          chain.anchors.push(Object.freeze({ seq: anchor.seq, hash: anchor.hash, jws: anchor.jws }));
         const cut = chain.events.findIndex((e) => e.seq > anchor.seq);
         const removed = cut === -1 ? chain.events.length : cut;
         chain.events.splice(0, removed);

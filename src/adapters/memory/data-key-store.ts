@@ -20,9 +20,10 @@ export function createMemoryDataKeyStore(): DataKeyStore {
   const current = new Map<string, string>();
   // Every method runs to completion synchronously inside its promise, so each one is atomic;
   // a throw becomes a rejection.
-  const run = <T>(fn: () => T): Promise<T> => new Promise((resolve) => {
-    resolve(fn());
-  });
+  const run = <T>(fn: () => T): Promise<T> =>
+    new Promise((resolve) => {
+      resolve(fn());
+    });
   return {
     getDataKey(id) {
       return run(() => {
@@ -41,7 +42,8 @@ export function createMemoryDataKeyStore(): DataKeyStore {
       return run(() => {
         const currentId = current.get(record.scope);
         const existing = currentId === undefined ? undefined : records.get(currentId);
-        if (existing !== undefined && existing.id !== expectedCurrentId) return { created: false, current: copy(existing) };
+        if (existing !== undefined && existing.id !== expectedCurrentId)
+          return { created: false, current: copy(existing) };
         if (records.has(record.id)) throw new MoatError("ERR_STORE", { message: "data key id already exists" });
         records.set(record.id, copy(record));
         current.set(record.scope, record.id);

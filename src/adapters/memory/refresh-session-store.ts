@@ -43,7 +43,8 @@ export function createMemoryRefreshSessionStore(): RefreshSessionStore {
   return {
     createRefreshSession(session: NewRefreshSession): Promise<void> {
       return settled(() => {
-        if (families.has(session.sessionId) || tokens.has(session.tokenHash)) throw new Error("duplicate session or token");
+        if (families.has(session.sessionId) || tokens.has(session.tokenHash))
+          throw new Error("duplicate session or token");
         families.set(session.sessionId, {
           record: {
             sessionId: session.sessionId,
@@ -71,7 +72,9 @@ export function createMemoryRefreshSessionStore(): RefreshSessionStore {
         const token = tokens.get(input.tokenHash);
         const family = token === undefined ? undefined : families.get(token.sessionId);
         if (token === undefined || family === undefined) return { status: "not_found" };
-        switch (planRotation({ ...family, revokedAt: family.record.revokedAt }, input.tokenHash, token.expiresAt, input)) {
+        switch (
+          planRotation({ ...family, revokedAt: family.record.revokedAt }, input.tokenHash, token.expiresAt, input)
+        ) {
           case "expired":
             return { status: "expired" };
           case "revoked":
@@ -82,12 +85,21 @@ export function createMemoryRefreshSessionStore(): RefreshSessionStore {
             family.prevUsedAt = input.now;
             family.prevNonce = successor.nonce;
             family.headHash = successor.tokenHash;
-            family.record = { ...family.record, generation: family.record.generation + 1, expiresAt: successor.expiresAt };
+            family.record = {
+              ...family.record,
+              generation: family.record.generation + 1,
+              expiresAt: successor.expiresAt,
+            };
             tokens.set(successor.tokenHash, { sessionId: family.record.sessionId, expiresAt: successor.expiresAt });
             return { status: "rotated", session: family.record };
           }
           case "overlap":
-            return { status: "overlap", session: family.record, successorHash: family.headHash, successorNonce: family.prevNonce ?? "" };
+            return {
+              status: "overlap",
+              session: family.record,
+              successorHash: family.headHash,
+              successorNonce: family.prevNonce ?? "",
+            };
           case "reuse":
             revoke(family, input.now);
             return { status: "reused", session: family.record };

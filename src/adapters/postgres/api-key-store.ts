@@ -211,7 +211,10 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
 
   return {
     async createApiKey(record) {
-      await client.query(`INSERT INTO moatkit_api_keys (${INSERT_COLUMNS}) VALUES (${recordValuesSql(1)})`, recordParams(record));
+      await client.query(
+        `INSERT INTO moatkit_api_keys (${INSERT_COLUMNS}) VALUES (${recordValuesSql(1)})`,
+        recordParams(record),
+      );
     },
 
     findApiKeyByHash(hash) {

@@ -58,7 +58,16 @@ export async function inspectAuditRole(client: SqlClient): Promise<AuditRoleRepo
   );
   const row = rows[0];
   if (row === undefined) {
-    return { role: "", superuser: false, owner: false, canInsert: false, canUpdate: false, canDelete: false, canTruncate: false, insertOnly: false };
+    return {
+      role: "",
+      superuser: false,
+      owner: false,
+      canInsert: false,
+      canUpdate: false,
+      canDelete: false,
+      canTruncate: false,
+      insertOnly: false,
+    };
   }
   const report = {
     role: row.role,
@@ -71,6 +80,12 @@ export async function inspectAuditRole(client: SqlClient): Promise<AuditRoleRepo
   };
   return {
     ...report,
-    insertOnly: !report.superuser && !report.owner && report.canInsert && !report.canUpdate && !report.canDelete && !report.canTruncate,
+    insertOnly:
+      !report.superuser &&
+      !report.owner &&
+      report.canInsert &&
+      !report.canUpdate &&
+      !report.canDelete &&
+      !report.canTruncate,
   };
 }

@@ -37,11 +37,18 @@ export interface PostgresAuditStoreOptions {
 
 const optionsSchema = z.strictObject({
   client: z.custom<SqlClient>(
-    (v) => typeof v === "object" && v !== null && ["query", "exec", "transaction"].every((m) => typeof Reflect.get(v, m) === "function"),
+    (v) =>
+      typeof v === "object" &&
+      v !== null &&
+      ["query", "exec", "transaction"].every((m) => typeof Reflect.get(v, m) === "function"),
     "expected a SqlClient (fromPgPool or fromPglite)",
   ),
   pageSize: z.int().min(1).max(100_000).optional(),
-  retentionRole: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a role name").nullable().optional(),
+  retentionRole: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a role name")
+    .nullable()
+    .optional(),
 });
 
 // pg_advisory_xact_lock(int, int) key space for appends: "mkau" read as an int32, then the org.
@@ -117,7 +124,8 @@ function isUniqueViolation(err: unknown): boolean {
 
 function seqFromText(text: unknown): number {
   const n = typeof text === "string" ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw new MoatError("ERR_STORE", { message: "audit store returned a sequence number out of range" });
+  if (!Number.isSafeInteger(n))
+    throw new MoatError("ERR_STORE", { message: "audit store returned a sequence number out of range" });
   return n;
 }
 
@@ -242,7 +250,11 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
     try {
       if (cached !== undefined) {
         const events = sealOnto(orgId, cached, seal);
-        const inserted = await client.query(tryLockInsertSql(events.length), [LOCK_CLASS, lockKey(orgId), ...insertParams(events)]);
+        const inserted = await client.query(tryLockInsertSql(events.length), [
+          LOCK_CLASS,
+          lockKey(orgId),
+          ...insertParams(events),
+        ]);
         if (inserted.rowCount === events.length) return events;
         // The lock was busy: another writer is appending, so the remembered head is stale too.
         heads.delete(orgId);
@@ -264,17 +276,19 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
 
   return {
     appendAuditEvents(orgId, seal) {
-      return storeCall("audit", "appendAuditEvents", () => serialised(orgId, async () => {
-        for (let n = 0; n < MAX_ATTEMPTS; n++) {
-          const events = await attempt(orgId, seal);
-          const last = events?.[events.length - 1];
-          if (events !== null && last !== undefined) {
-            heads.set(orgId, { seq: last.seq, hash: last.hash });
-            return events;
+      return storeCall("audit", "appendAuditEvents", () =>
+        serialised(orgId, async () => {
+          for (let n = 0; n < MAX_ATTEMPTS; n++) {
+            const events = await attempt(orgId, seal);
+            const last = events?.[events.length - 1];
+            if (events !== null && last !== undefined) {
+              heads.set(orgId, { seq: last.seq, hash: last.hash });
+              return events;
+            }
           }
-        }
-        throw new MoatError("ERR_STORE", { message: "audit store failed during append: the chain head kept moving" });
-      }));
+          throw new MoatError("ERR_STORE", { message: "audit store failed during append: the chain head kept moving" });
+        }),
+      );
     },
 
     getAuditChainHead(orgId) {
@@ -341,7 +355,10 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
             "INSERT INTO moatkit_audit_anchors (org_id, seq, hash, jws) VALUES ($1, $2::bigint, $3, $4) ON CONFLICT DO NOTHING",
             [orgId, anchor.seq, anchor.hash, anchor.jws],
           );
-          const deleted = await tx.query("DELETE FROM moatkit_audit_events WHERE org_id = $1 AND seq <= $2::bigint", [orgId, anchor.seq]);
+          const deleted = await tx.query("DELETE FROM moatkit_audit_events WHERE org_id = $1 AND seq <= $2::bigint", [
+            orgId,
+            anchor.seq,
+          ]);
           return deleted.rowCount;
         }),
       );

@@ -18,11 +18,19 @@ interface Row {
   created_at: number;
 }
 
-const COLUMNS = "id, scope, master_key_id, wrapped_key, round(extract(epoch FROM created_at) * 1000)::float8 AS created_at";
+const COLUMNS =
+  "id, scope, master_key_id, wrapped_key, round(extract(epoch FROM created_at) * 1000)::float8 AS created_at";
 
 function toRecord(row: Row): DataKeyRecord {
-  if (!(row.wrapped_key instanceof Uint8Array)) throw new MoatError("ERR_STORE", { message: "data key row has no wrapped key" });
-  return { id: row.id, scope: row.scope, masterKeyId: row.master_key_id, wrappedKey: Uint8Array.from(row.wrapped_key), createdAt: row.created_at };
+  if (!(row.wrapped_key instanceof Uint8Array))
+    throw new MoatError("ERR_STORE", { message: "data key row has no wrapped key" });
+  return {
+    id: row.id,
+    scope: row.scope,
+    masterKeyId: row.master_key_id,
+    wrappedKey: Uint8Array.from(row.wrapped_key),
+    createdAt: row.created_at,
+  };
 }
 
 /** Thrown inside the setCurrentDataKey transaction to roll it back when the compare-and-set lost. */
@@ -42,7 +50,11 @@ class LostRace extends Error {}
  * ```
  */
 export function createPostgresDataKeyStore(options: PostgresDataKeyStoreOptions): DataKeyStore {
-  assertKnownKeys(options, knownKeys<PostgresDataKeyStoreOptions>({ client: true }), "createPostgresDataKeyStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<PostgresDataKeyStoreOptions>({ client: true }),
+    "createPostgresDataKeyStore options",
+  );
   const { client } = options;
 
   async function current(db: SqlClient, scope: string): Promise<DataKeyRecord | null> {
@@ -81,7 +93,8 @@ export function createPostgresDataKeyStore(options: PostgresDataKeyStoreOptions)
         if (!(err instanceof LostRace)) throw err;
       }
       const winner = await current(client, record.scope);
-      if (winner === null) throw new MoatError("ERR_STORE", { message: "data key scope lost its current key during setCurrentDataKey" });
+      if (winner === null)
+        throw new MoatError("ERR_STORE", { message: "data key scope lost its current key during setCurrentDataKey" });
       return { created: false, current: winner };
     },
     async updateDataKeyWrapping(id, expectedMasterKeyId, masterKeyId, wrappedKey) {
@@ -94,8 +107,13 @@ export function createPostgresDataKeyStore(options: PostgresDataKeyStoreOptions)
     async listDataKeys({ after, limit }) {
       const { rows } =
         after === undefined
-          ? await client.query<Row>(`SELECT ${COLUMNS} FROM moatkit_data_keys ORDER BY id COLLATE "C" LIMIT $1`, [limit])
-          : await client.query<Row>(`SELECT ${COLUMNS} FROM moatkit_data_keys WHERE id COLLATE "C" > $2 ORDER BY id COLLATE "C" LIMIT $1`, [limit, after]);
+          ? await client.query<Row>(`SELECT ${COLUMNS} FROM moatkit_data_keys ORDER BY id COLLATE "C" LIMIT $1`, [
+              limit,
+            ])
+          : await client.query<Row>(
+              `SELECT ${COLUMNS} FROM moatkit_data_keys WHERE id COLLATE "C" > $2 ORDER BY id COLLATE "C" LIMIT $1`,
+              [limit, after],
+            );
       return rows.map(toRecord);
     },
     async deleteDataKeyScope(scope) {

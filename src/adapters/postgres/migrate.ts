@@ -122,10 +122,12 @@ export async function migrate(client: SqlClient, options: MigrateOptions = {}): 
         return false;
       }
       await tx.exec(m.sql);
-      await tx.query(
-        "INSERT INTO moatkit_migrations (module, version, name, checksum) VALUES ($1, $2, $3, $4)",
-        [m.module, m.version, m.name, checksum],
-      );
+      await tx.query("INSERT INTO moatkit_migrations (module, version, name, checksum) VALUES ($1, $2, $3, $4)", [
+        m.module,
+        m.version,
+        m.name,
+        checksum,
+      ]);
       return true;
     });
     if (ran) applied.push({ module: m.module, version: m.version, name: m.name });

@@ -9,4 +9,10 @@ import { auditMigrations } from "./migrations/audit.js";
  * Every moatkit module's schema steps, in the order {@link migrate} applies them. Each module
  * that keeps data in Postgres contributes its steps here when it lands.
  */
-export const moatkitMigrations: readonly Migration[] = [...sessionsMigrations, ...apiKeysMigrations, ...mfaMigrations, ...cryptoMigrations, ...auditMigrations];
+export const moatkitMigrations: readonly Migration[] = [
+  ...sessionsMigrations,
+  ...apiKeysMigrations,
+  ...mfaMigrations,
+  ...cryptoMigrations,
+  ...auditMigrations,
+];

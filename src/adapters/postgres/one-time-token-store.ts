@@ -29,7 +29,11 @@ export interface PostgresOneTimeTokenStoreOptions {
  * ```
  */
 export function createPostgresOneTimeTokenStore(options: PostgresOneTimeTokenStoreOptions): OneTimeTokenStore {
-  assertKnownKeys(options, knownKeys<PostgresOneTimeTokenStoreOptions>({ client: true }), "createPostgresOneTimeTokenStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<PostgresOneTimeTokenStoreOptions>({ client: true }),
+    "createPostgresOneTimeTokenStore options",
+  );
   const { client } = options;
 
   return {
@@ -37,7 +41,13 @@ export function createPostgresOneTimeTokenStore(options: PostgresOneTimeTokenSto
       await client.query(
         `INSERT INTO moatkit_one_time_tokens (token_hash, purpose, subject, created_at, expires_at)
          VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz)`,
-        [record.tokenHash, record.purpose, record.subject, timestampParam(record.createdAt), timestampParam(record.expiresAt)],
+        [
+          record.tokenHash,
+          record.purpose,
+          record.subject,
+          timestampParam(record.createdAt),
+          timestampParam(record.expiresAt),
+        ],
       );
     },
 
@@ -65,12 +75,17 @@ export function createPostgresOneTimeTokenStore(options: PostgresOneTimeTokenSto
     },
 
     async deleteSubjectOneTimeTokens(purpose: string, subject: string): Promise<number> {
-      const result = await client.query("DELETE FROM moatkit_one_time_tokens WHERE purpose = $1 AND subject = $2", [purpose, subject]);
+      const result = await client.query("DELETE FROM moatkit_one_time_tokens WHERE purpose = $1 AND subject = $2", [
+        purpose,
+        subject,
+      ]);
       return result.rowCount;
     },
 
     async deleteExpiredOneTimeTokens(now: number): Promise<number> {
-      const result = await client.query("DELETE FROM moatkit_one_time_tokens WHERE expires_at <= $1::timestamptz", [timestampParam(now)]);
+      const result = await client.query("DELETE FROM moatkit_one_time_tokens WHERE expires_at <= $1::timestamptz", [
+        timestampParam(now),
+      ]);
       return result.rowCount;
     },
   };

@@ -40,7 +40,11 @@ function insertSql(count: number): string {
  * ```
  */
 export function createPostgresRecoveryCodeStore(options: PostgresRecoveryCodeStoreOptions): RecoveryCodeStore {
-  assertKnownKeys(options, knownKeys<PostgresRecoveryCodeStoreOptions>({ client: true }), "createPostgresRecoveryCodeStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<PostgresRecoveryCodeStoreOptions>({ client: true }),
+    "createPostgresRecoveryCodeStore options",
+  );
   const { client } = options;
   return {
     async replaceRecoveryCodes(userId, entries: readonly RecoveryCodeEntry[]) {

@@ -64,7 +64,11 @@ function toRecord(row: SessionRow): RefreshSessionRecord {
  * ```
  */
 export function createPostgresRefreshSessionStore(options: PostgresRefreshSessionStoreOptions): RefreshSessionStore {
-  assertKnownKeys(options, knownKeys<PostgresRefreshSessionStoreOptions>({ client: true }), "createPostgresRefreshSessionStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<PostgresRefreshSessionStoreOptions>({ client: true }),
+    "createPostgresRefreshSessionStore options",
+  );
   const { client } = options;
 
   return {
@@ -73,13 +77,19 @@ export function createPostgresRefreshSessionStore(options: PostgresRefreshSessio
         await tx.query(
           `INSERT INTO moatkit_refresh_sessions (session_id, subject, claims, created_at, generation, head_hash, head_expires_at)
            VALUES ($1, $2, $3, $4::timestamptz, 1, $5, $6::timestamptz)`,
-          [session.sessionId, session.subject, session.claimsJson, timestampParam(session.createdAt), session.tokenHash, timestampParam(session.expiresAt)],
+          [
+            session.sessionId,
+            session.subject,
+            session.claimsJson,
+            timestampParam(session.createdAt),
+            session.tokenHash,
+            timestampParam(session.expiresAt),
+          ],
         );
-        await tx.query("INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3::timestamptz)", [
-          session.tokenHash,
-          session.sessionId,
-          timestampParam(session.expiresAt),
-        ]);
+        await tx.query(
+          "INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3::timestamptz)",
+          [session.tokenHash, session.sessionId, timestampParam(session.expiresAt)],
+        );
       });
     },
 
@@ -94,17 +104,30 @@ export function createPostgresRefreshSessionStore(options: PostgresRefreshSessio
         if (token === undefined) return { status: "not_found" };
         // The row lock serialises every rotation and revocation of this family.
         const row = (
-          await tx.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = $1 FOR UPDATE`, [token.session_id])
+          await tx.query<SessionRow>(
+            `SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = $1 FOR UPDATE`,
+            [token.session_id],
+          )
         ).rows[0];
         if (row === undefined) return { status: "not_found" };
-        const state = { revokedAt: row.revoked_at, headHash: row.head_hash, prevHash: row.prev_hash, prevUsedAt: row.prev_used_at };
+        const state = {
+          revokedAt: row.revoked_at,
+          headHash: row.head_hash,
+          prevHash: row.prev_hash,
+          prevUsedAt: row.prev_used_at,
+        };
         switch (planRotation(state, input.tokenHash, token.expires_at, input)) {
           case "expired":
             return { status: "expired" };
           case "revoked":
             return { status: "revoked", session: toRecord(row) };
           case "overlap":
-            return { status: "overlap", session: toRecord(row), successorHash: row.head_hash, successorNonce: row.prev_nonce ?? "" };
+            return {
+              status: "overlap",
+              session: toRecord(row),
+              successorHash: row.head_hash,
+              successorNonce: row.prev_nonce ?? "",
+            };
           case "reuse": {
             await tx.query("UPDATE moatkit_refresh_sessions SET revoked_at = $2::timestamptz WHERE session_id = $1", [
               row.session_id,
@@ -119,21 +142,35 @@ export function createPostgresRefreshSessionStore(options: PostgresRefreshSessio
                SET generation = generation + 1, head_hash = $2, head_expires_at = $3::timestamptz,
                    prev_hash = $4, prev_used_at = $5::timestamptz, prev_nonce = $6
                WHERE session_id = $1`,
-              [row.session_id, successor.tokenHash, timestampParam(successor.expiresAt), input.tokenHash, timestampParam(input.now), successor.nonce],
+              [
+                row.session_id,
+                successor.tokenHash,
+                timestampParam(successor.expiresAt),
+                input.tokenHash,
+                timestampParam(input.now),
+                successor.nonce,
+              ],
             );
-            await tx.query("INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3::timestamptz)", [
-              successor.tokenHash,
-              row.session_id,
-              timestampParam(successor.expiresAt),
-            ]);
-            return { status: "rotated", session: { ...toRecord(row), generation: row.generation + 1, expiresAt: successor.expiresAt } };
+            await tx.query(
+              "INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3::timestamptz)",
+              [successor.tokenHash, row.session_id, timestampParam(successor.expiresAt)],
+            );
+            return {
+              status: "rotated",
+              session: { ...toRecord(row), generation: row.generation + 1, expiresAt: successor.expiresAt },
+            };
           }
         }
       });
     },
 
     async getRefreshSession(sessionId: string): Promise<RefreshSessionRecord | null> {
-      const row = (await client.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = $1`, [sessionId])).rows[0];
+      const row = (
+        await client.query<SessionRow>(
+          `SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = $1`,
+          [sessionId],
+        )
+      ).rows[0];
       return row === undefined ? null : toRecord(row);
     },
 
@@ -156,9 +193,14 @@ export function createPostgresRefreshSessionStore(options: PostgresRefreshSessio
     async deleteExpiredRefreshSessions(now: number): Promise<number> {
       return client.transaction(async (tx) => {
         const cutoff = timestampParam(now);
-        const tokens = await tx.query("DELETE FROM moatkit_refresh_tokens WHERE expires_at <= $1::timestamptz", [cutoff]);
+        const tokens = await tx.query("DELETE FROM moatkit_refresh_tokens WHERE expires_at <= $1::timestamptz", [
+          cutoff,
+        ]);
         // Tokens of these sessions go with them (ON DELETE CASCADE); all had expired anyway.
-        const sessions = await tx.query("DELETE FROM moatkit_refresh_sessions WHERE head_expires_at <= $1::timestamptz", [cutoff]);
+        const sessions = await tx.query(
+          "DELETE FROM moatkit_refresh_sessions WHERE head_expires_at <= $1::timestamptz",
+          [cutoff],
+        );
         return tokens.rowCount + sessions.rowCount;
       });
     },

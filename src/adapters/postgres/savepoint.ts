@@ -8,11 +8,7 @@ import type { SqlClient } from "../../sql/sql-client.js";
  * Runs `fn` in a savepoint of an open transaction; used for nested `transaction` calls.
  * @internal
  */
-export async function withSavepoint<T>(
-  tx: SqlClient,
-  depth: number,
-  fn: (tx: SqlClient) => Promise<T>,
-): Promise<T> {
+export async function withSavepoint<T>(tx: SqlClient, depth: number, fn: (tx: SqlClient) => Promise<T>): Promise<T> {
   // The savepoint name is derived from a nesting depth, never from user input.
   const name = `moatkit_sp_${String(depth)}`;
   await tx.query(`SAVEPOINT ${name}`);

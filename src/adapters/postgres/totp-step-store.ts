@@ -30,7 +30,11 @@ const LAST_SQL = "SELECT last_step::text AS last_step FROM moatkit_totp_steps WH
  * ```
  */
 export function createPostgresTotpStepStore(options: PostgresTotpStepStoreOptions): TotpStepStore {
-  assertKnownKeys(options, knownKeys<PostgresTotpStepStoreOptions>({ client: true }), "createPostgresTotpStepStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<PostgresTotpStepStoreOptions>({ client: true }),
+    "createPostgresTotpStepStore options",
+  );
   const { client } = options;
   return {
     async advanceTotpStep(userId, step) {

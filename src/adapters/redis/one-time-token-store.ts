@@ -65,7 +65,11 @@ return count
  * ```
  */
 export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOptions): OneTimeTokenStore {
-  assertKnownKeys(options, knownKeys<RedisOneTimeTokenStoreOptions>({ redis: true, keyPrefix: true }), "createRedisOneTimeTokenStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<RedisOneTimeTokenStoreOptions>({ redis: true, keyPrefix: true }),
+    "createRedisOneTimeTokenStore options",
+  );
   const { redis } = options;
   const prefix = keyPrefixOption(options.keyPrefix);
   const tokenKey = (hash: string): string => `${prefix}ott:${hash}`;
@@ -83,7 +87,10 @@ export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOpti
     },
 
     async consumeOneTimeToken(input: OneTimeTokenConsumeInput): Promise<OneTimeTokenConsumeOutcome> {
-      const reply = stringReply(await runScript(redis, consumeScript, [tokenKey(input.tokenHash)], [input.purpose, String(input.now)]), STORE);
+      const reply = stringReply(
+        await runScript(redis, consumeScript, [tokenKey(input.tokenHash)], [input.purpose, String(input.now)]),
+        STORE,
+      );
       const status = reply[0] ?? "";
       switch (status) {
         case "consumed":

@@ -63,7 +63,11 @@ function windowReply(reply: unknown): RateLimitWindow {
  * ```
  */
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
-  assertKnownKeys(options, knownKeys<RedisRateLimitStoreOptions>({ redis: true, keyPrefix: true }), "createRedisRateLimitStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<RedisRateLimitStoreOptions>({ redis: true, keyPrefix: true }),
+    "createRedisRateLimitStore options",
+  );
   const { redis } = options;
   const prefix = keyPrefixOption(options.keyPrefix);
   const windowKey = (key: string): string => `${prefix}rl:${key}`;
@@ -71,7 +75,9 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
   return {
     async consumeRateLimitPoints(input: RateLimitConsumeInput): Promise<RateLimitWindow> {
       const { key, points, limit, windowMs, blockMs, now } = input;
-      return windowReply(await runScript(redis, consumeScript, [windowKey(key)], [points, limit, windowMs, blockMs, now]));
+      return windowReply(
+        await runScript(redis, consumeScript, [windowKey(key)], [points, limit, windowMs, blockMs, now]),
+      );
     },
 
     async resetRateLimit(key: string): Promise<void> {

@@ -39,7 +39,11 @@ function count(reply: unknown): number {
  * ```
  */
 export function createRedisRecoveryCodeStore(options: RedisRecoveryCodeStoreOptions): RecoveryCodeStore {
-  assertKnownKeys(options, knownKeys<RedisRecoveryCodeStoreOptions>({ redis: true, keyPrefix: true }), "createRedisRecoveryCodeStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<RedisRecoveryCodeStoreOptions>({ redis: true, keyPrefix: true }),
+    "createRedisRecoveryCodeStore options",
+  );
   const { redis } = options;
   const prefix = options.keyPrefix ?? "moatkit:";
   const keyOf = (userId: string): string => `${prefix}recovery-codes:${userId}`;

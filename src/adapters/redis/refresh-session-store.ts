@@ -33,7 +33,8 @@ const GRACE_MS = 60 * 60_000;
 const STORE = "redis refresh session";
 
 // Replies: [status, sessionId, subject, claims, createdAt, revokedAt|"", generation, expiresAt, (successorHash, successorNonce)]
-const FAMILY_FIELDS = "'sub', 'claims', 'created', 'revoked', 'gen', 'head', 'headExp', 'prev', 'prevUsed', 'prevNonce'";
+const FAMILY_FIELDS =
+  "'sub', 'claims', 'created', 'revoked', 'gen', 'head', 'headExp', 'prev', 'prevUsed', 'prevNonce'";
 
 const createScript = defineScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
@@ -136,7 +137,11 @@ function toRecord(reply: readonly string[]): RefreshSessionRecord {
  * ```
  */
 export function createRedisRefreshSessionStore(options: RedisRefreshSessionStoreOptions): RefreshSessionStore {
-  assertKnownKeys(options, knownKeys<RedisRefreshSessionStoreOptions>({ redis: true, keyPrefix: true }), "createRedisRefreshSessionStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<RedisRefreshSessionStoreOptions>({ redis: true, keyPrefix: true }),
+    "createRedisRefreshSessionStore options",
+  );
   const { redis } = options;
   const prefix = keyPrefixOption(options.keyPrefix);
   const sessionKey = (sessionId: string): string => `${prefix}rs:s:${sessionId}`;
@@ -150,7 +155,15 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
         redis,
         createScript,
         [sessionKey(session.sessionId), tokenKey(session.tokenHash), subjectKey(session.subject)],
-        [session.sessionId, session.subject, session.claimsJson, String(session.createdAt), session.tokenHash, String(session.expiresAt), ttl],
+        [
+          session.sessionId,
+          session.subject,
+          session.claimsJson,
+          String(session.createdAt),
+          session.tokenHash,
+          String(session.expiresAt),
+          ttl,
+        ],
       );
     },
 
@@ -162,7 +175,16 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
           redis,
           rotateScript,
           [tokenKey(input.tokenHash), tokenKey(successor.tokenHash)],
-          [input.tokenHash, String(input.now), input.overlapMs, successor.tokenHash, successor.nonce, String(successor.expiresAt), ttl, prefix],
+          [
+            input.tokenHash,
+            String(input.now),
+            input.overlapMs,
+            successor.tokenHash,
+            successor.nonce,
+            String(successor.expiresAt),
+            ttl,
+            prefix,
+          ],
         ),
         STORE,
       );
@@ -176,7 +198,12 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
         case "revoked":
           return { status, session: toRecord(reply) };
         case "overlap":
-          return { status, session: toRecord(reply), successorHash: textField(reply[8], STORE), successorNonce: textField(reply[9], STORE) };
+          return {
+            status,
+            session: toRecord(reply),
+            successorHash: textField(reply[8], STORE),
+            successorNonce: textField(reply[9], STORE),
+          };
         default:
           return badReply(STORE);
       }
@@ -192,7 +219,10 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
     },
 
     async revokeSubjectRefreshSessions(subject: string, at: number): Promise<number> {
-      return countReply(await runScript(redis, revokeSubjectScript, [subjectKey(subject)], [String(at), prefix]), STORE);
+      return countReply(
+        await runScript(redis, revokeSubjectScript, [subjectKey(subject)], [String(at), prefix]),
+        STORE,
+      );
     },
 
     deleteExpiredRefreshSessions(): Promise<number> {

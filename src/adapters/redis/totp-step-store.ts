@@ -29,7 +29,11 @@ return 1`);
  * ```
  */
 export function createRedisTotpStepStore(options: RedisTotpStepStoreOptions): TotpStepStore {
-  assertKnownKeys(options, knownKeys<RedisTotpStepStoreOptions>({ redis: true, keyPrefix: true }), "createRedisTotpStepStore options");
+  assertKnownKeys(
+    options,
+    knownKeys<RedisTotpStepStoreOptions>({ redis: true, keyPrefix: true }),
+    "createRedisTotpStepStore options",
+  );
   const { redis } = options;
   const prefix = options.keyPrefix ?? "moatkit:";
   const keyOf = (userId: string): string => `${prefix}totp-step:${userId}`;

@@ -48,21 +48,27 @@ async function readLines(path: string, flag: string): Promise<string[]> {
 
 /** Runs `moatkit audit verify`; resolves to the exit status. */
 export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Promise<number> {
-  if (options.org.length === 0 || options.org.length > 256) throw new UsageError("--org must be an organisation id of 1-256 characters");
+  if (options.org.length === 0 || options.org.length > 256)
+    throw new UsageError("--org must be an organisation id of 1-256 characters");
   const url = resolveDatabaseUrl(options.databaseUrl);
   const checkpointKey =
-    options.checkpointKey === undefined ? undefined : ((await readJsonFile(options.checkpointKey, "--checkpoint-key")) as AuditCheckpointKey);
-  const checkpoints = options.checkpoints === undefined ? undefined : await readLines(options.checkpoints, "--checkpoints");
-  if (checkpoints !== undefined && checkpointKey === undefined) throw new UsageError("--checkpoints needs --checkpoint-key");
+    options.checkpointKey === undefined
+      ? undefined
+      : ((await readJsonFile(options.checkpointKey, "--checkpoint-key")) as AuditCheckpointKey);
+  const checkpoints =
+    options.checkpoints === undefined ? undefined : await readLines(options.checkpoints, "--checkpoints");
+  if (checkpoints !== undefined && checkpointKey === undefined)
+    throw new UsageError("--checkpoints needs --checkpoint-key");
 
   const interrupt = onInterrupt(() => {
     process.stderr.write("\nstopping\n");
   });
   const db = await openDatabase(url);
   try {
-    const counted = await db.client.query<{ n: string | number }>("SELECT count(*)::bigint AS n FROM moatkit_audit_events WHERE org_id = $1", [
-      options.org,
-    ]);
+    const counted = await db.client.query<{ n: string | number }>(
+      "SELECT count(*)::bigint AS n FROM moatkit_audit_events WHERE org_id = $1",
+      [options.org],
+    );
     const total = Number(counted.rows[0]?.n ?? 0);
     const log = createAuditLog({ store: createPostgresAuditStore({ client: db.client }) });
     const progress = createProgress({ label: "audit verify", total, unit: "events" });
@@ -88,7 +94,9 @@ export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Pr
     progress.stop();
     if (result.ok) {
       const head = result.head === null ? "" : `, head seq ${String(result.head.seq)} ${result.head.hash}`;
-      process.stdout.write(`✓ audit chain of ${options.org} is intact: ${String(result.count)} events verified${head}\n`);
+      process.stdout.write(
+        `✓ audit chain of ${options.org} is intact: ${String(result.count)} events verified${head}\n`,
+      );
       return EXIT.ok;
     }
     process.stdout.write(`✗ audit chain of ${options.org} is broken at seq ${String(result.seq)}: ${result.reason}\n`);

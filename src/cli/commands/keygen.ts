@@ -38,7 +38,8 @@ export async function keygenSigning(options: KeygenSigningOptions): Promise<void
   const alg = options.alg;
   if (!isSigningAlgorithm(alg)) throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(", ")}`);
   if (options.format !== "jwk" && options.format !== "pem") throw new UsageError("--format must be jwk or pem");
-  if (options.format === "pem" && alg === "HS256") throw new UsageError("--format pem needs an asymmetric --alg (HS256 keys are secrets, printed as JWK)");
+  if (options.format === "pem" && alg === "HS256")
+    throw new UsageError("--format pem needs an asymmetric --alg (HS256 keys are secrets, printed as JWK)");
   if (options.kid !== undefined && !/^[\x21-\x7e]{1,128}$/.test(options.kid)) {
     throw new UsageError("--kid must be 1-128 printable ASCII characters");
   }
@@ -46,7 +47,11 @@ export async function keygenSigning(options: KeygenSigningOptions): Promise<void
   const jwk = generated.key.reveal();
   const key =
     options.format === "pem"
-      ? createPrivateKey({ key: { ...jwk }, format: "jwk" }).export({ type: "pkcs8", format: "pem" }).toString()
+      ? createPrivateKey({ key: { ...jwk }, format: "jwk" })
+          .export({ type: "pkcs8", format: "pem" })
+          .toString()
       : jwk;
-  process.stdout.write(`${JSON.stringify({ kid: generated.kid, alg: generated.alg, use: generated.use, key }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ kid: generated.kid, alg: generated.alg, use: generated.use, key }, null, 2)}\n`,
+  );
 }

@@ -33,9 +33,11 @@ function parseTypes(list: string | undefined): BuiltinDetectorType[] {
     .split(",")
     .map((t) => t.trim().toLowerCase())
     .filter((t) => t !== "");
-  if (types.length === 0) throw new UsageError(`--types must list at least one of ${BUILTIN_DETECTOR_TYPES.join(", ")}`);
+  if (types.length === 0)
+    throw new UsageError(`--types must list at least one of ${BUILTIN_DETECTOR_TYPES.join(", ")}`);
   for (const t of types) {
-    if (!isBuiltinType(t)) throw new UsageError(`--types: unknown type "${t.slice(0, 40)}" (known: ${BUILTIN_DETECTOR_TYPES.join(", ")})`);
+    if (!isBuiltinType(t))
+      throw new UsageError(`--types: unknown type "${t.slice(0, 40)}" (known: ${BUILTIN_DETECTOR_TYPES.join(", ")})`);
   }
   return [...new Set(types)].filter(isBuiltinType);
 }
@@ -43,7 +45,8 @@ function parseTypes(list: string | undefined): BuiltinDetectorType[] {
 function buildRedactor(options: RedactCommandOptions): Redactor {
   const detectors = parseTypes(options.types);
   const replace = options.replace;
-  if (replace !== "label" && replace !== "mask" && replace !== "hash") throw new UsageError("--replace must be label, mask or hash");
+  if (replace !== "label" && replace !== "mask" && replace !== "hash")
+    throw new UsageError("--replace must be label, mask or hash");
   if (replace === "hash") {
     const key = process.env[REDACT_HASH_KEY_VARIABLE];
     if (key === undefined || Buffer.byteLength(key, "utf8") < 16) {

@@ -41,7 +41,8 @@ export interface RewrapCommandOptions {
 
 function integerOption(value: string, name: string, min: number, max: number): number {
   const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${String(min)} to ${String(max)}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be an integer from ${String(min)} to ${String(max)}`);
   return n;
 }
 
@@ -68,9 +69,11 @@ function summary(p: RewrapColumnProgress): string {
 
 /** The numeric flags, after checking every flag. */
 function checkFlags(options: RewrapCommandOptions): { batchSize: number; pauseMs: number } {
-  if (!TABLE_NAME_RE.test(options.table)) throw new UsageError("--table must be a table name, optionally schema.table (letters, digits, _)");
+  if (!TABLE_NAME_RE.test(options.table))
+    throw new UsageError("--table must be a table name, optionally schema.table (letters, digits, _)");
   if (!COLUMN_NAME_RE.test(options.column)) throw new UsageError("--column must be a column name (letters, digits, _)");
-  if (!COLUMN_NAME_RE.test(options.idColumn)) throw new UsageError("--id-column must be a column name (letters, digits, _)");
+  if (!COLUMN_NAME_RE.test(options.idColumn))
+    throw new UsageError("--id-column must be a column name (letters, digits, _)");
   if (options.tenantColumn !== undefined && !COLUMN_NAME_RE.test(options.tenantColumn)) {
     throw new UsageError("--tenant-column must be a column name (letters, digits, _)");
   }
@@ -136,7 +139,14 @@ function abortedProgress(details: unknown): RewrapColumnProgress | undefined {
     return typeof n === "number" ? n : 0;
   };
   const lastId: unknown = Reflect.get(details, "lastId");
-  return { scanned: count("scanned"), rewrapped: count("rewrapped"), alreadyCurrent: count("alreadyCurrent"), failed: count("failed"), conflicts: count("conflicts"), lastId };
+  return {
+    scanned: count("scanned"),
+    rewrapped: count("rewrapped"),
+    alreadyCurrent: count("alreadyCurrent"),
+    failed: count("failed"),
+    conflicts: count("conflicts"),
+    lastId,
+  };
 }
 
 function reportInterrupted(p: RewrapColumnProgress | undefined): number {
@@ -154,7 +164,8 @@ function reportResult(options: RewrapCommandOptions, result: ColumnRewrapResult)
     .map(([id, n]) => `${id}=${String(n)}`)
     .join(", ");
   process.stdout.write(`values per master key after this run: ${remaining === "" ? "(none)" : remaining}\n`);
-  if (result.conflicts > 0) process.stdout.write("some rows changed while this ran: run the command again to cover them\n");
+  if (result.conflicts > 0)
+    process.stdout.write("some rows changed while this ran: run the command again to cover them\n");
   if (result.failed > 0) {
     throw new CommandFailure(
       `${String(result.failed)} row(s) could not be decrypted (wrong context, missing key or not a moatkit value); first ids: ${result.failedIds.slice(0, 10).map(cellText).join(", ")}`,
@@ -172,12 +183,21 @@ export async function rewrapCommand(options: RewrapCommandOptions): Promise<numb
   const keyring = keyringFromEnv();
 
   const interrupt = onInterrupt(() => {
-    process.stderr.write("\nfinishing the current batch, then stopping (Ctrl-C again to stop now; the open batch is rolled back)\n");
+    process.stderr.write(
+      "\nfinishing the current batch, then stopping (Ctrl-C again to stop now; the open batch is rolled back)\n",
+    );
   });
   const db = await openDatabase(url);
   try {
-    const envelope = createEnvelope({ keyring, ...(options.dataKeys === true ? { dataKeys: createPostgresDataKeyStore({ client: db.client }) } : {}) });
-    const progress = createProgress({ label: `rewrap ${options.table}.${options.column}`, total: await rowsToWalk(db.client, options), unit: "rows" });
+    const envelope = createEnvelope({
+      keyring,
+      ...(options.dataKeys === true ? { dataKeys: createPostgresDataKeyStore({ client: db.client }) } : {}),
+    });
+    const progress = createProgress({
+      label: `rewrap ${options.table}.${options.column}`,
+      total: await rowsToWalk(db.client, options),
+      unit: "rows",
+    });
     let result: ColumnRewrapResult;
     try {
       result = await rewrapColumn(envelope, pausingClient(db.client, pauseMs, interrupt.signal), {

@@ -15,24 +15,29 @@ export interface RlsCheckCommandOptions {
   readonly errorsOnly?: boolean;
 }
 
-
 /** Runs `moatkit rls check`; resolves to the exit status: 1 on any finding (on errors only with `--errors-only`). */
 export async function rlsCheckCommand(options: RlsCheckCommandOptions): Promise<number> {
-  if (!identifierSchema.safeParse(options.schema).success) throw new UsageError("--schema must be a schema name (letters, digits, _)");
+  if (!identifierSchema.safeParse(options.schema).success)
+    throw new UsageError("--schema must be a schema name (letters, digits, _)");
   if (options.appRole !== undefined && !roleSchema.safeParse(options.appRole).success) {
     throw new UsageError("--app-role must be a role name (letters, digits, _; not a reserved or pg_ role)");
   }
   if (options.tenantColumn !== undefined && !identifierSchema.safeParse(options.tenantColumn).success) {
     throw new UsageError("--tenant-column must be a column name (letters, digits, _)");
   }
-  for (const [flag, value] of [["--setting", options.setting], ["--admin-setting", options.adminSetting]] as const) {
-    if (value !== undefined && !settingSchema.safeParse(value).success) throw new UsageError(`${flag} must be a dotted setting name, e.g. app.tenant_id`);
+  for (const [flag, value] of [
+    ["--setting", options.setting],
+    ["--admin-setting", options.adminSetting],
+  ] as const) {
+    if (value !== undefined && !settingSchema.safeParse(value).success)
+      throw new UsageError(`${flag} must be a dotted setting name, e.g. app.tenant_id`);
   }
   const url = resolveDatabaseUrl(options.databaseUrl);
   const db = await openDatabase(url, 1);
   try {
     // Without --app-role the application is taken to connect as the role of this URL.
-    const appRole = options.appRole ?? (await db.client.query<{ role: string }>("SELECT current_user AS role")).rows[0]?.role ?? "";
+    const appRole =
+      options.appRole ?? (await db.client.query<{ role: string }>("SELECT current_user AS role")).rows[0]?.role ?? "";
     const report = await checkRls(db.client, {
       appRole,
       schema: options.schema,

@@ -63,7 +63,8 @@ export function redactingPino(options: RedactingPinoOptions = {}, destination?: 
     formatters: {
       ...pinoOptions.formatters,
       log: (object) => redaction.formatters.log(userLog === undefined ? object : userLog(object)),
-      bindings: (bindings) => redaction.formatters.bindings(userBindings === undefined ? bindings : userBindings(bindings)),
+      bindings: (bindings) =>
+        redaction.formatters.bindings(userBindings === undefined ? bindings : userBindings(bindings)),
     },
   };
   const logger = destination === undefined ? pino(merged) : pino(merged, destination);

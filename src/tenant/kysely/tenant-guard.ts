@@ -63,7 +63,10 @@ const optionsSchema = z.strictObject({
     .array(z.string().regex(new RegExp(`^(?:${IDENT}\\.)?${IDENT}$`)))
     .min(1)
     .max(10_000),
-  column: z.string().regex(new RegExp(`^${IDENT}$`)).default("tenant_id"),
+  column: z
+    .string()
+    .regex(new RegExp(`^${IDENT}$`))
+    .default("tenant_id"),
 });
 
 interface TableSpec {
@@ -92,7 +95,11 @@ function tableUse(node: OperationNode): TableUse | undefined {
     return { schema: node.table.schema?.name, name: node.table.identifier.name, qualifier: node };
   }
   if (AliasNode.is(node) && TableNode.is(node.node) && IdentifierNode.is(node.alias)) {
-    return { schema: node.node.table.schema?.name, name: node.node.table.identifier.name, qualifier: TableNode.create(node.alias.name) };
+    return {
+      schema: node.node.table.schema?.name,
+      name: node.node.table.identifier.name,
+      qualifier: TableNode.create(node.alias.name),
+    };
   }
   return undefined;
 }
@@ -109,7 +116,10 @@ function and(nodes: readonly OperationNode[]): OperationNode | undefined {
 }
 
 /** `existing AND filters`, with the existing condition parenthesised so an OR in it stays inside. */
-function withCondition(existing: OperationNode | undefined, filters: readonly OperationNode[]): OperationNode | undefined {
+function withCondition(
+  existing: OperationNode | undefined,
+  filters: readonly OperationNode[],
+): OperationNode | undefined {
   const added = and(filters);
   if (added === undefined) return existing;
   return existing === undefined ? added : AndNode.create(ParensNode.create(existing), added);
@@ -149,7 +159,8 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   #once<T extends OperationNode>(node: T, transform: () => T): T {
     const confinedTo = this.#guarded.get(node);
     if (confinedTo !== undefined) {
-      if (confinedTo !== this.#tenant()) throw scopeError("a query built for one tenant ran in another tenant's context");
+      if (confinedTo !== this.#tenant())
+        throw scopeError("a query built for one tenant ran in another tenant's context");
       return node;
     }
     const usesBefore = this.#uses;
@@ -172,7 +183,9 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   #isTenantTable(use: TableUse): boolean {
     // An unqualified name that a WITH clause in scope defines refers to the CTE, not the table.
     if (use.schema === undefined && this.#ctes.some((scope) => scope.has(use.name))) return false;
-    return this.#specs.some((s) => s.name === use.name && (s.schema === undefined || use.schema === undefined || s.schema === use.schema));
+    return this.#specs.some(
+      (s) => s.name === use.name && (s.schema === undefined || use.schema === undefined || s.schema === use.schema),
+    );
   }
 
   #tenantUse(node: OperationNode): TableUse | undefined {
@@ -210,7 +223,10 @@ class TenantGuardTransformer extends OperationNodeTransformer {
    * returned, ON filters put into the joins. Right and full joins preserve rows of both sides,
    * so neither ON nor WHERE confines them without changing the query: they are refused.
    */
-  #scope(tables: readonly OperationNode[], joins: readonly JoinNode[] | undefined): { where: OperationNode[]; joins: readonly JoinNode[] | undefined } {
+  #scope(
+    tables: readonly OperationNode[],
+    joins: readonly JoinNode[] | undefined,
+  ): { where: OperationNode[]; joins: readonly JoinNode[] | undefined } {
     const where: OperationNode[] = [];
     for (const t of tables) {
       const use = this.#tenantUse(t);
@@ -219,7 +235,9 @@ class TenantGuardTransformer extends OperationNodeTransformer {
     const touchesTenant = where.length > 0 || (joins ?? []).some((j) => this.#tenantUse(j.table) !== undefined);
     const newJoins = joins?.map((j) => {
       if (touchesTenant && !ON_JOINS.has(j.joinType) && !WHERE_JOINS.has(j.joinType)) {
-        throw scopeError("right, full and outer-apply joins cannot be confined to a tenant; use row-level security for this query");
+        throw scopeError(
+          "right, full and outer-apply joins cannot be confined to a tenant; use row-level security for this query",
+        );
       }
       const use = this.#tenantUse(j.table);
       if (use === undefined) return j;
@@ -234,7 +252,10 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   }
 
   /** `query` with the filters for `tables` (and its joins) added. */
-  #confine<T extends { readonly where?: WhereNode; readonly joins?: readonly JoinNode[] }>(query: T, tables: readonly OperationNode[]): T {
+  #confine<T extends { readonly where?: WhereNode; readonly joins?: readonly JoinNode[] }>(
+    query: T,
+    tables: readonly OperationNode[],
+  ): T {
     const scope = this.#scope(tables, query.joins);
     const where = withCondition(query.where?.where, scope.where);
     return Object.freeze({
@@ -256,75 +277,83 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   }
 
   protected override transformSelectQuery(node: SelectQueryNode, queryId?: QueryId): SelectQueryNode {
-    return this.#once(node, () => this.#inScope(node.with, () => {
-      const t = super.transformSelectQuery(node, queryId);
-      return this.#confine(t, t.from?.froms ?? []);
-    }));
+    return this.#once(node, () =>
+      this.#inScope(node.with, () => {
+        const t = super.transformSelectQuery(node, queryId);
+        return this.#confine(t, t.from?.froms ?? []);
+      }),
+    );
   }
 
   protected override transformUpdateQuery(node: UpdateQueryNode, queryId?: QueryId): UpdateQueryNode {
-    return this.#once(node, () => this.#inScope(node.with, () => {
-      const t = super.transformUpdateQuery(node, queryId);
-      const targets = flatten(t.table);
-      if (targets.some((x) => this.#tenantUse(x) !== undefined)) this.#checkUpdates(t.updates);
-      return this.#confine(t, [...targets, ...(t.from?.froms ?? [])]);
-    }));
+    return this.#once(node, () =>
+      this.#inScope(node.with, () => {
+        const t = super.transformUpdateQuery(node, queryId);
+        const targets = flatten(t.table);
+        if (targets.some((x) => this.#tenantUse(x) !== undefined)) this.#checkUpdates(t.updates);
+        return this.#confine(t, [...targets, ...(t.from?.froms ?? [])]);
+      }),
+    );
   }
 
   protected override transformDeleteQuery(node: DeleteQueryNode, queryId?: QueryId): DeleteQueryNode {
-    return this.#once(node, () => this.#inScope(node.with, () => {
-      const t = super.transformDeleteQuery(node, queryId);
-      return this.#confine(t, [...t.from.froms, ...(t.using?.tables ?? [])]);
-    }));
+    return this.#once(node, () =>
+      this.#inScope(node.with, () => {
+        const t = super.transformDeleteQuery(node, queryId);
+        return this.#confine(t, [...t.from.froms, ...(t.using?.tables ?? [])]);
+      }),
+    );
   }
 
   protected override transformInsertQuery(node: InsertQueryNode, queryId?: QueryId): InsertQueryNode {
-    return this.#once(node, () => this.#inScope(node.with, () => {
-      const t = super.transformInsertQuery(node, queryId);
-      if (t.into === undefined) return t;
-      const use = this.#tenantUse(t.into);
-      if (use === undefined) return t;
-      if (t.onDuplicateKey !== undefined || t.replace === true) {
-        throw scopeError("REPLACE and ON DUPLICATE KEY cannot be confined to a tenant");
-      }
-      const tenant = this.#tenant();
-      let columns = t.columns ?? [];
-      let values: OperationNode | undefined = t.values;
-      if (values === undefined || t.defaultValues === true) {
-        columns = [ColumnNode.create(this.#column)];
-        values = ValuesNode.create([PrimitiveValueListNode.create([tenant])]);
-      } else if (!ValuesNode.is(values)) {
-        // INSERT … SELECT: the tenant column's values are not known until the query runs.
-        throw scopeError("INSERT … SELECT into a tenant table cannot be checked; insert values instead");
-      } else {
-        const index = columns.findIndex((c) => c.column.name === this.#column);
-        if (index === -1) {
-          columns = [...columns, ColumnNode.create(this.#column)];
-          values = ValuesNode.create(
-            values.values.map((row) =>
-              PrimitiveValueListNode.is(row)
-                ? PrimitiveValueListNode.create([...row.values, tenant])
-                : ValueListNode.create([...row.values, ValueNode.create(tenant)]),
-            ),
-          );
-        } else {
-          values = ValuesNode.create(values.values.map((row) => this.#checkRow(row, index)));
+    return this.#once(node, () =>
+      this.#inScope(node.with, () => {
+        const t = super.transformInsertQuery(node, queryId);
+        if (t.into === undefined) return t;
+        const use = this.#tenantUse(t.into);
+        if (use === undefined) return t;
+        if (t.onDuplicateKey !== undefined || t.replace === true) {
+          throw scopeError("REPLACE and ON DUPLICATE KEY cannot be confined to a tenant");
         }
-      }
-      let onConflict = t.onConflict;
-      if (onConflict?.updates !== undefined) {
-        // DO UPDATE acts on the row already there, which may belong to another tenant.
-        this.#checkUpdates(onConflict.updates, true);
-        const where = withCondition(onConflict.updateWhere?.where, [this.#filter(use.qualifier)]);
-        if (where !== undefined) onConflict = Object.freeze({ ...onConflict, updateWhere: WhereNode.create(where) });
-      }
-      return InsertQueryNode.cloneWith(t, {
-        columns,
-        values,
-        defaultValues: false,
-        ...(onConflict === undefined ? {} : { onConflict }),
-      });
-    }));
+        const tenant = this.#tenant();
+        let columns = t.columns ?? [];
+        let values: OperationNode | undefined = t.values;
+        if (values === undefined || t.defaultValues === true) {
+          columns = [ColumnNode.create(this.#column)];
+          values = ValuesNode.create([PrimitiveValueListNode.create([tenant])]);
+        } else if (!ValuesNode.is(values)) {
+          // INSERT … SELECT: the tenant column's values are not known until the query runs.
+          throw scopeError("INSERT … SELECT into a tenant table cannot be checked; insert values instead");
+        } else {
+          const index = columns.findIndex((c) => c.column.name === this.#column);
+          if (index === -1) {
+            columns = [...columns, ColumnNode.create(this.#column)];
+            values = ValuesNode.create(
+              values.values.map((row) =>
+                PrimitiveValueListNode.is(row)
+                  ? PrimitiveValueListNode.create([...row.values, tenant])
+                  : ValueListNode.create([...row.values, ValueNode.create(tenant)]),
+              ),
+            );
+          } else {
+            values = ValuesNode.create(values.values.map((row) => this.#checkRow(row, index)));
+          }
+        }
+        let onConflict = t.onConflict;
+        if (onConflict?.updates !== undefined) {
+          // DO UPDATE acts on the row already there, which may belong to another tenant.
+          this.#checkUpdates(onConflict.updates, true);
+          const where = withCondition(onConflict.updateWhere?.where, [this.#filter(use.qualifier)]);
+          if (where !== undefined) onConflict = Object.freeze({ ...onConflict, updateWhere: WhereNode.create(where) });
+        }
+        return InsertQueryNode.cloneWith(t, {
+          columns,
+          values,
+          defaultValues: false,
+          ...(onConflict === undefined ? {} : { onConflict }),
+        });
+      }),
+    );
   }
 
   #checkRow(row: PrimitiveValueListNode | ValueListNode, index: number): PrimitiveValueListNode | ValueListNode {
@@ -377,7 +406,9 @@ export function tenantGuard(options: TenantGuardOptions): KyselyPlugin {
   const o = parseOptions(optionsSchema, options, "tenantGuard options");
   const specs: TableSpec[] = o.tables.map((entry) => {
     const dot = entry.indexOf(".");
-    return dot === -1 ? { schema: undefined, name: entry } : { schema: entry.slice(0, dot), name: entry.slice(dot + 1) };
+    return dot === -1
+      ? { schema: undefined, name: entry }
+      : { schema: entry.slice(0, dot), name: entry.slice(dot + 1) };
   });
   const guarded = new WeakMap<OperationNode, string>();
   return {

@@ -101,8 +101,12 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       await store.createApiKey(makeRecord(base));
       await store.createApiKey(earlier);
       const listed = await store.listApiKeysByOwner(ownerId);
-      assert.deepEqual(listed.map((k) => k.id), [earlier.id, later.id]);
-      for (const key of listed) assert.equal(Object.hasOwn(key, "hash"), false, "listApiKeysByOwner must not return hashes");
+      assert.deepEqual(
+        listed.map((k) => k.id),
+        [earlier.id, later.id],
+      );
+      for (const key of listed)
+        assert.equal(Object.hasOwn(key, "hash"), false, "listApiKeysByOwner must not return hashes");
       assert.deepEqual(listed.map(infoOf), [infoOf(earlier), infoOf(later)]);
       assert.deepEqual(await store.listApiKeysByOwner("owner_nobody"), []);
     },
@@ -115,7 +119,10 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       // Upper case sorts before lower case by code unit, though not in most locales.
       const ids = [`ak_b${tail}0`, `ak_B${tail}0`, `ak_a${tail}0`, `ak_A${tail}1`];
       for (const id of ids) await store.createApiKey(makeRecord(clock.now(), { id, ownerId }));
-      assert.deepEqual((await store.listApiKeysByOwner(ownerId)).map((k) => k.id), [...ids].sort());
+      assert.deepEqual(
+        (await store.listApiKeysByOwner(ownerId)).map((k) => k.id),
+        [...ids].sort(),
+      );
     },
   },
   {
@@ -150,10 +157,20 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       const successor = makeRecord(at, { ownerId: old.ownerId, scopes: ["read"], predecessorId: old.id });
       const previous = await store.rotateApiKey(old.id, successor, at + 10 * MINUTE, at);
       assert.notEqual(previous, null);
-      assert.deepEqual(infoOf(previous ?? old), infoOf({ ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE }));
-      assert.deepEqual(recordOf(await store.findApiKeyByHash(old.hash)), { ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE });
+      assert.deepEqual(
+        infoOf(previous ?? old),
+        infoOf({ ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE }),
+      );
+      assert.deepEqual(recordOf(await store.findApiKeyByHash(old.hash)), {
+        ...old,
+        successorId: successor.id,
+        expiresAt: at + 10 * MINUTE,
+      });
       assert.deepEqual(recordOf(await store.findApiKeyByHash(successor.hash)), successor);
-      assert.deepEqual((await store.listApiKeysByOwner(old.ownerId)).map((k) => k.id), [old.id, successor.id]);
+      assert.deepEqual(
+        (await store.listApiKeysByOwner(old.ownerId)).map((k) => k.id),
+        [old.id, successor.id],
+      );
     },
   },
   {
@@ -192,10 +209,16 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       const at = clock.now();
       const old = makeRecord(at);
       await store.createApiKey(old);
-      const successors = Array.from({ length: 50 }, () => makeRecord(at, { ownerId: old.ownerId, predecessorId: old.id }));
-      const { winner } = await raceExactlyOne(50, (i) => store.rotateApiKey(old.id, successors[i] ?? old, at + MINUTE, at), {
-        isWin: (r) => r !== null,
-      });
+      const successors = Array.from({ length: 50 }, () =>
+        makeRecord(at, { ownerId: old.ownerId, predecessorId: old.id }),
+      );
+      const { winner } = await raceExactlyOne(
+        50,
+        (i) => store.rotateApiKey(old.id, successors[i] ?? old, at + MINUTE, at),
+        {
+          isWin: (r) => r !== null,
+        },
+      );
       for (const [i, successor] of successors.entries()) {
         const found = await store.findApiKeyByHash(successor.hash);
         if (i === winner) assert.equal(found?.id, successor.id);

@@ -24,11 +24,19 @@ function freshOrg(label: string): string {
   return `conf_${label}_${String(Date.now())}_${String(orgCounter)}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
-function eventFor(orgId: string, clock: FakeClock, i: number, extra: Partial<Record<"actorId" | "impersonatorId" | "action" | "targetId", string>> = {}): AuditEvent {
+function eventFor(
+  orgId: string,
+  clock: FakeClock,
+  i: number,
+  extra: Partial<Record<"actorId" | "impersonatorId" | "action" | "targetId", string>> = {},
+): AuditEvent {
   const builder = createAuditEventBuilder({ now: clock.now });
   return builder.build({
     orgId,
-    actor: { userId: extra.actorId ?? `user_${String(i % 3)}`, ...(extra.impersonatorId === undefined ? {} : { impersonatorId: extra.impersonatorId }) },
+    actor: {
+      userId: extra.actorId ?? `user_${String(i % 3)}`,
+      ...(extra.impersonatorId === undefined ? {} : { impersonatorId: extra.impersonatorId }),
+    },
     action: extra.action ?? "thing.update",
     target: { type: "thing", id: extra.targetId ?? `thing_${String(i)}` },
     request: { id: `req_${String(i)}`, ip: "203.0.113.7", userAgent: "conformance" },
@@ -49,7 +57,11 @@ function sealAll(events: readonly AuditEvent[]): AuditSeal {
   };
 }
 
-async function collect(store: AuditStore, orgId: string, range?: { fromSeq?: number; toSeq?: number }): Promise<StoredAuditEvent[]> {
+async function collect(
+  store: AuditStore,
+  orgId: string,
+  range?: { fromSeq?: number; toSeq?: number },
+): Promise<StoredAuditEvent[]> {
   const out: StoredAuditEvent[] = [];
   for await (const page of store.scanAuditEvents(orgId, range)) out.push(...page);
   return out;
@@ -81,10 +93,16 @@ const cases: ConformanceCase<AuditStore>[] = [
     async run(store, { clock }) {
       const orgId = freshOrg("append");
       const first = await appendN(store, orgId, clock, 3);
-      assert.deepEqual(first.map((e) => e.seq), [1, 2, 3]);
+      assert.deepEqual(
+        first.map((e) => e.seq),
+        [1, 2, 3],
+      );
       assert.equal(first[0]?.prevHash, GENESIS_HASH);
       const second = await appendN(store, orgId, clock, 2);
-      assert.deepEqual(second.map((e) => e.seq), [4, 5]);
+      assert.deepEqual(
+        second.map((e) => e.seq),
+        [4, 5],
+      );
       assert.equal(second[0]?.prevHash, first[2]?.hash);
       const last = second[1];
       assert.ok(last !== undefined);
@@ -114,7 +132,11 @@ const cases: ConformanceCase<AuditStore>[] = [
       await store.appendAuditEvents(orgId, sealAll([event]));
       const scanned = await collect(store, orgId);
       assert.equal(scanned.length, 1);
-      assert.deepEqual(await verifyAuditChain(scanned, { orgId }), { ok: true, count: 1, head: { seq: 1, hash: scanned[0]?.hash } });
+      assert.deepEqual(await verifyAuditChain(scanned, { orgId }), {
+        ok: true,
+        count: 1,
+        head: { seq: 1, hash: scanned[0]?.hash },
+      });
       assert.deepEqual(scanned[0]?.metadata, event.metadata);
     },
   },
@@ -123,8 +145,12 @@ const cases: ConformanceCase<AuditStore>[] = [
     async run(store, { clock }) {
       const orgId = freshOrg("reject");
       await appendN(store, orgId, clock, 2);
-      const skip: AuditSeal = (head) => [sealAuditEvent(eventFor(orgId, clock, 9), { seq: head.seq + 1, hash: head.hash })];
-      const wrongLink: AuditSeal = (head) => [sealAuditEvent(eventFor(orgId, clock, 9), { seq: head.seq, hash: GENESIS_HASH })];
+      const skip: AuditSeal = (head) => [
+        sealAuditEvent(eventFor(orgId, clock, 9), { seq: head.seq + 1, hash: head.hash }),
+      ];
+      const wrongLink: AuditSeal = (head) => [
+        sealAuditEvent(eventFor(orgId, clock, 9), { seq: head.seq, hash: GENESIS_HASH }),
+      ];
       const otherOrg: AuditSeal = (head) => [sealAuditEvent(eventFor(freshOrg("x"), clock, 9), head)];
       for (const seal of [skip, wrongLink, otherOrg, () => []]) {
         await assert.rejects(store.appendAuditEvents(orgId, seal), (err) => isMoatError(err, "ERR_INVALID_INPUT"));
@@ -138,9 +164,14 @@ const cases: ConformanceCase<AuditStore>[] = [
     timeoutMs: 120_000,
     async run(store, { clock }) {
       const orgId = freshOrg("race");
-      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.appendAuditEvents(orgId, sealAll([eventFor(orgId, clock, i)]))));
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => store.appendAuditEvents(orgId, sealAll([eventFor(orgId, clock, i)]))),
+      );
       const seqs = results.map((r) => r[0]?.seq ?? 0).sort((a, b) => a - b);
-      assert.deepEqual(seqs, Array.from({ length: 200 }, (_, i) => i + 1));
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 200 }, (_, i) => i + 1),
+      );
       const result = await verifyAuditChain(await collect(store, orgId), { orgId });
       assert.equal(result.ok && result.count, 200);
     },
@@ -155,9 +186,19 @@ const cases: ConformanceCase<AuditStore>[] = [
         orgs.flatMap((orgId) => Array.from({ length: 500 }, (_, i) => log.append(eventFor(orgId, clock, i)))),
       );
       for (const orgId of orgs) {
-        const seqs = appended.filter((e) => e.orgId === orgId).map((e) => e.seq).sort((a, b) => a - b);
-        assert.deepEqual(seqs, Array.from({ length: 500 }, (_, i) => i + 1));
-        assert.deepEqual(await log.verify({ orgId }), { ok: true, count: 500, head: await store.getAuditChainHead(orgId) });
+        const seqs = appended
+          .filter((e) => e.orgId === orgId)
+          .map((e) => e.seq)
+          .sort((a, b) => a - b);
+        assert.deepEqual(
+          seqs,
+          Array.from({ length: 500 }, (_, i) => i + 1),
+        );
+        assert.deepEqual(await log.verify({ orgId }), {
+          ok: true,
+          count: 500,
+          head: await store.getAuditChainHead(orgId),
+        });
       }
     },
   },
@@ -166,9 +207,18 @@ const cases: ConformanceCase<AuditStore>[] = [
     async run(store, { clock }) {
       const orgId = freshOrg("scan");
       await appendN(store, orgId, clock, 12);
-      assert.deepEqual((await collect(store, orgId, { fromSeq: 5, toSeq: 9 })).map((e) => e.seq), [5, 6, 7, 8, 9]);
-      assert.deepEqual((await collect(store, orgId, { fromSeq: 11 })).map((e) => e.seq), [11, 12]);
-      assert.deepEqual((await collect(store, orgId, { toSeq: 2 })).map((e) => e.seq), [1, 2]);
+      assert.deepEqual(
+        (await collect(store, orgId, { fromSeq: 5, toSeq: 9 })).map((e) => e.seq),
+        [5, 6, 7, 8, 9],
+      );
+      assert.deepEqual(
+        (await collect(store, orgId, { fromSeq: 11 })).map((e) => e.seq),
+        [11, 12],
+      );
+      assert.deepEqual(
+        (await collect(store, orgId, { toSeq: 2 })).map((e) => e.seq),
+        [1, 2],
+      );
       assert.deepEqual(await collect(store, orgId, { fromSeq: 13 }), []);
     },
   },
@@ -227,7 +277,10 @@ const cases: ConformanceCase<AuditStore>[] = [
       const fifth = events[4];
       assert.ok(third !== undefined && fifth !== undefined);
       assert.equal(await store.pruneAuditEvents(orgId, { seq: 3, hash: third.hash, jws: "anchor-3" }), 3);
-      assert.deepEqual((await collect(store, orgId)).map((e) => e.seq), [4, 5]);
+      assert.deepEqual(
+        (await collect(store, orgId)).map((e) => e.seq),
+        [4, 5],
+      );
       assert.deepEqual(await store.getLatestAuditAnchor(orgId), { seq: 3, hash: third.hash, jws: "anchor-3" });
       assert.deepEqual(await store.getAuditChainHead(orgId), { seq: 5, hash: fifth.hash });
       assert.equal(await store.pruneAuditEvents(orgId, { seq: 5, hash: fifth.hash, jws: "anchor-5" }), 2);
@@ -246,7 +299,9 @@ const cases: ConformanceCase<AuditStore>[] = [
       const orgId = freshOrg("alias");
       const event = eventFor(orgId, clock, 1);
       // Unfrozen copies, as a store written by someone else might be handed.
-      const [stored] = await store.appendAuditEvents(orgId, (head) => sealAll([event])(head).map((e) => structuredClone(e)));
+      const [stored] = await store.appendAuditEvents(orgId, (head) =>
+        sealAll([event])(head).map((e) => structuredClone(e)),
+      );
       const snapshot = plain(stored);
       try {
         Reflect.set(stored?.actor ?? {}, "userId", "mallory");
@@ -261,4 +316,8 @@ const cases: ConformanceCase<AuditStore>[] = [
 ];
 
 /** The conformance suite of {@link AuditStore} (store name `audit`). */
-export const auditStoreSuite: ConformanceSuite = defineConformanceSuite<AuditStore>("audit", AUDIT_STORE_METHODS, cases);
+export const auditStoreSuite: ConformanceSuite = defineConformanceSuite<AuditStore>(
+  "audit",
+  AUDIT_STORE_METHODS,
+  cases,
+);

@@ -83,7 +83,9 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
       timeoutMs: 30_000,
       async run(store) {
         const scope = unique("race");
-        const outcome = await raceExactlyOne(50, () => store.setCurrentDataKey(record(scope), null), { isWin: (r) => r.created });
+        const outcome = await raceExactlyOne(50, () => store.setCurrentDataKey(record(scope), null), {
+          isWin: (r) => r.created,
+        });
         const ids = new Set(outcome.results.map((r) => r.current.id));
         assert.equal(ids.size, 1);
         assert.equal((await store.getCurrentDataKey(scope))?.id, [...ids][0]);
@@ -96,7 +98,9 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
         const scope = unique("rotate");
         const first = record(scope);
         await store.setCurrentDataKey(first, null);
-        const outcome = await raceExactlyOne(50, () => store.setCurrentDataKey(record(scope), first.id), { isWin: (r) => r.created });
+        const outcome = await raceExactlyOne(50, () => store.setCurrentDataKey(record(scope), first.id), {
+          isWin: (r) => r.created,
+        });
         const winner = outcome.results[outcome.winner];
         assert.equal((await store.getCurrentDataKey(scope))?.id, winner?.current.id);
       },

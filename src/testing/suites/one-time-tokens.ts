@@ -4,7 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { ONE_TIME_TOKEN_STORE_METHODS, type OneTimeTokenRecord, type OneTimeTokenStore } from "../../sessions/one-time-token-store.js";
+import {
+  ONE_TIME_TOKEN_STORE_METHODS,
+  type OneTimeTokenRecord,
+  type OneTimeTokenStore,
+} from "../../sessions/one-time-token-store.js";
 import { type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
 import { raceExactlyOne } from "../race.js";
 
@@ -41,11 +45,17 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
       async run(store, { clock }) {
         const t = newToken(clock.now());
         await store.createOneTimeToken(t);
-        assert.deepEqual(await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: "email-verify", now: clock.now() }), { status: "not_found" });
-        assert.deepEqual(await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() }), {
-          status: "consumed",
-          subject: t.subject,
-        });
+        assert.deepEqual(
+          await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: "email-verify", now: clock.now() }),
+          { status: "not_found" },
+        );
+        assert.deepEqual(
+          await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() }),
+          {
+            status: "consumed",
+            subject: t.subject,
+          },
+        );
       },
     },
     {
@@ -58,8 +68,14 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
         await store.consumeOneTimeToken({ tokenHash: used.tokenHash, purpose: used.purpose, now: clock.now() });
         clock.advance(2 * HOUR - 1);
         clock.advance(1);
-        assert.deepEqual(await store.consumeOneTimeToken({ tokenHash: unused.tokenHash, purpose: unused.purpose, now: clock.now() }), { status: "expired" });
-        assert.deepEqual(await store.consumeOneTimeToken({ tokenHash: used.tokenHash, purpose: used.purpose, now: clock.now() }), { status: "used" });
+        assert.deepEqual(
+          await store.consumeOneTimeToken({ tokenHash: unused.tokenHash, purpose: unused.purpose, now: clock.now() }),
+          { status: "expired" },
+        );
+        assert.deepEqual(
+          await store.consumeOneTimeToken({ tokenHash: used.tokenHash, purpose: used.purpose, now: clock.now() }),
+          { status: "used" },
+        );
       },
     },
     {
@@ -68,14 +84,20 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
         const t = newToken(clock.now());
         await store.createOneTimeToken(t);
         clock.advance(2 * HOUR - 1);
-        assert.equal((await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() })).status, "consumed");
+        assert.equal(
+          (await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() })).status,
+          "consumed",
+        );
       },
     },
     {
       name: "answers not_found for a token it never stored",
       async run(store, { clock }) {
         const t = newToken(clock.now());
-        assert.deepEqual(await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() }), { status: "not_found" });
+        assert.deepEqual(
+          await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() }),
+          { status: "not_found" },
+        );
       },
     },
     {
@@ -104,10 +126,16 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
         assert.equal(await store.deleteSubjectOneTimeTokens("password-reset", subject), 2);
         assert.equal(await store.deleteSubjectOneTimeTokens("password-reset", subject), 0);
         for (const t of mine) {
-          assert.deepEqual(await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() }), { status: "not_found" });
+          assert.deepEqual(
+            await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() }),
+            { status: "not_found" },
+          );
         }
         for (const t of [otherPurpose, someoneElse]) {
-          assert.equal((await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() })).status, "consumed");
+          assert.equal(
+            (await store.consumeOneTimeToken({ tokenHash: t.tokenHash, purpose: t.purpose, now: clock.now() })).status,
+            "consumed",
+          );
         }
       },
     },
@@ -121,8 +149,16 @@ export const oneTimeTokensSuite: ConformanceSuite = defineConformanceSuite<OneTi
         clock.advance(HOUR);
         const removed = await store.deleteExpiredOneTimeTokens(clock.now());
         assert.ok(Number.isSafeInteger(removed) && removed >= 0);
-        assert.notEqual((await store.consumeOneTimeToken({ tokenHash: old.tokenHash, purpose: old.purpose, now: clock.now() })).status, "consumed");
-        assert.equal((await store.consumeOneTimeToken({ tokenHash: live.tokenHash, purpose: live.purpose, now: clock.now() })).status, "consumed");
+        assert.notEqual(
+          (await store.consumeOneTimeToken({ tokenHash: old.tokenHash, purpose: old.purpose, now: clock.now() }))
+            .status,
+          "consumed",
+        );
+        assert.equal(
+          (await store.consumeOneTimeToken({ tokenHash: live.tokenHash, purpose: live.purpose, now: clock.now() }))
+            .status,
+          "consumed",
+        );
       },
     },
   ],

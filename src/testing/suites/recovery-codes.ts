@@ -153,7 +153,9 @@ export const recoveryCodesSuite: ConformanceSuite = defineConformanceSuite<Recov
         const sets = Array.from({ length: 20 }, (_, i) => entries(5 + (i % 3), `set${String(i)}-`));
         await Promise.all(sets.map((s) => store.replaceRecoveryCodes(u, s)));
         const n = await store.countRecoveryCodes(u);
-        const found = await Promise.all(Array.from({ length: 7 }, (_, i) => store.findRecoveryCode(u, i.toString(16).padStart(4, "0"))));
+        const found = await Promise.all(
+          Array.from({ length: 7 }, (_, i) => store.findRecoveryCode(u, i.toString(16).padStart(4, "0"))),
+        );
         const stored = found.filter((h): h is string => h !== null);
         assert.equal(stored.length, n);
         const winners = sets.filter((s) => s.length === n && s.every((e, i) => stored[i] === e.hash));

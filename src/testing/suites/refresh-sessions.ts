@@ -23,7 +23,15 @@ const nonce = (): string => randomBytes(32).toString("base64url");
 const id = (): string => randomBytes(16).toString("base64url");
 
 function newSession(now: number, overrides: Partial<NewRefreshSession> = {}): NewRefreshSession {
-  return { sessionId: id(), subject: `user-${id()}`, claimsJson: '{"org":"o1"}', createdAt: now, tokenHash: hash(), expiresAt: now + 30 * DAY, ...overrides };
+  return {
+    sessionId: id(),
+    subject: `user-${id()}`,
+    claimsJson: '{"org":"o1"}',
+    createdAt: now,
+    tokenHash: hash(),
+    expiresAt: now + 30 * DAY,
+    ...overrides,
+  };
 }
 
 function rotation(tokenHash: string, now: number, overlapMs: number, ttl = 30 * DAY): RefreshTokenRotateInput {
@@ -32,11 +40,17 @@ function rotation(tokenHash: string, now: number, overlapMs: number, ttl = 30 * 
 
 type Outcome<S extends RefreshTokenRotateOutcome["status"]> = Extract<RefreshTokenRotateOutcome, { status: S }>;
 
-function hasStatus<S extends RefreshTokenRotateOutcome["status"]>(outcome: RefreshTokenRotateOutcome, status: S): outcome is Outcome<S> {
+function hasStatus<S extends RefreshTokenRotateOutcome["status"]>(
+  outcome: RefreshTokenRotateOutcome,
+  status: S,
+): outcome is Outcome<S> {
   return outcome.status === status;
 }
 
-function expectStatus<S extends RefreshTokenRotateOutcome["status"]>(outcome: RefreshTokenRotateOutcome, status: S): Outcome<S> {
+function expectStatus<S extends RefreshTokenRotateOutcome["status"]>(
+  outcome: RefreshTokenRotateOutcome,
+  status: S,
+): Outcome<S> {
   if (!hasStatus(outcome, status)) assert.fail(`expected ${status}, got ${outcome.status}`);
   return outcome;
 }
@@ -75,7 +89,10 @@ export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<Ref
         assert.equal(rotated.session.expiresAt, first.successor.expiresAt);
         assert.equal(rotated.session.revokedAt, null);
         clock.advance(60_000);
-        const second = expectStatus(await store.rotateRefreshToken(rotation(first.successor.tokenHash, clock.now(), 5_000)), "rotated");
+        const second = expectStatus(
+          await store.rotateRefreshToken(rotation(first.successor.tokenHash, clock.now(), 5_000)),
+          "rotated",
+        );
         assert.equal(second.session.generation, 3);
         assert.equal((await store.getRefreshSession(s.sessionId))?.generation, 3);
       },
@@ -95,9 +112,15 @@ export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<Ref
         assert.equal(overlap.session.generation, 2);
         assert.equal(overlap.session.expiresAt, first.successor.expiresAt);
         // The retry's own successor was not installed.
-        expectStatus(await store.rotateRefreshToken(rotation(retry.successor.tokenHash, clock.now(), 5_000)), "not_found");
+        expectStatus(
+          await store.rotateRefreshToken(rotation(retry.successor.tokenHash, clock.now(), 5_000)),
+          "not_found",
+        );
         // The successor issued by the first rotation still works.
-        expectStatus(await store.rotateRefreshToken(rotation(first.successor.tokenHash, clock.now(), 5_000)), "rotated");
+        expectStatus(
+          await store.rotateRefreshToken(rotation(first.successor.tokenHash, clock.now(), 5_000)),
+          "rotated",
+        );
       },
     },
     {
@@ -108,12 +131,18 @@ export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<Ref
         const first = rotation(s.tokenHash, clock.now(), 5_000);
         expectStatus(await store.rotateRefreshToken(first), "rotated");
         clock.advance(5_000);
-        const reused = expectStatus(await store.rotateRefreshToken(rotation(s.tokenHash, clock.now(), 5_000)), "reused");
+        const reused = expectStatus(
+          await store.rotateRefreshToken(rotation(s.tokenHash, clock.now(), 5_000)),
+          "reused",
+        );
         assert.equal(reused.session.sessionId, s.sessionId);
         assert.equal(reused.session.subject, s.subject);
         assert.equal(reused.session.revokedAt, clock.now());
         // The newest token dies with the family.
-        expectStatus(await store.rotateRefreshToken(rotation(first.successor.tokenHash, clock.now(), 5_000)), "revoked");
+        expectStatus(
+          await store.rotateRefreshToken(rotation(first.successor.tokenHash, clock.now(), 5_000)),
+          "revoked",
+        );
         assert.equal((await store.getRefreshSession(s.sessionId))?.revokedAt, clock.now());
       },
     },
@@ -129,7 +158,10 @@ export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<Ref
         expectStatus(await store.rotateRefreshToken(second), "rotated");
         clock.advance(1);
         expectStatus(await store.rotateRefreshToken(rotation(s.tokenHash, clock.now(), 5_000)), "reused");
-        expectStatus(await store.rotateRefreshToken(rotation(second.successor.tokenHash, clock.now(), 5_000)), "revoked");
+        expectStatus(
+          await store.rotateRefreshToken(rotation(second.successor.tokenHash, clock.now(), 5_000)),
+          "revoked",
+        );
       },
     },
     {
@@ -172,7 +204,10 @@ export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<Ref
         assert.equal(await store.revokeRefreshSession(s.sessionId, clock.now() + 5), false);
         assert.equal(await store.revokeRefreshSession(id(), clock.now()), false);
         assert.equal((await store.getRefreshSession(s.sessionId))?.revokedAt, clock.now());
-        const revoked = expectStatus(await store.rotateRefreshToken(rotation(s.tokenHash, clock.now(), 5_000)), "revoked");
+        const revoked = expectStatus(
+          await store.rotateRefreshToken(rotation(s.tokenHash, clock.now(), 5_000)),
+          "revoked",
+        );
         assert.equal(revoked.session.sessionId, s.sessionId);
       },
     },
@@ -180,7 +215,11 @@ export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<Ref
       name: "revokes every live session of a subject and no one else's",
       async run(store, { clock }) {
         const subject = `user-${id()}`;
-        const mine = [newSession(clock.now(), { subject }), newSession(clock.now(), { subject }), newSession(clock.now(), { subject })];
+        const mine = [
+          newSession(clock.now(), { subject }),
+          newSession(clock.now(), { subject }),
+          newSession(clock.now(), { subject }),
+        ];
         const theirs = newSession(clock.now());
         for (const s of [...mine, theirs]) await store.createRefreshSession(s);
         const [first, second, third] = mine;
@@ -201,9 +240,13 @@ export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<Ref
         const s = newSession(clock.now());
         await store.createRefreshSession(s);
         const inputs = Array.from({ length: 50 }, () => rotation(s.tokenHash, clock.now(), 5_000));
-        const { winner, results } = await raceExactlyOne(50, (i) => store.rotateRefreshToken(inputs[i] ?? rotation(s.tokenHash, clock.now(), 5_000)), {
-          isWin: (r) => r.status === "rotated",
-        });
+        const { winner, results } = await raceExactlyOne(
+          50,
+          (i) => store.rotateRefreshToken(inputs[i] ?? rotation(s.tokenHash, clock.now(), 5_000)),
+          {
+            isWin: (r) => r.status === "rotated",
+          },
+        );
         const installed = inputs[winner]?.successor.tokenHash;
         results.forEach((r, i) => {
           if (i === winner) return;
@@ -221,11 +264,18 @@ export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<Ref
         const s = newSession(clock.now());
         await store.createRefreshSession(s);
         const inputs = Array.from({ length: 50 }, () => rotation(s.tokenHash, clock.now(), 0));
-        const { winner, results } = await raceExactlyOne(50, (i) => store.rotateRefreshToken(inputs[i] ?? rotation(s.tokenHash, clock.now(), 0)), {
-          isWin: (r) => r.status === "rotated",
-        });
+        const { winner, results } = await raceExactlyOne(
+          50,
+          (i) => store.rotateRefreshToken(inputs[i] ?? rotation(s.tokenHash, clock.now(), 0)),
+          {
+            isWin: (r) => r.status === "rotated",
+          },
+        );
         const losers = results.filter((_, i) => i !== winner).map((r) => r.status);
-        assert.ok(losers.every((status) => status === "reused" || status === "revoked"), `losers: ${losers.join(", ")}`);
+        assert.ok(
+          losers.every((status) => status === "reused" || status === "revoked"),
+          `losers: ${losers.join(", ")}`,
+        );
         assert.ok(losers.includes("reused"));
         const installed = inputs[winner]?.successor.tokenHash ?? "";
         expectStatus(await store.rotateRefreshToken(rotation(installed, clock.now(), 0)), "revoked");
@@ -244,7 +294,9 @@ export const refreshSessionsSuite: ConformanceSuite = defineConformanceSuite<Ref
         assert.ok(Number.isSafeInteger(removed) && removed >= 0);
         const gone = await store.getRefreshSession(shortLived.sessionId);
         assert.ok(gone === null || gone.expiresAt <= clock.now());
-        assert.ok((await store.rotateRefreshToken(rotation(shortLived.tokenHash, clock.now(), 0))).status !== "rotated");
+        assert.ok(
+          (await store.rotateRefreshToken(rotation(shortLived.tokenHash, clock.now(), 0))).status !== "rotated",
+        );
         expectStatus(await store.rotateRefreshToken(rotation(live.tokenHash, clock.now(), 0)), "rotated");
       },
     },

@@ -36,7 +36,9 @@ describePostgres("postgres API key store", (target) => {
     const { rows } = await client().query<{ indexdef: string }>(
       "SELECT indexdef FROM pg_indexes WHERE tablename = 'moatkit_api_keys' AND schemaname = current_schema()",
     );
-    expect(rows.map((r) => r.indexdef)).toContainEqual(expect.stringMatching(/^CREATE UNIQUE INDEX \S+ ON \S+ USING btree \(key_hash\)$/));
+    expect(rows.map((r) => r.indexdef)).toContainEqual(
+      expect.stringMatching(/^CREATE UNIQUE INDEX \S+ ON \S+ USING btree \(key_hash\)$/),
+    );
   });
 
   it("orders ids by code unit whatever the database's collation", { timeout: DB_TIMEOUT }, async () => {
@@ -57,7 +59,11 @@ describePostgres("postgres API key store", (target) => {
 
   it("issues, lists, verifies, rotates with grace and revokes end to end", { timeout: DB_TIMEOUT }, async () => {
     const clock = fakeClock();
-    const apiKeys = createApiKeys({ prefix: "acme", store: createPostgresApiKeyStore({ client: client() }), now: clock.now });
+    const apiKeys = createApiKeys({
+      prefix: "acme",
+      store: createPostgresApiKeyStore({ client: client() }),
+      now: clock.now,
+    });
     const { key, record } = await apiKeys.issue({
       ownerId: "e2e",
       env: "live",
@@ -66,9 +72,16 @@ describePostgres("postgres API key store", (target) => {
       redaction: "on",
       expiresAt: clock.now() + 30 * 86_400_000,
     });
-    expect(await apiKeys.get(record.id)).toMatchObject({ scopes: ["read", "write"], metadata: { plan: "pro", seats: 3 }, redaction: "on" });
+    expect(await apiKeys.get(record.id)).toMatchObject({
+      scopes: ["read", "write"],
+      metadata: { plan: "pro", seats: 3 },
+      redaction: "on",
+    });
     expect((await apiKeys.verify(key.reveal(), { scopes: ["write"] })).ok).toBe(true);
-    expect(await apiKeys.verify(key.reveal(), { scopes: ["admin"] })).toEqual({ ok: false, reason: "insufficient_scope" });
+    expect(await apiKeys.verify(key.reveal(), { scopes: ["admin"] })).toEqual({
+      ok: false,
+      reason: "insufficient_scope",
+    });
 
     clock.advance(1);
     const rotated = await apiKeys.rotate(record.id, { graceMs: 5 * MINUTE });
@@ -89,7 +102,11 @@ describePostgres("postgres API key store", (target) => {
 
   it("writes lastUsedAt once per minute and reads it back exactly", { timeout: DB_TIMEOUT }, async () => {
     const clock = fakeClock(Date.UTC(2026, 0, 1, 0, 0, 0, 123));
-    const apiKeys = createApiKeys({ prefix: "acme", store: createPostgresApiKeyStore({ client: client() }), now: clock.now });
+    const apiKeys = createApiKeys({
+      prefix: "acme",
+      store: createPostgresApiKeyStore({ client: client() }),
+      now: clock.now,
+    });
     const { key, record } = await apiKeys.issue({ ownerId: "touchApiKey", env: "live" });
     const first = clock.advance(7);
     await Promise.all(Array.from({ length: 20 }, () => apiKeys.verify(key.reveal())));
@@ -114,19 +131,27 @@ describePostgres("postgres API key store", (target) => {
     const apiKeys = createApiKeys({
       prefix: "acme",
       store: createPostgresApiKeyStore({
-        client: { ...client(), query: (text, params) => client().query(text.replaceAll("moatkit_api_keys", "moatkit_api_keys_missing"), params) },
+        client: {
+          ...client(),
+          query: (text, params) =>
+            client().query(text.replaceAll("moatkit_api_keys", "moatkit_api_keys_missing"), params),
+        },
       }),
     });
     const err = await expectMoatErrorAsync(() => apiKeys.issue({ ownerId: "o", env: "live" }), "ERR_STORE");
     expect(err.message).toBe("apiKeys store failed during createApiKey");
   });
 
-  it("refuses a row that does not fit the contract with ERR_STORE (runs last: it drops a constraint)", { timeout: DB_TIMEOUT }, async () => {
-    const apiKeys = createApiKeys({ prefix: "acme", store: createPostgresApiKeyStore({ client: client() }) });
-    const { key, record } = await apiKeys.issue({ ownerId: "corrupt", env: "live" });
-    await client().exec("ALTER TABLE moatkit_api_keys DROP CONSTRAINT moatkit_api_keys_env_check");
-    await client().query("UPDATE moatkit_api_keys SET env = 'prod' WHERE id = $1", [record.id]);
-    const err = await expectMoatErrorAsync(() => apiKeys.verify(key.reveal()), "ERR_STORE");
-    expect(err.message).toBe("apiKeys store returned a row that does not fit its contract");
-  });
+  it(
+    "refuses a row that does not fit the contract with ERR_STORE (runs last: it drops a constraint)",
+    { timeout: DB_TIMEOUT },
+    async () => {
+      const apiKeys = createApiKeys({ prefix: "acme", store: createPostgresApiKeyStore({ client: client() }) });
+      const { key, record } = await apiKeys.issue({ ownerId: "corrupt", env: "live" });
+      await client().exec("ALTER TABLE moatkit_api_keys DROP CONSTRAINT moatkit_api_keys_env_check");
+      await client().query("UPDATE moatkit_api_keys SET env = 'prod' WHERE id = $1", [record.id]);
+      const err = await expectMoatErrorAsync(() => apiKeys.verify(key.reveal()), "ERR_STORE");
+      expect(err.message).toBe("apiKeys store returned a row that does not fit its contract");
+    },
+  );
 });

@@ -78,11 +78,20 @@ describePostgres("audit store on Postgres", (target) => {
     expect(await logOn(db()).verify({ orgId })).toMatchObject({ ok: true, count: 3 });
 
     const writer = "moatkit_audit_writer";
-    expect(await sqlState(db(), writer, "UPDATE moatkit_audit_events SET action = 'x' WHERE org_id = $1", [orgId])).toBe("42501");
+    expect(
+      await sqlState(db(), writer, "UPDATE moatkit_audit_events SET action = 'x' WHERE org_id = $1", [orgId]),
+    ).toBe("42501");
     expect(await sqlState(db(), writer, "DELETE FROM moatkit_audit_events WHERE org_id = $1", [orgId])).toBe("42501");
     expect(await sqlState(db(), writer, "TRUNCATE moatkit_audit_events")).toBe("42501");
     expect(await sqlState(db(), writer, "UPDATE moatkit_audit_anchors SET jws = 'x'")).toBe("42501");
-    expect(await sqlState(db(), writer, "INSERT INTO moatkit_audit_anchors (org_id, seq, hash, jws) VALUES ($1, 1, $2, 'x')", [orgId, "0".repeat(64)])).toBe("42501");
+    expect(
+      await sqlState(
+        db(),
+        writer,
+        "INSERT INTO moatkit_audit_anchors (org_id, seq, hash, jws) VALUES ($1, 1, $2, 'x')",
+        [orgId, "0".repeat(64)],
+      ),
+    ).toBe("42501");
     expect(await sqlState(db(), writer, "SELECT count(*) FROM moatkit_audit_events")).toBe("ok");
   }, 30_000);
 
@@ -92,13 +101,20 @@ describePostgres("audit store on Postgres", (target) => {
     await record(log, orgId, 2);
     await log.prune({ orgId, before: Date.now() + 60_000, signer: keys.signer }); // leaves an anchor row
     await record(log, orgId, 1);
-    expect(await sqlState(db(), null, "UPDATE moatkit_audit_anchors SET jws = 'x' WHERE org_id = $1", [orgId])).toBe("42501");
-    expect(await sqlState(db(), null, "UPDATE moatkit_audit_events SET action = 'x' WHERE org_id = $1", [orgId])).toBe("42501");
+    expect(await sqlState(db(), null, "UPDATE moatkit_audit_anchors SET jws = 'x' WHERE org_id = $1", [orgId])).toBe(
+      "42501",
+    );
+    expect(await sqlState(db(), null, "UPDATE moatkit_audit_events SET action = 'x' WHERE org_id = $1", [orgId])).toBe(
+      "42501",
+    );
     expect(await sqlState(db(), null, "DELETE FROM moatkit_audit_events WHERE org_id = $1", [orgId])).toBe("42501");
     expect(await sqlState(db(), null, "TRUNCATE moatkit_audit_events")).toBe("42501");
     expect(await sqlState(db(), null, "DELETE FROM moatkit_audit_anchors WHERE org_id = $1", [orgId])).toBe("42501");
     expect(await sqlState(db(), null, "TRUNCATE moatkit_audit_anchors")).toBe("42501");
-    const { rows } = await db().query<{ n: number }>("SELECT count(*)::int AS n FROM moatkit_audit_events WHERE org_id = $1", [orgId]);
+    const { rows } = await db().query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM moatkit_audit_events WHERE org_id = $1",
+      [orgId],
+    );
     expect(rows[0]?.n).toBe(1);
   }, 30_000);
 
@@ -107,7 +123,9 @@ describePostgres("audit store on Postgres", (target) => {
     await record(logOn(db()), orgId, 1);
     const retention = "moatkit_audit_retention";
     expect(await sqlState(db(), retention, "DELETE FROM moatkit_audit_events WHERE org_id = $1", [orgId])).toBe("ok");
-    expect(await sqlState(db(), retention, "UPDATE moatkit_audit_events SET action = 'x' WHERE org_id = $1", [orgId])).toBe("42501");
+    expect(
+      await sqlState(db(), retention, "UPDATE moatkit_audit_events SET action = 'x' WHERE org_id = $1", [orgId]),
+    ).toBe("42501");
     expect(await sqlState(db(), retention, "TRUNCATE moatkit_audit_events")).toBe("42501");
     expect(await sqlState(db(), retention, "DELETE FROM moatkit_audit_anchors")).toBe("42501");
   }, 30_000);
@@ -141,7 +159,11 @@ describePostgres("audit store on Postgres", (target) => {
     expect(result.pruned).toBe(6);
     expect(result.anchor?.seq).toBe(6);
     await log.record(input(orgId, 7));
-    expect(await log.verify({ orgId, checkpoints: [checkpoint] })).toMatchObject({ ok: true, count: 1, head: { seq: 7 } });
+    expect(await log.verify({ orgId, checkpoints: [checkpoint] })).toMatchObject({
+      ok: true,
+      count: 1,
+      head: { seq: 7 },
+    });
 
     // Deleting the anchor (as an attacker who can bypass the trigger) exposes the missing start.
     await asAttacker(db(), "DELETE FROM moatkit_audit_anchors WHERE org_id = $1", [orgId]);
@@ -171,19 +193,27 @@ describePostgres("audit store on Postgres", (target) => {
       [4, 2],
       [1_000_002, 4],
     ]) {
-      await asAttacker(db(), "UPDATE moatkit_audit_events SET seq = $3 WHERE org_id = $1 AND seq = $2", [swapped, from, to]);
+      await asAttacker(db(), "UPDATE moatkit_audit_events SET seq = $3 WHERE org_id = $1 AND seq = $2", [
+        swapped,
+        from,
+        to,
+      ]);
     }
     expect(await log.verify({ orgId: swapped })).toEqual({ ok: false, reason: "reordered", seq: 2 });
 
     const garbled = newOrg();
     await record(log, garbled, 5);
-    await asAttacker(db(), "UPDATE moatkit_audit_events SET body = 'not json' WHERE org_id = $1 AND seq = 4", [garbled]);
+    await asAttacker(db(), "UPDATE moatkit_audit_events SET body = 'not json' WHERE org_id = $1 AND seq = 4", [
+      garbled,
+    ]);
     expect(await log.verify({ orgId: garbled })).toEqual({ ok: false, reason: "modified", seq: 4 });
 
     // The columns are only an index: changing them alone changes nothing the verifier reads.
     const recolumned = newOrg();
     await record(log, recolumned, 3);
-    await asAttacker(db(), "UPDATE moatkit_audit_events SET actor_id = 'mallory', action = 'x' WHERE org_id = $1", [recolumned]);
+    await asAttacker(db(), "UPDATE moatkit_audit_events SET actor_id = 'mallory', action = 'x' WHERE org_id = $1", [
+      recolumned,
+    ]);
     expect(await log.verify({ orgId: recolumned })).toMatchObject({ ok: true, count: 3 });
   }, 30_000);
 
@@ -221,11 +251,19 @@ describePostgres("audit store on Postgres", (target) => {
     const log = logOn(db(), 7);
     await record(log, orgId, 30);
     const progress: number[] = [];
-    expect(await log.verify({ orgId, onProgress: (p) => progress.push(p.verified) })).toMatchObject({ ok: true, count: 30 });
+    expect(await log.verify({ orgId, onProgress: (p) => progress.push(p.verified) })).toMatchObject({
+      ok: true,
+      count: 30,
+    });
     expect(progress.at(-1)).toBe(30);
     expect(progress.length).toBeGreaterThan(3);
     const text = await new Response(log.exportNdjson(orgId)).text();
-    expect(text.trim().split("\n").map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(
+      text
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { seq: number }).seq),
+    ).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     const page = await log.query({ orgId, limit: 4, actorId: "user_1" });
     expect(page.events.map((e) => e.seq)).toEqual([29, 25, 21, 17]);
   }, 30_000);

@@ -73,7 +73,12 @@ describePostgres("migrate", (target) => {
     const { client } = await connect();
     const broken: Migration[] = [
       ...widgets,
-      { module: "widgets", version: 3, name: "broken", sql: "CREATE TABLE half (id int); SELECT * FROM missing_table;" },
+      {
+        module: "widgets",
+        version: 3,
+        name: "broken",
+        sql: "CREATE TABLE half (id int); SELECT * FROM missing_table;",
+      },
     ];
     await expect(migrate(client, { migrations: broken })).rejects.toThrow();
     const { rows } = await client.query<{ v: number }>("SELECT max(version)::int AS v FROM moatkit_migrations");
@@ -85,7 +90,9 @@ describePostgres("migrate", (target) => {
   it("refuses to skip a step whose SQL changed after it was applied", async () => {
     const { client } = await connect();
     await migrate(client, { migrations: widgets });
-    const edited = widgets.map((m) => (m.version === 1 ? { ...m, sql: "CREATE TABLE widgets (id bigint PRIMARY KEY);" } : m));
+    const edited = widgets.map((m) =>
+      m.version === 1 ? { ...m, sql: "CREATE TABLE widgets (id bigint PRIMARY KEY);" } : m,
+    );
     await expectMoatErrorAsync(migrate(client, { migrations: edited }), "ERR_INTEGRITY");
   }, 30_000);
 

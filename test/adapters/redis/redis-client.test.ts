@@ -29,7 +29,9 @@ describeRedis("Redis script runner", ({ redis, prefix }) => {
 
   it("is atomic under concurrency: 100 parallel increments give 1..100 exactly once", async () => {
     const key = `${prefix}race`;
-    const results = await Promise.all(Array.from({ length: 100 }, () => runScript(redis(), incrementWithTtl, [key], [60_000])));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => runScript(redis(), incrementWithTtl, [key], [60_000])),
+    );
     expect([...results].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 

@@ -55,22 +55,99 @@ export interface EnvelopeCaseInput {
 
 const ROW_CONTEXT: EncryptionContext = { table: "users", column: "ssn", rowId: 42 };
 /** Every context value type, keys out of order, non-ASCII text and a number with an exponent. */
-const TYPED_CONTEXT: EncryptionContext = { z: null, b: true, f: false, n: -1.5e-7, big: 1e21, s: "Zürich €😀", "": "empty key" };
+const TYPED_CONTEXT: EncryptionContext = {
+  z: null,
+  b: true,
+  f: false,
+  n: -1.5e-7,
+  big: 1e21,
+  s: "Zürich €😀",
+  "": "empty key",
+};
 
 export const ENVELOPE_CASES: readonly EnvelopeCaseInput[] = [
-  { name: "aes-stored-tenant-context", algorithm: "aes-256-gcm", mode: "stored", tenantId: "acme", context: ROW_CONTEXT, plaintextUtf8: "123-45-6789" },
-  { name: "aes-stored-default-empty", algorithm: "aes-256-gcm", mode: "stored", tenantId: null, context: {}, plaintextUtf8: "" },
-  { name: "aes-embedded-tenant-context", algorithm: "aes-256-gcm", mode: "embedded", tenantId: "acme", context: ROW_CONTEXT, plaintextUtf8: "123-45-6789" },
-  { name: "aes-embedded-default-empty", algorithm: "aes-256-gcm", mode: "embedded", tenantId: null, context: {}, plaintextUtf8: "hello" },
-  { name: "xchacha-stored-tenant-context", algorithm: "xchacha20-poly1305", mode: "stored", tenantId: "acme", context: ROW_CONTEXT, plaintextUtf8: "123-45-6789" },
-  { name: "xchacha-stored-default-empty", algorithm: "xchacha20-poly1305", mode: "stored", tenantId: null, context: {}, plaintextUtf8: "hello" },
-  { name: "xchacha-embedded-tenant-context", algorithm: "xchacha20-poly1305", mode: "embedded", tenantId: "acme", context: ROW_CONTEXT, plaintextUtf8: "123-45-6789" },
-  { name: "xchacha-embedded-default-empty", algorithm: "xchacha20-poly1305", mode: "embedded", tenantId: null, context: {}, plaintextUtf8: "" },
-  { name: "aes-stored-unicode-tenant-typed-context", algorithm: "aes-256-gcm", mode: "stored", tenantId: "tenant-ü-東京", context: TYPED_CONTEXT, plaintextUtf8: "Grüße, 世界 🌍" },
+  {
+    name: "aes-stored-tenant-context",
+    algorithm: "aes-256-gcm",
+    mode: "stored",
+    tenantId: "acme",
+    context: ROW_CONTEXT,
+    plaintextUtf8: "123-45-6789",
+  },
+  {
+    name: "aes-stored-default-empty",
+    algorithm: "aes-256-gcm",
+    mode: "stored",
+    tenantId: null,
+    context: {},
+    plaintextUtf8: "",
+  },
+  {
+    name: "aes-embedded-tenant-context",
+    algorithm: "aes-256-gcm",
+    mode: "embedded",
+    tenantId: "acme",
+    context: ROW_CONTEXT,
+    plaintextUtf8: "123-45-6789",
+  },
+  {
+    name: "aes-embedded-default-empty",
+    algorithm: "aes-256-gcm",
+    mode: "embedded",
+    tenantId: null,
+    context: {},
+    plaintextUtf8: "hello",
+  },
+  {
+    name: "xchacha-stored-tenant-context",
+    algorithm: "xchacha20-poly1305",
+    mode: "stored",
+    tenantId: "acme",
+    context: ROW_CONTEXT,
+    plaintextUtf8: "123-45-6789",
+  },
+  {
+    name: "xchacha-stored-default-empty",
+    algorithm: "xchacha20-poly1305",
+    mode: "stored",
+    tenantId: null,
+    context: {},
+    plaintextUtf8: "hello",
+  },
+  {
+    name: "xchacha-embedded-tenant-context",
+    algorithm: "xchacha20-poly1305",
+    mode: "embedded",
+    tenantId: "acme",
+    context: ROW_CONTEXT,
+    plaintextUtf8: "123-45-6789",
+  },
+  {
+    name: "xchacha-embedded-default-empty",
+    algorithm: "xchacha20-poly1305",
+    mode: "embedded",
+    tenantId: null,
+    context: {},
+    plaintextUtf8: "",
+  },
+  {
+    name: "aes-stored-unicode-tenant-typed-context",
+    algorithm: "aes-256-gcm",
+    mode: "stored",
+    tenantId: "tenant-ü-東京",
+    context: TYPED_CONTEXT,
+    plaintextUtf8: "Grüße, 世界 🌍",
+  },
 ];
 
 /** The fixed random values of one case (what the envelope draws). */
-export function envelopeRandom(c: EnvelopeCaseInput): { dataKeyId: Uint8Array | null; dataKey: Uint8Array; wrapNonce: Uint8Array; salt: Uint8Array; nonce: Uint8Array } {
+export function envelopeRandom(c: EnvelopeCaseInput): {
+  dataKeyId: Uint8Array | null;
+  dataKey: Uint8Array;
+  wrapNonce: Uint8Array;
+  salt: Uint8Array;
+  nonce: Uint8Array;
+} {
   return {
     dataKeyId: c.mode === "stored" ? fixedBytes(`${c.name} data key id`, 8) : null,
     dataKey: fixedBytes(`${c.name} data key`, 32),
@@ -103,9 +180,19 @@ export interface EnvelopeCaseOutput {
 /** Encrypts one case with moatkit: the string form, the binary form and the stored record. */
 export async function runEnvelopeCase(c: EnvelopeCaseInput, backend: CryptoBackendName): Promise<EnvelopeCaseOutput> {
   const tenant = c.tenantId ?? undefined;
-  const forString = await envelopeRun({ backend, algorithm: c.algorithm, mode: c.mode, random: envelopeRandomSource(c) });
+  const forString = await envelopeRun({
+    backend,
+    algorithm: c.algorithm,
+    mode: c.mode,
+    random: envelopeRandomSource(c),
+  });
   const token = await forString.encrypt(c.plaintextUtf8, c.context, tenant);
-  const forBytes = await envelopeRun({ backend, algorithm: c.algorithm, mode: c.mode, random: envelopeRandomSource(c) });
+  const forBytes = await envelopeRun({
+    backend,
+    algorithm: c.algorithm,
+    mode: c.mode,
+    random: envelopeRandomSource(c),
+  });
   const binary = hex(await forBytes.encryptBytes(c.plaintextUtf8, c.context, tenant));
   const records = await forString.records();
   return { token, binary, record: records[0] ?? null };
@@ -120,11 +207,20 @@ export interface RecordJson {
 }
 
 export function recordJson(record: DataKeyRecord): RecordJson {
-  return { id: record.id, scope: record.scope, masterKeyId: record.masterKeyId, wrappedKey: hex(record.wrappedKey), createdAt: record.createdAt };
+  return {
+    id: record.id,
+    scope: record.scope,
+    masterKeyId: record.masterKeyId,
+    wrappedKey: hex(record.wrappedKey),
+    createdAt: record.createdAt,
+  };
 }
 
 /** The rows the Postgres data key store keeps for a record that is its scope's current key. */
-export function recordRows(record: RecordJson): { moatkit_data_keys: Record<string, string>; moatkit_data_key_current: Record<string, string> } {
+export function recordRows(record: RecordJson): {
+  moatkit_data_keys: Record<string, string>;
+  moatkit_data_key_current: Record<string, string>;
+} {
   return {
     moatkit_data_keys: {
       id: record.id,
@@ -200,7 +296,9 @@ export function runApiKey(c: ApiKeyCaseInput): {
     checksum: checksumOf(`${c.prefix}_${c.env}_${c.body}`),
     preview: previewOf(c.prefix, c.env, c.body),
     hash: apiKeyHasher()(key),
-    pepperedHashes: API_KEY_PEPPERS.map((p) => apiKeyHasher("utf8" in p ? new TextEncoder().encode(p.utf8) : new Uint8Array(Buffer.from(p.hex, "hex")))(key)),
+    pepperedHashes: API_KEY_PEPPERS.map((p) =>
+      apiKeyHasher("utf8" in p ? new TextEncoder().encode(p.utf8) : new Uint8Array(Buffer.from(p.hex, "hex")))(key),
+    ),
   };
 }
 
@@ -208,19 +306,39 @@ export function runApiKey(c: ApiKeyCaseInput): {
 // recovery codes (recovery-codes.json)
 
 export const RECOVERY_CASES = [
-  { name: "with a selector key", userId: "user-1", selectorKey: "selector-key-0123456789abcdefghijklmnop", seed: "recovery codes keyed" },
-  { name: "without a selector key (the public default key)", userId: "user-ü", selectorKey: undefined, seed: "recovery codes unkeyed" },
+  {
+    name: "with a selector key",
+    userId: "user-1",
+    selectorKey: "selector-key-0123456789abcdefghijklmnop",
+    seed: "recovery codes keyed",
+  },
+  {
+    name: "without a selector key (the public default key)",
+    userId: "user-ü",
+    selectorKey: undefined,
+    seed: "recovery codes unkeyed",
+  },
 ] as const;
 
 export const RECOVERY_CODES_PER_SET = 3;
 
-export async function runRecovery(c: (typeof RECOVERY_CASES)[number]): Promise<{ code: string; selector: string; hash: string }[]> {
-  const run = recoveryRun({ random: streamRandom(c.seed), count: RECOVERY_CODES_PER_SET, ...(c.selectorKey === undefined ? {} : { selectorKey: c.selectorKey }) });
+export async function runRecovery(
+  c: (typeof RECOVERY_CASES)[number],
+): Promise<{ code: string; selector: string; hash: string }[]> {
+  const run = recoveryRun({
+    random: streamRandom(c.seed),
+    count: RECOVERY_CODES_PER_SET,
+    ...(c.selectorKey === undefined ? {} : { selectorKey: c.selectorKey }),
+  });
   const codes = await run.generate(c.userId);
   return Promise.all(
     codes.map(async (display) => {
       const code = display.replace("-", "");
-      const selector = recoverySelectorRef(new TextEncoder().encode(c.selectorKey ?? "moatkit/mfa/recovery-code-selector/v1"), c.userId, code);
+      const selector = recoverySelectorRef(
+        new TextEncoder().encode(c.selectorKey ?? "moatkit/mfa/recovery-code-selector/v1"),
+        c.userId,
+        code,
+      );
       const hash = await run.stored(c.userId, selector);
       if (hash === null) throw new Error("no stored entry under the expected selector");
       return { code: display, selector, hash };
@@ -231,7 +349,13 @@ export async function runRecovery(c: (typeof RECOVERY_CASES)[number]): Promise<{
 // ---------------------------------------------------------------------------------------------
 // opaque tokens (tokens.json)
 
-export function runTokens(): { token: string; hash: string; nonce: string; successor: string; successorHash: string }[] {
+export function runTokens(): {
+  token: string;
+  hash: string;
+  nonce: string;
+  successor: string;
+  successorHash: string;
+}[] {
   return [1, 2, 3].map((i) => {
     const token = base64urlEncode(fixedBytes(`opaque token ${String(i)}`, 32));
     const nonce = base64urlEncode(fixedBytes(`refresh rotation nonce ${String(i)}`, 32));
@@ -297,19 +421,31 @@ export function runAuditChain(): { canonical: string; stored: unknown }[] {
 }
 
 /** The checkpoint signer: Ed25519 from a fixed 32-byte seed (Ed25519 signatures are deterministic). */
-export function checkpointKeys(): { seed: string; privateJwk: { kty: string; crv: string; d: string; x: string }; publicJwk: { kty: string; crv: string; x: string } } {
+export function checkpointKeys(): {
+  seed: string;
+  privateJwk: { kty: string; crv: string; d: string; x: string };
+  publicJwk: { kty: string; crv: string; x: string };
+} {
   const seed = fixedBytes("audit checkpoint ed25519 seed", 32);
   const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
   const jwk = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }).export({ format: "jwk" });
   const x = String(jwk.x);
-  return { seed: hex(seed), privateJwk: { kty: "OKP", crv: "Ed25519", d: String(jwk.d), x }, publicJwk: { kty: "OKP", crv: "Ed25519", x } };
+  return {
+    seed: hex(seed),
+    privateJwk: { kty: "OKP", crv: "Ed25519", d: String(jwk.d), x },
+    publicJwk: { kty: "OKP", crv: "Ed25519", x },
+  };
 }
 
 export const CHECKPOINT_KID = "audit-2026";
 
 export async function runCheckpoint(seq: number, hash: string): Promise<string> {
   const checkpoint = { orgId: AUDIT_ORG, seq, hash, at: new Date(NOW + 60_000).toISOString() };
-  return signAuditCheckpoint(checkpoint, { alg: "EdDSA", privateKey: checkpointKeys().privateJwk, kid: CHECKPOINT_KID });
+  return signAuditCheckpoint(checkpoint, {
+    alg: "EdDSA",
+    privateKey: checkpointKeys().privateJwk,
+    kid: CHECKPOINT_KID,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,7 +453,11 @@ export async function runCheckpoint(seq: number, hash: string): Promise<string> 
 
 export const PASSWORD_BCRYPT_COST = 4;
 
-export const PASSWORD_CASES: readonly { readonly name: string; readonly password: string; readonly long: "reject" | "prehash" }[] = [
+export const PASSWORD_CASES: readonly {
+  readonly name: string;
+  readonly password: string;
+  readonly long: "reject" | "prehash";
+}[] = [
   { name: "short ASCII", password: "correct horse battery staple", long: "reject" },
   { name: "exactly 72 UTF-8 bytes: bcrypt sees it as is", password: "p".repeat(70) + "é", long: "reject" },
   { name: "73 UTF-8 bytes, prehashed", password: "p".repeat(71) + "é", long: "prehash" },
@@ -325,7 +465,11 @@ export const PASSWORD_CASES: readonly { readonly name: string; readonly password
 ];
 
 export async function runPassword(c: (typeof PASSWORD_CASES)[number]): Promise<string> {
-  return hashPassword(c.password, { cost: PASSWORD_BCRYPT_COST, long: c.long, random: streamRandom(`password ${c.name}`) });
+  return hashPassword(c.password, {
+    cost: PASSWORD_BCRYPT_COST,
+    long: c.long,
+    random: streamRandom(`password ${c.name}`),
+  });
 }
 
 export { masterKey };

@@ -9,7 +9,8 @@
  */
 const utf8Hex = (text: string): string => Buffer.from(text, "utf8").toString("hex");
 
-const RFC_PRIMITIVES_OUTPUT = '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}';
+const RFC_PRIMITIVES_OUTPUT =
+  '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}';
 
 const RFC_SORTING_OUTPUT =
   '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}';
@@ -73,13 +74,33 @@ export const CANONICAL_JSON_DOCUMENT = {
   moatkit: [
     { name: "the empty context", input: "{}", output: "{}" },
     { name: "empty containers", input: '{"b":[],"a":{}}', output: '{"a":{},"b":[]}' },
-    { name: "nested objects are sorted, arrays keep their order", input: '{"b":{"d":1,"c":2},"a":[{"z":1,"y":2},3,"x"]}', output: '{"a":[{"y":2,"z":1},3,"x"],"b":{"c":2,"d":1}}' },
+    {
+      name: "nested objects are sorted, arrays keep their order",
+      input: '{"b":{"d":1,"c":2},"a":[{"z":1,"y":2},3,"x"]}',
+      output: '{"a":[{"y":2,"z":1},3,"x"],"b":{"c":2,"d":1}}',
+    },
     { name: "minus zero is 0", input: "[-0, -0.0, 0e10]", output: "[0,0,0]" },
-    { name: "integers up to 2^53 and beyond", input: "[9007199254740993, 1e21, 123456789012345680000, 0.1, 100]", output: "[9007199254740992,1e+21,123456789012345680000,0.1,100]" },
-    { name: "control characters use \\b \\t \\n \\f \\r or lower-case \\u00XX; DEL, U+2028 and non-ASCII are literal", input: String.raw`"\u0000\b\t\n\f\r\u001f\u007f\u2028é😀"`, output: '"\\u0000\\b\\t\\n\\f\\r\\u001f\u007f\u2028é😀"' },
+    {
+      name: "integers up to 2^53 and beyond",
+      input: "[9007199254740993, 1e21, 123456789012345680000, 0.1, 100]",
+      output: "[9007199254740992,1e+21,123456789012345680000,0.1,100]",
+    },
+    {
+      name: "control characters use \\b \\t \\n \\f \\r or lower-case \\u00XX; DEL, U+2028 and non-ASCII are literal",
+      input: String.raw`"\u0000\b\t\n\f\r\u001f\u007f\u2028é😀"`,
+      output: '"\\u0000\\b\\t\\n\\f\\r\\u001f\u007f\u2028é😀"',
+    },
     { name: "escaped slash and escaped letters become literal", input: String.raw`"\/\u0041"`, output: '"/A"' },
-    { name: "keys compare by UTF-16 code unit, not code point or locale", input: String.raw`{"\ufb33":1,"\ud83d\ude00":2,"Z":3,"a":4,"aa":5,"":6}`, output: '{"":6,"Z":3,"a":4,"aa":5,"\ud83d\ude00":2,"\ufb33":1}' },
-    { name: "a flat envelope context with every value type", input: '{"z":null,"b":true,"f":false,"n":-1.5e-7,"big":1e21,"s":"Z\\u00fcrich"}', output: '{"b":true,"big":1e+21,"f":false,"n":-1.5e-7,"s":"Zürich","z":null}' },
+    {
+      name: "keys compare by UTF-16 code unit, not code point or locale",
+      input: String.raw`{"\ufb33":1,"\ud83d\ude00":2,"Z":3,"a":4,"aa":5,"":6}`,
+      output: '{"":6,"Z":3,"a":4,"aa":5,"\ud83d\ude00":2,"\ufb33":1}',
+    },
+    {
+      name: "a flat envelope context with every value type",
+      input: '{"z":null,"b":true,"f":false,"n":-1.5e-7,"big":1e21,"s":"Z\\u00fcrich"}',
+      output: '{"b":true,"big":1e+21,"f":false,"n":-1.5e-7,"s":"Zürich","z":null}',
+    },
   ],
   /** JSON texts whose value has no canonical form: moatkit refuses them (ERR_INVALID_INPUT). */
   refused: [

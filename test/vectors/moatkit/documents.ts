@@ -29,12 +29,23 @@ import {
   runTokens,
 } from "./build.js";
 import { CANONICAL_JSON_DOCUMENT } from "./canonical-cases.js";
-import { BACKENDS, type CryptoBackendName, MASTER_KEYS, NOW, RECOVERY_BCRYPT_COST, base64urlEncode, canonicalJson, fixedBytes, hex } from "./fixtures.js";
+import {
+  BACKENDS,
+  type CryptoBackendName,
+  MASTER_KEYS,
+  NOW,
+  RECOVERY_BCRYPT_COST,
+  base64urlEncode,
+  canonicalJson,
+  fixedBytes,
+  hex,
+} from "./fixtures.js";
 import { blindIndexKeyRef, envelopeRef, passwordBcryptInputRef, wrapDataKeyRef } from "./reference.js";
 
 export type Documents = Readonly<Record<string, unknown>>;
 
-const SOURCE = "moatkit test/vectors/moatkit (npm run vectors:moatkit); see README.md. Do not regenerate to make a test pass.";
+const SOURCE =
+  "moatkit test/vectors/moatkit (npm run vectors:moatkit); see README.md. Do not regenerate to make a test pass.";
 
 function keyringSection(): unknown {
   const entries = MASTER_KEYS.map((k) => `${k.id}:${Buffer.from(k.key).toString("base64")}`);
@@ -101,7 +112,8 @@ async function envelopeDocument(backend: CryptoBackendName): Promise<{ envelope:
       token: out.token,
       binary: out.binary,
     });
-    if (out.record !== null) records.push({ case: c.name, record: recordJson(out.record), rows: recordRows(recordJson(out.record)) });
+    if (out.record !== null)
+      records.push({ case: c.name, record: recordJson(out.record), rows: recordRows(recordJson(out.record)) });
   }
 
   // The first stored case's data key, re-wrapped under k2025 (as after a master key rotation back
@@ -114,7 +126,18 @@ async function envelopeDocument(backend: CryptoBackendName): Promise<{ envelope:
     id: base64urlEncode(r0.dataKeyId ?? new Uint8Array(0)),
     scope: first.tenantId ?? "",
     masterKeyId: "k2025",
-    wrappedKey: hex(wrapDataKeyRef(b, masterKey("k2025"), "stored", "k2025", r0.dataKeyId ?? new Uint8Array(0), first.tenantId ?? "", r0.dataKey, rewrapNonce)),
+    wrappedKey: hex(
+      wrapDataKeyRef(
+        b,
+        masterKey("k2025"),
+        "stored",
+        "k2025",
+        r0.dataKeyId ?? new Uint8Array(0),
+        first.tenantId ?? "",
+        r0.dataKey,
+        rewrapNonce,
+      ),
+    ),
     createdAt: NOW,
   };
 
@@ -141,7 +164,11 @@ const NOT_A_TOKEN_CASES = [
   { input: "MK1.k2026.AA", error: "ERR_INVALID_INPUT", why: "the prefix is case-sensitive" },
   { input: "mk1.k2026", error: "ERR_INVALID_INPUT", why: "no second dot" },
   { input: "mk1..AA", error: "ERR_INVALID_INPUT", why: "empty master key id" },
-  { input: "mk1.k.2026.AA", error: "ERR_INVALID_INPUT", why: "the key id ends at the first dot: id k, payload 2026.AA is not base64url" },
+  {
+    input: "mk1.k.2026.AA",
+    error: "ERR_INVALID_INPUT",
+    why: "the key id ends at the first dot: id k, payload 2026.AA is not base64url",
+  },
   { input: "mk1.k2026.AA==", error: "ERR_INVALID_INPUT", why: "base64url padding" },
   { input: "mk1.k2026.AB", error: "ERR_INVALID_INPUT", why: "non-zero trailing bits (AB and AA would both be 0x00)" },
   { input: "mk1.k2026.A", error: "ERR_INVALID_INPUT", why: "a length of 1 mod 4" },
@@ -155,7 +182,11 @@ const NOT_A_TOKEN_CASES = [
   { inputHex: "0100", error: "ERR_INVALID_INPUT", why: "binary: shorter than 3 bytes" },
   { inputHex: "01006b", error: "ERR_INVALID_INPUT", why: "binary: L = 0" },
   { inputHex: "01056b3230", error: "ERR_INVALID_INPUT", why: "binary: key id cut short" },
-  { inputHex: "01056b32302e3611", error: "ERR_INVALID_INPUT", why: "binary: key id with a character outside A-Z a-z 0-9 _ -" },
+  {
+    inputHex: "01056b32302e3611",
+    error: "ERR_INVALID_INPUT",
+    why: "binary: key id with a character outside A-Z a-z 0-9 _ -",
+  },
   { inputHex: "01056b32303236", error: "ERR_INVALID_INPUT", why: "binary: no suite byte" },
   { inputHex: "01056b3230323611", error: "ERR_DECRYPT", why: "binary: token-shaped; suite 0x11 but too short" },
   { inputHex: "01056b3230323633", error: "ERR_DECRYPT", why: "binary: token-shaped; suite 0x33 is not defined" },
@@ -182,7 +213,15 @@ function apiKeyDocument(): unknown {
     peppers: API_KEY_PEPPERS,
     cases: API_KEY_CASES.map((c) => {
       const out = runApiKey(c);
-      return { ...c, head: `${c.prefix}_${c.env}_${c.body}`, checksum: out.checksum, key: out.key, preview: out.preview, hash: out.hash, pepperedHashes: out.pepperedHashes };
+      return {
+        ...c,
+        head: `${c.prefix}_${c.env}_${c.body}`,
+        checksum: out.checksum,
+        key: out.key,
+        preview: out.preview,
+        hash: out.hash,
+        pepperedHashes: out.pepperedHashes,
+      };
     }),
     badChecksum: "acme_live_4Fh2kQ9xZr7TbN1mPw3Yc8Lv6Jd0Sg5A000000",
   };
@@ -199,7 +238,15 @@ async function recoveryDocument(): Promise<unknown> {
       bcryptCost: RECOVERY_BCRYPT_COST,
       codes: codes.map((k) => {
         const normalized = k.code.replace("-", "");
-        return { displayed: k.code, normalized, selectorInput: `${c.userId}:${normalized}`, selector: k.selector, bcryptInput: normalized, bcryptSalt: k.hash.slice(0, 29), bcryptHash: k.hash };
+        return {
+          displayed: k.code,
+          normalized,
+          selectorInput: `${c.userId}:${normalized}`,
+          selector: k.selector,
+          bcryptInput: normalized,
+          bcryptSalt: k.hash.slice(0, 29),
+          bcryptHash: k.hash,
+        };
       }),
     });
   }
@@ -251,7 +298,13 @@ async function passwordDocument(): Promise<unknown> {
   const cases: unknown[] = [];
   for (const c of PASSWORD_CASES) {
     const hash = await runPassword(c);
-    cases.push({ ...c, utf8Bytes: Buffer.byteLength(c.password, "utf8"), bcryptInput: passwordBcryptInputRef(c.password), bcryptSalt: hash.slice(0, 29), bcryptHash: hash });
+    cases.push({
+      ...c,
+      utf8Bytes: Buffer.byteLength(c.password, "utf8"),
+      bcryptInput: passwordBcryptInputRef(c.password),
+      bcryptSalt: hash.slice(0, 29),
+      bcryptHash: hash,
+    });
   }
   return { source: SOURCE, format: "docs/format.md#password-hashes", bcryptCost: PASSWORD_BCRYPT_COST, cases };
 }

@@ -53,20 +53,36 @@ interface DataKeysFile {
   rewrapped: { case: string; record: RecordJson };
 }
 interface BlindIndexFile {
-  cases: { name: string; bits: number; keyId: string; valueUtf8?: string; valueHex?: string; indexKey: string; index: string }[];
+  cases: {
+    name: string;
+    bits: number;
+    keyId: string;
+    valueUtf8?: string;
+    valueHex?: string;
+    indexKey: string;
+    index: string;
+  }[];
 }
 
 const envelopeFile = readVectors("envelope-v1.json") as EnvelopeFile;
 const dataKeysFile = readVectors("data-keys.json") as DataKeysFile;
 const blindIndexFile = readVectors("blind-index.json") as BlindIndexFile;
 
-const toRecord = (r: RecordJson): DataKeyRecord => ({ id: r.id, scope: r.scope, masterKeyId: r.masterKeyId, wrappedKey: unhex(r.wrappedKey), createdAt: r.createdAt });
+const toRecord = (r: RecordJson): DataKeyRecord => ({
+  id: r.id,
+  scope: r.scope,
+  masterKeyId: r.masterKeyId,
+  wrappedKey: unhex(r.wrappedKey),
+  createdAt: r.createdAt,
+});
 const recordOf = (name: string): RecordJson | undefined => dataKeysFile.records.find((r) => r.case === name)?.record;
 const masterKeyHex = (id: string): string => envelopeFile.keyring.keys.find((k) => k.id === id)?.hex ?? "";
 const tenantOf = (c: EnvelopeCaseJson): string | undefined => c.tenantId ?? undefined;
 
 it("covers both AEADs, both key modes, a context and the empty context", () => {
-  const kinds = new Set(envelopeFile.cases.map((c) => `${c.algorithm}/${c.mode}/${c.contextJson === "{}" ? "empty" : "context"}`));
+  const kinds = new Set(
+    envelopeFile.cases.map((c) => `${c.algorithm}/${c.mode}/${c.contextJson === "{}" ? "empty" : "context"}`),
+  );
   expect(kinds.size).toBe(8);
   expect(envelopeFile.cases.map((c) => c.name)).toEqual(ENVELOPE_CASES.map((c) => c.name));
 });
@@ -91,12 +107,18 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
 
     it("moatkit decrypts the committed string and binary forms to the plaintext", async () => {
       const record = recordOf(c.name);
-      const run = await envelopeRun({ backend, algorithm: c.algorithm, mode: c.mode, records: record === undefined ? [] : [toRecord(record)] });
+      const run = await envelopeRun({
+        backend,
+        algorithm: c.algorithm,
+        mode: c.mode,
+        records: record === undefined ? [] : [toRecord(record)],
+      });
       expect(hex(await run.decrypt(c.token, c.context, tenantOf(c)))).toBe(c.plaintextHex);
       expect(hex(await run.decrypt(unhex(c.binary), c.context, tenantOf(c)))).toBe(c.plaintextHex);
       // The context and the tenant are bound: another of either does not decrypt.
       await expectMoatErrorAsync(run.decrypt(c.token, { ...c.context, extra: 1 }, tenantOf(c)), "ERR_DECRYPT");
-      if (c.mode === "embedded") await expectMoatErrorAsync(run.decrypt(c.token, c.context, `${c.tenantId ?? "t"}x`), "ERR_DECRYPT");
+      if (c.mode === "embedded")
+        await expectMoatErrorAsync(run.decrypt(c.token, c.context, `${c.tenantId ?? "t"}x`), "ERR_DECRYPT");
     });
 
     it("the reference implementation (docs/format.md) gives the committed bytes and intermediate values", () => {
@@ -135,37 +157,49 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
       expect(binary[0]).toBe(1);
       expect(Buffer.from(binary.subarray(2, 2 + idLength)).toString("latin1")).toBe(c.masterKeyId);
       expect(c.token.startsWith(`mk1.${c.masterKeyId}.`)).toBe(true);
-      expect(hex(base64urlDecode(c.token.slice(`mk1.${c.masterKeyId}.`.length)))).toBe(hex(binary.subarray(2 + idLength)));
-      if (c.dataKeyId !== undefined) expect(c.dataKeyId).toBe(Buffer.from(unhex(c.random.dataKeyId ?? "")).toString("base64url"));
+      expect(hex(base64urlDecode(c.token.slice(`mk1.${c.masterKeyId}.`.length)))).toBe(
+        hex(binary.subarray(2 + idLength)),
+      );
+      if (c.dataKeyId !== undefined)
+        expect(c.dataKeyId).toBe(Buffer.from(unhex(c.random.dataKeyId ?? "")).toString("base64url"));
     });
   });
 
   it("a stored data key re-wrapped under another master key still opens the committed token (the record names the master key)", async () => {
     const c = envelopeFile.cases.find((e) => e.name === dataKeysFile.rewrapped.case);
     if (c === undefined) throw new Error("rewrapped case missing");
-    const run = await envelopeRun({ backend, algorithm: c.algorithm, mode: "stored", records: [toRecord(dataKeysFile.rewrapped.record)] });
+    const run = await envelopeRun({
+      backend,
+      algorithm: c.algorithm,
+      mode: "stored",
+      records: [toRecord(dataKeysFile.rewrapped.record)],
+    });
     expect(hex(await run.decrypt(c.token, c.context, tenantOf(c)))).toBe(c.plaintextHex);
   });
 
   it.each(envelopeFile.notATokenOrCannotDecrypt.map((v) => [v.why, v] as const))("%s", async (_why, v) => {
     const run = await envelopeRun({ backend, algorithm: "aes-256-gcm", mode: "stored" });
     const token = v.input ?? unhex(v.inputHex ?? "");
-    await expectMoatErrorAsync(run.decrypt(token, {}, undefined), v.error === "ERR_DECRYPT" ? "ERR_DECRYPT" : "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(
+      run.decrypt(token, {}, undefined),
+      v.error === "ERR_DECRYPT" ? "ERR_DECRYPT" : "ERR_INVALID_INPUT",
+    );
   });
 
-  describe.each(blindIndexFile.cases.map((c) => [`${c.name} ${String(c.bits)} bits under ${c.keyId}: ${c.valueUtf8 ?? c.valueHex ?? ""}`, c] as const))(
-    "blind index %s",
-    (_name, c) => {
-      it("moatkit and the reference give the committed index", () => {
-        expect(runBlindIndex(c, backend)).toBe(c.index);
-        const master = unhex(masterKeyHex(c.keyId));
-        expect(hex(blindIndexKeyRef(BACKENDS[backend], master, c.name))).toBe(c.indexKey);
-        const value = c.valueHex === undefined ? new TextEncoder().encode(c.valueUtf8 ?? "") : unhex(c.valueHex);
-        expect(blindIndexRef(BACKENDS[backend], master, c.name, c.bits, value)).toBe(c.index);
-        expect(c.index).toHaveLength(Math.ceil(c.bits / 8) * 2);
-      });
-    },
-  );
+  describe.each(
+    blindIndexFile.cases.map(
+      (c) => [`${c.name} ${String(c.bits)} bits under ${c.keyId}: ${c.valueUtf8 ?? c.valueHex ?? ""}`, c] as const,
+    ),
+  )("blind index %s", (_name, c) => {
+    it("moatkit and the reference give the committed index", () => {
+      expect(runBlindIndex(c, backend)).toBe(c.index);
+      const master = unhex(masterKeyHex(c.keyId));
+      expect(hex(blindIndexKeyRef(BACKENDS[backend], master, c.name))).toBe(c.indexKey);
+      const value = c.valueHex === undefined ? new TextEncoder().encode(c.valueUtf8 ?? "") : unhex(c.valueHex);
+      expect(blindIndexRef(BACKENDS[backend], master, c.name, c.bits, value)).toBe(c.index);
+      expect(c.index).toHaveLength(Math.ceil(c.bits / 8) * 2);
+    });
+  });
 
   it("the master keys parse from their MOATKIT_MASTER_KEYS form to the committed bytes", () => {
     const keyring = parseMasterKeys(envelopeFile.keyring.MOATKIT_MASTER_KEYS);
@@ -173,7 +207,9 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
     // The parsed bytes are the committed ones: an index derived from them matches the vector.
     const c = blindIndexFile.cases[0];
     if (c === undefined) throw new Error("no blind index case");
-    expect(createBlindIndex({ keyring, name: c.name, bits: c.bits, keyId: c.keyId, backend }).index(c.valueUtf8 ?? "")).toBe(c.index);
+    expect(
+      createBlindIndex({ keyring, name: c.name, bits: c.bits, keyId: c.keyId, backend }).index(c.valueUtf8 ?? ""),
+    ).toBe(c.index);
     for (const k of envelopeFile.keyring.keys) expect(Buffer.from(k.base64, "base64").toString("hex")).toBe(k.hex);
   });
 

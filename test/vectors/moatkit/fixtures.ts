@@ -13,7 +13,13 @@ import { createMemoryDataKeyStore, createMemoryRecoveryCodeStore } from "../../.
 import { createPostgresDataKeyStore, type SqlClient } from "../../../src/adapters/postgres/index.js";
 import { canonicalJson } from "../../../src/_internal/canonical-json.js";
 import { base64urlDecode, base64urlEncode } from "../../../src/_internal/encoding.js";
-import { hashAuditEvent, sealAuditEvent, EMPTY_CHAIN_HEAD, type AuditEvent, type StoredAuditEvent } from "../../../src/audit/event.js";
+import {
+  hashAuditEvent,
+  sealAuditEvent,
+  EMPTY_CHAIN_HEAD,
+  type AuditEvent,
+  type StoredAuditEvent,
+} from "../../../src/audit/event.js";
 import { signAuditCheckpoint, verifyAuditCheckpoint, type AuditCheckpoint } from "../../../src/audit/checkpoint.js";
 import { verifyAuditChain } from "../../../src/audit/verify.js";
 import { apiKeyHasher } from "../../../src/apikeys/hash-key.js";
@@ -57,10 +63,23 @@ export {
   EMPTY_CHAIN_HEAD,
 };
 export type { SqlClient };
-export type { AeadAlgorithm, AuditCheckpoint, AuditEvent, CryptoBackend, CryptoBackendName, DataKeyRecord, EncryptionContext, MasterKeyring, StoredAuditEvent };
+export type {
+  AeadAlgorithm,
+  AuditCheckpoint,
+  AuditEvent,
+  CryptoBackend,
+  CryptoBackendName,
+  DataKeyRecord,
+  EncryptionContext,
+  MasterKeyring,
+  StoredAuditEvent,
+};
 
 /** Both crypto backends, by name. */
-export const BACKENDS: Readonly<Record<CryptoBackendName, CryptoBackend>> = { node: nodeCryptoBackend() ?? nobleBackend, noble: nobleBackend };
+export const BACKENDS: Readonly<Record<CryptoBackendName, CryptoBackend>> = {
+  node: nodeCryptoBackend() ?? nobleBackend,
+  noble: nobleBackend,
+};
 export const BACKEND_NAMES: readonly CryptoBackendName[] = ["node", "noble"];
 
 // ---------------------------------------------------------------------------------------------
@@ -117,7 +136,9 @@ export function streamRandom(seed: string): (n: number) => Uint8Array {
   let buffer = new Uint8Array(0);
   return (n: number) => {
     while (buffer.length < n) {
-      const block = createHash("sha256").update(`${seed}/${String(counter++)}`).digest();
+      const block = createHash("sha256")
+        .update(`${seed}/${String(counter++)}`)
+        .digest();
       const next = new Uint8Array(buffer.length + block.length);
       next.set(buffer);
       next.set(block, buffer.length);
@@ -134,7 +155,11 @@ export function streamRandom(seed: string): (n: number) => Uint8Array {
 
 export interface EnvelopeRun {
   encrypt(plaintext: string | Uint8Array, context: EncryptionContext, tenantId: string | undefined): Promise<string>;
-  encryptBytes(plaintext: string | Uint8Array, context: EncryptionContext, tenantId: string | undefined): Promise<Uint8Array>;
+  encryptBytes(
+    plaintext: string | Uint8Array,
+    context: EncryptionContext,
+    tenantId: string | undefined,
+  ): Promise<Uint8Array>;
   decrypt(token: string | Uint8Array, context: EncryptionContext, tenantId: string | undefined): Promise<Uint8Array>;
   /** The data key records the envelope's store holds (stored mode). */
   records(): Promise<readonly DataKeyRecord[]>;
@@ -152,7 +177,10 @@ export async function envelopeRun(options: {
 }): Promise<EnvelopeRun> {
   let store: DataKeyStore | undefined;
   if (options.mode === "stored") {
-    store = options.client === undefined ? createMemoryDataKeyStore() : createPostgresDataKeyStore({ client: options.client });
+    store =
+      options.client === undefined
+        ? createMemoryDataKeyStore()
+        : createPostgresDataKeyStore({ client: options.client });
     for (const record of options.records ?? []) await store.setCurrentDataKey(record, null);
   }
   const envelope = createEnvelope({
@@ -163,7 +191,8 @@ export async function envelopeRun(options: {
     ...(store === undefined ? {} : { dataKeys: store }),
     ...(options.random === undefined ? {} : { random: options.random }),
   });
-  const binding = (context: EncryptionContext, tenantId: string | undefined) => (tenantId === undefined ? { context } : { context, tenantId });
+  const binding = (context: EncryptionContext, tenantId: string | undefined) =>
+    tenantId === undefined ? { context } : { context, tenantId };
   return {
     encrypt: (p, c, t) => envelope.encrypt(p, binding(c, t)),
     encryptBytes: (p, c, t) => envelope.encryptBytes(p, binding(c, t)),
@@ -192,7 +221,11 @@ export interface RecoveryRun {
   put(userId: string, entries: readonly { selector: string; hash: string }[]): Promise<void>;
 }
 
-export function recoveryRun(options: { readonly selectorKey?: string; readonly random: (n: number) => Uint8Array; readonly count: number }): RecoveryRun {
+export function recoveryRun(options: {
+  readonly selectorKey?: string;
+  readonly random: (n: number) => Uint8Array;
+  readonly count: number;
+}): RecoveryRun {
   const store: RecoveryCodeStore = createMemoryRecoveryCodeStore();
   const codes = createRecoveryCodes({
     store,

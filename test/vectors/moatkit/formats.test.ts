@@ -9,7 +9,17 @@ import { readFileSync, readdirSync } from "node:fs";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import { expectMoatError } from "../../helpers/assertions.js";
-import { AUDIT_EVENTS, PASSWORD_CASES, RECOVERY_CASES, runApiKey, runAuditChain, runCheckpoint, runPassword, runRecovery, runTokens } from "./build.js";
+import {
+  AUDIT_EVENTS,
+  PASSWORD_CASES,
+  RECOVERY_CASES,
+  runApiKey,
+  runAuditChain,
+  runCheckpoint,
+  runPassword,
+  runRecovery,
+  runTokens,
+} from "./build.js";
 import { buildDocuments } from "./documents.js";
 import {
   canonicalJson,
@@ -40,7 +50,17 @@ import {
 
 interface ApiKeysFile {
   peppers: ({ name: string; utf8: string } | { name: string; hex: string })[];
-  cases: { prefix: string; env: "live" | "test"; body: string; head: string; checksum: string; key: string; preview: string; hash: string; pepperedHashes: string[] }[];
+  cases: {
+    prefix: string;
+    env: "live" | "test";
+    body: string;
+    head: string;
+    checksum: string;
+    key: string;
+    preview: string;
+    hash: string;
+    pepperedHashes: string[];
+  }[];
   badChecksum: string;
 }
 interface RecoveryFile {
@@ -48,7 +68,15 @@ interface RecoveryFile {
     name: string;
     userId: string;
     selectorKeyUtf8: string;
-    codes: { displayed: string; normalized: string; selectorInput: string; selector: string; bcryptInput: string; bcryptSalt: string; bcryptHash: string }[];
+    codes: {
+      displayed: string;
+      normalized: string;
+      selectorInput: string;
+      selector: string;
+      bcryptInput: string;
+      bcryptSalt: string;
+      bcryptHash: string;
+    }[];
   }[];
   normalization: { typed: string; normalized: string | null }[];
 }
@@ -76,7 +104,15 @@ interface CanonicalFile {
 }
 
 interface PasswordsFile {
-  cases: { name: string; password: string; long: "reject" | "prehash"; utf8Bytes: number; bcryptInput: string; bcryptSalt: string; bcryptHash: string }[];
+  cases: {
+    name: string;
+    password: string;
+    long: "reject" | "prehash";
+    utf8Bytes: number;
+    bcryptInput: string;
+    bcryptSalt: string;
+    bcryptHash: string;
+  }[];
 }
 
 const apiKeys = readVectors("api-keys.json") as ApiKeysFile;
@@ -87,11 +123,18 @@ const chain = readVectors("audit-chain.json") as AuditChainFile;
 const checkpoint = readVectors("audit-checkpoint.json") as CheckpointFile;
 const canonical = readVectors("canonical-json.json") as CanonicalFile;
 
-const pepperBytes = (p: ApiKeysFile["peppers"][number]): Uint8Array => ("utf8" in p ? new TextEncoder().encode(p.utf8) : new Uint8Array(Buffer.from(p.hex, "hex")));
+const pepperBytes = (p: ApiKeysFile["peppers"][number]): Uint8Array =>
+  "utf8" in p ? new TextEncoder().encode(p.utf8) : new Uint8Array(Buffer.from(p.hex, "hex"));
 
 describe.each(apiKeys.cases.map((c) => [c.key, c] as const))("API key %s", (_key, c) => {
   it("moatkit formats, checksums, previews and hashes it as committed", () => {
-    expect(runApiKey(c)).toEqual({ key: c.key, checksum: c.checksum, preview: c.preview, hash: c.hash, pepperedHashes: c.pepperedHashes });
+    expect(runApiKey(c)).toEqual({
+      key: c.key,
+      checksum: c.checksum,
+      preview: c.preview,
+      hash: c.hash,
+      pepperedHashes: c.pepperedHashes,
+    });
     expect(c.key).toBe(c.head + c.checksum);
   });
 
@@ -102,7 +145,13 @@ describe.each(apiKeys.cases.map((c) => [c.key, c] as const))("API key %s", (_key
   });
 
   it("parses back into its parts with a valid checksum", () => {
-    expect(parseApiKey(c.key)).toEqual({ prefix: c.prefix, env: c.env, body: c.body, checksum: c.checksum, checksumValid: true });
+    expect(parseApiKey(c.key)).toEqual({
+      prefix: c.prefix,
+      env: c.env,
+      body: c.body,
+      checksum: c.checksum,
+      checksumValid: true,
+    });
   });
 });
 
@@ -129,17 +178,27 @@ describe.each(recovery.cases.map((c) => [c.name, c] as const))("recovery codes %
 
   it("moatkit redeems a committed code against committed entries, once", async () => {
     const input = RECOVERY_CASES.find((r) => r.name === c.name);
-    const run = recoveryRun({ random: streamRandom("unused"), count: 1, ...(input?.selectorKey === undefined ? {} : { selectorKey: input.selectorKey }) });
-    await run.put(c.userId, c.codes.map((k) => ({ selector: k.selector, hash: k.bcryptHash })));
+    const run = recoveryRun({
+      random: streamRandom("unused"),
+      count: 1,
+      ...(input?.selectorKey === undefined ? {} : { selectorKey: input.selectorKey }),
+    });
+    await run.put(
+      c.userId,
+      c.codes.map((k) => ({ selector: k.selector, hash: k.bcryptHash })),
+    );
     const code = c.codes[1]?.displayed.toLowerCase() ?? "";
     expect(await run.redeem(c.userId, code)).toBe(true);
     expect(await run.redeem(c.userId, code)).toBe(false);
   });
 });
 
-it.each(recovery.normalization.map((n) => [n.typed, n.normalized] as const))("recovery code input %j normalizes to %j", (typed, normalized) => {
-  expect(normalizeRecoveryCode(typed)).toBe(normalized);
-});
+it.each(recovery.normalization.map((n) => [n.typed, n.normalized] as const))(
+  "recovery code input %j normalizes to %j",
+  (typed, normalized) => {
+    expect(normalizeRecoveryCode(typed)).toBe(normalized);
+  },
+);
 
 describe.each(passwords.cases.map((c) => [c.name, c] as const))("password hash: %s", (_name, c) => {
   it("moatkit hashes the password with the fixed salt to the committed bcrypt hash, and verifies it", async () => {
@@ -215,7 +274,9 @@ describe("audit checkpoint (EdDSA, Ed25519)", () => {
     expect(checkpoint.payloadJson).toBe(canonicalJsonRef(checkpoint.checkpoint));
     expect(Buffer.from(signature, "base64url").toString("hex")).toBe(checkpoint.signatureHex);
     const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: checkpoint.publicJwk.x }, format: "jwk" });
-    expect(verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(checkpoint.signatureHex, "hex"))).toBe(true);
+    expect(verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(checkpoint.signatureHex, "hex"))).toBe(
+      true,
+    );
   });
 
   it("moatkit verifies the committed JWS and returns what it attests", async () => {
@@ -230,11 +291,14 @@ describe("canonical JSON", () => {
     expect(canonicalJsonRef(JSON.parse(c.input))).toBe(c.output);
   });
 
-  it.each(canonical.rfc8785Numbers.map((c) => [c.ieee754, c.output] as const))("RFC 8785 Appendix B: %s → %s", (ieee754, output) => {
-    const value = Buffer.from(ieee754, "hex").readDoubleBE(0);
-    if (output === null) expectMoatError(() => canonicalJson(value), "ERR_INVALID_INPUT");
-    else expect(canonicalJson(value)).toBe(output);
-  });
+  it.each(canonical.rfc8785Numbers.map((c) => [c.ieee754, c.output] as const))(
+    "RFC 8785 Appendix B: %s → %s",
+    (ieee754, output) => {
+      const value = Buffer.from(ieee754, "hex").readDoubleBE(0);
+      if (output === null) expectMoatError(() => canonicalJson(value), "ERR_INVALID_INPUT");
+      else expect(canonicalJson(value)).toBe(output);
+    },
+  );
 
   it.each(canonical.moatkit.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     expect(canonicalJson(JSON.parse(c.input))).toBe(c.output);
@@ -249,7 +313,15 @@ describe("canonical JSON", () => {
 
 it("regenerating gives the committed files exactly", async () => {
   const documents = await buildDocuments("node");
-  for (const file of ["api-keys.json", "recovery-codes.json", "passwords.json", "tokens.json", "audit-chain.json", "audit-checkpoint.json", "canonical-json.json"]) {
+  for (const file of [
+    "api-keys.json",
+    "recovery-codes.json",
+    "passwords.json",
+    "tokens.json",
+    "audit-chain.json",
+    "audit-checkpoint.json",
+    "canonical-json.json",
+  ]) {
     expect(documents[file], file).toEqual(readVectors(file));
   }
 });
@@ -258,7 +330,12 @@ describe("docs/format.md", () => {
   const doc = readFileSync(new URL("../../../docs/format.md", import.meta.url), "utf8");
   // GitHub's heading anchors: lower-case, punctuation dropped, spaces to dashes.
   const anchors = new Set(
-    [...doc.matchAll(/^#{2,3} (.+)$/gm)].map((m) => (m[1] ?? "").toLowerCase().replace(/[^\p{L}\p{N} -]/gu, "").replaceAll(" ", "-")),
+    [...doc.matchAll(/^#{2,3} (.+)$/gm)].map((m) =>
+      (m[1] ?? "")
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} -]/gu, "")
+        .replaceAll(" ", "-"),
+    ),
   );
   const files = readdirSync(VECTOR_DIR).filter((f) => f.endsWith(".json"));
 
@@ -270,7 +347,9 @@ describe("docs/format.md", () => {
   });
 
   it("quotes the worked example and the audit hash input exactly as the vectors have them", () => {
-    const example = (readVectors("envelope-v1.json") as { cases: { name: string; token: string }[] }).cases.find((c) => c.name === "aes-stored-tenant-context");
+    const example = (readVectors("envelope-v1.json") as { cases: { name: string; token: string }[] }).cases.find(
+      (c) => c.name === "aes-stored-tenant-context",
+    );
     expect(doc).toContain(example?.token ?? "missing");
     expect(doc).toContain(chain.events[0]?.hashInput ?? "missing");
     expect(doc).toContain(chain.events[0]?.stored.hash ?? "missing");

@@ -14,7 +14,8 @@ import { VECTOR_DIR } from "./fixtures.js";
 const node = await buildDocuments("node");
 const noble = await buildDocuments("noble");
 for (const [file, content] of Object.entries(node)) {
-  if (!isDeepStrictEqual(content, noble[file])) throw new Error(`${file}: the node and noble backends disagree; nothing written`);
+  if (!isDeepStrictEqual(content, noble[file]))
+    throw new Error(`${file}: the node and noble backends disagree; nothing written`);
 }
 for (const [file, content] of Object.entries(node)) {
   writeFileSync(`${VECTOR_DIR}${file}`, `${JSON.stringify(content, null, 2)}\n`);

@@ -33,7 +33,14 @@ function u32(n: number): Uint8Array {
 /** lp(x) = u32be(len(x)) ‖ x */
 const lp = (x: Uint8Array): Uint8Array => concat(u32(x.length), x);
 
-function seal(backend: CryptoBackend, algorithm: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+function seal(
+  backend: CryptoBackend,
+  algorithm: AeadAlgorithm,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
   const out = new Uint8Array(plaintext.length + 16);
   backend.sealInto(algorithm, key, nonce, aad, plaintext, out, 0);
   return out;
@@ -82,8 +89,19 @@ export function wrapKeyRef(backend: CryptoBackend, masterKey: Uint8Array): Uint8
 }
 
 /** lp("moatkit/v1 data-key") ‖ lp(mode byte) ‖ lp(masterKeyId) ‖ lp(id) ‖ lp(scope) */
-export function wrapAadRef(mode: "stored" | "embedded", masterKeyId: string, id: Uint8Array, scope: string): Uint8Array {
-  return concat(lp(utf8("moatkit/v1 data-key")), lp(Uint8Array.of(mode === "stored" ? 0x01 : 0x02)), lp(utf8(masterKeyId)), lp(id), lp(utf8(scope)));
+export function wrapAadRef(
+  mode: "stored" | "embedded",
+  masterKeyId: string,
+  id: Uint8Array,
+  scope: string,
+): Uint8Array {
+  return concat(
+    lp(utf8("moatkit/v1 data-key")),
+    lp(Uint8Array.of(mode === "stored" ? 0x01 : 0x02)),
+    lp(utf8(masterKeyId)),
+    lp(id),
+    lp(utf8(scope)),
+  );
 }
 
 /** wrapNonce(12) ‖ AES-256-GCM(wrapKey, wrapNonce, wrapAad, dataKey) (32) ‖ tag(16) */
@@ -97,7 +115,17 @@ export function wrapDataKeyRef(
   dataKey: Uint8Array,
   wrapNonce: Uint8Array,
 ): Uint8Array {
-  return concat(wrapNonce, seal(backend, "aes-256-gcm", wrapKeyRef(backend, masterKey), wrapNonce, wrapAadRef(mode, masterKeyId, id, scope), dataKey));
+  return concat(
+    wrapNonce,
+    seal(
+      backend,
+      "aes-256-gcm",
+      wrapKeyRef(backend, masterKey),
+      wrapNonce,
+      wrapAadRef(mode, masterKeyId, id, scope),
+      dataKey,
+    ),
+  );
 }
 
 export function envelopeRef(backend: CryptoBackend, input: EnvelopeInput): EnvelopeOutput {
@@ -105,18 +133,45 @@ export function envelopeRef(backend: CryptoBackend, input: EnvelopeInput): Envel
   const scope = input.tenantId ?? "";
   const id = input.mode === "stored" ? (input.dataKeyId ?? new Uint8Array(0)) : new Uint8Array(0);
   const wrapAad = wrapAadRef(input.mode, input.masterKeyId, id, input.mode === "stored" ? scope : "");
-  const wrappedKey = wrapDataKeyRef(backend, input.masterKey, input.mode, input.masterKeyId, id, input.mode === "stored" ? scope : "", input.dataKey, input.wrapNonce);
+  const wrappedKey = wrapDataKeyRef(
+    backend,
+    input.masterKey,
+    input.mode,
+    input.masterKeyId,
+    id,
+    input.mode === "stored" ? scope : "",
+    input.dataKey,
+    input.wrapNonce,
+  );
   const hkdfInfo = concat(utf8("moatkit/v1 message "), Uint8Array.of(suite));
   const okm = backend.hkdf(input.dataKey, input.salt, hkdfInfo, 48);
   const keyRef = input.mode === "stored" ? id : wrappedKey;
   const keyIdBytes = utf8(input.masterKeyId);
-  const header = concat(Uint8Array.of(0x01, keyIdBytes.length), keyIdBytes, Uint8Array.of(suite), keyRef, input.salt, okm.subarray(32, 48));
+  const header = concat(
+    Uint8Array.of(0x01, keyIdBytes.length),
+    keyIdBytes,
+    Uint8Array.of(suite),
+    keyRef,
+    input.salt,
+    okm.subarray(32, 48),
+  );
   const tenant = utf8(scope);
   const aad = concat(header, u32(tenant.length), tenant, utf8(input.contextJson));
   const sealed = seal(backend, input.algorithm, okm.subarray(0, 32), input.nonce, aad, input.plaintext);
   const binary = concat(header, input.nonce, sealed);
   const token = `mk1.${input.masterKeyId}.${b64url(binary.subarray(2 + keyIdBytes.length))}`;
-  return { suite, wrapKey: wrapKeyRef(backend, input.masterKey), wrapAad, wrappedKey, hkdfInfo, okm, header, aad, binary, token };
+  return {
+    suite,
+    wrapKey: wrapKeyRef(backend, input.masterKey),
+    wrapAad,
+    wrappedKey,
+    hkdfInfo,
+    okm,
+    header,
+    aad,
+    binary,
+    token,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,11 +179,22 @@ export function envelopeRef(backend: CryptoBackend, input: EnvelopeInput): Envel
 
 /** HKDF-SHA-256(master, "", "moatkit/v1 blind-index" ‖ 0x00 ‖ name, 32) */
 export function blindIndexKeyRef(backend: CryptoBackend, masterKey: Uint8Array, name: string): Uint8Array {
-  return backend.hkdf(masterKey, new Uint8Array(0), concat(utf8("moatkit/v1 blind-index"), Uint8Array.of(0), utf8(name)), 32);
+  return backend.hkdf(
+    masterKey,
+    new Uint8Array(0),
+    concat(utf8("moatkit/v1 blind-index"), Uint8Array.of(0), utf8(name)),
+    32,
+  );
 }
 
 /** HMAC-SHA-256(index key, value) cut to ⌈bits/8⌉ bytes, unused low bits of the last byte zero. */
-export function blindIndexRef(backend: CryptoBackend, masterKey: Uint8Array, name: string, bits: number, value: Uint8Array): string {
+export function blindIndexRef(
+  backend: CryptoBackend,
+  masterKey: Uint8Array,
+  name: string,
+  bits: number,
+  value: Uint8Array,
+): string {
   const full = backend.hmac(blindIndexKeyRef(backend, masterKey, name), value);
   const out = full.slice(0, Math.ceil(bits / 8));
   const unused = out.length * 8 - bits;
@@ -170,7 +236,13 @@ export function opaqueTokenHashRef(token: string): string {
 
 /** base64url(HMAC-SHA-256(key = base64url-decoded nonce, "moatkit refresh successor v1" ‖ 0x00 ‖ presented)) */
 export function successorTokenRef(presented: string, nonce: string): string {
-  return b64url(hmac(sha256, new Uint8Array(Buffer.from(nonce, "base64url")), concat(utf8("moatkit refresh successor v1"), Uint8Array.of(0), utf8(presented))));
+  return b64url(
+    hmac(
+      sha256,
+      new Uint8Array(Buffer.from(nonce, "base64url")),
+      concat(utf8("moatkit refresh successor v1"), Uint8Array.of(0), utf8(presented)),
+    ),
+  );
 }
 
 /**
