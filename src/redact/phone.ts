@@ -142,6 +142,20 @@ function nationalLengthFits(code: number, national: number, firstNationalDigit: 
 }
 
 /**
+ * The ITU calling code the digits in `digitBuffer` start with (1–3 digits, shortest first, as
+ * codes are prefix-free), or 0 when they start with 0 or no assigned code.
+ */
+function leadingCallingCode(): number {
+  let code = 0;
+  for (let k = 0; k < 3; k++) {
+    code = code * 10 + (digitBuffer[k] ?? 0);
+    if (code === 0) return 0;
+    if (isCallingCode(code)) return code;
+  }
+  return 0;
+}
+
+/**
  * An international number whose `+` is at `i`. Returns the match as `[start, end]` (start moves
  * back to a `(` in `(+44) …`), or undefined.
  */
@@ -202,19 +216,9 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
   }
   const firstEnd = ends[0];
   if (start === i - 1 && (firstEnd === undefined || text.charCodeAt(firstEnd - 1) !== 41)) start = i;
-  const first = digitBuffer[0] ?? 0;
-  if (first === 0) return undefined;
-  let code = first;
-  let codeLength = 1;
-  if (!isCallingCode(code)) {
-    code = code * 10 + (digitBuffer[1] ?? 0);
-    codeLength = 2;
-    if (!isCallingCode(code)) {
-      code = code * 10 + (digitBuffer[2] ?? 0);
-      codeLength = 3;
-      if (!isCallingCode(code)) return undefined;
-    }
-  }
+  const code = leadingCallingCode();
+  if (code === 0) return undefined;
+  const codeLength = code < 10 ? 1 : code < 100 ? 2 : 3;
   for (let g = ends.length - 1; g >= 0; g--) {
     const digits = counts[g] ?? 0;
     const national = digits - codeLength;

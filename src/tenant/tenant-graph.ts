@@ -73,34 +73,33 @@ function columnList(columns: readonly string[]): string {
   return columns.length === 1 ? list : `(${list})`;
 }
 
-/**
- * The tenant's tables in `schema`, parents before children (the export order). Reverse it to
- * delete. Throws ERR_UNSUPPORTED when the foreign keys among them form a cycle, since then no
- * delete order satisfies every constraint.
- */
-export async function planTenantTables(
+/** The tables in `schema` and the foreign keys among them, as the catalog reports them. */
+async function readSchemaGraph(
   client: SqlClient,
   schema: string,
   tenantColumn: string,
-): Promise<TenantTable[]> {
-  let tables: TableRow[];
-  let keys: ForeignKey[];
+): Promise<{ tables: TableRow[]; keys: ForeignKey[] }> {
   try {
-    tables = (await client.query<TableRow>(TABLES_SQL, [schema, tenantColumn])).rows;
-    keys = (await client.query<ForeignKeyRow>(FOREIGN_KEYS_SQL, [schema])).rows.map((r) => ({
+    const tables = (await client.query<TableRow>(TABLES_SQL, [schema, tenantColumn])).rows;
+    const keys = (await client.query<ForeignKeyRow>(FOREIGN_KEYS_SQL, [schema])).rows.map((r) => ({
       child: r.child,
       parent: r.parent,
       childColumns: parseColumns(r.child_columns),
       parentColumns: parseColumns(r.parent_columns),
     }));
+    return { tables, keys };
   } catch (err) {
     if (err instanceof MoatError) throw err;
     throw new MoatError("ERR_STORE", { message: "could not read the schema's tables and foreign keys", cause: err });
   }
+}
 
-  // Breadth-first from the tables with the tenant column: a table's depth is its distance from
-  // them along "references" edges. Rows are selected only through edges to shallower tables, so
-  // the conditions never recurse into themselves (self-references, cycles).
+/**
+ * Breadth-first from the tables with the tenant column: a table's depth is its distance from
+ * them along "references" edges. Rows are selected only through edges to shallower tables, so
+ * the conditions never recurse into themselves (self-references, cycles).
+ */
+function tenantDepths(tables: readonly TableRow[], keys: readonly ForeignKey[]): Map<string, number> {
   const depth = new Map<string, number>();
   for (const t of tables) if (t.has_tenant) depth.set(t.table, 0);
   let frontier = [...depth.keys()];
@@ -114,7 +113,49 @@ export async function planTenantTables(
     }
     frontier = next;
   }
+  return depth;
+}
 
+/**
+ * Kahn's algorithm over every foreign key among the tenant's tables: a parent is emitted only
+ * when all its (non-self) parents are, so reversing the list deletes children first.
+ */
+function parentsFirst(depth: ReadonlyMap<string, number>, keys: readonly ForeignKey[]): string[] {
+  const members = [...depth.keys()].sort();
+  const edges = keys.filter((k) => k.child !== k.parent && depth.has(k.child) && depth.has(k.parent));
+  const ordered: string[] = [];
+  const placed = new Set<string>();
+  while (ordered.length < members.length) {
+    const ready = members.filter((t) => !placed.has(t) && edges.every((e) => e.child !== t || placed.has(e.parent)));
+    if (ready.length === 0) {
+      const cycle = members.filter((t) => !placed.has(t));
+      throw new MoatError("ERR_UNSUPPORTED", {
+        message: "the tenant's tables reference each other in a cycle; no delete order satisfies every foreign key",
+        details: { tables: cycle },
+      });
+    }
+    for (const t of ready) {
+      placed.add(t);
+      ordered.push(t);
+    }
+  }
+  return ordered;
+}
+
+/**
+ * The tenant's tables in `schema`, parents before children (the export order). Reverse it to
+ * delete. Throws ERR_UNSUPPORTED when the foreign keys among them form a cycle, since then no
+ * delete order satisfies every constraint.
+ */
+export async function planTenantTables(
+  client: SqlClient,
+  schema: string,
+  tenantColumn: string,
+): Promise<TenantTable[]> {
+  const { tables, keys } = await readSchemaGraph(client, schema, tenantColumn);
+  const depth = tenantDepths(tables, keys);
+
+  // A table's rows: its own tenant column at depth 0, else rows of a shallower parent.
   const where = new Map<string, string>();
   const conditionOf = (table: string): string => {
     const known = where.get(table);
@@ -137,25 +178,9 @@ export async function planTenantTables(
     return condition;
   };
 
-  // Kahn's algorithm over every foreign key among the tenant's tables: a parent is emitted only
-  // when all its (non-self) parents are, so reversing the list deletes children first.
-  const members = [...depth.keys()].sort();
-  const edges = keys.filter((k) => k.child !== k.parent && depth.has(k.child) && depth.has(k.parent));
-  const ordered: string[] = [];
-  const placed = new Set<string>();
-  while (ordered.length < members.length) {
-    const ready = members.filter((t) => !placed.has(t) && edges.every((e) => e.child !== t || placed.has(e.parent)));
-    if (ready.length === 0) {
-      const cycle = members.filter((t) => !placed.has(t));
-      throw new MoatError("ERR_UNSUPPORTED", {
-        message: "the tenant's tables reference each other in a cycle; no delete order satisfies every foreign key",
-        details: { tables: cycle },
-      });
-    }
-    for (const t of ready) {
-      placed.add(t);
-      ordered.push(t);
-    }
-  }
-  return ordered.map((table) => ({ table, sql: qualifiedName(table, schema), where: conditionOf(table) }));
+  return parentsFirst(depth, keys).map((table) => ({
+    table,
+    sql: qualifiedName(table, schema),
+    where: conditionOf(table),
+  }));
 }

@@ -4,22 +4,17 @@
  * run under `withTenantTransaction` (or as a second wall when they do).
  */
 import {
-  AliasNode,
-  AndNode,
   BinaryOperationNode,
   ColumnNode,
   DefaultInsertValueNode,
-  IdentifierNode,
   InsertQueryNode,
   type JoinNode,
-  ListNode,
   OnNode,
   OperationNodeTransformer,
   OperatorNode,
-  ParensNode,
   PrimitiveValueListNode,
   ReferenceNode,
-  TableNode,
+  type TableNode,
   ValueListNode,
   ValueNode,
   ValuesNode,
@@ -45,6 +40,17 @@ import { z } from "zod";
 import { parseOptions } from "../../_internal/options.js";
 import { MoatError } from "../../errors.js";
 import { activeTenant } from "../context.js";
+import {
+  ON_JOINS,
+  WHERE_JOINS,
+  type TableSpec,
+  type TableUse,
+  columnName,
+  flatten,
+  isExcludedColumn,
+  tableUse,
+  withCondition,
+} from "./operation-nodes.js";
 
 /** Options of {@link tenantGuard}. */
 export interface TenantGuardOptions {
@@ -69,70 +75,8 @@ const optionsSchema = z.strictObject({
     .default("tenant_id"),
 });
 
-interface TableSpec {
-  readonly schema: string | undefined;
-  readonly name: string;
-}
-
-/** A table in a FROM/JOIN/USING position, and the name its columns are qualified with. */
-interface TableUse {
-  readonly schema: string | undefined;
-  readonly name: string;
-  readonly qualifier: TableNode;
-}
-
-// Joins whose ON clause can carry the filter without changing which rows the other side keeps.
-const ON_JOINS: ReadonlySet<string> = new Set(["InnerJoin", "LeftJoin", "LateralInnerJoin", "LateralLeftJoin"]);
-// Joins with no ON clause, where the filter is equivalent in WHERE.
-const WHERE_JOINS: ReadonlySet<string> = new Set(["CrossJoin", "LateralCrossJoin", "CrossApply"]);
-
 function scopeError(message: string): MoatError {
   return new MoatError("ERR_TENANT_SCOPE", { message });
-}
-
-function tableUse(node: OperationNode): TableUse | undefined {
-  if (TableNode.is(node)) {
-    return { schema: node.table.schema?.name, name: node.table.identifier.name, qualifier: node };
-  }
-  if (AliasNode.is(node) && TableNode.is(node.node) && IdentifierNode.is(node.alias)) {
-    return {
-      schema: node.node.table.schema?.name,
-      name: node.node.table.identifier.name,
-      qualifier: TableNode.create(node.alias.name),
-    };
-  }
-  return undefined;
-}
-
-function flatten(node: OperationNode | undefined): OperationNode[] {
-  if (node === undefined) return [];
-  return ListNode.is(node) ? [...node.items] : [node];
-}
-
-function and(nodes: readonly OperationNode[]): OperationNode | undefined {
-  let out: OperationNode | undefined;
-  for (const n of nodes) out = out === undefined ? n : AndNode.create(out, n);
-  return out;
-}
-
-/** `existing AND filters`, with the existing condition parenthesised so an OR in it stays inside. */
-function withCondition(
-  existing: OperationNode | undefined,
-  filters: readonly OperationNode[],
-): OperationNode | undefined {
-  const added = and(filters);
-  if (added === undefined) return existing;
-  return existing === undefined ? added : AndNode.create(ParensNode.create(existing), added);
-}
-
-function columnName(node: OperationNode): string | undefined {
-  if (ColumnNode.is(node)) return node.column.name;
-  if (ReferenceNode.is(node) && ColumnNode.is(node.column)) return node.column.column.name;
-  return undefined;
-}
-
-function isExcludedColumn(node: OperationNode, column: string): boolean {
-  return ReferenceNode.is(node) && node.table?.table.identifier.name === "excluded" && columnName(node) === column;
 }
 
 class TenantGuardTransformer extends OperationNodeTransformer {
