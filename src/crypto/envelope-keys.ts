@@ -10,6 +10,7 @@ import type { DataKeys } from "./data-keys.js";
 import { parseToken } from "./format.js";
 import type { KeyWrapper } from "./key-wrap.js";
 import type { DataKeyRecord, DataKeyStore } from "./store.js";
+import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
 /** What {@link EnvelopeKeys.rotateDataKeys} did. */
 export interface DataKeyRotateResult {
@@ -24,6 +25,9 @@ export interface RewrapDataKeysOptions {
   /** Records per page. Default 500. */
   readonly batchSize?: number;
 }
+
+const REWRAP_KEYS = knownKeys<RewrapDataKeysOptions>({ signal: true, batchSize: true });
+const ROTATE_KEYS: readonly string[] = ["tenantId"];
 
 /** What {@link EnvelopeKeys.rewrapDataKeys} did. */
 export interface DataKeyRewrapResult {
@@ -106,6 +110,7 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
   }
 
   async function rewrapDataKeys(options: RewrapDataKeysOptions = {}): Promise<DataKeyRewrapResult> {
+    assertKnownKeys(options, REWRAP_KEYS, "rewrapDataKeys options", "ERR_INVALID_INPUT");
     const activeStore = storeFor("rewrapDataKeys");
     const batchSize = options.batchSize ?? 500;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1)
@@ -136,6 +141,8 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
 
   return {
     async rotateDataKeys(options = {}) {
+      // A misspelt tenantId must not rotate the default scope's key instead of the tenant's.
+      assertKnownKeys(options, ROTATE_KEYS, "rotateDataKeys options", "ERR_INVALID_INPUT");
       const activeStore = storeFor("rotateDataKeys");
       return { dataKeyId: await dataKeys.rotate(activeStore, tenantScope(options.tenantId)) };
     },

@@ -3,10 +3,6 @@
  * The test walks every export of every subpath in package.json: a new function export must be
  * added either to OPTION_TAKERS (with a call that shows the refusal) or to NO_OPTIONS (with the
  * reason it takes none), so no factory can ship with unchecked options.
- *
- * Renames in flight for 0.2 (adjust the calls below when they land): createEnvelope `cacheTtlMs`
- * → `cacheTtl`, createTokens `revalidateCacheMs` → `revalidateCache`, requestTimeout `ms` →
- * `timeout`.
  */
 import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
@@ -508,6 +504,21 @@ describe("strict options: per-call option objects refuse unknown keys with ERR_I
     "redactor.redactValue": [
       () => redactModule.createRedactor().redactValue({ a: 1 }, { key: ["a"] } as never),
       'unknown key "key"; did you mean "keys"?',
+    ],
+    // 0.1 rotated the default scope's key when the tenant id was misspelt: the tenant kept its old key.
+    "envelope.keys.rotateDataKeys": [
+      () =>
+        crypto
+          .createEnvelope({ keyring, dataKeys: memory.createMemoryDataKeyStore() })
+          .keys.rotateDataKeys({ tenantID: "t1" } as never),
+      'unknown key "tenantID"; did you mean "tenantId"?',
+    ],
+    "envelope.keys.rewrapDataKeys": [
+      () =>
+        crypto
+          .createEnvelope({ keyring, dataKeys: memory.createMemoryDataKeyStore() })
+          .keys.rewrapDataKeys({ batchsize: 10 } as never),
+      'unknown key "batchsize"; did you mean "batchSize"?',
     ],
     "auditLog.query": [
       () => auditLog.query({ orgId: "org_1", limit: 10, ...{ actorID: "u1" } }),
