@@ -13,6 +13,7 @@
  * @module
  */
 export type { RedisLike, RedisArg } from "./redis-client.js";
+export type { RedisStoreOptions } from "./store-options.js";
 export { createRedisRefreshSessionStore, type RedisRefreshSessionStoreOptions } from "./refresh-session-store.js";
 export { createRedisOneTimeTokenStore, type RedisOneTimeTokenStoreOptions } from "./one-time-token-store.js";
 export { createRedisTotpStepStore, type RedisTotpStepStoreOptions } from "./totp-step-store.js";

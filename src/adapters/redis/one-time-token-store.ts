@@ -13,17 +13,12 @@ import type {
   OneTimeTokenRecord,
   OneTimeTokenStore,
 } from "../../sessions/one-time-token-store.js";
-import { type RedisLike, defineScript, runScript } from "./redis-client.js";
-import { badReply, countReply, keyPrefixOption, stringReply, textField } from "./script-reply.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { defineScript, runScript } from "./redis-client.js";
+import { badReply, countReply, stringReply, textField } from "./script-reply.js";
+import { type RedisStoreOptions, readRedisStoreOptions } from "./store-options.js";
 
 /** Options for {@link createRedisOneTimeTokenStore}. */
-export interface RedisOneTimeTokenStoreOptions {
-  /** An ioredis client (or anything {@link RedisLike}). */
-  readonly redis: RedisLike;
-  /** Prefix of every key; default `"moatkit:"`. */
-  readonly keyPrefix?: string;
-}
+export type RedisOneTimeTokenStoreOptions = RedisStoreOptions;
 
 const GRACE_MS = 60 * 60_000;
 const STORE = "redis one-time token";
@@ -65,13 +60,7 @@ return count
  * ```
  */
 export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOptions): OneTimeTokenStore {
-  assertKnownKeys(
-    options,
-    knownKeys<RedisOneTimeTokenStoreOptions>({ redis: true, keyPrefix: true }),
-    "createRedisOneTimeTokenStore options",
-  );
-  const { redis } = options;
-  const prefix = keyPrefixOption(options.keyPrefix);
+  const { redis, prefix } = readRedisStoreOptions(options, "createRedisOneTimeTokenStore");
   const tokenKey = (hash: string): string => `${prefix}ott:${hash}`;
   const subjectKey = (purpose: string, subject: string): string => `${prefix}ott:u:${purpose}:${subject}`;
 

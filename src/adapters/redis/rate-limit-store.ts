@@ -9,17 +9,12 @@
  * Redis expiry at the same moment, so ended windows cost no memory.
  */
 import type { RateLimitConsumeInput, RateLimitStore, RateLimitWindow } from "../../ratelimit/store.js";
-import { type RedisLike, defineScript, runScript } from "./redis-client.js";
-import { badReply, keyPrefixOption } from "./script-reply.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { defineScript, runScript } from "./redis-client.js";
+import { badReply } from "./script-reply.js";
+import { type RedisStoreOptions, readRedisStoreOptions } from "./store-options.js";
 
 /** Options for {@link createRedisRateLimitStore}. */
-export interface RedisRateLimitStoreOptions {
-  /** An ioredis client (or anything {@link RedisLike}). */
-  readonly redis: RedisLike;
-  /** Prefix of every key; default `"moatkit:"`. */
-  readonly keyPrefix?: string;
-}
+export type RedisRateLimitStoreOptions = RedisStoreOptions;
 
 const STORE = "redis rate limit";
 
@@ -63,13 +58,7 @@ function windowReply(reply: unknown): RateLimitWindow {
  * ```
  */
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
-  assertKnownKeys(
-    options,
-    knownKeys<RedisRateLimitStoreOptions>({ redis: true, keyPrefix: true }),
-    "createRedisRateLimitStore options",
-  );
-  const { redis } = options;
-  const prefix = keyPrefixOption(options.keyPrefix);
+  const { redis, prefix } = readRedisStoreOptions(options, "createRedisRateLimitStore");
   const windowKey = (key: string): string => `${prefix}rl:${key}`;
 
   return {

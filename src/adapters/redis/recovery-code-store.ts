@@ -1,15 +1,10 @@
 import { MoatError } from "../../errors.js";
 import type { RecoveryCodeEntry, RecoveryCodeStore } from "../../mfa/store.js";
-import { type RedisLike, defineScript, runScript } from "./redis-client.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { defineScript, runScript } from "./redis-client.js";
+import { type RedisStoreOptions, readRedisStoreOptions } from "./store-options.js";
 
 /** Options for {@link createRedisRecoveryCodeStore}. */
-export interface RedisRecoveryCodeStoreOptions {
-  /** An ioredis client, or anything with the same methods. */
-  readonly redis: RedisLike;
-  /** Prepended to every key. Default `"moatkit:"`. */
-  readonly keyPrefix?: string;
-}
+export type RedisRecoveryCodeStoreOptions = RedisStoreOptions;
 
 const REPLACE = defineScript(`redis.call("DEL", KEYS[1])
 if #ARGV > 0 then redis.call("HSET", KEYS[1], unpack(ARGV)) end
@@ -39,13 +34,7 @@ function count(reply: unknown): number {
  * ```
  */
 export function createRedisRecoveryCodeStore(options: RedisRecoveryCodeStoreOptions): RecoveryCodeStore {
-  assertKnownKeys(
-    options,
-    knownKeys<RedisRecoveryCodeStoreOptions>({ redis: true, keyPrefix: true }),
-    "createRedisRecoveryCodeStore options",
-  );
-  const { redis } = options;
-  const prefix = options.keyPrefix ?? "moatkit:";
+  const { redis, prefix } = readRedisStoreOptions(options, "createRedisRecoveryCodeStore");
   const keyOf = (userId: string): string => `${prefix}recovery-codes:${userId}`;
   return {
     async replaceRecoveryCodes(userId, entries: readonly RecoveryCodeEntry[]) {

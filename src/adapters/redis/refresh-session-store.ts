@@ -15,17 +15,12 @@ import type {
   RefreshTokenRotateInput,
   RefreshTokenRotateOutcome,
 } from "../../sessions/refresh-session-store.js";
-import { type RedisLike, defineScript, runScript } from "./redis-client.js";
-import { badReply, countReply, keyPrefixOption, numberField, stringReply, textField } from "./script-reply.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { defineScript, runScript } from "./redis-client.js";
+import { badReply, countReply, numberField, stringReply, textField } from "./script-reply.js";
+import { type RedisStoreOptions, readRedisStoreOptions } from "./store-options.js";
 
 /** Options for {@link createRedisRefreshSessionStore}. */
-export interface RedisRefreshSessionStoreOptions {
-  /** An ioredis client (or anything {@link RedisLike}). */
-  readonly redis: RedisLike;
-  /** Prefix of every key; default `"moatkit:"`. */
-  readonly keyPrefix?: string;
-}
+export type RedisRefreshSessionStoreOptions = RedisStoreOptions;
 
 // Keys outlive the token they serve by this much, so "expired" can still be told apart from
 // "unknown" for a while after expiry.
@@ -137,13 +132,7 @@ function toRecord(reply: readonly string[]): RefreshSessionRecord {
  * ```
  */
 export function createRedisRefreshSessionStore(options: RedisRefreshSessionStoreOptions): RefreshSessionStore {
-  assertKnownKeys(
-    options,
-    knownKeys<RedisRefreshSessionStoreOptions>({ redis: true, keyPrefix: true }),
-    "createRedisRefreshSessionStore options",
-  );
-  const { redis } = options;
-  const prefix = keyPrefixOption(options.keyPrefix);
+  const { redis, prefix } = readRedisStoreOptions(options, "createRedisRefreshSessionStore");
   const sessionKey = (sessionId: string): string => `${prefix}rs:s:${sessionId}`;
   const tokenKey = (hash: string): string => `${prefix}rs:t:${hash}`;
   const subjectKey = (subject: string): string => `${prefix}rs:u:${subject}`;

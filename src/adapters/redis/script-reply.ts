@@ -34,12 +34,3 @@ export function textField(value: string | undefined, store: string): string {
   if (value === undefined) badReply(store);
   return value;
 }
-
-/** Validates a key prefix option. */
-export function keyPrefixOption(value: unknown): string {
-  const prefix = value ?? "moatkit:";
-  if (typeof prefix !== "string" || prefix.length > 128) {
-    throw new MoatError("ERR_CONFIG", { message: "keyPrefix must be a string of at most 128 characters" });
-  }
-  return prefix;
-}

@@ -1,15 +1,10 @@
 import { MoatError } from "../../errors.js";
 import { type TotpStepStore, requireTotpStep } from "../../mfa/store.js";
-import { type RedisLike, defineScript, runScript } from "./redis-client.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { defineScript, runScript } from "./redis-client.js";
+import { type RedisStoreOptions, readRedisStoreOptions } from "./store-options.js";
 
 /** Options for {@link createRedisTotpStepStore}. */
-export interface RedisTotpStepStoreOptions {
-  /** An ioredis client, or anything with the same methods. */
-  readonly redis: RedisLike;
-  /** Prepended to every key. Default `"moatkit:"`. */
-  readonly keyPrefix?: string;
-}
+export type RedisTotpStepStoreOptions = RedisStoreOptions;
 
 // Lua numbers are doubles, exact for every safe integer, so the comparison is exact.
 const ADVANCE = defineScript(`local current = redis.call("GET", KEYS[1])
@@ -29,13 +24,7 @@ return 1`);
  * ```
  */
 export function createRedisTotpStepStore(options: RedisTotpStepStoreOptions): TotpStepStore {
-  assertKnownKeys(
-    options,
-    knownKeys<RedisTotpStepStoreOptions>({ redis: true, keyPrefix: true }),
-    "createRedisTotpStepStore options",
-  );
-  const { redis } = options;
-  const prefix = options.keyPrefix ?? "moatkit:";
+  const { redis, prefix } = readRedisStoreOptions(options, "createRedisTotpStepStore");
   const keyOf = (userId: string): string => `${prefix}totp-step:${userId}`;
   return {
     async advanceTotpStep(userId, step) {
