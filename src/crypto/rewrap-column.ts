@@ -9,7 +9,7 @@ import { z } from "zod";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { MoatError, isMoatError } from "../errors.js";
-import type { SqlClient } from "../sql/sql-client.js";
+import { type SqlClient, isSqlClient } from "../sql/sql-client.js";
 import type { EncryptionContext } from "./context.js";
 import type { Envelope } from "./envelope.js";
 
@@ -71,14 +71,7 @@ export const COLUMN_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** @internal A table name rewrapColumn accepts, optionally `schema.table`. */
 export const TABLE_NAME_RE: RegExp = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 
-const clientSchema = z.custom<SqlClient>(
-  (v) =>
-    typeof v === "object" &&
-    v !== null &&
-    typeof Reflect.get(v, "query") === "function" &&
-    typeof Reflect.get(v, "transaction") === "function",
-  "a SqlClient (fromPgPool, fromPglite or your own)",
-);
+const clientSchema = z.custom<SqlClient>(isSqlClient, "a SqlClient (fromPgPool, fromPglite or your own)");
 
 const envelopeSchema = z.custom<Envelope>((v) => {
   const keys: unknown = typeof v === "object" && v !== null ? Reflect.get(v, "keys") : undefined;

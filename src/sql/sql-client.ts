@@ -33,3 +33,12 @@ export interface SqlClient {
    */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
 }
+
+/**
+ * @internal Whether `value` has the three {@link SqlClient} methods. The one check every
+ * function and store that takes a client uses (a structural check: any driver may fit).
+ */
+export function isSqlClient(value: unknown): value is SqlClient {
+  if (typeof value !== "object" || value === null) return false;
+  return ["query", "exec", "transaction"].every((method) => typeof Reflect.get(value, method) === "function");
+}

@@ -1,18 +1,6 @@
 /** Argument checks shared by every function that takes a {@link SqlClient}. */
-import type { SqlClient } from "../sql/sql-client.js";
+import { type SqlClient, isSqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
-
-function isSqlClient(value: unknown): value is SqlClient {
-  if (typeof value !== "object" || value === null) return false;
-  return (
-    "query" in value &&
-    typeof value.query === "function" &&
-    "exec" in value &&
-    typeof value.exec === "function" &&
-    "transaction" in value &&
-    typeof value.transaction === "function"
-  );
-}
 
 /** Throws ERR_INVALID_INPUT unless `client` has the three SqlClient methods. */
 export function assertSqlClient(client: unknown): asserts client is SqlClient {

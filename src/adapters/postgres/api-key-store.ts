@@ -1,17 +1,12 @@
-import { z } from "zod";
 import { canonicalJson } from "../../_internal/canonical-json.js";
-import { parseOptions } from "../../_internal/options.js";
 import type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord } from "../../apikeys/record.js";
 import type { ApiKeyRedaction } from "../../redact/policy.js";
 import type { ApiKeyStore } from "../../apikeys/store.js";
 import { MoatError } from "../../errors.js";
-import type { SqlClient } from "../../sql/sql-client.js";
+import { type PostgresStoreOptions, readPostgresStoreOptions } from "./store-options.js";
 
 /** Options for {@link createPostgresApiKeyStore}. */
-export interface PostgresApiKeyStoreOptions {
-  /** The database, from `fromPgPool(pool)` or `fromPglite(db)`, migrated with `migrate()`. */
-  readonly client: SqlClient;
-}
+export type PostgresApiKeyStoreOptions = PostgresStoreOptions;
 
 // Timestamps travel as integer milliseconds. Going in, `to_timestamp(ms / 1000)` is exact to the
 // microsecond for any date this century; coming out, the epoch is cast to float8 so `pg` and
@@ -175,15 +170,6 @@ function readRecord(row: Row): ApiKeyRecord {
   return { ...readInfo(row), hash: text(row, "key_hash") };
 }
 
-const optionsSchema = z
-  .object({
-    client: z.custom<SqlClient>(
-      (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "query") === "function",
-      "expected a SqlClient (fromPgPool(pool) or fromPglite(db))",
-    ),
-  })
-  .strict();
-
 /**
  * An {@link ApiKeyStore} in the `moatkit_api_keys` table (create it with `migrate()`). Lookups
  * by hash use a unique index. Revoke, rotate and touch are each a single conditional statement,
@@ -201,7 +187,7 @@ const optionsSchema = z
  * ```
  */
 export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): ApiKeyStore {
-  const { client } = parseOptions(optionsSchema, options, "createPostgresApiKeyStore options");
+  const client = readPostgresStoreOptions(options, "createPostgresApiKeyStore");
 
   async function one<T>(sql: string, params: readonly unknown[], read: (row: Row) => T): Promise<T | null> {
     const { rows } = await client.query<Row>(sql, params);

@@ -2,13 +2,10 @@ import { wrapStore } from "../../_internal/store.js";
 import { MoatError } from "../../errors.js";
 import { DATA_KEY_STORE_METHODS, type DataKeyRecord, type DataKeyStore } from "../../crypto/store.js";
 import type { SqlClient } from "../../sql/sql-client.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { type PostgresStoreOptions, readPostgresStoreOptions } from "./store-options.js";
 
 /** Options for {@link createPostgresDataKeyStore}. */
-export interface PostgresDataKeyStoreOptions {
-  /** The database, migrated with `migrate()` (tables `moatkit_data_keys`, `moatkit_data_key_current`). */
-  readonly client: SqlClient;
-}
+export type PostgresDataKeyStoreOptions = PostgresStoreOptions;
 
 interface Row {
   id: string;
@@ -50,12 +47,7 @@ class LostRace extends Error {}
  * ```
  */
 export function createPostgresDataKeyStore(options: PostgresDataKeyStoreOptions): DataKeyStore {
-  assertKnownKeys(
-    options,
-    knownKeys<PostgresDataKeyStoreOptions>({ client: true }),
-    "createPostgresDataKeyStore options",
-  );
-  const { client } = options;
+  const client = readPostgresStoreOptions(options, "createPostgresDataKeyStore");
 
   async function current(db: SqlClient, scope: string): Promise<DataKeyRecord | null> {
     const { rows } = await db.query<Row>(

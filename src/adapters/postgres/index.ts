@@ -25,6 +25,7 @@ export {
   type MigrationRunResult,
 } from "./migrate.js";
 export { moatkitMigrations } from "./migrations.js";
+export type { PostgresStoreOptions } from "./store-options.js";
 export { createPostgresRefreshSessionStore, type PostgresRefreshSessionStoreOptions } from "./refresh-session-store.js";
 export { createPostgresOneTimeTokenStore, type PostgresOneTimeTokenStoreOptions } from "./one-time-token-store.js";
 export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from "./api-key-store.js";

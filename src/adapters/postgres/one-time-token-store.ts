@@ -9,15 +9,11 @@ import type {
   OneTimeTokenRecord,
   OneTimeTokenStore,
 } from "../../sessions/one-time-token-store.js";
-import type { SqlClient } from "../../sql/sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { type PostgresStoreOptions, readPostgresStoreOptions } from "./store-options.js";
 
 /** Options for {@link createPostgresOneTimeTokenStore}. */
-export interface PostgresOneTimeTokenStoreOptions {
-  /** The database, from `fromPgPool` or `fromPglite`, migrated with `migrate`. */
-  readonly client: SqlClient;
-}
+export type PostgresOneTimeTokenStoreOptions = PostgresStoreOptions;
 
 /**
  * A {@link OneTimeTokenStore} on Postgres (or PGlite).
@@ -29,12 +25,7 @@ export interface PostgresOneTimeTokenStoreOptions {
  * ```
  */
 export function createPostgresOneTimeTokenStore(options: PostgresOneTimeTokenStoreOptions): OneTimeTokenStore {
-  assertKnownKeys(
-    options,
-    knownKeys<PostgresOneTimeTokenStoreOptions>({ client: true }),
-    "createPostgresOneTimeTokenStore options",
-  );
-  const { client } = options;
+  const client = readPostgresStoreOptions(options, "createPostgresOneTimeTokenStore");
 
   return {
     async createOneTimeToken(record: OneTimeTokenRecord): Promise<void> {

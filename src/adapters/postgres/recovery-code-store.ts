@@ -1,12 +1,8 @@
 import type { RecoveryCodeEntry, RecoveryCodeStore } from "../../mfa/store.js";
-import type { SqlClient } from "../../sql/sql-client.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { type PostgresStoreOptions, readPostgresStoreOptions } from "./store-options.js";
 
 /** Options for {@link createPostgresRecoveryCodeStore}. */
-export interface PostgresRecoveryCodeStoreOptions {
-  /** A migrated database (`migrate(client)` creates `moatkit_recovery_codes`). */
-  readonly client: SqlClient;
-}
+export type PostgresRecoveryCodeStoreOptions = PostgresStoreOptions;
 
 // The two-key advisory lock space is separate from the one-key space the migration runner
 // uses; the first key ("mkrc") names this table, the second is the user.
@@ -40,12 +36,7 @@ function insertSql(count: number): string {
  * ```
  */
 export function createPostgresRecoveryCodeStore(options: PostgresRecoveryCodeStoreOptions): RecoveryCodeStore {
-  assertKnownKeys(
-    options,
-    knownKeys<PostgresRecoveryCodeStoreOptions>({ client: true }),
-    "createPostgresRecoveryCodeStore options",
-  );
-  const { client } = options;
+  const client = readPostgresStoreOptions(options, "createPostgresRecoveryCodeStore");
   return {
     async replaceRecoveryCodes(userId, entries: readonly RecoveryCodeEntry[]) {
       await client.transaction(async (tx) => {

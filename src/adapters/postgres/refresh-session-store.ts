@@ -12,15 +12,11 @@ import type {
   RefreshTokenRotateInput,
   RefreshTokenRotateOutcome,
 } from "../../sessions/refresh-session-store.js";
-import type { SqlClient } from "../../sql/sql-client.js";
 import { epochMsSql, timestampParam } from "./sql-time.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { type PostgresStoreOptions, readPostgresStoreOptions } from "./store-options.js";
 
 /** Options for {@link createPostgresRefreshSessionStore}. */
-export interface PostgresRefreshSessionStoreOptions {
-  /** The database, from `fromPgPool` or `fromPglite`, migrated with `migrate`. */
-  readonly client: SqlClient;
-}
+export type PostgresRefreshSessionStoreOptions = PostgresStoreOptions;
 
 interface SessionRow {
   session_id: string;
@@ -64,12 +60,7 @@ function toRecord(row: SessionRow): RefreshSessionRecord {
  * ```
  */
 export function createPostgresRefreshSessionStore(options: PostgresRefreshSessionStoreOptions): RefreshSessionStore {
-  assertKnownKeys(
-    options,
-    knownKeys<PostgresRefreshSessionStoreOptions>({ client: true }),
-    "createPostgresRefreshSessionStore options",
-  );
-  const { client } = options;
+  const client = readPostgresStoreOptions(options, "createPostgresRefreshSessionStore");
 
   return {
     async createRefreshSession(session: NewRefreshSession): Promise<void> {

@@ -1,12 +1,8 @@
 import { type TotpStepStore, requireTotpStep } from "../../mfa/store.js";
-import type { SqlClient } from "../../sql/sql-client.js";
-import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
+import { type PostgresStoreOptions, readPostgresStoreOptions } from "./store-options.js";
 
 /** Options for {@link createPostgresTotpStepStore}. */
-export interface PostgresTotpStepStoreOptions {
-  /** A migrated database (`migrate(client)` creates `moatkit_totp_steps`). */
-  readonly client: SqlClient;
-}
+export type PostgresTotpStepStoreOptions = PostgresStoreOptions;
 
 // One statement: the upsert's WHERE is evaluated under the row lock, so of N concurrent
 // advances to the same step exactly one updates (or inserts) the row.
@@ -30,12 +26,7 @@ const LAST_SQL = "SELECT last_step::text AS last_step FROM moatkit_totp_steps WH
  * ```
  */
 export function createPostgresTotpStepStore(options: PostgresTotpStepStoreOptions): TotpStepStore {
-  assertKnownKeys(
-    options,
-    knownKeys<PostgresTotpStepStoreOptions>({ client: true }),
-    "createPostgresTotpStepStore options",
-  );
-  const { client } = options;
+  const client = readPostgresStoreOptions(options, "createPostgresTotpStepStore");
   return {
     async advanceTotpStep(userId, step) {
       requireTotpStep(step);
