@@ -23,6 +23,14 @@ export function storeSchema<S>(methods: StoreMethods<S>): z.ZodType<S> {
   return z.custom<S>((value) => hasStoreMethods(value, methods), `expected a store with methods ${methods.join(", ")}`);
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof Reflect.get(value, "then") === "function"
+  );
+}
+
 /**
  * The same store, with each of `methods` wrapped so a failure inside it becomes ERR_STORE naming
  * the store and the operation (a MoatError the store raised passes through). A method that
@@ -45,7 +53,8 @@ export function wrapStore<S extends object>(name: string, store: S, methods: Sto
           throw err;
         });
       }
-      return result instanceof Promise ? storeCall(name, method, () => result) : result;
+      // Any thenable counts (a driver's own promise type, another realm's Promise).
+      return isThenable(result) ? storeCall(name, method, () => Promise.resolve(result)) : result;
     });
   }
   // The target is a copy, not the store: a frozen store's methods are read-only and

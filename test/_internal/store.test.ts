@@ -79,3 +79,19 @@ describe("store helpers", () => {
     expect(await wrapStore<ThingStore>("things", new Things(), METHODS).getThing("a")).toBe("x");
   });
 });
+
+describe("wrapStore with thenables", () => {
+  it("wraps a failure delivered through a thenable that is not a native Promise", async () => {
+    const thenable: PromiseLike<string | null> = {
+      then: (_ok, fail) => Promise.reject(new Error("driver said: secret-value")).then(undefined, fail),
+    };
+    const store = wrapStore<ThingStore>(
+      "things",
+      { getThing: () => thenable as Promise<string | null>, listThings: () => [] as unknown as AsyncIterable<string> },
+      METHODS,
+    );
+    const err: unknown = await store.getThing("x").catch((e: unknown) => e);
+    expect(isMoatError(err, "ERR_STORE")).toBe(true);
+    expect(err instanceof Error ? err.message : "").toBe("things store failed during getThing");
+  });
+});
