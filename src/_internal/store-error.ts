@@ -5,12 +5,17 @@
  */
 import { MoatError, isMoatError } from "../errors.js";
 
+/** The error a failed store operation becomes: a MoatError as it is, anything else ERR_STORE. */
+export function storeFailure(store: string, operation: string, err: unknown): MoatError {
+  if (isMoatError(err)) return err;
+  return new MoatError("ERR_STORE", { message: `${store} store failed during ${operation}`, cause: err });
+}
+
 /** Runs one store operation, turning driver failures into ERR_STORE. */
 export async function storeCall<T>(store: string, operation: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (isMoatError(err)) throw err;
-    throw new MoatError("ERR_STORE", { message: `${store} store failed during ${operation}`, cause: err });
+    throw storeFailure(store, operation, err);
   }
 }

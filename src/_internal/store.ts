@@ -4,7 +4,7 @@
  * that turns a driver failure into ERR_STORE, so no capability repeats either piece.
  */
 import { z } from "zod";
-import { storeCall } from "./store-error.js";
+import { storeFailure } from "./store-error.js";
 
 /** The method names a store interface must have. */
 export type StoreMethods<S> = readonly (keyof S & string)[];
@@ -32,7 +32,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * The same store, with each of `methods` wrapped so a failure inside it becomes ERR_STORE naming
+ * A copy of the store with each of `methods` wrapped so a failure inside it becomes ERR_STORE naming
  * the store and the operation (a MoatError the store raised passes through). A method that
  * returns something other than a promise (an async iterable, say) is returned unwrapped; the
  * caller wraps its steps itself.
@@ -40,30 +40,30 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * @param name the store's name in messages, e.g. `"apiKeys"`.
  */
 export function wrapStore<S extends object>(name: string, store: S, methods: StoreMethods<S>): S {
-  const wrapped = new Map<PropertyKey, unknown>();
+  // A copy, not a proxy: capabilities call only the interface's methods, and a plain object
+  // costs nothing per call (a proxy's trap ran on every lookup). The copy is not frozen even
+  // when the store is, so its methods can be replaced; each still runs with the store as `this`.
+  const wrapped = { ...store };
   for (const method of methods) {
     const fn: unknown = Reflect.get(store, method);
     if (typeof fn !== "function") continue;
-    wrapped.set(method, (...args: unknown[]): unknown => {
-      let result: unknown;
-      try {
-        result = Reflect.apply(fn, store, args);
-      } catch (err) {
-        return storeCall(name, method, () => {
-          throw err;
-        });
-      }
-      // Any thenable counts (a driver's own promise type, another realm's Promise).
-      return isThenable(result) ? storeCall(name, method, () => Promise.resolve(result)) : result;
+    // One rejection handler per method, made once: the wrapper adds a single `then` per call.
+    const fail = (err: unknown): never => {
+      throw storeFailure(name, method, err);
+    };
+    Object.defineProperty(wrapped, method, {
+      enumerable: true,
+      value: (...args: unknown[]): unknown => {
+        let result: unknown;
+        try {
+          result = Reflect.apply(fn, store, args);
+        } catch (err) {
+          return Promise.reject(storeFailure(name, method, err));
+        }
+        // Any thenable counts (a driver's own promise type, another realm's Promise).
+        return isThenable(result) ? Promise.resolve(result).then(undefined, fail) : result;
+      },
     });
   }
-  // The target is a copy, not the store: a frozen store's methods are read-only and
-  // non-configurable, and a proxy may not answer anything but their own value for those.
-  return new Proxy(
-    { ...store },
-    {
-      get: (_target, prop, receiver): unknown =>
-        wrapped.has(prop) ? wrapped.get(prop) : Reflect.get(store, prop, receiver),
-    },
-  );
+  return wrapped;
 }

@@ -12,8 +12,10 @@ interface Window {
   resetAt: number;
 }
 
-// Ended windows are dropped lazily, in a sweep every this many consumes. The map is not bounded
-// by evicting live windows: that would let a client reset its own counter by flooding new keys.
+// Ended windows are dropped lazily, in a sweep after at least this many consumes, and never
+// more often than once per consume per window held, so sweeping costs O(1) per call however
+// many keys there are. The map is not bounded by evicting live windows: that would let a client
+// reset its own counter by flooding new keys.
 const SWEEP_EVERY = 1024;
 
 /**
@@ -38,7 +40,7 @@ export function createMemoryRateLimitStore(): RateLimitStore {
 
   function consume(input: RateLimitConsumeInput): RateLimitWindow {
     const { key, points, limit, windowMs, blockMs, now } = input;
-    if (++sinceSweep >= SWEEP_EVERY) sweep(now);
+    if (++sinceSweep >= SWEEP_EVERY && sinceSweep >= windows.size) sweep(now);
     let w = windows.get(key);
     if (w === undefined || w.resetAt <= now) {
       w = { consumed: 0, resetAt: now + windowMs };
