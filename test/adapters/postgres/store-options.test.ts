@@ -9,7 +9,7 @@ import {
   createPostgresTotpStepStore,
   fromPglite,
 } from "../../../src/adapters/postgres/index.js";
-import { isMoatError } from "../../../src/errors.js";
+import { expectMoatError } from "../../helpers/assertions.js";
 
 const db = new PGlite();
 const client = fromPglite(db);
@@ -26,27 +26,19 @@ const FACTORIES = {
   createPostgresTotpStepStore,
 } as const;
 
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(isMoatError(err, "ERR_CONFIG")).toBe(true);
-    return err instanceof Error ? err.message : "";
-  }
-  throw new Error("expected ERR_CONFIG");
-}
+const configMessage = (fn: () => unknown): string => expectMoatError(fn, "ERR_CONFIG").message;
 
 describe("Postgres store options", () => {
   for (const [name, create] of Object.entries(FACTORIES)) {
     it(`${name} checks its client when it is created, not at its first query`, () => {
       expect(() => create({ client })).not.toThrow();
       const expected = `${name} options: client must be a SqlClient (fromPgPool, fromPglite or your own)`;
-      expect(configError(() => create({} as never))).toBe(expected);
-      expect(configError(() => create({ client: { query: () => Promise.resolve({ rows: [] }) } } as never))).toBe(
+      expect(configMessage(() => create({} as never))).toBe(expected);
+      expect(configMessage(() => create({ client: { query: () => Promise.resolve({ rows: [] }) } } as never))).toBe(
         expected,
       );
-      expect(configError(() => create(undefined as never))).toBe(expected);
-      expect(configError(() => create({ client, clinet: client } as never))).toBe(
+      expect(configMessage(() => create(undefined as never))).toBe(expected);
+      expect(configMessage(() => create({ client, clinet: client } as never))).toBe(
         `${name} options: unknown option "clinet"; did you mean "client"?`,
       );
     });

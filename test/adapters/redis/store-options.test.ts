@@ -7,7 +7,7 @@ import {
   createRedisRefreshSessionStore,
   createRedisTotpStepStore,
 } from "../../../src/adapters/redis/index.js";
-import { isMoatError } from "../../../src/errors.js";
+import { expectMoatError } from "../../helpers/assertions.js";
 
 // Construction only reads options and sends no command: a client that never connects suffices.
 const redis = new Redis({ lazyConnect: true });
@@ -23,26 +23,18 @@ const FACTORIES = {
   createRedisTotpStepStore,
 } as const;
 
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(isMoatError(err, "ERR_CONFIG")).toBe(true);
-    return err instanceof Error ? err.message : "";
-  }
-  throw new Error("expected ERR_CONFIG");
-}
+const configMessage = (fn: () => unknown): string => expectMoatError(fn, "ERR_CONFIG").message;
 
 describe("Redis store options", () => {
   for (const [name, create] of Object.entries(FACTORIES)) {
     it(`${name} reads its options like every other Redis store`, () => {
       expect(() => create({ redis })).not.toThrow();
       expect(() => create({ redis, keyPrefix: "app:" })).not.toThrow();
-      expect(configError(() => create({ redis, keyPrefix: "x".repeat(129) }))).toBe(
+      expect(configMessage(() => create({ redis, keyPrefix: "x".repeat(129) }))).toBe(
         `${name} options: keyPrefix must be a string of at most 128 characters`,
       );
-      expect(configError(() => create({ redis, keyPrefix: 7 } as never))).toContain("keyPrefix");
-      expect(configError(() => create({ redis, keyprefix: "a:" } as never))).toBe(
+      expect(configMessage(() => create({ redis, keyPrefix: 7 } as never))).toContain("keyPrefix");
+      expect(configMessage(() => create({ redis, keyprefix: "a:" } as never))).toBe(
         `${name} options: unknown option "keyprefix"; did you mean "keyPrefix"?`,
       );
     });
