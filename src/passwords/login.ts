@@ -146,7 +146,7 @@ const INVALID_CREDENTIALS = Object.freeze({ ok: false, reason: "invalid_credenti
  *   verifyMfa: (user) => user.totpEnabled,
  *   limiter,
  * });
- * const result = await login({ identifier: body.email, password: body.password, ip: req.ip });
+ * const result = await login({ identifier: body.email, password: body.password, ip: getRequestContext(req).ip });
  * if (!result.ok) return res.status(result.reason === "rate_limited" ? 429 : 401).end();
  * ```
  */

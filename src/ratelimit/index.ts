@@ -8,7 +8,8 @@
  * ```ts
  * import { loginLimiter } from "moatkit/ratelimit";
  * const limiter = loginLimiter();
- * const { ok, retryAfterMs } = await limiter.consume(req.ip);
+ * // clientIp: the caller's address (with moatkit/express, getRequestContext(req).ip)
+ * const { ok, retryAfterMs } = await limiter.consume(clientIp);
  * ```
  *
  * @module

@@ -34,7 +34,10 @@ export function loginLimiter(options: PresetOptions = {}): RateLimiter {
  * @example
  * ```ts
  * const limiter = authLimiter({ store: createRedisRateLimitStore({ redis }) });
- * app.use("/api/auth", async (req, res, next) => ((await limiter.consume(req.ip)).ok ? next() : res.status(429).end()));
+ * // getRequestContext (moatkit/express) gives the client address requestContext() resolved.
+ * app.use("/api/auth", async (req, res, next) =>
+ *   (await limiter.consume(getRequestContext(req).ip)).ok ? next() : res.status(429).end(),
+ * );
  * ```
  */
 export function authLimiter(options: PresetOptions = {}): RateLimiter {

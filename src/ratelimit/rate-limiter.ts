@@ -138,7 +138,7 @@ function toResult({ consumed, resetAt }: RateLimitWindow, points: number, now: n
  * import { createRedisRateLimitStore } from "moatkit/adapters/redis";
  * const store = createRedisRateLimitStore({ redis });
  * const limiter = createRateLimiter({ store, keyPrefix: "rl:api", points: 100, duration: "1m" });
- * const result = await limiter.consume(req.ip);
+ * const result = await limiter.consume(getRequestContext(req).ip); // moatkit/express's client address
  * if (!result.ok) {
  *   res.set("Retry-After", String(Math.ceil(result.retryAfterMs / 1000)));
  *   return res.status(429).end();

@@ -140,7 +140,12 @@ const ROLE_ERRORS = new Set(["22023", "42704", "42501", "0LP01"]);
  * @example
  * ```ts
  * import { createTenantRls } from "moatkit/tenant";
- * const rls = createTenantRls({ appRole: "app_user", onAudit: (e) => audit.record(e) });
+ * const rls = createTenantRls({
+ *   appRole: "app_user",
+ *   // Admin access is recorded before it starts; auditLog is a moatkit/audit log.
+ *   onAudit: ({ action, actor, reason, tenantId }) =>
+ *     auditLog.record({ orgId: tenantId ?? "platform", actor, action, target: { type: "tenant", id: tenantId ?? "*" }, metadata: { reason } }),
+ * });
  * const invoices = await rls.withTenantTransaction(db, { tenantId, userId }, async (tx) =>
  *   (await tx.query("SELECT * FROM invoices")).rows,
  * );

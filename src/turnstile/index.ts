@@ -5,7 +5,8 @@
  * @example
  * ```ts
  * import { verifyTurnstile } from "moatkit/turnstile";
- * const check = await verifyTurnstile(token, { secret, remoteIp: req.ip, expectedAction: "login" });
+ * // clientIp: the caller's address (with moatkit/express, getRequestContext(req).ip)
+ * const check = await verifyTurnstile(token, { secret, remoteIp: clientIp, expectedAction: "login" });
  * ```
  *
  * @module
