@@ -1,4 +1,5 @@
 import type { SqlClient, SqlResult } from "../../sql/sql-client.js";
+import { MoatError } from "../../errors.js";
 import { withSavepoint } from "./savepoint.js";
 
 /** What `pg` returns from a query. */
@@ -7,6 +8,8 @@ export interface PgQueryResult<R> {
   rows: R[];
   /** Rows affected or returned; `null` for commands that report none. */
   rowCount: number | null;
+  /** The command tag (`"COMMIT"`, `"ROLLBACK"` …); pg always sets it. */
+  command?: string;
 }
 
 /**
@@ -51,7 +54,8 @@ function fromPgQueryable(conn: PgQueryable, depth: number): SqlClient {
  * Adapts a `pg.Pool` to moatkit's {@link SqlClient}. Plain queries go to the pool; each
  * `transaction` checks out one client, runs BEGIN … COMMIT/ROLLBACK on it and returns it.
  * A client whose ROLLBACK failed is destroyed rather than returned, so a broken transaction
- * never leaks into the next checkout.
+ * never leaks into the next checkout. A transaction Postgres rolled back at COMMIT (a failed
+ * statement inside `fn` was caught) rejects with `ERR_STORE` instead of resolving.
  *
  * @example
  * ```ts
@@ -67,11 +71,12 @@ export function fromPgPool(pool: PgPoolLike): SqlClient {
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const conn = await pool.connect();
       let destroy = false;
+      let commit: PgQueryResult<unknown>;
       try {
         await conn.query("BEGIN");
         const result = await fn(fromPgQueryable(conn, 1));
-        await conn.query("COMMIT");
-        return result;
+        commit = await conn.query("COMMIT");
+        if (commit.command !== "ROLLBACK") return result;
       } catch (err) {
         try {
           await conn.query("ROLLBACK");
@@ -82,6 +87,9 @@ export function fromPgPool(pool: PgPoolLike): SqlClient {
       } finally {
         conn.release(destroy);
       }
+      // Postgres answers COMMIT with ROLLBACK, and no error, when the transaction was aborted
+      // (`fn` caught a failed statement and returned): nothing was written, so this is a failure.
+      throw new MoatError("ERR_STORE", { message: "the transaction was aborted and rolled back", cause: commit });
     },
   };
 }

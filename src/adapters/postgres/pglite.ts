@@ -1,4 +1,5 @@
 import type { SqlClient, SqlResult } from "../../sql/sql-client.js";
+import { MoatError } from "../../errors.js";
 import { withSavepoint } from "./savepoint.js";
 
 /** What PGlite returns from a query. */
@@ -46,7 +47,8 @@ function fromPgliteTransaction(tx: PgliteTransactionLike, depth: number): SqlCli
  * Adapts an embedded PGlite database to moatkit's {@link SqlClient}. PGlite is a single
  * connection: transactions (and queries issued outside them) run one at a time, in order.
  * Inside `transaction(fn)`, use only the `tx` passed to `fn`; a query on the outer client would
- * wait for the transaction to finish and never run.
+ * wait for the transaction to finish and never run. A transaction Postgres rolled back at COMMIT
+ * (a failed statement inside `fn` was caught) rejects with `ERR_STORE` instead of resolving.
  *
  * @example
  * ```ts
@@ -59,8 +61,27 @@ function fromPgliteTransaction(tx: PgliteTransactionLike, depth: number): SqlCli
 export function fromPglite(db: PgliteLike): SqlClient {
   return {
     ...fromPgliteTransaction(db, 0),
-    transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-      return db.transaction((tx) => fn(fromPgliteTransaction(tx, 1)));
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      // An object, not a `let`: the flag is set inside the callback, after narrowing would see it.
+      const fnReturned = { value: false };
+      try {
+        return await db.transaction(async (tx) => {
+          const result = await fn(fromPgliteTransaction(tx, 1));
+          fnReturned.value = true;
+          return result;
+        });
+      } catch (err) {
+        // PGlite rejects with 25P02 when Postgres answered its COMMIT with ROLLBACK (`fn` caught a
+        // failed statement and returned): nothing was written. Errors from `fn` pass unchanged.
+        if (fnReturned.value && sqlStateOf(err) === "25P02") {
+          throw new MoatError("ERR_STORE", { message: "the transaction was aborted and rolled back", cause: err });
+        }
+        throw err;
+      }
     },
   };
+}
+
+function sqlStateOf(err: unknown): unknown {
+  return typeof err === "object" && err !== null ? Reflect.get(err, "code") : undefined;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { SqlClient } from "../../../src/adapters/postgres/index.js";
+import { expectMoatErrorAsync } from "../../helpers/assertions.js";
 import { describePostgres, type PostgresHandle } from "../../helpers/postgres.js";
 
 describePostgres("SqlClient", (target) => {
@@ -89,5 +90,38 @@ describePostgres("SqlClient", (target) => {
     const { rows } = await client.query<{ one: number }>("SELECT 1 AS one");
     expect(rows[0]?.one).toBe(1);
     if (db.pool !== undefined) expect(db.pool.totalCount).toBeLessThanOrEqual(3);
+  });
+
+  // A callback that swallows a failing statement leaves the transaction aborted; Postgres then
+  // answers COMMIT with ROLLBACK and no error. Reporting that as success would lose writes silently.
+  it("rejects with ERR_STORE when COMMIT is answered with ROLLBACK, and commits nothing", async () => {
+    const attempt = client.transaction(async (tx) => {
+      await tx.query("INSERT INTO items (id, label) VALUES (30, 'lost')");
+      await tx.query("SELECT * FROM no_such_table").catch(() => undefined);
+      return "claimed success";
+    });
+    const err = await expectMoatErrorAsync(attempt, "ERR_STORE");
+    expect(err.message).not.toMatch(/no_such_table|commands ignored|instead of committed/i);
+    expect(err.cause).toBeDefined();
+    const { rowCount } = await client.query("SELECT 1 FROM items WHERE id = 30");
+    expect(rowCount).toBe(0);
+    // The connection is usable afterwards.
+    expect((await client.query<{ one: number }>("SELECT 1 AS one")).rows[0]?.one).toBe(1);
+  });
+
+  it("rejects a nested transaction whose savepoint was aborted, and keeps the outer one usable", async () => {
+    const outcome = await client.transaction(async (tx) => {
+      await tx.query("INSERT INTO items (id, label) VALUES (31, 'outer')");
+      const inner = tx.transaction(async (sp) => {
+        await sp.query("INSERT INTO items (id, label) VALUES (32, 'inner lost')");
+        await sp.query("SELECT * FROM no_such_table").catch(() => undefined);
+        return "claimed success";
+      });
+      await expectMoatErrorAsync(inner, "ERR_STORE");
+      return "outer done";
+    });
+    expect(outcome).toBe("outer done");
+    const { rows } = await client.query<{ id: number }>("SELECT id FROM items WHERE id IN (31, 32) ORDER BY id");
+    expect(rows.map((r) => r.id)).toEqual([31]);
   });
 });
