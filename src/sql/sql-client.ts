@@ -42,3 +42,25 @@ export function isSqlClient(value: unknown): value is SqlClient {
   if (typeof value !== "object" || value === null) return false;
   return ["query", "exec", "transaction"].every((method) => typeof Reflect.get(value, method) === "function");
 }
+
+// The `tx` clients moatkit's adapters hand to a `transaction` callback. A WeakSet, not a property,
+// so a client's shape stays the three public methods and a marked client is never kept alive.
+const transactionClients = new WeakSet<SqlClient>();
+
+/**
+ * @internal Records that `client` runs inside an open transaction (the `tx` of a `transaction`
+ * callback, at any nesting depth). Returns `client`.
+ */
+export function markTransactionClient(client: SqlClient): SqlClient {
+  transactionClients.add(client);
+  return client;
+}
+
+/**
+ * @internal Whether `client` is a transaction's `tx` made by moatkit's adapters. Code whose
+ * transaction-local settings must end with its own block (`withAdminAccess`) refuses such a
+ * client: a nested transaction is a savepoint, and `SET LOCAL` in it lasts to the outer COMMIT.
+ */
+export function isTransactionClient(client: SqlClient): boolean {
+  return transactionClients.has(client);
+}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseInput, parseOptions } from "../_internal/options.js";
 import { type Clock, systemClock } from "../_internal/runtime.js";
-import type { SqlClient } from "../sql/sql-client.js";
+import { type SqlClient, isTransactionClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
 import { assertCallback, assertSqlClient, sqlState } from "./client.js";
 import {
@@ -95,7 +95,12 @@ export interface TenantRls {
    * awaited) before the transaction starts; the flag is transaction-local, so nothing after
    * COMMIT or ROLLBACK sees it.
    *
-   * @throws MoatError `ERR_CONFIG` when no `onAudit` was configured; whatever `onAudit` or `fn`
+   * `client` must be a pool or database, not the `tx` of an open transaction (refused): nested,
+   * the flag would last until the outer transaction ends and widen everything after the block.
+   * A SqlClient of your own is not recognised as a `tx`; never pass one.
+   *
+   * @throws MoatError `ERR_INVALID_INPUT` when `client` is a transaction's `tx` from `fromPgPool`
+   *   or `fromPglite`; `ERR_CONFIG` when no `onAudit` was configured; whatever `onAudit` or `fn`
    *   throws, unchanged.
    */
   withAdminAccess<T>(client: SqlClient, request: AdminAccessRequest, fn: (tx: SqlClient) => Promise<T>): Promise<T>;
@@ -219,6 +224,14 @@ export function createTenantRls(options: TenantRlsOptions): TenantRls {
     assertSqlClient(client);
     assertCallback(fn, "fn");
     const { actor, reason } = parseInput(requestSchema, request, "admin access request");
+    // Inside an open transaction this would be a savepoint, and the admin flag and role set with
+    // SET LOCAL would last to the outer COMMIT: the rest of that (tenant) transaction would see
+    // every tenant. Refused before onAudit, so nothing is recorded for access that never happened.
+    if (isTransactionClient(client)) {
+      throw new MoatError("ERR_INVALID_INPUT", {
+        message: "withAdminAccess needs a pool or database, not the client of an open transaction",
+      });
+    }
     if (onAudit === undefined) {
       throw new MoatError("ERR_CONFIG", {
         message: "withAdminAccess needs an onAudit callback (createTenantRls options)",

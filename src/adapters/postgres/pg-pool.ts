@@ -1,4 +1,4 @@
-import type { SqlClient, SqlResult } from "../../sql/sql-client.js";
+import { type SqlClient, type SqlResult, markTransactionClient } from "../../sql/sql-client.js";
 import { MoatError } from "../../errors.js";
 import { withSavepoint } from "./savepoint.js";
 
@@ -47,7 +47,8 @@ function fromPgQueryable(conn: PgQueryable, depth: number): SqlClient {
       return withSavepoint(fromPgQueryable(conn, depth + 1), depth + 1, fn);
     },
   };
-  return client;
+  // Depth 0 is the pool itself; anything deeper runs inside a transaction.
+  return depth > 0 ? markTransactionClient(client) : client;
 }
 
 /**

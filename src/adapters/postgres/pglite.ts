@@ -1,4 +1,4 @@
-import type { SqlClient, SqlResult } from "../../sql/sql-client.js";
+import { type SqlClient, type SqlResult, markTransactionClient } from "../../sql/sql-client.js";
 import { MoatError } from "../../errors.js";
 import { withSavepoint } from "./savepoint.js";
 
@@ -30,7 +30,7 @@ function toResult<R>(result: PgliteQueryResult<R>): SqlResult<R> {
 }
 
 function fromPgliteTransaction(tx: PgliteTransactionLike, depth: number): SqlClient {
-  return {
+  const client: SqlClient = {
     async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
       return toResult(await tx.query<R>(text, [...params]));
     },
@@ -41,6 +41,8 @@ function fromPgliteTransaction(tx: PgliteTransactionLike, depth: number): SqlCli
       return withSavepoint(fromPgliteTransaction(tx, depth + 1), depth + 1, fn);
     },
   };
+  // Depth 0 is the database itself; anything deeper runs inside a transaction.
+  return depth > 0 ? markTransactionClient(client) : client;
 }
 
 /**
