@@ -443,3 +443,340 @@ describePostgres("tenantGuard against a database", (target) => {
     DB_TIMEOUT,
   );
 });
+
+/**
+ * A CTE named like a tenant table shadows it only where Postgres says so: in a non-recursive WITH,
+ * for later CTEs of the same WITH and the main statement; never in its own body or earlier CTEs'.
+ */
+describe("tenantGuard: CTEs named like tenant tables", () => {
+  /** Tables the attacks name that the schema does not declare: a CTE may take any name. */
+  type LooseDB = DB & {
+    Projects: { id: number; name: string };
+    "public.projects": { id: number; tenant_id: TenantColumn; name: string };
+  };
+  const loose = new Kysely<LooseDB>({ dialect: compileOnlyDialect, plugins: [guard] });
+
+  it("guards the real table inside the CTE's own body and in earlier CTEs' bodies", () => {
+    runWithTenant(A, () => {
+      expect(
+        compiled(
+          compiler
+            .with("projects", (q) => q.selectFrom("projects").selectAll())
+            .selectFrom("projects")
+            .selectAll(),
+        ).sql,
+      ).toBe(
+        'with "projects" as (select * from "projects" where "projects"."tenant_id" = $1) select * from "projects"',
+      );
+      expect(
+        compiled(
+          compiler
+            .with("leak", (q) => q.selectFrom("projects").select("id"))
+            .with("projects", (q) => q.selectFrom("leak").select("id"))
+            .selectFrom("projects")
+            .selectAll(),
+        ).sql,
+      ).toBe(
+        'with "leak" as (select "id" from "projects" where "projects"."tenant_id" = $1), "projects" as (select "id" from "leak") select * from "projects"',
+      );
+    });
+  });
+
+  it("guards writes in a writable CTE named like their table", () => {
+    runWithTenant(A, () => {
+      expect(
+        compiled(
+          compiler
+            .with("projects", (q) => q.updateTable("projects").set({ name: "x" }).returning("id"))
+            .selectFrom("projects")
+            .selectAll(),
+        ).sql,
+      ).toBe(
+        'with "projects" as (update "projects" set "name" = $1 where "projects"."tenant_id" = $2 returning "id") select * from "projects"',
+      );
+      expect(
+        compiled(
+          compiler
+            .with("projects", (q) => q.deleteFrom("projects").where("id", "=", 3).returning("id"))
+            .selectFrom("projects")
+            .selectAll(),
+        ).sql,
+      ).toBe(
+        'with "projects" as (delete from "projects" where ("id" = $1) and "projects"."tenant_id" = $2 returning "id") select * from "projects"',
+      );
+      expectMoatError(
+        () =>
+          compiler
+            .with("projects", (q) =>
+              q.insertInto("projects").values({ id: 9, name: "x", tenant_id: "tenant_b" }).returning("id"),
+            )
+            .selectFrom("projects")
+            .selectAll()
+            .compile(),
+        "ERR_TENANT_SCOPE",
+      );
+    });
+  });
+
+  it("guards the real table in nested WITHs and subqueries inside the CTE's body", () => {
+    runWithTenant(A, () => {
+      expect(
+        compiled(
+          compiler
+            .with("projects", (q) =>
+              q
+                .with("inner", (q2) => q2.selectFrom("projects").selectAll())
+                .selectFrom("inner")
+                .selectAll(),
+            )
+            .selectFrom("projects")
+            .selectAll(),
+        ).parameters,
+      ).toEqual(["tenant_a"]);
+      expect(
+        compiled(
+          compiler
+            .with("projects", (q) =>
+              q
+                .with("projects", (q2) => q2.selectFrom("projects").selectAll())
+                .selectFrom("projects")
+                .selectAll(),
+            )
+            .selectFrom("projects")
+            .selectAll(),
+        ).sql,
+      ).toBe(
+        'with "projects" as (with "projects" as (select * from "projects" where "projects"."tenant_id" = $1) select * from "projects") select * from "projects"',
+      );
+      expect(
+        compiled(
+          compiler
+            .with("projects", (q) =>
+              q
+                .selectFrom("tasks")
+                .select("project_id as id")
+                .where("project_id", "in", (eb) => eb.selectFrom("projects").select("id")),
+            )
+            .selectFrom("projects")
+            .selectAll(),
+        ).parameters,
+      ).toEqual(["tenant_a", "tenant_a"]);
+    });
+  });
+
+  it("lets a CTE shadow the table in later CTEs, the main statement and its subqueries only", () => {
+    runWithTenant(A, () => {
+      const mine = compiler.with("projects", (q) => q.selectFrom("projects").select(["id", "name"]));
+      expect(
+        compiled(
+          mine
+            .with("later", (q) => q.selectFrom("projects").select("id"))
+            .selectFrom("later")
+            .selectAll()
+            .where("id", "in", (eb) => eb.selectFrom("projects").select("id")),
+        ).parameters,
+      ).toEqual(["tenant_a"]);
+      // A schema-qualified name is never a CTE, and identifiers are case-sensitive once quoted.
+      expect(
+        compiled(
+          loose
+            .with("projects", (q) => q.selectFrom("countries").select(["code as id", "name"]))
+            .selectFrom("public.projects")
+            .selectAll(),
+        ).parameters,
+      ).toEqual(["tenant_a"]);
+      expect(
+        compiled(
+          loose
+            .with("Projects", (q) => q.selectFrom("countries").select(["code as id", "name"]))
+            .selectFrom("projects")
+            .selectAll(),
+        ).parameters,
+      ).toEqual(["tenant_a"]);
+    });
+  });
+
+  it("guards the target of UPDATE, DELETE, INSERT and MERGE, which Postgres never resolves to a CTE", () => {
+    runWithTenant(A, () => {
+      const shadow = compiler.with("projects", (q) =>
+        q.selectFrom("countries").select([sql<number>`1`.as("id"), "name"]),
+      );
+      expect(compiled(shadow.updateTable("projects").set({ name: "x" })).sql).toBe(
+        'with "projects" as (select 1 as "id", "name" from "countries") update "projects" set "name" = $1 where "projects"."tenant_id" = $2',
+      );
+      expect(compiled(shadow.deleteFrom("projects").where("id", "=", 3)).parameters).toEqual([3, "tenant_a"]);
+      expectMoatError(
+        () => shadow.insertInto("projects").values({ id: 9, name: "x", tenant_id: "tenant_b" }).compile(),
+        "ERR_TENANT_SCOPE",
+      );
+      expect(compiled(shadow.insertInto("projects").values({ id: 9, name: "x" })).parameters).toEqual([
+        9,
+        "x",
+        "tenant_a",
+      ]);
+      expectMoatError(
+        () =>
+          shadow
+            .mergeInto("projects")
+            .using("countries", "countries.name", "projects.name")
+            .whenMatched()
+            .thenDelete()
+            .compile(),
+        "ERR_TENANT_SCOPE",
+      );
+      // In a FROM or USING list of the same statement, the name is the CTE again.
+      expect(
+        compiled(
+          shadow
+            .updateTable("tasks")
+            .from("projects")
+            .set({ title: "x" })
+            .whereRef("tasks.title", "=", "projects.name"),
+        ).parameters,
+      ).toEqual(["x", "tenant_a"]);
+    });
+  });
+
+  it("with RECURSIVE, lets a CTE's body refer to itself and to later CTEs", () => {
+    runWithTenant(A, () => {
+      const q = compiler
+        .withRecursive("projects(id)", (q) =>
+          q
+            .selectFrom("countries")
+            .select(sql<number>`1`.as("id"))
+            .union((q2) => q2.selectFrom("projects").select(sql<number>`id + 1`.as("id"))),
+        )
+        .selectFrom("projects")
+        .selectAll();
+      expect(compiled(q).parameters).toEqual([]);
+      // Under RECURSIVE a body may name a CTE declared after it (Postgres resolves it to that CTE).
+      const forward = compiler
+        .withRecursive("early", (q) => q.selectFrom("projects").select("id"))
+        .with("projects", (q) => q.selectFrom("countries").select("code as id"))
+        .selectFrom("early")
+        .selectAll();
+      expect(compiled(forward).parameters).toEqual([]);
+    });
+  });
+});
+
+describePostgres("tenantGuard against a database: CTEs named like tenant tables", (target) => {
+  let db: PostgresHandle;
+  let kysely: Kysely<DB>;
+
+  beforeAll(async () => {
+    db = await target.connect({ max: 2 });
+    await db.client.exec(`
+      CREATE TABLE projects (id int PRIMARY KEY, tenant_id text NOT NULL, name text NOT NULL);
+      CREATE TABLE tasks (id int PRIMARY KEY, tenant_id text NOT NULL, project_id int NOT NULL, title text NOT NULL);
+      CREATE TABLE slugs (slug text PRIMARY KEY, tenant_id text NOT NULL, hits int NOT NULL);
+      CREATE TABLE countries (code text PRIMARY KEY, name text NOT NULL);
+      INSERT INTO projects VALUES (1, 'tenant_a', 'alpha'), (2, 'tenant_a', 'shared'), (3, 'tenant_b', 'shared');`);
+    const dialect = db.pool !== undefined ? new PostgresDialect({ pool: db.pool }) : sqlClientDialect(db.client);
+    kysely = new Kysely<DB>({ dialect, plugins: [tenantGuard({ tables: ["projects", "tasks", "slugs"] })] });
+  });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  async function projects(): Promise<unknown[]> {
+    return (await db.client.query("SELECT id, tenant_id, name FROM projects ORDER BY id")).rows;
+  }
+  const untouched = [
+    { id: 1, tenant_id: "tenant_a", name: "alpha" },
+    { id: 2, tenant_id: "tenant_a", name: "shared" },
+    { id: 3, tenant_id: "tenant_b", name: "shared" },
+  ];
+
+  it(
+    "a select through a CTE named projects returns only the tenant's rows",
+    async () => {
+      const rows = await runWithTenant(A, () =>
+        kysely
+          .with("projects", (q) => q.selectFrom("projects").selectAll())
+          .selectFrom("projects")
+          .select("id")
+          .orderBy("id")
+          .execute(),
+      );
+      expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
+      const earlier = await runWithTenant(A, () =>
+        kysely
+          .with("leak", (q) => q.selectFrom("projects").select("id"))
+          .with("projects", (q) => q.selectFrom("leak").select("id"))
+          .selectFrom("projects")
+          .select("id")
+          .orderBy("id")
+          .execute(),
+      );
+      expect(earlier).toEqual([{ id: 1 }, { id: 2 }]);
+      const nested = await runWithTenant(A, () =>
+        kysely
+          .with("projects", (q) =>
+            q
+              .with("projects", (q2) => q2.selectFrom("projects").selectAll())
+              .selectFrom("projects")
+              .selectAll(),
+          )
+          .selectFrom("projects")
+          .select("id")
+          .orderBy("id")
+          .execute(),
+      );
+      expect(nested).toEqual([{ id: 1 }, { id: 2 }]);
+    },
+    DB_TIMEOUT,
+  );
+
+  it(
+    "a writable CTE named projects cannot update, delete or insert another tenant's rows",
+    async () => {
+      await runWithTenant(A, () =>
+        kysely
+          .with("projects", (q) => q.updateTable("projects").set({ name: "renamed" }).returning("id"))
+          .selectFrom("projects")
+          .selectAll()
+          .execute(),
+      );
+      expect(await projects()).toEqual([
+        { id: 1, tenant_id: "tenant_a", name: "renamed" },
+        { id: 2, tenant_id: "tenant_a", name: "renamed" },
+        untouched[2],
+      ]);
+      const deleted = await runWithTenant(A, () =>
+        kysely
+          .with("projects", (q) => q.deleteFrom("projects").where("id", "=", 3).returning("id"))
+          .selectFrom("projects")
+          .selectAll()
+          .execute(),
+      );
+      expect(deleted).toEqual([]);
+      await expectMoatErrorAsync(
+        runWithTenant(A, () =>
+          kysely
+            .with("projects", (q) =>
+              q.insertInto("projects").values({ id: 4, name: "x", tenant_id: "tenant_b" }).returning("id"),
+            )
+            .selectFrom("projects")
+            .selectAll()
+            .execute(),
+        ),
+        "ERR_TENANT_SCOPE",
+      );
+      expect((await projects()).map((r) => (r as { id: number }).id)).toEqual([1, 2, 3]);
+      // The target of UPDATE and DELETE is the real table even when a CTE has its name.
+      const shadow = kysely.with("projects", (q) =>
+        q.selectFrom("countries").select([sql<number>`1`.as("id"), "name"]),
+      );
+      await runWithTenant(A, () => shadow.updateTable("projects").set({ name: "mine" }).execute());
+      await runWithTenant(A, () => shadow.deleteFrom("projects").where("id", "=", 3).execute());
+      expect(await projects()).toEqual([
+        { id: 1, tenant_id: "tenant_a", name: "mine" },
+        { id: 2, tenant_id: "tenant_a", name: "mine" },
+        untouched[2],
+      ]);
+    },
+    DB_TIMEOUT,
+  );
+});

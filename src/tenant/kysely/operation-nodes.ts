@@ -12,12 +12,19 @@ import {
   ReferenceNode,
   TableNode,
   type OperationNode,
+  type WithNode,
 } from "kysely";
 
 /** A tenant table the guard protects. */
 export interface TableSpec {
   readonly schema: string | undefined;
   readonly name: string;
+}
+
+/** `"invoices"` (any schema) or `"billing.invoices"`, as the guard's options name them. */
+export function tableSpec(entry: string): TableSpec {
+  const dot = entry.indexOf(".");
+  return dot === -1 ? { schema: undefined, name: entry } : { schema: entry.slice(0, dot), name: entry.slice(dot + 1) };
 }
 
 /** A table in a FROM/JOIN/USING position, and the name its columns are qualified with. */
@@ -75,4 +82,9 @@ export function columnName(node: OperationNode): string | undefined {
 
 export function isExcludedColumn(node: OperationNode, column: string): boolean {
   return ReferenceNode.is(node) && node.table?.table.identifier.name === "excluded" && columnName(node) === column;
+}
+
+/** The names a WITH clause defines, in order. A CTE name has no schema: Kysely quotes it whole. */
+export function cteNames(withNode: WithNode | undefined): string[] {
+  return (withNode?.expressions ?? []).map((cte) => cte.name.table.table.identifier.name);
 }

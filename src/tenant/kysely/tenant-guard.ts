@@ -46,8 +46,10 @@ import {
   type TableSpec,
   type TableUse,
   columnName,
+  cteNames,
   flatten,
   isExcludedColumn,
+  tableSpec,
   tableUse,
   withCondition,
 } from "./operation-nodes.js";
@@ -83,7 +85,8 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   readonly #specs: readonly TableSpec[];
   readonly #column: string;
   readonly #guarded: WeakMap<OperationNode, string>;
-  readonly #ctes: Set<string>[] = [];
+  /** The CTE names in scope, one frame per query with a WITH; `owner` is that WITH. */
+  readonly #ctes: { readonly owner: WithNode | undefined; readonly names: ReadonlySet<string> }[] = [];
   #tenantId: string | undefined;
   /** How many times the tenant id was used, to tell which subtrees involve a tenant table. */
   #uses = 0;
@@ -124,17 +127,22 @@ class TenantGuardTransformer extends OperationNodeTransformer {
     return this.#tenantId;
   }
 
-  #isTenantTable(use: TableUse): boolean {
-    // An unqualified name that a WITH clause in scope defines refers to the CTE, not the table.
-    if (use.schema === undefined && this.#ctes.some((scope) => scope.has(use.name))) return false;
+  /**
+   * In FROM, JOIN and USING, an unqualified name that a CTE in scope defines is that CTE, not the
+   * table (which CTEs are in scope follows Postgres's rules, see transformWith). A qualified name
+   * is never a CTE, nor is the target of INSERT, UPDATE, DELETE or MERGE: Postgres resolves a
+   * target to the real table whatever the WITH says.
+   */
+  #isTenantTable(use: TableUse, target: boolean): boolean {
+    if (!target && use.schema === undefined && this.#ctes.some((scope) => scope.names.has(use.name))) return false;
     return this.#specs.some(
       (s) => s.name === use.name && (s.schema === undefined || use.schema === undefined || s.schema === use.schema),
     );
   }
 
-  #tenantUse(node: OperationNode): TableUse | undefined {
+  #tenantUse(node: OperationNode, target = false): TableUse | undefined {
     const use = tableUse(node);
-    return use !== undefined && this.#isTenantTable(use) ? use : undefined;
+    return use !== undefined && this.#isTenantTable(use, target) ? use : undefined;
   }
 
   #filter(qualifier: TableNode): OperationNode {
@@ -151,10 +159,9 @@ class TenantGuardTransformer extends OperationNodeTransformer {
     return (typeof value === "number" || typeof value === "bigint") && String(value) === tenant;
   }
 
-  #inScope<T>(withNode: WithNode | undefined, fn: () => T): T {
-    const names = new Set<string>();
-    for (const cte of withNode?.expressions ?? []) names.add(cte.name.table.table.identifier.name);
-    this.#ctes.push(names);
+  /** Runs `fn` with `names` (by default every CTE of the query's WITH) in scope. */
+  #inScope<T>(withNode: WithNode | undefined, fn: () => T, names: readonly string[] = cteNames(withNode)): T {
+    this.#ctes.push({ owner: withNode, names: new Set(names) });
     try {
       return fn();
     } finally {
@@ -163,19 +170,41 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   }
 
   /**
-   * Filters for the tables a query reads (FROM, USING, targets) and its joins: WHERE filters
+   * Postgres's scoping of CTE bodies: in a plain WITH, a CTE's body sees only the CTEs declared
+   * before it — its own name and later ones are the real tables, so they stay guarded. With
+   * RECURSIVE, every CTE of the list is visible in every body.
+   */
+  protected override transformWith(node: WithNode, queryId?: QueryId): WithNode {
+    const names = cteNames(node);
+    // The owning query's frame (every name, for its main statement) is set aside meanwhile.
+    const saved = this.#ctes.at(-1)?.owner === node ? this.#ctes.pop() : undefined;
+    try {
+      const expressions = node.expressions.map((cte, i) =>
+        this.#inScope(
+          node,
+          () => this.transformCommonTableExpression(cte, queryId),
+          node.recursive === true ? names : names.slice(0, i),
+        ),
+      );
+      return Object.freeze({ ...node, expressions: Object.freeze(expressions) });
+    } finally {
+      if (saved !== undefined) this.#ctes.push(saved);
+    }
+  }
+
+  /**
+   * Filters for a statement's targets, the tables it reads (FROM, USING) and its joins: WHERE filters
    * returned, ON filters put into the joins. Right and full joins preserve rows of both sides,
    * so neither ON nor WHERE confines them without changing the query: they are refused.
    */
   #scope(
+    targets: readonly OperationNode[],
     tables: readonly OperationNode[],
     joins: readonly JoinNode[] | undefined,
   ): { where: OperationNode[]; joins: readonly JoinNode[] | undefined } {
     const where: OperationNode[] = [];
-    for (const t of tables) {
-      const use = this.#tenantUse(t);
-      if (use !== undefined) where.push(this.#filter(use.qualifier));
-    }
+    const uses = [...targets.map((t) => this.#tenantUse(t, true)), ...tables.map((t) => this.#tenantUse(t))];
+    for (const use of uses) if (use !== undefined) where.push(this.#filter(use.qualifier));
     const touchesTenant = where.length > 0 || (joins ?? []).some((j) => this.#tenantUse(j.table) !== undefined);
     const newJoins = joins?.map((j) => {
       if (touchesTenant && !ON_JOINS.has(j.joinType) && !WHERE_JOINS.has(j.joinType)) {
@@ -195,12 +224,13 @@ class TenantGuardTransformer extends OperationNodeTransformer {
     return { where, joins: newJoins };
   }
 
-  /** `query` with the filters for `tables` (and its joins) added. */
+  /** `query` with the filters for its `targets`, the `tables` it reads, and its joins added. */
   #confine<T extends { readonly where?: WhereNode; readonly joins?: readonly JoinNode[] }>(
     query: T,
+    targets: readonly OperationNode[],
     tables: readonly OperationNode[],
   ): T {
-    const scope = this.#scope(tables, query.joins);
+    const scope = this.#scope(targets, tables, query.joins);
     const where = withCondition(query.where?.where, scope.where);
     return Object.freeze({
       ...query,
@@ -224,7 +254,7 @@ class TenantGuardTransformer extends OperationNodeTransformer {
     return this.#once(node, () =>
       this.#inScope(node.with, () => {
         const t = super.transformSelectQuery(node, queryId);
-        return this.#confine(t, t.from?.froms ?? []);
+        return this.#confine(t, [], t.from?.froms ?? []);
       }),
     );
   }
@@ -234,8 +264,8 @@ class TenantGuardTransformer extends OperationNodeTransformer {
       this.#inScope(node.with, () => {
         const t = super.transformUpdateQuery(node, queryId);
         const targets = flatten(t.table);
-        if (targets.some((x) => this.#tenantUse(x) !== undefined)) this.#checkUpdates(t.updates);
-        return this.#confine(t, [...targets, ...(t.from?.froms ?? [])]);
+        if (targets.some((x) => this.#tenantUse(x, true) !== undefined)) this.#checkUpdates(t.updates);
+        return this.#confine(t, targets, t.from?.froms ?? []);
       }),
     );
   }
@@ -244,7 +274,7 @@ class TenantGuardTransformer extends OperationNodeTransformer {
     return this.#once(node, () =>
       this.#inScope(node.with, () => {
         const t = super.transformDeleteQuery(node, queryId);
-        return this.#confine(t, [...t.from.froms, ...(t.using?.tables ?? [])]);
+        return this.#confine(t, t.from.froms, t.using?.tables ?? []);
       }),
     );
   }
@@ -254,7 +284,7 @@ class TenantGuardTransformer extends OperationNodeTransformer {
       this.#inScope(node.with, () => {
         const t = super.transformInsertQuery(node, queryId);
         if (t.into === undefined) return t;
-        const use = this.#tenantUse(t.into);
+        const use = this.#tenantUse(t.into, true);
         if (use === undefined) return t;
         if (t.onDuplicateKey !== undefined || t.replace === true) {
           throw scopeError("REPLACE and ON DUPLICATE KEY cannot be confined to a tenant");
@@ -317,12 +347,17 @@ class TenantGuardTransformer extends OperationNodeTransformer {
   }
 
   protected override transformMergeQuery(node: MergeQueryNode, queryId?: QueryId): MergeQueryNode {
-    const t = super.transformMergeQuery(node, queryId);
-    const using = t.using?.table;
-    if (this.#tenantUse(t.into) !== undefined || (using !== undefined && this.#tenantUse(using) !== undefined)) {
-      throw scopeError("MERGE on a tenant table cannot be confined to a tenant; use row-level security for it");
-    }
-    return t;
+    return this.#inScope(node.with, () => {
+      const t = super.transformMergeQuery(node, queryId);
+      const using = t.using?.table;
+      if (
+        this.#tenantUse(t.into, true) !== undefined ||
+        (using !== undefined && this.#tenantUse(using) !== undefined)
+      ) {
+        throw scopeError("MERGE on a tenant table cannot be confined to a tenant; use row-level security for it");
+      }
+      return t;
+    });
   }
 }
 
@@ -333,7 +368,8 @@ class TenantGuardTransformer extends OperationNodeTransformer {
  * `ON CONFLICT DO UPDATE` to the tenant's rows. It throws `ERR_TENANT_SCOPE` when such a query
  * runs without a tenant context, writes another tenant's id into the column, or has a shape
  * it cannot confine (INSERT … SELECT, RIGHT/FULL joins, MERGE). Queries on other tables pass
- * unchanged and need no context. The tenant id is always a bound parameter.
+ * unchanged and need no context. The tenant id is always a bound parameter. A CTE named like a
+ * tenant table stands for it only where Postgres resolves the name to the CTE.
  *
  * Raw SQL (`sql\`…\``) is not inspected: pair the guard with row-level security.
  *
@@ -348,12 +384,7 @@ class TenantGuardTransformer extends OperationNodeTransformer {
  */
 export function tenantGuard(options: TenantGuardOptions): KyselyPlugin {
   const o = parseOptions(optionsSchema, options, "tenantGuard options");
-  const specs: TableSpec[] = o.tables.map((entry) => {
-    const dot = entry.indexOf(".");
-    return dot === -1
-      ? { schema: undefined, name: entry }
-      : { schema: entry.slice(0, dot), name: entry.slice(dot + 1) };
-  });
+  const specs = o.tables.map(tableSpec);
   const guarded = new WeakMap<OperationNode, string>();
   return {
     transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
