@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { safeCause } from "./_internal/safe-cause.js";
 
 /**
  * Every error code moatkit throws, with its default message. The codes are part of the public
@@ -50,7 +51,11 @@ export interface MoatErrorOptions {
    * things (an environment variable, a key id, an option path) but never a value.
    */
   readonly message?: string;
-  /** The underlying error, for debugging. Never include an error whose message may hold a secret. */
+  /**
+   * The underlying error, for debugging. It is kept as a copy without the data drivers attach
+   * (statement text, parameters, row values, quoted values in the message): its name, code,
+   * constraint or table, and stack frames. A MoatError cause is kept as it is.
+   */
   readonly cause?: unknown;
   /** Structured, secret-free details (for example validation issues with their paths). */
   readonly details?: Readonly<Record<string, unknown>>;
@@ -77,7 +82,10 @@ export class MoatError extends Error {
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: MoatErrorCode, options: MoatErrorOptions = {}) {
-    super(options.message ?? ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.message ?? ERROR_CODES[code],
+      options.cause === undefined ? undefined : { cause: safeCause(options.cause, isMoatError) },
+    );
     this.code = code;
     this.details = options.details;
   }

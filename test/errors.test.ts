@@ -13,11 +13,12 @@ describe("MoatError", () => {
     }
   });
 
-  it("keeps cause and details when given", () => {
-    const cause = new Error("driver said no");
+  it("keeps cause (as a data-free copy) and details when given", () => {
+    const cause = Object.assign(new Error("driver said no"), { code: "57P01" });
     const err = new MoatError("ERR_STORE", { message: "api key store failed", cause, details: { op: "find" } });
     expect(err.message).toBe("api key store failed");
-    expect(err.cause).toBe(cause);
+    expect(err.cause).toBeInstanceOf(Error);
+    expect(err.cause).toMatchObject({ message: "driver said no", code: "57P01" });
     expect(err.details).toEqual({ op: "find" });
   });
 

@@ -7,7 +7,8 @@ const section: TourSection = {
   title: "API keys: issue, list, verify, rotate, revoke",
   async run(say) {
     const clock = fakeClock();
-    const apiKeys = createApiKeys({ prefix: "acme", store: createMemoryApiKeyStore(), now: clock.now });
+    const store = createMemoryApiKeyStore();
+    const apiKeys = createApiKeys({ prefix: "acme", store, now: clock.now });
 
     // Issue: the plaintext comes back once, as a Secret; the store keeps its SHA-256 and a preview.
     const { key, record } = await apiKeys.issue({
@@ -19,7 +20,10 @@ const section: TourSection = {
     say(
       `issued ${record.id}: the caller sees the key once (${String(key.reveal().length)} characters); logged, it prints ${String(key)}`,
     );
-    say(`stored: preview ${record.preview}, sha256 ${record.hash.slice(0, 16)}…, scopes ${record.scopes.join(",")}`);
+    const stored = await store.getApiKey(record.id);
+    say(
+      `stored: preview ${record.preview}, sha256 ${stored?.hash.slice(0, 16) ?? "?"}…, scopes ${record.scopes.join(",")} (hash in the issued record: ${String("hash" in record)})`,
+    );
 
     // List: previews and metadata, never hashes.
     const listed = await apiKeys.list("user_1");

@@ -1,14 +1,14 @@
 /** What the API key manager answers. */
 import type { Secret } from "../_internal/secret.js";
 import type { Result } from "../errors.js";
-import type { ApiKeyInfo, ApiKeyRecord } from "./record.js";
+import type { ApiKeyInfo } from "./record.js";
 
 /** A freshly issued key. */
 export interface IssuedApiKey {
   /** The plaintext key. Show it to its owner once; moatkit keeps only its hash. */
   readonly key: Secret<string>;
-  /** What was stored. */
-  readonly record: ApiKeyRecord;
+  /** The key's metadata as stored, without the hash (only the store holds it). */
+  readonly record: ApiKeyInfo;
 }
 
 /**
@@ -31,8 +31,8 @@ export type ApiKeyRotateResult = Result<
   {
     /** The new plaintext key, shown once. */
     readonly key: Secret<string>;
-    /** The new key's record. */
-    readonly record: ApiKeyRecord;
+    /** The new key's metadata as stored, without the hash. */
+    readonly record: ApiKeyInfo;
     /** The old key, with its successor and shortened expiry. */
     readonly previous: ApiKeyInfo;
   },

@@ -250,7 +250,8 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         successorId: null,
       });
       await store.createApiKey(record);
-      return { key: new Secret(key), record };
+      // The hash stays with the store: whoever logs the issued record should not log a lookup key.
+      return { key: new Secret(key), record: toApiKeyInfo(record) };
     },
 
     async verify(key, options) {
@@ -314,7 +315,9 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         successorId: null,
       });
       const previous = await store.rotateApiKey(id, record, at + graceMs, at);
-      if (previous !== null) return { ok: true, key: new Secret(key), record, previous: toApiKeyInfo(previous) };
+      if (previous !== null) {
+        return { ok: true, key: new Secret(key), record: toApiKeyInfo(record), previous: toApiKeyInfo(previous) };
+      }
       // Lost a race (or the key changed since it was read): say what it is now.
       const current = await store.getApiKey(id);
       return classify(current) ?? fail("already_rotated");

@@ -124,8 +124,12 @@ export function apiKeyPattern(prefix: string): RegExp {
     throw new MoatError("ERR_INVALID_INPUT", { message: "API key prefix must be 2-16 lower-case letters or digits" });
   }
   const maxRest = API_KEY_MAX_LENGTH - prefix.length - "_live_".length;
+  // A key starts where no word character precedes it — or right after an escape that ends in
+  // one, as logs hold keys: percent-encoded (`%22acme_…`, `api_key%3Dacme_…`) or escaped in JSON
+  // and string literals (`\nacme_…`, `\u0022acme_…`, `\x27acme_…`). `\b` misses all of these.
+  const start = String.raw`(?:(?<![0-9A-Za-z_])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrtbfv])|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\x[0-9A-Fa-f]{2}))`;
   return new RegExp(
-    `\\b${prefix}_(?:live|test)_[0-9A-Za-z]{${String(API_KEY_BODY_LENGTH + CHECKSUM_LENGTH)},${String(maxRest)}}\\b`,
+    `${start}${prefix}_(?:live|test)_[0-9A-Za-z]{${String(API_KEY_BODY_LENGTH + CHECKSUM_LENGTH)},${String(maxRest)}}\\b`,
     "g",
   );
 }

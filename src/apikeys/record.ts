@@ -53,9 +53,9 @@ export interface ApiKeyRecord extends ApiKeyInfo {
   readonly hash: string;
 }
 
-/** A copy of the metadata fields only, so a hash (or any field a custom store adds) never leaks. */
+/** A frozen copy of the metadata fields only, so a hash (or any field a custom store adds) never leaks. */
 export function toApiKeyInfo(record: ApiKeyInfo): ApiKeyInfo {
-  return {
+  return Object.freeze({
     id: record.id,
     preview: record.preview,
     env: record.env,
@@ -71,5 +71,5 @@ export function toApiKeyInfo(record: ApiKeyInfo): ApiKeyInfo {
     lastUsedAt: record.lastUsedAt,
     predecessorId: record.predecessorId,
     successorId: record.successorId,
-  };
+  });
 }

@@ -96,8 +96,17 @@ export interface TokensOptions {
    * claims is still active). `false` makes `verify` answer `revoked`.
    */
   readonly revalidate?: (claims: AccessTokenClaims) => boolean | Promise<boolean>;
-  /** How long a `revalidate` answer is reused for the same token (`jti`); default 0 (never). */
+  /**
+   * How long a `revalidate` answer is reused for the same token (its issuer, subject and `jti`
+   * together); default 0 (never).
+   */
   readonly revalidateCache?: Duration;
+  /**
+   * The `typ` header set on every token and required on verification: `"JWT"` (default) or
+   * `"at+jwt"` (RFC 9068 access tokens). A token of another type, or with none, is `malformed`,
+   * so a JWT minted for another purpose under the same keys is not taken as an access token.
+   */
+  readonly type?: "JWT" | "at+jwt";
   /** Leeway for `exp` and `nbf` against clock skew between servers; default 0. */
   readonly clockTolerance?: Duration;
   /** Clock; default `Date.now`. */
@@ -128,6 +137,7 @@ const optionsSchema = z.strictObject({
   accessTtl: durationSchema.default(15 * 60_000),
   revalidate: functionSchema<NonNullable<TokensOptions["revalidate"]>>().optional(),
   revalidateCache: durationOrZero.default(0),
+  type: z.enum(["JWT", "at+jwt"]).default("JWT"),
   clockTolerance: durationOrZero.default(0),
   now: functionSchema<Clock>().default(() => systemClock),
   random: functionSchema<RandomSource>().default(() => systemRandom),
@@ -188,7 +198,7 @@ export function createTokens(options: TokensOptions): Tokens {
   const keys: KeySetInternals = keySetInternals(opts.keys);
   const ttlSeconds = Math.floor(opts.accessTtl / 1000);
   if (ttlSeconds < 1) throw new MoatError("ERR_CONFIG", { message: "accessTtl must be at least one second" });
-  const { issuer, audience, revalidate, now, random } = opts;
+  const { issuer, audience, revalidate, now, random, type } = opts;
   const toleranceSeconds = Math.ceil(opts.clockTolerance / 1000);
   const cacheMs = opts.revalidateCache;
   const cache = createBoundedCache<string, boolean>(REVALIDATE_CACHE_LIMIT);
@@ -199,20 +209,27 @@ export function createTokens(options: TokensOptions): Tokens {
     issuer,
     ...(audience === null ? {} : { audience }),
     requiredClaims: ["exp"],
+    typ: type,
     clockTolerance: toleranceSeconds,
   };
 
   async function stillValid(claims: AccessTokenClaims, at: number): Promise<boolean> {
     if (revalidate === undefined) return true;
-    const jti = cacheMs > 0 && typeof claims.jti === "string" ? claims.jti : undefined;
-    if (jti !== undefined) {
-      const hit = cache.get(jti, at);
+    // Keyed by issuer, subject and jti together: a jti is only unique within one issuer's tokens
+    // for one subject, and another signer of these keys may reuse one. Keyed by jti alone, a
+    // revoked user's token was accepted on the strength of another user's cached answer.
+    const cacheKey =
+      cacheMs > 0 && typeof claims.jti === "string"
+        ? JSON.stringify([claims.iss, typeof claims.sub === "string" ? claims.sub : null, claims.jti])
+        : undefined;
+    if (cacheKey !== undefined) {
+      const hit = cache.get(cacheKey, at);
       if (hit !== undefined) return hit;
     }
     // Only a real `true` passes: a hook that returns a truthy non-boolean by mistake fails closed.
     const answer: unknown = await revalidate(claims);
     const valid = answer === true;
-    if (jti !== undefined) cache.set(jti, valid, Math.min(at + cacheMs, claims.exp * 1000), at);
+    if (cacheKey !== undefined) cache.set(cacheKey, valid, Math.min(at + cacheMs, claims.exp * 1000), at);
     return valid;
   }
 
@@ -221,7 +238,7 @@ export function createTokens(options: TokensOptions): Tokens {
     const iat = Math.floor(now() / 1000);
     const exp = iat + ttlSeconds;
     const jwt = new SignJWT(payload)
-      .setProtectedHeader({ alg: signingKey.alg, kid: signingKey.kid, typ: "JWT" })
+      .setProtectedHeader({ alg: signingKey.alg, kid: signingKey.kid, typ: type })
       .setIssuer(issuer)
       .setIssuedAt(iat)
       .setExpirationTime(exp)

@@ -68,11 +68,17 @@ describe("hashing at rest", () => {
   });
 
   it("stores SHA-256 of the full key string, or HMAC-SHA-256 with the pepper", async () => {
-    const plain = await setup().apiKeys.issue({ ownerId: "u1", env: "live" });
-    expect(plain.record.hash).toBe(sha256Hex(plain.key.reveal()));
-    const peppered = await setup({ pepper: PEPPER }).apiKeys.issue({ ownerId: "u1", env: "live" });
-    expect(peppered.record.hash).toBe(hmacSha256Hex(PEPPER, peppered.key.reveal()));
-    expect(peppered.record.hash).not.toBe(sha256Hex(peppered.key.reveal()));
+    const plainSetup = setup();
+    const plain = await plainSetup.apiKeys.issue({ ownerId: "u1", env: "live" });
+    const plainHash = (await plainSetup.store.getApiKey(plain.record.id))?.hash;
+    expect(plainHash).toBe(sha256Hex(plain.key.reveal()));
+    const pepperedSetup = setup({ pepper: PEPPER });
+    const peppered = await pepperedSetup.apiKeys.issue({ ownerId: "u1", env: "live" });
+    const pepperedHash = (await pepperedSetup.store.getApiKey(peppered.record.id))?.hash;
+    expect(pepperedHash).toBe(hmacSha256Hex(PEPPER, peppered.key.reveal()));
+    expect(pepperedHash).not.toBe(sha256Hex(peppered.key.reveal()));
+    // The issued record is metadata only: the hash stays with the store.
+    expect(plain.record).not.toHaveProperty("hash");
   });
 
   it("accepts the pepper as bytes or a Secret, and a key issued under one pepper does not verify under another", async () => {
@@ -140,7 +146,9 @@ describe("issue", () => {
       successorId: null,
     });
     expect(record.preview.startsWith("acme_test_")).toBe(true);
-    expect(await store.getApiKey(record.id)).toEqual(record);
+    const { hash, ...stored } = (await store.getApiKey(record.id))!;
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored).toEqual(record);
   });
 
   it("defaults to no tenant, name, scopes, metadata or expiry, and redaction inherit", async () => {
@@ -237,7 +245,7 @@ describe("verify", () => {
     if (!result.ok) return;
     expect(result.record.id).toBe(record.id);
     expect(result.record).not.toHaveProperty("hash");
-    expect(JSON.stringify(result)).not.toContain(record.hash);
+    expect(JSON.stringify(result)).not.toContain(sha256Hex(key.reveal()));
   });
 
   it("says not_found for a well-formed key with a valid checksum that was never issued", async () => {
@@ -459,7 +467,7 @@ describe("revokeApiKey", () => {
 
 describe("rotateApiKey", () => {
   it("issues a successor; the old key verifies until the grace period ends, then is expired", async () => {
-    const { apiKeys, clock } = setup();
+    const { apiKeys, clock, store } = setup();
     const inherited = {
       ownerId: "u1",
       tenantId: "t1",
@@ -484,7 +492,8 @@ describe("rotateApiKey", () => {
       predecessorId: old.record.id,
       successorId: null,
     });
-    expect(rotated.record.hash).toBe(sha256Hex(next));
+    expect(rotated.record).not.toHaveProperty("hash");
+    expect((await store.getApiKey(rotated.record.id))?.hash).toBe(sha256Hex(next));
     expect(rotated.previous).toMatchObject({
       id: old.record.id,
       successorId: rotated.record.id,
@@ -589,8 +598,8 @@ describe("list and get", () => {
     expect(keys[0]?.revokedAt).toBe(clock.now());
     expect(keys[0]?.metadata).toEqual({ n: 1 });
     const text = JSON.stringify(keys);
-    expect(text).not.toContain(a.record.hash);
-    expect(text).not.toContain(b.record.hash);
+    expect(text).not.toContain(sha256Hex(a.key.reveal()));
+    expect(text).not.toContain(sha256Hex(b.key.reveal()));
     for (const k of keys) expect(k).not.toHaveProperty("hash");
     expect(await apiKeys.list("nobody")).toEqual([]);
   });
@@ -604,15 +613,14 @@ describe("list and get", () => {
           Promise.all((await inner.listApiKeysByOwner(o)).map(async (k) => (await inner.getApiKey(k.id))!)),
       },
     });
-    const { record } = await apiKeys.issue({ ownerId: "u1", env: "live" });
-    expect(JSON.stringify(await apiKeys.list("u1"))).not.toContain(record.hash);
+    const { key } = await apiKeys.issue({ ownerId: "u1", env: "live" });
+    expect(JSON.stringify(await apiKeys.list("u1"))).not.toContain(sha256Hex(key.reveal()));
   });
 
   it("gets one key by id, without its hash", async () => {
     const { apiKeys } = setup();
     const { record } = await apiKeys.issue({ ownerId: "u1", env: "live" });
-    const { hash: _hash, ...info } = record;
-    expect(await apiKeys.get(record.id)).toEqual(info);
+    expect(await apiKeys.get(record.id)).toEqual(record);
     expect(await apiKeys.get(`ak_${"1".repeat(22)}`)).toBeNull();
   });
 

@@ -151,6 +151,21 @@ describe("apiKeyPattern", () => {
     expect(text.match(apiKeyPattern("acme"))).toEqual([a, b, c, a]);
   });
 
+  it("finds keys where logs hold them: after percent-encoding and JSON or string escapes", () => {
+    const keys = Array.from({ length: 8 }, () => newKey());
+    const text = [
+      `GET /v1?q=%22${keys[0]}%22`,
+      `body=api_key%3D${keys[1]}&x=1`,
+      `{"log":"line one\\n${keys[2]}"}`,
+      `{"log":"col\\t${keys[3]}"}`,
+      `{"log":"\\u0022${keys[4]}\\u0022"}`,
+      `repr: b'\\x27${keys[5]}\\x27'`,
+      `cr\\r${keys[6]}`,
+      `api_key%3d${keys[7]}`,
+    ].join("\n");
+    expect(text.match(apiKeyPattern("acme"))).toEqual(keys);
+  });
+
   it("ignores other prefixes, keys glued to word characters, and runs too long to be a key", () => {
     const key = newKey();
     const other = newKey("acmex");

@@ -135,6 +135,7 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
   },
   "./adapters/memory": {
     createMemoryAuditStore: { call: (x) => memory.createMemoryAuditStore({ ...x }) },
+    createMemoryRateLimitStore: { call: (x) => memory.createMemoryRateLimitStore({ ...x }) },
   },
   "./adapters/redis": {
     createRedisOneTimeTokenStore: { call: (x) => redisAdapters.createRedisOneTimeTokenStore({ redis, ...x }) },
@@ -336,7 +337,6 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     createMemoryRecoveryCodeStore: "no arguments",
     createMemoryRefreshSessionStore: "no arguments",
     createMemoryTotpStepStore: "no arguments",
-    createMemoryRateLimitStore: "no arguments",
   },
   "./apikeys": { apiKeyPattern: "takes a prefix", parseApiKey: "takes a key string" },
   "./tenant": { currentTenant: "no arguments", formatRlsReport: "takes the report checkRls returned" },

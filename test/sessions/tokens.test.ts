@@ -14,9 +14,9 @@ import { expectMoatError, expectMoatErrorAsync, WRONG_TYPES } from "../helpers/a
 import { loadRfc, loadWycheproof } from "../vectors/index.js";
 import { AUDIENCE, b64u, hsSecret, ISSUER, makeTokens, rsaPair, segmentJson } from "./helpers.js";
 
-/** A compact JWS with any header, HMAC-SHA256 signed with `secret`. */
+/** A compact JWS with any header (typ JWT unless it names one), HMAC-SHA256 signed with `secret`. */
 function hmacToken(header: object, payload: object, secret: Uint8Array | string): string {
-  const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
+  const input = `${b64u(JSON.stringify({ typ: "JWT", ...header }))}.${b64u(JSON.stringify(payload))}`;
   return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
 }
 

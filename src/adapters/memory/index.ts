@@ -16,6 +16,6 @@ export { createMemoryOneTimeTokenStore } from "./one-time-token-store.js";
 export { createMemoryApiKeyStore } from "./api-key-store.js";
 export { createMemoryTotpStepStore } from "./totp-step-store.js";
 export { createMemoryRecoveryCodeStore } from "./recovery-code-store.js";
-export { createMemoryRateLimitStore } from "./rate-limit-store.js";
+export { createMemoryRateLimitStore, type MemoryRateLimitStoreOptions } from "./rate-limit-store.js";
 export { createMemoryDataKeyStore } from "./data-key-store.js";
 export { createMemoryAuditStore, type MemoryAuditStoreOptions } from "./audit-store.js";
