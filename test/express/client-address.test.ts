@@ -119,7 +119,8 @@ describe("the README's pattern behind a trusted proxy", () => {
     app.use(auditTrail(log, { orgId: () => "org_1" }));
     app.post("/notes", (_req, res) => res.status(201).end());
     app.post("/explicit", async (req, res) => {
-      seen.push(auditContextFromRequest(req));
+      // Without options it takes requestContext()'s address; an explicit trustProxy is its own.
+      seen.push(auditContextFromRequest(req), auditContextFromRequest(req, { trustProxy: false }));
       await recordAudit(req, { action: "note.pin", target: { type: "note", id: "n1" } });
       res.status(204).end();
     });
@@ -134,7 +135,7 @@ describe("the README's pattern behind a trusted proxy", () => {
       ["POST /notes", ALICE],
       ["note.pin", BOB],
     ]);
-    expect(seen.map((d) => d.ip)).toEqual([BOB]);
+    expect(seen.map((d) => d.ip)).toEqual([BOB, "127.0.0.1"]);
   });
 
   it("rateLimit() counts one IPv6 client rotating addresses inside its /64 in one bucket", async () => {
