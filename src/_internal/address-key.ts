@@ -20,32 +20,55 @@ export const MAX_IPV6_PREFIX = 128;
 /** The `ipv6Prefix` option, shared by every option object that takes it. */
 export const ipv6PrefixSchema: z.ZodType<number> = z.number().int().min(MIN_IPV6_PREFIX).max(MAX_IPV6_PREFIX);
 
+/** Appends the four bytes of a dotted IPv4 tail (`"1.2.3.4"`) to `out` as two 16-bit groups. */
+function pushIpv4Tail(tail: string, out: number[]): void {
+  const [a = 0, b = 0, c = 0, d = 0] = tail.split(".").map(Number);
+  out.push((a << 8) | b, (c << 8) | d);
+}
+
 /**
  * The eight 16-bit groups of an IPv6 address that `isIP` accepted: `::` expanded, an embedded
  * IPv4 tail (`::ffff:1.2.3.4`, `64:ff9b::1.2.3.4`) turned into two groups, a zone id dropped.
+ * One pass over the characters (this runs on every rate-limit check).
  */
 function ipv6Groups(address: string): number[] {
   const zone = address.indexOf("%");
-  const bare = zone === -1 ? address : address.slice(0, zone);
-  const toGroups = (part: string): number[] => {
-    if (part === "") return [];
-    const groups: number[] = [];
-    for (const piece of part.split(":")) {
-      if (piece.includes(".")) {
-        const [a = 0, b = 0, c = 0, d = 0] = piece.split(".").map(Number);
-        groups.push((a << 8) | b, (c << 8) | d);
-      } else {
-        groups.push(parseInt(piece, 16));
-      }
+  let end = zone === -1 ? address.length : zone;
+  const lastColon = address.lastIndexOf(":", end - 1);
+  const dot = address.indexOf(".", lastColon);
+  const v4Tail = dot !== -1 && dot < end ? address.slice(lastColon + 1, end) : undefined;
+  if (v4Tail !== undefined) end = lastColon + 1;
+  const head: number[] = [];
+  const tail: number[] = [];
+  let current = head;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < end; i += 1) {
+    const code = address.charCodeAt(i);
+    if (code === 58 /* : */) {
+      if (digits > 0) current.push(value);
+      else if (i > 0) current = tail; // the second colon of "::"
+      value = 0;
+      digits = 0;
+      continue;
     }
-    return groups;
-  };
-  const gap = bare.indexOf("::");
-  if (gap === -1) return toGroups(bare);
-  const head = toGroups(bare.slice(0, gap));
-  const tail = toGroups(bare.slice(gap + 2));
-  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+    // 0-9, A-F, a-f: isIP has already refused anything else.
+    value = value * 16 + (code <= 57 ? code - 48 : (code | 32) - 87);
+    digits += 1;
+  }
+  if (digits > 0) current.push(value);
+  if (v4Tail !== undefined) pushIpv4Tail(v4Tail, current);
+  if (current === head) return head;
+  while (head.length + tail.length < 8) head.push(0);
+  for (const group of tail) head.push(group);
+  return head;
 }
+
+/**
+ * An IPv4-mapped address with a dotted tail, answered without parsing the groups. On an address
+ * `isIP` accepted, only zero groups before `ffff` and the tail make eight groups: it is mapped.
+ */
+const MAPPED_DOTTED = /^[0:]*:ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 
 /** RFC 5952 text: lower-case hex, no leading zeros, the longest run of two or more zero groups as `::`. */
 function formatIpv6(groups: readonly number[]): string {
@@ -64,9 +87,17 @@ function formatIpv6(groups: readonly number[]): string {
     }
     i = j;
   }
-  const hex = (list: readonly number[]): string => list.map((g) => g.toString(16)).join(":");
-  if (bestStart === -1) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+  let text = "";
+  for (let i = 0; i < groups.length; i += 1) {
+    if (i === bestStart) {
+      text += "::";
+      i += bestLength - 1;
+      continue;
+    }
+    if (text !== "" && !text.endsWith(":")) text += ":";
+    text += (groups[i] ?? 0).toString(16);
+  }
+  return text;
 }
 
 /**
@@ -76,17 +107,17 @@ function formatIpv6(groups: readonly number[]): string {
  * address is returned unchanged. `ipv6Prefix` must already be checked (32–128).
  */
 export function groupAddress(address: string, ipv6Prefix: number): string {
-  const family = isIP(address);
-  if (family !== 6) return address;
+  if (isIP(address) !== 6) return address;
+  const mapped = MAPPED_DOTTED.exec(address);
+  if (mapped?.[1] !== undefined) return mapped[1];
   const groups = ipv6Groups(address);
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    const [high = 0, low = 0] = groups.slice(6);
+  const [g0, g1, g2, g3, g4, g5, high = 0, low = 0] = groups;
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff)
     return `${String(high >> 8)}.${String(high & 0xff)}.${String(low >> 8)}.${String(low & 0xff)}`;
+  for (let index = Math.floor(ipv6Prefix / 16); index < 8; index += 1) {
+    const keep = Math.max(0, ipv6Prefix - index * 16);
+    groups[index] = (groups[index] ?? 0) & ((0xffff << (16 - keep)) & 0xffff);
   }
-  const masked = groups.map((group, index) => {
-    const keep = Math.min(16, Math.max(0, ipv6Prefix - index * 16));
-    return keep === 16 ? group : group & ((0xffff << (16 - keep)) & 0xffff);
-  });
-  const text = formatIpv6(masked);
+  const text = formatIpv6(groups);
   return ipv6Prefix === MAX_IPV6_PREFIX ? text : `${text}/${String(ipv6Prefix)}`;
 }
