@@ -196,6 +196,9 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
     const app = express();
     app.disable("x-powered-by");
     app.set("query parser", "simple");
+    // One client address: moatkit's trustProxy, and express's own setting to match (req.ip,
+    // req.protocol); routes read the address with clientAddress(req).
+    if (options.trustProxy !== undefined) app.set("trust proxy", options.trustProxy);
     app.use(requestContext(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }));
     app.use(securityHeaders());
     app.use(

@@ -82,7 +82,7 @@ function parseForwarded(entry: string): string | undefined {
   return isIP(value) === 0 ? undefined : normalizeAddress(value);
 }
 
-/** The parts of a request {@link clientAddress} reads (a Node `IncomingMessage` has them). */
+/** The parts of a request {@link forwardedClientAddress} reads (a Node `IncomingMessage` has them). */
 interface ForwardedRequest {
   /** The connection; its peer is the nearest hop. */
   readonly socket?: { readonly remoteAddress?: string | undefined } | null | undefined;
@@ -91,7 +91,7 @@ interface ForwardedRequest {
 }
 
 /** The client address of `req` under `trust`, or undefined if the socket is already gone. */
-export function clientAddress(req: ForwardedRequest, trust: TrustFunction): string | undefined {
+export function forwardedClientAddress(req: ForwardedRequest, trust: TrustFunction): string | undefined {
   const peer = req.socket?.remoteAddress;
   if (peer === undefined) return undefined;
   let current = normalizeAddress(peer);

@@ -9,8 +9,9 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
-import { type TrustProxy, clientAddress, compileTrust } from "../_internal/client-ip.js";
+import { type TrustProxy, forwardedClientAddress, compileTrust } from "../_internal/client-ip.js";
 import { parseOptions } from "../_internal/options.js";
+import { recalledClientAddress } from "../_internal/request-address.js";
 import { MoatError } from "../errors.js";
 import { cleanUserAgent } from "./builder.js";
 import { normalizeIp } from "./event.js";
@@ -39,6 +40,9 @@ export interface AuditContextOptions {
    * nearest the server are your proxies (`1` behind one load balancer). Addresses or CIDR ranges
    * (`"10.0.0.0/8"`, `"loopback"`): hops from those are believed. `true`: all of them, the
    * leftmost entry wins, which any client can forge unless every hop rewrites the header.
+   *
+   * Omitted on a request that moatkit/express's `requestContext()` handled: the address it
+   * resolved (its own `trustProxy`), so the audit event and every other helper agree.
    */
   readonly trustProxy?: TrustProxy;
   /** The header holding the request id; default `"x-request-id"`. */
@@ -105,7 +109,10 @@ export function auditContextFromRequest(req: AuditRequestLike, options: AuditCon
   if (typeof headers !== "object" || headers === null) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "auditContextFromRequest needs a request with headers" });
   }
-  const address = clientAddress(req, compileTrust(opts.trustProxy ?? false));
+  const address =
+    opts.trustProxy === undefined
+      ? (recalledClientAddress(req)?.address ?? forwardedClientAddress(req, compileTrust(false)))
+      : forwardedClientAddress(req, compileTrust(opts.trustProxy));
   return {
     id: requestId(req, (opts.requestIdHeader ?? "x-request-id").toLowerCase()),
     ip: address === undefined || address.length > 64 || isIP(address) === 0 ? null : normalizeIp(address),

@@ -37,6 +37,7 @@ export {
   type RequestContext,
   type RequestContextOptions,
 } from "./request-context.js";
+export { clientAddress } from "./client-address.js";
 export type { TrustProxy } from "../_internal/client-ip.js";
 export { setSubject, getSubject, type RequestSubject } from "./subject.js";
 export { requireRole, requirePermission } from "./rbac-guards.js";

@@ -7,12 +7,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { MoatError } from "../errors.js";
+import { DEFAULT_IPV6_PREFIX, groupAddress, ipv6PrefixSchema } from "../_internal/address-key.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { systemClock, type Clock } from "../_internal/runtime.js";
 import type { RateLimiter, RateLimitResult } from "../ratelimit/rate-limiter.js";
 import { sendError, sendHttpError } from "./http-errors.js";
-import { getRequestContext } from "./request-context.js";
+import { clientAddress } from "./client-address.js";
 import { notify } from "./notify.js";
 import type { Middleware, NextFunction } from "./types.js";
 
@@ -21,7 +22,9 @@ export interface RateLimitOptions {
   /**
    * The bucket a request counts against: a string of 1–512 characters, e.g. the client address,
    * the subject id, an API key id. Default: the client address recorded by `requestContext()`
-   * (mount it first, with the `trustProxy` that matches your proxies).
+   * (mount it first, with the `trustProxy` that matches your proxies), an IPv6 address counted
+   * per network of the limiter's `ipv6Prefix` bits (default /64) and an IPv4-mapped one as IPv4.
+   * A key of your own that contains an address should use `addressKey(clientAddress(req))`.
    */
   readonly key?: ((req: IncomingMessage) => string | Promise<string>) | undefined;
   /** Points a request takes: a positive integer, or a function of the request (default 1). */
@@ -41,7 +44,9 @@ function isRateLimiter(value: unknown): value is RateLimiter {
   if (typeof value !== "object" || value === null) return false;
   const points: unknown = Reflect.get(value, "points");
   const durationMs: unknown = Reflect.get(value, "durationMs");
+  const ipv6Prefix: unknown = Reflect.get(value, "ipv6Prefix");
   return (
+    (ipv6Prefix === undefined || ipv6PrefixSchema.safeParse(ipv6Prefix).success) &&
     typeof Reflect.get(value, "consume") === "function" &&
     typeof points === "number" &&
     Number.isSafeInteger(points) &&
@@ -67,13 +72,10 @@ const optionsSchema = z.strictObject({
   now: functionSchema<Clock>().optional(),
 });
 
-function defaultKey(req: IncomingMessage): string {
-  const { ip } = getRequestContext(req);
-  if (ip === undefined)
-    throw new MoatError("ERR_INVALID_INPUT", {
-      message: "rateLimit: the client address is unknown (the socket is gone)",
-    });
-  return `ip:${ip}`;
+/** The default key: the client's address, grouped as the limiter groups bare address keys. */
+function addressKeyOf(limiter: RateLimiter): (req: IncomingMessage) => string {
+  const prefix = limiter.ipv6Prefix ?? DEFAULT_IPV6_PREFIX;
+  return (req) => `ip:${groupAddress(clientAddress(req), prefix)}`;
 }
 
 const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
@@ -99,13 +101,13 @@ const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
  * app.use(requestContext({ trustProxy: 1 }));
  * const perIp = createRateLimiter({ store: createRedisRateLimitStore({ redis }), keyPrefix: "rl:api", points: 100, duration: "1m" });
  * app.use("/api", rateLimit(perIp));                                  // per client address
- * app.post("/login", rateLimit(loginLimiter(), { key: (req) => `ip:${getRequestContext(req).ip}` }), login);
+ * app.post("/login", rateLimit(loginLimiter(), { key: (req) => `login:${addressKey(clientAddress(req))}` }), login);
  * ```
  */
 export function rateLimit(limiter: RateLimiter, options: RateLimitOptions = {}): Middleware {
   const checked = parseOptions(limiterSchema, limiter, "rateLimit limiter");
   const parsed = parseOptions(optionsSchema, options, "rateLimit options");
-  const key = options.key ?? defaultKey;
+  const key = options.key ?? addressKeyOf(checked);
   const cost = parsed.cost ?? 1;
   const sendHeaders = parsed.headers ?? true;
   const onError = options.onError;

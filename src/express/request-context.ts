@@ -12,8 +12,10 @@ import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { systemClock, type Clock, type RandomSource } from "../_internal/runtime.js";
-import { clientAddress, compileTrust, normalizeAddress, type TrustProxy } from "../_internal/client-ip.js";
+import { compileTrust, forwardedClientAddress, normalizeAddress, type TrustProxy } from "../_internal/client-ip.js";
+import { rememberClientAddress } from "../_internal/request-address.js";
 import { generateRequestId, isWellFormedRequestId } from "./request-id.js";
+import { trustMismatchCheck } from "./trust-mismatch.js";
 import { requestPath } from "./request-path.js";
 import type { Middleware, NextFunction } from "./types.js";
 import { headerNameSchema } from "./header-name.js";
@@ -39,7 +41,10 @@ export interface RequestContextOptions {
   /**
    * Which proxies' `X-Forwarded-For` entries to believe; see {@link TrustProxy}. When omitted,
    * express's own `req.ip` is used, so `app.set("trust proxy", …)` applies (its default trusts no
-   * proxy).
+   * proxy). When given, set express's `trust proxy` to the same value: the first request on which
+   * the two disagree raises a process warning (code `MOATKIT_TRUST_PROXY_MISMATCH`), because
+   * code reading `req.ip` would then see another address than moatkit. Either way, read the
+   * address with `clientAddress(req)`.
    */
   readonly trustProxy?: TrustProxy | undefined;
   /** The request id header, read and written (default `"x-request-id"`). */
@@ -73,10 +78,23 @@ function expressIp(req: IncomingMessage): string | undefined {
   return typeof ip === "string" && ip !== "" ? normalizeAddress(ip) : undefined;
 }
 
+/** The request's client address: moatkit's `trustProxy` when given (checked against express's), else express's. */
+function addressResolver(trustProxy: TrustProxy | undefined): (req: IncomingMessage) => string | undefined {
+  if (trustProxy === undefined) return (req) => expressIp(req) ?? forwardedClientAddress(req, () => false);
+  const trust = compileTrust(trustProxy);
+  const check = trustMismatchCheck();
+  return (req) => {
+    const address = forwardedClientAddress(req, trust);
+    check(req, address);
+    return address;
+  };
+}
+
 /**
  * Records the request's id, client address and user agent, sends the id back in `X-Request-Id`,
  * and runs the rest of the request inside an AsyncLocalStorage scope so
- * {@link currentRequestContext} finds it. Mount it first.
+ * {@link currentRequestContext} finds it. Mount it first. The address it resolves is the one
+ * every moatkit helper uses; the app reads it with `clientAddress(req)`.
  *
  * @example
  * ```ts
@@ -91,7 +109,7 @@ export function requestContext(options: RequestContextOptions = {}): Middleware 
   const parsed = parseOptions(optionsSchema, options, "requestContext options");
   const header = (parsed.header ?? "x-request-id").toLowerCase();
   const acceptIncoming = parsed.acceptIncomingId ?? true;
-  const trust = parsed.trustProxy === undefined ? undefined : compileTrust(parsed.trustProxy);
+  const resolveAddress = addressResolver(parsed.trustProxy);
   const now = options.now ?? systemClock;
   const random = options.random;
   // node's randomUUID draws from a cached CSPRNG pool, several times cheaper per request than
@@ -103,9 +121,11 @@ export function requestContext(options: RequestContextOptions = {}): Middleware 
     const requestId =
       acceptIncoming && typeof incoming === "string" && isWellFormedRequestId(incoming) ? incoming : newId();
     const userAgent = req.headers["user-agent"];
+    const ip = resolveAddress(req);
+    rememberClientAddress(req, ip);
     const context: RequestContext = Object.freeze({
       requestId,
-      ip: trust === undefined ? (expressIp(req) ?? clientAddress(req, () => false)) : clientAddress(req, trust),
+      ip,
       userAgent: userAgent === undefined ? undefined : userAgent.slice(0, MAX_USER_AGENT),
       method: req.method ?? "GET",
       path: requestPath(req),

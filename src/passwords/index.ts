@@ -32,6 +32,7 @@ export {
   type Login,
   type LoginAttempt,
   type LoginLimiter,
+  type LoginLimiterAttempt,
   type LoginLimiterVerdict,
   type LoginOptions,
   type LoginAttemptResult,

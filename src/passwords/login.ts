@@ -12,6 +12,7 @@ import {
   bcryptWorkers,
   parseBcryptHash,
 } from "../_internal/bcrypt-pool.js";
+import { DEFAULT_IPV6_PREFIX, groupAddress, ipv6PrefixSchema } from "../_internal/address-key.js";
 import { parseInput, parseOptions } from "../_internal/options.js";
 import { randomToken, systemRandom } from "../_internal/runtime.js";
 import { storeCall } from "../_internal/store-error.js";
@@ -39,6 +40,25 @@ export interface LoginLimiterVerdict {
 export interface LoginLimiter {
   /** Counts one attempt under `key`; `ok: false` when the key is over its limit. */
   consume(key: string): Promise<LoginLimiterVerdict>;
+  /**
+   * How many leading bits of an IPv6 address name one client (moatkit limiters have it; see
+   * `createRateLimiter`'s `ipv6Prefix`). Absent: 64.
+   */
+  readonly ipv6Prefix?: number;
+}
+
+/** What {@link LoginOptions.limiterKeys} is given for an attempt. */
+export interface LoginLimiterAttempt {
+  /** What the user typed to name their account. */
+  readonly identifier: string;
+  /**
+   * The client as a rate-limit key: an IPv4 address as it is (IPv4-mapped IPv6 included), an IPv6
+   * address as its network of the limiter's `ipv6Prefix` bits (`"2001:db8:1:2::/64"`), so a
+   * client rotating addresses inside its network keeps one key. Build address keys from this.
+   */
+  readonly ip: string;
+  /** The client's address exactly as the attempt gave it (for allowlists, not for keys). */
+  readonly address: string;
 }
 
 /** Options for {@link createLogin}. */
@@ -53,8 +73,11 @@ export interface LoginOptions<U extends LoginUser> {
   readonly verifyMfa?: (user: U) => boolean | Promise<boolean>;
   /** Consulted before any password work; a refusal is `rate_limited`, never `invalid_credentials`. */
   readonly limiter?: LoginLimiter;
-  /** The limiter keys for an attempt. Default: one key per client IP, `login:ip:<ip>`. */
-  readonly limiterKeys?: (attempt: { readonly identifier: string; readonly ip: string }) => readonly string[];
+  /**
+   * The limiter keys for an attempt. Default: one key per client, `login:ip:<ip>`, where an IPv6
+   * client is its /64 network (the limiter's `ipv6Prefix`) and an IPv4-mapped address is IPv4.
+   */
+  readonly limiterKeys?: (attempt: LoginLimiterAttempt) => readonly string[];
   /** Cost of the dummy hash; make it the cost of your users' hashes. Default 12. */
   readonly cost?: number;
   /** The long-password mode your hashes were made with. Default `"reject"`. */
@@ -67,7 +90,11 @@ export interface LoginAttempt {
   readonly identifier: string;
   /** What the user typed as their password. */
   readonly password: string;
-  /** The client's IP address, for rate limiting. */
+  /**
+   * The client's IP address, for rate limiting: with moatkit/express, `clientAddress(req)` (the
+   * address requestContext() resolved behind your proxies), never `req.ip` unless express's
+   * `trust proxy` matches them.
+   */
   readonly ip: string;
 }
 
@@ -107,7 +134,7 @@ const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function
 const optionsSchema = z.strictObject({
   findUser: fn,
   verifyMfa: fn.optional(),
-  limiter: z.object({ consume: fn }).optional(),
+  limiter: z.object({ consume: fn, ipv6Prefix: ipv6PrefixSchema.optional() }).optional(),
   limiterKeys: fn.optional(),
   cost: bcryptCostSchema.default(DEFAULT_BCRYPT_COST),
   long: longPolicySchema.default("reject"),
@@ -146,14 +173,15 @@ const INVALID_CREDENTIALS = Object.freeze({ ok: false, reason: "invalid_credenti
  *   verifyMfa: (user) => user.totpEnabled,
  *   limiter,
  * });
- * const result = await login({ identifier: body.email, password: body.password, ip: getRequestContext(req).ip });
+ * const result = await login({ identifier: body.email, password: body.password, ip: clientAddress(req) });
  * if (!result.ok) return res.status(result.reason === "rate_limited" ? 429 : 401).end();
  * ```
  */
 export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Login<U> {
-  const { cost, long } = parseOptions(optionsSchema, options, "createLogin options");
+  const { cost, long, limiter: checkedLimiter } = parseOptions(optionsSchema, options, "createLogin options");
   const { findUser, verifyMfa, limiter } = options;
-  const limiterKeys = options.limiterKeys ?? ((a: { readonly ip: string }) => [`login:ip:${a.ip}`]);
+  const limiterKeys = options.limiterKeys ?? ((a: LoginLimiterAttempt) => [`login:ip:${a.ip}`]);
+  const ipv6Prefix = checkedLimiter?.ipv6Prefix ?? DEFAULT_IPV6_PREFIX;
 
   // Hash a random string so the dummy can never match anything a user types.
   const dummyHash = bcryptWorkers.hash(randomToken(systemRandom, 18), bcryptSalt(cost, systemRandom));
@@ -161,10 +189,10 @@ export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Logi
   // as unhandled before the first login.
   dummyHash.catch(() => undefined);
 
-  async function checkLimiter(attempt: { identifier: string; ip: string }): Promise<number | null> {
+  async function checkLimiter(identifier: string, address: string): Promise<number | null> {
     if (limiter === undefined) return null;
     let limitedFor: number | null = null;
-    const keys: unknown = limiterKeys(attempt);
+    const keys: unknown = limiterKeys({ identifier, ip: groupAddress(address, ipv6Prefix), address });
     if (!isKeyList(keys)) {
       throw new MoatError("ERR_CONFIG", {
         message: "createLogin limiterKeys must return a non-empty array of strings",
@@ -184,7 +212,7 @@ export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Logi
   return {
     async login(attempt: LoginAttempt): Promise<LoginAttemptResult<U>> {
       const { identifier, password, ip } = parseInput(attemptSchema, attempt, "login attempt");
-      const limitedFor = await checkLimiter({ identifier, ip });
+      const limitedFor = await checkLimiter(identifier, ip);
       if (limitedFor !== null) return { ok: false, reason: "rate_limited", retryAfterMs: limitedFor };
 
       const input = password === "" ? null : bcryptInput(password, long);

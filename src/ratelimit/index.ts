@@ -8,13 +8,15 @@
  * ```ts
  * import { loginLimiter } from "moatkit/ratelimit";
  * const limiter = loginLimiter();
- * // clientIp: the caller's address (with moatkit/express, getRequestContext(req).ip)
+ * // clientIp: the caller's address (with moatkit/express, clientAddress(req)); an IPv6 address
+ * // counts per /64 network, so rotating addresses inside it does not buy new attempts.
  * const { ok, retryAfterMs } = await limiter.consume(clientIp);
  * ```
  *
  * @module
  */
 export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateLimitResult } from "./rate-limiter.js";
+export { addressKey, type AddressKeyOptions } from "./address-key.js";
 export { loginLimiter, authLimiter, type PresetOptions } from "./presets.js";
 export type { RateLimitConsumeInput, RateLimitStore, RateLimitWindow } from "./store.js";
 export type { Duration } from "../_internal/duration.js";

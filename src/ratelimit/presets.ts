@@ -13,7 +13,8 @@ export interface PresetOptions extends Partial<Omit<RateLimiterOptions, "points"
 }
 
 /**
- * 50 login attempts per key (an IP, or an IP and account) per 15 minutes, failing closed.
+ * 50 login attempts per key (an IP, or an IP and account) per 15 minutes, failing closed. An
+ * IPv6 address counts per /64 (`ipv6Prefix`).
  * Key prefix `"moatkit:rl:login"` unless given.
  *
  * @example
@@ -34,9 +35,9 @@ export function loginLimiter(options: PresetOptions = {}): RateLimiter {
  * @example
  * ```ts
  * const limiter = authLimiter({ store: createRedisRateLimitStore({ redis }) });
- * // getRequestContext (moatkit/express) gives the client address requestContext() resolved.
+ * // clientAddress (moatkit/express) gives the client address requestContext() resolved.
  * app.use("/api/auth", async (req, res, next) =>
- *   (await limiter.consume(getRequestContext(req).ip)).ok ? next() : res.status(429).end(),
+ *   (await limiter.consume(clientAddress(req))).ok ? next() : res.status(429).end(),
  * );
  * ```
  */

@@ -7,6 +7,7 @@
  * turns an auth limiter off (express-rate-limit's `passOnStoreError` does exactly that).
  */
 import { z } from "zod";
+import { DEFAULT_IPV6_PREFIX, groupAddress, ipv6PrefixSchema } from "../_internal/address-key.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { durationSchema } from "../_internal/duration.js";
 import type { Duration } from "../_internal/duration.js";
@@ -51,14 +52,21 @@ export interface RateLimiter {
   /** Window length (ms). */
   readonly durationMs: number;
   /**
+   * How many leading bits of an IPv6 address name one client (see {@link RateLimiterOptions.ipv6Prefix}).
+   * `rateLimit()` and `createLogin` group the addresses in the keys they build by it.
+   */
+  readonly ipv6Prefix?: number;
+  /**
    * Takes `cost` points (default 1) from `key`'s window. Refused requests still count, so a
-   * client hammering a limited key does not get through earlier.
+   * client hammering a limited key does not get through earlier. A key that is an IP address
+   * counts as its client's key (`addressKey`): IPv6 addresses by their `ipv6Prefix` network,
+   * IPv4-mapped addresses as IPv4.
    *
    * @throws MoatError ERR_INVALID_INPUT for an empty or over-long key or a cost that is not a
    *   positive integer; ERR_STORE when the store fails and `onStoreError` is `"throw"` (the default).
    */
   consume(key: string, cost?: number): Promise<RateLimitResult>;
-  /** Forgets `key`'s window (e.g. after a successful login). */
+  /** Forgets `key`'s window (e.g. after a successful login); an address key as in `consume`. */
   reset(key: string): Promise<void>;
 }
 
@@ -84,6 +92,12 @@ export interface RateLimiterOptions {
   readonly onStoreError?: "throw" | "allow";
   /** Clock; default `Date.now`. Windows open and end on it, in every store. */
   readonly now?: Clock;
+  /**
+   * Keys that are an IPv6 address count per network of this many leading bits (32–128, default
+   * 64): a client rotating addresses inside its /64 stays in one bucket. 48 groups a whole site;
+   * 128 counts each address. IPv4 and IPv4-mapped addresses always count per IPv4 address.
+   */
+  readonly ipv6Prefix?: number;
 }
 
 const MAX_KEY_LENGTH = 512;
@@ -97,6 +111,7 @@ const optionsSchema = z.strictObject({
   blockDuration: z.union([z.literal(0), durationSchema]).default(0),
   onStoreError: z.enum(["throw", "allow"]).default("throw"),
   now: functionSchema<Clock>().default(() => systemClock),
+  ipv6Prefix: ipv6PrefixSchema.default(DEFAULT_IPV6_PREFIX),
 });
 
 function requireKey(key: unknown): string {
@@ -138,7 +153,7 @@ function toResult({ consumed, resetAt }: RateLimitWindow, points: number, now: n
  * import { createRedisRateLimitStore } from "moatkit/adapters/redis";
  * const store = createRedisRateLimitStore({ redis });
  * const limiter = createRateLimiter({ store, keyPrefix: "rl:api", points: 100, duration: "1m" });
- * const result = await limiter.consume(getRequestContext(req).ip); // moatkit/express's client address
+ * const result = await limiter.consume(clientAddress(req)); // moatkit/express's client address
  * if (!result.ok) {
  *   res.set("Retry-After", String(Math.ceil(result.retryAfterMs / 1000)));
  *   return res.status(429).end();
@@ -147,14 +162,16 @@ function toResult({ consumed, resetAt }: RateLimitWindow, points: number, now: n
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const opts = parseOptions(optionsSchema, options, "createRateLimiter options");
-  const { points, duration: durationMs, blockDuration: blockMs, keyPrefix, now, onStoreError } = opts;
+  const { points, duration: durationMs, blockDuration: blockMs, keyPrefix, now, onStoreError, ipv6Prefix } = opts;
   const store = wrapStore(STORE, opts.store, RATE_LIMIT_STORE_METHODS);
+  const bucket = (key: unknown): string => groupAddress(requireKey(key), ipv6Prefix);
 
   return Object.freeze({
     points,
     durationMs,
+    ipv6Prefix,
     async consume(key: string, cost = 1): Promise<RateLimitResult> {
-      const k = requireKey(key);
+      const k = bucket(key);
       const c = requireCost(cost);
       const at = now();
       let window: RateLimitWindow;
@@ -175,7 +192,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return toResult(window, points, at);
     },
     async reset(key: string): Promise<void> {
-      await store.resetRateLimit(`${keyPrefix}:${requireKey(key)}`);
+      await store.resetRateLimit(`${keyPrefix}:${bucket(key)}`);
     },
   });
 }

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { verifyTurnstile } from "moatkit/turnstile";
- * // clientIp: the caller's address (with moatkit/express, getRequestContext(req).ip)
+ * // clientIp: the caller's address (with moatkit/express, clientAddress(req))
  * const check = await verifyTurnstile(token, { secret, remoteIp: clientIp, expectedAction: "login" });
  * ```
  *

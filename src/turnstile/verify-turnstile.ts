@@ -170,7 +170,7 @@ function interpret(
  * ```ts
  * const check = await verifyTurnstile(req.body["cf-turnstile-response"], {
  *   secret: process.env.TURNSTILE_SECRET!,
- *   remoteIp: getRequestContext(req).ip, // moatkit/express's client address, not req.ip
+ *   remoteIp: clientAddress(req), // moatkit/express's client address, not req.ip
  *   expectedHostname: "app.example.com",
  *   expectedAction: "login",
  * });

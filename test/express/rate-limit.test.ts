@@ -312,6 +312,8 @@ describe("rateLimit: options", () => {
       { consume: () => 1 },
       { consume: () => 1, points: 0, durationMs: 1000 },
       { consume: () => 1, points: 1, durationMs: -1 },
+      { consume: () => 1, points: 1, durationMs: 1000, ipv6Prefix: 16 },
+      { consume: () => 1, points: 1, durationMs: 1000, ipv6Prefix: "64" },
     ]) {
       expectMoatError(() => rateLimit(bad as RateLimiter), "ERR_CONFIG");
     }

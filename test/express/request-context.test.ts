@@ -11,7 +11,7 @@ import {
   type RequestContext,
   type RequestContextOptions,
 } from "../../src/express/index.js";
-import { clientAddress, compileTrust, type TrustProxy } from "../../src/_internal/client-ip.js";
+import { forwardedClientAddress, compileTrust, type TrustProxy } from "../../src/_internal/client-ip.js";
 import { generateRequestId, isWellFormedRequestId } from "../../src/express/request-id.js";
 import { isMoatError } from "../../src/errors.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
@@ -143,7 +143,7 @@ describe("client address resolution", () => {
       headers: xff === undefined ? {} : { "x-forwarded-for": xff },
     }) as unknown as IncomingMessage;
   const ip = (trust: TrustProxy, peer: string | undefined, xff?: string) =>
-    clientAddress(fakeReq(peer, xff), compileTrust(trust));
+    forwardedClientAddress(fakeReq(peer, xff), compileTrust(trust));
 
   it("walks from the socket leftwards while hops are trusted", () => {
     const chain = "203.0.113.9, 198.51.100.7, 10.1.2.3";

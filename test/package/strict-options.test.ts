@@ -202,6 +202,7 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
         }),
     },
     loginLimiter: { call: (x) => ratelimit.loginLimiter({ ...x }) },
+    addressKey: { call: (x) => ratelimit.addressKey("2001:db8::1", { ...x }) },
   },
   "./turnstile": {
     verifyTurnstile: {
@@ -357,6 +358,7 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "./express": {
     apiKeyRedaction: "takes a request",
     bodyLimit: "takes a byte size",
+    clientAddress: "takes a request",
     currentRequestContext: "no arguments",
     getApiKey: "takes a request",
     getRequestContext: "takes a request",

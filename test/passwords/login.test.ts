@@ -177,6 +177,25 @@ describe("createLogin", () => {
       expect(keys).toEqual(["ip:1", "id:ada@example.com"]);
     });
 
+    it("keys an IPv6 client by its network: rotating addresses inside one /64 gets no new attempts", async () => {
+      const l = limiter(new Set());
+      const { login } = await setup({ limiter: l });
+      for (const ip of ["2001:db8:9:1::1", "2001:DB8:9:1:aaaa:bbbb:cccc:dddd", "::ffff:198.51.100.9"])
+        await login({ identifier: "ada@example.com", password: PASSWORD, ip });
+      expect(l.keys).toEqual(["login:ip:2001:db8:9:1::/64", "login:ip:2001:db8:9:1::/64", "login:ip:198.51.100.9"]);
+      // A limiter's ipv6Prefix sets the network size; limiterKeys gets the grouped key and the address.
+      const seen: unknown[] = [];
+      const { login: login48 } = await setup({
+        limiter: { ...limiter(new Set()), ipv6Prefix: 48 },
+        limiterKeys: (attempt) => {
+          seen.push(attempt);
+          return [`acct:${attempt.identifier}:${attempt.ip}`];
+        },
+      });
+      await login48({ identifier: "ada@example.com", password: PASSWORD, ip: "2001:db8:9:1::1" });
+      expect(seen).toEqual([{ identifier: "ada@example.com", ip: "2001:db8:9::/48", address: "2001:db8:9:1::1" }]);
+    });
+
     it("refuses limiterKeys that do not return a non-empty array of strings (ERR_CONFIG)", async () => {
       for (const bad of [[], "ip", [1], null]) {
         const { login } = await setup({ limiter: limiter(new Set()), limiterKeys: () => bad as never });

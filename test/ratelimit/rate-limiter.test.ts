@@ -89,6 +89,17 @@ function describeLimiter(name: string, makeStore: () => RateLimitStore): void {
       expect(await limiter.consume("a")).toMatchObject({ ok: true, remaining: 9 });
     });
 
+    it("counts the addresses of one IPv6 /64 as one key, and an IPv4-mapped address as its IPv4", async () => {
+      const limiter = limiterOf({ points: 2, duration: "1m" });
+      const results = [];
+      for (const key of ["2001:db8::1", "2001:db8::2", "2001:db8:0:0:ffff::3"])
+        results.push(await limiter.consume(key));
+      expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+      await limiter.consume("192.0.2.1");
+      await limiter.consume("::ffff:192.0.2.1");
+      expect((await limiter.consume("192.0.2.1")).ok).toBe(false);
+    });
+
     it("lets exactly 50 of 200 concurrent requests through a limit of 50", async () => {
       const limiter = limiterOf({ points: 50, duration: "15m" });
       const results = await consumeMany(limiter, "burst", 200);

@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
 import {
+  clientAddress,
   credentialError,
-  getRequestContext,
   getRequestLogger,
   rateLimit,
   recordAudit,
@@ -79,7 +79,7 @@ export function authRoutes(services: Services): Router {
     const result = await services.login.login({
       identifier: normalizeEmail(input.email),
       password: input.password,
-      ip: getRequestContext(req).ip ?? "unknown",
+      ip: clientAddress(req),
     });
     if (!result.ok) {
       getRequestLogger(req).warn({ email: input.email }, "login failed");
