@@ -1,7 +1,11 @@
 /**
  * Runs the example app: `npx tsx examples/express-saas/server.ts`.
  *
- * - DATABASE_URL: Postgres to use; without it an in-memory PGlite (gone on exit).
+ * - DATABASE_URL: Postgres to use, as the role that owns the schema (it runs the migrations and
+ *   grants); without it an in-memory PGlite (gone on exit).
+ * - APP_DATABASE_URL: the connection the app then runs on, as a login role that is a member of
+ *   `saas_app` and `moatkit_audit_writer` and holds nothing itself. Without it the app uses
+ *   DATABASE_URL's connection and switches each statement to those roles (`SET LOCAL ROLE`).
  * - MOATKIT_MASTER_KEYS: master keys (`id:base64,…`); required with DATABASE_URL, otherwise a
  *   throwaway key is made.
  * - SAAS_RECOVERY_SELECTOR_KEY, SAAS_API_KEY_PEPPER: base64 of ≥ 32 random bytes each; required
@@ -49,6 +53,9 @@ const { app, close } = await createApp({
           ...(env["TURNSTILE_VERIFY_URL"] === undefined ? {} : { verifyUrl: env["TURNSTILE_VERIFY_URL"] }),
         }
       : { secret: fake.secret, verifyUrl: fake.verifyUrl },
+  ...(env["APP_DATABASE_URL"] === undefined || env["APP_DATABASE_URL"] === ""
+    ? {}
+    : { appDatabase: env["APP_DATABASE_URL"] }),
   ...(env["TRUST_PROXY"] === undefined ? {} : { trustProxy: Number(env["TRUST_PROXY"]) }),
   ...(recoverySelectorKey === undefined ? {} : { recoverySelectorKey }),
   ...(apiKeyPepper === undefined ? {} : { apiKeyPepper }),

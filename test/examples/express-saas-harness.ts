@@ -26,7 +26,9 @@ export interface CallOptions {
 
 export interface Harness {
   readonly db: PostgresHandle;
-  /** The role the app's tenant transactions run as. */
+  /** The running app (its `db` holds the clients its queries and audit writes run on). */
+  readonly saas: SaasApp;
+  /** The role the app's queries run as. */
   readonly appRole: string;
   readonly clock: FakeClock;
   readonly turnstile: FakeTurnstile;
@@ -93,6 +95,7 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
     const port = listening.port;
     const fake = turnstile;
     const handle = db;
+    const running = saas;
 
     const call = (method: string, path: string, options: CallOptions = {}): Promise<Reply> => {
       const headers: Record<string, string> = { ...options.headers };
@@ -116,6 +119,7 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
 
     harness = {
       db: handle,
+      saas: running,
       appRole,
       clock,
       turnstile: fake,
