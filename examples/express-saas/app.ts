@@ -40,10 +40,8 @@ import {
   tenantScope,
   type TrustProxy,
 } from "moatkit/express";
-import { createMemoryRateLimitStore } from "moatkit/adapters/memory";
 import { createRecoveryCodes, createTotp } from "moatkit/mfa";
 import { createLogin } from "moatkit/passwords";
-import { authLimiter, createRateLimiter, loginLimiter } from "moatkit/ratelimit";
 import { createKeySet, createTokens, generateSigningKey, type KeySetEntry } from "moatkit/sessions";
 import { createTenantRls } from "moatkit/tenant";
 import {
@@ -55,6 +53,7 @@ import {
   openDatabase,
   prepareAppRole,
 } from "./db.js";
+import { type LimitStore, type RedisSource, createLimiters, openLimitStore } from "./limits.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
@@ -93,6 +92,15 @@ export interface SaasAppOptions {
    * start unless `inspectAuditRole` reports it insert-only on the audit table.
    */
   readonly auditRole?: string;
+  /**
+   * Where rate-limit counters (TOTP attempts per user, logins and signups per address) live: an
+   * ioredis client (left open by `close`), a `redis://` URL, or `null` for process memory.
+   * Default: `REDIS_URL` when set, else process memory (one process only: a second instance
+   * or a restart would start the counts again).
+   */
+  readonly redis?: RedisSource;
+  /** Prefix of the app's Redis keys (default "saas:"). */
+  readonly redisKeyPrefix?: string;
   /** Which proxies to believe for the client IP (default: none; the socket address counts). */
   readonly trustProxy?: TrustProxy;
   /** The JWT signing key (default: a new EdDSA key, so tokens die with the process). */
@@ -112,6 +120,8 @@ export interface SaasApp {
   readonly app: Express;
   /** The clients the app's queries (as the app role) and its audit writes (as the audit role) run on. */
   readonly db: { readonly app: SqlClient; readonly audit: SqlClient };
+  /** Where the rate-limit counters live. */
+  readonly rateLimits: "redis" | "memory";
   /** Closes the databases the app opened. Stop your HTTP server first. */
   close(): Promise<void>;
 }
@@ -163,11 +173,14 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
   const auditRole = options.auditRole ?? "moatkit_audit_writer";
   const database = await openDatabase(options.database);
   let appDatabase: Database | undefined;
+  let limits: LimitStore | undefined;
   const closeAll = async (): Promise<void> => {
+    await limits?.close();
     await appDatabase?.close();
     await database.close();
   };
   try {
+    limits = await openLimitStore(options.redis, options.redisKeyPrefix ?? "saas:");
     // The owner migrates and grants; from here on every query runs as the app role and every
     // audit write as the audit role, which must be insert-only.
     await migrateDatabase(database.client);
@@ -214,15 +227,7 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       }),
       auditLog: createAuditLog({ store: createPostgresAuditStore({ client: auditDb }), now }),
       login: createLogin<UserRow>({ findUser: (email) => findUserByEmail(db, email), cost: passwordCost }),
-      loginLimiter: loginLimiter({ now }),
-      signupLimiter: authLimiter({ now }),
-      mfaLimiter: createRateLimiter({
-        store: createMemoryRateLimitStore(),
-        keyPrefix: "saas:mfa",
-        points: 10,
-        duration: "15m",
-        now,
-      }),
+      ...createLimiters(limits.store, now),
       turnstile: options.turnstile,
       passwordCost,
       now,
@@ -289,7 +294,7 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       }),
     );
 
-    return { app, db: { app: db, audit: auditDb }, close: closeAll };
+    return { app, db: { app: db, audit: auditDb }, rateLimits: limits.kind, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -12,6 +12,7 @@
  *   with DATABASE_URL (recovery codes and API keys must outlive the process).
  * - TURNSTILE_SECRET (+ TURNSTILE_VERIFY_URL): without them a local fake siteverify is started
  *   that accepts the token `XXXX.DUMMY.TOKEN.XXXX` (as Cloudflare's test keys do).
+ * - REDIS_URL: where rate-limit counters live, shared by every instance; without it process memory.
  * - PORT (default 3000), TRUST_PROXY (a hop count, e.g. 1 behind one load balancer).
  */
 import { once } from "node:events";
@@ -44,7 +45,7 @@ else keyring = createKeyring([generateMasterKey()]);
 const fake = env["TURNSTILE_SECRET"] === undefined ? await startFakeTurnstile({ devToken: DEV_TOKEN }) : undefined;
 const recoverySelectorKey = secretBytes("SAAS_RECOVERY_SELECTOR_KEY");
 const apiKeyPepper = secretBytes("SAAS_API_KEY_PEPPER");
-const { app, close } = await createApp({
+const { app, rateLimits, close } = await createApp({
   keyring,
   turnstile:
     fake === undefined
@@ -65,6 +66,9 @@ const server = app.listen(Number(env["PORT"] ?? 3000), "127.0.0.1");
 await once(server, "listening");
 const { port } = server.address() as AddressInfo;
 console.log(`express-saas listening on http://127.0.0.1:${String(port)}${persistent ? "" : " (in-memory PGlite)"}`);
+console.log(
+  `rate limits (TOTP attempts per user, logins per address): ${rateLimits === "redis" ? "Redis" : "process memory"}`,
+);
 if (fake !== undefined) console.log(`Turnstile: local fake; send "cf-turnstile-response": "${DEV_TOKEN}" with signups`);
 
 async function shutdown(): Promise<void> {

@@ -87,6 +87,7 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
       turnstile: { secret: turnstile.secret, verifyUrl: turnstile.verifyUrl },
       logDestination: destination,
       appRole,
+      redis: null, // counters in memory: the Redis limits have a test of their own
       trustProxy: "loopback",
       passwordCost: 4,
       now: clock.now,
