@@ -189,7 +189,7 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
     const connection = appDatabase?.client ?? database.client;
     const db = asRole(connection, appRole);
     const auditDb = asRole(connection, auditRole);
-    await checkAuditRole(auditDb);
+    await checkAuditRole(auditDb, db);
 
     const signingKey = options.signingKey ?? (await generateSigningKey("EdDSA"));
     const tokens = createTokens({

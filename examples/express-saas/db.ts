@@ -9,6 +9,7 @@
  *   written as: SELECT and INSERT on the audit table only, checked with `inspectAuditRole`.
  */
 import {
+  type AuditRoleReport,
   type Migration,
   type SqlClient,
   fromPgPool,
@@ -173,21 +174,32 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ${STORE_TABLES.join(", ")} TO ${appRole}
   }
 }
 
-/**
- * Refuses to start unless `audit` (the client audit events are written with) is insert-only on
- * the audit table: a role that can update, delete or truncate events, or that owns the table or
- * is a superuser (and so can switch the append-only trigger off), could rewrite the log.
- */
-export async function checkAuditRole(audit: SqlClient): Promise<void> {
-  const report = await inspectAuditRole(audit);
-  if (report.insertOnly) return;
-  const powers = [
+function rewritePowers(report: AuditRoleReport): string[] {
+  return [
     report.superuser && "is a superuser",
     report.owner && "owns the audit table",
     report.canUpdate && "can UPDATE",
     report.canDelete && "can DELETE",
     report.canTruncate && "can TRUNCATE",
-    !report.canInsert && "cannot INSERT",
   ].filter((p) => p !== false);
-  throw new Error(`the audit role ${report.role} must be insert-only on moatkit_audit_events: it ${powers.join(", ")}`);
+}
+
+/**
+ * Refuses to start unless `audit` (the client audit events are written with) is insert-only on
+ * the audit table: a role that can update, delete or truncate events, or that owns the table or
+ * is a superuser (and so can switch the append-only trigger off), could rewrite the log. The
+ * app's own role (`app`) must not be able to rewrite it either.
+ */
+export async function checkAuditRole(audit: SqlClient, app: SqlClient): Promise<void> {
+  const writer = await inspectAuditRole(audit);
+  if (!writer.insertOnly) {
+    const powers = [...rewritePowers(writer), ...(writer.canInsert ? [] : ["cannot INSERT"])];
+    throw new Error(
+      `the audit role ${writer.role} must be insert-only on moatkit_audit_events: it ${powers.join(", ")}`,
+    );
+  }
+  const own = rewritePowers(await inspectAuditRole(app));
+  if (own.length > 0) {
+    throw new Error(`the app role must not be able to rewrite moatkit_audit_events: it ${own.join(", ")}`);
+  }
 }

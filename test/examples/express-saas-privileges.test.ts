@@ -200,6 +200,30 @@ describePostgres("example app express-saas: privileges", (target) => {
       APP_TIMEOUT,
     );
 
+    it(
+      "refuses to start when the app role itself can rewrite audit events",
+      async () => {
+        const { db, appRole } = h();
+        await db.client.exec(`GRANT UPDATE ON moatkit_audit_events TO ${appRole}`);
+        try {
+          const start = createApp({
+            database: db.client,
+            appRole,
+            keyring: testKeyring(),
+            turnstile: { secret: "unused" },
+            logDestination: sink(),
+            passwordCost: 4,
+          });
+          await expect(start).rejects.toThrow(
+            "the app role must not be able to rewrite moatkit_audit_events: it can UPDATE",
+          );
+        } finally {
+          await db.client.exec(`REVOKE UPDATE ON moatkit_audit_events FROM ${appRole}`);
+        }
+      },
+      APP_TIMEOUT,
+    );
+
     it.runIf(target.kind === "postgres")(
       "runs on a login role that holds nothing itself, so even an injected RESET ROLE reaches nothing",
       async () => {
