@@ -2,7 +2,9 @@
  * A small multi-tenant SaaS API built from moatkit's parts: signup behind Turnstile, bcrypt
  * logins rate limited per IP, JWT sessions with `amr`, TOTP step-up and recovery codes, API keys
  * with scopes, tenant notes encrypted per row under forced RLS, an audit chain of every write,
- * and request logs with PII redacted per organisation.
+ * and request logs with PII redacted per organisation. The owner role migrates; every query runs
+ * as the app role (subject to RLS, no access to the audit log) and every audit write as an
+ * insert-only audit role, which is checked at start.
  *
  * `createApp(options)` builds it and returns `{ app, close }`; `server.ts` runs it.
  */
@@ -38,13 +40,20 @@ import {
   tenantScope,
   type TrustProxy,
 } from "moatkit/express";
-import { createMemoryRateLimitStore } from "moatkit/adapters/memory";
 import { createRecoveryCodes, createTotp } from "moatkit/mfa";
 import { createLogin } from "moatkit/passwords";
-import { authLimiter, createRateLimiter, loginLimiter } from "moatkit/ratelimit";
 import { createKeySet, createTokens, generateSigningKey, type KeySetEntry } from "moatkit/sessions";
 import { createTenantRls } from "moatkit/tenant";
-import { type DatabaseSource, migrateDatabase, openDatabase, prepareAppRole } from "./db.js";
+import {
+  type Database,
+  type DatabaseSource,
+  asRole,
+  checkAuditRole,
+  migrateDatabase,
+  openDatabase,
+  prepareAppRole,
+} from "./db.js";
+import { type LimitStore, type RedisSource, createLimiters, openLimitStore } from "./limits.js";
 import { adminRoutes } from "./routes/admin.js";
 import { authRoutes } from "./routes/auth.js";
 import { keyRoutes } from "./routes/keys.js";
@@ -68,8 +77,30 @@ export interface SaasAppOptions {
   readonly logDestination?: Writable;
   /** pino level (default "info"). */
   readonly logLevel?: string;
-  /** The Postgres role tenant queries run as under RLS (default "saas_app"). */
+  /**
+   * The connection the app runs on once the owner (`database`) has migrated and granted: a
+   * `SqlClient` or a connection string whose login role is a member of `appRole` and
+   * `auditRole` and holds nothing itself. Default: the owner's connection, each statement
+   * switched to its role with `SET LOCAL ROLE` (embedded and local runs; SQL injected into a
+   * statement could switch back to the owner there, and not from such a login role).
+   */
+  readonly appDatabase?: SqlClient | string;
+  /** The Postgres role every app query runs as, subject to RLS (default "saas_app"). */
   readonly appRole?: string;
+  /**
+   * The role audit events are written as (default "moatkit_audit_writer"). The app refuses to
+   * start unless `inspectAuditRole` reports it insert-only on the audit table.
+   */
+  readonly auditRole?: string;
+  /**
+   * Where rate-limit counters (TOTP attempts per user, logins and signups per address) live: an
+   * ioredis client (left open by `close`), a `redis://` URL, or `null` for process memory.
+   * Default: `REDIS_URL` when set, else process memory (one process only: a second instance
+   * or a restart would start the counts again).
+   */
+  readonly redis?: RedisSource;
+  /** Prefix of the app's Redis keys (default "saas:"). */
+  readonly redisKeyPrefix?: string;
   /** Which proxies to believe for the client IP (default: none; the socket address counts). */
   readonly trustProxy?: TrustProxy;
   /** The JWT signing key (default: a new EdDSA key, so tokens die with the process). */
@@ -87,7 +118,11 @@ export interface SaasAppOptions {
 /** A built app and how to shut it down. */
 export interface SaasApp {
   readonly app: Express;
-  /** Closes the database if the app opened it. Stop your HTTP server first. */
+  /** The clients the app's queries (as the app role) and its audit writes (as the audit role) run on. */
+  readonly db: { readonly app: SqlClient; readonly audit: SqlClient };
+  /** Where the rate-limit counters live. */
+  readonly rateLimits: "redis" | "memory";
+  /** Closes the databases the app opened. Stop your HTTP server first. */
   close(): Promise<void>;
 }
 
@@ -135,11 +170,26 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
   const now = options.now ?? Date.now;
   const passwordCost = options.passwordCost ?? 12;
   const appRole = options.appRole ?? "saas_app";
+  const auditRole = options.auditRole ?? "moatkit_audit_writer";
   const database = await openDatabase(options.database);
+  let appDatabase: Database | undefined;
+  let limits: LimitStore | undefined;
+  const closeAll = async (): Promise<void> => {
+    await limits?.close();
+    await appDatabase?.close();
+    await database.close();
+  };
   try {
-    const { client: db } = database;
-    await migrateDatabase(db);
-    await prepareAppRole(db, appRole);
+    limits = await openLimitStore(options.redis, options.redisKeyPrefix ?? "saas:");
+    // The owner migrates and grants; from here on every query runs as the app role and every
+    // audit write as the audit role, which must be insert-only.
+    await migrateDatabase(database.client);
+    await prepareAppRole(database.client, appRole);
+    if (options.appDatabase !== undefined) appDatabase = await openDatabase(options.appDatabase);
+    const connection = appDatabase?.client ?? database.client;
+    const db = asRole(connection, appRole);
+    const auditDb = asRole(connection, auditRole);
+    await checkAuditRole(auditDb, db);
 
     const signingKey = options.signingKey ?? (await generateSigningKey("EdDSA"));
     const tokens = createTokens({
@@ -175,17 +225,9 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
         selectorKey: options.recoverySelectorKey ?? randomBytes(32),
         cost: passwordCost,
       }),
-      auditLog: createAuditLog({ store: createPostgresAuditStore({ client: db }), now }),
+      auditLog: createAuditLog({ store: createPostgresAuditStore({ client: auditDb }), now }),
       login: createLogin<UserRow>({ findUser: (email) => findUserByEmail(db, email), cost: passwordCost }),
-      loginLimiter: loginLimiter({ now }),
-      signupLimiter: authLimiter({ now }),
-      mfaLimiter: createRateLimiter({
-        store: createMemoryRateLimitStore(),
-        keyPrefix: "saas:mfa",
-        points: 10,
-        duration: "15m",
-        now,
-      }),
+      ...createLimiters(limits.store, now),
       turnstile: options.turnstile,
       passwordCost,
       now,
@@ -255,14 +297,9 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       }),
     );
 
-    return {
-      app,
-      async close() {
-        await database.close();
-      },
-    };
+    return { app, db: { app: db, audit: auditDb }, rateLimits: limits.kind, close: closeAll };
   } catch (err) {
-    await database.close();
+    await closeAll();
     throw err;
   }
 }

@@ -1,13 +1,20 @@
 /**
  * The example app's database: where it comes from (your SqlClient, a connection string, or an
- * in-memory PGlite), its schema (moatkit's tables plus the app's own), and the low-privilege
- * role that tenant queries run as under row-level security.
+ * in-memory PGlite), its schema (moatkit's tables plus the app's own), and its three roles:
+ *
+ * - the owner, which connects first, runs the migrations and grants (and nothing else);
+ * - the app role (`saas_app`), which every query of the app runs as: no owner, no superuser, no
+ *   BYPASSRLS, so the tenant tables' forced RLS applies, and no access to the audit log;
+ * - the audit role (`moatkit_audit_writer`, made by moatkit's migrations), which audit events are
+ *   written as: SELECT and INSERT on the audit table only, checked with `inspectAuditRole`.
  */
 import {
+  type AuditRoleReport,
   type Migration,
   type SqlClient,
   fromPgPool,
   fromPglite,
+  inspectAuditRole,
   migrate,
   moatkitMigrations,
 } from "moatkit/adapters/postgres";
@@ -90,15 +97,48 @@ export async function migrateDatabase(client: SqlClient): Promise<void> {
 
 const ROLE_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** The tables moatkit's stores keep for the app, which the app role reads and writes through them. */
+const STORE_TABLES = [
+  "moatkit_api_keys",
+  "moatkit_data_keys",
+  "moatkit_data_key_current",
+  "moatkit_totp_steps",
+  "moatkit_recovery_codes",
+];
+
 /**
- * Makes sure `appRole` exists (NOLOGIN, not superuser, no BYPASSRLS) and may use the tenant
- * tables in the current schema, then runs moatkit's RLS linter over that schema and refuses to
- * start when it finds anything. The connecting role needs CREATEROLE the first time; in
- * production create the role in your provisioning instead and this only checks it.
+ * A client whose every statement runs as `role`: each query, script and transaction opens a
+ * transaction that starts with `SET LOCAL ROLE`, so nothing the app runs keeps the connecting
+ * role's rights, and the switch ends with its transaction. The connecting role must be a member
+ * of `role` (a superuser is). When it is a privileged role, SQL injected into a statement could
+ * still switch back (`RESET ROLE`): in production connect with a login role that is a member of
+ * the app and audit roles and holds nothing of its own (`appDatabase` in `createApp`).
  */
-export async function prepareAppRole(client: SqlClient, appRole: string): Promise<void> {
+export function asRole(client: SqlClient, role: string): SqlClient {
+  if (!ROLE_RE.test(role)) throw new Error("role names must be lower-case SQL identifiers");
+  const run = <T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> =>
+    client.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL ROLE ${role}`);
+      return fn(tx);
+    });
+  return {
+    query: (text, params) => run((tx) => tx.query(text, params)),
+    exec: (script) => run((tx) => tx.exec(script)),
+    transaction: run,
+  };
+}
+
+/**
+ * Makes sure `appRole` exists (NOLOGIN, not superuser, no BYPASSRLS) and may use the app's
+ * tables in the current schema and moatkit's store tables, and nothing else (not the audit log,
+ * which the app writes as the audit role). Then runs moatkit's RLS linter over that schema and
+ * refuses to start when it finds anything. Runs as the owner (the role that ran the
+ * migrations); it needs CREATEROLE the first time. In production create the role in your
+ * provisioning instead and this only grants and checks.
+ */
+export async function prepareAppRole(owner: SqlClient, appRole: string): Promise<void> {
   if (!ROLE_RE.test(appRole)) throw new Error("appRole must be a lower-case SQL identifier");
-  await client.exec(`
+  await owner.exec(`
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${appRole}') THEN
@@ -113,20 +153,53 @@ BEGIN
   EXECUTE format('GRANT USAGE ON SCHEMA %I TO ${appRole}', current_schema());
 END
 $$;
-GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO ${appRole};`);
-  const { rows } = await client.query<{ schema: string }>("SELECT current_schema() AS schema");
+GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO ${appRole};
+GRANT SELECT, INSERT, UPDATE ON saas_orgs, saas_users TO ${appRole};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ${STORE_TABLES.join(", ")} TO ${appRole};`);
+  const { rows } = await owner.query<{ schema: string }>("SELECT current_schema() AS schema");
   const schema = rows[0]?.schema ?? "public";
-  const report = await checkRls(client, { appRole, schema });
-  // moatkit's own tables (API keys, data keys…) carry a tenant_id too, but the app role has no
-  // access to them: only findings about the role itself and tables it can touch matter here.
-  const reachable = await client.query<{ name: string }>(
+  const report = await checkRls(owner, { appRole, schema });
+  // moatkit's store tables carry a tenant_id too, but their stores find rows by key (an API key
+  // is looked up to learn its tenant), so RLS cannot confine them; the app's tenant data can be.
+  const reachable = await owner.query<{ name: string }>(
     `SELECT format('%s.%s', schemaname, tablename) AS name FROM pg_tables
-      WHERE schemaname = $1 AND has_table_privilege($2, format('%I.%I', schemaname, tablename), 'SELECT, INSERT, UPDATE, DELETE')`,
+      WHERE schemaname = $1 AND tablename NOT LIKE 'moatkit\\_%'
+        AND has_table_privilege($2, format('%I.%I', schemaname, tablename), 'SELECT, INSERT, UPDATE, DELETE')`,
     [schema, appRole],
   );
   const tables = new Set(reachable.rows.map((r) => r.name));
   const findings = report.findings.filter((f) => f.table === undefined || tables.has(f.table));
   if (findings.some((f) => f.severity === "error")) {
     throw new Error(`row-level security is not in order:\n${formatRlsReport({ ...report, ok: false, findings })}`);
+  }
+}
+
+function rewritePowers(report: AuditRoleReport): string[] {
+  return [
+    report.superuser && "is a superuser",
+    report.owner && "owns the audit table",
+    report.canUpdate && "can UPDATE",
+    report.canDelete && "can DELETE",
+    report.canTruncate && "can TRUNCATE",
+  ].filter((p) => p !== false);
+}
+
+/**
+ * Refuses to start unless `audit` (the client audit events are written with) is insert-only on
+ * the audit table: a role that can update, delete or truncate events, or that owns the table or
+ * is a superuser (and so can switch the append-only trigger off), could rewrite the log. The
+ * app's own role (`app`) must not be able to rewrite it either.
+ */
+export async function checkAuditRole(audit: SqlClient, app: SqlClient): Promise<void> {
+  const writer = await inspectAuditRole(audit);
+  if (!writer.insertOnly) {
+    const powers = [...rewritePowers(writer), ...(writer.canInsert ? [] : ["cannot INSERT"])];
+    throw new Error(
+      `the audit role ${writer.role} must be insert-only on moatkit_audit_events: it ${powers.join(", ")}`,
+    );
+  }
+  const own = rewritePowers(await inspectAuditRole(app));
+  if (own.length > 0) {
+    throw new Error(`the app role must not be able to rewrite moatkit_audit_events: it ${own.join(", ")}`);
   }
 }

@@ -1,13 +1,18 @@
 /**
  * Runs the example app: `npx tsx examples/express-saas/server.ts`.
  *
- * - DATABASE_URL: Postgres to use; without it an in-memory PGlite (gone on exit).
+ * - DATABASE_URL: Postgres to use, as the role that owns the schema (it runs the migrations and
+ *   grants); without it an in-memory PGlite (gone on exit).
+ * - APP_DATABASE_URL: the connection the app then runs on, as a login role that is a member of
+ *   `saas_app` and `moatkit_audit_writer` and holds nothing itself. Without it the app uses
+ *   DATABASE_URL's connection and switches each statement to those roles (`SET LOCAL ROLE`).
  * - MOATKIT_MASTER_KEYS: master keys (`id:base64,…`); required with DATABASE_URL, otherwise a
  *   throwaway key is made.
  * - SAAS_RECOVERY_SELECTOR_KEY, SAAS_API_KEY_PEPPER: base64 of ≥ 32 random bytes each; required
  *   with DATABASE_URL (recovery codes and API keys must outlive the process).
  * - TURNSTILE_SECRET (+ TURNSTILE_VERIFY_URL): without them a local fake siteverify is started
  *   that accepts the token `XXXX.DUMMY.TOKEN.XXXX` (as Cloudflare's test keys do).
+ * - REDIS_URL: where rate-limit counters live, shared by every instance; without it process memory.
  * - PORT (default 3000), TRUST_PROXY (a hop count, e.g. 1 behind one load balancer).
  */
 import { once } from "node:events";
@@ -40,7 +45,7 @@ else keyring = createKeyring([generateMasterKey()]);
 const fake = env["TURNSTILE_SECRET"] === undefined ? await startFakeTurnstile({ devToken: DEV_TOKEN }) : undefined;
 const recoverySelectorKey = secretBytes("SAAS_RECOVERY_SELECTOR_KEY");
 const apiKeyPepper = secretBytes("SAAS_API_KEY_PEPPER");
-const { app, close } = await createApp({
+const { app, rateLimits, close } = await createApp({
   keyring,
   turnstile:
     fake === undefined
@@ -49,6 +54,9 @@ const { app, close } = await createApp({
           ...(env["TURNSTILE_VERIFY_URL"] === undefined ? {} : { verifyUrl: env["TURNSTILE_VERIFY_URL"] }),
         }
       : { secret: fake.secret, verifyUrl: fake.verifyUrl },
+  ...(env["APP_DATABASE_URL"] === undefined || env["APP_DATABASE_URL"] === ""
+    ? {}
+    : { appDatabase: env["APP_DATABASE_URL"] }),
   ...(env["TRUST_PROXY"] === undefined ? {} : { trustProxy: Number(env["TRUST_PROXY"]) }),
   ...(recoverySelectorKey === undefined ? {} : { recoverySelectorKey }),
   ...(apiKeyPepper === undefined ? {} : { apiKeyPepper }),
@@ -58,6 +66,9 @@ const server = app.listen(Number(env["PORT"] ?? 3000), "127.0.0.1");
 await once(server, "listening");
 const { port } = server.address() as AddressInfo;
 console.log(`express-saas listening on http://127.0.0.1:${String(port)}${persistent ? "" : " (in-memory PGlite)"}`);
+console.log(
+  `rate limits (TOTP attempts per user, logins per address): ${rateLimits === "redis" ? "Redis" : "process memory"}`,
+);
 if (fake !== undefined) console.log(`Turnstile: local fake; send "cf-turnstile-response": "${DEV_TOKEN}" with signups`);
 
 async function shutdown(): Promise<void> {

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { PGlite } from "@electric-sql/pglite";
-import { fromPglite } from "moatkit/adapters/postgres";
+import { fromPglite, inspectAuditRole } from "moatkit/adapters/postgres";
 import { createKeyring, generateMasterKey } from "moatkit/crypto";
 import { totpCode } from "moatkit/testing";
 import { createApp } from "../express-saas/app.js";
@@ -29,14 +29,16 @@ const section: TourSection = {
     let clock = Date.now();
     const pglite = await PGlite.create();
     const db = fromPglite(pglite);
-    const { app, close } = await createApp({
+    const saas = await createApp({
       database: db,
+      redis: null, // rate-limit counters in memory, as the database is
       keyring: createKeyring([generateMasterKey()]),
       turnstile: { secret: turnstile.secret, verifyUrl: turnstile.verifyUrl },
       logDestination: destination,
       passwordCost: 4, // the tour's only shortcut: production keeps bcrypt's cost 12
       now: () => clock,
     });
+    const { app, close } = saas;
     const server = app.listen(0, "127.0.0.1");
     await once(server, "listening");
     const base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
@@ -127,6 +129,11 @@ const section: TourSection = {
       await call("DELETE", `/keys/${String(key.body["id"])}`, { token: mfa });
       show("the key after revocation", await call("GET", "/notes", { apiKey }));
       show("audit chain check", await call("GET", "/admin/audit/verify", { token: mfa }));
+      const asApp = await saas.db.app.query<{ role: string }>("SELECT current_user::text AS role");
+      const writer = await inspectAuditRole(saas.db.audit);
+      say(
+        `  queries ran as ${asApp.rows[0]?.role ?? "?"} (under RLS), audit writes as ${writer.role} (insert-only: ${String(writer.insertOnly)})`,
+      );
 
       const noteLine = JSON.parse(logs.find((l) => l.includes("note created")) ?? "{}") as Record<string, unknown>;
       say(`the "note created" log line's body: ${JSON.stringify(noteLine["body"])}`);

@@ -26,7 +26,9 @@ export interface CallOptions {
 
 export interface Harness {
   readonly db: PostgresHandle;
-  /** The role the app's tenant transactions run as. */
+  /** The running app (its `db` holds the clients its queries and audit writes run on). */
+  readonly saas: SaasApp;
+  /** The role the app's queries run as. */
   readonly appRole: string;
   readonly clock: FakeClock;
   readonly turnstile: FakeTurnstile;
@@ -85,6 +87,7 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
       turnstile: { secret: turnstile.secret, verifyUrl: turnstile.verifyUrl },
       logDestination: destination,
       appRole,
+      redis: null, // counters in memory: the Redis limits have a test of their own
       trustProxy: "loopback",
       passwordCost: 4,
       now: clock.now,
@@ -93,6 +96,7 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
     const port = listening.port;
     const fake = turnstile;
     const handle = db;
+    const running = saas;
 
     const call = (method: string, path: string, options: CallOptions = {}): Promise<Reply> => {
       const headers: Record<string, string> = { ...options.headers };
@@ -116,6 +120,7 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
 
     harness = {
       db: handle,
+      saas: running,
       appRole,
       clock,
       turnstile: fake,

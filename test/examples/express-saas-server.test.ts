@@ -13,6 +13,8 @@ const TIMEOUT = 120_000;
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   const dropped = new Set([
     "DATABASE_URL",
+    "APP_DATABASE_URL",
+    "REDIS_URL",
     "MOATKIT_MASTER_KEYS",
     "TURNSTILE_SECRET",
     "SAAS_RECOVERY_SELECTOR_KEY",

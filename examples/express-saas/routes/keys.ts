@@ -1,12 +1,14 @@
 /**
  * API keys of an organisation: issued with scopes, a role no higher than member and a log
  * redaction override; listed as previews; revoked at once. Managing keys needs keys:manage and
- * a second factor.
+ * a second factor. A key whose redaction is "off" loosens the org's policy for everything logged
+ * with it, so issuing one also needs org:settings, the permission that turns the org's own
+ * redaction off: an admin cannot get around the owner's setting through a key.
  */
-import { Router } from "express";
+import { type Request, Router } from "express";
 import { z } from "zod";
 import { getSubject, recordAudit, requireMfa, requirePermission } from "moatkit/express";
-import { API_KEY_ROLES, API_KEY_SCOPES, roles } from "../roles.js";
+import { API_KEY_ROLES, API_KEY_SCOPES, type Permission, REDACTION_OFF_PERMISSION, roles } from "../roles.js";
 import { type Guards, MFA_METHODS, STEP_UP_MAX_AGE, type Services, parseBody } from "../services.js";
 
 const issueSchema = z.object({
@@ -21,6 +23,17 @@ function tenantOf(subject: ReturnType<typeof getSubject>): string {
   const tenantId = subject?.tenantId;
   if (tenantId === undefined) throw new Error("key routes run after authentication");
   return tenantId;
+}
+
+/** Whether the request's subject holds `permission`; a role the role set does not know holds nothing. */
+function holds(req: Request, permission: Permission): boolean {
+  const subject = getSubject(req);
+  if (subject === undefined) return false;
+  try {
+    return roles.can(roles.parseSubject({ role: subject.role, allow: subject.allow, deny: subject.deny }), permission);
+  } catch {
+    return false;
+  }
 }
 
 export function keyRoutes(services: Services, guards: Guards): Router {
@@ -46,6 +59,12 @@ export function keyRoutes(services: Services, guards: Guards): Router {
 
   router.post("/keys", requirePermission(roles, "keys:manage"), mfa, async (req, res) => {
     const input = parseBody(issueSchema, req);
+    // "off" loosens redaction below the org's setting: the same permission as PUT /admin/settings.
+    // "inherit" follows that setting and "on" tightens it, which keys:manage is enough for.
+    if (input.redaction === "off" && !holds(req, REDACTION_OFF_PERMISSION)) {
+      res.status(403).json({ error: "ERR_FORBIDDEN" });
+      return;
+    }
     const subject = getSubject(req);
     const orgId = tenantOf(subject);
     const { key, record } = await apiKeys.issue({
