@@ -9,7 +9,6 @@ import { z } from "zod";
 import { isMoatError, type MoatErrorCode } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
-import { withoutErrorInput } from "../redact/redact-deep.js";
 import { isCredentialError } from "./credential-error.js";
 import {
   CREDENTIAL_REASON_STATUS,
@@ -19,7 +18,7 @@ import {
   type ErrorBodyFormat,
   type HttpErrorCode,
 } from "./http-errors.js";
-import { notify } from "./notify.js";
+import { loggableError, notify } from "./notify.js";
 import type { ErrorMiddleware, NextFunction } from "./types.js";
 
 /** What errorHandler answered, for logging. */
@@ -180,18 +179,6 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
   return INTERNAL;
 }
 
-const UNREADABLE = "the thrown value could not be copied for logging";
-
-/** What onError receives: a copy without the input or secrets the error carries (see ErrorHandlerOptions). */
-function loggable(error: unknown): unknown {
-  try {
-    return withoutErrorInput(error, { asError: true });
-  } catch {
-    // A hostile Proxy or a throwing getter: nothing of it can be trusted, so nothing of it is passed on.
-    return new Error(UNREADABLE);
-  }
-}
-
 /**
  * The error-handling middleware; mount it last. Maps what handlers throw to a status and a JSON
  * body `{ "error": code }` — the code and nothing else:
@@ -250,7 +237,11 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorMiddleware
       answer = INTERNAL;
     }
     if (onError !== undefined)
-      notify(onError, loggable(error), req, { status: answer.status, code: answer.code, headersSent: res.headersSent });
+      notify(onError, loggableError(error), req, {
+        status: answer.status,
+        code: answer.code,
+        headersSent: res.headersSent,
+      });
     sendError(res, answer.status, answer.code, answer.headers, format);
   };
 }

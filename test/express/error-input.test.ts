@@ -13,11 +13,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   errorHandler,
   getRequestLogger,
+  rateLimit,
   redactLogs,
   requestContext,
   type ErrorHandlerOptions,
   type RedactLogsOptions,
 } from "../../src/express/index.js";
+import { createMemoryRateLimitStore } from "../../src/adapters/memory/index.js";
+import { createRateLimiter } from "../../src/ratelimit/index.js";
 import { createRedactor, pinoRedaction } from "../../src/redact/index.js";
 import { redactingPino } from "../../src/redact/pino/index.js";
 import { listen, request, type Listening } from "./http.js";
@@ -279,5 +282,37 @@ describe("moatkit's pino hooks strip raw parser input from errors", () => {
     expect(copy).toMatchObject({ status: 400, type: "entity.parse.failed", body: "[REDACTED]" });
     // The original is left as it was.
     expect((raw as { body: string }).body).toBe(PASSWORD);
+  });
+});
+
+describe("the other onError hooks get the same copy", () => {
+  it("rateLimit: a key function whose error carries the body", async () => {
+    const errors: unknown[] = [];
+    const limiter = createRateLimiter({
+      store: createMemoryRateLimitStore(),
+      keyPrefix: "rl:errbody",
+      points: 5,
+      duration: "1m",
+    });
+    const app = express();
+    app.use(express.json());
+    app.use(
+      rateLimit(limiter, {
+        key: (req) => {
+          throw Object.assign(new Error("no key for this login"), { body: JSON.stringify((req as Request).body) });
+        },
+        onError: (err) => errors.push(err),
+      }),
+    );
+    server = await listen(app);
+    const reply = await request(server.port, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ password: PASSWORD }),
+    });
+    expect(reply.status).toBe(500);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: "no key for this login", body: "[REDACTED]" });
+    for (const text of renderings(errors[0])) expectNoSecret(text);
   });
 });
