@@ -58,12 +58,24 @@ function withPrototype(proto: object | null): Record<PropertyKey, unknown> {
   return dst;
 }
 
+function setStackTraceLimit(limit: number): void {
+  try {
+    Error.stackTraceLimit = limit;
+  } catch {
+    // Frozen intrinsics: the shell then captures a stack, which is removed below anyway.
+  }
+}
+
 /**
  * An empty error with the given prototype: a real Error (what `util.types.isNativeError` and error
  * trackers check for), whose own stack is removed until the original's is copied in.
  */
 function errorWithPrototype(proto: object | null): Record<PropertyKey, unknown> {
+  // No stack is captured for the shell (capturing one costs more than the rest of the copy).
+  const limit = Error.stackTraceLimit;
+  setStackTraceLimit(0);
   const dst = new Error() as unknown as Record<PropertyKey, unknown>;
+  setStackTraceLimit(limit);
   Reflect.deleteProperty(dst, "stack");
   Object.setPrototypeOf(dst, proto);
   return dst;
