@@ -18,6 +18,7 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createKeyring, generateMasterKey, keyringFromEnv } from "moatkit/crypto";
+import { serverTimeouts } from "moatkit/express";
 import { createApp } from "./app.js";
 import { startFakeTurnstile } from "./fake-turnstile.js";
 
@@ -62,7 +63,8 @@ const { app, rateLimits, close } = await createApp({
   ...(apiKeyPepper === undefined ? {} : { apiKeyPepper }),
 });
 
-const server = app.listen(Number(env["PORT"] ?? 3000), "127.0.0.1");
+// Node's connection deadlines: 408 and a closed socket for a client trickling headers (10 s) or its body (30 s).
+const server = serverTimeouts(app.listen(Number(env["PORT"] ?? 3000), "127.0.0.1"));
 await once(server, "listening");
 const { port } = server.address() as AddressInfo;
 console.log(`express-saas listening on http://127.0.0.1:${String(port)}${persistent ? "" : " (in-memory PGlite)"}`);

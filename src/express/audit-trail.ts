@@ -14,7 +14,7 @@ import type { AuditEventInput, AuditRequestContext } from "../audit/builder.js";
 import { type StoredAuditEvent, stripControlCharacters } from "../audit/event.js";
 import type { AuditLog } from "../audit/log.js";
 import { auditContextFromRequest } from "../audit/request-context.js";
-import { notify } from "./notify.js";
+import { loggableError, notify } from "./notify.js";
 import { findRequestContext } from "./request-context.js";
 import { requestPath } from "./request-path.js";
 import { getSubject } from "./subject.js";
@@ -48,7 +48,8 @@ export interface AuditTrailOptions {
    * Called when an automatic event cannot be recorded (no organisation: ERR_NO_TENANT; the
    * store failing: ERR_STORE; a malformed event: ERR_INVALID_INPUT). The response has already
    * gone, so this is the only place the failure surfaces: alert on it. Default: a process
-   * warning naming the error code. Exceptions thrown here are ignored.
+   * warning naming the error code. Exceptions thrown here are ignored. The error arrives as a
+   * copy without the request input or secrets it may carry, as with `errorHandler({ onError })`.
    */
   readonly onError?: ((error: unknown, req: IncomingMessage) => void) | undefined;
 }
@@ -222,7 +223,7 @@ export function auditTrail(auditLog: AuditLog, options: AuditTrailOptions = {}):
       res.once("finish", () => {
         if (state.explicit || res.statusCode >= 400) return;
         record(req, res).catch((err: unknown) => {
-          notify(onError, err, req);
+          notify(onError, loggableError(err), req);
         });
       });
     }

@@ -18,7 +18,7 @@ import {
   type ErrorBodyFormat,
   type HttpErrorCode,
 } from "./http-errors.js";
-import { notify } from "./notify.js";
+import { loggableError, notify } from "./notify.js";
 import type { ErrorMiddleware, NextFunction } from "./types.js";
 
 /** What errorHandler answered, for logging. */
@@ -37,6 +37,13 @@ export interface ErrorHandlerOptions {
    * Called with every error handled, before the response is sent: the place to log it (through a
    * redacting logger: the error's message may hold anything the code that threw put there). An
    * exception thrown here is ignored.
+   *
+   * It receives a copy of what was thrown, never the original: same prototype (`instanceof` and
+   * `isMoatError` still work), name, message, stack, cause chain and own properties, except that
+   * inside it values under sensitive keys (`password`, `token`, `authorization`, `cookie`, …) and
+   * under keys that carry input (`body`, `data`, `payload`, `input`, `raw…`: body-parser's raw body,
+   * an HTTP client's `config.data`) are `"[REDACTED]"`, and a parser's message (JSON.parse quotes
+   * the input) keeps only what describes the failure: `Unterminated string in JSON at position 42`.
    */
   readonly onError?: ((error: unknown, req: IncomingMessage, info: ErrorResponseInfo) => void) | undefined;
   /**
@@ -198,7 +205,8 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
  * client's error that carries its upstream's status (say a 404) is answered with that status.
  *
  * A response that has already started is cut off (the connection is closed) rather than
- * appended to. The error itself goes only to `onError`.
+ * appended to. The error goes only to `onError`, as a copy without the request input or secrets
+ * it may carry (a body parser's raw body, a JSON.parse message quoting the input, a password field).
  *
  * @example
  * ```ts
@@ -228,7 +236,12 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorMiddleware
       // A thrown value whose properties throw when read (a hostile Proxy, a getter) is still answered.
       answer = INTERNAL;
     }
-    notify(onError, error, req, { status: answer.status, code: answer.code, headersSent: res.headersSent });
+    if (onError !== undefined)
+      notify(onError, loggableError(error), req, {
+        status: answer.status,
+        code: answer.code,
+        headersSent: res.headersSent,
+      });
     sendError(res, answer.status, answer.code, answer.headers, format);
   };
 }

@@ -29,6 +29,7 @@ export { securityHeaders, STRICT_CSP_DIRECTIVES, type SecurityHeadersOptions } f
 export { bodyLimit } from "./body-limit.js";
 export type { ByteSize } from "./byte-size.js";
 export { requestTimeout, getRequestSignal, type RequestTimeoutOptions } from "./request-timeout.js";
+export { serverTimeouts, type ServerTimeoutsOptions, type TimeoutServer } from "./server-timeouts.js";
 export type { Duration } from "../_internal/duration.js";
 export {
   requestContext,

@@ -14,7 +14,7 @@ import { systemClock, type Clock } from "../_internal/runtime.js";
 import type { RateLimiter, RateLimitResult } from "../ratelimit/rate-limiter.js";
 import { sendError, sendHttpError } from "./http-errors.js";
 import { clientAddress } from "./client-address.js";
-import { notify } from "./notify.js";
+import { loggableError, notify } from "./notify.js";
 import type { Middleware, NextFunction } from "./types.js";
 
 /** Options of {@link rateLimit}. */
@@ -34,6 +34,8 @@ export interface RateLimitOptions {
   /**
    * Called when the limiter, `key` or `cost` fails (the request was answered 500
    * `ERR_INTERNAL`, never let through): the place to log it. An exception thrown here is ignored.
+   * The error arrives as a copy without the request input or secrets it may carry, as with
+   * `errorHandler({ onError })`.
    */
   readonly onError?: ((error: unknown, req: IncomingMessage) => void) | undefined;
   /** Clock used to turn the limiter's `resetAt` into seconds (default `Date.now`; give the limiter's own). */
@@ -116,7 +118,7 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitOptions = {}):
   const policy = `${String(points)};w=${String(seconds(checked.durationMs))}`;
 
   const fail = (error: unknown, req: IncomingMessage, res: ServerResponse): void => {
-    notify(onError, error, req);
+    notify(onError, loggableError(error), req);
     sendHttpError(res, "ERR_INTERNAL");
   };
 

@@ -13,7 +13,8 @@ import { MoatError } from "../errors.js";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { systemClock, type Clock } from "../_internal/runtime.js";
-import { createRedactor, type Redactor } from "../redact/redactor.js";
+import { withoutErrorInput } from "../redact/redact-deep.js";
+import { createRedactor, redactForLog, type Redactor } from "../redact/redactor.js";
 import { apiKeyRedaction } from "./api-key-auth.js";
 import { currentRequestContext, findRequestContext } from "./request-context.js";
 import { requestPath } from "./request-path.js";
@@ -115,22 +116,30 @@ const optionsSchema = z.strictObject({
 
 type Level = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 
+/**
+ * The arguments of one log call when PII redaction is off for the request: only errors change,
+ * losing what they carry of their input (bodies, parser messages) and their secrets.
+ */
+function unredactedArgs(args: readonly unknown[]): unknown[] {
+  return args.map((arg) => (typeof arg === "object" && arg !== null ? withoutErrorInput(arg) : arg));
+}
+
 /** The arguments of one log call, redacted the way a pino line is assembled. */
 function redactArgs(redactor: Redactor, args: readonly unknown[]): unknown[] {
   const out = [...args];
   let at = 0;
   if (typeof out[0] === "object" && out[0] !== null) {
-    out[0] = redactor.redactValue(out[0]);
+    out[0] = redactForLog(redactor, out[0]);
     at = 1;
   }
   const message = out[at];
   if (typeof message === "string") {
     const rest = out.slice(at + 1);
     // Formatted first, so a value split across printf arguments ("%s@%s") is seen whole.
-    const text = rest.length > 0 ? format(message, ...rest.map((v) => redactor.redactValue(v))) : message;
+    const text = rest.length > 0 ? format(message, ...rest.map((v) => redactForLog(redactor, v))) : message;
     out.splice(at, out.length - at, redactor.redact(text));
   } else {
-    for (let i = at; i < out.length; i += 1) out[i] = redactor.redactValue(out[i]);
+    for (let i = at; i < out.length; i += 1) out[i] = redactForLog(redactor, out[i]);
   }
   return out;
 }
@@ -146,12 +155,12 @@ function wrap(target: PinoLikeLogger, redactor: Redactor, redacting: () => boole
     return (...args: unknown[]): void => {
       const method = methodOf(target, name) ?? (fallback === undefined ? undefined : methodOf(target, fallback));
       if (method === undefined) return;
-      Reflect.apply(method, target, redacting() ? redactArgs(redactor, args) : args);
+      Reflect.apply(method, target, redacting() ? redactArgs(redactor, args) : unredactedArgs(args));
     };
   };
   return Object.freeze({
     child(bindings: Record<string, unknown>): RequestLogger {
-      const safe = redacting() ? redactor.redactValue(bindings) : bindings;
+      const safe = redacting() ? redactForLog(redactor, bindings) : withoutErrorInput(bindings);
       const child = target.child(typeof safe === "object" && safe !== null ? (safe as Record<string, unknown>) : {});
       return wrap(child, redactor, redacting);
     },

@@ -15,7 +15,7 @@ import {
   type TurnstileVerifyResult,
 } from "../turnstile/verify-turnstile.js";
 import { sendError, sendHttpError } from "./http-errors.js";
-import { notify } from "./notify.js";
+import { loggableError, notify } from "./notify.js";
 import { findRequestContext } from "./request-context.js";
 import type { Middleware, NextFunction } from "./types.js";
 
@@ -43,6 +43,8 @@ export interface TurnstileMiddlewareOptions {
    * Called with each refusal's reason (`missing`, `invalid`, `expired`, `hostname_mismatch`,
    * `action_mismatch`, `timeout`, `unavailable`) and with errors (Cloudflare rejecting the
    * secret itself: ERR_CONFIG, answered 500). For logs and metrics; exceptions here are ignored.
+   * An error arrives as a copy without the request input or secrets it may carry, as with
+   * `errorHandler({ onError })`.
    */
   readonly onFailure?: ((failure: TurnstileVerifyResult | Error, req: IncomingMessage) => void) | undefined;
 }
@@ -117,7 +119,12 @@ export function turnstile(options: TurnstileMiddlewareOptions): Middleware {
         sendError(res, 403, "turnstile_failed");
       },
       (err: unknown) => {
-        notify(onFailure, err instanceof Error ? err : new Error("turnstile verification failed"), req);
+        // A copy of an Error is an Error of the same class.
+        notify(
+          onFailure,
+          err instanceof Error ? (loggableError(err) as Error) : new Error("turnstile verification failed"),
+          req,
+        );
         sendHttpError(res, "ERR_INTERNAL");
       },
     );

@@ -14,7 +14,7 @@
  * on your own logger, pass bindings through `redactor.redactValue` yourself.
  */
 import { format } from "node:util";
-import type { Redactor } from "./redactor.js";
+import { redactForLog, type Redactor } from "./redactor.js";
 
 /** The subset of pino's options this returns (structurally compatible with `pino.LoggerOptions`). */
 export interface PinoRedactionOptions {
@@ -51,7 +51,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * ```
  */
 export function pinoRedaction(redactor: Redactor): PinoRedactionOptions {
-  const value = (v: unknown): unknown => redactor.redactValue(v);
+  const value = (v: unknown): unknown => redactForLog(redactor, v);
   const record = (o: object): Record<string, unknown> => {
     const out = value(o);
     return isRecord(out) ? out : {};

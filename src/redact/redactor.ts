@@ -10,7 +10,7 @@ import { isSecret, type Secret } from "../_internal/secret.js";
 import { type RegexDetectorOptions, builtinDetector, isDetectorTypeName, regexDetector } from "./detectors.js";
 import { type DetectionEngine, compileEngine } from "./engine.js";
 import { type Pseudonymized, createPseudonymSession } from "./pseudonymize.js";
-import { redactDeep } from "./redact-deep.js";
+import { redactDeep, withoutErrorInput } from "./redact-deep.js";
 import { DEFAULT_SENSITIVE_KEYS, compileKeyMatcher } from "./sensitive-keys.js";
 import { type Replacer, renderRedacted } from "./render.js";
 import { type ReplaceMode, compileReplacer } from "./replace.js";
@@ -133,6 +133,18 @@ interface Compiled {
   readonly isSensitiveKey: (key: string) => boolean;
 }
 
+/** Redactors made by {@link createRedactor}: their redactValue already withholds what errors carry of their input. */
+const builtRedactors = new WeakSet<object>();
+
+/**
+ * `redactor.redactValue(value)` for a log line. A redactor that is not moatkit's own (any object
+ * with the Redactor methods) gets the value with errors already stripped of their input, so a
+ * request body never depends on it.
+ */
+export function redactForLog(redactor: Redactor, value: unknown): unknown {
+  return redactor.redactValue(builtRedactors.has(redactor) ? value : withoutErrorInput(value));
+}
+
 function buildRedactor({ engine, replace, isSensitiveKey }: Compiled): Redactor {
   const requireText = (text: unknown): string => {
     if (typeof text !== "string") throw new MoatError("ERR_INVALID_INPUT", { message: "text must be a string" });
@@ -160,7 +172,7 @@ function buildRedactor({ engine, replace, isSensitiveKey }: Compiled): Redactor 
     }
     return redactDeep(value, { text: redact, isSensitiveKey: keyMatcher });
   }
-  return Object.freeze({
+  const redactor: Redactor = Object.freeze({
     types: engine.activeTypes,
     findAll(text: string): RedactionSpan[] {
       const triples = engine.resolve(requireText(text));
@@ -179,6 +191,8 @@ function buildRedactor({ engine, replace, isSensitiveKey }: Compiled): Redactor 
       return { text: session.apply(text), restore: (output: string) => session.restore(output) };
     },
   });
+  builtRedactors.add(redactor);
+  return redactor;
 }
 
 let defaultCompiled: Compiled | undefined;

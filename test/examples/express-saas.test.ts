@@ -32,6 +32,24 @@ describePostgres("example app express-saas: accounts, MFA, keys, roles", (target
       },
       APP_TIMEOUT,
     );
+
+    it(
+      "logs a malformed login body's failure without the password (issue 17 item 4)",
+      async () => {
+        const { call, logs } = h();
+        // A JSON string, not an object: the strict parser quotes it in its message and keeps it in err.body.
+        const malformed = await call("POST", "/auth/login", {
+          body: `{"email":"x@example.com","password":"${PASSWORD}"`,
+        });
+        expect([malformed.status, malformed.json()]).toEqual([400, { error: "ERR_INVALID_INPUT" }]);
+        const text = logs.join("\n");
+        expect(text).not.toContain(PASSWORD.slice(0, 12));
+        expect(text).toContain("request failed");
+        expect(text).toContain(`"message":"not valid JSON (input withheld)"`);
+        expect(text).toContain(`"body":"[REDACTED]"`);
+      },
+      APP_TIMEOUT,
+    );
   });
 
   describe("signup", () => {

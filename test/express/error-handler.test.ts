@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
+import { types } from "node:util";
 import express from "express";
 import fc from "fast-check";
 // http-errors is what express and body-parser throw with; it comes with express (not a dependency of moatkit).
@@ -14,7 +15,7 @@ import {
   type ErrorResponseInfo,
 } from "../../src/express/index.js";
 import { statusName } from "../../src/express/http-errors.js";
-import { ERROR_CODES, MoatError, type MoatErrorCode } from "../../src/errors.js";
+import { ERROR_CODES, MoatError, isMoatError, type MoatErrorCode } from "../../src/errors.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
 import { listen, request, type Listening } from "./http.js";
 
@@ -427,10 +428,18 @@ describe("errorHandler: RFC 9457 problem details", () => {
 });
 
 describe("errorHandler: logging and partial responses", () => {
-  it("hands the original error and the answer to onError", async () => {
+  it("hands a copy of the error and the answer to onError", async () => {
     const original = new MoatError("ERR_STORE", { message: "store failed", cause: new Error("connection refused") });
     await answerTo(original);
     expect(handled).toEqual([{ error: original, info: { status: 500, code: "ERR_INTERNAL", headersSent: false } }]);
+    const copy = handled[0]?.error;
+    // A copy (what the error carries of its input is left out of it), still a real MoatError.
+    expect(copy).not.toBe(original);
+    expect(copy).toBeInstanceOf(MoatError);
+    expect(isMoatError(copy, "ERR_STORE")).toBe(true);
+    expect(types.isNativeError(copy)).toBe(true);
+    expect((copy as Error).stack).toBe(original.stack);
+    expect((copy as Error).cause).toEqual(original.cause);
   });
 
   it("still answers when onError throws", async () => {

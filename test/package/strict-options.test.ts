@@ -5,6 +5,7 @@
  * reason it takes none), so no factory can ship with unchecked options.
  */
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import type { MoatErrorCode } from "../../src/errors.js";
@@ -288,6 +289,7 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     requestTimeout: { call: (x) => express.requestTimeout({ ...x }) },
     requireMfa: { call: (x) => express.requireMfa({ ...x }) },
     securityHeaders: { call: (x) => express.securityHeaders({ ...x }) },
+    serverTimeouts: { call: (x) => express.serverTimeouts(createServer(), { ...x }) },
     tenantScope: { call: (x) => express.tenantScope({ ...x }) },
     turnstile: { call: (x) => express.turnstile({ secret: "s", ...x }) },
   },

@@ -17,7 +17,7 @@
  */
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from "pino";
 import { pinoRedaction } from "../pino-hooks.js";
-import { createRedactor, type Redactor } from "../redactor.js";
+import { createRedactor, redactForLog, type Redactor } from "../redactor.js";
 
 /** Options for {@link redactingPino}: pino's own, plus the redactor to use. */
 export type RedactingPinoOptions = LoggerOptions & {
@@ -77,7 +77,7 @@ export function redactingPino(options: RedactingPinoOptions = {}, destination?: 
     configurable: true,
     writable: true,
     value: function redactedChild(this: Logger, bindings: unknown, childOptions?: unknown): unknown {
-      return Reflect.apply(child, this, [redactor.redactValue(bindings), childOptions]);
+      return Reflect.apply(child, this, [redactForLog(redactor, bindings), childOptions]);
     },
   });
   return logger;
