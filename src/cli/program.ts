@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { SIGNING_ALGORITHMS } from "../sessions/key-material.js";
 import { BUILTIN_DETECTOR_TYPES } from "../redact/types.js";
-import { EXIT, describeFailure, scrubMessage } from "./output.js";
+import { EXIT, describeFailure, escapeControl, scrubMessage } from "./output.js";
 import type { AuditVerifyCommandOptions } from "./commands/audit-verify.js";
 import type { RedactCommandOptions } from "./commands/redact.js";
 import type { RewrapCommandOptions } from "./commands/rewrap.js";
@@ -143,7 +143,9 @@ export function createProgram(setExitCode: (code: number) => void, io: ProgramIo
     .exitOverride()
     .configureOutput({
       writeErr: (text) => {
-        io.stderr(scrubMessage(text));
+        // Commander echoes what was typed (an unknown option, a bad value): keep its line
+        // breaks, escape every other control character.
+        io.stderr(scrubMessage(text).split("\n").map(escapeControl).join("\n"));
       },
       outputError: (text, write) => {
         write(scrubMessage(text));

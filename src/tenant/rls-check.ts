@@ -3,6 +3,7 @@
  * column, their policies) and reports what would let one tenant see another's rows.
  */
 import { z } from "zod";
+import { escapeControl } from "../_internal/display.js";
 import { parseInput } from "../_internal/options.js";
 import type { SqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
@@ -17,6 +18,8 @@ import {
   roleFindings,
   tableFindings,
 } from "./rls-findings.js";
+import { moatkitTableReason } from "./moatkit-tables.js";
+import { exposureFindings, readExposure, type ExposureRows } from "./rls-exposure.js";
 import { DEFAULT_SETTINGS } from "./settings.js";
 
 export type { RlsFinding, RlsFindingCode } from "./rls-findings.js";
@@ -27,8 +30,21 @@ export interface RlsReport {
   readonly ok: boolean;
   /** Every finding, role findings first, then by table. */
   readonly findings: readonly RlsFinding[];
-  /** The tables (`schema.table`) that have the tenant column. */
+  /** The tables (`schema.table`) that have the tenant column and were held to tenant isolation. */
   readonly tablesChecked: readonly string[];
+  /**
+   * Tables that have the tenant column but are not tenant tables, with the reason: moatkit's own
+   * (`moatkit_api_keys` is read before the tenant is known) and those in `exclude`.
+   */
+  readonly tablesSkipped: readonly RlsSkippedTable[];
+}
+
+/** A table {@link checkRls} did not hold to tenant isolation, and why. */
+export interface RlsSkippedTable {
+  /** `schema.table`. */
+  readonly table: string;
+  /** Why it is not a tenant table. */
+  readonly reason: string;
 }
 
 /** Options of {@link checkRls}. */
@@ -45,6 +61,13 @@ export interface CheckRlsOptions {
   readonly adminSetting?: string;
   /** The role that should own tenant tables, used in fixes. Default `CURRENT_USER` (who runs the fix). */
   readonly ownerRole?: string;
+  /**
+   * Tables of `schema` that have the tenant column but are not tenant data (a lookup table
+   * shared by all tenants, say): they are reported in `tablesSkipped` instead of checked.
+   * moatkit's own tables are skipped without being listed here. A name that matches no table
+   * with the tenant column gives an `exclude-not-found` warning.
+   */
+  readonly exclude?: readonly string[];
 }
 
 const optionsSchema = z.strictObject({
@@ -54,6 +77,7 @@ const optionsSchema = z.strictObject({
   setting: settingSchema.default(DEFAULT_SETTINGS.tenant),
   adminSetting: settingSchema.optional(),
   ownerRole: roleSchema.optional(),
+  exclude: z.array(identifierSchema).max(10_000).readonly().default([]),
 });
 
 const ROLE_SQL = "SELECT rolsuper, rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = $1";
@@ -62,7 +86,7 @@ const TABLES_SQL = `SELECT c.relname AS "table", c.relrowsecurity AS enabled, c.
   pg_catalog.pg_get_userbyid(c.relowner) AS owner,
   pg_catalog.format_type(a.atttypid, NULL) AS column_type,
   (c.relowner = r.oid) AS owned_directly,
-  pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE') AS owner_privileges
+  pg_catalog.pg_has_role(r.oid, c.relowner, 'MEMBER') AS owner_privileges
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
@@ -70,7 +94,7 @@ LEFT JOIN pg_catalog.pg_roles r ON r.rolname = $3
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
 ORDER BY c.relname`;
 
-const POLICIES_SQL = `SELECT c.relname AS "table", p.polname AS policy, p.polpermissive AS permissive,
+const POLICIES_SQL = `SELECT c.relname AS "table", p.polname AS policy, p.polcmd::text AS command, p.polpermissive AS permissive,
   coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), '') AS qual,
   coalesce(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), '') AS with_check,
   (0::oid = ANY (p.polroles) OR (r.oid IS NOT NULL AND EXISTS (
@@ -107,10 +131,13 @@ export async function checkRls(client: SqlClient, options: CheckRlsOptions): Pro
   let role: RoleRow | undefined;
   let tables: TableRow[];
   let policies: PolicyRow[];
+  let exposure: ExposureRows;
   try {
     role = (await client.query<RoleRow>(ROLE_SQL, [o.appRole])).rows[0];
     tables = (await client.query<TableRow>(TABLES_SQL, [o.schema, o.tenantColumn, o.appRole])).rows;
     policies = (await client.query<PolicyRow>(POLICIES_SQL, [o.schema, o.appRole])).rows;
+    const tenantNames = tables.filter((t) => skipReason(t.table, o.exclude) === undefined).map((t) => t.table);
+    exposure = await readExposure(client, o, role === undefined ? [] : tenantNames);
   } catch (err) {
     throw new MoatError("ERR_STORE", { message: "checkRls could not read the catalog", cause: err });
   }
@@ -118,11 +145,38 @@ export async function checkRls(client: SqlClient, options: CheckRlsOptions): Pro
   const findings: RlsFinding[] = roleFindings(role, o);
   if (tables.length === 0) findings.push(noTenantTablesFinding(o));
   const superuser = role?.rolsuper === true;
-  for (const t of tables) findings.push(...tableFindings(t, policies, o, superuser));
+  const tenant = tables.filter((t) => skipReason(t.table, o.exclude) === undefined);
+  const tenantNames = tenant.map((t) => t.table);
+  const exposed = exposureFindings(exposure, o, tenantNames);
+  for (const t of tenant) {
+    findings.push(...tableFindings(t, policies, o, superuser));
+    findings.push(...exposed.filter((f) => f.table === `${o.schema}.${t.table}`));
+  }
+  for (const name of new Set(o.exclude)) {
+    if (!tables.some((t) => t.table === name)) findings.push(excludeNotFoundFinding(name, o));
+  }
   return {
     ok: !findings.some((f) => f.severity === "error"),
     findings,
-    tablesChecked: tables.map((t) => `${o.schema}.${t.table}`),
+    tablesChecked: tenantNames.map((t) => `${o.schema}.${t}`),
+    tablesSkipped: tables.flatMap((t) => {
+      const reason = skipReason(t.table, o.exclude);
+      return reason === undefined ? [] : [{ table: `${o.schema}.${t.table}`, reason }];
+    }),
+  };
+}
+
+function skipReason(table: string, exclude: readonly string[]): string | undefined {
+  return moatkitTableReason(table) ?? (exclude.includes(table) ? "excluded by the exclude option" : undefined);
+}
+
+function excludeNotFoundFinding(name: string, o: { schema: string; tenantColumn: string }): RlsFinding {
+  return {
+    code: "exclude-not-found",
+    severity: "warning",
+    table: `${o.schema}.${name}`,
+    message: `exclude names ${o.schema}.${name}, but no table of that name has a ${o.tenantColumn} column`,
+    fix: `-- nothing to run: remove ${name} from the exclude option`,
   };
 }
 
@@ -153,11 +207,16 @@ export function formatRlsReport(report: RlsReport): string {
     lines.push(`    ${f.message}`);
     lines.push(...f.fix.split("\n").map((l, i) => `    ${i === 0 ? "fix: " : "     "}${l}`));
   }
+  const skipped: unknown = Reflect.get(candidate, "tablesSkipped");
+  for (const s of Array.isArray(skipped) ? (skipped as RlsSkippedTable[]) : []) {
+    lines.push(`- skipped ${s.table}: ${s.reason}`);
+  }
   const errors = report.findings.filter((f) => f.severity === "error").length;
   const warnings = report.findings.length - errors;
   const tables = report.tablesChecked.length;
   lines.push(
     `${report.ok ? "✓" : "✗"} RLS check: ${String(errors)} error${errors === 1 ? "" : "s"}, ${String(warnings)} warning${warnings === 1 ? "" : "s"} in ${String(tables)} table${tables === 1 ? "" : "s"}`,
   );
-  return lines.join("\n");
+  // Names come from the catalog: a newline or an ANSI escape in one must not print a line of its own.
+  return lines.map(escapeControl).join("\n");
 }

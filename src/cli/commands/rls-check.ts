@@ -2,7 +2,7 @@
 import { identifierSchema, roleSchema, settingSchema } from "../../tenant/identifiers.js";
 import { checkRls, formatRlsReport } from "../../tenant/rls-check.js";
 import { openDatabase, resolveDatabaseUrl } from "../database.js";
-import { EXIT, UsageError } from "../output.js";
+import { EXIT, UsageError, printOut } from "../output.js";
 
 /** Options of `moatkit rls check`. */
 export interface RlsCheckCommandOptions {
@@ -45,7 +45,7 @@ export async function rlsCheckCommand(options: RlsCheckCommandOptions): Promise<
       ...(options.setting === undefined ? {} : { setting: options.setting }),
       ...(options.adminSetting === undefined ? {} : { adminSetting: options.adminSetting }),
     });
-    process.stdout.write(`${formatRlsReport(report)}\n`);
+    printOut(...formatRlsReport(report).split("\n"));
     const failing = options.errorsOnly === true ? !report.ok : report.findings.length > 0;
     return failing ? EXIT.failure : EXIT.ok;
   } finally {
