@@ -13,15 +13,19 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u206
 
 const NAMED: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
+/** `text` with every control character replaced by what `replace` gives for its code. */
+export function replaceControl(text: string, replace: (code: number) => string): string {
+  return text.replace(UNSAFE, (c) => replace(c.charCodeAt(0)));
+}
+
 /**
  * `text` with every control character written as a visible escape (`\n`, `\x1b`, `\u202e`),
  * so it prints on one line and cannot move the cursor or change colours.
  */
 export function escapeControl(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const named = NAMED[c];
+  return replaceControl(text, (code) => {
+    const named = NAMED[String.fromCharCode(code)];
     if (named !== undefined) return named;
-    const code = c.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }

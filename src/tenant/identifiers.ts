@@ -4,7 +4,7 @@
  * every name a caller supplies is checked against a strict pattern and then quoted anyway.
  */
 import { z } from "zod";
-import { hasControl } from "../_internal/display.js";
+import { hasControl, replaceControl } from "../_internal/display.js";
 import { MoatError } from "../errors.js";
 
 /**
@@ -55,13 +55,8 @@ export function quoteIdent(name: string): string {
   if (hasControl(name)) {
     // A Unicode-escaped identifier: the same name to Postgres, but printable on one line, so a
     // fix SQL for a table named with a newline or an ANSI escape can be shown and still runs.
-    const escaped = [...name]
-      .map((c) => {
-        if (c === "\\") return "\\\\";
-        if (c === '"') return '""';
-        return hasControl(c) ? `\\${c.charCodeAt(0).toString(16).padStart(4, "0")}` : c;
-      })
-      .join("");
+    const doubled = name.replaceAll("\\", "\\\\").replaceAll('"', '""');
+    const escaped = replaceControl(doubled, (code) => `\\${code.toString(16).padStart(4, "0")}`);
     return `U&"${escaped}"`;
   }
   return `"${name.replaceAll('"', '""')}"`;

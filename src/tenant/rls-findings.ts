@@ -245,7 +245,9 @@ function tieFindings(p: PolicyRow, o: RlsCheckTarget, base: FindingBase, recreat
   const out: RlsFinding[] = [];
   const binding = { column: o.tenantColumn, setting: o.setting, adminSetting: o.adminSetting };
   const readsKnown = (expr: string): boolean =>
-    findSettingCalls(expr).some((c) => c.name === o.setting || (o.adminSetting !== undefined && c.name === o.adminSetting));
+    findSettingCalls(expr).some(
+      (c) => c.name === o.setting || (o.adminSetting !== undefined && c.name === o.adminSetting),
+    );
   const settings = `${o.setting}${o.adminSetting === undefined ? "" : ` or ${o.adminSetting}`}`;
   const using = READS.has(p.command) ? p.qual : undefined;
   const check = WRITES.has(p.command) ? (p.with_check === "" ? p.qual : p.with_check) : undefined;

@@ -490,7 +490,9 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         await handle.client.exec(`CREATE SCHEMA ${eschema}`);
         try {
           const evil = "x\n\u001b[2K\u001b[32m✓ RLS check: 0 errors, 0 warnings in 1 table\u001b[0m";
-          await handle.client.exec(`CREATE TABLE ${eschema}."${evil}" (id integer PRIMARY KEY, tenant_id text NOT NULL)`);
+          await handle.client.exec(
+            `CREATE TABLE ${eschema}."${evil}" (id integer PRIMARY KEY, tenant_id text NOT NULL)`,
+          );
           const r = await runCli(["rls", "check", "--database-url", url, "--schema", eschema, "--app-role", role]);
           expect(r.code).toBe(1);
           // eslint-disable-next-line no-control-regex

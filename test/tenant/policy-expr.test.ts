@@ -50,15 +50,19 @@ describe("isTenantBound (policy expressions as pg_get_expr prints them)", () => 
 
   it("never throws on arbitrary text", () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 200 }), fc.constantFrom("(", ")", "'", '"', " OR ", " AND ", " = "), (s, t) => {
-        isTenantBound(s + t + s, B);
-      }),
+      fc.property(
+        fc.string({ maxLength: 200 }),
+        fc.constantFrom("(", ")", "'", '"', " OR ", " AND ", " = "),
+        (s, t) => {
+          isTenantBound(s + t + s, B);
+        },
+      ),
     );
   });
 });
 
 describePostgres("quoteIdent with control characters", (target) => {
-  it("writes U&\"…\" that Postgres reads as the same name", async () => {
+  it('writes U&"…" that Postgres reads as the same name', async () => {
     const db = await target.connect({ max: 1 });
     try {
       for (const name of ["a\nb", 'x"\u001b[31m\\y', "\u0085\u009b\u007f\u2028\u202e", "plain"]) {

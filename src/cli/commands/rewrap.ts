@@ -164,8 +164,7 @@ function reportResult(options: RewrapCommandOptions, result: ColumnRewrapResult)
     .map(([id, n]) => `${id}=${String(n)}`)
     .join(", ");
   printOut(`values per master key after this run: ${remaining === "" ? "(none)" : remaining}`);
-  if (result.conflicts > 0)
-    printOut("some rows changed while this ran: run the command again to cover them");
+  if (result.conflicts > 0) printOut("some rows changed while this ran: run the command again to cover them");
   if (result.failed > 0) {
     throw new CommandFailure(
       `${String(result.failed)} row(s) could not be decrypted (wrong context, missing key or not a moatkit value); first ids: ${result.failedIds.slice(0, 10).map(cellText).join(", ")}`,
@@ -183,7 +182,10 @@ export async function rewrapCommand(options: RewrapCommandOptions): Promise<numb
   const keyring = keyringFromEnv();
 
   const interrupt = onInterrupt(() => {
-    printErr("", "finishing the current batch, then stopping (Ctrl-C again to stop now; the open batch is rolled back)");
+    printErr(
+      "",
+      "finishing the current batch, then stopping (Ctrl-C again to stop now; the open batch is rolled back)",
+    );
   });
   const db = await openDatabase(url);
   try {
