@@ -67,17 +67,28 @@ WHERE p.prosecdef AND p.prokind IN ('f', 'p') AND n.nspname NOT IN ('pg_catalog'
     OR cardinality(${holders("p.proacl", "EXECUTE", "p.proowner")}) > 0)
 ORDER BY n.nspname, p.proname, 4`;
 
-const PRIVILEGES_SQL = `SELECT c.relname AS "table", x.privilege_type AS privilege,
-  array_agg(DISTINCT CASE WHEN x.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END) AS grantees
+const GRANTEES = `array_agg(DISTINCT CASE WHEN x.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END)`;
+const APP_HOLDS = `x.grantee <> c.relowner AND (x.grantee = 0 OR pg_catalog.pg_has_role(a.oid, x.grantee, 'MEMBER'))`;
+
+// Table grants, and column grants of REFERENCES (the one of the three a column can carry).
+const PRIVILEGES_SQL = `SELECT c.relname AS "table", x.privilege_type AS privilege, NULL::text AS "column", ${GRANTEES} AS grantees
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_roles a ON a.rolname = $3
 CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) x
 WHERE n.nspname = $1 AND c.relname = ANY ($2::text[])
-  AND x.privilege_type IN ('TRUNCATE', 'REFERENCES', 'TRIGGER') AND x.grantee <> c.relowner
-  AND (x.grantee = 0 OR pg_catalog.pg_has_role(a.oid, x.grantee, 'MEMBER'))
+  AND x.privilege_type IN ('TRUNCATE', 'REFERENCES', 'TRIGGER') AND ${APP_HOLDS}
 GROUP BY c.relname, x.privilege_type
-ORDER BY 1, 2`;
+UNION ALL
+SELECT c.relname, x.privilege_type, col.attname::text, ${GRANTEES}
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_roles a ON a.rolname = $3
+JOIN pg_catalog.pg_attribute col ON col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped
+CROSS JOIN LATERAL pg_catalog.aclexplode(col.attacl) x
+WHERE n.nspname = $1 AND c.relname = ANY ($2::text[]) AND x.privilege_type = 'REFERENCES' AND ${APP_HOLDS}
+GROUP BY c.relname, x.privilege_type, col.attname
+ORDER BY 1, 2, 3 NULLS FIRST`;
 
 interface ViewRow {
   schema: string;
@@ -105,6 +116,8 @@ interface FunctionRow {
 interface PrivilegeRow {
   table: string;
   privilege: string;
+  /** Set for a column grant. */
+  column: string | null;
   /** null is PUBLIC. */
   grantees: (string | null)[];
 }
@@ -163,7 +176,12 @@ function viewFinding(v: ViewRow, o: RlsCheckTarget): RlsFinding | undefined {
   const view = qualifiedName(v.view, v.schema);
   const shown = escapeControl(`${v.schema}.${v.view}`);
   const table = escapeControl(`${o.schema}.${v.table}`);
-  const revokeOwner = v.owner_member ? [`REVOKE ${quoteIdent(v.owner)} FROM ${quoteIdent(o.appRole)};`] : [];
+  const newOwner = o.ownerRole === undefined ? "CURRENT_USER" : quoteIdent(o.ownerRole);
+  const revokeOwner = !v.owner_member
+    ? []
+    : v.owner === o.appRole
+      ? [`ALTER MATERIALIZED VIEW ${view} OWNER TO ${newOwner};`]
+      : [`REVOKE ${quoteIdent(v.owner)} FROM ${quoteIdent(o.appRole)};`];
   return {
     code: "view-bypasses-rls",
     severity: "error",
@@ -182,6 +200,8 @@ function viewFinding(v: ViewRow, o: RlsCheckTarget): RlsFinding | undefined {
 }
 
 function functionFinding(f: FunctionRow, o: RlsCheckTarget, tables: readonly string[]): RlsFinding | undefined {
+  // Owned by the app role itself, it runs with the rights (and under the policies) the app has.
+  if (f.owner === o.appRole && !f.owner_bypasses) return undefined;
   const table = tableReadBy(f, o, tables);
   if (table === undefined) return undefined;
   const routine = `${qualifiedName(f.name, f.schema)}(${f.args})`;
@@ -216,12 +236,13 @@ export function exposureFindings(rows: ExposureRows, o: RlsCheckTarget, tables: 
   }
   for (const p of rows.privileges) {
     const name = `${o.schema}.${p.table}`;
+    const on = p.column === null ? "" : ` (column ${escapeControl(p.column)})`;
     out.push({
       code: "unsafe-table-privilege",
       severity: "error",
       table: name,
-      message: `${escapeControl(o.appRole)} holds ${p.privilege} on ${escapeControl(name)}: ${PRIVILEGE_RISK[p.privilege] ?? "RLS does not govern it"}`,
-      fix: `REVOKE ${p.privilege} ON ${qualifiedName(p.table, o.schema)} FROM ${[...p.grantees].sort(byName).map(grantee).join(", ")};`,
+      message: `${escapeControl(o.appRole)} holds ${p.privilege} on ${escapeControl(name)}${on}: ${PRIVILEGE_RISK[p.privilege] ?? "RLS does not govern it"}`,
+      fix: `REVOKE ${p.privilege}${p.column === null ? "" : ` (${quoteIdent(p.column)})`} ON ${qualifiedName(p.table, o.schema)} FROM ${[...p.grantees].sort(byName).map(grantee).join(", ")};`,
     });
   }
   return out;

@@ -145,6 +145,28 @@ describePostgres("checkRls exposure findings", (target) => {
   );
 
   it(
+    "catches a column REFERENCES grant and a materialized view the app role owns; passes a definer function it owns",
+    async () => {
+      const s = await isolatedSchema("owned_objects", ["docs"]);
+      await db.client.exec(`GRANT REFERENCES (tenant_id) ON ${s}.docs TO ${app.name};
+        GRANT CREATE ON SCHEMA ${s} TO ${app.name};
+        CREATE MATERIALIZED VIEW ${s}.mv AS SELECT * FROM ${s}.docs;
+        ALTER MATERIALIZED VIEW ${s}.mv OWNER TO ${app.name};
+        CREATE FUNCTION ${s}.mine() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*) FROM ${s}.docs';
+        ALTER FUNCTION ${s}.mine() OWNER TO ${app.name};
+        REVOKE CREATE ON SCHEMA ${s} FROM ${app.name};`);
+      const report = await checkRls(db.client, { appRole: app.name, schema: s });
+      expect(summary(report, s)).toEqual(["unsafe-table-privilege docs", "view-bypasses-rls docs"]);
+      expect(report.findings.map((f) => f.fix)).toContain(
+        `REVOKE REFERENCES ("tenant_id") ON "${s}"."docs" FROM "${app.name}";`,
+      );
+      for (const f of report.findings) await db.client.exec(f.fix);
+      expect((await checkRls(db.client, { appRole: app.name, schema: s })).findings).toEqual([]);
+    },
+    DB_TIMEOUT,
+  );
+
+  it(
     "passes views with security_invoker, SECURITY INVOKER functions and the admin policy",
     async () => {
       const s = await isolatedSchema("fine", []);
