@@ -125,6 +125,10 @@ function addRlsCommands(program: Command, run: Runner): void {
     .option("--tenant-column <name>", "the tenant column (default tenant_id)")
     .option("--setting <name>", "the tenant setting policies read (default app.tenant_id)")
     .option("--admin-setting <name>", "an admin flag setting policies may read instead")
+    .option(
+      "--exclude <tables>",
+      "comma-separated tables of the schema that have the tenant column but hold no tenant data (moatkit's own are skipped already)",
+    )
     .option("--errors-only", "exit 0 when the only findings are warnings")
     .action(
       run(async (opts: RlsCheckCommandOptions) => {

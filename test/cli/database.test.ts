@@ -450,6 +450,13 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         expect(bad.code).toBe(1);
         expect(bad.stdout).toMatch(/rls-disabled \(\S*cli_notes\)/);
         expect(bad.stdout).toMatch(/✗ RLS check: [1-9]\d* errors?, .* in 2 tables/);
+        const excluded = await runCli(
+          ["rls", "check", "--schema", schema, "--app-role", role, "--exclude", "cli_notes"],
+          { env: { DATABASE_URL: url } },
+        );
+        expect(excluded.stdout).toContain(`- skipped ${schema}.cli_notes: excluded by the exclude option`);
+        expect(excluded.stdout).toMatch(/✓ RLS check: 0 errors, 0 warnings in 1 table$/m);
+        expect(excluded.code).toBe(0);
       });
 
       it("fails on a warning too unless --errors-only is given", async () => {
@@ -509,6 +516,7 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         [["--app-role", "none"], "--app-role"],
         [["--setting", "NoDot"], "--setting"],
         [["--tenant-column", "1x"], "--tenant-column"],
+        [["--exclude", "a,b;c"], "--exclude"],
       ])("rejects %j with exit 2 naming %s", async (args, flag) => {
         const r = await runCli(["rls", "check", "--database-url", url, ...args]);
         expect(r.code).toBe(2);
