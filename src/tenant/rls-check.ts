@@ -109,9 +109,17 @@ ORDER BY c.relname, p.polname`;
 /**
  * Checks that every table with the tenant column in `schema` is isolated the way
  * {@link rlsPolicySql} isolates it, and that the app role cannot bypass RLS: RLS enabled and
- * forced; a permissive policy reading the tenant setting (or the admin flag) with
- * `missing_ok = true`; the app role neither superuser, nor BYPASSRLS, nor owner. Each finding
+ * forced; permissive policies whose every branch, for reads and for writes, compares the tenant
+ * column with the tenant setting (or checks the admin flag), read with `missing_ok = true`; the
+ * app role neither superuser, nor BYPASSRLS, nor owner (nor a member of the owner, even
+ * NOINHERIT). It also reports what reaches a tenant table around its policies: views without
+ * `security_invoker` and materialized views the app role can read, `SECURITY DEFINER` functions
+ * it can execute that read one, and TRUNCATE, REFERENCES or TRIGGER granted to it. Each finding
  * carries SQL that fixes it. Read-only: it only queries the catalog.
+ *
+ * moatkit's own tables (`moatkit_api_keys` has a `tenant_id` but is read before the tenant is
+ * known) and the tables in `exclude` are not tenant tables: they are listed in
+ * `report.tablesSkipped` with the reason, and `migrate()` followed by `checkRls` is clean.
  *
  * Run it in CI and at start-up; `report.ok` is the exit status, {@link formatRlsReport} the
  * text to print.
@@ -128,25 +136,13 @@ ORDER BY c.relname, p.polname`;
 export async function checkRls(client: SqlClient, options: CheckRlsOptions): Promise<RlsReport> {
   assertSqlClient(client);
   const o = parseInput(optionsSchema, options, "checkRls options");
-  let role: RoleRow | undefined;
-  let tables: TableRow[];
-  let policies: PolicyRow[];
-  let exposure: ExposureRows;
-  try {
-    role = (await client.query<RoleRow>(ROLE_SQL, [o.appRole])).rows[0];
-    tables = (await client.query<TableRow>(TABLES_SQL, [o.schema, o.tenantColumn, o.appRole])).rows;
-    policies = (await client.query<PolicyRow>(POLICIES_SQL, [o.schema, o.appRole])).rows;
-    const tenantNames = tables.filter((t) => skipReason(t.table, o.exclude) === undefined).map((t) => t.table);
-    exposure = await readExposure(client, o, role === undefined ? [] : tenantNames);
-  } catch (err) {
-    throw new MoatError("ERR_STORE", { message: "checkRls could not read the catalog", cause: err });
-  }
+  const { role, tables, policies, exposure } = await readCatalog(client, o);
+  const tenant = tables.filter((t) => skipReason(t.table, o.exclude) === undefined);
+  const tenantNames = tenant.map((t) => t.table);
 
   const findings: RlsFinding[] = roleFindings(role, o);
   if (tables.length === 0) findings.push(noTenantTablesFinding(o));
   const superuser = role?.rolsuper === true;
-  const tenant = tables.filter((t) => skipReason(t.table, o.exclude) === undefined);
-  const tenantNames = tenant.map((t) => t.table);
   const exposed = exposureFindings(exposure, o, tenantNames);
   for (const t of tenant) {
     findings.push(...tableFindings(t, policies, o, superuser));
@@ -164,6 +160,26 @@ export async function checkRls(client: SqlClient, options: CheckRlsOptions): Pro
       return reason === undefined ? [] : [{ table: `${o.schema}.${t.table}`, reason }];
     }),
   };
+}
+
+interface Catalog {
+  readonly role: RoleRow | undefined;
+  readonly tables: readonly TableRow[];
+  readonly policies: readonly PolicyRow[];
+  readonly exposure: ExposureRows;
+}
+
+async function readCatalog(client: SqlClient, o: z.output<typeof optionsSchema>): Promise<Catalog> {
+  try {
+    const role = (await client.query<RoleRow>(ROLE_SQL, [o.appRole])).rows[0];
+    const tables = (await client.query<TableRow>(TABLES_SQL, [o.schema, o.tenantColumn, o.appRole])).rows;
+    const policies = (await client.query<PolicyRow>(POLICIES_SQL, [o.schema, o.appRole])).rows;
+    const tenantNames = tables.filter((t) => skipReason(t.table, o.exclude) === undefined).map((t) => t.table);
+    const exposure = await readExposure(client, o, role === undefined ? [] : tenantNames);
+    return { role, tables, policies, exposure };
+  } catch (err) {
+    throw new MoatError("ERR_STORE", { message: "checkRls could not read the catalog", cause: err });
+  }
 }
 
 function skipReason(table: string, exclude: readonly string[]): string | undefined {
