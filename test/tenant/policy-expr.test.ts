@@ -19,6 +19,7 @@ describe("isTenantBound (policy expressions as pg_get_expr prints them)", () => 
     `((tenant_id = ${T}) AND (x > 1))`,
     `((x > 1) AND ((tenant_id = ${T}) OR ${ADMIN}))`,
     `("tenant_id" = ${T})`,
+    `(tenant_id = (current_setting('app.tenant_id'::text, true))::uuid)`,
   ])("ties %s", (expr) => {
     expect(isTenantBound(expr, B)).toBe(true);
   });
