@@ -1,9 +1,33 @@
 /**
- * What the `moatkit` command prints when something goes wrong, and with which exit status.
- * Nothing here ever prints a stack, a connection string's password or a value read from the
- * database: errors are reduced to a stable code and a fixed sentence.
+ * What the `moatkit` command prints, and with which exit status. Every line a command prints
+ * goes through {@link writeLines} (or {@link describeFailure} for errors), which escapes control
+ * characters: a table, role or organisation name holding a newline or an ANSI escape prints as
+ * `\n` / `\x1b` on its own line instead of faking one. Nothing here ever prints a stack, a
+ * connection string's password or a value read from the database: errors are reduced to a
+ * stable code and a fixed sentence.
  */
+import { escapeControl } from "../_internal/display.js";
 import { isMoatError } from "../errors.js";
+
+export { escapeControl };
+
+/**
+ * Writes `lines` through `write`, each with its control characters escaped and a newline after
+ * it. Commands print with this (see {@link printOut}, {@link printErr}).
+ */
+export function writeLines(write: (text: string) => void, lines: readonly string[]): void {
+  write(lines.map((line) => `${escapeControl(line)}\n`).join(""));
+}
+
+/** Prints `lines` on stdout, escaped. */
+export function printOut(...lines: readonly string[]): void {
+  writeLines((text) => process.stdout.write(text), lines);
+}
+
+/** Prints `lines` on stderr, escaped. */
+export function printErr(...lines: readonly string[]): void {
+  writeLines((text) => process.stderr.write(text), lines);
+}
 
 /** Exit statuses of the `moatkit` command. */
 export const EXIT = {
@@ -74,8 +98,13 @@ function databaseCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** One line describing `err`, safe to print, and the exit status it calls for. */
+/** One line describing `err`, safe to print (control characters escaped), and the exit status it calls for. */
 export function describeFailure(err: unknown): { readonly message: string; readonly exitCode: number } {
+  const { message, exitCode } = describeUnescaped(err);
+  return { message: escapeControl(message), exitCode };
+}
+
+function describeUnescaped(err: unknown): { readonly message: string; readonly exitCode: number } {
   if (err instanceof UsageError) return { message: scrubMessage(err.message), exitCode: EXIT.usage };
   if (err instanceof CommandFailure) return { message: scrubMessage(err.message), exitCode: err.exitCode };
   const dbCode = databaseCode(err);

@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { SIGNING_ALGORITHMS } from "../sessions/key-material.js";
 import { BUILTIN_DETECTOR_TYPES } from "../redact/types.js";
-import { EXIT, describeFailure, scrubMessage } from "./output.js";
+import { EXIT, describeFailure, escapeControl, scrubMessage } from "./output.js";
 import type { AuditVerifyCommandOptions } from "./commands/audit-verify.js";
 import type { RedactCommandOptions } from "./commands/redact.js";
 import type { RewrapCommandOptions } from "./commands/rewrap.js";
@@ -125,6 +125,10 @@ function addRlsCommands(program: Command, run: Runner): void {
     .option("--tenant-column <name>", "the tenant column (default tenant_id)")
     .option("--setting <name>", "the tenant setting policies read (default app.tenant_id)")
     .option("--admin-setting <name>", "an admin flag setting policies may read instead")
+    .option(
+      "--exclude <tables>",
+      "comma-separated tables of the schema that have the tenant column but hold no tenant data (moatkit's own are skipped already)",
+    )
     .option("--errors-only", "exit 0 when the only findings are warnings")
     .action(
       run(async (opts: RlsCheckCommandOptions) => {
@@ -143,7 +147,9 @@ export function createProgram(setExitCode: (code: number) => void, io: ProgramIo
     .exitOverride()
     .configureOutput({
       writeErr: (text) => {
-        io.stderr(scrubMessage(text));
+        // Commander echoes what was typed (an unknown option, a bad value): keep its line
+        // breaks, escape every other control character.
+        io.stderr(scrubMessage(text).split("\n").map(escapeControl).join("\n"));
       },
       outputError: (text, write) => {
         write(scrubMessage(text));

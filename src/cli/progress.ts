@@ -3,6 +3,7 @@
  * pipe or a log (no TTY) it is one plain line per update, which scripts and CI can read.
  */
 import cliProgress from "cli-progress";
+import { escapeControl, writeLines } from "./output.js";
 
 /** A progress display for one long operation. */
 export interface Progress {
@@ -27,12 +28,14 @@ interface ProgressOptions {
 /** A bar on a terminal, plain lines elsewhere. */
 export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
+  // The label holds names typed on the command line; notes hold ids read from the database.
+  const label = escapeControl(options.label);
   const total = Math.max(0, options.total);
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {note}`,
+        format: `${label} [{bar}] {percentage}% | {value}/{total} ${options.unit} | {note}`,
         hideCursor: true,
         etaBuffer: 50,
       },
@@ -42,7 +45,7 @@ export function createProgress(options: ProgressOptions): Progress {
     return {
       update(done, note = "") {
         bar.setTotal(Math.max(total, done));
-        bar.update(done, { note });
+        bar.update(done, { note: escapeControl(note) });
       },
       stop() {
         bar.stop();
@@ -51,8 +54,9 @@ export function createProgress(options: ProgressOptions): Progress {
   }
   return {
     update(done, note) {
-      stream.write(
-        `${options.label}: ${String(done)}/${String(total)} ${options.unit}${note === undefined ? "" : ` (${note})`}\n`,
+      writeLines(
+        (text) => stream.write(text),
+        [`${label}: ${String(done)}/${String(total)} ${options.unit}${note === undefined ? "" : ` (${note})`}`],
       );
     },
     stop() {

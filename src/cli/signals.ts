@@ -2,7 +2,7 @@
  * Ctrl-C handling for long commands: the first SIGINT (or SIGTERM) asks the command to stop at
  * the next safe point through an AbortSignal; a second one exits at once with status 130.
  */
-import { EXIT } from "./output.js";
+import { EXIT, printErr } from "./output.js";
 
 /** A stop request raised by Ctrl-C. */
 export interface Interrupt {
@@ -17,7 +17,7 @@ export function onInterrupt(notice: () => void): Interrupt {
   const controller = new AbortController();
   const handler = (): void => {
     if (controller.signal.aborted) {
-      process.stderr.write("stopped\n");
+      printErr("stopped");
       process.exit(EXIT.interrupted);
     }
     controller.abort();

@@ -4,6 +4,7 @@
  * every name a caller supplies is checked against a strict pattern and then quoted anyway.
  */
 import { z } from "zod";
+import { hasControl, replaceControl } from "../_internal/display.js";
 import { MoatError } from "../errors.js";
 
 /**
@@ -44,11 +45,19 @@ export function isIdentifier(name: unknown): name is string {
 
 /**
  * Quotes a name as a Postgres identifier. Names from callers are validated first; names read
- * from the catalog (which may hold any character but NUL) are quoted by doubling `"`.
+ * from the catalog (which may hold any character but NUL) are quoted by doubling `"`, and
+ * written as `U&"…"` with `\XXXX` escapes when they hold control characters.
  */
 export function quoteIdent(name: string): string {
   if (name === "" || name.includes("\u0000")) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "invalid SQL identifier" });
+  }
+  if (hasControl(name)) {
+    // A Unicode-escaped identifier: the same name to Postgres, but printable on one line, so a
+    // fix SQL for a table named with a newline or an ANSI escape can be shown and still runs.
+    const doubled = name.replaceAll("\\", "\\\\").replaceAll('"', '""');
+    const escaped = replaceControl(doubled, (code) => `\\${code.toString(16).padStart(4, "0")}`);
+    return `U&"${escaped}"`;
   }
   return `"${name.replaceAll('"', '""')}"`;
 }

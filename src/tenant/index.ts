@@ -32,6 +32,7 @@ export {
   formatRlsReport,
   type CheckRlsOptions,
   type RlsReport,
+  type RlsSkippedTable,
   type RlsFinding,
   type RlsFindingCode,
 } from "./rls-check.js";

@@ -3,6 +3,7 @@
  * column, their policies) and reports what would let one tenant see another's rows.
  */
 import { z } from "zod";
+import { escapeControl } from "../_internal/display.js";
 import { parseInput } from "../_internal/options.js";
 import type { SqlClient } from "../sql/sql-client.js";
 import { MoatError } from "../errors.js";
@@ -17,6 +18,8 @@ import {
   roleFindings,
   tableFindings,
 } from "./rls-findings.js";
+import { moatkitTableReason } from "./moatkit-tables.js";
+import { exposureFindings, readExposure, type ExposureRows } from "./rls-exposure.js";
 import { DEFAULT_SETTINGS } from "./settings.js";
 
 export type { RlsFinding, RlsFindingCode } from "./rls-findings.js";
@@ -27,8 +30,21 @@ export interface RlsReport {
   readonly ok: boolean;
   /** Every finding, role findings first, then by table. */
   readonly findings: readonly RlsFinding[];
-  /** The tables (`schema.table`) that have the tenant column. */
+  /** The tables (`schema.table`) that have the tenant column and were held to tenant isolation. */
   readonly tablesChecked: readonly string[];
+  /**
+   * Tables that have the tenant column but are not tenant tables, with the reason: moatkit's own
+   * (`moatkit_api_keys` is read before the tenant is known) and those in `exclude`.
+   */
+  readonly tablesSkipped: readonly RlsSkippedTable[];
+}
+
+/** A table {@link checkRls} did not hold to tenant isolation, and why. */
+export interface RlsSkippedTable {
+  /** `schema.table`. */
+  readonly table: string;
+  /** Why it is not a tenant table. */
+  readonly reason: string;
 }
 
 /** Options of {@link checkRls}. */
@@ -45,6 +61,13 @@ export interface CheckRlsOptions {
   readonly adminSetting?: string;
   /** The role that should own tenant tables, used in fixes. Default `CURRENT_USER` (who runs the fix). */
   readonly ownerRole?: string;
+  /**
+   * Tables of `schema` that have the tenant column but are not tenant data (a lookup table
+   * shared by all tenants, say): they are reported in `tablesSkipped` instead of checked.
+   * moatkit's own tables are skipped without being listed here. A name that matches no table
+   * with the tenant column gives an `exclude-not-found` warning.
+   */
+  readonly exclude?: readonly string[];
 }
 
 const optionsSchema = z.strictObject({
@@ -54,6 +77,7 @@ const optionsSchema = z.strictObject({
   setting: settingSchema.default(DEFAULT_SETTINGS.tenant),
   adminSetting: settingSchema.optional(),
   ownerRole: roleSchema.optional(),
+  exclude: z.array(identifierSchema).max(10_000).readonly().default([]),
 });
 
 const ROLE_SQL = "SELECT rolsuper, rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = $1";
@@ -62,7 +86,7 @@ const TABLES_SQL = `SELECT c.relname AS "table", c.relrowsecurity AS enabled, c.
   pg_catalog.pg_get_userbyid(c.relowner) AS owner,
   pg_catalog.format_type(a.atttypid, NULL) AS column_type,
   (c.relowner = r.oid) AS owned_directly,
-  pg_catalog.pg_has_role(r.oid, c.relowner, 'USAGE') AS owner_privileges
+  pg_catalog.pg_has_role(r.oid, c.relowner, 'MEMBER') AS owner_privileges
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped
@@ -70,7 +94,7 @@ LEFT JOIN pg_catalog.pg_roles r ON r.rolname = $3
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
 ORDER BY c.relname`;
 
-const POLICIES_SQL = `SELECT c.relname AS "table", p.polname AS policy, p.polpermissive AS permissive,
+const POLICIES_SQL = `SELECT c.relname AS "table", p.polname AS policy, p.polcmd::text AS command, p.polpermissive AS permissive,
   coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), '') AS qual,
   coalesce(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), '') AS with_check,
   (0::oid = ANY (p.polroles) OR (r.oid IS NOT NULL AND EXISTS (
@@ -85,9 +109,17 @@ ORDER BY c.relname, p.polname`;
 /**
  * Checks that every table with the tenant column in `schema` is isolated the way
  * {@link rlsPolicySql} isolates it, and that the app role cannot bypass RLS: RLS enabled and
- * forced; a permissive policy reading the tenant setting (or the admin flag) with
- * `missing_ok = true`; the app role neither superuser, nor BYPASSRLS, nor owner. Each finding
+ * forced; permissive policies whose every branch, for reads and for writes, compares the tenant
+ * column with the tenant setting (or checks the admin flag), read with `missing_ok = true`; the
+ * app role neither superuser, nor BYPASSRLS, nor owner (nor a member of the owner, even
+ * NOINHERIT). It also reports what reaches a tenant table around its policies: views without
+ * `security_invoker` and materialized views the app role can read, `SECURITY DEFINER` functions
+ * it can execute that read one, and TRUNCATE, REFERENCES or TRIGGER granted to it. Each finding
  * carries SQL that fixes it. Read-only: it only queries the catalog.
+ *
+ * moatkit's own tables (`moatkit_api_keys` has a `tenant_id` but is read before the tenant is
+ * known) and the tables in `exclude` are not tenant tables: they are listed in
+ * `report.tablesSkipped` with the reason, and `migrate()` followed by `checkRls` is clean.
  *
  * Run it in CI and at start-up; `report.ok` is the exit status, {@link formatRlsReport} the
  * text to print.
@@ -104,25 +136,63 @@ ORDER BY c.relname, p.polname`;
 export async function checkRls(client: SqlClient, options: CheckRlsOptions): Promise<RlsReport> {
   assertSqlClient(client);
   const o = parseInput(optionsSchema, options, "checkRls options");
-  let role: RoleRow | undefined;
-  let tables: TableRow[];
-  let policies: PolicyRow[];
-  try {
-    role = (await client.query<RoleRow>(ROLE_SQL, [o.appRole])).rows[0];
-    tables = (await client.query<TableRow>(TABLES_SQL, [o.schema, o.tenantColumn, o.appRole])).rows;
-    policies = (await client.query<PolicyRow>(POLICIES_SQL, [o.schema, o.appRole])).rows;
-  } catch (err) {
-    throw new MoatError("ERR_STORE", { message: "checkRls could not read the catalog", cause: err });
-  }
+  const { role, tables, policies, exposure } = await readCatalog(client, o);
+  const tenant = tables.filter((t) => skipReason(t.table, o.exclude) === undefined);
+  const tenantNames = tenant.map((t) => t.table);
 
   const findings: RlsFinding[] = roleFindings(role, o);
   if (tables.length === 0) findings.push(noTenantTablesFinding(o));
   const superuser = role?.rolsuper === true;
-  for (const t of tables) findings.push(...tableFindings(t, policies, o, superuser));
+  const exposed = exposureFindings(exposure, o, tenantNames);
+  for (const t of tenant) {
+    findings.push(...tableFindings(t, policies, o, superuser));
+    findings.push(...exposed.filter((f) => f.table === `${o.schema}.${t.table}`));
+  }
+  for (const name of new Set(o.exclude)) {
+    if (!tables.some((t) => t.table === name)) findings.push(excludeNotFoundFinding(name, o));
+  }
   return {
     ok: !findings.some((f) => f.severity === "error"),
     findings,
-    tablesChecked: tables.map((t) => `${o.schema}.${t.table}`),
+    tablesChecked: tenantNames.map((t) => `${o.schema}.${t}`),
+    tablesSkipped: tables.flatMap((t) => {
+      const reason = skipReason(t.table, o.exclude);
+      return reason === undefined ? [] : [{ table: `${o.schema}.${t.table}`, reason }];
+    }),
+  };
+}
+
+interface Catalog {
+  readonly role: RoleRow | undefined;
+  readonly tables: readonly TableRow[];
+  readonly policies: readonly PolicyRow[];
+  readonly exposure: ExposureRows;
+}
+
+async function readCatalog(client: SqlClient, o: z.output<typeof optionsSchema>): Promise<Catalog> {
+  try {
+    const role = (await client.query<RoleRow>(ROLE_SQL, [o.appRole])).rows[0];
+    const tables = (await client.query<TableRow>(TABLES_SQL, [o.schema, o.tenantColumn, o.appRole])).rows;
+    const policies = (await client.query<PolicyRow>(POLICIES_SQL, [o.schema, o.appRole])).rows;
+    const tenantNames = tables.filter((t) => skipReason(t.table, o.exclude) === undefined).map((t) => t.table);
+    const exposure = await readExposure(client, o, role === undefined ? [] : tenantNames);
+    return { role, tables, policies, exposure };
+  } catch (err) {
+    throw new MoatError("ERR_STORE", { message: "checkRls could not read the catalog", cause: err });
+  }
+}
+
+function skipReason(table: string, exclude: readonly string[]): string | undefined {
+  return moatkitTableReason(table) ?? (exclude.includes(table) ? "excluded by the exclude option" : undefined);
+}
+
+function excludeNotFoundFinding(name: string, o: { schema: string; tenantColumn: string }): RlsFinding {
+  return {
+    code: "exclude-not-found",
+    severity: "warning",
+    table: `${o.schema}.${name}`,
+    message: `exclude names ${o.schema}.${name}, but no table of that name has a ${o.tenantColumn} column`,
+    fix: `-- nothing to run: remove ${name} from the exclude option`,
   };
 }
 
@@ -153,11 +223,16 @@ export function formatRlsReport(report: RlsReport): string {
     lines.push(`    ${f.message}`);
     lines.push(...f.fix.split("\n").map((l, i) => `    ${i === 0 ? "fix: " : "     "}${l}`));
   }
+  const skipped: unknown = Reflect.get(candidate, "tablesSkipped");
+  for (const s of Array.isArray(skipped) ? (skipped as RlsSkippedTable[]) : []) {
+    lines.push(`- skipped ${s.table}: ${s.reason}`);
+  }
   const errors = report.findings.filter((f) => f.severity === "error").length;
   const warnings = report.findings.length - errors;
   const tables = report.tablesChecked.length;
   lines.push(
     `${report.ok ? "✓" : "✗"} RLS check: ${String(errors)} error${errors === 1 ? "" : "s"}, ${String(warnings)} warning${warnings === 1 ? "" : "s"} in ${String(tables)} table${tables === 1 ? "" : "s"}`,
   );
-  return lines.join("\n");
+  // Names come from the catalog: a newline or an ANSI escape in one must not print a line of its own.
+  return lines.map(escapeControl).join("\n");
 }

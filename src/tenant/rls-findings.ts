@@ -2,7 +2,9 @@
  * The findings of the RLS linter: what is wrong with the app role, a tenant table, or one of
  * its policies, each with SQL that fixes it. The catalog rows come from `checkRls`.
  */
+import { escapeControl } from "../_internal/display.js";
 import { identifierSchema, qualifiedName, quoteIdent } from "./identifiers.js";
+import { isTenantBound } from "./policy-expr.js";
 import { rlsPolicySql } from "./policy-sql.js";
 import { findSettingCalls } from "./setting-calls.js";
 
@@ -18,6 +20,21 @@ export type RlsFindingCode =
   | "no-policy"
   /** A permissive policy does not read the tenant (or admin) setting: it widens access. */
   | "policy-without-setting"
+  /**
+   * A permissive policy reads the setting, but one branch of its USING (an `OR`) admits rows
+   * without it, or the linter cannot tell that every branch is tied to it.
+   */
+  | "policy-branch-without-setting"
+  /** A permissive policy lets the app role write rows of any tenant (`WITH CHECK (true)`, an open INSERT/UPDATE policy). */
+  | "write-check-open"
+  /** A view (without `security_invoker`) or a materialized view over a tenant table is readable by the app role. */
+  | "view-bypasses-rls"
+  /** A `SECURITY DEFINER` function the app role can execute reads a tenant table as its owner. */
+  | "definer-function-bypasses-rls"
+  /** The app role holds TRUNCATE, REFERENCES or TRIGGER on a tenant table, which RLS does not govern. */
+  | "unsafe-table-privilege"
+  /** A table in the `exclude` option has no tenant column in the schema (a typo, or it was dropped). */
+  | "exclude-not-found"
   /** A policy calls `current_setting` without `missing_ok = true`. */
   | "setting-without-missing-ok"
   /** The app role does not exist. */
@@ -50,7 +67,7 @@ export interface RlsFinding {
 }
 
 /** What the linter checks against: `checkRls` options, defaults applied. */
-interface RlsCheckTarget {
+export interface RlsCheckTarget {
   readonly appRole: string;
   readonly schema: string;
   readonly tenantColumn: string;
@@ -80,6 +97,8 @@ export interface TableRow {
 export interface PolicyRow {
   table: string;
   policy: string;
+  /** `r` SELECT, `a` INSERT, `w` UPDATE, `d` DELETE, `*` ALL. */
+  command: string;
   permissive: boolean;
   qual: string;
   with_check: string;
@@ -94,7 +113,7 @@ export function roleFindings(role: RoleRow | undefined, o: RlsCheckTarget): RlsF
       {
         code: "app-role-missing",
         severity: "error",
-        message: `role ${o.appRole} does not exist`,
+        message: `role ${escapeControl(o.appRole)} does not exist`,
         fix: `CREATE ROLE ${appRole} NOLOGIN NOSUPERUSER NOBYPASSRLS;`,
       },
     ];
@@ -104,7 +123,7 @@ export function roleFindings(role: RoleRow | undefined, o: RlsCheckTarget): RlsF
     out.push({
       code: "app-role-superuser",
       severity: "error",
-      message: `role ${o.appRole} is a superuser, which bypasses every policy`,
+      message: `role ${escapeControl(o.appRole)} is a superuser, which bypasses every policy`,
       fix: `ALTER ROLE ${appRole} NOSUPERUSER;`,
     });
   }
@@ -112,7 +131,7 @@ export function roleFindings(role: RoleRow | undefined, o: RlsCheckTarget): RlsF
     out.push({
       code: "app-role-bypassrls",
       severity: "error",
-      message: `role ${o.appRole} has BYPASSRLS, which bypasses every policy`,
+      message: `role ${escapeControl(o.appRole)} has BYPASSRLS, which bypasses every policy`,
       fix: `ALTER ROLE ${appRole} NOBYPASSRLS;`,
     });
   }
@@ -133,13 +152,15 @@ export function noTenantTablesFinding(o: RlsCheckTarget): RlsFinding {
 function tableSettingsFindings(t: TableRow, o: RlsCheckTarget, superuser: boolean): RlsFinding[] {
   const out: RlsFinding[] = [];
   const name = `${o.schema}.${t.table}`;
+  const shown = escapeControl(name);
+  const owner = escapeControl(t.owner);
   const table = qualifiedName(t.table, o.schema);
   if (!t.enabled) {
     out.push({
       code: "rls-disabled",
       severity: "error",
       table: name,
-      message: `${name} has a ${o.tenantColumn} column but row-level security is disabled`,
+      message: `${shown} has a ${o.tenantColumn} column but row-level security is disabled`,
       fix: `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;\nALTER TABLE ${table} FORCE ROW LEVEL SECURITY;`,
     });
   } else if (!t.forced) {
@@ -147,7 +168,7 @@ function tableSettingsFindings(t: TableRow, o: RlsCheckTarget, superuser: boolea
       code: "rls-not-forced",
       severity: "error",
       table: name,
-      message: `${name} has row-level security enabled but not forced, so its owner (${t.owner}) bypasses it`,
+      message: `${shown} has row-level security enabled but not forced, so its owner (${owner}) bypasses it`,
       fix: `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;`,
     });
   }
@@ -159,8 +180,8 @@ function tableSettingsFindings(t: TableRow, o: RlsCheckTarget, superuser: boolea
       table: name,
       message:
         t.owned_directly === true
-          ? `${name} is owned by the app role ${o.appRole}, which can disable its row-level security`
-          : `the app role ${o.appRole} has the privileges of ${name}'s owner (${t.owner}), which can disable its row-level security`,
+          ? `${shown} is owned by the app role ${o.appRole}, which can disable its row-level security`
+          : `the app role ${o.appRole} is a member of ${shown}'s owner (${owner}): it can SET ROLE to it and disable its row-level security`,
       fix:
         t.owned_directly === true
           ? `ALTER TABLE ${table} OWNER TO ${o.ownerRole === undefined ? "CURRENT_USER" : quoteIdent(o.ownerRole)};`
@@ -187,7 +208,7 @@ export function tableFindings(
       code: "no-policy",
       severity: "error",
       table: name,
-      message: `${name} has no permissive policy for ${o.appRole}: it sees no rows and cannot write`,
+      message: `${escapeControl(name)} has no permissive policy for ${escapeControl(o.appRole)}: it sees no rows and cannot write`,
       fix: policySql(),
     });
   }
@@ -212,6 +233,57 @@ function fullPolicySql(t: TableRow, o: RlsCheckTarget): string {
   });
 }
 
+const READS = new Set(["r", "w", "d", "*"]);
+const WRITES = new Set(["a", "w", "*"]);
+
+/**
+ * Findings about what a policy admits: reads (its USING, for SELECT/UPDATE/DELETE/ALL) and
+ * writes (its WITH CHECK, or its USING when it has none, for INSERT/UPDATE/ALL). A write side
+ * that is the very expression already reported for reads is not reported twice.
+ */
+function tieFindings(p: PolicyRow, o: RlsCheckTarget, base: FindingBase, recreate: () => string): RlsFinding[] {
+  const out: RlsFinding[] = [];
+  const binding = { column: o.tenantColumn, setting: o.setting, adminSetting: o.adminSetting };
+  const readsKnown = (expr: string): boolean =>
+    findSettingCalls(expr).some(
+      (c) => c.name === o.setting || (o.adminSetting !== undefined && c.name === o.adminSetting),
+    );
+  const settings = `${o.setting}${o.adminSetting === undefined ? "" : ` or ${o.adminSetting}`}`;
+  const using = READS.has(p.command) ? p.qual : undefined;
+  const check = WRITES.has(p.command) ? (p.with_check === "" ? p.qual : p.with_check) : undefined;
+  const usingOpen = using !== undefined && !isTenantBound(using, binding);
+  if (usingOpen) {
+    const ignores = !readsKnown(using);
+    out.push({
+      ...base,
+      code: ignores ? "policy-without-setting" : "policy-branch-without-setting",
+      severity: "error",
+      message: ignores
+        ? `policy ${base.shown} on ${base.tableShown} does not read ${settings}, so it admits rows of every tenant`
+        : `policy ${base.shown} on ${base.tableShown} has a branch (OR) that does not compare ${o.tenantColumn} with ${settings}, so it admits rows of other tenants`,
+      fix: recreate(),
+    });
+  }
+  if (check !== undefined && !(usingOpen && check === using) && !isTenantBound(check, binding)) {
+    out.push({
+      ...base,
+      code: "write-check-open",
+      severity: "error",
+      message: `policy ${base.shown} on ${base.tableShown} lets ${escapeControl(o.appRole)} write rows whose ${o.tenantColumn} is not ${o.setting} (its WITH CHECK is not tied to the tenant)`,
+      fix: recreate(),
+    });
+  }
+  return out;
+}
+
+interface FindingBase {
+  readonly table: string;
+  readonly policy: string;
+  /** The policy name and table, escaped for messages. */
+  readonly shown: string;
+  readonly tableShown: string;
+}
+
 function policyFindings(
   p: PolicyRow,
   name: string,
@@ -219,28 +291,23 @@ function policyFindings(
   o: RlsCheckTarget,
   policySql: () => string,
 ): RlsFinding[] {
-  const out: RlsFinding[] = [];
   const calls = [...findSettingCalls(p.qual), ...findSettingCalls(p.with_check)];
-  const known = calls.filter(
-    (c) => c.name === o.setting || (o.adminSetting !== undefined && c.name === o.adminSetting),
-  );
   const recreate = (): string => `DROP POLICY IF EXISTS ${quoteIdent(p.policy)} ON ${table};\n${policySql()}`;
+  const full: FindingBase = {
+    table: name,
+    policy: p.policy,
+    shown: escapeControl(p.policy),
+    tableShown: escapeControl(name),
+  };
+  const out = tieFindings(p, o, full, recreate);
   const base = { table: name, policy: p.policy };
-  if (known.length === 0) {
-    out.push({
-      ...base,
-      code: "policy-without-setting",
-      severity: "error",
-      message: `policy ${p.policy} on ${name} does not read ${o.setting}${o.adminSetting === undefined ? "" : ` or ${o.adminSetting}`}, so it admits rows of every tenant`,
-      fix: recreate(),
-    });
-  }
+  const named = `policy ${full.shown} on ${full.tableShown}`;
   if (calls.some((c) => c.missingOk !== true)) {
     out.push({
       ...base,
       code: "setting-without-missing-ok",
       severity: "error",
-      message: `policy ${p.policy} on ${name} calls current_setting without missing_ok = true: it errors on connections that never set it and reads '' on those that did`,
+      message: `${named} calls current_setting without missing_ok = true: it errors on connections that never set it and reads '' on those that did`,
       fix: recreate(),
     });
   }
@@ -249,7 +316,7 @@ function policyFindings(
       ...base,
       code: "setting-not-wrapped",
       severity: "warning",
-      message: `policy ${p.policy} on ${name} calls current_setting once per row; wrap it as (SELECT current_setting(…)) to evaluate it once`,
+      message: `${named} calls current_setting once per row; wrap it as (SELECT current_setting(…)) to evaluate it once`,
       fix: recreate(),
     });
   }
@@ -260,7 +327,7 @@ function policyFindings(
       ...base,
       code: "empty-setting-not-rejected",
       severity: "warning",
-      message: `policy ${p.policy} on ${name} does not treat an empty ${o.setting} as unset (NULLIF(…, '')); after a rolled-back SET LOCAL it reads ''`,
+      message: `${named} does not treat an empty ${o.setting} as unset (NULLIF(…, '')); after a rolled-back SET LOCAL it reads ''`,
       fix: recreate(),
     });
   }

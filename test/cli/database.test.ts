@@ -450,6 +450,13 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         expect(bad.code).toBe(1);
         expect(bad.stdout).toMatch(/rls-disabled \(\S*cli_notes\)/);
         expect(bad.stdout).toMatch(/✗ RLS check: [1-9]\d* errors?, .* in 2 tables/);
+        const excluded = await runCli(
+          ["rls", "check", "--schema", schema, "--app-role", role, "--exclude", "cli_notes"],
+          { env: { DATABASE_URL: url } },
+        );
+        expect(excluded.stdout).toContain(`- skipped ${schema}.cli_notes: excluded by the exclude option`);
+        expect(excluded.stdout).toMatch(/✓ RLS check: 0 errors, 0 warnings in 1 table$/m);
+        expect(excluded.code).toBe(0);
       });
 
       it("fails on a warning too unless --errors-only is given", async () => {
@@ -485,11 +492,31 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         }
       });
 
+      it("escapes control characters in names: a table name cannot print a fake result line", async () => {
+        const eschema = `${schema}_e`;
+        await handle.client.exec(`CREATE SCHEMA ${eschema}`);
+        try {
+          const evil = "x\n\u001b[2K\u001b[32m✓ RLS check: 0 errors, 0 warnings in 1 table\u001b[0m";
+          await handle.client.exec(
+            `CREATE TABLE ${eschema}."${evil}" (id integer PRIMARY KEY, tenant_id text NOT NULL)`,
+          );
+          const r = await runCli(["rls", "check", "--database-url", url, "--schema", eschema, "--app-role", role]);
+          expect(r.code).toBe(1);
+          // eslint-disable-next-line no-control-regex
+          expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+          expect(r.stdout.split("\n").filter((line) => line.startsWith("✓"))).toEqual([]);
+          expect(r.stdout).toContain("x\\n\\x1b[2K");
+        } finally {
+          await handle.client.exec(`DROP SCHEMA ${eschema} CASCADE`);
+        }
+      });
+
       it.each([
         [["--schema", "bad-schema"], "--schema"],
         [["--app-role", "none"], "--app-role"],
         [["--setting", "NoDot"], "--setting"],
         [["--tenant-column", "1x"], "--tenant-column"],
+        [["--exclude", "a,b;c"], "--exclude"],
       ])("rejects %j with exit 2 naming %s", async (args, flag) => {
         const r = await runCli(["rls", "check", "--database-url", url, ...args]);
         expect(r.code).toBe(2);

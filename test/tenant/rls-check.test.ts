@@ -70,7 +70,7 @@ describePostgres("checkRls", (target) => {
         rlsPolicySql({ schema: s, table: "files", tenantColumnType: "uuid", adminSetting: "app.admin" }),
       );
       const report = await check(s, { adminSetting: "app.admin" });
-      expect(report).toEqual({ ok: true, findings: [], tablesChecked: [`${s}.docs`, `${s}.files`] });
+      expect(report).toEqual({ ok: true, findings: [], tablesChecked: [`${s}.docs`, `${s}.files`], tablesSkipped: [] });
       expect(formatRlsReport(report)).toBe("✓ RLS check: 0 errors, 0 warnings in 2 tables");
     },
     DB_TIMEOUT,

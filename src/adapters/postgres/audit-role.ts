@@ -7,7 +7,10 @@ export interface AuditRoleReport {
   readonly role: string;
   /** It is a superuser: it can disable triggers and rewrite anything. */
   readonly superuser: boolean;
-  /** It owns the table, or is a member of the owning role: it can disable the trigger. */
+  /**
+   * It owns the table, or is a member of the owning role (with or without INHERIT: a NOINHERIT
+   * member can `SET ROLE` to the owner): it can disable the trigger.
+   */
   readonly owner: boolean;
   /** It has INSERT on `moatkit_audit_events`. */
   readonly canInsert: boolean;
@@ -47,7 +50,7 @@ export async function inspectAuditRole(client: SqlClient): Promise<AuditRoleRepo
   const { rows } = await storeCall("audit", "inspectAuditRole", () =>
     client.query<RoleRow>(
       `SELECT current_user::text AS role, r.rolsuper AS superuser,
-              pg_has_role(current_user, c.relowner, 'USAGE') AS owner,
+              pg_has_role(current_user, c.relowner, 'MEMBER') AS owner,
               has_table_privilege(c.oid, 'INSERT') AS can_insert,
               has_table_privilege(c.oid, 'UPDATE') AS can_update,
               has_table_privilege(c.oid, 'DELETE') AS can_delete,

@@ -9,7 +9,7 @@ import { createAuditLog } from "../../audit/log.js";
 import type { AuditCheckpointKey } from "../../audit/checkpoint.js";
 import { isMoatError } from "../../errors.js";
 import { openDatabase, resolveDatabaseUrl } from "../database.js";
-import { EXIT, UsageError } from "../output.js";
+import { EXIT, UsageError, printErr, printOut } from "../output.js";
 import { createProgress } from "../progress.js";
 import { onInterrupt } from "../signals.js";
 
@@ -61,7 +61,7 @@ export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Pr
     throw new UsageError("--checkpoints needs --checkpoint-key");
 
   const interrupt = onInterrupt(() => {
-    process.stderr.write("\nstopping\n");
+    printErr("", "stopping");
   });
   const db = await openDatabase(url);
   try {
@@ -86,7 +86,7 @@ export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Pr
     } catch (err) {
       progress.stop();
       if (isMoatError(err, "ERR_ABORTED")) {
-        process.stdout.write("interrupted: the chain was not fully verified\n");
+        printOut("interrupted: the chain was not fully verified");
         return EXIT.interrupted;
       }
       throw err;
@@ -94,12 +94,10 @@ export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Pr
     progress.stop();
     if (result.ok) {
       const head = result.head === null ? "" : `, head seq ${String(result.head.seq)} ${result.head.hash}`;
-      process.stdout.write(
-        `✓ audit chain of ${options.org} is intact: ${String(result.count)} events verified${head}\n`,
-      );
+      printOut(`✓ audit chain of ${options.org} is intact: ${String(result.count)} events verified${head}`);
       return EXIT.ok;
     }
-    process.stdout.write(`✗ audit chain of ${options.org} is broken at seq ${String(result.seq)}: ${result.reason}\n`);
+    printOut(`✗ audit chain of ${options.org} is broken at seq ${String(result.seq)}: ${result.reason}`);
     return EXIT.failure;
   } finally {
     interrupt.dispose();

@@ -3,7 +3,7 @@ import { createPrivateKey } from "node:crypto";
 import { KEY_ID_PATTERN, generateMasterKey } from "../../crypto/keyring.js";
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from "../../sessions/key-material.js";
 import { generateSigningKey } from "../../sessions/generate-key.js";
-import { UsageError } from "../output.js";
+import { UsageError, printErr, printOut } from "../output.js";
 
 /** Options of `keygen master`. */
 interface KeygenMasterOptions {
@@ -16,9 +16,9 @@ export function keygenMaster(options: KeygenMasterOptions): void {
     throw new UsageError("--id must be 1-32 characters A-Z a-z 0-9 _ -");
   }
   const key = generateMasterKey(options.id === undefined ? {} : { id: options.id });
-  process.stdout.write(`${key.entry.reveal()}\n`);
-  process.stderr.write(
-    `new master key ${key.id}: add it after the current keys in MOATKIT_MASTER_KEYS on every instance, then move it first to make it primary\n`,
+  printOut(key.entry.reveal());
+  printErr(
+    `new master key ${key.id}: add it after the current keys in MOATKIT_MASTER_KEYS on every instance, then move it first to make it primary`,
   );
 }
 
@@ -51,7 +51,6 @@ export async function keygenSigning(options: KeygenSigningOptions): Promise<void
           .export({ type: "pkcs8", format: "pem" })
           .toString()
       : jwk;
-  process.stdout.write(
-    `${JSON.stringify({ kid: generated.kid, alg: generated.alg, use: generated.use, key }, null, 2)}\n`,
-  );
+  // JSON.stringify escapes control characters inside strings: its line breaks are its own.
+  printOut(...JSON.stringify({ kid: generated.kid, alg: generated.alg, use: generated.use, key }, null, 2).split("\n"));
 }

@@ -22,7 +22,7 @@ import {
 } from "../../crypto/rewrap-column.js";
 import { isMoatError } from "../../errors.js";
 import { openDatabase, resolveDatabaseUrl } from "../database.js";
-import { CommandFailure, EXIT, UsageError } from "../output.js";
+import { CommandFailure, EXIT, UsageError, printErr, printOut } from "../output.js";
 import { createProgress } from "../progress.js";
 import { onInterrupt, sleep } from "../signals.js";
 
@@ -151,21 +151,20 @@ function abortedProgress(details: unknown): RewrapColumnProgress | undefined {
 
 function reportInterrupted(p: RewrapColumnProgress | undefined): number {
   const where = p?.lastId === undefined ? "before the first batch" : `after id ${cellText(p.lastId)}`;
-  process.stdout.write(`interrupted ${where}: ${p === undefined ? "nothing done" : summary(p)}\n`);
-  process.stdout.write(
-    `every finished batch is committed; run the same command again to finish (rows already rewrapped are skipped)${p?.lastId === undefined ? "" : `, or add --start-after ${cellText(p.lastId)}`}\n`,
+  printOut(`interrupted ${where}: ${p === undefined ? "nothing done" : summary(p)}`);
+  printOut(
+    `every finished batch is committed; run the same command again to finish (rows already rewrapped are skipped)${p?.lastId === undefined ? "" : `, or add --start-after ${cellText(p.lastId)}`}`,
   );
   return EXIT.interrupted;
 }
 
 function reportResult(options: RewrapCommandOptions, result: ColumnRewrapResult): number {
-  process.stdout.write(`${options.table}.${options.column}: ${summary(result)}\n`);
+  printOut(`${options.table}.${options.column}: ${summary(result)}`);
   const remaining = Object.entries(result.remainingByKeyId)
     .map(([id, n]) => `${id}=${String(n)}`)
     .join(", ");
-  process.stdout.write(`values per master key after this run: ${remaining === "" ? "(none)" : remaining}\n`);
-  if (result.conflicts > 0)
-    process.stdout.write("some rows changed while this ran: run the command again to cover them\n");
+  printOut(`values per master key after this run: ${remaining === "" ? "(none)" : remaining}`);
+  if (result.conflicts > 0) printOut("some rows changed while this ran: run the command again to cover them");
   if (result.failed > 0) {
     throw new CommandFailure(
       `${String(result.failed)} row(s) could not be decrypted (wrong context, missing key or not a moatkit value); first ids: ${result.failedIds.slice(0, 10).map(cellText).join(", ")}`,
@@ -183,8 +182,9 @@ export async function rewrapCommand(options: RewrapCommandOptions): Promise<numb
   const keyring = keyringFromEnv();
 
   const interrupt = onInterrupt(() => {
-    process.stderr.write(
-      "\nfinishing the current batch, then stopping (Ctrl-C again to stop now; the open batch is rolled back)\n",
+    printErr(
+      "",
+      "finishing the current batch, then stopping (Ctrl-C again to stop now; the open batch is rolled back)",
     );
   });
   const db = await openDatabase(url);

@@ -2,7 +2,7 @@
 import { identifierSchema, roleSchema, settingSchema } from "../../tenant/identifiers.js";
 import { checkRls, formatRlsReport } from "../../tenant/rls-check.js";
 import { openDatabase, resolveDatabaseUrl } from "../database.js";
-import { EXIT, UsageError } from "../output.js";
+import { EXIT, UsageError, printOut } from "../output.js";
 
 /** Options of `moatkit rls check`. */
 export interface RlsCheckCommandOptions {
@@ -13,6 +13,7 @@ export interface RlsCheckCommandOptions {
   readonly setting?: string;
   readonly adminSetting?: string;
   readonly errorsOnly?: boolean;
+  readonly exclude?: string;
 }
 
 /** Runs `moatkit rls check`; resolves to the exit status: 1 on any finding (on errors only with `--errors-only`). */
@@ -32,6 +33,9 @@ export async function rlsCheckCommand(options: RlsCheckCommandOptions): Promise<
     if (value !== undefined && !settingSchema.safeParse(value).success)
       throw new UsageError(`${flag} must be a dotted setting name, e.g. app.tenant_id`);
   }
+  const exclude = options.exclude === undefined ? undefined : options.exclude.split(",").map((t) => t.trim());
+  if (exclude?.some((t) => !identifierSchema.safeParse(t).success) === true)
+    throw new UsageError("--exclude must be a comma-separated list of table names (letters, digits, _)");
   const url = resolveDatabaseUrl(options.databaseUrl);
   const db = await openDatabase(url, 1);
   try {
@@ -44,8 +48,9 @@ export async function rlsCheckCommand(options: RlsCheckCommandOptions): Promise<
       ...(options.tenantColumn === undefined ? {} : { tenantColumn: options.tenantColumn }),
       ...(options.setting === undefined ? {} : { setting: options.setting }),
       ...(options.adminSetting === undefined ? {} : { adminSetting: options.adminSetting }),
+      ...(exclude === undefined ? {} : { exclude }),
     });
-    process.stdout.write(`${formatRlsReport(report)}\n`);
+    printOut(...formatRlsReport(report).split("\n"));
     const failing = options.errorsOnly === true ? !report.ok : report.findings.length > 0;
     return failing ? EXIT.failure : EXIT.ok;
   } finally {

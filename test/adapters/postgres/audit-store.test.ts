@@ -150,6 +150,24 @@ describePostgres("audit store on Postgres", (target) => {
     });
   }, 30_000);
 
+  it("reports a NOINHERIT member of the table owner as an owner (SET ROLE makes it one)", async () => {
+    const member = `mk_noinherit_${randomBytes(5).toString("hex")}`;
+    const { rows } = await db().query<{ owner: string; schema: string }>(
+      "SELECT pg_get_userbyid(relowner) AS owner, current_schema() AS schema FROM pg_class WHERE oid = 'moatkit_audit_events'::regclass",
+    );
+    await db().exec(`CREATE ROLE ${member} NOLOGIN NOINHERIT; GRANT "${rows[0]?.owner ?? ""}" TO ${member};
+      GRANT USAGE ON SCHEMA "${rows[0]?.schema ?? ""}" TO ${member};`);
+    try {
+      const report = await db().transaction(async (tx) => {
+        await tx.query("SELECT set_config('role', $1, true)", [member]);
+        return inspectAuditRole(tx);
+      });
+      expect(report).toMatchObject({ role: member, superuser: false, owner: true, insertOnly: false });
+    } finally {
+      await db().exec(`DROP OWNED BY ${member}; DROP ROLE ${member}`);
+    }
+  }, 30_000);
+
   it("prunes as the retention role, leaving a signed anchor the rest verifies from", async () => {
     const orgId = newOrg();
     const log = logOn(db());
