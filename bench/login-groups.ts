@@ -93,6 +93,31 @@ async function fifoBaseline(): Promise<number> {
   }
 }
 
+let samplesOnce: Promise<Map<string, number[]>> | undefined;
+
+/** Login times per kind of attempt, interleaved round by round so every kind sees the same load. */
+function timingSamples(): Promise<Map<string, number[]>> {
+  samplesOnce ??= (async () => {
+    const login = await makeLogin(TIMING_COST);
+    const cases: Record<string, { identifier: string; password: string }> = {
+      "unknown user": { identifier: "nobody", password: PASSWORD },
+      "wrong password": { identifier: "target", password: "wrong" },
+      'stored "" (SSO-only)': { identifier: "sso", password: PASSWORD },
+      'stored "!" (locked)': { identifier: "locked", password: PASSWORD },
+      "stored argon2 hash": { identifier: "argon2", password: PASSWORD },
+      "stored bcrypt cost 31": { identifier: "cost31", password: PASSWORD },
+    };
+    const samples = new Map(Object.keys(cases).map((name) => [name, [] as number[]]));
+    for (let i = 0; i < TIMING_SAMPLES; i++) {
+      for (const [name, attempt] of Object.entries(cases)) {
+        samples.get(name)?.push(await timed(() => login.login({ ...attempt, ip: `203.0.113.${String(i)}` })));
+      }
+    }
+    return samples;
+  })();
+  return samplesOnce;
+}
+
 /** The flood and the timing comparison, as groups of passwords.bench.ts. */
 export const loginGroups: readonly MetricsGroup[] = [
   {
@@ -133,39 +158,30 @@ export const loginGroups: readonly MetricsGroup[] = [
   },
   {
     kind: "metrics",
-    name: `login time by stored hash, ${String(TIMING_SAMPLES)} interleaved samples each (cost ${String(TIMING_COST)})`,
+    name: `login time by stored hash, median of ${String(TIMING_SAMPLES)} interleaved samples (cost ${String(TIMING_COST)})`,
     baseline: "unknown user",
     higherIsBetter: false,
     async run(): Promise<Metric[]> {
-      const login = await makeLogin(TIMING_COST);
-      const cases: Record<string, { identifier: string; password: string }> = {
-        "unknown user": { identifier: "nobody", password: PASSWORD },
-        "wrong password": { identifier: "target", password: "wrong" },
-        'stored "" (SSO-only)': { identifier: "sso", password: PASSWORD },
-        'stored "!" (locked)': { identifier: "locked", password: PASSWORD },
-        "stored argon2 hash": { identifier: "argon2", password: PASSWORD },
-        "stored bcrypt cost 31": { identifier: "cost31", password: PASSWORD },
-      };
-      const samples = new Map(Object.keys(cases).map((name) => [name, [] as number[]]));
-      for (let i = 0; i < TIMING_SAMPLES; i++) {
-        for (const [name, attempt] of Object.entries(cases)) {
-          samples.get(name)?.push(await timed(() => login.login({ ...attempt, ip: `203.0.113.${String(i)}` })));
-        }
-      }
+      const samples = await timingSamples();
+      return [...samples].map(([name, xs]) => ({ task: name, value: median(xs), unit: "ms" }));
+    },
+  },
+  {
+    kind: "metrics",
+    name: "the same samples: two-sided Mann–Whitney U p-value against an unknown user",
+    higherIsBetter: true,
+    async run(): Promise<Metric[]> {
+      const samples = await timingSamples();
       const unknown = samples.get("unknown user") ?? [];
-      const metrics: Metric[] = [];
-      for (const [name, xs] of samples) metrics.push({ task: name, value: median(xs), unit: "ms" });
-      for (const [name, xs] of samples) {
-        if (name === "unknown user") continue;
-        metrics.push({ task: `p (Mann–Whitney), ${name} vs unknown`, value: mannWhitneyP(xs, unknown), unit: "p" });
-      }
-      return metrics;
+      return [...samples]
+        .filter(([name]) => name !== "unknown user")
+        .map(([name, xs]) => ({ task: name, value: mannWhitneyP(xs, unknown), unit: "p" }));
     },
     targets: [
-      { task: 'p (Mann–Whitney), stored "" (SSO-only) vs unknown', min: 0.01 },
-      { task: 'p (Mann–Whitney), stored "!" (locked) vs unknown', min: 0.01 },
-      { task: "p (Mann–Whitney), stored argon2 hash vs unknown", min: 0.01 },
-      { task: "p (Mann–Whitney), stored bcrypt cost 31 vs unknown", min: 0.01 },
+      { task: 'stored "" (SSO-only)', min: 0.01 },
+      { task: 'stored "!" (locked)', min: 0.01 },
+      { task: "stored argon2 hash", min: 0.01 },
+      { task: "stored bcrypt cost 31", min: 0.01 },
     ],
   },
 ];
