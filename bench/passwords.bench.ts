@@ -7,6 +7,9 @@
  * 2. The time to redeem a recovery code (a wrong one: the worst case for a loop) with moatkit's
  *    selector + one compare, against a naive loop over the 10 bcrypt hashes. Target: ≥ 5×.
  *
+ * 3. and 4. The login under a flood from one client, and the timing of unusable stored hashes:
+ *    see login-groups.ts.
+ *
  * Each figure is the median of a few runs, with the loop delay of an idle process over the same
  * time printed beside it: on shared cores the machine's own scheduling noise sets a floor. Run the
  * bench more than once and read the steadier figures.
@@ -19,6 +22,7 @@ import { createMemoryRecoveryCodeStore } from "../src/adapters/memory/index.js";
 import { createRecoveryCodes, type RecoveryCodes } from "../src/mfa/index.js";
 import { hashPassword, shutdownPasswordWorkers } from "../src/passwords/index.js";
 import { type Metric, defineBenchSuite } from "./harness.js";
+import { loginGroups } from "./login-groups.js";
 
 const COST = 12;
 const CONCURRENT = 8;
@@ -141,5 +145,6 @@ export default defineBenchSuite({
       },
       targets: [{ task: "moatkit redeem (selector + 1 compare)", minRatio: 5 }],
     },
+    ...loginGroups,
   ],
 });

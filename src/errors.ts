@@ -39,6 +39,11 @@ export const ERROR_CODES = {
   ERR_UNSUPPORTED: "operation not supported",
   /** The operation was aborted through its AbortSignal. */
   ERR_ABORTED: "operation aborted",
+  /**
+   * Too much work is waiting (the bcrypt queue is full, this caller's share of it is, or the task
+   * waited past its deadline); nothing was done. `details.retryAfterMs` says when to try again.
+   */
+  ERR_OVERLOADED: "overloaded, try again later",
 } as const;
 
 /** A stable error code; see {@link ERROR_CODES}. */

@@ -33,6 +33,8 @@ describe("MoatError", () => {
       "ERR_FORBIDDEN",
       "ERR_NO_TENANT",
       "ERR_TENANT_SCOPE",
+      "ERR_ABORTED",
+      "ERR_OVERLOADED",
     ]) {
       expect(Object.hasOwn(ERROR_CODES, code)).toBe(true);
     }

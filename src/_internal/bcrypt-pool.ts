@@ -11,48 +11,67 @@
  * only while they run a task (an idle pool never keeps the process alive, and a pending task
  * always does), and a crashed worker is replaced on the next task.
  *
+ * The queue is bounded and fair. Each task may carry a key (the client or account it is done
+ * for): keys are served round-robin, the lane whose last task started longest ago going next, so
+ * one caller flooding the pool delays another by at most the tasks already running. A key may
+ * have `maxQueuedPerKey` tasks pending, all keys together `maxQueued` waiting; beyond either,
+ * and for a task that waits longer than `queueTimeoutMs`, the caller gets ERR_OVERLOADED at once
+ * with `details.retryAfterMs`. A task's AbortSignal drops it from the queue, or stops the worker
+ * running it.
+ *
  * Calls go through the exported {@link bcryptWorkers} object (not bare functions) so tests can
  * count bcrypt operations with a spy.
  */
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { encodeBase64 } from "bcryptjs";
-import { z } from "zod";
 import { MoatError } from "../errors.js";
-import { type RandomSource, randomBytes } from "./runtime.js";
+import { parseBcryptHash } from "./bcrypt-format.js";
 
-/** The bcrypt cost moatkit uses unless told otherwise (2^12 rounds). */
-export const DEFAULT_BCRYPT_COST = 12;
-
-/** bcrypt cost for option schemas: bcryptjs's minimum is 4; above 20 one hash takes minutes. */
-export const bcryptCostSchema: z.ZodType<number> = z.number().int().min(4).max(20);
-
-const BCRYPT_HASH_RE = /^\$2([aby])\$(\d\d)\$[./A-Za-z0-9]{53}$/;
-
-/** The version and cost of a bcrypt hash string, or `null` if it is not one. */
-export function parseBcryptHash(hash: unknown): { readonly version: string; readonly cost: number } | null {
-  if (typeof hash !== "string") return null;
-  const m = BCRYPT_HASH_RE.exec(hash);
-  if (m === null) return null;
-  const cost = Number(m[2]);
-  if (cost < 4 || cost > 31) return null;
-  return { version: `2${m[1] ?? ""}`, cost };
-}
-
-/** A `$2b$` salt string for `cost` from 16 random bytes. */
-export function bcryptSalt(cost: number, random: RandomSource): string {
-  return `$2b$${String(cost).padStart(2, "0")}$${encodeBase64(randomBytes(random, 16), 16)}`;
-}
+export {
+  DEFAULT_BCRYPT_COST,
+  MAX_BCRYPT_COST,
+  MIN_BCRYPT_COST,
+  bcryptCostSchema,
+  bcryptSalt,
+  parseBcryptHash,
+} from "./bcrypt-format.js";
 
 type TaskMessage =
   | { readonly op: "hash"; readonly password: string; readonly salt: string }
   | { readonly op: "compare"; readonly password: string; readonly hash: string };
 
+/** How one bcrypt task is queued: whose share it counts against, and when to give up on it. */
+export interface BcryptTaskOptions {
+  /**
+   * The caller the work is done for (a client address, an account). Tasks with a key are
+   * served round-robin with other keys and at most `maxQueuedPerKey` of them may be pending;
+   * tasks without one share a single lane of their own.
+   */
+  readonly key?: string | undefined;
+  /** Aborts the task: a queued task is dropped, a running one has its worker stopped. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 interface Task {
   readonly message: TaskMessage;
-  resolve(value: string | boolean): void;
-  reject(error: unknown): void;
+  readonly lane: Lane;
+  readonly resolve: (value: string | boolean) => void;
+  readonly reject: (error: unknown) => void;
+  settled: boolean;
+  slot: Slot | undefined;
+  startedAt: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  detach: (() => void) | undefined;
+}
+
+/** The tasks of one key: queued ones in order, and how many are running. */
+interface Lane {
+  readonly key: string | undefined;
+  readonly queued: Task[];
+  running: number;
+  /** The dispatch number of the lane's last task to start; the lowest goes next. */
+  lastServed: number;
 }
 
 interface Slot {
@@ -91,13 +110,47 @@ function defaultMaxWorkers(): number {
 
 let maxWorkers = defaultMaxWorkers();
 const slots: Slot[] = [];
-const queue: Task[] = [];
+
+/** The queue's bounds; see configurePasswordWorkers. */
+export interface BcryptQueueLimits {
+  /** Tasks that may wait for a worker, all keys together. */
+  readonly maxQueued: number;
+  /** Tasks one key may have waiting or running. */
+  readonly maxQueuedPerKey: number;
+  /** How long a task may wait for a worker before it is dropped. */
+  readonly queueTimeoutMs: number;
+}
+
+/** The queue bounds moatkit starts with. */
+export const DEFAULT_BCRYPT_QUEUE_LIMITS: BcryptQueueLimits = Object.freeze({
+  maxQueued: 256,
+  maxQueuedPerKey: 16,
+  queueTimeoutMs: 10_000,
+});
+
+let limits: BcryptQueueLimits = DEFAULT_BCRYPT_QUEUE_LIMITS;
+const lanes = new Map<string | undefined, Lane>();
+let queuedTotal = 0;
+let dispatched = 0;
+// A running estimate of one task's run time, for Retry-After; starts at a cost-12 compare.
+let averageRunMs = 250;
 
 function workerFailed(cause?: unknown): MoatError {
   return new MoatError("ERR_UNSUPPORTED", {
     message: "bcrypt worker thread failed",
     ...(cause === undefined ? {} : { cause }),
   });
+}
+
+function overloaded(message: string): MoatError {
+  // The time for the queue ahead to drain through the workers, at least a second.
+  const estimate = Math.ceil(averageRunMs * (queuedTotal / Math.max(1, maxWorkers) + 1));
+  const retryAfterMs = Math.min(60_000, Math.max(1_000, estimate));
+  return new MoatError("ERR_OVERLOADED", { message, details: { retryAfterMs } });
+}
+
+function aborted(signal: AbortSignal): MoatError {
+  return new MoatError("ERR_ABORTED", { message: "bcrypt task aborted", cause: signal.reason });
 }
 
 function isReply(value: unknown): value is { ok: true; value: string | boolean } | { ok: false } {
@@ -109,6 +162,33 @@ function isReply(value: unknown): value is { ok: true; value: string | boolean }
 function removeSlot(slot: Slot): void {
   const i = slots.indexOf(slot);
   if (i !== -1) slots.splice(i, 1);
+}
+
+function dropLaneIfIdle(lane: Lane): void {
+  if (lane.queued.length === 0 && lane.running === 0) lanes.delete(lane.key);
+}
+
+function unqueue(task: Task): void {
+  const i = task.lane.queued.indexOf(task);
+  if (i === -1) return;
+  task.lane.queued.splice(i, 1);
+  queuedTotal--;
+  clearTimeout(task.timer);
+}
+
+/** Settles a task once: whatever reports last (a reply, an abort, a deadline) is ignored. */
+function settle(task: Task, outcome: { value: string | boolean } | { error: unknown }): void {
+  if (task.settled) return;
+  task.settled = true;
+  unqueue(task);
+  if (task.slot !== undefined) {
+    task.lane.running--;
+    task.slot = undefined;
+  }
+  task.detach?.();
+  dropLaneIfIdle(task.lane);
+  if ("value" in outcome) task.resolve(outcome.value);
+  else task.reject(outcome.error);
 }
 
 function spawn(): Slot {
@@ -124,8 +204,8 @@ function spawn(): Slot {
       void worker.terminate();
     }
     if (task !== undefined) {
-      if (isReply(reply) && reply.ok) task.resolve(reply.value);
-      else task.reject(workerFailed());
+      averageRunMs = 0.8 * averageRunMs + 0.2 * (performance.now() - task.startedAt);
+      settle(task, isReply(reply) && reply.ok ? { value: reply.value } : { error: workerFailed() });
     }
     dispatch();
   });
@@ -133,7 +213,7 @@ function spawn(): Slot {
     removeSlot(slot);
     const task = slot.task;
     slot.task = undefined;
-    task?.reject(workerFailed(cause));
+    if (task !== undefined) settle(task, { error: workerFailed(cause) });
     dispatch();
   };
   worker.on("error", fail);
@@ -144,8 +224,17 @@ function spawn(): Slot {
   return slot;
 }
 
+/** The lane whose last task started longest ago, among those with work waiting. */
+function nextLane(): Lane | undefined {
+  let best: Lane | undefined;
+  for (const lane of lanes.values()) {
+    if (lane.queued.length > 0 && (best === undefined || lane.lastServed < best.lastServed)) best = lane;
+  }
+  return best;
+}
+
 function dispatch(): void {
-  while (queue.length > 0) {
+  while (queuedTotal > 0) {
     let slot = slots.find((s) => s.task === undefined);
     if (slot === undefined) {
       if (slots.length >= maxWorkers) return;
@@ -153,21 +242,88 @@ function dispatch(): void {
         slot = spawn();
       } catch (cause) {
         // Worker threads unavailable (e.g. a permission model that forbids them): fail closed.
-        for (const task of queue.splice(0)) task.reject(workerFailed(cause));
+        for (const lane of [...lanes.values()])
+          for (const task of [...lane.queued]) settle(task, { error: workerFailed(cause) });
         return;
       }
     }
-    const task = queue.shift();
-    if (task === undefined) return;
+    const lane = nextLane();
+    const task = lane?.queued[0];
+    if (lane === undefined || task === undefined) return;
+    unqueue(task);
+    lane.running++;
+    lane.lastServed = ++dispatched;
+    task.slot = slot;
+    task.startedAt = performance.now();
     slot.task = task;
     slot.worker.ref();
     slot.worker.postMessage(task.message);
   }
 }
 
-function submit(message: TaskMessage): Promise<string | boolean> {
+/** Stops the worker running `task` (it is replaced on demand) and rejects the task. */
+function abortTask(task: Task, signal: AbortSignal): void {
+  const slot = task.slot;
+  if (slot !== undefined && slot.task === task) {
+    removeSlot(slot);
+    slot.task = undefined;
+    void slot.worker.terminate();
+  }
+  settle(task, { error: aborted(signal) });
+  dispatch();
+}
+
+function laneFor(key: string | undefined): Lane {
+  let lane = lanes.get(key);
+  if (lane === undefined) {
+    // A new lane goes before every lane served since it arrived, and after those waiting longer.
+    lane = { key, queued: [], running: 0, lastServed: dispatched - 0.5 };
+    lanes.set(key, lane);
+  }
+  return lane;
+}
+
+function submit(message: TaskMessage, options: BcryptTaskOptions = {}): Promise<string | boolean> {
+  const { key, signal } = options;
+  if (signal?.aborted === true) return Promise.reject(aborted(signal));
+  const lane = laneFor(key);
+  let refusal: MoatError | undefined;
+  if (key !== undefined && lane.queued.length + lane.running >= limits.maxQueuedPerKey) {
+    refusal = overloaded("too many bcrypt tasks are pending for this caller");
+  } else if (queuedTotal >= limits.maxQueued) {
+    refusal = overloaded("the bcrypt queue is full");
+  }
+  if (refusal !== undefined) {
+    dropLaneIfIdle(lane);
+    return Promise.reject(refusal);
+  }
   return new Promise((resolve, reject) => {
-    queue.push({ message, resolve, reject });
+    const task: Task = {
+      message,
+      lane,
+      resolve,
+      reject,
+      settled: false,
+      slot: undefined,
+      startedAt: 0,
+      timer: undefined,
+      detach: undefined,
+    };
+    task.timer = setTimeout(() => {
+      settle(task, { error: overloaded("a bcrypt task waited too long for a worker") });
+    }, limits.queueTimeoutMs);
+    task.timer.unref();
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        abortTask(task, signal);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      task.detach = () => {
+        signal.removeEventListener("abort", onAbort);
+      };
+    }
+    lane.queued.push(task);
+    queuedTotal++;
     dispatch();
   });
 }
@@ -178,14 +334,19 @@ function submit(message: TaskMessage): Promise<string | boolean> {
  */
 export const bcryptWorkers = {
   /** bcrypt of `password` with a full salt string (`$2b$12$` + 22 characters). */
-  async hash(password: string, salt: string): Promise<string> {
-    const value = await submit({ op: "hash", password, salt });
+  async hash(password: string, salt: string, options?: BcryptTaskOptions): Promise<string> {
+    const value = await submit({ op: "hash", password, salt }, options);
     if (typeof value !== "string") throw workerFailed();
     return value;
   },
-  /** Whether `password` matches `hash` (bcryptjs compares in constant time). */
-  async compare(password: string, hash: string): Promise<boolean> {
-    const value = await submit({ op: "compare", password, hash });
+  /**
+   * Whether `password` matches `hash` (bcryptjs compares in constant time). A hash of a cost
+   * outside 4–20 is refused with ERR_INVALID_INPUT before any work: cost 31 would hold a worker
+   * for days.
+   */
+  async compare(password: string, hash: string, options?: BcryptTaskOptions): Promise<boolean> {
+    if (parseBcryptHash(hash) === null) throw new MoatError("ERR_INVALID_INPUT", { message: "not a bcrypt hash" });
+    const value = await submit({ op: "compare", password, hash }, options);
     if (typeof value !== "boolean") throw workerFailed();
     return value;
   },
@@ -206,14 +367,25 @@ export function bcryptWorkerCount(): number {
   return maxWorkers;
 }
 
+/** Changes the queue's bounds; tasks already queued keep their deadline. */
+export function setBcryptQueueLimits(changes: Partial<BcryptQueueLimits>): void {
+  limits = Object.freeze({ ...limits, ...changes });
+}
+
+/** How many tasks wait and how many run, for tests. */
+export function bcryptPoolState(): { readonly queued: number; readonly running: number } {
+  return { queued: queuedTotal, running: slots.filter((s) => s.task !== undefined).length };
+}
+
 /** Terminates every worker; queued and running tasks are rejected with ERR_ABORTED. */
 export async function shutdownBcryptWorkers(): Promise<void> {
-  const aborted = new MoatError("ERR_ABORTED", { message: "bcrypt workers were shut down" });
-  for (const task of queue.splice(0)) task.reject(aborted);
+  const error = new MoatError("ERR_ABORTED", { message: "bcrypt workers were shut down" });
+  for (const lane of [...lanes.values()]) for (const task of [...lane.queued]) settle(task, { error });
   const running = slots.splice(0);
   for (const slot of running) {
-    slot.task?.reject(aborted);
+    const task = slot.task;
     slot.task = undefined;
+    if (task !== undefined) settle(task, { error });
   }
   await Promise.all(running.map((slot) => slot.worker.terminate()));
 }

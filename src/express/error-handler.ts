@@ -79,7 +79,16 @@ const CLIENT_FACING: ReadonlySet<MoatErrorCode> = new Set<MoatErrorCode>([
   "ERR_NO_TENANT",
   "ERR_TENANT_SCOPE",
   "ERR_ABORTED",
+  "ERR_OVERLOADED",
 ]);
+
+// Retry-After for ERR_OVERLOADED: the error's own estimate in whole seconds, 1 s to 1 h.
+const MAX_RETRY_AFTER_SECONDS = 3600;
+function overloadRetryAfter(details: Readonly<Record<string, unknown>> | undefined): string {
+  const ms = details?.retryAfterMs;
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) return "1";
+  return String(Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(ms / 1000))));
+}
 
 interface Classified {
   readonly status: number;
@@ -158,6 +167,8 @@ function carriedHeaders(error: Error, status: number): Readonly<Record<string, s
 function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classified {
   if (isMoatError(error)) {
     const code = error.code;
+    if (code === "ERR_OVERLOADED")
+      return { ...httpCode(code), headers: { "retry-after": overloadRetryAfter(error.details) } };
     return CLIENT_FACING.has(code) && isHttpErrorCode(code) ? httpCode(code) : INTERNAL;
   }
   if (isCredentialError(error)) {
@@ -189,6 +200,7 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
  * | MoatError `ERR_FORBIDDEN` | 403 | `ERR_FORBIDDEN` |
  * | MoatError `ERR_NO_TENANT` / `ERR_TENANT_SCOPE` | 403 | the code |
  * | MoatError `ERR_ABORTED` | 503 | `ERR_ABORTED` |
+ * | MoatError `ERR_OVERLOADED` (bcrypt queue full) | 503 + `Retry-After` (from `details.retryAfterMs`, 1 s–1 h) | `ERR_OVERLOADED` |
  * | any other MoatError (`ERR_CONFIG`, `ERR_STORE`, `ERR_DECRYPT`, …) | 500 | `ERR_INTERNAL` |
  * | `credentialError("rate_limited", { retryAfterMs })` | 429 + `Retry-After` | `rate_limited` |
  * | `credentialError(reason)` for `invalid`, `invalid_credentials`, `expired`, `revoked` | 401 | the reason |

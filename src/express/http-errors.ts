@@ -40,6 +40,8 @@ export const HTTP_ERROR_STATUS = {
   ERR_TIMEOUT: 503,
   /** The work was aborted through its AbortSignal (MoatError ERR_ABORTED). */
   ERR_ABORTED: 503,
+  /** Too much work is queued, e.g. the bcrypt queue or this client's share of it (MoatError ERR_OVERLOADED); sent with `Retry-After`. */
+  ERR_OVERLOADED: 503,
   /** Anything else: the details go to `errorHandler({ onError })`, never to the client. */
   ERR_INTERNAL: 500,
   // The other registered 4xx/5xx statuses (RFC 9110 and the IANA registry), for errors thrown with

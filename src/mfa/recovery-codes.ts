@@ -66,6 +66,9 @@ export interface RecoveryCodes {
    * cannot be a code (no bcrypt work is done); `invalid`: not an unused code of this user,
    * including a code someone else redeemed a moment earlier. Exactly one bcrypt compare runs for
    * every well-formed input, and of N concurrent redemptions of one code exactly one succeeds.
+   * The compare is queued under the user's key, so a flood of guesses at one account fails with
+   * MoatError ERR_OVERLOADED beyond its share of the bcrypt queue (see configurePasswordWorkers)
+   * rather than delaying everyone else's logins.
    */
   redeem(userId: string, code: string): Promise<RecoveryCodeRedeemResult>;
   /** How many unused codes the user has. */
@@ -128,8 +131,17 @@ export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCode
   const key = selectorKey === undefined ? DEFAULT_SELECTOR_KEY : toBytes(selectorKey);
 
   // The hash compared against when no entry matches; a random input, so nothing matches it.
-  const dummyHash = bcryptWorkers.hash(randomToken(systemRandom, 18), bcryptSalt(cost, systemRandom));
-  dummyHash.catch(() => undefined);
+  // Made now; if that fails (a full queue, a shutdown), the next redemption that needs it retries.
+  let dummy: Promise<string> | undefined;
+  const makeDummy = (): Promise<string> => {
+    const made = bcryptWorkers.hash(randomToken(systemRandom, 18), bcryptSalt(cost, systemRandom));
+    made.catch(() => {
+      if (dummy === made) dummy = undefined;
+    });
+    return made;
+  };
+  dummy = makeDummy();
+  const dummyHash = (): Promise<string> => (dummy ??= makeDummy());
 
   // The code is always the last 10 characters, so `userId:code` is unambiguous.
   const selectorOf = (userId: string, code: string): string =>
@@ -176,8 +188,10 @@ export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCode
         });
       }
       const hash = typeof stored === "string" ? stored : null;
-      // Exactly one compare either way, so timing does not say whether the selector matched.
-      const matches = await bcryptWorkers.compare(normalized, hash ?? (await dummyHash));
+      // Exactly one compare either way, so timing does not say whether the selector matched. It
+      // waits in the bcrypt queue under the user's key: guesses at one account take turns with
+      // everyone else's work instead of queueing in front of it.
+      const matches = await bcryptWorkers.compare(normalized, hash ?? (await dummyHash()), { key: `user:${id}` });
       if (hash === null || !matches) return INVALID;
 
       const remaining: unknown = await store.consumeRecoveryCode(id, selector, hash);

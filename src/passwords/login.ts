@@ -1,8 +1,10 @@
 /**
  * An enumeration-safe login check. Every attempt that passes the rate limiter costs exactly one
- * bcrypt compare: against the user's hash, or, for an unknown user, a user without a password
- * or an unusable password, against a dummy hash of the same cost made when the login is
- * created. Every failure is the same `invalid_credentials` result.
+ * bcrypt compare: against the user's hash, or, for an unknown user, a user without a password,
+ * a stored hash bcrypt cannot use ("", "!", argon2, a cost outside 4–20) or an unusable
+ * password, against a dummy hash of the same cost made when the login is created. Every failure
+ * is the same `invalid_credentials` result. The compare is queued under the client's key, so a
+ * client flooding the login waits behind its own attempts, not in front of everyone else's.
  */
 import { z } from "zod";
 import {
@@ -17,7 +19,7 @@ import { parseInput, parseOptions } from "../_internal/options.js";
 import { randomToken, systemRandom } from "../_internal/runtime.js";
 import { storeCall } from "../_internal/store-error.js";
 import { MoatError } from "../errors.js";
-import { type LongPasswordPolicy, bcryptInput, longPolicySchema } from "./password-hash.js";
+import { type LongPasswordPolicy, bcryptInput, longPolicySchema, signalSchema } from "./password-hash.js";
 
 /** What `findUser` must return: any object with the user's bcrypt hash (or none, for SSO-only users). */
 export interface LoginUser {
@@ -82,6 +84,21 @@ export interface LoginOptions<U extends LoginUser> {
   readonly cost?: number;
   /** The long-password mode your hashes were made with. Default `"reject"`. */
   readonly long?: LongPasswordPolicy;
+  /**
+   * Called with a user whose stored `passwordHash` is a string bcrypt cannot use: `""`, a lock
+   * marker such as `"!"`, another algorithm's hash (argon2, a legacy scheme), a bcrypt hash of a
+   * cost outside 4–20. The attempt itself is answered exactly like an unknown user's (one dummy
+   * compare, `invalid_credentials`); the hook runs after it is answered, so it cannot change its
+   * timing, and what it throws or rejects with is ignored. Use it to log or to migrate the hash.
+   */
+  readonly onUnusableHash?: (user: U) => unknown;
+  /**
+   * The bcrypt queue key of an attempt: attempts with the same key take turns with other keys
+   * for the workers, and at most `maxQueuedPerKey` of them may be pending (see
+   * configurePasswordWorkers); beyond that `login` throws ERR_OVERLOADED. Default: the client,
+   * `ip:<ip>`, with `ip` grouped as for {@link LoginOptions.limiterKeys} (an IPv6 client by network).
+   */
+  readonly queueKey?: (attempt: LoginLimiterAttempt) => string;
 }
 
 /** One login attempt. */
@@ -96,6 +113,8 @@ export interface LoginAttempt {
    * `trust proxy` matches them.
    */
   readonly ip: string;
+  /** Stops the attempt's bcrypt work (ERR_ABORTED), e.g. the request's signal. */
+  readonly signal?: AbortSignal;
 }
 
 /** The outcome of {@link Login.login}. */
@@ -125,7 +144,11 @@ export type LoginAttemptResult<U> =
 
 /** A login checker made by {@link createLogin}. */
 export interface Login<U> {
-  /** Checks one attempt. Never throws for a bad credential; throws ERR_STORE when a lookup fails. */
+  /**
+   * Checks one attempt. Never throws for a bad credential; throws ERR_STORE when a lookup fails,
+   * ERR_OVERLOADED when the bcrypt queue or this client's share of it is full (answer 503 with
+   * `Retry-After`; `errorHandler()` does), ERR_ABORTED when the attempt's signal aborts.
+   */
   login(attempt: LoginAttempt): Promise<LoginAttemptResult<U>>;
 }
 
@@ -138,12 +161,15 @@ const optionsSchema = z.strictObject({
   limiterKeys: fn.optional(),
   cost: bcryptCostSchema.default(DEFAULT_BCRYPT_COST),
   long: longPolicySchema.default("reject"),
+  onUnusableHash: fn.optional(),
+  queueKey: fn.optional(),
 });
 
 const attemptSchema = z.strictObject({
   identifier: z.string(),
   password: z.string(),
   ip: z.string().min(1).max(256),
+  signal: signalSchema,
 });
 
 const limiterResultSchema = z.object({ ok: z.boolean(), retryAfterMs: z.number().nonnegative() });
@@ -157,10 +183,26 @@ function isKeyList(value: unknown): value is readonly string[] {
 
 const INVALID_CREDENTIALS = Object.freeze({ ok: false, reason: "invalid_credentials" } as const);
 
+// After the attempt is answered, so the hook's own time is not the attempt's; never throws.
+function report<U>(hook: ((user: U) => unknown) | undefined, user: U): void {
+  if (hook === undefined) return;
+  setImmediate(() => {
+    try {
+      const result: unknown = hook(user);
+      if (result instanceof Promise) result.catch(() => undefined);
+    } catch {
+      // A failing log hook must not fail the login.
+    }
+  });
+}
+
 /**
- * Creates an enumeration-safe login check. Unknown users and wrong passwords cost the same one
- * bcrypt compare and return the same `{ ok: false, reason: "invalid_credentials" }`. A limiter,
- * when given, is consulted first and fails closed: if it throws, the login throws.
+ * Creates an enumeration-safe login check. Unknown users, wrong passwords and stored hashes
+ * bcrypt cannot use cost the same one bcrypt compare and return the same
+ * `{ ok: false, reason: "invalid_credentials" }`. A limiter, when given, is consulted first and
+ * fails closed: if it throws, the login throws. The compare waits in the bcrypt queue under the
+ * client's key (`queueKey`), so one client's flood delays another client's login by at most the
+ * work already running, and its attempts beyond its share fail at once with ERR_OVERLOADED.
  *
  * The dummy hash is computed once, in the background, when the login is created.
  *
@@ -179,15 +221,23 @@ const INVALID_CREDENTIALS = Object.freeze({ ok: false, reason: "invalid_credenti
  */
 export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Login<U> {
   const { cost, long, limiter: checkedLimiter } = parseOptions(optionsSchema, options, "createLogin options");
-  const { findUser, verifyMfa, limiter } = options;
+  const { findUser, verifyMfa, limiter, onUnusableHash } = options;
   const limiterKeys = options.limiterKeys ?? ((a: LoginLimiterAttempt) => [`login:ip:${a.ip}`]);
+  const queueKey = options.queueKey ?? ((a: LoginLimiterAttempt) => `ip:${a.ip}`);
   const ipv6Prefix = checkedLimiter?.ipv6Prefix ?? DEFAULT_IPV6_PREFIX;
 
-  // Hash a random string so the dummy can never match anything a user types.
-  const dummyHash = bcryptWorkers.hash(randomToken(systemRandom, 18), bcryptSalt(cost, systemRandom));
-  // Awaited by every login that needs it; this handler only keeps a failure from being reported
-  // as unhandled before the first login.
-  dummyHash.catch(() => undefined);
+  // Hash a random string so the dummy can never match anything a user types. Made in the
+  // background now; if that fails (a full queue, a shutdown), the next login that needs it retries.
+  let dummy: Promise<string> | undefined;
+  const makeDummy = (): Promise<string> => {
+    const made = bcryptWorkers.hash(randomToken(systemRandom, 18), bcryptSalt(cost, systemRandom));
+    made.catch(() => {
+      if (dummy === made) dummy = undefined;
+    });
+    return made;
+  };
+  dummy = makeDummy();
+  const dummyHash = (): Promise<string> => (dummy ??= makeDummy());
 
   async function checkLimiter(identifier: string, address: string): Promise<number | null> {
     if (limiter === undefined) return null;
@@ -211,24 +261,28 @@ export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Logi
 
   return {
     async login(attempt: LoginAttempt): Promise<LoginAttemptResult<U>> {
-      const { identifier, password, ip } = parseInput(attemptSchema, attempt, "login attempt");
+      const { identifier, password, ip, signal } = parseInput(attemptSchema, attempt, "login attempt");
       const limitedFor = await checkLimiter(identifier, ip);
       if (limitedFor !== null) return { ok: false, reason: "rate_limited", retryAfterMs: limitedFor };
+      // The queue takes turns by client like the limiter counts them: an IPv6 client by its network.
+      const key: unknown = queueKey({ identifier, ip: groupAddress(ip, ipv6Prefix), address: ip });
+      if (typeof key !== "string")
+        throw new MoatError("ERR_CONFIG", { message: "createLogin queueKey must return a string" });
+      const task = { key, signal };
 
       const input = password === "" ? null : bcryptInput(password, long);
       const lookup = identifier !== "" && identifier.length <= MAX_IDENTIFIER_LENGTH;
       const user = lookup ? await storeCall("user", "findUser", () => findUser(identifier)) : null;
       const hash = user?.passwordHash;
+      const usable = typeof hash === "string" && parseBcryptHash(hash) !== null;
 
-      if (user === null || user === undefined || typeof hash !== "string" || input === null) {
+      if (user === null || user === undefined || !usable || input === null) {
         // Same work as a wrong password, so the response time does not tell the two apart.
-        await bcryptWorkers.compare(input ?? "", await dummyHash);
+        await bcryptWorkers.compare(input ?? "", await dummyHash(), task);
+        if (user !== null && user !== undefined && typeof hash === "string" && !usable) report(onUnusableHash, user);
         return INVALID_CREDENTIALS;
       }
-      if (parseBcryptHash(hash) === null) {
-        throw new MoatError("ERR_INTEGRITY", { message: "the stored password hash is not a bcrypt hash" });
-      }
-      if (!(await bcryptWorkers.compare(input, hash))) return INVALID_CREDENTIALS;
+      if (!(await bcryptWorkers.compare(input, hash, task))) return INVALID_CREDENTIALS;
       const answer: unknown = verifyMfa === undefined ? false : await verifyMfa(user);
       // A hook that forgets to return must not be read as "no second factor needed".
       if (typeof answer !== "boolean") {

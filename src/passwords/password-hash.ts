@@ -47,12 +47,24 @@ export interface HashPasswordOptions {
   readonly long?: LongPasswordPolicy;
   /** Source of the 16 salt bytes; defaults to the system CSPRNG. */
   readonly random?: RandomSource;
+  /** Stops the hash: dropped from the queue, or its worker stopped (ERR_ABORTED). */
+  readonly signal?: AbortSignal;
+  /**
+   * Who the work is for (a client address, an account), so one caller cannot hold the whole
+   * bcrypt queue: callers take turns and each may have `maxQueuedPerKey` calls pending (see
+   * configurePasswordWorkers). Without it the call shares one lane with all other keyless calls.
+   */
+  readonly queueKey?: string;
 }
 
 /** Options for {@link verifyPassword}. */
 export interface VerifyPasswordOptions {
   /** Must match the mode the hash was made with. Default `"reject"`. */
   readonly long?: LongPasswordPolicy;
+  /** Stops the compare: dropped from the queue, or its worker stopped (ERR_ABORTED). */
+  readonly signal?: AbortSignal;
+  /** Who the work is for; see {@link HashPasswordOptions.queueKey}. */
+  readonly queueKey?: string;
 }
 
 /** Options for {@link needsRehash}. */
@@ -64,16 +76,33 @@ export interface NeedsRehashOptions {
 /** The long-password modes, for option schemas. */
 export const longPolicySchema: z.ZodType<LongPasswordPolicy> = z.enum(["reject", "prehash"]);
 
+/** An optional AbortSignal, for option schemas. */
+export const signalSchema: z.ZodType<AbortSignal | undefined> = z
+  .custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal")
+  .optional();
+
+/** An optional bcrypt queue key, for option schemas. */
+export const queueKeySchema: z.ZodType<string | undefined> = z.string().max(1024).optional();
+
 const hashOptionsSchema = z.strictObject({
   cost: bcryptCostSchema.default(DEFAULT_BCRYPT_COST),
   long: longPolicySchema.default("reject"),
   random: z.custom<RandomSource>((v) => typeof v === "function").default(() => systemRandom),
+  signal: signalSchema,
+  queueKey: queueKeySchema,
 });
-const verifyOptionsSchema = z.strictObject({ long: longPolicySchema.default("reject") });
+const verifyOptionsSchema = z.strictObject({
+  long: longPolicySchema.default("reject"),
+  signal: signalSchema,
+  queueKey: queueKeySchema,
+});
 const rehashOptionsSchema = z.strictObject({ cost: bcryptCostSchema.default(DEFAULT_BCRYPT_COST) });
 
 // In `u` mode a paired surrogate is one astral code point, so this finds only lone halves.
 const LONE_SURROGATE_RE = /\p{Cs}/u;
+
+// bcrypt reads a password as a C string: everything from a NUL on would be ignored.
+const NUL = "\0";
 
 function requirePassword(password: unknown): string {
   if (typeof password !== "string") {
@@ -85,12 +114,14 @@ function requirePassword(password: unknown): string {
 
 /**
  * The string bcrypt should see for `password` under `long`, or `null` when the password cannot
- * be hashed in that mode (over 72 bytes under "reject", absurdly long, or not well-formed
- * UTF-16, whose lone surrogates UTF-8 would turn into U+FFFD and so collide).
+ * be hashed in that mode (over 72 bytes under "reject", absurdly long, containing NUL, which
+ * bcrypt would stop reading at, or not well-formed UTF-16, whose lone surrogates UTF-8 would
+ * turn into U+FFFD and so collide).
  */
 export function bcryptInput(password: string, long: LongPasswordPolicy): string | null {
   // Every UTF-16 unit is at least one UTF-8 byte: refuse huge input before looking at it.
   if (password.length > PREHASH_MAX_PASSWORD_BYTES || LONE_SURROGATE_RE.test(password)) return null;
+  if (password.includes(NUL)) return null;
   const bytes = utf8Encode(password);
   if (bytes.length <= BCRYPT_MAX_PASSWORD_BYTES) return password;
   if (long === "reject" || bytes.length > PREHASH_MAX_PASSWORD_BYTES) return null;
@@ -107,8 +138,11 @@ function requireHash(hash: unknown): string {
 /**
  * Hashes a password with bcrypt on a worker thread (the event loop is never blocked).
  *
- * @throws MoatError ERR_INVALID_INPUT for a non-string, empty or ill-formed password, and for
- *   one over 72 UTF-8 bytes unless `long: "prehash"`; ERR_CONFIG for bad options.
+ * @throws MoatError ERR_INVALID_INPUT for a non-string, empty or ill-formed password, one
+ *   containing NUL (bcrypt would ignore everything after it), and one over 72 UTF-8 bytes unless
+ *   `long: "prehash"`; ERR_CONFIG for bad options; ERR_OVERLOADED when the bcrypt queue (or this
+ *   `queueKey`'s share of it) is full or the hash waited past its deadline; ERR_ABORTED when
+ *   `signal` aborts.
  * @example
  * ```ts
  * import { hashPassword, verifyPassword } from "moatkit/passwords";
@@ -118,25 +152,29 @@ function requireHash(hash: unknown): string {
  */
 export async function hashPassword(password: string, options: HashPasswordOptions = {}): Promise<string> {
   const pw = requirePassword(password);
-  const { cost, long, random } = parseOptions(hashOptionsSchema, options, "hashPassword options");
+  const { cost, long, random, signal, queueKey } = parseOptions(hashOptionsSchema, options, "hashPassword options");
   const input = bcryptInput(pw, long);
   if (input === null) {
     let message = `password is longer than ${String(PREHASH_MAX_PASSWORD_BYTES)} UTF-8 bytes`;
     if (LONE_SURROGATE_RE.test(pw)) message = "password is not well-formed Unicode";
+    else if (pw.length <= PREHASH_MAX_PASSWORD_BYTES && pw.includes(NUL)) message = "password contains a NUL character";
     else if (long === "reject")
       message = `password is longer than ${String(BCRYPT_MAX_PASSWORD_BYTES)} UTF-8 bytes (use long: "prehash" to accept it)`;
     throw new MoatError("ERR_INVALID_INPUT", { message });
   }
-  return bcryptWorkers.hash(input, bcryptSalt(cost, random));
+  return bcryptWorkers.hash(input, bcryptSalt(cost, random), { key: queueKey, signal });
 }
 
 /**
  * Checks a password against a bcrypt hash on a worker thread, in constant time. A password
- * that could never have been hashed in this mode (over 72 bytes under `"reject"`, ill-formed
- * Unicode) returns `false` without a compare.
+ * that could never have been hashed in this mode (over 72 bytes under `"reject"`, containing
+ * NUL, ill-formed Unicode) returns `false` without a compare: bcrypt alone would read
+ * `"pw\0pw"` as `"pw"`.
  *
  * @throws MoatError ERR_INVALID_INPUT for a non-string or empty password or a `hash` that is
- *   not a bcrypt hash.
+ *   not a usable bcrypt hash (including a cost outside 4–20, refused before any bcrypt work);
+ *   ERR_OVERLOADED when the bcrypt queue (or this `queueKey`'s share) is full or the compare
+ *   waited past its deadline; ERR_ABORTED when `signal` aborts.
  * @example
  * ```ts
  * if (!(await verifyPassword(input, user.passwordHash))) return { error: "invalid_credentials" };
@@ -149,17 +187,17 @@ export async function verifyPassword(
 ): Promise<boolean> {
   const pw = requirePassword(password);
   const stored = requireHash(hash);
-  const { long } = parseOptions(verifyOptionsSchema, options, "verifyPassword options");
+  const { long, signal, queueKey } = parseOptions(verifyOptionsSchema, options, "verifyPassword options");
   const input = bcryptInput(pw, long);
   if (input === null) return false;
-  return bcryptWorkers.compare(input, stored);
+  return bcryptWorkers.compare(input, stored, { key: queueKey, signal });
 }
 
 /**
  * Whether a hash should be replaced after the next successful login: its cost differs from
  * `cost`, or it is an older bcrypt version (`$2a$`, `$2y$`) rather than `$2b$`.
  *
- * @throws MoatError ERR_INVALID_INPUT when `hash` is not a bcrypt hash.
+ * @throws MoatError ERR_INVALID_INPUT when `hash` is not a usable bcrypt hash (cost 4–20).
  * @example
  * ```ts
  * if (await verifyPassword(pw, user.hash) && needsRehash(user.hash)) {

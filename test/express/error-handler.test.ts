@@ -74,6 +74,7 @@ describe("errorHandler: the status table", () => {
     ERR_NO_TENANT: [403, "ERR_NO_TENANT"],
     ERR_TENANT_SCOPE: [403, "ERR_TENANT_SCOPE"],
     ERR_ABORTED: [503, "ERR_ABORTED"],
+    ERR_OVERLOADED: [503, "ERR_OVERLOADED"],
     ERR_CONFIG: [500, "ERR_INTERNAL"],
     ERR_DECRYPT: [500, "ERR_INTERNAL"],
     ERR_KEY_NOT_FOUND: [500, "ERR_INTERNAL"],
@@ -126,6 +127,18 @@ describe("errorHandler: the status table", () => {
     ]).toEqual([401, 403]);
     const unlisted = await answerTo(credentialError("user_not_found_in_tenant_42"));
     expect([unlisted.status, unlisted.json()]).toEqual([401, { error: "ERR_UNAUTHENTICATED" }]);
+  });
+
+  it("answers ERR_OVERLOADED (the bcrypt queue is full) with 503 and Retry-After in whole seconds", async () => {
+    const overloaded = (details?: Record<string, unknown>) =>
+      answerTo(new MoatError("ERR_OVERLOADED", details === undefined ? {} : { details }));
+    const reply = await overloaded({ retryAfterMs: 1500 });
+    expect([reply.status, reply.json(), reply.headers["retry-after"]]).toEqual([503, { error: "ERR_OVERLOADED" }, "2"]);
+    // Without a usable estimate the client is still told to come back, after a second.
+    for (const details of [undefined, { retryAfterMs: -5 }, { retryAfterMs: Number.NaN }, { retryAfterMs: "9" }]) {
+      expect((await overloaded(details)).headers["retry-after"]).toBe("1");
+    }
+    expect((await overloaded({ retryAfterMs: 1e12 })).headers["retry-after"]).toBe("3600");
   });
 
   it("answers rate_limited with 429 and Retry-After in whole seconds, rounded up", async () => {

@@ -222,10 +222,13 @@ describe("createLogin", () => {
       await expectMoatErrorAsync(login({ identifier: "ada@example.com", password: PASSWORD, ip: "ip" }), "ERR_STORE");
     });
 
-    it("throws ERR_INTEGRITY for a stored hash that is not bcrypt", async () => {
+    it("answers a stored hash that is not bcrypt like an unknown user, never accepting it as plaintext", async () => {
       const findUser = () => Promise.resolve({ passwordHash: "plaintext-password" });
       const { login } = createLogin({ findUser, cost: 4 });
-      await expectMoatErrorAsync(login({ identifier: "x", password: "plaintext-password", ip: "ip" }), "ERR_INTEGRITY");
+      await expect(login({ identifier: "x", password: "plaintext-password", ip: "ip" })).resolves.toEqual({
+        ok: false,
+        reason: "invalid_credentials",
+      });
     });
 
     it("rejects attempts with wrong types or missing fields with ERR_INVALID_INPUT", async () => {
