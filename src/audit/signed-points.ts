@@ -37,10 +37,10 @@ export interface AnchorToVerify {
 
 const ANCHOR_DETAILS: Readonly<Record<SignedPointProblem | "org", string>> = {
   checkpoint_as_anchor:
-    "the prune anchor is a checkpoint, not a prune anchor (anchors written before moatkit 0.3.0 look the same): events before it may have been deleted",
+    "the prune anchor is a checkpoint, not a prune anchor, so events before it may have been deleted; anchors written before moatkit 0.3.0 look the same and are refused too",
   anchor_as_checkpoint: "the prune anchor does not verify",
-  invalid: "the prune anchor does not verify under the checkpoint key: events before it may have been deleted",
-  org: "the prune anchor belongs to another organisation: events before it may have been deleted",
+  invalid: "the prune anchor does not verify under the checkpoint key, so events before it may have been deleted",
+  org: "the prune anchor belongs to another organisation, so events before it may have been deleted",
 };
 
 /** The seq an anchor claims, read without verifying it, to say where the failure is (0 if none). */

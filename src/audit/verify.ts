@@ -174,7 +174,7 @@ function columnMismatch(seq: number, column: string): AuditVerifyResult {
     reason: "column_mismatch",
     seq,
     column: name,
-    detail: `the store's column ${name} disagrees with the hashed event: queries on it would misfile the event`,
+    detail: `the store's column ${name} disagrees with the hashed event, so queries on it misfile the event`,
   };
 }
 
