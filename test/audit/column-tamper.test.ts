@@ -43,6 +43,11 @@ const EDITS: readonly (readonly [column: string, assignment: string])[] = [
   ["at", "at = at - interval '1 day'"],
   ["at", "at = at + interval '1 microsecond'"],
   ["event_id", "event_id = 'evt_forged'"],
+  // Control characters in an edited value (the store joins the columns with one) change nothing.
+  ["actor_id", "actor_id = actor_id || E'\\x1f' || action"],
+  ["actor_id", "actor_id = E'x\\x1f' || actor_id"],
+  ["impersonator_id", "impersonator_id = ''"],
+  ["target_id", "target_id = target_id || E'\\x1e'"],
 ];
 
 describePostgres("edited query columns", (target) => {
