@@ -5,7 +5,10 @@
  * rewrite: an attacker with write access to the table can recompute every hash, but cannot sign.
  * CloudTrail's signed digest files do the same job.
  *
- * Prune anchors are checkpoints too (same format and key), stored with the log.
+ * Prune anchors are signed with the same key but are a different object: their own JWS `typ` and
+ * a `purpose` member in the payload, so no checkpoint can pass for an anchor nor an anchor for a
+ * checkpoint. (Were they the same, anyone holding a published checkpoint and the right to delete
+ * events could delete the events it covers and store the checkpoint as the anchor.)
  */
 import {
   CompactSign,
@@ -31,6 +34,15 @@ const ALGORITHMS: readonly AuditCheckpointAlgorithm[] = ["EdDSA", "ES256"];
 
 /** The JWS `typ` of a checkpoint, so no other token of yours can pass for one. */
 export const AUDIT_CHECKPOINT_TYPE = "moatkit-audit-checkpoint";
+
+/**
+ * The JWS `typ` of a prune anchor. Anchors written before moatkit 0.3.0 carried the checkpoint
+ * `typ` and cannot be told apart from checkpoints, so they are refused as anchors.
+ */
+export const AUDIT_ANCHOR_TYPE = "moatkit-audit-anchor";
+
+/** The `purpose` member of an anchor's payload (checkpoints have none). */
+const ANCHOR_PURPOSE = "prune-anchor";
 
 /** Signs checkpoints: an Ed25519 or P-256 private key and its algorithm. */
 export interface AuditCheckpointSigner {
@@ -76,6 +88,14 @@ const payloadSchema = z.strictObject({
   at: isoTimeSchema,
 });
 
+const anchorPayloadSchema = z.strictObject({
+  orgId: idSchema,
+  seq: z.int().min(1),
+  hash: z.string().refine(isHashHex, "expected 64 lower-case hex digits"),
+  at: isoTimeSchema,
+  purpose: z.literal(ANCHOR_PURPOSE),
+});
+
 function isJwks(key: AuditCheckpointKey): key is JSONWebKeySet {
   return typeof key === "object" && "keys" in key && Array.isArray(key.keys);
 }
@@ -93,28 +113,37 @@ export function isCheckpointKey(value: unknown): value is AuditCheckpointKey {
   return typeof value === "object" && value !== null && !(value instanceof Uint8Array);
 }
 
-/**
- * Signs a checkpoint with `signer`.
- *
- * @throws MoatError ERR_CONFIG when the key does not fit the algorithm or is not private.
- * @internal Reached through `AuditLog.checkpoint` and `AuditLog.prune`.
- */
-export async function signAuditCheckpoint(checkpoint: AuditCheckpoint, signer: AuditCheckpointSigner): Promise<string> {
-  const header = {
-    alg: signer.alg,
-    typ: AUDIT_CHECKPOINT_TYPE,
-    ...(signer.kid === undefined ? {} : { kid: signer.kid }),
-  };
+async function sign(payload: object, typ: string, signer: AuditCheckpointSigner): Promise<string> {
+  const header = { alg: signer.alg, typ, ...(signer.kid === undefined ? {} : { kid: signer.kid }) };
   try {
-    return await new CompactSign(utf8Encode(canonicalJson(checkpoint)))
-      .setProtectedHeader(header)
-      .sign(signer.privateKey);
+    return await new CompactSign(utf8Encode(canonicalJson(payload))).setProtectedHeader(header).sign(signer.privateKey);
   } catch (err) {
     throw new MoatError("ERR_CONFIG", {
       message: "the checkpoint signer's key cannot sign with its algorithm",
       cause: err,
     });
   }
+}
+
+/**
+ * Signs a checkpoint with `signer`.
+ *
+ * @throws MoatError ERR_CONFIG when the key does not fit the algorithm or is not private.
+ * @internal Reached through `AuditLog.checkpoint`.
+ */
+export function signAuditCheckpoint(checkpoint: AuditCheckpoint, signer: AuditCheckpointSigner): Promise<string> {
+  return sign(checkpoint, AUDIT_CHECKPOINT_TYPE, signer);
+}
+
+/**
+ * Signs a prune anchor with `signer`: `typ` {@link AUDIT_ANCHOR_TYPE}, payload
+ * `{ at, hash, orgId, purpose: "prune-anchor", seq }`.
+ *
+ * @throws MoatError ERR_CONFIG when the key does not fit the algorithm or is not private.
+ * @internal Reached through `AuditLog.prune`.
+ */
+export function signAuditAnchor(anchor: AuditCheckpoint, signer: AuditCheckpointSigner): Promise<string> {
+  return sign({ ...anchor, purpose: ANCHOR_PURPOSE }, AUDIT_ANCHOR_TYPE, signer);
 }
 
 const INTEGRITY_CODES = new Set([
@@ -125,24 +154,26 @@ const INTEGRITY_CODES = new Set([
   errors.JWKSMultipleMatchingKeys.code,
 ]);
 
-function invalidCheckpoint(cause?: unknown): MoatError {
-  return new MoatError("ERR_INTEGRITY", { message: "audit checkpoint does not verify", cause });
+/** What was wrong with a signed object, in `details.problem` of the ERR_INTEGRITY. */
+export type SignedPointProblem = "invalid" | "checkpoint_as_anchor" | "anchor_as_checkpoint";
+
+function invalid(what: "checkpoint" | "anchor", problem: SignedPointProblem = "invalid", cause?: unknown): MoatError {
+  const message =
+    problem === "checkpoint_as_anchor"
+      ? "a checkpoint is not a prune anchor: refused as the anchor (anchors written before moatkit 0.3.0 look the same)"
+      : problem === "anchor_as_checkpoint"
+        ? "this is a prune anchor, not a checkpoint: pass it as the anchor"
+        : `audit ${what === "anchor" ? "prune anchor" : "checkpoint"} does not verify`;
+  return new MoatError("ERR_INTEGRITY", { message, details: { problem }, cause });
 }
 
-/**
- * Checks a checkpoint's signature and format and returns what it attests. Only EdDSA and ES256
- * signatures with the checkpoint `typ` are accepted.
- *
- * @throws MoatError ERR_INTEGRITY when the signature, header or payload is wrong (a forged or
- *   damaged checkpoint, or one signed by another key); ERR_CONFIG when `key` cannot verify
- *   these algorithms at all.
- * @example
- * ```ts
- * const { orgId, seq, hash, at } = await verifyAuditCheckpoint(jws, publicKey);
- * ```
- */
-export async function verifyAuditCheckpoint(jws: string, key: AuditCheckpointKey): Promise<AuditCheckpoint> {
-  if (typeof jws !== "string" || jws.length > 4096) throw invalidCheckpoint();
+/** The protected `typ` and the parsed payload of a JWS whose signature verifies under `key`. */
+async function verifySigned(
+  jws: string,
+  key: AuditCheckpointKey,
+  what: "checkpoint" | "anchor",
+): Promise<{ typ: unknown; payload: unknown }> {
+  if (typeof jws !== "string" || jws.length > 4096) throw invalid(what);
   if (!isCheckpointKey(key))
     throw new MoatError("ERR_CONFIG", { message: "a checkpoint key must be a public key or a JWK set" });
   let verified: { payload: Uint8Array; protectedHeader: { typ?: string | undefined } };
@@ -152,20 +183,54 @@ export async function verifyAuditCheckpoint(jws: string, key: AuditCheckpointKey
       ? await compactVerify(jws, createLocalJWKSet(key), options)
       : await compactVerify(jws, key, options);
   } catch (err) {
-    if (err instanceof errors.JOSEError && INTEGRITY_CODES.has(err.code)) throw invalidCheckpoint(err);
+    if (err instanceof errors.JOSEError && INTEGRITY_CODES.has(err.code)) throw invalid(what, "invalid", err);
     throw new MoatError("ERR_CONFIG", {
       message: "the checkpoint key cannot verify EdDSA or ES256 signatures",
       cause: err,
     });
   }
-  if (verified.protectedHeader.typ !== AUDIT_CHECKPOINT_TYPE) throw invalidCheckpoint();
-  let payload: unknown;
   try {
-    payload = JSON.parse(utf8Decode(verified.payload));
+    return { typ: verified.protectedHeader.typ, payload: JSON.parse(utf8Decode(verified.payload)) };
   } catch (err) {
-    throw invalidCheckpoint(err);
+    throw invalid(what, "invalid", err);
   }
+}
+
+/**
+ * Checks a checkpoint's signature and format and returns what it attests. Only EdDSA and ES256
+ * signatures with the checkpoint `typ` are accepted; a prune anchor is refused.
+ *
+ * @throws MoatError ERR_INTEGRITY when the signature, header or payload is wrong (a forged or
+ *   damaged checkpoint, one signed by another key, or a prune anchor: `details.problem` says
+ *   which); ERR_CONFIG when `key` cannot verify these algorithms at all.
+ * @example
+ * ```ts
+ * const { orgId, seq, hash, at } = await verifyAuditCheckpoint(jws, publicKey);
+ * ```
+ */
+export async function verifyAuditCheckpoint(jws: string, key: AuditCheckpointKey): Promise<AuditCheckpoint> {
+  const { typ, payload } = await verifySigned(jws, key, "checkpoint");
+  if (typ !== AUDIT_CHECKPOINT_TYPE)
+    throw invalid("checkpoint", typ === AUDIT_ANCHOR_TYPE ? "anchor_as_checkpoint" : "invalid");
   const parsed = payloadSchema.safeParse(payload);
-  if (!parsed.success) throw invalidCheckpoint();
+  if (!parsed.success) throw invalid("checkpoint");
   return parsed.data;
+}
+
+/**
+ * Checks a prune anchor's signature and format and returns what it attests (the last pruned
+ * event). A checkpoint, including an anchor written before moatkit 0.3.0, is refused.
+ *
+ * @throws MoatError ERR_INTEGRITY as {@link verifyAuditCheckpoint} (`details.problem`
+ *   `checkpoint_as_anchor` for a checkpoint); ERR_CONFIG for an unusable key.
+ * @internal Reached through `AuditLog.verify`, `AuditLog.prune` and `verifyAuditChain`.
+ */
+export async function verifyAuditAnchor(jws: string, key: AuditCheckpointKey): Promise<AuditCheckpoint> {
+  const { typ, payload } = await verifySigned(jws, key, "anchor");
+  if (typ !== AUDIT_ANCHOR_TYPE)
+    throw invalid("anchor", typ === AUDIT_CHECKPOINT_TYPE ? "checkpoint_as_anchor" : "invalid");
+  const parsed = anchorPayloadSchema.safeParse(payload);
+  if (!parsed.success) throw invalid("anchor");
+  const { orgId, seq, hash, at } = parsed.data;
+  return { orgId, seq, hash, at };
 }

@@ -66,6 +66,7 @@ export {
   type AuditVerifyResult,
 } from "./verify.js";
 export {
+  AUDIT_ANCHOR_TYPE,
   AUDIT_CHECKPOINT_TYPE,
   verifyAuditCheckpoint,
   type AuditCheckpoint,

@@ -48,6 +48,7 @@ async function checkedHead(ctx: AuditLogContext, orgId: string): Promise<AuditCh
     prevHash: null,
     toSeq: head.seq,
     checkpoints: new Map([[head.seq, head.hash]]),
+    columns: ctx.columns,
   });
   if (!result.ok || result.count !== 1)
     throw integrityFailure("checkpoint", result.ok ? { ok: false, reason: "deleted", seq: head.seq } : result);

@@ -22,6 +22,8 @@ export interface AuditLogContext {
   readonly store: AuditStore;
   /** `store.scanAuditEvents` with each page fetch wrapped like the other calls. */
   readonly scan: (orgId: string, range?: AuditScanOptions) => AsyncIterable<readonly StoredAuditEvent[]>;
+  /** The store's check of its query columns against a scanned event, when it keeps such columns. */
+  readonly columns: ((row: unknown) => string | null) | undefined;
   /** The key that verifies checkpoints and anchors, when the log has one. */
   readonly checkpointKey: AuditCheckpointKey | undefined;
   /** The log's clock as an ISO 8601 UTC time. */
@@ -54,9 +56,17 @@ export function createAuditLogContext(
   now: Clock,
 ): AuditLogContext {
   const wrapped = wrapStore(STORE_NAME, store, AUDIT_STORE_METHODS);
+  const check: unknown = Reflect.get(store, "checkAuditEventColumns");
   return {
     store: wrapped,
     scan: (orgId, range) => wrapPages("scanAuditEvents", wrapped.scanAuditEvents(orgId, range)),
+    columns:
+      typeof check === "function"
+        ? (row) => {
+            const column: unknown = Reflect.apply(check as (event: unknown) => unknown, store, [row]);
+            return typeof column === "string" ? column : null;
+          }
+        : undefined,
     checkpointKey,
     nowIso: () => {
       const ms = Math.floor(now());
@@ -89,6 +99,8 @@ export function checkHead(head: AuditChainHead): AuditChainHead {
 export function integrityFailure(what: string, result: AuditVerifyResult): MoatError {
   return new MoatError("ERR_INTEGRITY", {
     message: `${what}: the audit chain does not verify`,
-    details: result.ok ? {} : { reason: result.reason, seq: result.seq },
+    details: result.ok
+      ? {}
+      : { reason: result.reason, seq: result.seq, ...(result.column === undefined ? {} : { column: result.column }) },
   });
 }

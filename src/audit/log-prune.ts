@@ -5,12 +5,13 @@
 import { z } from "zod";
 import { parseInput } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
-import { type AuditCheckpointSigner, parseSigner, signAuditCheckpoint, verifyAuditCheckpoint } from "./checkpoint.js";
+import { type AuditCheckpointSigner, parseSigner, signAuditAnchor, verifyAuditAnchor } from "./checkpoint.js";
 import { idSchema } from "./event.js";
 import { type AuditLogContext, checkHead, integrityFailure, jwsListSchema } from "./log-context.js";
 import { timeSchema, type AuditTime } from "./log-query.js";
 import type { AuditAnchor } from "./store.js";
-import { verifyRows, verifySignedPoints } from "./verify.js";
+import { verifySignedPoints } from "./signed-points.js";
+import { verifyRows } from "./verify.js";
 
 /** Options for {@link AuditLog.prune}. */
 export interface PruneAuditLogOptions {
@@ -50,10 +51,9 @@ export async function pruneAuditLog(ctx: AuditLogContext, options: PruneAuditLog
     });
   }
   const anchor = await ctx.store.getLatestAuditAnchor(o.orgId);
-  const signed = await verifySignedPoints(o.orgId, anchor?.jws ?? null, o.checkpoints ?? [], key);
-  if (signed.anchorMismatch !== undefined) {
-    throw integrityFailure("prune", { ok: false, reason: "checkpoint_mismatch", seq: signed.anchorMismatch });
-  }
+  // A bad stored anchor (a checkpoint planted in its place, say) is refused, never built upon.
+  const signed = await verifySignedPoints(o.orgId, anchor, o.checkpoints ?? [], key);
+  if (!signed.ok) throw integrityFailure("prune", signed.failure);
   const { start } = signed;
   // The prefix ends just before the first event at or after `before`.
   const firstKept = await ctx.store.queryAuditEvents({ orgId: o.orgId, order: "asc", fromTime: o.before, limit: 1 });
@@ -68,6 +68,7 @@ export async function pruneAuditLog(ctx: AuditLogContext, options: PruneAuditLog
     prevHash: start.hash,
     toSeq: through,
     checkpoints: new Map([...signed.checkpoints].filter(([seq]) => seq <= through)),
+    columns: ctx.columns,
   });
   if (!result.ok || result.head === null || result.head.seq !== through) {
     throw integrityFailure(
@@ -75,12 +76,9 @@ export async function pruneAuditLog(ctx: AuditLogContext, options: PruneAuditLog
       result.ok ? { ok: false, reason: "deleted", seq: (result.head?.seq ?? start.seq) + 1 } : result,
     );
   }
-  const jws = await signAuditCheckpoint(
-    { orgId: o.orgId, seq: through, hash: result.head.hash, at: ctx.nowIso() },
-    signer,
-  );
+  const jws = await signAuditAnchor({ orgId: o.orgId, seq: through, hash: result.head.hash, at: ctx.nowIso() }, signer);
   try {
-    await verifyAuditCheckpoint(jws, key);
+    await verifyAuditAnchor(jws, key);
   } catch (err) {
     throw new MoatError("ERR_CONFIG", {
       message: "the prune signer's key does not match the log's checkpointKey",

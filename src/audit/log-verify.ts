@@ -5,7 +5,8 @@ import { parseInput } from "../_internal/options.js";
 import type { AuditCheckpointKey } from "./checkpoint.js";
 import { idSchema } from "./event.js";
 import { type AuditLogContext, checkpointKeySchema, jwsListSchema, seqSchema } from "./log-context.js";
-import { type AuditVerifyProgress, type AuditVerifyResult, verifyRows, verifySignedPoints } from "./verify.js";
+import { verifySignedPoints } from "./signed-points.js";
+import { type AuditVerifyProgress, type AuditVerifyResult, verifyRows } from "./verify.js";
 
 /** Options for {@link AuditLog.verify}. */
 export interface VerifyAuditLogOptions {
@@ -48,14 +49,8 @@ const verifySchema = z
 export async function verifyAuditLog(ctx: AuditLogContext, options: VerifyAuditLogOptions): Promise<AuditVerifyResult> {
   const o = parseInput(verifySchema, options, "audit verify options");
   const anchor = await ctx.store.getLatestAuditAnchor(o.orgId);
-  const signed = await verifySignedPoints(
-    o.orgId,
-    anchor?.jws ?? null,
-    o.checkpoints ?? [],
-    o.checkpointKey ?? ctx.checkpointKey,
-  );
-  if (signed.anchorMismatch !== undefined)
-    return { ok: false, reason: "checkpoint_mismatch", seq: signed.anchorMismatch };
+  const signed = await verifySignedPoints(o.orgId, anchor, o.checkpoints ?? [], o.checkpointKey ?? ctx.checkpointKey);
+  if (!signed.ok) return signed.failure;
   const { start } = signed;
   const from = Math.max(o.from ?? 1, start.seq + 1);
   const prevHash = from === start.seq + 1 ? start.hash : (signed.checkpoints.get(from - 1) ?? null);
@@ -68,6 +63,7 @@ export async function verifyAuditLog(ctx: AuditLogContext, options: VerifyAuditL
     prevHash,
     toSeq: o.to,
     checkpoints: inRange,
+    columns: ctx.columns,
     onProgress: o.onProgress,
     signal: o.signal,
   });

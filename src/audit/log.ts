@@ -64,12 +64,13 @@ export interface AuditLog {
   append(event: AuditEvent): Promise<StoredAuditEvent>;
   /**
    * Verifies an organisation's chain from the rows themselves: each hash recomputed, each link,
-   * the sequence, the prune anchor's signature, and the given checkpoints. Tampering is a
-   * result (`{ ok: false, reason, seq }`), not an exception.
+   * the sequence, the prune anchor (its signature and its type: a checkpoint stored as the anchor
+   * is `anchor_invalid`), the store's query columns against each event, and the given
+   * checkpoints. Tampering is a result (`{ ok: false, reason, seq }`), not an exception.
    *
    * @throws MoatError ERR_INVALID_INPUT for bad options or a checkpoint of another org;
-   *   ERR_INTEGRITY for a checkpoint or anchor whose signature does not verify; ERR_ABORTED;
-   *   ERR_STORE.
+   *   ERR_INTEGRITY for a given checkpoint whose signature does not verify or that is a prune
+   *   anchor; ERR_ABORTED; ERR_STORE.
    */
   verify(options: VerifyAuditLogOptions): Promise<AuditVerifyResult>;
   /**
@@ -100,7 +101,8 @@ export interface AuditLog {
    * and records a signed anchor of the last deleted hash, so the rest still verifies. On
    * Postgres the deletion runs as the `moatkit_audit_retention` role.
    *
-   * @throws MoatError ERR_INTEGRITY (nothing deleted) when the events to prune do not verify;
+   * @throws MoatError ERR_INTEGRITY (nothing deleted) when the events to prune, or the stored
+   *   anchor they continue from, do not verify;
    *   ERR_INVALID_INPUT when the log has no `checkpointKey`; ERR_CONFIG when the signer does
    *   not match it; ERR_STORE.
    */

@@ -14,7 +14,10 @@ export interface AuditAnchor {
   readonly seq: number;
   /** Its hash. */
   readonly hash: string;
-  /** A checkpoint JWS over `{ orgId, seq, hash, at }`; verifiers trust only this, not the columns. */
+  /**
+   * The anchor JWS (`typ` `moatkit-audit-anchor`, docs/format.md); verifiers trust only this, not
+   * `seq` and `hash`. A checkpoint stored here is refused.
+   */
   readonly jws: string;
 }
 
@@ -90,6 +93,16 @@ export interface AuditStore {
    * Returns how many events were deleted.
    */
   pruneAuditEvents(orgId: string, anchor: AuditAnchor): Promise<number>;
+
+  /**
+   * For stores that copy members of each event into columns of their own that
+   * `queryAuditEvents` filters on (organisation, seq, id, time, actor, action, target), as the
+   * Postgres store does: given an event this store's `scanAuditEvents` returned, the name of the
+   * first such column whose stored value disagrees with the event, else `null`. Verification
+   * reports it as `column_mismatch`: an edited column hides an intact event from queries.
+   * Stores that filter on the events themselves (the memory store) leave it out.
+   */
+  checkAuditEventColumns?(event: StoredAuditEvent): string | null;
 }
 
 /** The methods every {@link AuditStore} has (checked at construction and by the suite). */

@@ -9,8 +9,9 @@ import { z } from "zod";
 import { functionSchema } from "../_internal/function-schema.js";
 import { parseInput } from "../_internal/options.js";
 import { MoatError, isMoatError } from "../errors.js";
-import { type AuditCheckpoint, type AuditCheckpointKey, isCheckpointKey, verifyAuditCheckpoint } from "./checkpoint.js";
-import { type AuditChainHead, EMPTY_CHAIN_HEAD, idSchema } from "./event.js";
+import { type AuditCheckpointKey, isCheckpointKey } from "./checkpoint.js";
+import { type AuditChainHead, idSchema } from "./event.js";
+import { verifySignedPoints } from "./signed-points.js";
 import { END, MORE, RowCursor, YIELD_EVERY, inspect, seqOf } from "./verify-rows.js";
 
 /**
@@ -22,9 +23,15 @@ import { END, MORE, RowCursor, YIELD_EVERY, inspect, seqOf } from "./verify-rows
  * - `inserted`: an event claims `seq` although that position is taken, or belongs to another
  *   organisation;
  * - `checkpoint_mismatch`: the event at `seq` is internally consistent but differs from what a
- *   signed checkpoint or prune anchor says it was: the chain was rewritten.
+ *   signed checkpoint or prune anchor says it was: the chain was rewritten;
+ * - `anchor_invalid`: the prune anchor the chain starts from (at `seq`) is not one: a checkpoint
+ *   stored in its place (so are anchors written before moatkit 0.3.0), a bad signature, or
+ *   another organisation's. The events before it may have been deleted without a prune;
+ * - `column_mismatch`: the event at `seq` is intact, but a column the store keeps for queries
+ *   (named in `column`) disagrees with it, so queries file the event under the wrong value.
  */
-export type AuditTamperReason = "modified" | "deleted" | "reordered" | "inserted" | "checkpoint_mismatch";
+export type AuditTamperReason =
+  "modified" | "deleted" | "reordered" | "inserted" | "checkpoint_mismatch" | "anchor_invalid" | "column_mismatch";
 
 /** The outcome of verifying a chain. */
 export type AuditVerifyResult =
@@ -47,6 +54,10 @@ export type AuditVerifyResult =
       readonly reason: AuditTamperReason;
       /** Where: the first sequence number that does not check out. */
       readonly seq: number;
+      /** For `column_mismatch`: the store's name of the column that disagrees with the event. */
+      readonly column?: string;
+      /** A sentence saying what was found (no values from the events). */
+      readonly detail?: string;
     };
 
 /** Progress of a long verification. */
@@ -69,6 +80,8 @@ interface ChainExpectations {
   readonly toSeq?: number | undefined;
   /** Signed hashes by seq, all within the range. */
   readonly checkpoints: ReadonlyMap<number, string>;
+  /** The store's check of its query columns against a row it returned (see `AuditStore`). */
+  readonly columns?: ((row: unknown) => string | null) | undefined;
   /** Called after each page. */
   readonly onProgress?: ((progress: AuditVerifyProgress) => void) | undefined;
   /** Aborts the verification with ERR_ABORTED. */
@@ -128,6 +141,8 @@ export async function verifyRows(
       }
       const signed = expect.checkpoints.get(facts.seq);
       if (signed !== undefined && signed !== facts.hash) return fail("checkpoint_mismatch", facts.seq);
+      const column = expect.columns?.(row) ?? null;
+      if (column !== null) return columnMismatch(facts.seq, column);
       prev = facts.hash;
       expected++;
       count++;
@@ -149,6 +164,20 @@ export async function verifyRows(
   return { ok: true, count, head: prev === null ? null : { seq: expected - 1, hash: prev } };
 }
 
+const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_.]{0,62}$/;
+
+/** `column_mismatch` at `seq`, naming the column when the store gave a plain name. */
+function columnMismatch(seq: number, column: string): AuditVerifyResult {
+  const name = COLUMN_NAME.test(column) ? column : "(unnamed)";
+  return {
+    ok: false,
+    reason: "column_mismatch",
+    seq,
+    column: name,
+    detail: `the store's column ${name} disagrees with the hashed event, so queries on it misfile the event`,
+  };
+}
+
 /**
  * Events `missing` … `seen - 1` did not come where they should. If one of them turns up later
  * the log was reordered; otherwise it was deleted.
@@ -160,67 +189,6 @@ async function classifyGap(cursor: RowCursor, missing: number, seen: number): Pr
     const seq = seqOf(row);
     if (seq !== undefined && seq >= missing && seq < seen) return { ok: false, reason: "reordered", seq: missing };
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// checkpoints and anchors
-
-/** Checkpoints and an anchor, verified and reduced to what {@link verifyRows} needs. */
-interface VerifiedStart {
-  /** Where the chain starts: the anchor, or the empty chain. */
-  readonly start: AuditChainHead;
-  /** Signed hashes by seq. */
-  readonly checkpoints: ReadonlyMap<number, string>;
-}
-
-/**
- * Verifies the signatures of an anchor and of checkpoints for `orgId`.
- *
- * @throws MoatError ERR_INVALID_INPUT when there is something to verify but no key, or a
- *   checkpoint belongs to another organisation; ERR_INTEGRITY when a signature is bad or two
- *   checkpoints disagree; ERR_CONFIG for an unusable key.
- */
-export async function verifySignedPoints(
-  orgId: string,
-  anchorJws: string | null,
-  checkpointJws: readonly string[],
-  key: AuditCheckpointKey | undefined,
-): Promise<VerifiedStart & { readonly anchorMismatch?: number }> {
-  if ((anchorJws !== null || checkpointJws.length > 0) && key === undefined) {
-    throw new MoatError("ERR_INVALID_INPUT", {
-      message:
-        anchorJws !== null
-          ? "this audit log was pruned: verifying it needs the checkpoint key"
-          : "verifying checkpoints needs the checkpoint key",
-    });
-  }
-  const verifyOne = async (jws: string): Promise<AuditCheckpoint> => {
-    if (key === undefined)
-      throw new MoatError("ERR_INVALID_INPUT", { message: "verifying checkpoints needs the checkpoint key" });
-    const checkpoint = await verifyAuditCheckpoint(jws, key);
-    if (checkpoint.orgId !== orgId) {
-      throw new MoatError("ERR_INVALID_INPUT", { message: "an audit checkpoint belongs to another organisation" });
-    }
-    return checkpoint;
-  };
-  const start = anchorJws === null ? EMPTY_CHAIN_HEAD : await verifyOne(anchorJws);
-  const checkpoints = new Map<number, string>();
-  let anchorMismatch: number | undefined;
-  for (const jws of checkpointJws) {
-    const c = await verifyOne(jws);
-    const known = checkpoints.get(c.seq);
-    if (known !== undefined && known !== c.hash) {
-      throw new MoatError("ERR_INTEGRITY", { message: "two audit checkpoints disagree about the same event" });
-    }
-    if (c.seq === start.seq && c.hash !== start.hash) anchorMismatch = c.seq;
-    // Checkpoints at or before the anchor cover pruned events: nothing left to compare.
-    if (c.seq > start.seq) checkpoints.set(c.seq, c.hash);
-  }
-  return {
-    start: { seq: start.seq, hash: start.hash },
-    checkpoints,
-    ...(anchorMismatch === undefined ? {} : { anchorMismatch }),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,9 +252,9 @@ export async function verifyAuditChain(
     throw new MoatError("ERR_INVALID_INPUT", { message: "verifyAuditChain needs an iterable of events" });
   }
   const o = parseInput(offlineOptionsSchema, options, "verifyAuditChain options");
-  const signed = await verifySignedPoints(o.orgId, o.anchor ?? null, o.checkpoints ?? [], o.checkpointKey);
-  if (signed.anchorMismatch !== undefined)
-    return { ok: false, reason: "checkpoint_mismatch", seq: signed.anchorMismatch };
+  const anchor = o.anchor === undefined ? null : { jws: o.anchor };
+  const signed = await verifySignedPoints(o.orgId, anchor, o.checkpoints ?? [], o.checkpointKey);
+  if (!signed.ok) return signed.failure;
   return verifyRows(paged(events), {
     orgId: o.orgId,
     firstSeq: signed.start.seq + 1,

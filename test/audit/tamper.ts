@@ -151,7 +151,7 @@ export async function writeRows(client: SqlClient, orgId: string, rows: readonly
         text(r.id, "x"),
         at,
         text(actor.userId, "x"),
-        null,
+        typeof actor.impersonatorId === "string" ? actor.impersonatorId : null,
         text(r.action, "x"),
         text(target.type, "x"),
         text(target.id, "x"),

@@ -3,13 +3,7 @@ import { createBoundedCache } from "../../_internal/bounded-cache.js";
 import { sha256Hex } from "../../_internal/hash.js";
 import { parseOptions } from "../../_internal/options.js";
 import { storeCall } from "../../_internal/store-error.js";
-import {
-  type AuditChainHead,
-  EMPTY_CHAIN_HEAD,
-  type StoredAuditEvent,
-  isHashHex,
-  isStoredAuditEventShape,
-} from "../../audit/event.js";
+import { type AuditChainHead, EMPTY_CHAIN_HEAD, type StoredAuditEvent, isHashHex } from "../../audit/event.js";
 import {
   type AuditAnchor,
   type AuditScanOptions,
@@ -20,6 +14,15 @@ import {
 } from "../../audit/store.js";
 import { MoatError } from "../../errors.js";
 import type { SqlClient } from "../../sql/sql-client.js";
+import {
+  type EventRow,
+  type ScannedRow,
+  SCAN_COLUMNS,
+  columnMismatch,
+  decodeBody,
+  querySql,
+  seqFromText,
+} from "./audit-rows.js";
 
 /** Options for {@link createPostgresAuditStore}. */
 export interface PostgresAuditStoreOptions {
@@ -122,56 +125,6 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && Reflect.get(err, "code") === "23505";
 }
 
-function seqFromText(text: unknown): number {
-  const n = typeof text === "string" ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(n))
-    throw new MoatError("ERR_STORE", { message: "audit store returned a sequence number out of range" });
-  return n;
-}
-
-function decodeBody(seqText: unknown, body: unknown): StoredAuditEvent {
-  let parsed: unknown;
-  try {
-    parsed = typeof body === "string" ? JSON.parse(body) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!isStoredAuditEventShape(parsed)) {
-    throw new MoatError("ERR_INTEGRITY", {
-      message: "an audit event row cannot be decoded",
-      details: { seq: seqFromText(seqText) },
-    });
-  }
-  return parsed;
-}
-
-interface EventRow {
-  seq_text: string;
-  body: string;
-}
-
-/** The SELECT for one page of `queryAuditEvents`: only the filters given, all values bound. */
-function querySql(q: AuditStoreQuery): { text: string; params: unknown[] } {
-  const where = ["org_id = $1"];
-  const params: unknown[] = [q.orgId];
-  const bind = (value: unknown, cast = ""): string => {
-    params.push(value);
-    return `$${String(params.length)}${cast}`;
-  };
-  if (q.actorId !== undefined) {
-    const p = bind(q.actorId);
-    where.push(`(actor_id = ${p} OR impersonator_id = ${p})`);
-  }
-  if (q.action !== undefined) where.push(`action = ${bind(q.action)}`);
-  if (q.targetId !== undefined) where.push(`target_id = ${bind(q.targetId)}`);
-  if (q.fromTime !== undefined) where.push(`at >= ${bind(q.fromTime, "::timestamptz")}`);
-  if (q.toTime !== undefined) where.push(`at < ${bind(q.toTime, "::timestamptz")}`);
-  if (q.afterSeq !== undefined) where.push(`seq ${q.order === "asc" ? ">" : "<"} ${bind(q.afterSeq, "::bigint")}`);
-  const text = `SELECT seq::text AS seq_text, body FROM moatkit_audit_events WHERE ${where.join(" AND ")}
-           ORDER BY seq ${q.order === "asc" ? "ASC" : "DESC"} LIMIT ${bind(q.limit, "::int")}`;
-  return { text, params };
-}
-
 async function readHead(client: SqlClient, orgId: string): Promise<AuditChainHead> {
   const last = await client.query<EventRow>(
     "SELECT seq::text AS seq_text, body FROM moatkit_audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
@@ -219,6 +172,8 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
   // Appends for one organisation through this store run one at a time: racing each other for
   // the same seq would only waste round trips. Other processes are kept in line by the key.
   const tails = new Map<string, Promise<void>>();
+  // Events a scan returned whose query columns disagree with them, and the first such column.
+  const mismatched = new WeakMap<object, string>();
 
   const serialised = <T>(orgId: string, fn: () => Promise<T>): Promise<T> => {
     const run = (tails.get(orgId) ?? Promise.resolve()).then(fn);
@@ -299,8 +254,8 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
       let after = (range.fromSeq ?? 1) - 1;
       for (;;) {
         const { rows } = await storeCall("audit", "scanAuditEvents", () =>
-          client.query<EventRow>(
-            `SELECT seq::text AS seq_text, body FROM moatkit_audit_events
+          client.query<ScannedRow>(
+            `SELECT ${SCAN_COLUMNS} FROM moatkit_audit_events
              WHERE org_id = $1 AND seq > $2::bigint AND ($3::bigint IS NULL OR seq <= $3::bigint)
              ORDER BY seq LIMIT $4::int`,
             [orgId, after, range.toSeq ?? null, pageSize],
@@ -309,7 +264,10 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
         const page: StoredAuditEvent[] = [];
         for (const row of rows) {
           try {
-            page.push(decodeBody(row.seq_text, row.body));
+            const event = decodeBody(row.seq_text, row.body);
+            const column = columnMismatch(row, event);
+            if (column !== null) mismatched.set(event, column);
+            page.push(event);
           } catch (err) {
             // Hand over the rows before the undecodable one, so they are verified first.
             if (page.length > 0) yield page;
@@ -344,6 +302,10 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
         }
         return { seq: seqFromText(row.seq_text), hash: row.hash, jws: row.jws };
       });
+    },
+
+    checkAuditEventColumns(event) {
+      return mismatched.get(event) ?? null;
     },
 
     pruneAuditEvents(orgId, anchor: AuditAnchor) {

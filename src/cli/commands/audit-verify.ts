@@ -1,7 +1,8 @@
 /**
  * `moatkit audit verify`: recomputes an organisation's audit hash chain from the rows in
  * Postgres (the store is not trusted), with progress. Exit 0 intact, 1 broken (with the first
- * sequence number that does not check out).
+ * sequence number that does not check out, the reason, and for an invalid prune anchor or an
+ * edited query column a sentence naming it).
  */
 import { readFile } from "node:fs/promises";
 import { createPostgresAuditStore } from "../../adapters/postgres/audit-store.js";
@@ -97,7 +98,8 @@ export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Pr
       printOut(`✓ audit chain of ${options.org} is intact: ${String(result.count)} events verified${head}`);
       return EXIT.ok;
     }
-    printOut(`✗ audit chain of ${options.org} is broken at seq ${String(result.seq)}: ${result.reason}`);
+    const detail = result.detail === undefined ? "" : ` (${result.detail})`;
+    printOut(`✗ audit chain of ${options.org} is broken at seq ${String(result.seq)}: ${result.reason}${detail}`);
     return EXIT.failure;
   } finally {
     interrupt.dispose();

@@ -28,6 +28,7 @@ import {
   recoveryRun,
   scriptedRandom,
   sealAuditEvent,
+  signAuditAnchor,
   signAuditCheckpoint,
   streamRandom,
   vectorKeyring,
@@ -438,6 +439,12 @@ export function checkpointKeys(): {
 }
 
 export const CHECKPOINT_KID = "audit-2026";
+
+/** The prune anchor left by pruning the chain's first `seq` events (a minute after the checkpoint). */
+export async function runAnchor(seq: number, hash: string): Promise<string> {
+  const anchor = { orgId: AUDIT_ORG, seq, hash, at: new Date(NOW + 120_000).toISOString() };
+  return signAuditAnchor(anchor, { alg: "EdDSA", privateKey: checkpointKeys().privateJwk, kid: CHECKPOINT_KID });
+}
 
 export async function runCheckpoint(seq: number, hash: string): Promise<string> {
   const checkpoint = { orgId: AUDIT_ORG, seq, hash, at: new Date(NOW + 60_000).toISOString() };

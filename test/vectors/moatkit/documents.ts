@@ -22,6 +22,7 @@ import {
   runApiKey,
   runAuditChain,
   runBlindIndex,
+  runAnchor,
   runCheckpoint,
   runEnvelopeCase,
   runPassword,
@@ -271,6 +272,9 @@ async function auditDocuments(): Promise<{ chain: unknown; checkpoint: unknown }
   const jws = await runCheckpoint(last.seq, last.hash);
   const [header = "", payload = "", signature = ""] = jws.split(".");
   const keys = checkpointKeys();
+  const pruned = events[1]?.stored as { seq: number; hash: string };
+  const anchorJws = await runAnchor(pruned.seq, pruned.hash);
+  const [anchorHeader = "", anchorPayload = "", anchorSignature = ""] = anchorJws.split(".");
   return {
     chain: {
       source: SOURCE,
@@ -290,6 +294,13 @@ async function auditDocuments(): Promise<{ chain: unknown; checkpoint: unknown }
       payloadJson: Buffer.from(payload, "base64url").toString("utf8"),
       signatureHex: Buffer.from(signature, "base64url").toString("hex"),
       jws,
+      anchor: {
+        payload: JSON.parse(Buffer.from(anchorPayload, "base64url").toString("utf8")) as unknown,
+        protectedHeaderJson: Buffer.from(anchorHeader, "base64url").toString("utf8"),
+        payloadJson: Buffer.from(anchorPayload, "base64url").toString("utf8"),
+        signatureHex: Buffer.from(anchorSignature, "base64url").toString("hex"),
+        jws: anchorJws,
+      },
     },
   };
 }

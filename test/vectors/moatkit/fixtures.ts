@@ -20,7 +20,12 @@ import {
   type AuditEvent,
   type StoredAuditEvent,
 } from "../../../src/audit/event.js";
-import { signAuditCheckpoint, verifyAuditCheckpoint, type AuditCheckpoint } from "../../../src/audit/checkpoint.js";
+import {
+  signAuditAnchor,
+  signAuditCheckpoint,
+  verifyAuditCheckpoint,
+  type AuditCheckpoint,
+} from "../../../src/audit/checkpoint.js";
 import { verifyAuditChain } from "../../../src/audit/verify.js";
 import { apiKeyHasher } from "../../../src/apikeys/hash-key.js";
 import { checksumOf, formatApiKey, parseApiKey, previewOf } from "../../../src/apikeys/format.js";
@@ -56,6 +61,7 @@ export {
   parseMasterKeys,
   previewOf,
   sealAuditEvent,
+  signAuditAnchor,
   signAuditCheckpoint,
   verifyAuditChain,
   verifyAuditCheckpoint,

@@ -14,6 +14,7 @@ import {
   PASSWORD_CASES,
   RECOVERY_CASES,
   runApiKey,
+  runAnchor,
   runAuditChain,
   runCheckpoint,
   runPassword,
@@ -95,6 +96,13 @@ interface CheckpointFile {
   payloadJson: string;
   signatureHex: string;
   jws: string;
+  anchor: {
+    payload: { orgId: string; seq: number; hash: string; at: string; purpose: string };
+    protectedHeaderJson: string;
+    payloadJson: string;
+    signatureHex: string;
+    jws: string;
+  };
 }
 interface CanonicalFile {
   rfc8785: { name: string; input: string; output: string; outputUtf8Hex: string }[];
@@ -281,6 +289,50 @@ describe("audit checkpoint (EdDSA, Ed25519)", () => {
 
   it("moatkit verifies the committed JWS and returns what it attests", async () => {
     expect(await verifyAuditCheckpoint(checkpoint.jws, checkpoint.publicJwk)).toEqual(checkpoint.checkpoint);
+  });
+});
+
+describe("audit prune anchor (EdDSA, Ed25519)", () => {
+  const { anchor } = checkpoint;
+
+  it("moatkit signs the committed anchor to the committed JWS", async () => {
+    expect(await runAnchor(anchor.payload.seq, anchor.payload.hash)).toBe(anchor.jws);
+  });
+
+  it("the JWS has the anchor typ and a purpose member, and node:crypto verifies it", () => {
+    const [header = "", payload = "", signature = ""] = anchor.jws.split(".");
+    expect(Buffer.from(header, "base64url").toString("utf8")).toBe(anchor.protectedHeaderJson);
+    expect(JSON.parse(anchor.protectedHeaderJson)).toMatchObject({ typ: "moatkit-audit-anchor" });
+    expect(Buffer.from(signature, "base64url").toString("hex")).toBe(anchor.signatureHex);
+    expect(Buffer.from(payload, "base64url").toString("utf8")).toBe(anchor.payloadJson);
+    expect(anchor.payloadJson).toBe(canonicalJsonRef(anchor.payload));
+    expect(anchor.payload.purpose).toBe("prune-anchor");
+    const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: checkpoint.publicJwk.x }, format: "jwk" });
+    expect(verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(anchor.signatureHex, "hex"))).toBe(true);
+  });
+
+  it("moatkit verifies the chain after the anchor, and refuses the anchor and the checkpoint in each other's place", async () => {
+    const rest = chain.events.slice(anchor.payload.seq).map((e) => e.stored);
+    const key = checkpoint.publicJwk;
+    expect(
+      await verifyAuditChain(rest, {
+        orgId: chain.orgId,
+        anchor: anchor.jws,
+        checkpoints: [checkpoint.jws],
+        checkpointKey: key,
+      }),
+    ).toMatchObject({ ok: true, count: rest.length });
+    expect(
+      await verifyAuditChain(
+        chain.events.slice(3).map((e) => e.stored),
+        {
+          orgId: chain.orgId,
+          anchor: checkpoint.jws,
+          checkpointKey: key,
+        },
+      ),
+    ).toMatchObject({ ok: false, reason: "anchor_invalid", seq: checkpoint.checkpoint.seq });
+    await expect(verifyAuditCheckpoint(anchor.jws, key)).rejects.toMatchObject({ code: "ERR_INTEGRITY" });
   });
 });
 

@@ -4,8 +4,8 @@ import type { Migration } from "../migrate.js";
  * The audit log's tables, roles and guards.
  *
  * - `moatkit_audit_events`: one row per event. `body` is the event as JSON text, exactly as
- *   hashed and returned; the other columns are copies for indexing and filtering only, and the
- *   verifier never relies on them. The primary key (org_id, seq) is what makes concurrent
+ *   hashed and returned; the other columns are copies for indexing and filtering, which
+ *   verification checks against `body` (an edited column is reported as `column_mismatch`). The primary key (org_id, seq) is what makes concurrent
  *   appends safe: two writers can never both take the same seq.
  * - `moatkit_audit_anchors`: the signed anchor each prune leaves.
  * - `moatkit_audit_writer` (NOLOGIN): SELECT and INSERT only. Grant it to the login role your
