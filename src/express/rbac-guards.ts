@@ -16,10 +16,7 @@ function isRoleSet(value: unknown): value is Roles<string, string> {
   );
 }
 
-function guard<R extends string, P extends string>(
-  roles: Roles<R, P>,
-  allowed: (subject: Subject<R, P>) => boolean,
-): Middleware {
+function guard<R extends string, P extends string>(allowed: (subject: Subject<R, P>) => boolean): Middleware {
   return function moatkitRbacGuard(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     const subject = getSubject(req);
     if (subject === undefined) {
@@ -28,7 +25,8 @@ function guard<R extends string, P extends string>(
     }
     let ok: boolean;
     try {
-      ok = allowed(roles.parseSubject({ role: subject.role, allow: subject.allow, deny: subject.deny }));
+      // The role set checks the subject itself (can/hasRole throw for a role or flag it does not know).
+      ok = allowed({ role: subject.role, allow: subject.allow, deny: subject.deny } as Subject<R, P>);
     } catch {
       // A role or flag this role set does not know (renamed, removed): fail closed.
       ok = false;
@@ -62,7 +60,7 @@ export function requireRole<R extends string, P extends string>(
     });
   if (names.length === 0 || !names.every((n) => roles.isRole(n)))
     throw new MoatError("ERR_CONFIG", { message: "requireRole: name one or more roles of the role set" });
-  return guard(roles, (subject) => names.some((n) => roles.hasRole(subject, n)));
+  return guard<R, P>((subject) => names.some((n) => roles.hasRole(subject, n)));
 }
 
 /**
@@ -87,5 +85,5 @@ export function requirePermission<R extends string, P extends string>(
     });
   if (!roles.isPermission(permission))
     throw new MoatError("ERR_CONFIG", { message: "requirePermission: not a permission of the role set" });
-  return guard(roles, (subject) => roles.can(subject, permission));
+  return guard<R, P>((subject) => roles.can(subject, permission));
 }
