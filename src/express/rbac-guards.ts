@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { MoatError } from "../errors.js";
 import type { Roles, Subject } from "../rbac/types.js";
 import { sendHttpError } from "./http-errors.js";
-import { getSubject } from "./subject.js";
+import { getSubject, type RequestSubject } from "./subject.js";
 import type { Middleware, NextFunction } from "./types.js";
 
 function isRoleSet(value: unknown): value is Roles<string, string> {
@@ -14,6 +14,14 @@ function isRoleSet(value: unknown): value is Roles<string, string> {
   return ["can", "hasRole", "isRole", "isPermission", "parseSubject"].every(
     (key) => key in value && typeof Reflect.get(value, key) === "function",
   );
+}
+
+/** The part of a request subject a role set reads, without absent flags. */
+function rbacSubject(subject: RequestSubject): Subject {
+  const { role, allow, deny } = subject;
+  if (allow === undefined && deny === undefined) return { role };
+  if (deny === undefined) return { role, allow };
+  return allow === undefined ? { role, deny } : { role, allow, deny };
 }
 
 function guard<R extends string, P extends string>(allowed: (subject: Subject<R, P>) => boolean): Middleware {
@@ -26,7 +34,7 @@ function guard<R extends string, P extends string>(allowed: (subject: Subject<R,
     let ok: boolean;
     try {
       // The role set checks the subject itself (can/hasRole throw for a role or flag it does not know).
-      ok = allowed({ role: subject.role, allow: subject.allow, deny: subject.deny } as Subject<R, P>);
+      ok = allowed(rbacSubject(subject) as Subject<R, P>);
     } catch {
       // A role or flag this role set does not know (renamed, removed): fail closed.
       ok = false;
