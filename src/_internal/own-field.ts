@@ -6,6 +6,8 @@
 /** The value of `key` if it is an own data property of `value`, else undefined. */
 export function ownField(value: unknown, key: string): unknown {
   if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
+  // No descriptor to build for an absent key (the common case for optional fields).
+  if (!Object.hasOwn(value, key)) return undefined;
   const descriptor = Object.getOwnPropertyDescriptor(value, key);
   if (descriptor === undefined || !("value" in descriptor)) return undefined;
   const field: unknown = descriptor.value;

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { MoatError } from "../errors.js";
 import type { Roles, Subject } from "../rbac/types.js";
 import { sendHttpError } from "./http-errors.js";
-import { getSubject } from "./subject.js";
+import { getSubject, type RequestSubject } from "./subject.js";
 import type { Middleware, NextFunction } from "./types.js";
 
 function isRoleSet(value: unknown): value is Roles<string, string> {
@@ -16,10 +16,15 @@ function isRoleSet(value: unknown): value is Roles<string, string> {
   );
 }
 
-function guard<R extends string, P extends string>(
-  roles: Roles<R, P>,
-  allowed: (subject: Subject<R, P>) => boolean,
-): Middleware {
+/** The part of a request subject a role set reads, without absent flags. */
+function rbacSubject(subject: RequestSubject): Subject {
+  const { role, allow, deny } = subject;
+  if (allow === undefined && deny === undefined) return { role };
+  if (deny === undefined) return { role, allow };
+  return allow === undefined ? { role, deny } : { role, allow, deny };
+}
+
+function guard<R extends string, P extends string>(allowed: (subject: Subject<R, P>) => boolean): Middleware {
   return function moatkitRbacGuard(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     const subject = getSubject(req);
     if (subject === undefined) {
@@ -28,7 +33,8 @@ function guard<R extends string, P extends string>(
     }
     let ok: boolean;
     try {
-      ok = allowed(roles.parseSubject({ role: subject.role, allow: subject.allow, deny: subject.deny }));
+      // The role set checks the subject itself (can/hasRole throw for a role or flag it does not know).
+      ok = allowed(rbacSubject(subject) as Subject<R, P>);
     } catch {
       // A role or flag this role set does not know (renamed, removed): fail closed.
       ok = false;
@@ -62,7 +68,7 @@ export function requireRole<R extends string, P extends string>(
     });
   if (names.length === 0 || !names.every((n) => roles.isRole(n)))
     throw new MoatError("ERR_CONFIG", { message: "requireRole: name one or more roles of the role set" });
-  return guard(roles, (subject) => names.some((n) => roles.hasRole(subject, n)));
+  return guard<R, P>((subject) => names.some((n) => roles.hasRole(subject, n)));
 }
 
 /**
@@ -87,5 +93,5 @@ export function requirePermission<R extends string, P extends string>(
     });
   if (!roles.isPermission(permission))
     throw new MoatError("ERR_CONFIG", { message: "requirePermission: not a permission of the role set" });
-  return guard(roles, (subject) => roles.can(subject, permission));
+  return guard<R, P>((subject) => roles.can(subject, permission));
 }

@@ -73,6 +73,9 @@ const contexts = new WeakMap<IncomingMessage, RequestContext>();
 const storage = new AsyncLocalStorage<RequestContext>();
 
 function expressIp(req: IncomingMessage): string | undefined {
+  // Without X-Forwarded-For, express's `req.ip` is the socket's peer whatever `trust proxy` says:
+  // leave it to the caller's socket fallback and skip proxy-addr's walk.
+  if (req.headers["x-forwarded-for"] === undefined) return undefined;
   // express defines `ip` as a getter on its request prototype, applying its `trust proxy` setting.
   const ip: unknown = "ip" in req ? req.ip : undefined;
   return typeof ip === "string" && ip !== "" ? normalizeAddress(ip) : undefined;

@@ -30,7 +30,13 @@ const optionsSchema = z.strictObject({
   routes: z.record(z.string(), durationSchema).optional(),
 });
 
+interface RouteDeadline {
+  readonly pattern: RoutePattern;
+  readonly ms: number;
+}
+
 interface Deadline {
+  readonly res: ServerResponse;
   // Made on first use: most handlers never ask for the signal, and an AbortController costs
   // more per request than everything else here.
   controller: AbortController | undefined;
@@ -46,30 +52,62 @@ function abort(deadline: Deadline, message: string): void {
 
 const deadlines = new WeakMap<IncomingMessage, Deadline>();
 
-function arm(res: ServerResponse, deadline: Deadline, ms: number): void {
+// Module-level functions rather than closures per request: a busy server arms one deadline per
+// request, so what it allocates there counts.
+function expire(deadline: Deadline): void {
+  deadline.timer = undefined;
+  const res = deadline.res;
+  // A finished response has nothing left to time out (its listener clears the timer already).
+  if (res.writableFinished) return;
+  abort(deadline, "request timed out");
+  // A response already under way is left to the handler, which has just been signalled.
+  if (!res.headersSent) sendHttpError(res, "ERR_TIMEOUT", { connection: "close" });
+}
+
+function arm(deadline: Deadline, ms: number): void {
   if (deadline.timer !== undefined) clearTimeout(deadline.timer);
-  deadline.timer = setTimeout(() => {
-    deadline.timer = undefined;
-    abort(deadline, "request timed out");
-    // A response already under way is left to the handler, which has just been signalled.
-    if (!res.headersSent) sendHttpError(res, "ERR_TIMEOUT", { connection: "close" });
-  }, ms);
+  deadline.timer = setTimeout(expire, ms, deadline);
   // The timer must not keep a closing server's process alive.
   deadline.timer.unref();
 }
 
-function watch(req: IncomingMessage, res: ServerResponse, deadline: Deadline): void {
-  const stop = (): void => {
-    if (deadline.timer !== undefined) clearTimeout(deadline.timer);
-    deadline.timer = undefined;
-  };
-  res.once("finish", stop);
-  res.once("close", () => {
-    stop();
-    // Closed before the response was complete: the client went away, so the work is wasted too.
-    if (!res.writableFinished) abort(deadline, "client closed the request");
-  });
+function stop(deadline: Deadline): void {
+  if (deadline.timer !== undefined) clearTimeout(deadline.timer);
+  deadline.timer = undefined;
+}
+
+function deadlineOf(res: ServerResponse): Deadline | undefined {
+  // node's ServerResponse knows its request (`res.req`); the deadline is kept under the request.
+  const req: unknown = res.req;
+  return typeof req === "object" && req !== null ? deadlines.get(req as IncomingMessage) : undefined;
+}
+
+function onFinish(this: ServerResponse): void {
+  const deadline = deadlineOf(this);
+  if (deadline !== undefined) stop(deadline);
+}
+
+function onClose(this: ServerResponse): void {
+  const deadline = deadlineOf(this);
+  if (deadline === undefined) return;
+  stop(deadline);
+  // Closed before the response was complete: the client went away, so the work is wasted too.
+  if (!this.writableFinished) abort(deadline, "client closed the request");
+}
+
+function watch(req: IncomingMessage, res: ServerResponse): Deadline {
+  const deadline: Deadline = { res, controller: undefined, reason: undefined, timer: undefined };
   deadlines.set(req, deadline);
+  res.on("finish", onFinish);
+  res.on("close", onClose);
+  return deadline;
+}
+
+function routeDeadline(routes: readonly RouteDeadline[], req: IncomingMessage, defaultMs: number): number {
+  const method = req.method ?? "GET";
+  const path = requestPath(req);
+  for (const route of routes) if (matchRoute(route.pattern, method, path)) return route.ms;
+  return defaultMs;
 }
 
 /**
@@ -93,23 +131,15 @@ function watch(req: IncomingMessage, res: ServerResponse, deadline: Deadline): v
 export function requestTimeout(options: RequestTimeoutOptions = {}): Middleware {
   const parsed = parseOptions(optionsSchema, options, "requestTimeout options");
   const defaultMs = parsed.timeout ?? 30_000;
-  const routes: readonly { pattern: RoutePattern; ms: number }[] = Object.entries(parsed.routes ?? {}).map(
-    ([text, ms]) => ({
-      pattern: parseRoutePattern(text, "requestTimeout routes"),
-      ms,
-    }),
-  );
+  const routes: readonly RouteDeadline[] = Object.entries(parsed.routes ?? {}).map(([text, ms]) => ({
+    pattern: parseRoutePattern(text, "requestTimeout routes"),
+    ms,
+  }));
 
   return function moatkitRequestTimeout(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
-    const method = req.method ?? "GET";
-    const path = requestPath(req);
-    const ms = routes.find((r) => matchRoute(r.pattern, method, path))?.ms ?? defaultMs;
-    let deadline = deadlines.get(req);
-    if (deadline === undefined) {
-      deadline = { controller: undefined, reason: undefined, timer: undefined };
-      watch(req, res, deadline);
-    }
-    if (deadline.reason === undefined && !res.writableFinished) arm(res, deadline, ms);
+    const ms = routes.length === 0 ? defaultMs : routeDeadline(routes, req, defaultMs);
+    const deadline = deadlines.get(req) ?? watch(req, res);
+    if (deadline.reason === undefined && !res.writableFinished) arm(deadline, ms);
     next();
   };
 }

@@ -6,6 +6,7 @@ import helmet, { type HelmetOptions } from "helmet";
 import { MoatError } from "../errors.js";
 import { assertKnownKeys } from "../_internal/options.js";
 import { isPlainObject } from "../_internal/own-field.js";
+import { replayStaticHeaders } from "./static-headers.js";
 import type { Middleware } from "./types.js";
 
 /**
@@ -107,10 +108,14 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
       ? { xFrameOptions: { action: "deny" as const } }
       : {},
   );
+  let middleware: Middleware;
   try {
-    return helmet(merged);
+    middleware = helmet(merged);
   } catch (cause) {
     // helmet's messages describe the bad option; they name options, not secrets.
     throw new MoatError("ERR_CONFIG", { message: "invalid securityHeaders options", cause });
   }
+  // Without per-request values (CSP nonces), helmet sets the same headers on every response:
+  // record them once and replay them.
+  return replayStaticHeaders(middleware, merged);
 }

@@ -245,9 +245,15 @@ function isKnownGrant(c: Compiled, g: ParsedGrant): boolean {
   }
 }
 
+const NO_FLAGS: ReturnType<typeof subjectFlags> = Object.freeze({ parsed: Object.freeze([]), raw: Object.freeze([]) });
+
 /** A subject's `allow` or `deny` list: known permissions or wildcards. */
-function subjectFlags(c: Compiled, input: unknown, which: "allow" | "deny"): { parsed: ParsedGrant[]; raw: string[] } {
-  if (input === undefined) return { parsed: [], raw: [] };
+function subjectFlags(
+  c: Compiled,
+  input: unknown,
+  which: "allow" | "deny",
+): { readonly parsed: readonly ParsedGrant[]; readonly raw: readonly string[] } {
+  if (input === undefined) return NO_FLAGS; // the common case: shared, no fresh arrays per check
   const value = arrayOf(input);
   if (value === undefined || value.length > MAX_SUBJECT_FLAGS)
     throw inputError(`rbac subject: ${which} must be an array of permissions`);

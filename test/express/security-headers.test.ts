@@ -101,6 +101,35 @@ describe("securityHeaders", () => {
     expect((await headersFor({ frameguard: false }))["x-frame-options"]).toBeUndefined();
   });
 
+  it("computes a function-valued directive (a nonce) afresh on every response", async () => {
+    let count = 0;
+    const nonce = () => `'nonce-n${String((count += 1))}'`;
+    const app = express();
+    app.use(securityHeaders({ contentSecurityPolicy: { directives: { "script-src": ["'self'", nonce] } } }));
+    app.get("/", (_req, res) => {
+      res.json({ ok: true });
+    });
+    server = await listen(app);
+    const first = (await request(server.port)).headers["content-security-policy"];
+    const second = (await request(server.port)).headers["content-security-policy"];
+    expect(first).toContain("script-src 'self' 'nonce-n1'");
+    expect(second).toContain("script-src 'self' 'nonce-n2'");
+  });
+
+  it("sets its headers before the handler runs, which may still change them", async () => {
+    const app = express();
+    app.use(securityHeaders());
+    app.get("/", (_req, res) => {
+      res.setHeader("X-Frame-Options", "SAMEORIGIN");
+      res.json({ seen: res.getHeader("referrer-policy") });
+    });
+    server = await listen(app);
+    const reply = await request(server.port);
+    expect(reply.json()).toEqual({ seen: "no-referrer" });
+    expect(reply.headers["x-frame-options"]).toBe("SAMEORIGIN");
+    expect(reply.headers["x-powered-by"]).toBeUndefined();
+  });
+
   it("turns helmet's complaints and wrong types into ERR_CONFIG", () => {
     expectMoatError(() => securityHeaders({ strictTransportSecurity: { maxAge: -1 } }), "ERR_CONFIG");
     expectMoatError(
