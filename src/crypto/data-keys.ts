@@ -28,6 +28,8 @@ export interface DataKey {
   /** Subkeys by salt and suite (subkeys.ts). */
   readonly derived: BoundedCache<string, Derived>;
   writer: Writer | undefined;
+  /** Set when its scope is shredded: nothing may use it from then on. */
+  destroyed: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -75,8 +77,18 @@ export interface DataKeys {
   readonly currentIdOf: (activeStore: DataKeyStore, scope: string) => Promise<string | undefined>;
   /** Makes a new data key the scope's current one; its id. */
   readonly rotate: (activeStore: DataKeyStore, scope: string) => Promise<string>;
-  /** Drops cached keys of a scope, or all of them. */
+  /** Drops cached keys of a scope, or all of them (a rewrap: the keys still exist). */
   readonly forget: (scope: string | undefined) => void;
+  /**
+   * A scope's keys are being (or were) destroyed: drops and marks its cached keys, and makes
+   * every load of that scope still waiting on the store retry rather than cache what it read.
+   * A shred calls it before and after its delete; an invalidation message once.
+   */
+  readonly shredded: (scope: string) => void;
+}
+
+function integrityError(message: string): MoatError {
+  return new MoatError("ERR_INTEGRITY", { message });
 }
 
 /** @internal */
@@ -89,6 +101,33 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
   const currentByScope = createBoundedCache<string, DataKey>(cacheMaxEntries);
   const pendingCurrent = new Map<string, Promise<DataKey>>();
   let statelessKey: DataKey | undefined;
+
+  // Shred generations. `generation` counts shred events; `shreddedAt` holds, per scope, the
+  // generation of its last one. A load notes the generation before it awaits the store and,
+  // before caching what it read, checks its scope had no shred event since: otherwise the read
+  // may predate the delete, and it reads again. Entries are only needed while a load is waiting.
+  let generation = 0;
+  const shreddedAt = new Map<string, number>();
+  let loading = 0;
+
+  function shreddedSince(scope: string, started: number): boolean {
+    return (shreddedAt.get(scope) ?? 0) > started;
+  }
+
+  async function tracked<T>(load: () => Promise<T>): Promise<T> {
+    loading++;
+    try {
+      return await load();
+    } finally {
+      if (--loading === 0) shreddedAt.clear();
+    }
+  }
+
+  /** A record a store returned for `scope` must be that scope's: its wrap AAD authenticates it. */
+  function checkScope(record: DataKeyRecord, scope: string): void {
+    if (record.scope !== scope)
+      throw integrityError(`the data key store's current key for a scope belongs to another scope (${record.id})`);
+  }
 
   function remember(dk: DataKey): DataKey {
     byRef.set(dk.refKey, dk, dk.expiresAt, now());
@@ -120,6 +159,7 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
       expiresAt: now() + cacheTtl,
       derived,
       writer: undefined,
+      destroyed: false,
     };
   }
 
@@ -152,16 +192,26 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     };
   }
 
+  /** The scope's current key from the store, cached; reads again when the scope was shredded meanwhile. */
   async function loadCurrent(activeStore: DataKeyStore, scope: string): Promise<DataKey> {
-    const existing = await activeStore.getCurrentDataKey(scope);
-    if (existing?.masterKeyId === primaryKeyId) return remember(fromRecord(existing));
-    // No current key, or one wrapped under a master key that is no longer primary: start a new one.
-    const { record, key } = newRecord(scope);
-    const result = await activeStore.setCurrentDataKey(record, existing?.id ?? null);
-    if (result.created)
-      return remember(makeDataKey("stored", decodeDataKeyId(record.id), record.id, scope, primaryKeyId, key));
-    key.fill(0);
-    return remember(fromRecord(result.current));
+    for (;;) {
+      const started = generation;
+      const existing = await activeStore.getCurrentDataKey(scope);
+      if (existing !== null) checkScope(existing, scope);
+      if (shreddedSince(scope, started)) continue;
+      if (existing?.masterKeyId === primaryKeyId) return rememberCurrent(remember(fromRecord(existing)));
+      // No current key, or one wrapped under a master key that is no longer primary: start a new one.
+      const { record, key } = newRecord(scope);
+      const result = await activeStore.setCurrentDataKey(record, existing?.id ?? null);
+      checkScope(result.current, scope);
+      if (shreddedSince(scope, started) || !result.created) key.fill(0);
+      if (shreddedSince(scope, started)) continue;
+      if (result.created)
+        return rememberCurrent(
+          remember(makeDataKey("stored", decodeDataKeyId(record.id), record.id, scope, primaryKeyId, key)),
+        );
+      return rememberCurrent(remember(fromRecord(result.current)));
+    }
   }
 
   async function rotate(activeStore: DataKeyStore, scope: string): Promise<string> {
@@ -179,10 +229,10 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     // Concurrent first writes of a scope share one load, so they agree on one key.
     let pending = pendingCurrent.get(scope);
     if (pending === undefined) {
-      pending = loadCurrent(activeStore, scope).finally(() => pendingCurrent.delete(scope));
+      pending = tracked(() => loadCurrent(activeStore, scope)).finally(() => pendingCurrent.delete(scope));
       pendingCurrent.set(scope, pending);
     }
-    return rememberCurrent(await pending);
+    return pending;
   }
 
   function statelessDataKey(): DataKey {
@@ -197,12 +247,30 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     const hit = byRef.get(refKeyOf("stored", ref), now());
     if (hit !== undefined) return hit;
     const id = base64urlEncode(ref);
-    const record = await activeStore.getDataKey(id);
-    if (record === null)
-      throw new MoatError("ERR_KEY_NOT_FOUND", {
-        message: `data key ${id} not found (shredded, or never stored here)`,
-      });
-    return remember(fromRecord(record));
+    return tracked(async () => {
+      for (;;) {
+        const started = generation;
+        const record = await activeStore.getDataKey(id);
+        if (record === null)
+          throw new MoatError("ERR_KEY_NOT_FOUND", {
+            message: `data key ${id} not found (shredded, or never stored here)`,
+          });
+        if (record.id !== id) throw integrityError(`the data key store answered a read of ${id} with another key`);
+        // Read before a shred of its scope finished: read again (the key is then gone, or was not yet deleted).
+        if (!shreddedSince(record.scope, started)) return remember(fromRecord(record));
+      }
+    });
+  }
+
+  function drop(scope: string, destroyed: boolean): void {
+    for (const [ref, dk] of byRef.entries()) {
+      if (dk.scope !== scope || dk.mode !== "stored") continue;
+      if (destroyed) dk.destroyed = true;
+      byRef.delete(ref);
+    }
+    const current = currentByScope.get(scope);
+    if (current !== undefined && destroyed) current.destroyed = true;
+    currentByScope.delete(scope);
   }
 
   return {
@@ -229,10 +297,14 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     async currentIdOf(activeStore, scope) {
       const hit = currentByScope.get(scope, now());
       if (hit !== undefined) return hit.id;
-      const record = await activeStore.getCurrentDataKey(scope);
-      if (record?.masterKeyId !== primaryKeyId) return undefined;
-      rememberCurrent(remember(fromRecord(record)));
-      return record.id;
+      return tracked(async () => {
+        const started = generation;
+        const record = await activeStore.getCurrentDataKey(scope);
+        if (record !== null) checkScope(record, scope);
+        if (record?.masterKeyId !== primaryKeyId) return undefined;
+        if (!shreddedSince(scope, started)) rememberCurrent(remember(fromRecord(record)));
+        return record.id;
+      });
     },
     rotate,
     forget(scope) {
@@ -241,8 +313,11 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
         currentByScope.clear();
         return;
       }
-      for (const [ref, dk] of byRef.entries()) if (dk.scope === scope) byRef.delete(ref);
-      currentByScope.delete(scope);
+      drop(scope, false);
+    },
+    shredded(scope) {
+      shreddedAt.set(scope, ++generation);
+      drop(scope, true);
     },
   };
 }

@@ -152,8 +152,15 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
       if (typeof tenantId !== "string" || tenantId.length === 0)
         throw new MoatError("ERR_INVALID_INPUT", { message: "shredTenant needs a tenant id" });
       const scope = tenantScope(tenantId);
-      const dataKeysDestroyed = await activeStore.deleteDataKeyScope(scope);
-      dataKeys.forget(scope);
+      // Before and after the delete: a load that read the scope's keys in between reads again
+      // instead of caching a destroyed key (data-keys.ts, shred generations).
+      dataKeys.shredded(scope);
+      let dataKeysDestroyed: number;
+      try {
+        dataKeysDestroyed = await activeStore.deleteDataKeyScope(scope);
+      } finally {
+        dataKeys.shredded(scope);
+      }
       return { dataKeysDestroyed };
     },
     async dependencyOf(token) {

@@ -173,11 +173,21 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     return { out, writer };
   }
 
+  /** The scope's writing key, waiting for the store on a cache miss; never one its scope's shred destroyed meanwhile. */
+  async function loadedWritingKey(pending: Promise<DataKey>, scope: string): Promise<DataKey> {
+    let dk = await pending;
+    while (dk.destroyed) {
+      const next = writingKey(scope);
+      dk = next instanceof Promise ? await next : next;
+    }
+    return dk;
+  }
+
   async function encryptToBytes(plaintext: string | Uint8Array, options: BindingOptions): Promise<Uint8Array> {
     const data = checkPlaintext(plaintext);
     const binding = readBinding(options);
     const key = writingKey(binding.scope);
-    return sealWith(key instanceof Promise ? await key : key, data, binding).out;
+    return sealWith(key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key, data, binding).out;
   }
 
   function openWith(dk: DataKey, msg: ParsedMessage, binding: Binding): Uint8Array {
@@ -207,7 +217,10 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     ) {
       return openWith(hit, msg, binding);
     }
-    return openWith(await dataKeyFor(msg), msg, binding);
+    const dk = await dataKeyFor(msg);
+    // Its scope was shredded while this call waited: the key is gone.
+    if (dk.destroyed) throw new MoatError("ERR_KEY_NOT_FOUND", { message: "the data key was shredded" });
+    return openWith(dk, msg, binding);
   }
 
   async function needsRewrap(token: string | Uint8Array): Promise<boolean> {
@@ -234,7 +247,11 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       const binding = readBinding(options);
       const key = writingKey(binding.scope);
       // Awaiting only on a cache miss keeps the common path free of an extra microtask.
-      const { out, writer } = sealWith(key instanceof Promise ? await key : key, data, binding);
+      const { out, writer } = sealWith(
+        key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key,
+        data,
+        binding,
+      );
       return writer.stringPrefix + base64urlEncode(out.subarray(writer.payloadOffset));
     },
     encryptBytes: encryptToBytes,
