@@ -9,6 +9,7 @@ import { tenantScope } from "./context.js";
 import type { DataKeys } from "./data-keys.js";
 import { parseToken } from "./format.js";
 import type { KeyWrapper } from "./key-wrap.js";
+import type { DataKeyInvalidation } from "./invalidation.js";
 import type { DataKeyRecord, DataKeyStore } from "./store.js";
 import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
@@ -86,6 +87,7 @@ interface EnvelopeKeysDeps {
   readonly dataKeys: DataKeys;
   readonly wrapper: KeyWrapper;
   readonly primaryKeyId: string;
+  readonly invalidation: DataKeyInvalidation | undefined;
 }
 
 function needsStore(what: string): MoatError {
@@ -94,7 +96,7 @@ function needsStore(what: string): MoatError {
 
 /** @internal */
 export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
-  const { store, dataKeys, wrapper, primaryKeyId } = deps;
+  const { store, dataKeys, wrapper, primaryKeyId, invalidation } = deps;
 
   function storeFor(what: string): DataKeyStore {
     if (store === undefined) throw needsStore(what);
@@ -160,6 +162,16 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
         dataKeysDestroyed = await activeStore.deleteDataKeyScope(scope);
       } finally {
         dataKeys.shredded(scope);
+      }
+      try {
+        await invalidation?.publish(scope);
+      } catch (err) {
+        // The keys are gone; only the other processes' caches were not told (they expire at cacheTtl).
+        throw new MoatError("ERR_STORE", {
+          message: "shredTenant destroyed the data keys, but announcing it on the invalidation channel failed",
+          details: { dataKeysDestroyed },
+          cause: err,
+        });
       }
       return { dataKeysDestroyed };
     },

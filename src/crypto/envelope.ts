@@ -30,6 +30,7 @@ import { type MasterKeyring, isMasterKeyring } from "./keyring.js";
 import { createKeyWrapper } from "./key-wrap.js";
 import { pooledRandom } from "./random-pool.js";
 import { DATA_KEY_STORE_METHODS, type DataKeyStore } from "./store.js";
+import { type DataKeyInvalidation, isDataKeyInvalidation } from "./invalidation.js";
 import { type Writer, createSubkeys } from "./subkeys.js";
 
 /** Options for {@link createEnvelope}. */
@@ -43,6 +44,12 @@ export interface EnvelopeOptions {
    * and can be shredded. Without one (stateless mode), each value carries its wrapped data key.
    */
   readonly dataKeys?: DataKeyStore;
+  /**
+   * Tells the other processes that share `dataKeys` when this one shreds a tenant, and hears
+   * of their shreds, so cached keys of a shredded tenant go at once rather than after `cacheTtl`
+   * (e.g. `createRedisDataKeyInvalidation` from `moatkit/adapters/redis`). Needs `dataKeys`.
+   */
+  readonly invalidation?: DataKeyInvalidation;
   /** How long unwrapped data keys stay cached in memory: ms or "5m". Default 5 minutes. */
   readonly cacheTtl?: Duration;
   /** Most data keys cached at once. Default 1000. */
@@ -102,6 +109,9 @@ const optionsSchema = z.strictObject({
   keyring: z.custom<MasterKeyring>(isMasterKeyring, "a keyring from createKeyring, parseMasterKeys or keyringFromEnv"),
   algorithm: z.enum(["aes-256-gcm", "xchacha20-poly1305"]).default("aes-256-gcm"),
   dataKeys: storeSchema<DataKeyStore>(DATA_KEY_STORE_METHODS).optional(),
+  invalidation: z
+    .custom<DataKeyInvalidation>(isDataKeyInvalidation, "a data key invalidation channel (publish, subscribe)")
+    .optional(),
   cacheTtl: durationSchema.default(300_000),
   cacheMaxEntries: z.number().int().min(1).max(1_000_000).default(1000),
   backend: z.enum(["node", "noble", "auto"]).default("auto"),
@@ -129,6 +139,11 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   const draw = pooledRandom(opts.random);
   // Wrapped once here: every store failure below is ERR_STORE naming the operation.
   const store = opts.dataKeys === undefined ? undefined : wrapStore("dataKeys", opts.dataKeys, DATA_KEY_STORE_METHODS);
+  const { invalidation } = opts;
+  if (invalidation !== undefined && store === undefined)
+    throw new MoatError("ERR_CONFIG", {
+      message: "createEnvelope options: invalidation needs a dataKeys store (stateless values cannot be shredded)",
+    });
   const backend: CryptoBackend = resolveBackend(opts.backend);
   const mode: KeyMode = store === undefined ? "embedded" : "stored";
   const primaryKeyId = keyring.primaryKeyId;
@@ -145,6 +160,10 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     random: opts.random,
   });
   const { cached, writingKey, dataKeyFor, storedDataKey, currentIdOf } = dataKeys;
+  // For the life of the envelope: a shred announced anywhere drops this envelope's cached keys.
+  invalidation?.subscribe((scope) => {
+    if (typeof scope === "string") dataKeys.shredded(scope);
+  });
 
   function checkPlaintext(plaintext: string | Uint8Array): Uint8Array {
     const data = toBytes(plaintext, "plaintext");
@@ -285,7 +304,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
         throw new MoatError("ERR_INVALID_INPUT", { message: "rewrapBytes takes a Uint8Array token" });
       return reencrypt(token, options);
     },
-    keys: Object.freeze(createEnvelopeKeys({ store, dataKeys, wrapper, primaryKeyId })),
+    keys: Object.freeze(createEnvelopeKeys({ store, dataKeys, wrapper, primaryKeyId, invalidation })),
   };
   return Object.freeze(envelope);
 }
