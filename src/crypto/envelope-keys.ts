@@ -42,9 +42,13 @@ export interface DataKeyRewrapResult {
   readonly remainingByMasterKeyId: Readonly<Record<string, number>>;
 }
 
-/** What {@link EnvelopeKeys.shredTenant} did. */
+/**
+ * What {@link EnvelopeKeys.shredTenant} did. It counts stored data keys only: values written in
+ * stateless mode carry their own wrapped data key, survive the shred, and are not counted (the
+ * envelope keeps no record of them, so it cannot know how many there are).
+ */
 export interface TenantShredResult {
-  /** Data keys destroyed. */
+  /** Stored data keys destroyed. */
   readonly dataKeysDestroyed: number;
 }
 
@@ -72,7 +76,15 @@ export interface EnvelopeKeys {
   rotateDataKeys(options?: { readonly tenantId?: string }): Promise<DataKeyRotateResult>;
   /** Re-wraps every stored data key under the primary master key, without touching values. */
   rewrapDataKeys(options?: RewrapDataKeysOptions): Promise<DataKeyRewrapResult>;
-  /** Destroys a tenant's data keys; its values then fail with ERR_KEY_NOT_FOUND. */
+  /**
+   * Destroys a tenant's stored data keys; its values then fail with ERR_KEY_NOT_FOUND. Once it
+   * resolves this envelope neither decrypts nor writes the tenant's data under a destroyed key
+   * (calls already waiting on the store included); with `invalidation`, other processes drop
+   * their cached keys at once. Values written in stateless mode are not reachable and survive.
+   *
+   * @throws MoatError ERR_STORE when the store fails, or when the keys are destroyed but the
+   *   announcement on the invalidation channel failed (`details.dataKeysDestroyed` is set).
+   */
   shredTenant(tenantId: string): Promise<TenantShredResult>;
   /** The master key (and data key) a value depends on today. Works in both modes. */
   dependencyOf(token: string | Uint8Array): Promise<KeyDependency>;
