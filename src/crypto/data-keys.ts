@@ -101,6 +101,14 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
   const currentByScope = createBoundedCache<string, DataKey>(cacheMaxEntries);
   const pendingCurrent = new Map<string, Promise<DataKey>>();
   let statelessKey: DataKey | undefined;
+  // The last key found in each cache: a hit here skips the LRU bookkeeping of a cache read (a
+  // Map delete and insert), a visible share of a small field's cost. Cleared with the caches.
+  let hotRef: DataKey | undefined;
+  let hotCurrent: DataKey | undefined;
+
+  function usable(dk: DataKey | undefined): dk is DataKey {
+    return dk !== undefined && !dk.destroyed && dk.expiresAt > now();
+  }
 
   // Shred generations. `generation` counts shred events; `shreddedAt` holds, per scope, the
   // generation of its last one. A load notes the generation before it awaits the store and,
@@ -220,6 +228,7 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     key.fill(0);
     const result = await activeStore.setCurrentDataKey(record, existing?.id ?? null);
     currentByScope.delete(scope);
+    hotCurrent = undefined;
     return result.current.id;
   }
 
@@ -263,6 +272,8 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
   }
 
   function drop(scope: string, destroyed: boolean): void {
+    hotRef = undefined;
+    hotCurrent = undefined;
     for (const [ref, dk] of byRef.entries()) {
       if (dk.scope !== scope || dk.mode !== "stored") continue;
       if (destroyed) dk.destroyed = true;
@@ -275,10 +286,19 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
 
   return {
     fromRecord,
-    cached: (refKey) => byRef.get(refKey, now()),
+    cached(refKey) {
+      if (usable(hotRef) && hotRef.refKey === refKey) return hotRef;
+      const dk = byRef.get(refKey, now());
+      if (dk !== undefined) hotRef = dk;
+      return dk;
+    },
     writingKey(scope) {
       if (store === undefined) return statelessDataKey();
-      return currentByScope.get(scope, now()) ?? currentDataKey(store, scope);
+      if (usable(hotCurrent) && hotCurrent.scope === scope) return hotCurrent;
+      const dk = currentByScope.get(scope, now());
+      if (dk === undefined) return currentDataKey(store, scope);
+      hotCurrent = dk;
+      return dk;
     },
     async dataKeyFor(msg) {
       if (msg.mode === "embedded") {
@@ -311,6 +331,8 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
       if (scope === undefined) {
         byRef.clear();
         currentByScope.clear();
+        hotRef = undefined;
+        hotCurrent = undefined;
         return;
       }
       drop(scope, false);
