@@ -33,6 +33,9 @@ import { DATA_KEY_STORE_METHODS, type DataKeyStore } from "./store.js";
 import { type DataKeyInvalidation, isDataKeyInvalidation } from "./invalidation.js";
 import { type Writer, createSubkeys } from "./subkeys.js";
 
+/** String tokens at least this long are built flat (see `encrypt`). */
+const FLAT_TOKEN_CHARS = 64 * 1024;
+
 /** Options for {@link createEnvelope}. */
 export interface EnvelopeOptions {
   /** Master keys; the primary wraps new data keys, all of them unwrap. */
@@ -283,7 +286,15 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
         binding,
         pooledBytes,
       );
-      return writer.stringPrefix + out.toString("base64url", writer.payloadOffset);
+      const payload = out.toString("base64url", writer.payloadOffset);
+      if (payload.length < FLAT_TOKEN_CHARS) return writer.stringPrefix + payload;
+      // `prefix + payload` would be a rope that every later read copies into one string on the
+      // JS heap (measured at several times the cost of the encoding itself at 1 MiB). Large
+      // tokens are built as bytes and come back as one string that needs no flattening.
+      const whole = Buffer.allocUnsafe(writer.stringPrefix.length + payload.length);
+      whole.write(writer.stringPrefix, 0, "latin1");
+      whole.write(payload, writer.stringPrefix.length, "latin1");
+      return whole.toString("latin1");
     },
     encryptBytes: encryptToBytes,
     decrypt(token, options) {
