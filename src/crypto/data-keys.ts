@@ -65,8 +65,8 @@ interface DataKeyDeps {
 export interface DataKeys {
   /** Unwraps a store record (ERR_INTEGRITY when it does not unwrap). */
   readonly fromRecord: (record: DataKeyRecord) => DataKey;
-  /** A cached data key by reference, if not expired. */
-  readonly cached: (refKey: string) => DataKey | undefined;
+  /** A cached data key by mode and reference, if not expired (the caller confirms the bytes). */
+  readonly cached: (mode: KeyMode, ref: Uint8Array) => DataKey | undefined;
   /** The data key new values of a scope go under; synchronous when cached. */
   readonly writingKey: (scope: string) => DataKey | Promise<DataKey>;
   /** The data key a parsed message names (the caller checks the scope). */
@@ -286,9 +286,10 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
 
   return {
     fromRecord,
-    cached(refKey) {
-      if (usable(hotRef) && hotRef.refKey === refKey) return hotRef;
-      const dk = byRef.get(refKey, now());
+    cached(mode, ref) {
+      // Compared as bytes, so a hit does not build the cache key string.
+      if (usable(hotRef) && hotRef.mode === mode && sameBytes(hotRef.ref, ref)) return hotRef;
+      const dk = byRef.get(refKeyOf(mode, ref), now());
       if (dk !== undefined) hotRef = dk;
       return dk;
     },
