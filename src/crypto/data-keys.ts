@@ -65,7 +65,7 @@ interface DataKeyDeps {
 export interface DataKeys {
   /** Unwraps a store record (ERR_INTEGRITY when it does not unwrap). */
   readonly fromRecord: (record: DataKeyRecord) => DataKey;
-  /** A cached data key by mode and reference, if not expired (the caller confirms the bytes). */
+  /** A cached data key with exactly this mode and reference, if not expired. */
   readonly cached: (mode: KeyMode, ref: Uint8Array) => DataKey | undefined;
   /** The data key new values of a scope go under; synchronous when cached. */
   readonly writingKey: (scope: string) => DataKey | Promise<DataKey>;
@@ -290,7 +290,9 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
       // Compared as bytes, so a hit does not build the cache key string.
       if (usable(hotRef) && hotRef.mode === mode && sameBytes(hotRef.ref, ref)) return hotRef;
       const dk = byRef.get(refKeyOf(mode, ref), now());
-      if (dk !== undefined) hotRef = dk;
+      // A wrapped key is cached by its nonce alone: confirm the whole reference.
+      if (dk === undefined || dk.mode !== mode || !sameBytes(dk.ref, ref)) return undefined;
+      hotRef = dk;
       return dk;
     },
     writingKey(scope) {

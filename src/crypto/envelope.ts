@@ -16,7 +16,7 @@ import { MoatError } from "../errors.js";
 import { type AeadAlgorithm, type CryptoBackend, type CryptoBackendName, NONCE_LENGTH, TAG_LENGTH } from "./backend.js";
 import { resolveBackend } from "./backend-select.js";
 import { type Binding, type BindingOptions, associatedData, readBinding } from "./context.js";
-import { type DataKey, createDataKeys, sameBytes } from "./data-keys.js";
+import { type DataKey, createDataKeys } from "./data-keys.js";
 import { type EnvelopeKeys, createEnvelopeKeys } from "./envelope-keys.js";
 import {
   MAX_PLAINTEXT_BYTES,
@@ -240,12 +240,8 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   async function decryptParsed(msg: ParsedMessage, options: BindingOptions): Promise<Uint8Array> {
     const binding = readBinding(options);
     const hit = cached(msg.mode, msg.keyRef);
-    if (
-      hit !== undefined &&
-      hit.mode === msg.mode &&
-      sameBytes(hit.ref, msg.keyRef) &&
-      (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)
-    ) {
+    // `cached` matched mode and reference bytes; an embedded key must also be under the token's master key.
+    if (hit !== undefined && (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)) {
       return openWith(hit, msg, binding);
     }
     const dk = await dataKeyFor(msg);
