@@ -109,6 +109,15 @@ function write(value: unknown, stack: object[]): string {
 }
 
 /**
+ * The canonical JSON text of a string (what {@link canonicalJson} gives for one).
+ *
+ * @throws MoatError ERR_INVALID_INPUT for a string with a lone surrogate.
+ */
+export function canonicalString(text: string): string {
+  return quote(text);
+}
+
+/**
  * The canonical JSON text of `value`.
  *
  * @throws MoatError ERR_INVALID_INPUT for `undefined`, functions, symbols, BigInt, non-finite

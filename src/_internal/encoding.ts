@@ -65,7 +65,6 @@ export function toBytes(value: string | Uint8Array, what = "input"): Uint8Array 
 // ---------------------------------------------------------------------------------------------
 // base64url (RFC 4648 §5, no padding) and base64 (RFC 4648 §4, padded)
 
-const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** base64url without padding. */
@@ -78,63 +77,47 @@ const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 const BASE64URL_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < BASE64URL_ALPHABET.length; i++) BASE64URL_VALUE[BASE64URL_ALPHABET.charCodeAt(i)] = i;
 
-/** Below this length a table-driven loop beats a round trip through Buffer's native decoder. */
-const BASE64URL_JS_MAX = 1024;
-
 /** The 6-bit value of a base64url character, or -1. */
 function base64urlValue(s: string, i: number): number {
   const c = s.charCodeAt(i);
   return c < 128 ? (BASE64URL_VALUE[c] ?? -1) : -1;
 }
 
-/** Table-driven strict decode for short inputs (characters and trailing bits checked as it goes). */
-function base64urlDecodeShort(s: string): Uint8Array {
+/**
+ * Checks the strictness rules Node's decoder does not, around its decode. That decoder skips
+ * every character outside `A-Z a-z 0-9 + / - _` and stops at `=`, so any such character leaves
+ * the output shorter than `⌊3n/4⌋` bytes (for n ≢ 1 mod 4 one missing character always costs a
+ * byte); `+` and `/`, which it reads as `-` and `_`, are searched for (a native scan); and the last
+ * character's bits past the last whole byte must be zero. No pass over the text in JS.
+ */
+function base64urlDecodeChecked(s: string): Buffer {
   const tail = s.length % 4;
   if (tail === 1) throw malformed("base64url");
-  const whole = s.length - tail;
-  const out = new Uint8Array((whole / 4) * 3 + (tail === 0 ? 0 : tail - 1));
-  let o = 0;
-  for (let i = 0; i < whole; i += 4) {
-    const a = base64urlValue(s, i);
-    const b = base64urlValue(s, i + 1);
-    const c = base64urlValue(s, i + 2);
-    const d = base64urlValue(s, i + 3);
-    if ((a | b | c | d) < 0) throw malformed("base64url");
-    const x = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = x >> 16;
-    out[o++] = (x >> 8) & 0xff;
-    out[o++] = x & 0xff;
-  }
-  if (tail !== 0) {
-    const a = base64urlValue(s, whole);
-    const b = base64urlValue(s, whole + 1);
-    const c = tail === 3 ? base64urlValue(s, whole + 2) : 0;
-    // Bits past the last whole byte must be zero, or two strings would name the same bytes.
-    if ((a | b | c) < 0 || (tail === 2 ? b & 0x0f : c & 0x03) !== 0) throw malformed("base64url");
-    const x = (a << 18) | (b << 12) | (c << 6);
-    out[o++] = x >> 16;
-    if (tail === 3) out[o] = (x >> 8) & 0xff;
-  }
-  return out;
+  // A final character carries 4 (xx) or 2 (xxx) bits past the last whole byte; they must be
+  // zero, or two strings would name the same bytes (e.g. "AB" and "AA" both decode to 0x00).
+  if (tail !== 0 && (base64urlValue(s, s.length - 1) & (tail === 2 ? 0x0f : 0x03)) !== 0) throw malformed("base64url");
+  const buf = Buffer.from(s, "base64url");
+  if (buf.length !== (s.length * 3) >>> 2 || s.includes("+") || s.includes("/")) throw malformed("base64url");
+  return buf;
 }
 
 /** Strict base64url decode: no padding, no whitespace, no non-zero trailing bits. */
 export function base64urlDecode(text: string): Uint8Array {
-  const s = requireString(text, "base64url");
-  if (s.length <= BASE64URL_JS_MAX) return base64urlDecodeShort(s);
-  const tail = s.length % 4;
-  if (tail === 1 || !BASE64URL_RE.test(s)) throw malformed("base64url");
-  // A final character carries 4 (xx) or 2 (xxx) bits past the last whole byte; they must be
-  // zero, or two strings would name the same bytes (e.g. "AB" and "AA" both decode to 0x00).
-  if (tail !== 0) {
-    const last = BASE64URL_VALUE[s.charCodeAt(s.length - 1)] ?? -1;
-    if ((last & (tail === 2 ? 0x0f : 0x03)) !== 0) throw malformed("base64url");
-  }
-  const buf = Buffer.from(s, "base64url");
+  const buf = base64urlDecodeChecked(requireString(text, "base64url"));
   // Large decodes get an ArrayBuffer of their own and need no copy; small ones come from the pool.
   return buf.byteOffset === 0 && buf.buffer.byteLength === buf.length
     ? new Uint8Array(buf.buffer, 0, buf.length)
     : ownBytes(buf);
+}
+
+/**
+ * {@link base64urlDecode} without the copy out of Node's buffer pool: the result may share its
+ * ArrayBuffer with other buffers. Only for bytes read in place and never handed out (or whose
+ * `.buffer` is never used), such as a token being parsed.
+ */
+export function base64urlDecodeShared(text: string): Uint8Array {
+  const buf = base64urlDecodeChecked(requireString(text, "base64url"));
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
 /** Standard base64 with padding. */

@@ -3,7 +3,7 @@
  * column, row id …) and an optional tenant. Both are authenticated as associated data, so a
  * ciphertext copied to another row, column or tenant fails to decrypt.
  */
-import { canonicalJson } from "../_internal/canonical-json.js";
+import { canonicalJson, canonicalString } from "../_internal/canonical-json.js";
 import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
 import { requireIdentifier } from "../_internal/identifier.js";
@@ -40,8 +40,20 @@ export function tenantScope(tenantId: unknown): string {
   return requireIdentifier(tenantId, "tenantId");
 }
 
-/** @internal Checks a context record is flat and representable. */
-function checkContext(context: unknown): void {
+/** The canonical JSON of one context value, or undefined when it is not one a context may hold. */
+function valueJson(value: unknown): string | undefined {
+  if (typeof value === "string") return canonicalString(value);
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined;
+  if (typeof value === "boolean") return value ? "true" : "false";
+  return value === null ? "null" : undefined;
+}
+
+/**
+ * @internal Checks a context record is flat and representable, and gives its canonical JSON in
+ * the same pass (each value is read once). Equal to `canonicalJson(context)`, which the rare
+ * object with symbol keys or an own `toJSON` still goes through.
+ */
+function contextJson(context: unknown): string {
   if (typeof context !== "object" || context === null || Array.isArray(context)) {
     throw invalid("context must be a flat object, e.g. { table, column, rowId }");
   }
@@ -49,17 +61,18 @@ function checkContext(context: unknown): void {
   if (proto !== Object.prototype && proto !== null) throw invalid("context must be a plain object");
   const keys = Object.keys(context);
   if (keys.length > MAX_CONTEXT_KEYS) throw invalid("context has too many keys");
-  for (const key of keys) {
-    const value: unknown = Reflect.get(context, key);
-    if (
-      value !== null &&
-      typeof value !== "string" &&
-      typeof value !== "boolean" &&
-      !(typeof value === "number" && Number.isFinite(value))
-    ) {
-      throw invalid("context values must be strings, finite numbers, booleans or null");
-    }
+  // Object.keys order is not the canonical one: sort by UTF-16 code units, as RFC 8785 does.
+  if (keys.length > 1) keys.sort();
+  let json = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] ?? "";
+    const value = valueJson(Reflect.get(context, key));
+    if (value === undefined) throw invalid("context values must be strings, finite numbers, booleans or null");
+    json += (i > 0 ? "," : "") + canonicalString(key) + ":" + value;
   }
+  if (Object.hasOwn(context, "toJSON") || Object.getOwnPropertySymbols(context).length > 0)
+    return canonicalJson(context);
+  return json + "}";
 }
 
 /** @internal A call's validated binding: the tenant scope and the context's canonical JSON. */
@@ -77,8 +90,7 @@ export function readBinding(options: unknown): Binding {
     if (key !== "context" && key !== "tenantId")
       assertKnownKeys(options, BINDING_KEYS, "encryption options", "ERR_INVALID_INPUT");
   const context: unknown = Reflect.get(options, "context");
-  checkContext(context);
-  const json = canonicalJson(context);
+  const json = contextJson(context);
   if (json.length > MAX_CONTEXT_BYTES) throw invalid("context is too large");
   return { scope: tenantScope(Reflect.get(options, "tenantId")), json };
 }
@@ -96,12 +108,19 @@ function writeUtf8(text: string, out: Uint8Array, offset: number): number {
   return o;
 }
 
+let scratch = new Uint8Array(1024);
+
 /**
  * @internal The associated data of a message: its binary header, then
  * u32be(byte length of tenant) ‖ tenant (UTF-8) ‖ canonical JSON of the context (UTF-8).
+ * The result is a view of a shared scratch buffer, valid until the next call: use it at once.
  */
 export function associatedData(header: Uint8Array, binding: Binding): Uint8Array {
-  const out = new Uint8Array(header.length + 4 + binding.scope.length * 3 + binding.json.length * 3);
+  const bound = header.length + 4 + binding.scope.length * 3 + binding.json.length * 3;
+  // One scratch buffer, reused: the AAD is handed to the AEAD synchronously and never kept, and
+  // allocating a fresh ArrayBuffer per message was a visible share of a small field's cost.
+  if (scratch.length < bound) scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
+  const out = scratch;
   out.set(header);
   const tenantStart = header.length + 4;
   const tenantEnd = writeUtf8(binding.scope, out, tenantStart);

@@ -9,6 +9,7 @@ import { tenantScope } from "./context.js";
 import type { DataKeys } from "./data-keys.js";
 import { parseToken } from "./format.js";
 import type { KeyWrapper } from "./key-wrap.js";
+import type { DataKeyInvalidation } from "./invalidation.js";
 import type { DataKeyRecord, DataKeyStore } from "./store.js";
 import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
@@ -41,9 +42,13 @@ export interface DataKeyRewrapResult {
   readonly remainingByMasterKeyId: Readonly<Record<string, number>>;
 }
 
-/** What {@link EnvelopeKeys.shredTenant} did. */
+/**
+ * What {@link EnvelopeKeys.shredTenant} did. It counts stored data keys only: values written in
+ * stateless mode carry their own wrapped data key, survive the shred, and are not counted (the
+ * envelope keeps no record of them, so it cannot know how many there are).
+ */
 export interface TenantShredResult {
-  /** Data keys destroyed. */
+  /** Stored data keys destroyed. */
   readonly dataKeysDestroyed: number;
 }
 
@@ -71,7 +76,15 @@ export interface EnvelopeKeys {
   rotateDataKeys(options?: { readonly tenantId?: string }): Promise<DataKeyRotateResult>;
   /** Re-wraps every stored data key under the primary master key, without touching values. */
   rewrapDataKeys(options?: RewrapDataKeysOptions): Promise<DataKeyRewrapResult>;
-  /** Destroys a tenant's data keys; its values then fail with ERR_KEY_NOT_FOUND. */
+  /**
+   * Destroys a tenant's stored data keys; its values then fail with ERR_KEY_NOT_FOUND. Once it
+   * resolves this envelope neither decrypts nor writes the tenant's data under a destroyed key
+   * (calls already waiting on the store included); with `invalidation`, other processes drop
+   * their cached keys at once. Values written in stateless mode are not reachable and survive.
+   *
+   * @throws MoatError ERR_STORE when the store fails, or when the keys are destroyed but the
+   *   announcement on the invalidation channel failed (`details.dataKeysDestroyed` is set).
+   */
   shredTenant(tenantId: string): Promise<TenantShredResult>;
   /** The master key (and data key) a value depends on today. Works in both modes. */
   dependencyOf(token: string | Uint8Array): Promise<KeyDependency>;
@@ -86,6 +99,7 @@ interface EnvelopeKeysDeps {
   readonly dataKeys: DataKeys;
   readonly wrapper: KeyWrapper;
   readonly primaryKeyId: string;
+  readonly invalidation: DataKeyInvalidation | undefined;
 }
 
 function needsStore(what: string): MoatError {
@@ -94,7 +108,7 @@ function needsStore(what: string): MoatError {
 
 /** @internal */
 export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
-  const { store, dataKeys, wrapper, primaryKeyId } = deps;
+  const { store, dataKeys, wrapper, primaryKeyId, invalidation } = deps;
 
   function storeFor(what: string): DataKeyStore {
     if (store === undefined) throw needsStore(what);
@@ -152,8 +166,25 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
       if (typeof tenantId !== "string" || tenantId.length === 0)
         throw new MoatError("ERR_INVALID_INPUT", { message: "shredTenant needs a tenant id" });
       const scope = tenantScope(tenantId);
-      const dataKeysDestroyed = await activeStore.deleteDataKeyScope(scope);
-      dataKeys.forget(scope);
+      // Before and after the delete: a load that read the scope's keys in between reads again
+      // instead of caching a destroyed key (data-keys.ts, shred generations).
+      dataKeys.shredded(scope);
+      let dataKeysDestroyed: number;
+      try {
+        dataKeysDestroyed = await activeStore.deleteDataKeyScope(scope);
+      } finally {
+        dataKeys.shredded(scope);
+      }
+      try {
+        await invalidation?.publish(scope);
+      } catch (err) {
+        // The keys are gone; only the other processes' caches were not told (they expire at cacheTtl).
+        throw new MoatError("ERR_STORE", {
+          message: "shredTenant destroyed the data keys, but announcing it on the invalidation channel failed",
+          details: { dataKeysDestroyed },
+          cause: err,
+        });
+      }
       return { dataKeysDestroyed };
     },
     async dependencyOf(token) {

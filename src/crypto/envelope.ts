@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { constantTimeEqual } from "../_internal/ct-compare.js";
-import { base64urlEncode, toBytes, utf8Decode } from "../_internal/encoding.js";
+import { toBytes, utf8Decode } from "../_internal/encoding.js";
 import { parseOptions } from "../_internal/options.js";
 import { type Clock, type RandomSource, systemClock, systemRandom } from "../_internal/runtime.js";
 import { type Duration, durationSchema } from "../_internal/duration.js";
@@ -16,7 +16,7 @@ import { MoatError } from "../errors.js";
 import { type AeadAlgorithm, type CryptoBackend, type CryptoBackendName, NONCE_LENGTH, TAG_LENGTH } from "./backend.js";
 import { resolveBackend } from "./backend-select.js";
 import { type Binding, type BindingOptions, associatedData, readBinding } from "./context.js";
-import { type DataKey, createDataKeys, refKeyOf, sameBytes } from "./data-keys.js";
+import { type DataKey, createDataKeys } from "./data-keys.js";
 import { type EnvelopeKeys, createEnvelopeKeys } from "./envelope-keys.js";
 import {
   MAX_PLAINTEXT_BYTES,
@@ -30,7 +30,11 @@ import { type MasterKeyring, isMasterKeyring } from "./keyring.js";
 import { createKeyWrapper } from "./key-wrap.js";
 import { pooledRandom } from "./random-pool.js";
 import { DATA_KEY_STORE_METHODS, type DataKeyStore } from "./store.js";
+import { type DataKeyInvalidation, isDataKeyInvalidation } from "./invalidation.js";
 import { type Writer, createSubkeys } from "./subkeys.js";
+
+/** String tokens at least this long are built flat (see `encrypt`). */
+const FLAT_TOKEN_CHARS = 64 * 1024;
 
 /** Options for {@link createEnvelope}. */
 export interface EnvelopeOptions {
@@ -43,6 +47,12 @@ export interface EnvelopeOptions {
    * and can be shredded. Without one (stateless mode), each value carries its wrapped data key.
    */
   readonly dataKeys?: DataKeyStore;
+  /**
+   * Tells the other processes that share `dataKeys` when this one shreds a tenant, and hears
+   * of their shreds, so cached keys of a shredded tenant go at once rather than after `cacheTtl`
+   * (e.g. `createRedisDataKeyInvalidation` from `moatkit/adapters/redis`). Needs `dataKeys`.
+   */
+  readonly invalidation?: DataKeyInvalidation;
   /** How long unwrapped data keys stay cached in memory: ms or "5m". Default 5 minutes. */
   readonly cacheTtl?: Duration;
   /** Most data keys cached at once. Default 1000. */
@@ -102,6 +112,9 @@ const optionsSchema = z.strictObject({
   keyring: z.custom<MasterKeyring>(isMasterKeyring, "a keyring from createKeyring, parseMasterKeys or keyringFromEnv"),
   algorithm: z.enum(["aes-256-gcm", "xchacha20-poly1305"]).default("aes-256-gcm"),
   dataKeys: storeSchema<DataKeyStore>(DATA_KEY_STORE_METHODS).optional(),
+  invalidation: z
+    .custom<DataKeyInvalidation>(isDataKeyInvalidation, "a data key invalidation channel (publish, subscribe)")
+    .optional(),
   cacheTtl: durationSchema.default(300_000),
   cacheMaxEntries: z.number().int().min(1).max(1_000_000).default(1000),
   backend: z.enum(["node", "noble", "auto"]).default("auto"),
@@ -129,6 +142,11 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   const draw = pooledRandom(opts.random);
   // Wrapped once here: every store failure below is ERR_STORE naming the operation.
   const store = opts.dataKeys === undefined ? undefined : wrapStore("dataKeys", opts.dataKeys, DATA_KEY_STORE_METHODS);
+  const { invalidation } = opts;
+  if (invalidation !== undefined && store === undefined)
+    throw new MoatError("ERR_CONFIG", {
+      message: "createEnvelope options: invalidation needs a dataKeys store (stateless values cannot be shredded)",
+    });
   const backend: CryptoBackend = resolveBackend(opts.backend);
   const mode: KeyMode = store === undefined ? "embedded" : "stored";
   const primaryKeyId = keyring.primaryKeyId;
@@ -145,6 +163,13 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     random: opts.random,
   });
   const { cached, writingKey, dataKeyFor, storedDataKey, currentIdOf } = dataKeys;
+  // For the life of the envelope: a shred announced anywhere drops this envelope's cached keys.
+  invalidation?.subscribe((scope) => {
+    if (typeof scope === "string") dataKeys.shredded(scope);
+  });
+
+  const newBytes = (n: number): Uint8Array => new Uint8Array(n);
+  const pooledBytes = (n: number): Buffer => Buffer.allocUnsafe(n);
 
   function checkPlaintext(plaintext: string | Uint8Array): Uint8Array {
     const data = toBytes(plaintext, "plaintext");
@@ -153,12 +178,17 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     return data;
   }
 
-  function sealWith(dk: DataKey, data: Uint8Array, binding: Binding): { out: Uint8Array; writer: Writer } {
+  function sealWith<T extends Uint8Array>(
+    dk: DataKey,
+    data: Uint8Array,
+    binding: Binding,
+    alloc: (n: number) => T,
+  ): { out: T; writer: Writer } {
     const writer = writerOf(dk);
     const nonceLength = NONCE_LENGTH[algorithm];
     const nonce = draw(nonceLength);
     const headerLength = writer.header.length;
-    const out = new Uint8Array(headerLength + nonceLength + data.length + TAG_LENGTH);
+    const out = alloc(headerLength + nonceLength + data.length + TAG_LENGTH);
     out.set(writer.header);
     out.set(nonce, headerLength);
     backend.sealInto(
@@ -173,11 +203,22 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     return { out, writer };
   }
 
+  /** The scope's writing key, waiting for the store on a cache miss; never one its scope's shred destroyed meanwhile. */
+  async function loadedWritingKey(pending: Promise<DataKey>, scope: string): Promise<DataKey> {
+    let dk = await pending;
+    while (dk.destroyed) {
+      const next = writingKey(scope);
+      dk = next instanceof Promise ? await next : next;
+    }
+    return dk;
+  }
+
   async function encryptToBytes(plaintext: string | Uint8Array, options: BindingOptions): Promise<Uint8Array> {
     const data = checkPlaintext(plaintext);
     const binding = readBinding(options);
     const key = writingKey(binding.scope);
-    return sealWith(key instanceof Promise ? await key : key, data, binding).out;
+    return sealWith(key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key, data, binding, newBytes)
+      .out;
   }
 
   function openWith(dk: DataKey, msg: ParsedMessage, binding: Binding): Uint8Array {
@@ -198,16 +239,15 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   async function decryptParsed(msg: ParsedMessage, options: BindingOptions): Promise<Uint8Array> {
     const binding = readBinding(options);
-    const hit = cached(refKeyOf(msg.mode, msg.keyRef));
-    if (
-      hit !== undefined &&
-      hit.mode === msg.mode &&
-      sameBytes(hit.ref, msg.keyRef) &&
-      (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)
-    ) {
+    const hit = cached(msg.mode, msg.keyRef);
+    // `cached` matched mode and reference bytes; an embedded key must also be under the token's master key.
+    if (hit !== undefined && (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)) {
       return openWith(hit, msg, binding);
     }
-    return openWith(await dataKeyFor(msg), msg, binding);
+    const dk = await dataKeyFor(msg);
+    // Its scope was shredded while this call waited: the key is gone.
+    if (dk.destroyed) throw new MoatError("ERR_KEY_NOT_FOUND", { message: "the data key was shredded" });
+    return openWith(dk, msg, binding);
   }
 
   async function needsRewrap(token: string | Uint8Array): Promise<boolean> {
@@ -234,8 +274,23 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       const binding = readBinding(options);
       const key = writingKey(binding.scope);
       // Awaiting only on a cache miss keeps the common path free of an extra microtask.
-      const { out, writer } = sealWith(key instanceof Promise ? await key : key, data, binding);
-      return writer.stringPrefix + base64urlEncode(out.subarray(writer.payloadOffset));
+      // The string form encodes from a pooled buffer that is never handed out (every byte of it is
+      // written before encoding), and from the offset on, without a view or a copy.
+      const { out, writer } = sealWith(
+        key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key,
+        data,
+        binding,
+        pooledBytes,
+      );
+      const payload = out.toString("base64url", writer.payloadOffset);
+      if (payload.length < FLAT_TOKEN_CHARS) return writer.stringPrefix + payload;
+      // `prefix + payload` would be a rope that every later read copies into one string on the
+      // JS heap (measured at several times the cost of the encoding itself at 1 MiB). Large
+      // tokens are built as bytes and come back as one string that needs no flattening.
+      const whole = Buffer.allocUnsafe(writer.stringPrefix.length + payload.length);
+      whole.write(writer.stringPrefix, 0, "latin1");
+      whole.write(payload, writer.stringPrefix.length, "latin1");
+      return whole.toString("latin1");
     },
     encryptBytes: encryptToBytes,
     decrypt(token, options) {
@@ -268,7 +323,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
         throw new MoatError("ERR_INVALID_INPUT", { message: "rewrapBytes takes a Uint8Array token" });
       return reencrypt(token, options);
     },
-    keys: Object.freeze(createEnvelopeKeys({ store, dataKeys, wrapper, primaryKeyId })),
+    keys: Object.freeze(createEnvelopeKeys({ store, dataKeys, wrapper, primaryKeyId, invalidation })),
   };
   return Object.freeze(envelope);
 }

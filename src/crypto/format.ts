@@ -9,7 +9,7 @@
  * (embedded, stateless mode). Every byte before the nonce — the header — is authenticated as
  * part of the AEAD's associated data.
  */
-import { base64urlDecode, base64urlEncode } from "../_internal/encoding.js";
+import { base64urlDecodeShared, base64urlEncode } from "../_internal/encoding.js";
 import { MoatError } from "../errors.js";
 import { type AeadAlgorithm, NONCE_LENGTH, TAG_LENGTH } from "./backend.js";
 import { KEY_ID_PATTERN } from "./keyring.js";
@@ -159,7 +159,7 @@ export function parseToken(token: unknown): ParsedMessage {
     if (!KEY_ID_PATTERN.test(masterKeyId)) throw notAToken();
     let payload: Uint8Array;
     try {
-      payload = base64urlDecode(token.slice(dot + 1));
+      payload = base64urlDecodeShared(token.slice(dot + 1));
     } catch {
       throw notAToken();
     }

@@ -166,7 +166,7 @@ export function parseMasterKeys(value: string, options: ParseMasterKeysOptions =
 /**
  * The keyring in an environment variable (default `MOATKIT_MASTER_KEYS`).
  *
- * @throws MoatError ERR_CONFIG naming the variable when it is unset or invalid.
+ * @throws MoatError ERR_CONFIG naming the variable when it is unset, not a string, or invalid.
  * @example
  * ```ts
  * const keyring = keyringFromEnv(); // reads MOATKIT_MASTER_KEYS
@@ -176,8 +176,17 @@ export function keyringFromEnv(
   variable: string = DEFAULT_MASTER_KEYS_VARIABLE,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): MasterKeyring {
-  const value = env[variable];
-  if (value === undefined || value.trim() === "") throw configError(`${variable} is not set`);
+  if (typeof variable !== "string" || variable.length === 0)
+    throw configError("keyringFromEnv: the variable name must be a non-empty string");
+  const envValue: unknown = env;
+  if (typeof envValue !== "object" || envValue === null)
+    throw configError("keyringFromEnv: env must be an object of strings, such as process.env");
+  const value: unknown = env[variable];
+  if (value === undefined || (typeof value === "string" && value.trim() === ""))
+    throw configError(`${variable} is not set`);
+  // Something other than a string (a number, a Buffer, an object from a config loader) is a
+  // configuration mistake, named without echoing what it was.
+  if (typeof value !== "string") throw configError(`${variable}: must be a string`);
   return parseMasterKeys(value, { variable });
 }
 

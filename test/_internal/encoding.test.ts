@@ -9,6 +9,7 @@ import {
   base64Decode,
   base64Encode,
   base64urlDecode,
+  base64urlDecodeShared,
   base64urlEncode,
   hexDecode,
   hexEncode,
@@ -116,6 +117,41 @@ describe("base64url specifics", () => {
       expect(utf8Decode(base64urlDecode(encoded))).toBe(text);
     }
     expect(base64urlEncode(new Uint8Array([0xfb, 0xff]))).toBe("-_8");
+  });
+
+  // The decoder checks strictness around Node's lenient one (issue 18 item 8): it must accept
+  // exactly the strings a character-by-character strict decoder accepts, at every length.
+  it("accepts exactly what a strict reference decoder accepts, short and long", () => {
+    const reference = (s: string): Uint8Array | "invalid" => {
+      if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return "invalid";
+      const bytes = new Uint8Array(Buffer.from(s, "base64url"));
+      return Buffer.from(bytes).toString("base64url") === s ? bytes : "invalid";
+    };
+    const outcome = (s: string, decode: (t: string) => Uint8Array): Uint8Array | "invalid" => {
+      try {
+        return decode(s);
+      } catch {
+        return "invalid";
+      }
+    };
+    const chars = fc.constantFrom(
+      ..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split(""),
+      ..."+/= \n\t.*%\u00e9\u0100\uff0b\u0000".split(""),
+    );
+    const mostlyValid = fc.oneof(
+      fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b).toString("base64url")),
+      fc.string({ unit: chars, maxLength: 40 }),
+    );
+    const mutated = fc
+      .tuple(mostlyValid, fc.nat(), chars)
+      .map(([s, at, c]) => (s.length === 0 ? c : s.slice(0, at % s.length) + c + s.slice((at % s.length) + 1)));
+    fc.assert(
+      fc.property(fc.oneof(mostlyValid, mutated), (s) => {
+        expect(outcome(s, base64urlDecode)).toEqual(reference(s));
+        expect(outcome(s, base64urlDecodeShared)).toEqual(reference(s));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

@@ -60,6 +60,16 @@ describe("keyringFromEnv", () => {
     expect(err.message).toBe("MOATKIT_MASTER_KEYS is not set");
     expectMoatError(() => keyringFromEnv("X", { X: "" }), "ERR_CONFIG");
   });
+
+  it("refuses a value, a variable name or an env that is not a string (ERR_CONFIG, value not echoed)", () => {
+    for (const value of [5, true, { toString: () => K1 }, [K1], Buffer.from(K1)]) {
+      const err = expectMoatError(() => keyringFromEnv("X", { X: value } as never), "ERR_CONFIG");
+      expect(err.message).toBe("X: must be a string");
+    }
+    expectMoatError(() => keyringFromEnv(5 as never, { X: K1 }), "ERR_CONFIG");
+    expectMoatError(() => keyringFromEnv("X", null as never), "ERR_CONFIG");
+    expectMoatError(() => keyringFromEnv("X", "X" as never), "ERR_CONFIG");
+  });
 });
 
 describe("createKeyring", () => {

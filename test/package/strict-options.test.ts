@@ -78,6 +78,13 @@ const sqlClient: SqlClient = {
 };
 // Never connects: the stores only keep the client until a method is called.
 const redis = new Redis({ lazyConnect: true });
+/** A subscriber connection that answers without a server. */
+const fakeSubscriber: redisAdapters.RedisSubscriberLike = {
+  subscribe: () => Promise.resolve(1),
+  unsubscribe: () => Promise.resolve(0),
+  on: () => undefined,
+  removeListener: () => undefined,
+};
 afterAll(() => {
   redis.disconnect();
 });
@@ -144,6 +151,9 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createRedisRefreshSessionStore: { call: (x) => redisAdapters.createRedisRefreshSessionStore({ redis, ...x }) },
     createRedisTotpStepStore: { call: (x) => redisAdapters.createRedisTotpStepStore({ redis, ...x }) },
     createRedisRateLimitStore: { call: (x) => redisAdapters.createRedisRateLimitStore({ redis, ...x }) },
+    createRedisDataKeyInvalidation: {
+      call: (x) => redisAdapters.createRedisDataKeyInvalidation({ redis, subscriber: fakeSubscriber, ...x }),
+    },
   },
   "./apikeys": {
     createApiKeys: {
@@ -336,6 +346,7 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "./adapters/memory": {
     createMemoryApiKeyStore: "no arguments",
     createMemoryDataKeyStore: "no arguments",
+    createMemoryDataKeyInvalidation: "no arguments",
     createMemoryOneTimeTokenStore: "no arguments",
     createMemoryRecoveryCodeStore: "no arguments",
     createMemoryRefreshSessionStore: "no arguments",

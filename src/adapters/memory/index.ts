@@ -18,4 +18,5 @@ export { createMemoryTotpStepStore } from "./totp-step-store.js";
 export { createMemoryRecoveryCodeStore } from "./recovery-code-store.js";
 export { createMemoryRateLimitStore, type MemoryRateLimitStoreOptions } from "./rate-limit-store.js";
 export { createMemoryDataKeyStore } from "./data-key-store.js";
+export { createMemoryDataKeyInvalidation } from "./data-key-invalidation.js";
 export { createMemoryAuditStore, type MemoryAuditStoreOptions } from "./audit-store.js";

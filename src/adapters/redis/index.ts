@@ -19,3 +19,10 @@ export { createRedisOneTimeTokenStore, type RedisOneTimeTokenStoreOptions } from
 export { createRedisTotpStepStore, type RedisTotpStepStoreOptions } from "./totp-step-store.js";
 export { createRedisRecoveryCodeStore, type RedisRecoveryCodeStoreOptions } from "./recovery-code-store.js";
 export { createRedisRateLimitStore, type RedisRateLimitStoreOptions } from "./rate-limit-store.js";
+export {
+  createRedisDataKeyInvalidation,
+  type RedisDataKeyInvalidation,
+  type RedisDataKeyInvalidationOptions,
+  type RedisPublisherLike,
+  type RedisSubscriberLike,
+} from "./data-key-invalidation.js";
