@@ -7,13 +7,7 @@ import { parseInput } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
 import { type AuditCheckpointSigner, parseSigner, signAuditAnchor, verifyAuditAnchor } from "./checkpoint.js";
 import { idSchema } from "./event.js";
-import {
-  type AuditLogContext,
-  checkHead,
-  integrityFailure,
-  jwsListSchema,
-  legacyAnchorSchema,
-} from "./log-context.js";
+import { type AuditLogContext, checkHead, integrityFailure, jwsListSchema, legacyAnchorSchema } from "./log-context.js";
 import { timeSchema, type AuditTime } from "./log-query.js";
 import type { AuditAnchor } from "./store.js";
 import { verifySignedPoints } from "./signed-points.js";

@@ -60,7 +60,10 @@ function cases(store: () => AuditStore): void {
     expect(await log.verify({ orgId })).toMatchObject({ ok: false, reason: "anchor_invalid", seq: 10 });
     expect(await log.verify({ orgId, legacyAnchor: legacy })).toMatchObject({ ok: true, count: 10 });
     // Not byte-identical (a trailing newline, another anchor of the same key): still refused.
-    for (const vouched of [`${legacy}\n`, await legacyAnchorFor(orgId, 10, events[9]!.hash, "2026-03-01T00:00:00.000Z")])
+    for (const vouched of [
+      `${legacy}\n`,
+      await legacyAnchorFor(orgId, 10, events[9]!.hash, "2026-03-01T00:00:00.000Z"),
+    ])
       expect(await log.verify({ orgId, legacyAnchor: vouched })).toMatchObject({ ok: false, reason: "anchor_invalid" });
   });
 
@@ -86,7 +89,11 @@ function cases(store: () => AuditStore): void {
     const a = await legacyAnchorFor(orgId, 10, events[9]!.hash);
     const b = await legacyAnchorFor(orgId, 15, events[14]!.hash);
     await storeAnchor(store(), orgId, 15, events[14]!.hash, b);
-    expect(await log.verify({ orgId, legacyAnchor: a })).toMatchObject({ ok: false, reason: "anchor_invalid", seq: 15 });
+    expect(await log.verify({ orgId, legacyAnchor: a })).toMatchObject({
+      ok: false,
+      reason: "anchor_invalid",
+      seq: 15,
+    });
     expect(await log.verify({ orgId, legacyAnchor: b })).toMatchObject({ ok: true, count: 5 });
   });
 
@@ -157,7 +164,10 @@ describe("legacy prune anchors [memory store]", () => {
 
   it("legacyAnchor must be a string", async () => {
     const log = createAuditLog({ store: createMemoryAuditStore(), checkpointKey: keys.publicKey });
-    await expectMoatErrorAsync(log.verify({ orgId: "org_1", legacyAnchor: 1 as unknown as string }), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(
+      log.verify({ orgId: "org_1", legacyAnchor: 1 as unknown as string }),
+      "ERR_INVALID_INPUT",
+    );
     await expectMoatErrorAsync(
       log.prune({ orgId: "org_1", before: LATER, signer: keys.signer, legacyAnchor: "" }),
       "ERR_INVALID_INPUT",
