@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createMemoryAuditStore } from "../../src/adapters/memory/index.js";
 import { createPostgresAuditStore } from "../../src/adapters/postgres/index.js";
-import { AUDIT_ANCHOR_TYPE, type AuditStore, createAuditLog } from "../../src/audit/index.js";
+import { AUDIT_ANCHOR_TYPE, type AuditStore, createAuditLog, verifyAuditChain } from "../../src/audit/index.js";
 import { signAuditCheckpoint } from "../../src/audit/checkpoint.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { expectMoatErrorAsync } from "../helpers/assertions.js";
@@ -157,6 +157,27 @@ describe("legacy prune anchors [memory store]", () => {
     const other = await checkpointKeys();
     const strangers = createAuditLog({ store, checkpointKey: other.publicKey });
     expect(await strangers.verify({ orgId: "org_a", legacyAnchor: foreign })).toMatchObject({
+      ok: false,
+      reason: "anchor_invalid",
+    });
+  });
+
+  it("offline: verifyAuditChain accepts a legacy anchor only as the vouched text", async () => {
+    const store = createMemoryAuditStore();
+    const { log, published, events } = await chain(store, "org_offline");
+    const legacy = await legacyAnchorFor("org_offline", 10, events[9]!.hash);
+    await storeAnchor(store, "org_offline", 10, events[9]!.hash, legacy);
+    const lines = (await new Response(log.exportNdjson("org_offline")).text())
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as unknown);
+    const base = { orgId: "org_offline", checkpointKey: keys.publicKey };
+    expect(await verifyAuditChain(lines, { ...base, anchor: legacy })).toMatchObject({ reason: "anchor_invalid" });
+    expect(await verifyAuditChain(lines, { ...base, anchor: legacy, legacyAnchor: legacy })).toMatchObject({
+      ok: true,
+      count: 10,
+    });
+    expect(await verifyAuditChain(lines, { ...base, anchor: published, legacyAnchor: legacy })).toMatchObject({
       ok: false,
       reason: "anchor_invalid",
     });
