@@ -37,7 +37,8 @@ export const AUDIT_CHECKPOINT_TYPE = "moatkit-audit-checkpoint";
 
 /**
  * The JWS `typ` of a prune anchor. Anchors written before moatkit 0.3.0 carried the checkpoint
- * `typ` and cannot be told apart from checkpoints, so they are refused as anchors.
+ * `typ` and cannot be told apart from checkpoints, so they are refused as anchors unless the
+ * operator vouches for their exact text (`legacyAnchor` of `AuditLog.verify` and `prune`).
  */
 export const AUDIT_ANCHOR_TYPE = "moatkit-audit-anchor";
 

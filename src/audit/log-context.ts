@@ -84,6 +84,8 @@ export const checkpointKeySchema: z.ZodType<AuditCheckpointKey> = z.custom<Audit
 );
 /** A sequence number given by a caller. */
 export const seqSchema: z.ZodType<number> = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+/** The exact text of a pre-0.3.0 prune anchor an operator vouches for. */
+export const legacyAnchorSchema: z.ZodType<string> = z.string().min(1).max(4096);
 /** Checkpoints given by a caller. */
 export const jwsListSchema: z.ZodType<string[]> = z.array(z.string().max(4096)).max(10_000);
 

@@ -7,7 +7,7 @@ import { parseInput } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
 import { type AuditCheckpointSigner, parseSigner, signAuditAnchor, verifyAuditAnchor } from "./checkpoint.js";
 import { idSchema } from "./event.js";
-import { type AuditLogContext, checkHead, integrityFailure, jwsListSchema } from "./log-context.js";
+import { type AuditLogContext, checkHead, integrityFailure, jwsListSchema, legacyAnchorSchema } from "./log-context.js";
 import { timeSchema, type AuditTime } from "./log-query.js";
 import type { AuditAnchor } from "./store.js";
 import { verifySignedPoints } from "./signed-points.js";
@@ -23,6 +23,17 @@ export interface PruneAuditLogOptions {
   readonly signer: AuditCheckpointSigner;
   /** Checkpoints to verify the pruned range against before deleting it. */
   readonly checkpoints?: readonly string[];
+  /**
+   * Upgrade path for logs pruned before moatkit 0.3.0, whose stored prune anchor is in the
+   * checkpoint format and is otherwise `anchor_invalid` (it cannot be told apart from a
+   * published checkpoint planted as the anchor). Pass the exact compact JWS that `prune`
+   * returned as `anchor.jws` back then and that you kept outside the database: the stored anchor
+   * is accepted only if its text is byte-identical and its signature verifies. Never copy the
+   * value from the anchors table, which is what an attacker would have written. Anchors of the
+   * current type ignore this option; this prune, when it deletes events, replaces it with one, after which it is no
+   * longer needed.
+   */
+  readonly legacyAnchor?: string;
 }
 
 /** What {@link AuditLog.prune} did. */
@@ -38,6 +49,7 @@ const pruneSchema = z.strictObject({
   before: timeSchema,
   signer: z.unknown(),
   checkpoints: jwsListSchema.optional(),
+  legacyAnchor: legacyAnchorSchema.optional(),
 });
 
 /** Deletes the verified prefix of the chain older than `before`, leaving a signed anchor. */
@@ -52,7 +64,9 @@ export async function pruneAuditLog(ctx: AuditLogContext, options: PruneAuditLog
   }
   const anchor = await ctx.store.getLatestAuditAnchor(o.orgId);
   // A bad stored anchor (a checkpoint planted in its place, say) is refused, never built upon.
-  const signed = await verifySignedPoints(o.orgId, anchor, o.checkpoints ?? [], key);
+  // A pre-0.3.0 anchor is accepted only as the exact text the operator vouches for; the anchor
+  // this prune writes has the current type, so the next call needs no legacyAnchor.
+  const signed = await verifySignedPoints(o.orgId, anchor, o.checkpoints ?? [], key, o.legacyAnchor);
   if (!signed.ok) throw integrityFailure("prune", signed.failure);
   const { start } = signed;
   // The prefix ends just before the first event at or after `before`.

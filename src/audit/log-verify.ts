@@ -4,7 +4,13 @@ import { functionSchema } from "../_internal/function-schema.js";
 import { parseInput } from "../_internal/options.js";
 import type { AuditCheckpointKey } from "./checkpoint.js";
 import { idSchema } from "./event.js";
-import { type AuditLogContext, checkpointKeySchema, jwsListSchema, seqSchema } from "./log-context.js";
+import {
+  type AuditLogContext,
+  checkpointKeySchema,
+  jwsListSchema,
+  legacyAnchorSchema,
+  seqSchema,
+} from "./log-context.js";
 import { verifySignedPoints } from "./signed-points.js";
 import { type AuditVerifyProgress, type AuditVerifyResult, verifyRows } from "./verify.js";
 
@@ -22,6 +28,17 @@ export interface VerifyAuditLogOptions {
    * them, a rewrite that recomputes every hash, or a cut tail, cannot be detected.
    */
   readonly checkpoints?: readonly string[];
+  /**
+   * Upgrade path for logs pruned before moatkit 0.3.0, whose stored prune anchor is in the
+   * checkpoint format and is otherwise `anchor_invalid` (it cannot be told apart from a
+   * published checkpoint planted as the anchor). Pass the exact compact JWS that `prune`
+   * returned as `anchor.jws` back then and that you kept outside the database: the stored anchor
+   * is accepted only if its text is byte-identical and its signature verifies. Never copy the
+   * value from the anchors table, which is what an attacker would have written. Anchors of the
+   * current type ignore this option; the next `prune` given it writes one, after which it is no
+   * longer needed.
+   */
+  readonly legacyAnchor?: string;
   /** Overrides the log's `checkpointKey` for this call. */
   readonly checkpointKey?: AuditCheckpointKey;
   /** Called after each page of events (for progress bars on long chains). */
@@ -36,6 +53,7 @@ const verifySchema = z
     from: seqSchema.optional(),
     to: seqSchema.optional(),
     checkpoints: jwsListSchema.optional(),
+    legacyAnchor: legacyAnchorSchema.optional(),
     checkpointKey: checkpointKeySchema.optional(),
     onProgress: functionSchema<(p: AuditVerifyProgress) => void>().optional(),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal").optional(),
@@ -49,7 +67,8 @@ const verifySchema = z
 export async function verifyAuditLog(ctx: AuditLogContext, options: VerifyAuditLogOptions): Promise<AuditVerifyResult> {
   const o = parseInput(verifySchema, options, "audit verify options");
   const anchor = await ctx.store.getLatestAuditAnchor(o.orgId);
-  const signed = await verifySignedPoints(o.orgId, anchor, o.checkpoints ?? [], o.checkpointKey ?? ctx.checkpointKey);
+  const key = o.checkpointKey ?? ctx.checkpointKey;
+  const signed = await verifySignedPoints(o.orgId, anchor, o.checkpoints ?? [], key, o.legacyAnchor);
   if (!signed.ok) return signed.failure;
   const { start } = signed;
   const from = Math.max(o.from ?? 1, start.seq + 1);

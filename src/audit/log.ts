@@ -65,7 +65,8 @@ export interface AuditLog {
   /**
    * Verifies an organisation's chain from the rows themselves: each hash recomputed, each link,
    * the sequence, the prune anchor (its signature and its type: a checkpoint stored as the anchor
-   * is `anchor_invalid`), the store's query columns against each event, and the given
+   * is `anchor_invalid`, and so is one written before moatkit 0.3.0 unless its exact text is
+   * given as `legacyAnchor`), the store's query columns against each event, and the given
    * checkpoints. Tampering is a result (`{ ok: false, reason, seq }`), not an exception.
    *
    * @throws MoatError ERR_INVALID_INPUT for bad options or a checkpoint of another org;
@@ -99,7 +100,9 @@ export interface AuditLog {
   /**
    * Deletes the oldest events of an organisation (those before `before`) after verifying them,
    * and records a signed anchor of the last deleted hash, so the rest still verifies. On
-   * Postgres the deletion runs as the `moatkit_audit_retention` role.
+   * Postgres the deletion runs as the `moatkit_audit_retention` role. A log pruned before
+   * moatkit 0.3.0 continues from its old anchor only given `legacyAnchor`; the anchor this prune
+   * writes has the current type, so later calls need no `legacyAnchor`.
    *
    * @throws MoatError ERR_INTEGRITY (nothing deleted) when the events to prune, or the stored
    *   anchor they continue from, do not verify;

@@ -35,9 +35,13 @@ export interface AnchorToVerify {
   readonly seq?: number;
 }
 
-const ANCHOR_DETAILS: Readonly<Record<SignedPointProblem | "org", string>> = {
+type AnchorProblem = SignedPointProblem | "org" | "not_vouched";
+
+const ANCHOR_DETAILS: Readonly<Record<AnchorProblem, string>> = {
   checkpoint_as_anchor:
-    "the prune anchor is a checkpoint, not a prune anchor, so events before it may have been deleted; anchors written before moatkit 0.3.0 look the same and are refused too",
+    "the prune anchor is a checkpoint, not a prune anchor, so events before it may have been deleted; anchors written before moatkit 0.3.0 look the same and are refused unless vouched for with legacyAnchor",
+  not_vouched:
+    "the prune anchor is in the checkpoint format and is not the legacy anchor vouched for, so events before it may have been deleted",
   anchor_as_checkpoint: "the prune anchor does not verify",
   invalid: "the prune anchor does not verify under the checkpoint key, so events before it may have been deleted",
   org: "the prune anchor belongs to another organisation, so events before it may have been deleted",
@@ -54,33 +58,59 @@ function claimedSeq(jws: string): number {
   }
 }
 
+/**
+ * A stored anchor in the pre-0.3.0 (checkpoint) format, accepted only when its text is
+ * byte-identical to the one the operator vouches for; what it attests, or the problem.
+ */
+async function verifyLegacyAnchor(
+  jws: string,
+  legacyAnchor: string | undefined,
+  key: AuditCheckpointKey,
+): Promise<AuditCheckpoint | AnchorProblem> {
+  if (legacyAnchor === undefined) return "checkpoint_as_anchor";
+  if (jws !== legacyAnchor) return "not_vouched";
+  const legacy = await verifyAuditCheckpoint(jws, key);
+  // A prune always deleted at least one event: seq 0 (the empty chain) was never an anchor.
+  return legacy.seq >= 1 ? legacy : "invalid";
+}
+
 /** The anchor, verified; or the failure it is. */
 async function verifyAnchor(
   orgId: string,
   anchor: AnchorToVerify,
   key: AuditCheckpointKey,
+  legacyAnchor: string | undefined,
 ): Promise<AuditCheckpoint | Failure> {
   const seq = anchor.seq ?? claimedSeq(anchor.jws);
-  const fail = (problem: SignedPointProblem | "org"): Failure => ({
+  const fail = (problem: AnchorProblem): Failure => ({
     ok: false,
     reason: "anchor_invalid",
     seq,
     detail: ANCHOR_DETAILS[problem],
   });
-  let verified: AuditCheckpoint;
+  let verified: AuditCheckpoint | AnchorProblem;
   try {
     verified = await verifyAuditAnchor(anchor.jws, key);
   } catch (err) {
     if (!isMoatError(err, "ERR_INTEGRITY")) throw err;
-    const problem: unknown = err.details?.problem;
-    return fail(problem === "checkpoint_as_anchor" ? problem : "invalid");
+    verified = "invalid";
+    if (err.details?.problem === "checkpoint_as_anchor") {
+      try {
+        verified = await verifyLegacyAnchor(anchor.jws, legacyAnchor, key);
+      } catch (legacyErr) {
+        if (!isMoatError(legacyErr, "ERR_INTEGRITY")) throw legacyErr;
+      }
+    }
   }
+  if (typeof verified === "string") return fail(verified);
   return verified.orgId === orgId ? verified : fail("org");
 }
 
 /**
  * Verifies the signatures of an anchor and of checkpoints for `orgId`. A bad anchor is a
  * failure (`anchor_invalid`), as is a checkpoint that contradicts it (`checkpoint_mismatch`).
+ * An anchor in the pre-0.3.0 checkpoint format is accepted only when it is byte-identical to
+ * `legacyAnchor`, the text the operator vouches for; an anchor of the current type ignores it.
  *
  * @throws MoatError ERR_INVALID_INPUT when there is something to verify but no key, or a
  *   checkpoint belongs to another organisation; ERR_INTEGRITY when a checkpoint's signature is
@@ -91,6 +121,7 @@ export async function verifySignedPoints(
   anchor: AnchorToVerify | null,
   checkpointJws: readonly string[],
   key: AuditCheckpointKey | undefined,
+  legacyAnchor?: string,
 ): Promise<SignedPoints> {
   if (key === undefined) {
     if (anchor === null && checkpointJws.length === 0)
@@ -104,7 +135,7 @@ export async function verifySignedPoints(
   }
   let start: AuditChainHead = EMPTY_CHAIN_HEAD;
   if (anchor !== null) {
-    const verified = await verifyAnchor(orgId, anchor, key);
+    const verified = await verifyAnchor(orgId, anchor, key, legacyAnchor);
     if ("reason" in verified) return { ok: false, failure: verified };
     start = { seq: verified.seq, hash: verified.hash };
   }

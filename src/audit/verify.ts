@@ -25,8 +25,8 @@ import { END, MORE, RowCursor, YIELD_EVERY, inspect, seqOf } from "./verify-rows
  * - `checkpoint_mismatch`: the event at `seq` is internally consistent but differs from what a
  *   signed checkpoint or prune anchor says it was: the chain was rewritten;
  * - `anchor_invalid`: the prune anchor the chain starts from (at `seq`) is not one: a checkpoint
- *   stored in its place (so are anchors written before moatkit 0.3.0), a bad signature, or
- *   another organisation's. The events before it may have been deleted without a prune;
+ *   stored in its place (so are anchors written before moatkit 0.3.0, unless vouched for with
+ *   `legacyAnchor`), a bad signature, or another organisation's. The events before it may have been deleted without a prune;
  * - `column_mismatch`: the event at `seq` is intact, but a column the store keeps for queries
  *   (named in `column`) disagrees with it, so queries file the event under the wrong value.
  */
@@ -200,6 +200,12 @@ export interface VerifyAuditChainOptions {
   readonly orgId: string;
   /** The prune anchor (JWS) the events continue from, if the chain was pruned. */
   readonly anchor?: string;
+  /**
+   * The exact text of a prune anchor written before moatkit 0.3.0 (checkpoint format) that you
+   * vouch for, recorded outside the database when it was written: `anchor` in that format is
+   * accepted only if byte-identical to it. See `AuditLog.verify`.
+   */
+  readonly legacyAnchor?: string;
   /** Signed checkpoints to check the events against. */
   readonly checkpoints?: readonly string[];
   /** Verifies the anchor and checkpoints. */
@@ -253,7 +259,7 @@ export async function verifyAuditChain(
   }
   const o = parseInput(offlineOptionsSchema, options, "verifyAuditChain options");
   const anchor = o.anchor === undefined ? null : { jws: o.anchor };
-  const signed = await verifySignedPoints(o.orgId, anchor, o.checkpoints ?? [], o.checkpointKey);
+  const signed = await verifySignedPoints(o.orgId, anchor, o.checkpoints ?? [], o.checkpointKey, o.legacyAnchor);
   if (!signed.ok) return signed.failure;
   return verifyRows(paged(events), {
     orgId: o.orgId,
@@ -268,6 +274,7 @@ export async function verifyAuditChain(
 const offlineOptionsSchema = z.strictObject({
   orgId: idSchema,
   anchor: z.string().max(4096).optional(),
+  legacyAnchor: z.string().min(1).max(4096).optional(),
   checkpoints: z.array(z.string().max(4096)).max(10_000).optional(),
   checkpointKey: z.custom<AuditCheckpointKey>(isCheckpointKey, "expected a public key, JWK or JWK set").optional(),
   onProgress: functionSchema<(p: AuditVerifyProgress) => void>().optional(),

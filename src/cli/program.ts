@@ -84,6 +84,10 @@ function addAuditCommands(program: Command, run: Runner): void {
       "a public JWK or JWK set (JSON file) that verifies checkpoints and prune anchors",
     )
     .option("--checkpoints <file>", "signed checkpoints to check the chain against, one JWS per line")
+    .option(
+      "--legacy-anchor <file>",
+      "a log pruned before 0.3.0: the exact anchor JWS prune returned then, kept outside the database (never copied from it)",
+    )
     .action(
       run(async (opts: AuditVerifyCommandOptions) => {
         const { auditVerifyCommand } = await import("./commands/audit-verify.js");

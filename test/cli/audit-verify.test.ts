@@ -79,6 +79,32 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
       expect(r.stdout).toMatch(/checkpoint.*not a prune anchor/);
     }, 30_000);
 
+    it("accepts a pre-0.3.0 anchor only with --legacy-anchor holding its exact text", async () => {
+      const orgId = `org_cli_${hex()}`;
+      const store = createPostgresAuditStore({ client: handle.client });
+      await seed(orgId, 10);
+      // What a 0.1/0.2 prune stored: a checkpoint-format JWS of the last pruned event.
+      const legacy = await createAuditLog({ store }).checkpoint(orgId, keys.signer);
+      // Another checkpoint of the same event, signed at another time: a different text.
+      const other = await createAuditLog({ store, now: () => Date.UTC(2020, 0, 1) }).checkpoint(orgId, keys.signer);
+      await seed(orgId, 5);
+      const { seq, hash } = await verifyAuditCheckpoint(legacy, keys.publicKey);
+      expect(await store.pruneAuditEvents(orgId, { seq, hash, jws: legacy })).toBe(10);
+      const run = async (jws: string) => {
+        const file = join(dir, `legacy-${hex()}.jws`);
+        await writeFile(file, `${jws}\n`);
+        const args = ["audit", "verify", "--org", orgId, "--checkpoint-key", keyFile, "--legacy-anchor", file];
+        return runCli(args, { env: { DATABASE_URL: url } });
+      };
+      const ok = await run(legacy);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain("5 events verified");
+      const refused = await run(other);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toContain("anchor_invalid");
+      expect(refused.stdout).toContain("not the legacy anchor vouched for");
+    }, 30_000);
+
     it("exits 1 naming the row and the column when a query column was edited", async () => {
       const orgId = `org_cli_${hex()}`;
       await seed(orgId, 6);

@@ -410,6 +410,7 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
         [["--org", "o", "--database-url", "not a url"], "--database-url"],
         [["--org", "o", "--checkpoints", "/nonexistent"], "--checkpoint"],
         [["--org", "o", "--checkpoint-key", "/nonexistent"], "--checkpoint-key"],
+        [["--org", "o", "--legacy-anchor", "/nonexistent"], "--legacy-anchor"],
       ])("rejects %j with exit 2 naming %s", async (args, flag) => {
         const r = await runCli(["audit", "verify", ...args], { env: { DATABASE_URL: url } });
         expect(r.code).toBe(2);

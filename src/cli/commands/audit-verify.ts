@@ -20,6 +20,7 @@ export interface AuditVerifyCommandOptions {
   readonly org: string;
   readonly checkpointKey?: string;
   readonly checkpoints?: string;
+  readonly legacyAnchor?: string;
 }
 
 async function readJsonFile(path: string, flag: string): Promise<unknown> {
@@ -47,6 +48,15 @@ async function readLines(path: string, flag: string): Promise<string[]> {
   }
 }
 
+/** The pre-0.3.0 anchor the operator vouches for: the file's one JWS, surrounding whitespace removed. */
+async function readLegacyAnchor(path: string): Promise<string> {
+  const lines = await readLines(path, "--legacy-anchor");
+  const jws = lines[0];
+  if (lines.length !== 1 || jws === undefined || jws.length > 4096)
+    throw new UsageError("--legacy-anchor: the file must hold exactly one JWS (the anchor prune returned)");
+  return jws;
+}
+
 /** Runs `moatkit audit verify`; resolves to the exit status. */
 export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Promise<number> {
   if (options.org.length === 0 || options.org.length > 256)
@@ -60,6 +70,9 @@ export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Pr
     options.checkpoints === undefined ? undefined : await readLines(options.checkpoints, "--checkpoints");
   if (checkpoints !== undefined && checkpointKey === undefined)
     throw new UsageError("--checkpoints needs --checkpoint-key");
+  const legacyAnchor = options.legacyAnchor === undefined ? undefined : await readLegacyAnchor(options.legacyAnchor);
+  if (legacyAnchor !== undefined && checkpointKey === undefined)
+    throw new UsageError("--legacy-anchor needs --checkpoint-key");
 
   const interrupt = onInterrupt(() => {
     printErr("", "stopping");
@@ -79,6 +92,7 @@ export async function auditVerifyCommand(options: AuditVerifyCommandOptions): Pr
         orgId: options.org,
         ...(checkpointKey === undefined ? {} : { checkpointKey }),
         ...(checkpoints === undefined ? {} : { checkpoints }),
+        ...(legacyAnchor === undefined ? {} : { legacyAnchor }),
         signal: interrupt.signal,
         onProgress: (p) => {
           progress.update(p.verified, `seq ${String(p.seq)}`);
