@@ -12,10 +12,11 @@ import {
   bcryptWorkers,
   parseBcryptHash,
 } from "../_internal/bcrypt-pool.js";
+import { lazyDummyHash } from "../_internal/dummy-hash.js";
 import { toBytes } from "../_internal/encoding.js";
 import { hmacSha256Hex } from "../_internal/hash.js";
 import { parseInput, parseOptions } from "../_internal/options.js";
-import { type RandomSource, randomToken, systemRandom } from "../_internal/runtime.js";
+import { type RandomSource, systemRandom } from "../_internal/runtime.js";
 import { Secret } from "../_internal/secret.js";
 import { storeSchema, wrapStore } from "../_internal/store.js";
 import { MoatError, type Result } from "../errors.js";
@@ -130,18 +131,8 @@ export function createRecoveryCodes(options: RecoveryCodesOptions): RecoveryCode
   const random = options.random ?? systemRandom;
   const key = selectorKey === undefined ? DEFAULT_SELECTOR_KEY : toBytes(selectorKey);
 
-  // The hash compared against when no entry matches; a random input, so nothing matches it.
-  // Made now; if that fails (a full queue, a shutdown), the next redemption that needs it retries.
-  let dummy: Promise<string> | undefined;
-  const makeDummy = (): Promise<string> => {
-    const made = bcryptWorkers.hash(randomToken(systemRandom, 18), bcryptSalt(cost, systemRandom));
-    made.catch(() => {
-      if (dummy === made) dummy = undefined;
-    });
-    return made;
-  };
-  dummy = makeDummy();
-  const dummyHash = (): Promise<string> => (dummy ??= makeDummy());
+  // The hash compared against when no entry matches; made now, in the background.
+  const dummyHash = lazyDummyHash(cost);
 
   // The code is always the last 10 characters, so `userId:code` is unambiguous.
   const selectorOf = (userId: string, code: string): string =>

@@ -7,16 +7,10 @@
  * client flooding the login waits behind its own attempts, not in front of everyone else's.
  */
 import { z } from "zod";
-import {
-  DEFAULT_BCRYPT_COST,
-  bcryptCostSchema,
-  bcryptSalt,
-  bcryptWorkers,
-  parseBcryptHash,
-} from "../_internal/bcrypt-pool.js";
+import { DEFAULT_BCRYPT_COST, bcryptCostSchema, bcryptWorkers, parseBcryptHash } from "../_internal/bcrypt-pool.js";
+import { lazyDummyHash } from "../_internal/dummy-hash.js";
 import { DEFAULT_IPV6_PREFIX, groupAddress, ipv6PrefixSchema } from "../_internal/address-key.js";
 import { parseInput, parseOptions } from "../_internal/options.js";
-import { randomToken, systemRandom } from "../_internal/runtime.js";
 import { storeCall } from "../_internal/store-error.js";
 import { MoatError } from "../errors.js";
 import { type LongPasswordPolicy, bcryptInput, longPolicySchema, signalSchema } from "./password-hash.js";
@@ -226,18 +220,8 @@ export function createLogin<U extends LoginUser>(options: LoginOptions<U>): Logi
   const queueKey = options.queueKey ?? ((a: LoginLimiterAttempt) => `ip:${a.ip}`);
   const ipv6Prefix = checkedLimiter?.ipv6Prefix ?? DEFAULT_IPV6_PREFIX;
 
-  // Hash a random string so the dummy can never match anything a user types. Made in the
-  // background now; if that fails (a full queue, a shutdown), the next login that needs it retries.
-  let dummy: Promise<string> | undefined;
-  const makeDummy = (): Promise<string> => {
-    const made = bcryptWorkers.hash(randomToken(systemRandom, 18), bcryptSalt(cost, systemRandom));
-    made.catch(() => {
-      if (dummy === made) dummy = undefined;
-    });
-    return made;
-  };
-  dummy = makeDummy();
-  const dummyHash = (): Promise<string> => (dummy ??= makeDummy());
+  // What an unknown user's password is compared against; made now, in the background.
+  const dummyHash = lazyDummyHash(cost);
 
   async function checkLimiter(identifier: string, address: string): Promise<number | null> {
     if (limiter === undefined) return null;

@@ -1,3 +1,4 @@
+import { createListeners } from "../../_internal/listeners.js";
 import type { DataKeyInvalidation } from "../../crypto/invalidation.js";
 
 /**
@@ -14,27 +15,12 @@ import type { DataKeyInvalidation } from "../../crypto/invalidation.js";
  * ```
  */
 export function createMemoryDataKeyInvalidation(): DataKeyInvalidation {
-  const listeners = new Set<(scope: string) => void>();
+  const listeners = createListeners<string>();
   return {
     publish(scope) {
-      for (const listener of [...listeners]) {
-        try {
-          listener(scope);
-        } catch {
-          // One listener's failure must not keep the others from hearing of the shred.
-        }
-      }
+      listeners.emit(scope);
       return Promise.resolve();
     },
-    subscribe(listener) {
-      // A wrapper per call, so subscribing the same function twice gives two independent subscriptions.
-      const entry = (scope: string): void => {
-        listener(scope);
-      };
-      listeners.add(entry);
-      return () => {
-        listeners.delete(entry);
-      };
-    },
+    subscribe: (listener) => listeners.add(listener),
   };
 }

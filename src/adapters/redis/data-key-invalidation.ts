@@ -3,6 +3,7 @@
  * key store. A subscribed connection can run no other commands, so the caller passes a second,
  * dedicated connection (`redis.duplicate()` with ioredis).
  */
+import { createListeners } from "../../_internal/listeners.js";
 import { assertKnownKeys, knownKeys } from "../../_internal/options.js";
 import type { DataKeyInvalidation } from "../../crypto/invalidation.js";
 import { MoatError } from "../../errors.js";
@@ -84,16 +85,10 @@ export async function createRedisDataKeyInvalidation(
   options: RedisDataKeyInvalidationOptions,
 ): Promise<RedisDataKeyInvalidation> {
   const { redis, subscriber, channel } = readOptions(options);
-  const listeners = new Set<(scope: string) => void>();
+  const listeners = createListeners<string>();
   const onMessage = (from: string, message: string): void => {
     if (from !== channel || typeof message !== "string") return;
-    for (const listener of [...listeners]) {
-      try {
-        listener(message);
-      } catch {
-        // One listener's failure must not keep the others from hearing of the shred.
-      }
-    }
+    listeners.emit(message);
   };
   subscriber.on("message", onMessage);
   try {
@@ -110,15 +105,7 @@ export async function createRedisDataKeyInvalidation(
         throw new MoatError("ERR_STORE", { message: "redis data key invalidation failed during publish", cause: err });
       }
     },
-    subscribe(listener) {
-      const entry = (scope: string): void => {
-        listener(scope);
-      };
-      listeners.add(entry);
-      return () => {
-        listeners.delete(entry);
-      };
-    },
+    subscribe: (listener) => listeners.add(listener),
     async close() {
       listeners.clear();
       subscriber.removeListener("message", onMessage);
