@@ -80,9 +80,11 @@ function expressIp(req: IncomingMessage): string | undefined {
   return typeof ip === "string" && ip !== "" ? normalizeAddress(ip) : undefined;
 }
 
+const trustNoProxy = (): boolean => false;
+
 /** The request's client address: moatkit's `trustProxy` when given (checked against express's), else express's. */
 function addressResolver(trustProxy: TrustProxy | undefined): (req: IncomingMessage) => string | undefined {
-  if (trustProxy === undefined) return (req) => expressIp(req) ?? forwardedClientAddress(req, () => false);
+  if (trustProxy === undefined) return (req) => expressIp(req) ?? forwardedClientAddress(req, trustNoProxy);
   const trust = compileTrust(trustProxy);
   const check = trustMismatchCheck();
   return (req) => {
