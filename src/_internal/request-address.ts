@@ -3,12 +3,11 @@
  * `auditContextFromRequest` (moatkit/audit) can find it without loading moatkit/express: one
  * address per request, whichever helper asks.
  */
-
-const addresses = new WeakMap<object, string | null>();
+import { findRequestState, requestState } from "./request-state.js";
 
 /** Records the address resolved for `req` (undefined when its socket was already gone). */
 export function rememberClientAddress(req: object, address: string | undefined): void {
-  addresses.set(req, address ?? null);
+  requestState(req).address = address ?? null;
 }
 
 /**
@@ -16,6 +15,7 @@ export function rememberClientAddress(req: object, address: string | undefined):
  * or undefined when `requestContext()` did not run for it.
  */
 export function recalledClientAddress(req: object): { readonly address: string | undefined } | undefined {
-  if (!addresses.has(req)) return undefined;
-  return { address: addresses.get(req) ?? undefined };
+  const address = findRequestState(req)?.address;
+  if (address === undefined) return undefined;
+  return { address: address ?? undefined };
 }

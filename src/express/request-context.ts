@@ -13,7 +13,7 @@ import { functionSchema } from "../_internal/function-schema.js";
 import { parseOptions } from "../_internal/options.js";
 import { systemClock, type Clock, type RandomSource } from "../_internal/runtime.js";
 import { compileTrust, forwardedClientAddress, normalizeAddress, type TrustProxy } from "../_internal/client-ip.js";
-import { rememberClientAddress } from "../_internal/request-address.js";
+import { findRequestState, requestState } from "../_internal/request-state.js";
 import { generateRequestId, isWellFormedRequestId } from "./request-id.js";
 import { trustMismatchCheck } from "./trust-mismatch.js";
 import { requestPath } from "./request-path.js";
@@ -69,7 +69,6 @@ const optionsSchema = z.strictObject({
 
 const MAX_USER_AGENT = 512;
 
-const contexts = new WeakMap<IncomingMessage, RequestContext>();
 const storage = new AsyncLocalStorage<RequestContext>();
 
 function expressIp(req: IncomingMessage): string | undefined {
@@ -81,9 +80,11 @@ function expressIp(req: IncomingMessage): string | undefined {
   return typeof ip === "string" && ip !== "" ? normalizeAddress(ip) : undefined;
 }
 
+const trustNoProxy = (): boolean => false;
+
 /** The request's client address: moatkit's `trustProxy` when given (checked against express's), else express's. */
 function addressResolver(trustProxy: TrustProxy | undefined): (req: IncomingMessage) => string | undefined {
-  if (trustProxy === undefined) return (req) => expressIp(req) ?? forwardedClientAddress(req, () => false);
+  if (trustProxy === undefined) return (req) => expressIp(req) ?? forwardedClientAddress(req, trustNoProxy);
   const trust = compileTrust(trustProxy);
   const check = trustMismatchCheck();
   return (req) => {
@@ -125,7 +126,6 @@ export function requestContext(options: RequestContextOptions = {}): Middleware 
       acceptIncoming && typeof incoming === "string" && isWellFormedRequestId(incoming) ? incoming : newId();
     const userAgent = req.headers["user-agent"];
     const ip = resolveAddress(req);
-    rememberClientAddress(req, ip);
     const context: RequestContext = Object.freeze({
       requestId,
       ip,
@@ -134,7 +134,10 @@ export function requestContext(options: RequestContextOptions = {}): Middleware 
       path: requestPath(req),
       startedAt: now(),
     });
-    contexts.set(req, context);
+    // The address goes where moatkit/audit finds it too (see _internal/request-address.ts).
+    const state = requestState(req);
+    state.address = ip ?? null;
+    state.context = context;
     res.setHeader(header, requestId);
     storage.run(context, next);
   };
@@ -153,7 +156,7 @@ export function getRequestContext(req: IncomingMessage): RequestContext {
 
 /** @internal The context `requestContext()` recorded for `req`, or undefined when it did not run. */
 export function findRequestContext(req: IncomingMessage): RequestContext | undefined {
-  return contexts.get(req);
+  return findRequestState(req)?.context;
 }
 
 /**

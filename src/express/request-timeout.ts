@@ -8,6 +8,7 @@ import { z } from "zod";
 import { MoatError } from "../errors.js";
 import { durationSchema, type Duration } from "../_internal/duration.js";
 import { parseOptions } from "../_internal/options.js";
+import { findRequestState, requestState, type RequestDeadline, type RequestState } from "../_internal/request-state.js";
 import { sendHttpError } from "./http-errors.js";
 import { requestPath } from "./request-path.js";
 import { matchRoute, parseRoutePattern, type RoutePattern } from "./route-pattern.js";
@@ -35,22 +36,13 @@ interface RouteDeadline {
   readonly ms: number;
 }
 
-interface Deadline {
-  readonly res: ServerResponse;
-  // Made on first use: most handlers never ask for the signal, and an AbortController costs
-  // more per request than everything else here.
-  controller: AbortController | undefined;
-  reason: MoatError | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
-}
+type Deadline = RequestDeadline;
 
 function abort(deadline: Deadline, message: string): void {
   if (deadline.reason !== undefined) return;
   deadline.reason = new MoatError("ERR_ABORTED", { message });
   deadline.controller?.abort(deadline.reason);
 }
-
-const deadlines = new WeakMap<IncomingMessage, Deadline>();
 
 // Module-level functions rather than closures per request: a busy server arms one deadline per
 // request, so what it allocates there counts.
@@ -79,7 +71,7 @@ function stop(deadline: Deadline): void {
 function deadlineOf(res: ServerResponse): Deadline | undefined {
   // node's ServerResponse knows its request (`res.req`); the deadline is kept under the request.
   const req: unknown = res.req;
-  return typeof req === "object" && req !== null ? deadlines.get(req as IncomingMessage) : undefined;
+  return typeof req === "object" && req !== null ? findRequestState(req)?.deadline : undefined;
 }
 
 function onFinish(this: ServerResponse): void {
@@ -95,9 +87,9 @@ function onClose(this: ServerResponse): void {
   if (!this.writableFinished) abort(deadline, "client closed the request");
 }
 
-function watch(req: IncomingMessage, res: ServerResponse): Deadline {
+function watch(state: RequestState, res: ServerResponse): Deadline {
   const deadline: Deadline = { res, controller: undefined, reason: undefined, timer: undefined };
-  deadlines.set(req, deadline);
+  state.deadline = deadline;
   res.on("finish", onFinish);
   res.on("close", onClose);
   return deadline;
@@ -138,7 +130,8 @@ export function requestTimeout(options: RequestTimeoutOptions = {}): Middleware 
 
   return function moatkitRequestTimeout(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     const ms = routes.length === 0 ? defaultMs : routeDeadline(routes, req, defaultMs);
-    const deadline = deadlines.get(req) ?? watch(req, res);
+    const state = requestState(req);
+    const deadline = state.deadline ?? watch(state, res);
     if (deadline.reason === undefined && !res.writableFinished) arm(deadline, ms);
     next();
   };
@@ -150,7 +143,7 @@ export function requestTimeout(options: RequestTimeoutOptions = {}): Middleware 
  * requestTimeout() did not run for this request.
  */
 export function getRequestSignal(req: IncomingMessage): AbortSignal {
-  const deadline = deadlines.get(req);
+  const deadline = findRequestState(req)?.deadline;
   if (deadline === undefined)
     throw new MoatError("ERR_CONFIG", { message: "requestTimeout() did not run for this request; mount it first" });
   if (deadline.controller === undefined) {

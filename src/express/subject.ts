@@ -9,6 +9,7 @@ import type { IncomingMessage } from "node:http";
 import { MoatError } from "../errors.js";
 import { ownField } from "../_internal/own-field.js";
 import { isIdentifier } from "../_internal/identifier.js";
+import { findRequestState, requestState } from "../_internal/request-state.js";
 
 /** The authenticated caller of a request. */
 export interface RequestSubject {
@@ -123,8 +124,6 @@ export function checkSubject(value: unknown): RequestSubject {
   return Object.freeze(out);
 }
 
-const subjects = new WeakMap<IncomingMessage, RequestSubject>();
-
 /**
  * Records the authenticated subject of `req`. Call it once per request, from the middleware that
  * verified the credential. Unknown fields are refused (`ERR_INVALID_INPUT`), so a whole user row
@@ -142,12 +141,13 @@ const subjects = new WeakMap<IncomingMessage, RequestSubject>();
  * ```
  */
 export function setSubject(req: IncomingMessage, subject: RequestSubject): void {
-  if (subjects.has(req))
+  const state = requestState(req);
+  if (state.subject !== undefined)
     throw new MoatError("ERR_CONFIG", { message: "setSubject: this request already has a subject" });
-  subjects.set(req, checkSubject(subject));
+  state.subject = checkSubject(subject);
 }
 
 /** The subject recorded for `req` by {@link setSubject}, or undefined for an anonymous request. */
 export function getSubject(req: IncomingMessage): RequestSubject | undefined {
-  return subjects.get(req);
+  return findRequestState(req)?.subject;
 }
