@@ -91,13 +91,25 @@ function base64urlValue(s: string, i: number): number {
  * character's bits past the last whole byte must be zero. No pass over the text in JS.
  */
 function base64urlDecodeChecked(s: string): Buffer {
+  return base64urlDecodeAfter(s, 0);
+}
+
+/**
+ * @internal Strict base64url decode of `text` into a new buffer, after `room` bytes left for the
+ * caller to fill (for a header that goes before the decoded bytes, without a second copy). The
+ * buffer may come from Node's pool: only for bytes read in place and never handed out.
+ */
+export function base64urlDecodeAfter(s: string, room: number): Buffer {
   const tail = s.length % 4;
   if (tail === 1) throw malformed("base64url");
   // A final character carries 4 (xx) or 2 (xxx) bits past the last whole byte; they must be
   // zero, or two strings would name the same bytes (e.g. "AB" and "AA" both decode to 0x00).
   if (tail !== 0 && (base64urlValue(s, s.length - 1) & (tail === 2 ? 0x0f : 0x03)) !== 0) throw malformed("base64url");
-  const buf = Buffer.from(s, "base64url");
-  if (buf.length !== (s.length * 3) >>> 2 || s.includes("+") || s.includes("/")) throw malformed("base64url");
+  const length = (s.length * 3) >>> 2;
+  const buf = Buffer.allocUnsafe(room + length);
+  // Node writes at most `length` bytes here; fewer means a skipped character or a `=`.
+  if (buf.write(s, room, length, "base64url") !== length || s.includes("+") || s.includes("/"))
+    throw malformed("base64url");
   return buf;
 }
 

@@ -33,8 +33,24 @@ import { DATA_KEY_STORE_METHODS, type DataKeyStore } from "./store.js";
 import { type DataKeyInvalidation, isDataKeyInvalidation } from "./invalidation.js";
 import { type Writer, createSubkeys } from "./subkeys.js";
 
-/** String tokens at least this long are built flat (see `encrypt`). */
-const FLAT_TOKEN_CHARS = 64 * 1024;
+/** String tokens of plaintexts at least this long (about 64 Ki characters) are built flat (see `encrypt`). */
+const FLAT_PLAINTEXT_BYTES = 48 * 1024;
+/** Large string tokens up to this size are built in one reused buffer (see `tokenScratch`). */
+const SCRATCH_MAX_BYTES = 4 * 1024 * 1024;
+let scratch: Buffer | undefined;
+
+/**
+ * A buffer for building a large string token, reused across calls up to {@link SCRATCH_MAX_BYTES}
+ * (a fresh megabyte-sized ArrayBuffer per call, twice, was a visible share of the 1 MiB cost).
+ * It holds only the sealed token (no plaintext, no key), is filled and read synchronously, and
+ * never leaves `encrypt`.
+ */
+function tokenScratch(n: number): Buffer {
+  if (n > SCRATCH_MAX_BYTES) return Buffer.allocUnsafe(n);
+  if (scratch === undefined || scratch.length < n)
+    scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, Math.max(n, 2 * (scratch?.length ?? 0))));
+  return scratch;
+}
 
 /** Options for {@link createEnvelope}. */
 export interface EnvelopeOptions {
@@ -170,6 +186,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   const newBytes = (n: number): Uint8Array => new Uint8Array(n);
   const pooledBytes = (n: number): Buffer => Buffer.allocUnsafe(n);
+  const scratchBytes = (n: number): Buffer => tokenScratch(n).subarray(0, n);
 
   function checkPlaintext(plaintext: string | Uint8Array): Uint8Array {
     const data = toBytes(plaintext, "plaintext");
@@ -276,21 +293,21 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       // Awaiting only on a cache miss keeps the common path free of an extra microtask.
       // The string form encodes from a pooled buffer that is never handed out (every byte of it is
       // written before encoding), and from the offset on, without a view or a copy.
-      const { out, writer } = sealWith(
-        key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key,
-        data,
-        binding,
-        pooledBytes,
-      );
+      const dk = key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key;
+      // From here on nothing awaits: a large token's scratch buffer is filled and read at once.
+      const large = data.length >= FLAT_PLAINTEXT_BYTES;
+      const { out, writer } = sealWith(dk, data, binding, large ? scratchBytes : pooledBytes);
       const payload = out.toString("base64url", writer.payloadOffset);
-      if (payload.length < FLAT_TOKEN_CHARS) return writer.stringPrefix + payload;
+      if (!large) return writer.stringPrefix + payload;
       // `prefix + payload` would be a rope that every later read copies into one string on the
       // JS heap (measured at several times the cost of the encoding itself at 1 MiB). Large
-      // tokens are built as bytes and come back as one string that needs no flattening.
-      const whole = Buffer.allocUnsafe(writer.stringPrefix.length + payload.length);
+      // tokens are built as bytes (in the scratch buffer: `out` has been read) and come back as
+      // one string that needs no flattening.
+      const prefixLength = writer.stringPrefix.length;
+      const whole = tokenScratch(prefixLength + payload.length);
       whole.write(writer.stringPrefix, 0, "latin1");
-      whole.write(payload, writer.stringPrefix.length, "latin1");
-      return whole.toString("latin1");
+      whole.write(payload, prefixLength, "latin1");
+      return whole.toString("latin1", 0, prefixLength + payload.length);
     },
     encryptBytes: encryptToBytes,
     decrypt(token, options) {

@@ -9,7 +9,7 @@
  * (embedded, stateless mode). Every byte before the nonce — the header — is authenticated as
  * part of the AEAD's associated data.
  */
-import { base64urlDecodeShared, base64urlEncode } from "../_internal/encoding.js";
+import { base64urlDecodeAfter, base64urlEncode } from "../_internal/encoding.js";
 import { MoatError } from "../errors.js";
 import { type AeadAlgorithm, NONCE_LENGTH, TAG_LENGTH } from "./backend.js";
 import { KEY_ID_PATTERN } from "./keyring.js";
@@ -104,13 +104,17 @@ export function toStringForm(bytes: Uint8Array): string {
   return `mk${String(FORMAT_VERSION)}.${keyId}.${base64urlEncode(bytes.subarray(2 + idLength))}`;
 }
 
-/** Splits the payload (suite byte on) once the master key id is known. */
+/**
+ * Splits the payload (suite byte on) once the master key id is known. `bytes` is the binary form
+ * (for a string token, its decoded payload after the binary prefix), so the header is a view.
+ */
 function parsePayload(
   form: "string" | "bytes",
   masterKeyId: string,
-  prefix: Uint8Array,
-  payload: Uint8Array,
+  bytes: Uint8Array,
+  payloadStart: number,
 ): ParsedMessage {
+  const payload = bytes.subarray(payloadStart);
   const suite = payload[0];
   const decoded = suite === undefined ? undefined : decodeSuite(suite);
   if (suite === undefined || decoded === undefined) throw decryptError();
@@ -118,14 +122,6 @@ function parsePayload(
   const nonceLength = NONCE_LENGTH[decoded.algorithm];
   const headerEnd = 1 + refLength + SALT_LENGTH + COMMITMENT_LENGTH;
   if (payload.length < headerEnd + nonceLength + TAG_LENGTH) throw decryptError();
-  let header: Uint8Array;
-  if (form === "bytes") {
-    header = prefix.subarray(0, prefix.length - payload.length + headerEnd);
-  } else {
-    header = new Uint8Array(prefix.length + headerEnd);
-    header.set(prefix);
-    header.set(payload.subarray(0, headerEnd), prefix.length);
-  }
   const saltStart = 1 + refLength;
   return {
     form,
@@ -138,7 +134,7 @@ function parsePayload(
     commitment: payload.subarray(saltStart + SALT_LENGTH, headerEnd),
     nonce: payload.subarray(headerEnd, headerEnd + nonceLength),
     sealed: payload.subarray(headerEnd + nonceLength),
-    header,
+    header: bytes.subarray(0, payloadStart + headerEnd),
   };
 }
 
@@ -157,17 +153,19 @@ export function parseToken(token: unknown): ParsedMessage {
     if (dot === -1) throw notAToken();
     const masterKeyId = token.slice(4, dot);
     if (!KEY_ID_PATTERN.test(masterKeyId)) throw notAToken();
-    let payload: Uint8Array;
+    // The payload is decoded after room for the binary prefix (version ‖ L ‖ keyId), which makes
+    // the token's binary form in one buffer: the authenticated header is then a view, not a copy.
+    const start = 2 + masterKeyId.length;
+    let bytes: Buffer;
     try {
-      payload = base64urlDecodeShared(token.slice(dot + 1));
+      bytes = base64urlDecodeAfter(token.slice(dot + 1), start);
     } catch {
       throw notAToken();
     }
-    const prefix = new Uint8Array(2 + masterKeyId.length);
-    prefix[0] = FORMAT_VERSION;
-    prefix[1] = masterKeyId.length;
-    for (let i = 0; i < masterKeyId.length; i++) prefix[2 + i] = masterKeyId.charCodeAt(i);
-    return parsePayload("string", masterKeyId, prefix, payload);
+    bytes[0] = FORMAT_VERSION;
+    bytes[1] = masterKeyId.length;
+    for (let i = 0; i < masterKeyId.length; i++) bytes[2 + i] = masterKeyId.charCodeAt(i);
+    return parsePayload("string", masterKeyId, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), start);
   }
   if (token instanceof Uint8Array) {
     if (token.length > MAX_TOKEN_BYTES || token.length < 3 || token[0] !== FORMAT_VERSION) throw notAToken();
@@ -176,7 +174,7 @@ export function parseToken(token: unknown): ParsedMessage {
     let masterKeyId = "";
     for (let i = 0; i < idLength; i++) masterKeyId += String.fromCharCode(token[2 + i] ?? 0);
     if (!KEY_ID_PATTERN.test(masterKeyId)) throw notAToken();
-    return parsePayload("bytes", masterKeyId, token, token.subarray(2 + idLength));
+    return parsePayload("bytes", masterKeyId, token, 2 + idLength);
   }
   throw new MoatError("ERR_INVALID_INPUT", { message: "a ciphertext must be a string or a Uint8Array" });
 }

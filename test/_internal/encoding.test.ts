@@ -9,6 +9,7 @@ import {
   base64Decode,
   base64Encode,
   base64urlDecode,
+  base64urlDecodeAfter,
   base64urlDecodeShared,
   base64urlEncode,
   hexDecode,
@@ -149,6 +150,8 @@ describe("base64url specifics", () => {
       fc.property(fc.oneof(mostlyValid, mutated), (s) => {
         expect(outcome(s, base64urlDecode)).toEqual(reference(s));
         expect(outcome(s, base64urlDecodeShared)).toEqual(reference(s));
+        // With room left before the decoded bytes (how a string token is parsed).
+        expect(outcome(s, (t) => new Uint8Array(base64urlDecodeAfter(t, 7).subarray(7)))).toEqual(reference(s));
       }),
       { numRuns: 3000 },
     );
