@@ -230,7 +230,8 @@ function domainEnd(text: string, from: number, singleLabel: boolean): number {
   const limit = Math.min(n, from + MAX_DOMAIN + 1);
   let e = from;
   let labels = 0;
-  let lastLabelStart: number;
+  let lastLabelStart = from;
+  let previousLabelStart: number;
   for (;;) {
     const labelStart = e;
     while (e < limit && isLabelUnit(text.charCodeAt(e))) e++;
@@ -238,6 +239,7 @@ function domainEnd(text: string, from: number, singleLabel: boolean): number {
     if (e - labelStart > MAX_LABEL) return -1;
     if (text.charCodeAt(labelStart) === 45 || text.charCodeAt(e - 1) === 45) return -1; // leading/trailing hyphen
     labels++;
+    previousLabelStart = lastLabelStart;
     lastLabelStart = labelStart;
     if (e < limit && text.charCodeAt(e) === 46 && e + 1 < limit && isLabelUnit(text.charCodeAt(e + 1))) {
       e++;
@@ -253,17 +255,31 @@ function domainEnd(text: string, from: number, singleLabel: boolean): number {
   }
   if (labels < 2) return singleLabel && isHostName(text, from, e) ? e : -1;
   if (!isValidTld(text, lastLabelStart, e)) return -1;
+  // A hyphenated top label after a number is a version range (`lodash@4.x-next`), not a domain.
+  if (isPlainHyphenated(text, lastLabelStart, e) && !hasLetter(text, previousLabelStart, lastLabelStart - 1)) return -1;
   return e;
 }
 
-/** A single-label domain (`localhost`): it must hold a letter and not be a file extension. */
-function isHostName(text: string, start: number, end: number): boolean {
-  if (FILE_EXTENSION_TLDS.has(text.slice(start, end).toLowerCase())) return false;
+/** Whether an ASCII label has a hyphen and is not punycode (`foo-bar`, not `xn--p1ai`). */
+function isPlainHyphenated(text: string, start: number, end: number): boolean {
+  return (
+    text.indexOf("-", start) !== -1 &&
+    text.indexOf("-", start) < end &&
+    text.slice(start, start + 4).toLowerCase() !== "xn--"
+  );
+}
+
+function hasLetter(text: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c >= 128 || ((c | 0x20) >= 97 && (c | 0x20) <= 122)) return true;
   }
   return false;
+}
+
+/** A single-label domain (`localhost`): it must hold a letter and not be a file extension. */
+function isHostName(text: string, start: number, end: number): boolean {
+  return !FILE_EXTENSION_TLDS.has(text.slice(start, end).toLowerCase()) && hasLetter(text, start, end);
 }
 
 /**

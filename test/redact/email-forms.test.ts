@@ -49,6 +49,8 @@ describe("email address forms (RFC 5321 / 5322 / 6531)", () => {
     ["RFC 5321 §4.1.3 IPv6 literal without the tag", "a@[2001:db8::1]"],
     ["RFC 5321 §4.1.3 general literals are not matched", "a@[x400:foo]"],
     ["RFC 5321 §4.1.2 single-label domain (default)", "user@localhost"],
+    ["not a domain: version range with a hyphenated tail", "lodash@4.x-next"],
+    ["not a domain: prerelease version", "react@18.2.x-canary"],
     ["RFC 5321 §4.5.3.1.1 local part over 64 octets", `${long("a", 65)}@example.com`],
     ["RFC 5321 §4.5.3.1.2 domain over 253 octets", `a@${long("b.", 127)}com`],
   ])("does not find %s", (_rule, text) => {
