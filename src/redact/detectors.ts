@@ -27,7 +27,7 @@ export const DEFAULT_CUSTOM_MAX_LENGTH = 256;
 
 /** What the engine needs to know about a built-in detector to fuse it into its own pass. */
 export type BuiltinSpec =
-  | { readonly kind: "email" }
+  | { readonly kind: "email"; readonly singleLabelDomains: boolean }
   | { readonly kind: "credit_card" }
   | { readonly kind: "phone" }
   | { readonly kind: "ssn"; readonly rules: SsnRules };
@@ -63,16 +63,40 @@ function numericFind(plan: NumberScanPlan, pick: "card" | "ssn" | "phone") {
   };
 }
 
+/** Options for {@link emailDetector}. */
+export interface EmailDetectorOptions {
+  /**
+   * Also match single-label domains (`root@localhost`, `ops@mailhub`), which RFC 5321 allows on
+   * private networks. Off by default: in public text `name@word` is usually a mention or a handle.
+   * The label must hold a letter and not be a file extension.
+   */
+  readonly singleLabelDomains?: boolean;
+}
+
 /**
- * Email addresses: practical RFC 5321/5322 addresses, plus-tags, subdomains, IDN (punycode and
- * Unicode) domains. A match never cuts a word: `x_alice@example.com_y` is not an address.
+ * Email addresses: RFC 5321/5322/6531 addresses. Dot-atom local parts with every atext character,
+ * quoted local parts (`"john doe"@…`, also JSON-escaped), address literals (`[192.0.2.1]`,
+ * `[IPv6:…]`), subdomains, IDN (punycode and Unicode) domains. A match never cuts a word:
+ * `x_alice@example.com_y` is not an address. `=`, `/`, `?`, `&`, `|`, `{`, `}` and `` ` ``
+ * right after a letter or digit end the text before an address (`key=alice@x.io` yields
+ * `alice@x.io`); `a..b@x.io` is refused.
  *
  * @example
  * ```ts
  * emailDetector().find("mail alice+billing@eu.example.com"); // [{ start: 5, end: 33 }]
+ * emailDetector({ singleLabelDomains: true }).find("root@localhost"); // one match
  * ```
  */
-export function emailDetector(): Detector {
+export function emailDetector(options: EmailDetectorOptions = {}): Detector {
+  const raw: unknown = options;
+  if (typeof raw !== "object" || raw === null)
+    throw new MoatError("ERR_CONFIG", { message: "invalid emailDetector options" });
+  assertKnownKeys(options, knownKeys<EmailDetectorOptions>({ singleLabelDomains: true }), "emailDetector options");
+  const flag: unknown = options.singleLabelDomains;
+  if (flag !== undefined && typeof flag !== "boolean") {
+    throw new MoatError("ERR_CONFIG", { message: 'invalid emailDetector options at "singleLabelDomains"' });
+  }
+  const singleLabelDomains = flag === true;
   return register(
     {
       type: "email",
@@ -80,11 +104,11 @@ export function emailDetector(): Detector {
       maxLength: EMAIL_MAX_LENGTH,
       find(text) {
         const out: number[] = [];
-        scanEmails(requireString(text), out);
+        scanEmails(requireString(text), out, singleLabelDomains);
         return pairsToSpans(out);
       },
     },
-    { kind: "email" },
+    { kind: "email", singleLabelDomains },
   );
 }
 

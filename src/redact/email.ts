@@ -80,20 +80,70 @@ function isEscapeLetter(c: number): boolean {
 }
 
 /**
- * Start of the local part ending before `at`, or -1. It depends only on the 65 characters
+ * Atext characters that also separate a key or path from a value in logs (`key=`, `/path/`,
+ * `?q=`, `a&b`, `a|b`, `{`, `}`, `` ` ``). Right after a word character they end the text
+ * before an address instead of joining it: `email=alice@x.io` yields `alice@x.io`.
+ */
+function isCutDelimiter(c: number): boolean {
+  return c === 61 || c === 47 || c === 63 || c === 38 || c === 124 || c === 123 || c === 125 || c === 96;
+}
+
+/** Delimiters (and `'`, `.`) that an address does not start with: `'alice@x.io'`, `/alice@…`. */
+function isLeadingJunk(c: number): boolean {
+  return c === 46 || c === 39 || isCutDelimiter(c);
+}
+
+/** A letter or digit (not `_`, which atext-heavy local parts put before a delimiter). */
+function isAlnumUnit(c: number): boolean {
+  return c < 128 ? (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) : isUnicodeWordUnit(c);
+}
+
+/** Whether the local part must start after `text[d]` (a delimiter right after a letter or digit). */
+function cutsAt(text: string, d: number): boolean {
+  return isCutDelimiter(text.charCodeAt(d)) && d > 0 && isAlnumUnit(text.charCodeAt(d - 1));
+}
+
+/**
+ * Start of the local part ending before `at`, or -1. It depends only on the 66 characters
  * before `at` (never on earlier matches), which is what lets a stream re-scan a window and get
  * the same answer as a scan of the whole text.
  */
 function localStart(text: string, at: number): number {
+  if (at > 0 && text.charCodeAt(at - 1) === 34) return quotedLocalStart(text, at);
   let s = at;
   const limit = Math.max(0, at - MAX_LOCAL);
-  while (s > limit && isLocalUnit(text.charCodeAt(s - 1))) s--;
+  while (s > limit && isLocalUnit(text.charCodeAt(s - 1)) && !cutsAt(text, s - 1)) s--;
   // Still inside local-part characters at the limit: the token is longer than an address can
   // be, so cutting it would invent one.
-  if (s === limit && s > 0 && isLocalUnit(text.charCodeAt(s - 1))) return -1;
+  if (s === limit && s > 0 && isLocalUnit(text.charCodeAt(s - 1)) && !cutsAt(text, s - 1)) return -1;
   if (s >= 1 && text.charCodeAt(s - 1) === 92 && isEscapeLetter(text.charCodeAt(s))) s++; // "\nalice@…"
-  while (s < at && text.charCodeAt(s) === 46) s++; // leading dots belong to the sentence
-  return s < at && text.charCodeAt(at - 1) !== 46 ? s : -1;
+  while (s < at && isLeadingJunk(text.charCodeAt(s))) s++; // `.`, quotes and keys belong to the sentence
+  if (s >= at || text.charCodeAt(at - 1) === 46) return -1;
+  for (let i = s + 1; i < at; i++) if (text.charCodeAt(i) === 46 && text.charCodeAt(i - 1) === 46) return -1; // `a..b`
+  return s;
+}
+
+/**
+ * Start of a quoted local part (RFC 5322 §3.2.4 quoted-string, RFC 6531 UTF-8) whose closing
+ * quote is just before `at`, or -1. Bounded by the 64-octet local-part limit.
+ */
+function quotedLocalStart(text: string, at: number): number {
+  const limit = Math.max(0, at - MAX_LOCAL);
+  if (at >= 2 && text.charCodeAt(at - 2) === 92) return escapedQuotedLocalStart(text, at, limit);
+  let open = at - 2;
+  // The nearest quote that is not escaped (`"a\"b"`); the check below catches `"a\\"`.
+  while (open >= limit && (text.charCodeAt(open) !== 34 || (open > 0 && text.charCodeAt(open - 1) === 92))) open--;
+  if (open < limit || open === at - 2) return -1; // no opening quote, or `""`
+  for (let i = open + 1; i < at - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) {
+      i++; // quoted-pair: `\` and the next printable character
+      if (i >= at - 1) return -1; // the closing quote is escaped
+      continue;
+    }
+    if (c < 32 || c === 127 || (c >= 0xd800 && c <= 0xdfff)) return -1;
+  }
+  return open;
 }
 
 function isValidTld(text: string, start: number, end: number): boolean {
@@ -102,7 +152,7 @@ function isValidTld(text: string, start: number, end: number): boolean {
   let asciiLetters = true;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i) | 0x20;
-    if (c < 97 || c > 122) {
+    if ((c < 97 || c > 122) && c !== 45) {
       asciiLetters = false;
       break;
     }
@@ -117,13 +167,71 @@ function isValidTld(text: string, start: number, end: number): boolean {
   return true;
 }
 
+/**
+ * A quoted local part inside a JSON or C string, `\"john doe\"@…`: start of the opening `\"`,
+ * or -1. The quoted text must hold neither a quote nor a backslash.
+ */
+function escapedQuotedLocalStart(text: string, at: number, limit: number): number {
+  for (let i = at - 3; i > limit; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 34) return text.charCodeAt(i - 1) === 92 && i < at - 3 ? i - 1 : -1;
+    if (c === 92 || c < 32 || c === 127) return -1;
+  }
+  return -1;
+}
+
+/** Whether `text[start, end)` is a dotted quad of 0–255 (RFC 5321 §4.1.3 IPv4-address-literal). */
+function isIpv4(text: string, start: number, end: number): boolean {
+  let parts = 0;
+  let i = start;
+  while (i < end) {
+    let value = 0;
+    const first = i;
+    while (i < end && i - first < 3 && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) {
+      value = value * 10 + text.charCodeAt(i) - 48;
+      i++;
+    }
+    if (i === first || value > 255) return false;
+    parts++;
+    if (i === end) break;
+    if (text.charCodeAt(i) !== 46) return false;
+    i++;
+    if (i === end) return false;
+  }
+  return parts === 4;
+}
+
+/** Whether `text[start, end)` is `IPv6:` and hex groups (RFC 5321 §4.1.3 IPv6-address-literal). */
+function isIpv6(text: string, start: number, end: number): boolean {
+  if (end - start < 7 || text.slice(start, start + 5).toLowerCase() !== "ipv6:") return false;
+  let colons = 0;
+  for (let i = start + 5; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const lower = c | 0x20;
+    if (c === 58) colons++;
+    else if (!((c >= 48 && c <= 57) || (lower >= 97 && lower <= 102) || c === 46)) return false;
+  }
+  return colons >= 2 && colons <= 7;
+}
+
+/** End of an address literal `[…]` that starts at `from`, or -1. */
+function literalEnd(text: string, from: number): number {
+  const limit = Math.min(text.length, from + MAX_DOMAIN);
+  let close = from + 1;
+  while (close < limit && text.charCodeAt(close) !== 93 && text.charCodeAt(close) !== 91) close++;
+  if (close >= limit || text.charCodeAt(close) !== 93) return -1;
+  return isIpv4(text, from + 1, close) || isIpv6(text, from + 1, close) ? close + 1 : -1;
+}
+
 /** End of the domain that starts at `from` (just after `@`), or -1. */
-function domainEnd(text: string, from: number): number {
+function domainEnd(text: string, from: number, singleLabel: boolean): number {
+  if (from < text.length && text.charCodeAt(from) === 91) return literalEnd(text, from);
   const n = text.length;
   const limit = Math.min(n, from + MAX_DOMAIN + 1);
   let e = from;
   let labels = 0;
-  let lastLabelStart: number;
+  let lastLabelStart = from;
+  let previousLabelStart: number;
   for (;;) {
     const labelStart = e;
     while (e < limit && isLabelUnit(text.charCodeAt(e))) e++;
@@ -131,6 +239,7 @@ function domainEnd(text: string, from: number): number {
     if (e - labelStart > MAX_LABEL) return -1;
     if (text.charCodeAt(labelStart) === 45 || text.charCodeAt(e - 1) === 45) return -1; // leading/trailing hyphen
     labels++;
+    previousLabelStart = lastLabelStart;
     lastLabelStart = labelStart;
     if (e < limit && text.charCodeAt(e) === 46 && e + 1 < limit && isLabelUnit(text.charCodeAt(e + 1))) {
       e++;
@@ -144,20 +253,45 @@ function domainEnd(text: string, from: number): number {
     const c = text.charCodeAt(e);
     if (c === 95 || c === 64) return -1; // `_` or `@` right after: the token goes on, do not cut it
   }
-  if (labels < 2 || !isValidTld(text, lastLabelStart, e)) return -1;
+  if (labels < 2) return singleLabel && isHostName(text, from, e) ? e : -1;
+  if (!isValidTld(text, lastLabelStart, e)) return -1;
+  // A hyphenated top label after a number is a version range (`lodash@4.x-next`), not a domain.
+  if (isPlainHyphenated(text, lastLabelStart, e) && !hasLetter(text, previousLabelStart, lastLabelStart - 1)) return -1;
   return e;
+}
+
+/** Whether an ASCII label has a hyphen and is not punycode (`foo-bar`, not `xn--p1ai`). */
+function isPlainHyphenated(text: string, start: number, end: number): boolean {
+  return (
+    text.indexOf("-", start) !== -1 &&
+    text.indexOf("-", start) < end &&
+    text.slice(start, start + 4).toLowerCase() !== "xn--"
+  );
+}
+
+function hasLetter(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || ((c | 0x20) >= 97 && (c | 0x20) <= 122)) return true;
+  }
+  return false;
+}
+
+/** A single-label domain (`localhost`): it must hold a letter and not be a file extension. */
+function isHostName(text: string, start: number, end: number): boolean {
+  return !FILE_EXTENSION_TLDS.has(text.slice(start, end).toLowerCase()) && hasLetter(text, start, end);
 }
 
 /**
  * Appends every email address in `text` to `out` as [start, end] pairs, in order of their `@`.
  * Two addresses glued together (`a@b.io+c@d.io`) overlap; the redactor merges them.
  */
-export function scanEmails(text: string, out: number[]): void {
+export function scanEmails(text: string, out: number[], singleLabel: boolean = false): void {
   let at = text.indexOf("@");
   while (at !== -1) {
     const start = localStart(text, at);
     if (start !== -1) {
-      const end = domainEnd(text, at + 1);
+      const end = domainEnd(text, at + 1, singleLabel);
       if (end !== -1) out.push(start, end);
     }
     at = text.indexOf("@", at + 1);

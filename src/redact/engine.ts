@@ -58,6 +58,8 @@ interface DetectorPlan {
   /** Overlap priority by type index. */
   readonly priorities: number[];
   readonly email: boolean;
+  /** Whether the email detector accepts single-label domains. */
+  readonly emailSingleLabel: boolean;
   readonly card: boolean;
   readonly phone: boolean;
   readonly ssn: SsnRules | undefined;
@@ -75,6 +77,7 @@ function planDetectors(detectors: readonly Detector[]): DetectorPlan {
     BUILTIN_PRIORITY.phone,
   ];
   let email = false;
+  let emailSingleLabel = false;
   let card = false;
   let phone = false;
   let ssn: SsnRules | undefined;
@@ -87,8 +90,10 @@ function planDetectors(detectors: readonly Detector[]): DetectorPlan {
       if (seen.has(spec.kind))
         throw new MoatError("ERR_CONFIG", { message: `detectors list "${spec.kind}" more than once` });
       seen.add(spec.kind);
-      if (spec.kind === "email") email = true;
-      else if (spec.kind === "credit_card") card = true;
+      if (spec.kind === "email") {
+        email = true;
+        emailSingleLabel = spec.singleLabelDomains;
+      } else if (spec.kind === "credit_card") card = true;
       else if (spec.kind === "phone") phone = true;
       else ssn = spec.rules;
     } else {
@@ -99,7 +104,7 @@ function planDetectors(detectors: readonly Detector[]): DetectorPlan {
     }
     maxLength = Math.max(maxLength, detector.maxLength ?? DEFAULT_CUSTOM_MAX_LENGTH);
   }
-  return { types, priorities, email, card, phone, ssn, customs, maxLength };
+  return { types, priorities, email, emailSingleLabel, card, phone, ssn, customs, maxLength };
 }
 
 /** A custom detector's matches from `from` on, as sorted [start, end, …] pairs; its spans are checked. */
@@ -129,7 +134,7 @@ function collectCustom(text: string, entry: CustomEntry, from: number): number[]
 
 /** Compiles detectors into an engine. Throws ERR_CONFIG for a duplicate built-in. */
 export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
-  const { types, priorities, email, card, phone, ssn, customs, maxLength } = planDetectors(detectors);
+  const { types, priorities, email, emailSingleLabel, card, phone, ssn, customs, maxLength } = planDetectors(detectors);
   const plan: NumberScanPlan | undefined = card || phone || ssn !== undefined ? { card, ssn, phone } : undefined;
 
   // Scratch buffers reused across calls: redaction is often called once per log line, where
@@ -153,7 +158,7 @@ export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
       const lists: number[][] = [];
       const listTypes: number[] = [];
       if (email) {
-        scanEmails(text, emailPairs);
+        scanEmails(text, emailPairs, emailSingleLabel);
         addList(lists, listTypes, emailPairs, EMAIL, from);
       }
       if (plan !== undefined) {

@@ -32,6 +32,7 @@ export {
   ssnDetector,
   type RegexDetectorOptions,
   type SsnDetectorOptions,
+  type EmailDetectorOptions,
 } from "./detectors.js";
 export {
   BUILTIN_DETECTOR_TYPES,

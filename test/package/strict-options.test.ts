@@ -279,6 +279,7 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
       code: "ERR_INVALID_INPUT",
     },
     ssnDetector: { call: (x) => redactModule.ssnDetector({ ...x }) },
+    emailDetector: { call: (x) => redactModule.emailDetector({ ...x }) },
   },
   "./rbac": {
     defineDefaultRoles: {
@@ -356,7 +357,6 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "./tenant": { currentTenant: "no arguments", formatRlsReport: "takes the report checkRls returned" },
   "./redact": {
     creditCardDetector: "no arguments",
-    emailDetector: "no arguments",
     phoneDetector: "no arguments",
     luhnValid: "takes digits",
     pinoRedaction: "takes a redactor",

@@ -28,6 +28,15 @@ describe("adversarial 1 MiB inputs", () => {
     ["SSN-like chains", fill("123-45-")],
     ["context words and digits", fill("ssn 1")],
     ["placeholders", fill("<EMAIL_1")],
+    ["atext run", fill("!#$%&'*+-/=?^_`{|}~")],
+    ["atext run then @", `${fill("!#$%&'*+/=?^`{|}~")}@example.com`],
+    ["atext and @", fill("a=@")],
+    ["many @ after a quote", fill('"@')],
+    ["unterminated quotes", fill('"a b@')],
+    ["escaped quotes", fill('\\"a@')],
+    ["long bracketed literals", fill(`a@[${"1.".repeat(200)}`)],
+    ["unterminated literals", fill("a@[1.2.3.4")],
+    ["IPv6 literal runs", fill("a@[IPv6:1:2:3")],
   ])("%s", (_name, text) => {
     expect(typeof redactor.redact(text)).toBe("string");
     expect(typeof redactor.pseudonymize(text).text).toBe("string");
