@@ -63,11 +63,15 @@ describe("fuzz: redaction", () => {
         fc.asyncProperty(long, fc.anything({ maxDepth: 3 }), async (text, value) => {
           await outcome(
             () => redactor.redact(text),
-            (out) => { expect(typeof out).toBe("string"); },
+            (out) => {
+              expect(typeof out).toBe("string");
+            },
           );
           await outcome(
             () => masked.redact(text),
-            (out) => { expect(typeof out).toBe("string"); },
+            (out) => {
+              expect(typeof out).toBe("string");
+            },
           );
           await outcome(
             () => redactor.redactValue(value),
