@@ -21,8 +21,11 @@ export function fuzzRuns(base = 200): number {
 export const FUZZ_TIMEOUT = deep ? 24 * 3_600_000 : 30_000;
 
 /**
- * The per-call bound. This is a hang / ReDoS guard, not a performance test: a call that takes a
- * second on this input is stuck in something super-linear, however slow the machine.
+ * The per-call bound, checked only under `npm run fuzz` (MOATKIT_FUZZ_RUNS set): there it is a
+ * hang / ReDoS finder, since a call that takes a second on a 200-character input is stuck in
+ * something super-linear however slow the machine. `npm test` asserts no timings (a loaded CI
+ * machine must not fail a correct build); there the test's own timeout is the hang guard, and
+ * linear time on adversarial input is proven by the redaction adversarial tests.
  */
 const PER_CALL_MS = 1_000;
 
@@ -45,7 +48,7 @@ export async function outcome<T>(fn: () => T | Promise<T>, check: (value: T) => 
 }
 
 function expectBounded(started: number): void {
-  expect(performance.now() - started).toBeLessThan(PER_CALL_MS);
+  if (deep) expect(performance.now() - started).toBeLessThan(PER_CALL_MS);
 }
 
 /** The usual verification result: an object with a boolean `ok`. */
