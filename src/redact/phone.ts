@@ -10,13 +10,16 @@
  * Not phones: dates (`2024-01-15`), times, versions, IPs, GUID parts, order ids and card
  * numbers (their groupings and lengths never fit; see the boundary rules).
  */
-import { canEndNumber, canStartNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
+import { canStartNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
 import { isDigit } from "./chars.js";
 import { PHONE_CONTEXT_WORDS, hasContextWord } from "./context.js";
 import { CALLING_CODES } from "./data/calling-codes.js";
+import { EXTENSION_MAX_LENGTH, phoneEnd } from "./phone-extension.js";
 
-/** The longest phone match in characters. */
-export const PHONE_MAX_LENGTH = 40;
+/** The longest number without its extension, in characters. */
+const NUMBER_MAX_LENGTH = 40;
+/** The longest phone match in characters (number and extension). */
+export const PHONE_MAX_LENGTH: number = NUMBER_MAX_LENGTH + EXTENSION_MAX_LENGTH;
 /** E.164 allows 15 digits; libphonenumber knows national numbers of up to 17 (+ a trunk 0). */
 const MAX_INTERNATIONAL_DIGITS = 21;
 
@@ -84,7 +87,7 @@ function matchParenthesised(text: string, p: number, digitsFrom: number): number
   } else {
     return -1;
   }
-  return canEndNumber(text, end) && isNanpText(text, digitsFrom, end) ? end : -1;
+  return isNanpText(text, digitsFrom, end) ? phoneEnd(text, end) : -1;
 }
 
 /** `NPA-NXX-XXXX` (one separator throughout) starting at `i`, or with context `NPA NXXXXXX`. */
@@ -106,8 +109,9 @@ function matchNanpBody(text: string, i: number, runEnd: number, from: number): n
   } else {
     return -1;
   }
-  if (!canEndNumber(text, end) || !isNanpText(text, i, end)) return -1;
-  return needsContext && !hasContextWord(text, from, PHONE_CONTEXT_WORDS) ? -1 : end;
+  const last = phoneEnd(text, end);
+  if (last === -1 || !isNanpText(text, i, end)) return -1;
+  return needsContext && !hasContextWord(text, from, PHONE_CONTEXT_WORDS) ? -1 : last;
 }
 
 /** A NANP number whose first digit run is `[i, runEnd)`; end or -1. */
@@ -123,8 +127,9 @@ export function matchNationalPhone(text: string, i: number, runEnd: number): num
     return r - k === 3 ? matchNanpBody(text, k, r, i) : -1;
   }
   if (len === 10 || (len === 11 && text.charCodeAt(i) === 49)) {
-    if (!canEndNumber(text, runEnd) || !isNanpText(text, runEnd - 10, runEnd)) return -1;
-    return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? runEnd : -1;
+    const last = phoneEnd(text, runEnd);
+    if (last === -1 || !isNanpText(text, runEnd - 10, runEnd)) return -1;
+    return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? last : -1;
   }
   return -1;
 }
@@ -195,7 +200,7 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
     } else {
       break;
     }
-    if (groupEnd - start > PHONE_MAX_LENGTH) break;
+    if (groupEnd - start > NUMBER_MAX_LENGTH) break;
     ends.push(groupEnd);
     counts.push(total);
     pos = groupEnd;
@@ -224,10 +229,11 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
     const national = digits - codeLength;
     if (national <= 0) break;
     const end = ends[g] ?? 0;
-    if (!canEndNumber(text, end)) continue;
+    const last = phoneEnd(text, end);
+    if (last === -1) continue;
     const fits =
       code === 1 ? isNanpInternational(national) : nationalLengthFits(code, national, digitBuffer[codeLength] ?? 0);
-    if (fits) return [start, end];
+    if (fits) return [start, last];
   }
   return undefined;
 }

@@ -1,0 +1,114 @@
+/**
+ * Phone forms people write that the detector must redact whole (issue 19). Each case names the
+ * rule it comes from:
+ * - NANP: North American Numbering Plan, NPA-NXX-XXXX (area code and exchange start with 2–9).
+ * - E.164: `+` country code and national number.
+ * - E.123 / extensions: E.123 writes the number in groups; an extension follows it, written in
+ *   practice as `x`, `ext`, `ext.`, `extension`, `#` (keypad) or RFC 3966's `;ext=`.
+ */
+import { describe, expect, it } from "vitest";
+import { phoneDetector } from "../../src/redact/detectors.js";
+import { createRedactor } from "../../src/redact/index.js";
+
+const phone = phoneDetector();
+const found = (text: string): string[] => [...phone.find(text)].map((s) => text.slice(s.start, s.end));
+const redactor = createRedactor();
+
+describe("phones with an extension (E.123 number + extension; NANP / E.164 body)", () => {
+  it.each([
+    ["NANP dashes, x glued", "269-541-4584x068"],
+    ["NANP dashes, EXT glued", "269-541-4584EXT623"],
+    ["NANP dashes, ext. glued", "269-541-4584ext.12"],
+    ["NANP dashes, # glued (keypad)", "269-541-4584#12"],
+    ["NANP dashes, space x", "269-541-4584 x068"],
+    ["NANP dashes, space X space", "269-541-4584 X 068"],
+    ["NANP dashes, space ext. space", "269-541-4584 ext. 12"],
+    ["NANP dashes, comma ext", "269-541-4584, ext 12"],
+    ["NANP dashes, extension word", "269-541-4584 extension 4021"],
+    ["NANP dashes, extn", "269-541-4584 extn:77"],
+    ["NANP dots, x glued", "269.541.4584x12"],
+    ["NANP parenthesised, x glued", "(269) 541-4584x068"],
+    ["NANP parenthesised, space ext", "(269) 541-4584 ext 12"],
+    ["NANP trunk 1, x glued", "1-269-541-4584x9"],
+    ["E.164 NANP, x glued", "+1 269 541 4584x068"],
+    ["E.164 UK, ext glued", "+44 20 7946 0958ext123"],
+    ["E.164 UK, space x", "+44 20 7946 0958 x123"],
+    ["E.164 Germany, #", "+49 30 1234567#89"],
+    ["E.164, RFC 3966 ;ext=", "+1-269-541-4584;ext=123"],
+  ])("%s: %s", (_rule, number) => {
+    expect(found(`call ${number} today`)).toEqual([number]);
+    expect(redactor.redact(`call ${number} today`)).toBe("call [PHONE] today");
+  });
+
+  it("NANP bare ten digits after a context word, x glued", () => {
+    expect(found("phone: 2695414584x12")).toEqual(["2695414584x12"]);
+  });
+
+  it("the number is found at the end of the text with its extension", () => {
+    expect(found("Tel 269-541-4584x068")).toEqual(["269-541-4584x068"]);
+  });
+
+  it.each([
+    ["letters that are no marker", "269-541-4584xyz"],
+    ["x without digits", "269-541-4584x"],
+    ["extension too long (8 digits)", "269-541-4584x12345678"],
+    ["extension running into a word", "269-541-4584x12abc"],
+    ["extension running into a decimal", "269-541-4584x12.5"],
+    ["invalid NANP body (area code 1xx)", "169-541-4584x12"],
+  ])("no match: %s (%s)", (_why, text) => {
+    expect(found(`see ${text} now`)).toEqual([]);
+  });
+
+  it("a spaced # is not taken as an extension (often an item number)", () => {
+    expect(found("call 269-541-4584 #12")).toEqual(["269-541-4584"]);
+  });
+
+  it("the extension never swallows a second number", () => {
+    expect(found("269-541-4584 x 415-555-0132")).toEqual(["269-541-4584", "415-555-0132"]);
+  });
+});
+
+describe("extension adversarial inputs stay linear", () => {
+  const MiB = 1024 * 1024;
+  const fill = (unit: string): string => unit.repeat(Math.ceil(MiB / unit.length)).slice(0, MiB);
+  it.each([
+    ["x after digits", fill("4155550132x")],
+    ["numbers with glued x repeated", fill("415-555-0132x")],
+    ["ext repeated", fill("415-555-0132 ext ")],
+    ["x and digits", fill("x1")],
+    ["long digit run after x", `415-555-0132x${fill("1")}`],
+    ["# repeated", fill("+44 20 7946 0958#")],
+  ])("%s", (_name, text) => {
+    expect(typeof redactor.redact(text)).toBe("string");
+  });
+});
+
+describe("extensions in a stream", () => {
+  async function viaWebStream(chunks: readonly string[]): Promise<string> {
+    let out = "";
+    const source = new ReadableStream<string>({
+      start(controller) {
+        for (const c of chunks) controller.enqueue(c);
+        controller.close();
+      },
+    });
+    const reader = source.pipeThrough(redactor.redactWebStream()).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) out += r.value;
+    return out;
+  }
+  const text =
+    "a: +44 20 7946 0958, extension 1234567 b: 269-541-4584x068; c: (269) 541-4584 ext. 12 d: 269-541-4584x12345678";
+
+  it("gives what redact gives, for every split into two chunks and every chunk size", async () => {
+    const expected = redactor.redact(text);
+    expect(expected).toBe("a: [PHONE] b: [PHONE]; c: [PHONE] d: 269-541-4584x12345678");
+    for (let cut = 0; cut <= text.length; cut++) {
+      expect(await viaWebStream([text.slice(0, cut), text.slice(cut)])).toBe(expected);
+    }
+    for (let size = 1; size <= 8; size++) {
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+      expect(await viaWebStream(chunks)).toBe(expected);
+    }
+  });
+});
