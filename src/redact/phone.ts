@@ -119,8 +119,10 @@ export function matchNationalPhone(text: string, i: number, runEnd: number): num
   const len = runEnd - i;
   if (len === 3) return matchNanpBody(text, i, runEnd, i);
   if (len === 1) {
-    // Trunk prefix: 1-415-555-0132, 1 (415) 555-0132, 1.415.555.0132
-    if (text.charCodeAt(i) !== 49 || !isSeparator(text.charCodeAt(runEnd))) return -1;
+    // Trunk prefix: 1-415-555-0132, 1 (415) 555-0132, 1.415.555.0132, 1(415)555-0132
+    if (text.charCodeAt(i) !== 49) return -1;
+    if (text.charCodeAt(runEnd) === 40) return matchParenthesised(text, runEnd, runEnd);
+    if (!isSeparator(text.charCodeAt(runEnd))) return -1;
     const k = runEnd + 1;
     if (text.charCodeAt(k) === 40) return matchParenthesised(text, k, k);
     const r = digitRunEnd(text, k);

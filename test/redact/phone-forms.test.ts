@@ -112,3 +112,13 @@ describe("extensions in a stream", () => {
     }
   });
 });
+
+describe("NANP trunk 1 glued to the area code's parenthesis", () => {
+  it.each([["1(516)733-3989"], ["1(516) 733-3989"], ["1(516)733-3989x12"]])("%s", (number) => {
+    expect(found(`call ${number} today`)).toEqual([number]);
+  });
+
+  it.each([["1(116)733-3989"], ["21(516)733-3989"], ["x1(516)733-3989"]])("no match: %s", (text) => {
+    expect(found(`see ${text} now`)).toEqual([]);
+  });
+});
