@@ -7,7 +7,7 @@
  */
 import { canStartNumber } from "./boundaries.js";
 import { CARD_MAX_DIGITS, CARD_MIN_DIGITS, matchCard } from "./card.js";
-import { matchInternationalPhone, matchNationalPhone, matchParenthesisedPhone } from "./phone.js";
+import { matchInternationalPhone, matchNationalPhone, matchParenthesisedPhone, matchPrefixedPhone } from "./phone.js";
 import { type SsnRules, matchSsn } from "./ssn.js";
 
 /** Which numeric detectors run, with their settings. */
@@ -51,7 +51,8 @@ export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanO
       }
       const len = runEnd - i;
       // Runs of two digits (and lone digits other than a trunk `1`) start nothing.
-      if ((len > 2 || (len === 1 && c === 49)) && canStartNumber(text, i)) {
+      // … except a trunk `1` and the `00` international prefix.
+      if ((len > 2 || (len === 1 && c === 49) || (len === 2 && c === 48)) && canStartNumber(text, i)) {
         if (card && i >= cardFloor && (len >= CARD_MIN_DIGITS ? len <= CARD_MAX_DIGITS : len >= 4 && len <= 6)) {
           const end = matchCard(text, i, runEnd);
           if (end !== -1) {
@@ -66,8 +67,9 @@ export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanO
             ssnFloor = end;
           }
         }
-        if (phone && i >= phoneFloor && (len === 1 || len === 3 || len === 10 || len === 11)) {
-          const end = matchNationalPhone(text, i, runEnd);
+        if (phone && i >= phoneFloor) {
+          let end = len === 1 || len === 3 || len === 10 || len === 11 ? matchNationalPhone(text, i, runEnd) : -1;
+          if (end === -1 && c === 48) end = matchPrefixedPhone(text, i, runEnd);
           if (end !== -1) {
             out.phone.push(i, end);
             phoneFloor = end;

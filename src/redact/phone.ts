@@ -163,10 +163,15 @@ function leadingCallingCode(): number {
 }
 
 /**
- * An international number whose `+` is at `i`. Returns the match as `[start, end]` (start moves
+ * An international number whose `+` (or `00` / `011` prefix) is at `i` and whose country code
+ * starts at `bodyFrom`. Returns the match as `[start, end]` (start moves
  * back to a `(` in `(+44) …`), or undefined.
  */
-export function matchInternationalPhone(text: string, i: number): readonly [number, number] | undefined {
+export function matchInternationalPhone(
+  text: string,
+  i: number,
+  bodyFrom: number = i + 1,
+): readonly [number, number] | undefined {
   const n = text.length;
   let start = i;
   if (i > 0) {
@@ -174,7 +179,7 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
     if (p === 43 || !canStartNumber(text, i)) return undefined;
     if (p === 40) start = i - 1;
   }
-  let pos = i + 1;
+  let pos = bodyFrom;
   if (pos >= n || !isDigit(text.charCodeAt(pos))) return undefined;
   let total = 0;
   // Up to 21 digits in at most 21 groups: (end offset, digits so far) per group.
@@ -238,4 +243,26 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
     if (fits) return [start, last];
   }
   return undefined;
+}
+
+/**
+ * An international number written with the `00` (ITU-T E.164 / most of the world) or `011`
+ * (NANP) international prefix instead of `+`, starting at the digit run `[i, runEnd)`:
+ * `0044 20 7946 0958`, `00 44 20 7946 0958`, `011 44 20 7946 0958`. An unbroken run of digits
+ * (`00442079460958`) counts only after a context word. End or -1.
+ */
+export function matchPrefixedPhone(text: string, i: number, runEnd: number): number {
+  const c1 = text.charCodeAt(i + 1);
+  const prefix = c1 === 48 ? 2 : c1 === 49 && text.charCodeAt(i + 2) === 49 ? 3 : 0;
+  if (prefix === 0 || runEnd - i < prefix) return -1;
+  let body = i + prefix;
+  if (body === runEnd) {
+    if (!isSeparator(text.charCodeAt(body)) || !isDigit(text.charCodeAt(body + 1))) return -1;
+    body++;
+  }
+  const match = matchInternationalPhone(text, i, body);
+  if (match === undefined || match[0] !== i) return -1;
+  const end = match[1];
+  const separated = isSeparator(text.charCodeAt(runEnd)) && runEnd + 1 < end;
+  return separated || hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? end : -1;
 }

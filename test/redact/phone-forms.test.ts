@@ -78,6 +78,10 @@ describe("extension adversarial inputs stay linear", () => {
     ["x and digits", fill("x1")],
     ["long digit run after x", `415-555-0132x${fill("1")}`],
     ["# repeated", fill("+44 20 7946 0958#")],
+    ["00 repeated", fill("00 ")],
+    ["0044 groups", fill("0044 20 ")],
+    ["011 repeated", fill("011 ")],
+    ["zeros", fill("0")],
   ])("%s", (_name, text) => {
     expect(typeof redactor.redact(text)).toBe("string");
   });
@@ -119,6 +123,34 @@ describe("NANP trunk 1 glued to the area code's parenthesis", () => {
   });
 
   it.each([["1(116)733-3989"], ["21(516)733-3989"], ["x1(516)733-3989"]])("no match: %s", (text) => {
+    expect(found(`see ${text} now`)).toEqual([]);
+  });
+});
+
+describe("international prefix 00 / 011 instead of + (E.164 with an international prefix)", () => {
+  it.each([
+    ["00 glued, UK", "0044 20 7946 0958"],
+    ["00 spaced, UK", "00 44 20 7946 0958"],
+    ["00, Germany", "0049 30 1234567"],
+    ["00, NANP country code 1", "001 415 555 0132"],
+    ["011 (NANP international prefix), UK", "011 44 20 7946 0958"],
+    ["011 glued, Germany", "01149 30 1234567"],
+    ["00 with extension", "0044 20 7946 0958 x12"],
+  ])("%s: %s", (_rule, number) => {
+    expect(found(`call ${number} today`)).toEqual([number]);
+  });
+
+  it("an unbroken 00 run counts after a context word", () => {
+    expect(found("Tel: 00442079460958")).toEqual(["00442079460958"]);
+  });
+
+  it.each([
+    ["unbroken run without context", "00442079460958"],
+    ["unassigned country code", "00 80 1234 5678"],
+    ["national length does not fit", "0044 20 79"],
+    ["010 is no prefix", "010 44 20 7946 0958"],
+    ["part of a longer token", "id-0044 20 7946 0958"],
+  ])("no match: %s (%s)", (_why, text) => {
     expect(found(`see ${text} now`)).toEqual([]);
   });
 });
