@@ -68,6 +68,11 @@ function isNanpText(text: string, from: number, to: number): boolean {
   return n === 10 && isNanp(digitBuffer, 0);
 }
 
+/** `call+64 …`: a `+` number may follow a word directly (never a digit: `2+44` is arithmetic). */
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 function isSeparator(c: number): boolean {
   return c === 32 || c === 45 || c === 46; // space - .
 }
@@ -176,7 +181,7 @@ export function matchInternationalPhone(
   let start = i;
   if (i > 0) {
     const p = text.charCodeAt(i - 1);
-    if (p === 43 || !canStartNumber(text, i)) return undefined;
+    if (p === 43 || !(canStartNumber(text, i) || (bodyFrom === i + 1 && isAsciiLetter(p)))) return undefined;
     if (p === 40) start = i - 1;
   }
   let pos = bodyFrom;

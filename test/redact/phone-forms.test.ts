@@ -82,6 +82,7 @@ describe("extension adversarial inputs stay linear", () => {
     ["0044 groups", fill("0044 20 ")],
     ["011 repeated", fill("011 ")],
     ["zeros", fill("0")],
+    ["word+digits repeated", fill("call+1")],
   ])("%s", (_name, text) => {
     expect(typeof redactor.redact(text)).toBe("string");
   });
@@ -152,5 +153,19 @@ describe("international prefix 00 / 011 instead of + (E.164 with an internationa
     ["part of a longer token", "id-0044 20 7946 0958"],
   ])("no match: %s (%s)", (_why, text) => {
     expect(found(`see ${text} now`)).toEqual([]);
+  });
+});
+
+describe("an E.164 number glued to the word before it", () => {
+  it.each([
+    ["call+64 21 123 4567", "+64 21 123 4567"],
+    ["Tel+442079460958", "+442079460958"],
+    ["WhatsApp+1 415 555 0132", "+1 415 555 0132"],
+  ])("%s", (text, number) => {
+    expect(found(text)).toEqual([number]);
+  });
+
+  it.each([["2+442079460958"], ["1.5+442079460958"], ["_+442079460958"]])("no match after a digit or _: %s", (text) => {
+    expect(found(text)).toEqual([]);
   });
 });
