@@ -95,20 +95,23 @@ function matchParenthesised(text: string, p: number, digitsFrom: number): number
   return isNanpText(text, digitsFrom, end) ? phoneEnd(text, end) : -1;
 }
 
-/** `NPA-NXX-XXXX` (one separator throughout) starting at `i`, or with context `NPA NXXXXXX`. */
+/**
+ * `NPA-NXX-XXXX` (one separator throughout, or `NPA/NXX-XXXX` with a slash after the area code)
+ * starting at `i`, or with context `NPA NXXXXXX`.
+ */
 function matchNanpBody(text: string, i: number, runEnd: number, from: number): number {
   const s1 = text.charCodeAt(runEnd);
-  if (!isSeparator(s1)) return -1;
+  if (!isSeparator(s1) && s1 !== 47) return -1;
   const g = runEnd + 1;
   const gEnd = digitRunEnd(text, g);
   let end: number;
   let needsContext = false;
   if (gEnd - g === 3) {
-    if (text.charCodeAt(gEnd) !== s1) return -1;
+    if (text.charCodeAt(gEnd) !== (s1 === 47 ? 45 : s1)) return -1;
     end = digitRunEnd(text, gEnd + 1);
     if (end - gEnd - 1 !== 4) return -1;
     if (s1 === 32 && (followsSpacedDigit(text, from) || precedesSpacedDigit(text, end))) return -1;
-  } else if (gEnd - g === 7 && s1 !== 46) {
+  } else if (gEnd - g === 7 && s1 !== 46 && s1 !== 47) {
     end = gEnd;
     needsContext = true;
   } else {
@@ -190,6 +193,7 @@ export function matchInternationalPhone(
   // Up to 21 digits in at most 21 groups: (end offset, digits so far) per group.
   const ends: number[] = [];
   const counts: number[] = [];
+  let slashed = false;
   for (;;) {
     const c = text.charCodeAt(pos);
     let groupEnd: number;
@@ -228,26 +232,40 @@ export function matchInternationalPhone(
       pos++;
       continue;
     }
+    // One slash between area code and subscriber number: +49 176/12345678.
+    if (s === 47 && !slashed && (ends.length > 1 || total >= 4) && isDigit(text.charCodeAt(pos + 1))) {
+      slashed = true;
+      pos++;
+      continue;
+    }
     if (s === 40 || (afterParenthesis && isDigit(s))) continue;
     break;
   }
   const firstEnd = ends[0];
   if (start === i - 1 && (firstEnd === undefined || text.charCodeAt(firstEnd - 1) !== 41)) start = i;
+  const last = longestFittingEnd(text, ends, counts);
+  return last === -1 ? undefined : [start, last];
+}
+
+/**
+ * The end of the longest prefix of the digit groups (`ends`, with digit `counts`, digits in
+ * `digitBuffer`) that is a valid number for its calling code, extension included; or -1.
+ */
+function longestFittingEnd(text: string, ends: readonly number[], counts: readonly number[]): number {
   const code = leadingCallingCode();
-  if (code === 0) return undefined;
+  if (code === 0) return -1;
   const codeLength = code < 10 ? 1 : code < 100 ? 2 : 3;
   for (let g = ends.length - 1; g >= 0; g--) {
     const digits = counts[g] ?? 0;
     const national = digits - codeLength;
     if (national <= 0) break;
-    const end = ends[g] ?? 0;
-    const last = phoneEnd(text, end);
+    const last = phoneEnd(text, ends[g] ?? 0);
     if (last === -1) continue;
     const fits =
       code === 1 ? isNanpInternational(national) : nationalLengthFits(code, national, digitBuffer[codeLength] ?? 0);
-    if (fits) return [start, last];
+    if (fits) return last;
   }
-  return undefined;
+  return -1;
 }
 
 /**

@@ -83,6 +83,8 @@ describe("extension adversarial inputs stay linear", () => {
     ["011 repeated", fill("011 ")],
     ["zeros", fill("0")],
     ["word+digits repeated", fill("call+1")],
+    ["slashed digits", fill("415/")],
+    ["slashed international groups", fill("+49 176/")],
   ])("%s", (_name, text) => {
     expect(typeof redactor.redact(text)).toBe("string");
   });
@@ -167,5 +169,25 @@ describe("an E.164 number glued to the word before it", () => {
 
   it.each([["2+442079460958"], ["1.5+442079460958"], ["_+442079460958"]])("no match after a digit or _: %s", (text) => {
     expect(found(text)).toEqual([]);
+  });
+});
+
+describe("slash separators", () => {
+  it.each([
+    ["NANP area code / exchange-line", "415/666-7777"],
+    ["E.164 Germany, area code / subscriber (DIN 5008 style)", "+49 176/12345678"],
+    ["E.164 Germany, glued", "+49176/12345678"],
+  ])("%s: %s", (_rule, number) => {
+    expect(found(`call ${number} today`)).toEqual([number]);
+  });
+
+  it.each([
+    ["a path", "/api/415/666/7777"],
+    ["slashes throughout", "415/666/7777"],
+    ["a date", "12/31/2024"],
+    ["two slashes after +", "+49 176/123/45678"],
+    ["a slash right after the country code", "+49/17612345678"],
+  ])("no match: %s (%s)", (_why, text) => {
+    expect(found(`see ${text} now`)).toEqual([]);
   });
 });
