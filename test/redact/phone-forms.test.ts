@@ -191,3 +191,37 @@ describe("slash separators", () => {
     expect(found(`see ${text} now`)).toEqual([]);
   });
 });
+
+describe("bare NANP ten-digit runs after context words from signatures and other languages", () => {
+  it.each([
+    ["Mob: 4155550132"],
+    ["Cel 4155550132"],
+    ["Desk: 4155550132"],
+    ["Direct 4155550132"],
+    ["Ph. 4155550132"],
+    ["Signal 4155550132"],
+    ["Telefon: 4155550132"],
+    ["Handy 4155550132"],
+    ["Mobil: 4155550132"],
+    ["Telefoon 4155550132"],
+    ["GSM 4155550132"],
+    ["Rufnummer: 4155550132"],
+    ["portable 4155550132"],
+    ["Komórka 4155550132"],
+    ["Móvil 4155550132"],
+    ["Celular 14155550132"],
+    ["Telefone 4155550132"],
+    ["Cellulare 4155550132"],
+    ["Tlf 4155550132"],
+    ["Puhelin 4155550132"],
+  ])("%s", (text) => {
+    expect(found(text)).toEqual([text.replace(/^\D+/u, "")]);
+  });
+
+  it.each([["graph 4155550132"], ["helpdesk 4155550132"], ["directory 4155550132"], ["order 4155550132"]])(
+    "no context inside or beside other words: %s",
+    (text) => {
+      expect(found(text)).toEqual([]);
+    },
+  );
+});
