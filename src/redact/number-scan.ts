@@ -24,8 +24,27 @@ export interface NumberScanOutput {
   readonly phone: number[];
 }
 
-/** Scans `text` once and appends every card, SSN and phone match to `out`. */
-export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanOutput): void {
+// Full-width forms (U+FF08–U+FF19: `（）＋－．／０-９`) and the ideographic space, as typed with
+// East Asian input methods. Each is one UTF-16 unit, like its ASCII form, so offsets stay put.
+const FULL_WIDTH = /[\uFF08-\uFF19\u3000]/u;
+const FULL_WIDTH_ALL = /[\uFF08-\uFF19\u3000]/gu;
+
+function toAscii(ch: string): string {
+  const c = ch.charCodeAt(0);
+  return c === 0x3000 ? " " : String.fromCharCode(c - 0xfee0);
+}
+
+/** `text` with full-width digits and number punctuation folded to ASCII, same length and offsets. */
+function foldFullWidth(text: string): string {
+  return FULL_WIDTH.test(text) ? text.replace(FULL_WIDTH_ALL, toAscii) : text;
+}
+
+/**
+ * Scans `text` once and appends every card, SSN and phone match to `out`. Full-width digits
+ * (`０９０－１２３４－５６７８`) are read as their ASCII forms.
+ */
+export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScanOutput): void {
+  const text = foldFullWidth(input);
   const n = text.length;
   const ssnRules = plan.ssn;
   const card = plan.card;

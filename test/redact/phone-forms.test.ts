@@ -85,6 +85,7 @@ describe("extension adversarial inputs stay linear", () => {
     ["word+digits repeated", fill("call+1")],
     ["slashed digits", fill("415/")],
     ["slashed international groups", fill("+49 176/")],
+    ["full-width digits", fill("４１５－")],
   ])("%s", (_name, text) => {
     expect(typeof redactor.redact(text)).toBe("string");
   });
@@ -224,4 +225,20 @@ describe("bare NANP ten-digit runs after context words from signatures and other
       expect(found(text)).toEqual([]);
     },
   );
+});
+
+describe("full-width digits (East Asian input methods; same NANP / E.164 rules)", () => {
+  it.each([
+    ["E.164 Japan, full-width", "＋８１ ９０ １２３４ ５６７８"],
+    ["E.164 UK, full-width digits, ASCII +", "+４４ ２０ ７９４６ ０９５８"],
+    ["NANP, full-width", "（４１５）５５５－０１３２"],
+    ["NANP dashes, full-width", "４１５－５５５－０１３２"],
+  ])("%s: %s", (_rule, number) => {
+    expect(found(`call ${number} today`)).toEqual([number]);
+    expect(redactor.redact(`電話 ${number}。`)).toBe("電話 [PHONE]。");
+  });
+
+  it.each([["２０２４－０１－１５"], ["１０．０．０．１"], ["（１１５）５５５－０１３２"]])("no match: %s", (text) => {
+    expect(found(`see ${text} now`)).toEqual([]);
+  });
 });
