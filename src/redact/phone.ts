@@ -6,6 +6,10 @@
  * `415.555.0132`, `415 555 0132`, `1-415-555-0132`), checked with the NANP rules (area code and
  * exchange start with 2–9, no N11, no N9X area code). A bare ten-digit run, `415 5550132` or
  * `415-5550132` count only with a context word ("phone", "tel", "mobile" …) before them.
+ * Also: `00` / `011` instead of `+`, a `+` number glued to the word before it (`call+64 …`),
+ * one slash (`415/666-7777`, `+49 176/12345678`), `1(516)733-3989`, and an extension after
+ * any of them (`x123`, `ext. 12`, `#12`; see phone-extension.ts). Full-width digits are folded
+ * to ASCII by the scan (number-scan.ts).
  *
  * Not phones: dates (`2024-01-15`), times, versions, IPs, GUID parts, order ids and card
  * numbers (their groupings and lengths never fit; see the boundary rules).
