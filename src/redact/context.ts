@@ -31,6 +31,35 @@ export const PHONE_CONTEXT_WORDS: readonly string[] = [
   "fax",
   "sms",
   "whatsapp",
+  // Signatures and logs
+  "mob",
+  "cel",
+  "desk",
+  "direct",
+  "ph",
+  "signal",
+  "telegram",
+  // Other languages: de, nl, fr, es, pt, it, nordic, pl
+  "telefon",
+  "telefonnummer",
+  "rufnummer",
+  "handy",
+  "mobil",
+  "telefoon",
+  "gsm",
+  "téléphone",
+  "portable",
+  "teléfono",
+  "telefono",
+  "móvil",
+  "movil",
+  "celular",
+  "telefone",
+  "telemóvel",
+  "cellulare",
+  "tlf",
+  "puhelin",
+  "komórka",
 ];
 
 function isAsciiDigit(c: number): boolean {
@@ -72,16 +101,37 @@ export function hasContextWord(text: string, start: number, words: readonly stri
     if (isAsciiDigit(c) || c === 10) break;
     from--;
   }
-  for (const word of words) {
-    for (let at = from; at + word.length <= start; at++) {
-      if (!wordAt(text, at, word)) continue;
-      const before = at === 0 ? 32 : text.charCodeAt(at - 1);
-      const first = text.charCodeAt(at);
+  const byFirst = indexByFirstLetter(words);
+  for (let at = from; at < start; at++) {
+    const candidates = byFirst.get(lower(text.charCodeAt(at)));
+    if (candidates === undefined) continue;
+    const before = at === 0 ? 32 : text.charCodeAt(at - 1);
+    const first = text.charCodeAt(at);
+    // A word starts after a non-letter, or at a camelCase hump (`mobilePhone`).
+    if ((isLower(before) || isUpper(before)) && !(isUpper(first) && isLower(before))) continue;
+    for (const word of candidates) {
+      if (at + word.length > start || !wordAt(text, at, word)) continue;
       const after = at + word.length < text.length ? text.charCodeAt(at + word.length) : 32;
-      // A word starts after a non-letter, or at a camelCase hump (`mobilePhone`).
-      const leftOk = !(isLower(before) || isUpper(before)) || (isUpper(first) && isLower(before));
-      if (leftOk && !isLower(after)) return true;
+      if (!isLower(after)) return true;
     }
   }
   return false;
+}
+
+// Each word list grouped by its first letter, so a position costs one lookup, not one test per word.
+const INDEXES = new WeakMap<readonly string[], Map<number, string[]>>();
+
+function indexByFirstLetter(words: readonly string[]): Map<number, string[]> {
+  let index = INDEXES.get(words);
+  if (index === undefined) {
+    index = new Map();
+    for (const word of words) {
+      const key = word.charCodeAt(0);
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [word]);
+      else list.push(word);
+    }
+    INDEXES.set(words, index);
+  }
+  return index;
 }

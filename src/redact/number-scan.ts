@@ -7,7 +7,7 @@
  */
 import { canStartNumber } from "./boundaries.js";
 import { CARD_MAX_DIGITS, CARD_MIN_DIGITS, matchCard } from "./card.js";
-import { matchInternationalPhone, matchNationalPhone, matchParenthesisedPhone } from "./phone.js";
+import { matchInternationalPhone, matchNationalPhone, matchParenthesisedPhone, matchPrefixedPhone } from "./phone.js";
 import { type SsnRules, matchSsn } from "./ssn.js";
 
 /** Which numeric detectors run, with their settings. */
@@ -24,8 +24,27 @@ export interface NumberScanOutput {
   readonly phone: number[];
 }
 
-/** Scans `text` once and appends every card, SSN and phone match to `out`. */
-export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanOutput): void {
+// Full-width forms (U+FF08–U+FF19: `（）＋－．／０-９`) and the ideographic space, as typed with
+// East Asian input methods. Each is one UTF-16 unit, like its ASCII form, so offsets stay put.
+const FULL_WIDTH = /[\uFF08-\uFF19\u3000]/u;
+const FULL_WIDTH_ALL = /[\uFF08-\uFF19\u3000]/gu;
+
+function toAscii(ch: string): string {
+  const c = ch.charCodeAt(0);
+  return c === 0x3000 ? " " : String.fromCharCode(c - 0xfee0);
+}
+
+/** `text` with full-width digits and number punctuation folded to ASCII, same length and offsets. */
+function foldFullWidth(text: string): string {
+  return FULL_WIDTH.test(text) ? text.replace(FULL_WIDTH_ALL, toAscii) : text;
+}
+
+/**
+ * Scans `text` once and appends every card, SSN and phone match to `out`. Full-width digits
+ * (`０９０－１２３４－５６７８`) are read as their ASCII forms.
+ */
+export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScanOutput): void {
+  const text = foldFullWidth(input);
   const n = text.length;
   const ssnRules = plan.ssn;
   const card = plan.card;
@@ -51,7 +70,8 @@ export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanO
       }
       const len = runEnd - i;
       // Runs of two digits (and lone digits other than a trunk `1`) start nothing.
-      if ((len > 2 || (len === 1 && c === 49)) && canStartNumber(text, i)) {
+      // … except a trunk `1` and the `00` international prefix.
+      if ((len > 2 || (len === 1 && c === 49) || (len === 2 && c === 48)) && canStartNumber(text, i)) {
         if (card && i >= cardFloor && (len >= CARD_MIN_DIGITS ? len <= CARD_MAX_DIGITS : len >= 4 && len <= 6)) {
           const end = matchCard(text, i, runEnd);
           if (end !== -1) {
@@ -66,8 +86,9 @@ export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanO
             ssnFloor = end;
           }
         }
-        if (phone && i >= phoneFloor && (len === 1 || len === 3 || len === 10 || len === 11)) {
-          const end = matchNationalPhone(text, i, runEnd);
+        if (phone && i >= phoneFloor) {
+          let end = len === 1 || len === 3 || len === 10 || len === 11 ? matchNationalPhone(text, i, runEnd) : -1;
+          if (end === -1 && c === 48) end = matchPrefixedPhone(text, i, runEnd);
           if (end !== -1) {
             out.phone.push(i, end);
             phoneFloor = end;

@@ -6,17 +6,24 @@
  * `415.555.0132`, `415 555 0132`, `1-415-555-0132`), checked with the NANP rules (area code and
  * exchange start with 2–9, no N11, no N9X area code). A bare ten-digit run, `415 5550132` or
  * `415-5550132` count only with a context word ("phone", "tel", "mobile" …) before them.
+ * Also: `00` / `011` instead of `+`, a `+` number glued to the word before it (`call+64 …`),
+ * one slash (`415/666-7777`, `+49 176/12345678`), `1(516)733-3989`, and an extension after
+ * any of them (`x123`, `ext. 12`, `#12`; see phone-extension.ts). Full-width digits are folded
+ * to ASCII by the scan (number-scan.ts).
  *
  * Not phones: dates (`2024-01-15`), times, versions, IPs, GUID parts, order ids and card
  * numbers (their groupings and lengths never fit; see the boundary rules).
  */
-import { canEndNumber, canStartNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
+import { canStartNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
 import { isDigit } from "./chars.js";
 import { PHONE_CONTEXT_WORDS, hasContextWord } from "./context.js";
 import { CALLING_CODES } from "./data/calling-codes.js";
+import { EXTENSION_MAX_LENGTH, phoneEnd } from "./phone-extension.js";
 
-/** The longest phone match in characters. */
-export const PHONE_MAX_LENGTH = 40;
+/** The longest number without its extension, in characters. */
+const NUMBER_MAX_LENGTH = 40;
+/** The longest phone match in characters (number and extension). */
+export const PHONE_MAX_LENGTH: number = NUMBER_MAX_LENGTH + EXTENSION_MAX_LENGTH;
 /** E.164 allows 15 digits; libphonenumber knows national numbers of up to 17 (+ a trunk 0). */
 const MAX_INTERNATIONAL_DIGITS = 21;
 
@@ -65,6 +72,11 @@ function isNanpText(text: string, from: number, to: number): boolean {
   return n === 10 && isNanp(digitBuffer, 0);
 }
 
+/** `call+64 …`: a `+` number may follow a word directly (never a digit: `2+44` is arithmetic). */
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 function isSeparator(c: number): boolean {
   return c === 32 || c === 45 || c === 46; // space - .
 }
@@ -84,30 +96,34 @@ function matchParenthesised(text: string, p: number, digitsFrom: number): number
   } else {
     return -1;
   }
-  return canEndNumber(text, end) && isNanpText(text, digitsFrom, end) ? end : -1;
+  return isNanpText(text, digitsFrom, end) ? phoneEnd(text, end) : -1;
 }
 
-/** `NPA-NXX-XXXX` (one separator throughout) starting at `i`, or with context `NPA NXXXXXX`. */
+/**
+ * `NPA-NXX-XXXX` (one separator throughout, or `NPA/NXX-XXXX` with a slash after the area code)
+ * starting at `i`, or with context `NPA NXXXXXX`.
+ */
 function matchNanpBody(text: string, i: number, runEnd: number, from: number): number {
   const s1 = text.charCodeAt(runEnd);
-  if (!isSeparator(s1)) return -1;
+  if (!isSeparator(s1) && s1 !== 47) return -1;
   const g = runEnd + 1;
   const gEnd = digitRunEnd(text, g);
   let end: number;
   let needsContext = false;
   if (gEnd - g === 3) {
-    if (text.charCodeAt(gEnd) !== s1) return -1;
+    if (text.charCodeAt(gEnd) !== (s1 === 47 ? 45 : s1)) return -1;
     end = digitRunEnd(text, gEnd + 1);
     if (end - gEnd - 1 !== 4) return -1;
     if (s1 === 32 && (followsSpacedDigit(text, from) || precedesSpacedDigit(text, end))) return -1;
-  } else if (gEnd - g === 7 && s1 !== 46) {
+  } else if (gEnd - g === 7 && s1 !== 46 && s1 !== 47) {
     end = gEnd;
     needsContext = true;
   } else {
     return -1;
   }
-  if (!canEndNumber(text, end) || !isNanpText(text, i, end)) return -1;
-  return needsContext && !hasContextWord(text, from, PHONE_CONTEXT_WORDS) ? -1 : end;
+  const last = phoneEnd(text, end);
+  if (last === -1 || !isNanpText(text, i, end)) return -1;
+  return needsContext && !hasContextWord(text, from, PHONE_CONTEXT_WORDS) ? -1 : last;
 }
 
 /** A NANP number whose first digit run is `[i, runEnd)`; end or -1. */
@@ -115,16 +131,19 @@ export function matchNationalPhone(text: string, i: number, runEnd: number): num
   const len = runEnd - i;
   if (len === 3) return matchNanpBody(text, i, runEnd, i);
   if (len === 1) {
-    // Trunk prefix: 1-415-555-0132, 1 (415) 555-0132, 1.415.555.0132
-    if (text.charCodeAt(i) !== 49 || !isSeparator(text.charCodeAt(runEnd))) return -1;
+    // Trunk prefix: 1-415-555-0132, 1 (415) 555-0132, 1.415.555.0132, 1(415)555-0132
+    if (text.charCodeAt(i) !== 49) return -1;
+    if (text.charCodeAt(runEnd) === 40) return matchParenthesised(text, runEnd, runEnd);
+    if (!isSeparator(text.charCodeAt(runEnd))) return -1;
     const k = runEnd + 1;
     if (text.charCodeAt(k) === 40) return matchParenthesised(text, k, k);
     const r = digitRunEnd(text, k);
     return r - k === 3 ? matchNanpBody(text, k, r, i) : -1;
   }
   if (len === 10 || (len === 11 && text.charCodeAt(i) === 49)) {
-    if (!canEndNumber(text, runEnd) || !isNanpText(text, runEnd - 10, runEnd)) return -1;
-    return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? runEnd : -1;
+    const last = phoneEnd(text, runEnd);
+    if (last === -1 || !isNanpText(text, runEnd - 10, runEnd)) return -1;
+    return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? last : -1;
   }
   return -1;
 }
@@ -156,23 +175,29 @@ function leadingCallingCode(): number {
 }
 
 /**
- * An international number whose `+` is at `i`. Returns the match as `[start, end]` (start moves
+ * An international number whose `+` (or `00` / `011` prefix) is at `i` and whose country code
+ * starts at `bodyFrom`. Returns the match as `[start, end]` (start moves
  * back to a `(` in `(+44) …`), or undefined.
  */
-export function matchInternationalPhone(text: string, i: number): readonly [number, number] | undefined {
+export function matchInternationalPhone(
+  text: string,
+  i: number,
+  bodyFrom: number = i + 1,
+): readonly [number, number] | undefined {
   const n = text.length;
   let start = i;
   if (i > 0) {
     const p = text.charCodeAt(i - 1);
-    if (p === 43 || !canStartNumber(text, i)) return undefined;
+    if (p === 43 || !(canStartNumber(text, i) || (bodyFrom === i + 1 && isAsciiLetter(p)))) return undefined;
     if (p === 40) start = i - 1;
   }
-  let pos = i + 1;
+  let pos = bodyFrom;
   if (pos >= n || !isDigit(text.charCodeAt(pos))) return undefined;
   let total = 0;
   // Up to 21 digits in at most 21 groups: (end offset, digits so far) per group.
   const ends: number[] = [];
   const counts: number[] = [];
+  let slashed = false;
   for (;;) {
     const c = text.charCodeAt(pos);
     let groupEnd: number;
@@ -195,7 +220,7 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
     } else {
       break;
     }
-    if (groupEnd - start > PHONE_MAX_LENGTH) break;
+    if (groupEnd - start > NUMBER_MAX_LENGTH) break;
     ends.push(groupEnd);
     counts.push(total);
     pos = groupEnd;
@@ -211,23 +236,60 @@ export function matchInternationalPhone(text: string, i: number): readonly [numb
       pos++;
       continue;
     }
+    // One slash between area code and subscriber number: +49 176/12345678.
+    if (s === 47 && !slashed && (ends.length > 1 || total >= 4) && isDigit(text.charCodeAt(pos + 1))) {
+      slashed = true;
+      pos++;
+      continue;
+    }
     if (s === 40 || (afterParenthesis && isDigit(s))) continue;
     break;
   }
   const firstEnd = ends[0];
   if (start === i - 1 && (firstEnd === undefined || text.charCodeAt(firstEnd - 1) !== 41)) start = i;
+  const last = longestFittingEnd(text, ends, counts);
+  return last === -1 ? undefined : [start, last];
+}
+
+/**
+ * The end of the longest prefix of the digit groups (`ends`, with digit `counts`, digits in
+ * `digitBuffer`) that is a valid number for its calling code, extension included; or -1.
+ */
+function longestFittingEnd(text: string, ends: readonly number[], counts: readonly number[]): number {
   const code = leadingCallingCode();
-  if (code === 0) return undefined;
+  if (code === 0) return -1;
   const codeLength = code < 10 ? 1 : code < 100 ? 2 : 3;
   for (let g = ends.length - 1; g >= 0; g--) {
     const digits = counts[g] ?? 0;
     const national = digits - codeLength;
     if (national <= 0) break;
-    const end = ends[g] ?? 0;
-    if (!canEndNumber(text, end)) continue;
+    const last = phoneEnd(text, ends[g] ?? 0);
+    if (last === -1) continue;
     const fits =
       code === 1 ? isNanpInternational(national) : nationalLengthFits(code, national, digitBuffer[codeLength] ?? 0);
-    if (fits) return [start, end];
+    if (fits) return last;
   }
-  return undefined;
+  return -1;
+}
+
+/**
+ * An international number written with the `00` (ITU-T E.164 / most of the world) or `011`
+ * (NANP) international prefix instead of `+`, starting at the digit run `[i, runEnd)`:
+ * `0044 20 7946 0958`, `00 44 20 7946 0958`, `011 44 20 7946 0958`. An unbroken run of digits
+ * (`00442079460958`) counts only after a context word. End or -1.
+ */
+export function matchPrefixedPhone(text: string, i: number, runEnd: number): number {
+  const c1 = text.charCodeAt(i + 1);
+  const prefix = c1 === 48 ? 2 : c1 === 49 && text.charCodeAt(i + 2) === 49 ? 3 : 0;
+  if (prefix === 0 || runEnd - i < prefix) return -1;
+  let body = i + prefix;
+  if (body === runEnd) {
+    if (!isSeparator(text.charCodeAt(body)) || !isDigit(text.charCodeAt(body + 1))) return -1;
+    body++;
+  }
+  const match = matchInternationalPhone(text, i, body);
+  if (match === undefined || match[0] !== i) return -1;
+  const end = match[1];
+  const separated = isSeparator(text.charCodeAt(runEnd)) && runEnd + 1 < end;
+  return separated || hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? end : -1;
 }
