@@ -15,27 +15,11 @@ import {
   verifyAuditChain,
   verifyAuditCheckpoint,
 } from "../../src/audit/index.js";
-import { fakeClock } from "../../src/testing/index.js";
 import { expectMoatErrorAsync } from "../helpers/assertions.js";
 import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
-import { checkpointKeys } from "./tamper.js";
+import { chainWithPublishedCheckpoint, checkpointKeys } from "./tamper.js";
 
 const keys = await checkpointKeys();
-
-async function chainWithPublishedCheckpoint(store: AuditStore, orgId: string) {
-  const clock = fakeClock(Date.UTC(2026, 0, 1));
-  const log = createAuditLog({ store, now: clock.now, checkpointKey: keys.publicKey });
-  const record = async (n: number): Promise<void> => {
-    for (let i = 0; i < n; i++) {
-      clock.advance(1000);
-      await log.record({ orgId, actor: { userId: "u_1" }, action: "member.remove", target: { type: "m", id: "m" } });
-    }
-  };
-  await record(10);
-  const published = await log.checkpoint(orgId, keys.signer);
-  await record(10);
-  return { log, published };
-}
 
 /** What the retention role can do: delete events 1…10 and store `jws` as the anchor. */
 async function eraseWithCheckpointAsAnchor(store: AuditStore, orgId: string, jws: string): Promise<void> {
@@ -46,7 +30,7 @@ async function eraseWithCheckpointAsAnchor(store: AuditStore, orgId: string, jws
 function attackCases(store: () => AuditStore): void {
   it("a checkpoint stored as the prune anchor does not verify: erased events are reported", async () => {
     const orgId = `org_${randomBytes(5).toString("hex")}`;
-    const { log, published } = await chainWithPublishedCheckpoint(store(), orgId);
+    const { log, published } = await chainWithPublishedCheckpoint(store(), orgId, keys);
     await eraseWithCheckpointAsAnchor(store(), orgId, published);
     const result = await log.verify({ orgId });
     expect(result).toMatchObject({ ok: false, reason: "anchor_invalid", seq: 10 });
@@ -66,7 +50,7 @@ function attackCases(store: () => AuditStore): void {
 
   it("a real prune leaves an anchor of its own type, which verifies and is refused as a checkpoint", async () => {
     const orgId = `org_${randomBytes(5).toString("hex")}`;
-    const { log, published } = await chainWithPublishedCheckpoint(store(), orgId);
+    const { log, published } = await chainWithPublishedCheckpoint(store(), orgId, keys);
     const events = await log.query({ orgId, limit: 20, order: "asc" });
     const { pruned, anchor } = await log.prune({
       orgId,
@@ -91,7 +75,7 @@ describe("anchor misuse [memory store]", () => {
   it("offline: a checkpoint given as the anchor of an export is refused", async () => {
     const orgId = "org_offline";
     const store = createMemoryAuditStore();
-    const { log, published } = await chainWithPublishedCheckpoint(store, orgId);
+    const { log, published } = await chainWithPublishedCheckpoint(store, orgId, keys);
     await eraseWithCheckpointAsAnchor(store, orgId, published);
     const lines = (await new Response(log.exportNdjson(orgId)).text())
       .trimEnd()
@@ -106,8 +90,8 @@ describe("anchor misuse [memory store]", () => {
 
   it("an anchor signed by another key, or for another organisation, is reported the same way", async () => {
     const store = createMemoryAuditStore();
-    const { log } = await chainWithPublishedCheckpoint(store, "org_a");
-    await chainWithPublishedCheckpoint(store, "org_b");
+    const { log } = await chainWithPublishedCheckpoint(store, "org_a", keys);
+    await chainWithPublishedCheckpoint(store, "org_b", keys);
     const other = createAuditLog({ store, checkpointKey: keys.publicKey });
     const events = await other.query({ orgId: "org_b", limit: 20, order: "asc" });
     const { anchor } = await other.prune({ orgId: "org_b", before: events.events[5]!.at, signer: keys.signer });

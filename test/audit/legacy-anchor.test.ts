@@ -12,30 +12,12 @@ import { createMemoryAuditStore } from "../../src/adapters/memory/index.js";
 import { createPostgresAuditStore } from "../../src/adapters/postgres/index.js";
 import { AUDIT_ANCHOR_TYPE, type AuditStore, createAuditLog, verifyAuditChain } from "../../src/audit/index.js";
 import { signAuditCheckpoint } from "../../src/audit/checkpoint.js";
-import { fakeClock } from "../../src/testing/index.js";
 import { expectMoatErrorAsync } from "../helpers/assertions.js";
 import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
-import { checkpointKeys } from "./tamper.js";
+import { chainWithPublishedCheckpoint, checkpointKeys } from "./tamper.js";
 
 const keys = await checkpointKeys();
 const LATER = Date.UTC(2030, 0, 1);
-
-/** 20 events, a checkpoint published at seq 10, and the log. */
-async function chain(store: AuditStore, orgId: string) {
-  const clock = fakeClock(Date.UTC(2026, 0, 1));
-  const log = createAuditLog({ store, now: clock.now, checkpointKey: keys.publicKey });
-  const record = async (n: number): Promise<void> => {
-    for (let i = 0; i < n; i++) {
-      clock.advance(1000);
-      await log.record({ orgId, actor: { userId: "u_1" }, action: "member.remove", target: { type: "m", id: "m" } });
-    }
-  };
-  await record(10);
-  const published = await log.checkpoint(orgId, keys.signer);
-  await record(10);
-  const events = (await log.query({ orgId, limit: 20, order: "asc" })).events;
-  return { log, published, events };
-}
 
 /** What moatkit 0.1/0.2 `prune` stored: a checkpoint-format JWS of the last pruned event. */
 async function legacyAnchorFor(orgId: string, seq: number, hash: string, at = "2026-02-01T00:00:00.000Z") {
@@ -54,7 +36,7 @@ function typOf(jws: string): string {
 function cases(store: () => AuditStore): void {
   it("a legacy anchor verifies only with its exact text vouched for", async () => {
     const orgId = `org_${randomBytes(5).toString("hex")}`;
-    const { log, events } = await chain(store(), orgId);
+    const { log, events } = await chainWithPublishedCheckpoint(store(), orgId, keys);
     const legacy = await legacyAnchorFor(orgId, 10, events[9]!.hash);
     await storeAnchor(store(), orgId, 10, events[9]!.hash, legacy);
     expect(await log.verify({ orgId })).toMatchObject({ ok: false, reason: "anchor_invalid", seq: 10 });
@@ -69,7 +51,7 @@ function cases(store: () => AuditStore): void {
 
   it("a published checkpoint planted as the anchor is refused although a legacy anchor is vouched for", async () => {
     const orgId = `org_${randomBytes(5).toString("hex")}`;
-    const { log, published, events } = await chain(store(), orgId);
+    const { log, published, events } = await chainWithPublishedCheckpoint(store(), orgId, keys);
     const legacy = await legacyAnchorFor(orgId, 10, events[9]!.hash);
     await storeAnchor(store(), orgId, 10, events[9]!.hash, published);
     const result = await log.verify({ orgId, legacyAnchor: legacy, checkpoints: [published] });
@@ -85,7 +67,7 @@ function cases(store: () => AuditStore): void {
 
   it("vouching for anchor A does not accept anchor B, even one signed by the same key for the same org", async () => {
     const orgId = `org_${randomBytes(5).toString("hex")}`;
-    const { log, events } = await chain(store(), orgId);
+    const { log, events } = await chainWithPublishedCheckpoint(store(), orgId, keys);
     const a = await legacyAnchorFor(orgId, 10, events[9]!.hash);
     const b = await legacyAnchorFor(orgId, 15, events[14]!.hash);
     await storeAnchor(store(), orgId, 15, events[14]!.hash, b);
@@ -99,7 +81,7 @@ function cases(store: () => AuditStore): void {
 
   it("the next prune replaces a vouched legacy anchor with a new-format one, so the option is not needed after", async () => {
     const orgId = `org_${randomBytes(5).toString("hex")}`;
-    const { log, published, events } = await chain(store(), orgId);
+    const { log, published, events } = await chainWithPublishedCheckpoint(store(), orgId, keys);
     const legacy = await legacyAnchorFor(orgId, 5, events[4]!.hash);
     await storeAnchor(store(), orgId, 5, events[4]!.hash, legacy);
     await expectMoatErrorAsync(log.prune({ orgId, before: events[12]!.at, signer: keys.signer }), "ERR_INTEGRITY");
@@ -118,7 +100,7 @@ function cases(store: () => AuditStore): void {
 
   it("the upgrade prune verifies the chain from the legacy anchor: an edited event is refused", async () => {
     const orgId = `org_${randomBytes(5).toString("hex")}`;
-    const { log, events } = await chain(store(), orgId);
+    const { log, events } = await chainWithPublishedCheckpoint(store(), orgId, keys);
     // The vouched text is genuine, but claims a hash event 5 never had: the chain does not link to it.
     const legacy = await legacyAnchorFor(orgId, 5, "0".repeat(64));
     await storeAnchor(store(), orgId, 5, "0".repeat(64), legacy);
@@ -132,7 +114,7 @@ function cases(store: () => AuditStore): void {
 
   it("a new-format anchor never needs the option, and is not affected by it", async () => {
     const orgId = `org_${randomBytes(5).toString("hex")}`;
-    const { log, events } = await chain(store(), orgId);
+    const { log, events } = await chainWithPublishedCheckpoint(store(), orgId, keys);
     const { anchor } = await log.prune({ orgId, before: events[10]!.at, signer: keys.signer });
     expect(await log.verify({ orgId })).toMatchObject({ ok: true, count: 10 });
     const unrelated = await legacyAnchorFor(orgId, 10, events[9]!.hash);
@@ -147,7 +129,7 @@ describe("legacy prune anchors [memory store]", () => {
 
   it("a vouched legacy anchor of another organisation or another key is still refused", async () => {
     const store = createMemoryAuditStore();
-    const { log, events } = await chain(store, "org_a");
+    const { log, events } = await chainWithPublishedCheckpoint(store, "org_a", keys);
     const foreign = await legacyAnchorFor("org_b", 10, events[9]!.hash);
     await storeAnchor(store, "org_a", 10, events[9]!.hash, foreign);
     expect(await log.verify({ orgId: "org_a", legacyAnchor: foreign })).toMatchObject({
@@ -164,7 +146,7 @@ describe("legacy prune anchors [memory store]", () => {
 
   it("offline: verifyAuditChain accepts a legacy anchor only as the vouched text", async () => {
     const store = createMemoryAuditStore();
-    const { log, published, events } = await chain(store, "org_offline");
+    const { log, published, events } = await chainWithPublishedCheckpoint(store, "org_offline", keys);
     const legacy = await legacyAnchorFor("org_offline", 10, events[9]!.hash);
     await storeAnchor(store, "org_offline", 10, events[9]!.hash, legacy);
     const lines = (await new Response(log.exportNdjson("org_offline")).text())

@@ -27,6 +27,27 @@ export async function checkpointKeys(): Promise<{ signer: AuditCheckpointSigner;
   return { signer: { alg: "EdDSA", privateKey }, publicKey };
 }
 
+/** 20 events of `orgId` in `store`, a checkpoint published at seq 10, and the log. */
+export async function chainWithPublishedCheckpoint(
+  store: AuditStore,
+  orgId: string,
+  keys: { signer: AuditCheckpointSigner; publicKey: CryptoKey },
+) {
+  const clock = fakeClock(Date.UTC(2026, 0, 1));
+  const log = createAuditLog({ store, now: clock.now, checkpointKey: keys.publicKey });
+  const record = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      clock.advance(1000);
+      await log.record({ orgId, actor: { userId: "u_1" }, action: "member.remove", target: { type: "m", id: "m" } });
+    }
+  };
+  await record(10);
+  const published = await log.checkpoint(orgId, keys.signer);
+  await record(10);
+  const events = (await log.query({ orgId, limit: 20, order: "asc" })).events;
+  return { log, published, events };
+}
+
 /** A valid chain of `n` events for `orgId`, as plain mutable rows. */
 export async function baseChain(orgId: string, n = CHAIN_LENGTH): Promise<Row[]> {
   const clock = fakeClock();
