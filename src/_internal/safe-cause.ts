@@ -10,6 +10,8 @@
  * throw itself, and keep nothing it does not know to be safe.
  */
 
+import { stackWithHeader } from "./error-stack.js";
+
 /** Fields of driver errors that identify a failure without quoting data (pg, PGlite, mysql2, ioredis). */
 const SAFE_FIELDS = [
   "code",
@@ -50,15 +52,6 @@ export function elideQuotedValues(message: string): string {
     .replace(/=\([^)]*\)?/g, "=(…)");
 }
 
-/** The stack's frame lines (`    at …`), which name code locations, never data. */
-function frames(stack: unknown): string {
-  if (typeof stack !== "string") return "";
-  return stack
-    .split("\n")
-    .filter((line) => /^\s+at /.test(line))
-    .join("\n");
-}
-
 /**
  * A copy of `cause` safe to keep on a MoatError: an Error with the same name, the message with
  * quoted values elided, the stack's frames, the identifying fields of {@link SAFE_FIELDS}
@@ -91,7 +84,6 @@ export function safeCause(cause: unknown, isMoatError: (value: unknown) => boole
       });
     }
   }
-  const stackFrames = frames(read(cause, "stack"));
-  copy.stack = `${name}: ${message}${stackFrames === "" ? "" : `\n${stackFrames}`}`;
+  copy.stack = stackWithHeader(name, message, read(cause, "stack"));
   return copy;
 }

@@ -8,6 +8,7 @@
  * {@link ERROR_INPUT_KEYS} are withheld like values under sensitive keys, and a parser's message
  * is cut down to the parts that describe the failure rather than the input.
  */
+import { stackWithHeader } from "../_internal/error-stack.js";
 import { DEFAULT_SENSITIVE_KEYS, compileKeyMatcher } from "./sensitive-keys.js";
 
 /**
@@ -86,14 +87,10 @@ export function errorMessage(error: Error, message: string): string {
   return message;
 }
 
-const FRAME = /^\s+at /;
-
 /**
  * The stack to log when the message was changed: the header rebuilt with the new message, then
  * only the frames (a stack's first lines repeat the message, in whatever form the thrower gave it).
  */
 export function errorStack(error: Error, stack: string, message: string): string {
-  const name = stringProperty(error, "name") ?? "Error";
-  const frames = stack.split("\n").filter((line) => FRAME.test(line));
-  return [`${name}: ${message}`, ...frames].join("\n");
+  return stackWithHeader(stringProperty(error, "name") ?? "Error", message, stack);
 }
