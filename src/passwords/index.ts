@@ -7,6 +7,9 @@
  * - {@link createLogin}: one bcrypt compare per attempt whether or not the user exists, one
  *   generic `invalid_credentials`, and a distinct `rate_limited`.
  * - {@link configurePasswordWorkers}, {@link shutdownPasswordWorkers}: the worker pool.
+ * - {@link createPasswordPolicy}: NIST SP 800-63B rules (length, common passwords, context
+ *   words), with reasons instead of exceptions; {@link createBreachedPasswordCheck}: the Pwned
+ *   Passwords range lookup by k-anonymity.
  *
  * @example
  * ```ts
@@ -40,3 +43,24 @@ export {
 } from "./login.js";
 export { DEFAULT_BCRYPT_COST } from "../_internal/bcrypt-pool.js";
 export { configurePasswordWorkers, shutdownPasswordWorkers, type PasswordWorkerOptions } from "./workers.js";
+export {
+  createPasswordPolicy,
+  type PasswordPolicy,
+  type PasswordPolicyOptions,
+  type PasswordPolicyResult,
+  type PasswordPolicyReason,
+  type PasswordContext,
+  type PasswordCheckOptions,
+} from "./policy.js";
+export {
+  createBreachedPasswordCheck,
+  PWNED_PASSWORDS_RANGE_URL,
+  type BreachedPasswordCheck,
+  type BreachedPasswordCheckOptions,
+  type BreachCheckOptions,
+  type BreachCheckResult,
+  type BreachCheckFailure,
+  type BreachFetch,
+  type BreachFetchInit,
+  type BreachFetchResponse,
+} from "./breached.js";

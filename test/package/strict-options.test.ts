@@ -239,6 +239,10 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
       noDryRun: "changes the shared worker pool",
     },
     createLogin: { call: (x) => passwords.createLogin({ findUser: () => Promise.resolve(null), ...x }) },
+    createPasswordPolicy: { call: (x) => passwords.createPasswordPolicy({ ...x }) },
+    createBreachedPasswordCheck: {
+      call: (x) => passwords.createBreachedPasswordCheck({ onUnavailable: "allow", ...x }),
+    },
     hashPassword: {
       call: (x) => passwords.hashPassword("correct horse", { ...x }),
       noDryRun: "bcrypt is slow on purpose",
