@@ -53,6 +53,13 @@ export {
 } from "./require-mfa.js";
 export { tenantScope, type TenantScopeOptions, type TenantScopeContext } from "./tenant-scope.js";
 export { originAllowlist, getWidgetKey, type OriginAllowlistOptions } from "./origin-allowlist.js";
+export {
+  csrfProtection,
+  type CsrfProtectionOptions,
+  type CsrfTokenOptions,
+  type CsrfMiddleware,
+  type CsrfRefusal,
+} from "./csrf.js";
 export { errorHandler, type ErrorHandlerOptions, type ErrorResponseInfo } from "./error-handler.js";
 export {
   credentialError,
