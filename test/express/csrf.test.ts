@@ -23,7 +23,7 @@ afterEach(async () => {
   refusals = [];
 });
 
-const sessionOf = (req: { headers: Record<string, unknown> }) => {
+const sessionOf = (req: { headers: Record<string, unknown> }): string | undefined => {
   const c = req.headers.cookie;
   const m = typeof c === "string" ? /(?:^|; )sid=([^;]+)/.exec(c) : null;
   return m?.[1];
@@ -179,7 +179,7 @@ describe("csrfProtection: missing headers and the double-submit token", () => {
   });
 
   it.each([
-    ["no token sent", (t: string, c: string) => ({ headers: { cookie: `sid=s1; ${c}` } }), "token_missing"],
+    ["no token sent", (_t: string, c: string) => ({ headers: { cookie: `sid=s1; ${c}` } }), "token_missing"],
     ["no token cookie", (t: string) => ({ headers: { cookie: "sid=s1", "x-csrf-token": t } }), "token_missing"],
     [
       "another session's token (fixation/replay)",
@@ -238,11 +238,11 @@ describe("csrfProtection: configuration", () => {
     [{ origin: [] }],
     [{ trustedOrigins: ["*"] }],
     [{ safeMethods: ["post"] }],
-    [{ token: { secret: new Uint8Array(16), sessionId: () => undefined } }],
-    [{ token: { secret: "a".repeat(40), sessionId: () => undefined } }],
+    [{ token: { secret: new Uint8Array(16), sessionId: (): undefined => undefined } }],
+    [{ token: { secret: "a".repeat(40), sessionId: (): undefined => undefined } }],
     [{ token: { secret: SECRET } }],
-    [{ token: { secret: SECRET, sessionId: () => undefined, cookie: "__Host-x", insecureCookie: true } }],
-    [{ token: { secret: SECRET, sessionId: () => undefined, cookie: "bad name" } }],
+    [{ token: { secret: SECRET, sessionId: (): undefined => undefined, cookie: "__Host-x", insecureCookie: true } }],
+    [{ token: { secret: SECRET, sessionId: (): undefined => undefined, cookie: "bad name" } }],
     [{ orign: APP }],
   ])("refuses %j with ERR_CONFIG", (options) => {
     expectMoatError(() => csrfProtection(options as never), "ERR_CONFIG");
