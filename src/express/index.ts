@@ -62,6 +62,13 @@ export {
 } from "./csrf.js";
 export { errorHandler, type ErrorHandlerOptions, type ErrorResponseInfo } from "./error-handler.js";
 export {
+  refreshCookie,
+  type RefreshCookie,
+  type RefreshCookieOptions,
+  type RefreshCookieSessions,
+  type RefreshResponseBody,
+} from "./refresh-cookie.js";
+export {
   credentialError,
   isCredentialError,
   type CredentialError,

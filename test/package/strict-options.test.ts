@@ -296,6 +296,13 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     auditTrail: { call: (x) => express.auditTrail(auditLog, { ...x }) },
     authenticate: { call: (x) => express.authenticate({ tokens, ...x }) },
     credentialError: { call: (x) => express.credentialError("expired", { ...x }) },
+    refreshCookie: {
+      call: (x) =>
+        express.refreshCookie({
+          sessions: { refresh: () => Promise.reject(new Error("x")), revoke: () => Promise.resolve(false) },
+          ...x,
+        }),
+    },
     csrfProtection: { call: (x) => express.csrfProtection({ ...x }) },
     errorHandler: { call: (x) => express.errorHandler({ ...x }) },
     originAllowlist: { call: (x) => express.originAllowlist({ widgetKeys: { wk_1: ["https://a.example"] }, ...x }) },
