@@ -35,7 +35,12 @@ export interface DescribeMysqlOptions {
 }
 
 /** A pool on `url`'s server and `database`, every connection set to `isolation`. */
-export function createTestPool(url: string, database: string, isolation: IsolationLevel, connectionLimit = 20): mysql.Pool {
+export function createTestPool(
+  url: string,
+  database: string,
+  isolation: IsolationLevel,
+  connectionLimit = 20,
+): mysql.Pool {
   const target = new URL(url);
   target.pathname = `/${database}`;
   const pool = mysql.createPool({ uri: target.toString(), connectionLimit, charset: "utf8mb4" });
@@ -48,7 +53,11 @@ export function createTestPool(url: string, database: string, isolation: Isolati
   return pool;
 }
 
-export function describeMysql(name: string, body: (ctx: MysqlContext) => void, options: DescribeMysqlOptions = {}): void {
+export function describeMysql(
+  name: string,
+  body: (ctx: MysqlContext) => void,
+  options: DescribeMysqlOptions = {},
+): void {
   const url = envUrl("MYSQL_URL");
   if (url === undefined) {
     describeWithoutService(`${name} [mysql]`, "MySQL", "MYSQL_URL", SKIP_REASON);

@@ -158,10 +158,11 @@ export function createMysqlApiKeyStore(options: MysqlApiKeyStoreOptions): ApiKey
     async revokeApiKey(id, at) {
       // No RETURNING: the conditional UPDATE decides (one caller matches the row), then the
       // winner reads the row back. Only the winner reads, and a revoked key never un-revokes.
-      const won = await execute(pool, "UPDATE moatkit_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [
-        at,
-        id,
-      ]);
+      const won = await execute(
+        pool,
+        "UPDATE moatkit_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        [at, id],
+      );
       if (won !== 1) return null;
       return findOne(pool, byId, [id], readInfo);
     },

@@ -42,7 +42,7 @@ const PROBES = {
 
 /** ER_TABLEACCESS_DENIED_ERROR (1142), ER_COLUMNACCESS_DENIED_ERROR (1143). */
 function isAccessDenied(err: unknown): boolean {
-  const errno = typeof err === "object" && err !== null ? Reflect.get(err, "errno") : undefined;
+  const errno: unknown = typeof err === "object" && err !== null ? Reflect.get(err, "errno") : undefined;
   return errno === 1142 || errno === 1143;
 }
 
@@ -80,7 +80,8 @@ async function allowed(conn: MysqlQueryable, sql: string): Promise<boolean> {
  * ```
  */
 export async function inspectMysqlAuditGrants(pool: MysqlPoolLike): Promise<MysqlAuditGrantReport> {
-  if (!isMysqlPool(pool)) throw new MoatError("ERR_CONFIG", { message: "inspectMysqlAuditGrants needs a mysql2/promise pool" });
+  if (!isMysqlPool(pool))
+    throw new MoatError("ERR_CONFIG", { message: "inspectMysqlAuditGrants needs a mysql2/promise pool" });
   return storeCall("audit", "inspectMysqlAuditGrants", async () => {
     const conn = await pool.getConnection();
     try {

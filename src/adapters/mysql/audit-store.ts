@@ -3,7 +3,13 @@ import { z } from "zod";
 import { createBoundedCache } from "../../_internal/bounded-cache.js";
 import { parseOptions } from "../../_internal/options.js";
 import { storeCall } from "../../_internal/store-error.js";
-import { type AuditChainHead, EMPTY_CHAIN_HEAD, type StoredAuditEvent, isHashHex, isStoredAuditEventShape } from "../../audit/event.js";
+import {
+  type AuditChainHead,
+  EMPTY_CHAIN_HEAD,
+  type StoredAuditEvent,
+  isHashHex,
+  isStoredAuditEventShape,
+} from "../../audit/event.js";
 import { type AuditScanOptions, type AuditStore, type AuditStoreQuery, checkSealed } from "../../audit/store.js";
 import { MoatError } from "../../errors.js";
 import {
@@ -64,7 +70,10 @@ function decode(row: MysqlRow): StoredAuditEvent {
     parsed = undefined;
   }
   if (!isStoredAuditEventShape(parsed)) {
-    throw new MoatError("ERR_INTEGRITY", { message: "an audit event row cannot be decoded", details: { seq: seqOf(row) } });
+    throw new MoatError("ERR_INTEGRITY", {
+      message: "an audit event row cannot be decoded",
+      details: { seq: seqOf(row) },
+    });
   }
   return parsed;
 }
@@ -289,13 +298,11 @@ export function createMysqlAuditStore(options: MysqlAuditStoreOptions): AuditSto
             anchor.seq,
           ]);
           if (seen === null) {
-            await execute(tx, "INSERT INTO moatkit_audit_anchors (org_id, seq, hash, jws, created_at) VALUES (?, ?, ?, ?, ?)", [
-              orgId,
-              anchor.seq,
-              anchor.hash,
-              anchor.jws,
-              Date.now(),
-            ]);
+            await execute(
+              tx,
+              "INSERT INTO moatkit_audit_anchors (org_id, seq, hash, jws, created_at) VALUES (?, ?, ?, ?, ?)",
+              [orgId, anchor.seq, anchor.hash, anchor.jws, Date.now()],
+            );
           }
           return execute(tx, "DELETE FROM moatkit_audit_events WHERE org_id = ? AND seq <= ?", [orgId, anchor.seq]);
         }),

@@ -76,7 +76,7 @@ export async function selectRows(db: MysqlQueryable, sql: string, values: unknow
   const [rows] = await db.query(sql, values);
   if (!Array.isArray(rows)) throw corrupt("a SELECT returned no rows array");
   const out: MysqlRow[] = [];
-  for (const row of rows) {
+  for (const row of rows as unknown[]) {
     if (typeof row !== "object" || row === null) throw corrupt("a SELECT returned a row that is not an object");
     out.push({ ...row });
   }
@@ -104,28 +104,34 @@ export async function execute(db: MysqlQueryable, sql: string, values: unknown[]
  * at REPEATABLE READ (InnoDB's default) and at READ COMMITTED, because each decision is taken on
  * a row read with `FOR UPDATE`, which reads the latest committed version at either level.
  */
-export async function inTransaction<T>(
-  pool: MysqlPoolLike,
-  fn: (conn: MysqlQueryable) => Promise<T>,
-): Promise<T> {
+export async function inTransaction<T>(pool: MysqlPoolLike, fn: (conn: MysqlQueryable) => Promise<T>): Promise<T> {
   const conn = await pool.getConnection();
-  let broken = false;
+  let result: T;
   try {
     await conn.query("START TRANSACTION");
-    const result = await fn(conn);
+    result = await fn(conn);
     await conn.query("COMMIT");
-    return result;
   } catch (err) {
-    try {
-      await conn.query("ROLLBACK");
-    } catch {
-      broken = true;
-    }
+    await rollbackAndLetGo(conn);
     throw err;
-  } finally {
-    if (broken && typeof conn.destroy === "function") conn.destroy();
-    else conn.release();
   }
+  conn.release();
+  return result;
+}
+
+/** Rolls back and returns the connection to the pool; destroys it when the ROLLBACK fails. */
+async function rollbackAndLetGo(conn: MysqlPoolConnectionLike): Promise<void> {
+  try {
+    await conn.query("ROLLBACK");
+  } catch {
+    // `destroy` is optional in the structural type: read it as unknown and call it if present.
+    const destroy: unknown = Reflect.get(conn, "destroy");
+    if (typeof destroy === "function") {
+      Reflect.apply(destroy, conn, []);
+      return;
+    }
+  }
+  conn.release();
 }
 
 /** The server's error number of a mysql2 error, if it has one. */
@@ -194,7 +200,8 @@ export function optStr(row: MysqlRow, column: string): string | null {
 /** @internal An integer column (BIGINT as a number, string or bigint) as a safe integer. */
 export function int(row: MysqlRow, column: string): number {
   const value = row[column];
-  const n = typeof value === "number" ? value : typeof value === "string" || typeof value === "bigint" ? Number(value) : NaN;
+  const n =
+    typeof value === "number" ? value : typeof value === "string" || typeof value === "bigint" ? Number(value) : NaN;
   if (!Number.isSafeInteger(n)) throw corrupt(`column ${column} is not a safe integer`);
   return n;
 }

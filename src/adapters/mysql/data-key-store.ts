@@ -128,16 +128,21 @@ export function createMysqlDataKeyStore(options: MysqlDataKeyStoreOptions): Data
       const rows =
         after === undefined
           ? await selectRows(pool, `SELECT ${COLUMNS} FROM moatkit_data_keys ORDER BY id LIMIT ${String(limit)}`)
-          : await selectRows(pool, `SELECT ${COLUMNS} FROM moatkit_data_keys WHERE id > ? ORDER BY id LIMIT ${String(limit)}`, [
-              after,
-            ]);
+          : await selectRows(
+              pool,
+              `SELECT ${COLUMNS} FROM moatkit_data_keys WHERE id > ? ORDER BY id LIMIT ${String(limit)}`,
+              [after],
+            );
       return rows.map(toRecord);
     },
     deleteDataKeyScope(scope) {
       return deleteByKeys(pool, { table: "moatkit_data_keys", key: "id", where: "scope = ?", values: [scope] });
     },
     async countDataKeysByMasterKey() {
-      const rows = await selectRows(pool, "SELECT master_key_id, COUNT(*) AS n FROM moatkit_data_keys GROUP BY master_key_id");
+      const rows = await selectRows(
+        pool,
+        "SELECT master_key_id, COUNT(*) AS n FROM moatkit_data_keys GROUP BY master_key_id",
+      );
       return Object.fromEntries(rows.map((r) => [str(r, "master_key_id"), int(r, "n")]));
     },
   };

@@ -172,7 +172,9 @@ function sqlLiteral(value: string): string {
  * ```
  */
 export function getMysqlMigrationSql(dialect: MysqlDialect, options: MysqlMigrateOptions = {}): string {
-  if (dialect !== "mysql" && dialect !== "mariadb") {
+  // Typed callers cannot pass anything else; JavaScript callers can.
+  const given: unknown = dialect;
+  if (given !== "mysql" && given !== "mariadb") {
     throw new MoatError("ERR_CONFIG", { message: 'getMysqlMigrationSql: dialect must be "mysql" or "mariadb"' });
   }
   assertKnownKeys(options, knownKeys<MysqlMigrateOptions>({ migrations: true }), "getMysqlMigrationSql options");

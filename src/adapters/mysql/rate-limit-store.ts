@@ -11,7 +11,16 @@ import {
   type RateLimitStore,
   type RateLimitWindow,
 } from "../../ratelimit/store.js";
-import { type MysqlStoreOptions, corrupt, execute, inTransaction, int, readMysqlPool, retryDeadlocks, selectOne } from "./client.js";
+import {
+  type MysqlStoreOptions,
+  corrupt,
+  execute,
+  inTransaction,
+  int,
+  readMysqlPool,
+  retryDeadlocks,
+  selectOne,
+} from "./client.js";
 import { deleteByKeys } from "./delete-by-keys.js";
 
 /** Options for {@link createMysqlRateLimitStore}. */
@@ -60,9 +69,11 @@ export function createMysqlRateLimitStore(options: MysqlRateLimitStoreOptions): 
             "INSERT INTO moatkit_rate_limits (key_hash, consumed, reset_at) VALUES (?, 0, 0) ON DUPLICATE KEY UPDATE consumed = consumed",
             [k],
           );
-          const row = await selectOne(tx, "SELECT consumed, reset_at FROM moatkit_rate_limits WHERE key_hash = ? FOR UPDATE", [
-            k,
-          ]);
+          const row = await selectOne(
+            tx,
+            "SELECT consumed, reset_at FROM moatkit_rate_limits WHERE key_hash = ? FOR UPDATE",
+            [k],
+          );
           if (row === null) throw corrupt("rate limit row vanished under its lock");
           const ended = int(row, "reset_at") <= now;
           const before = ended ? 0 : int(row, "consumed");
@@ -84,7 +95,12 @@ export function createMysqlRateLimitStore(options: MysqlRateLimitStoreOptions): 
     },
 
     deleteEndedRateLimits(now: number): Promise<number> {
-      return deleteByKeys(pool, { table: "moatkit_rate_limits", key: "key_hash", where: "reset_at <= ?", values: [now] });
+      return deleteByKeys(pool, {
+        table: "moatkit_rate_limits",
+        key: "key_hash",
+        where: "reset_at <= ?",
+        values: [now],
+      });
     },
   };
   return wrapStore("mysql rateLimits", store, [...RATE_LIMIT_STORE_METHODS, "deleteEndedRateLimits"]);

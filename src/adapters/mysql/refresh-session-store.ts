@@ -138,13 +138,20 @@ export function createMysqlRefreshSessionStore(options: MysqlRefreshSessionStore
                     SET generation = generation + 1, head_hash = ?, head_expires_at = ?,
                         prev_hash = ?, prev_used_at = ?, prev_nonce = ?
                   WHERE session_id = ?`,
-                [successor.tokenHash, successor.expiresAt, input.tokenHash, input.now, successor.nonce, session.sessionId],
+                [
+                  successor.tokenHash,
+                  successor.expiresAt,
+                  input.tokenHash,
+                  input.now,
+                  successor.nonce,
+                  session.sessionId,
+                ],
               );
-              await execute(tx, "INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES (?, ?, ?)", [
-                successor.tokenHash,
-                session.sessionId,
-                successor.expiresAt,
-              ]);
+              await execute(
+                tx,
+                "INSERT INTO moatkit_refresh_tokens (token_hash, session_id, expires_at) VALUES (?, ?, ?)",
+                [successor.tokenHash, session.sessionId, successor.expiresAt],
+              );
               return {
                 status: "rotated",
                 session: { ...session, generation: session.generation + 1, expiresAt: successor.expiresAt },
@@ -156,9 +163,11 @@ export function createMysqlRefreshSessionStore(options: MysqlRefreshSessionStore
     },
 
     async getRefreshSession(sessionId) {
-      const row = await selectOne(pool, `SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = ?`, [
-        sessionId,
-      ]);
+      const row = await selectOne(
+        pool,
+        `SELECT ${SESSION_COLUMNS} FROM moatkit_refresh_sessions WHERE session_id = ?`,
+        [sessionId],
+      );
       return row === null ? null : toRecord(row);
     },
 

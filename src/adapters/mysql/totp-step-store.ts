@@ -43,7 +43,11 @@ export function createMysqlTotpStepStore(options: MysqlTotpStepStoreOptions): To
       return (await execute(pool, ADVANCE_SQL, [value, userId, value])) === 1;
     },
     async getLastTotpStep(userId) {
-      const row = await selectOne(pool, "SELECT CAST(last_step AS CHAR) AS last_step FROM moatkit_totp_steps WHERE user_id = ?", [userId]);
+      const row = await selectOne(
+        pool,
+        "SELECT CAST(last_step AS CHAR) AS last_step FROM moatkit_totp_steps WHERE user_id = ?",
+        [userId],
+      );
       return row === null ? null : int(row, "last_step");
     },
   };
