@@ -62,7 +62,7 @@ async function allowed(conn: MysqlQueryable, sql: string): Promise<boolean> {
  * audit log is append-only by grants: call this at start-up with the pool your audit store uses
  * and refuse to run unless `insertOnly` is true. Grant the writer account exactly:
  *
- * ```sql
+ * ```
  * GRANT SELECT, INSERT ON app.moatkit_audit_events TO 'audit_writer'@'%';
  * GRANT SELECT ON app.moatkit_audit_anchors TO 'audit_writer'@'%';
  * ```
