@@ -41,7 +41,7 @@ export function resolveDatabaseUrl(flag: string | undefined, env: NodeJS.Process
   }
   if (parsed.protocol === "mysql:" || parsed.protocol === "mariadb:") {
     throw new UsageError(
-      "moatkit's database commands (rewrap, rls-check, audit verify) work on Postgres only; see the README's MySQL / MariaDB section",
+      "--database-url is a MySQL URL: moatkit's database commands (rewrap, rls-check, audit verify) work on Postgres only; see the README's MySQL / MariaDB section",
     );
   }
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {

@@ -14,7 +14,10 @@ import { describeMysql } from "../helpers/mysql.js";
 
 describeMysql("mysql stores", ({ pool, isolation }) => {
   it("runs its connections at the isolation level under test", async () => {
-    const [rows] = await pool().query("SELECT @@SESSION.tx_isolation AS level");
+    // MySQL 8 names the variable transaction_isolation; MariaDB 10.11 only tx_isolation.
+    const [rows] = await pool()
+      .query("SELECT @@SESSION.transaction_isolation AS level")
+      .catch(() => pool().query("SELECT @@SESSION.tx_isolation AS level"));
     expect((rows as { level: string }[])[0]?.level.replace("-", " ")).toBe(isolation);
   });
 
