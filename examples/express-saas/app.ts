@@ -21,9 +21,9 @@ import {
   createPostgresTotpStepStore,
   type SqlClient,
 } from "moatkit/adapters/postgres";
-import { createApiKeys } from "moatkit/apikeys";
-import { createAuditLog } from "moatkit/audit";
-import { type MasterKeyring, createEnvelope } from "moatkit/crypto";
+import { type ApiKeyStore, createApiKeys } from "moatkit/apikeys";
+import { type AuditStore, createAuditLog } from "moatkit/audit";
+import { type DataKeyStore, type MasterKeyring, createEnvelope } from "moatkit/crypto";
 import {
   apiKeyAuth,
   auditTrail,
@@ -40,7 +40,7 @@ import {
   tenantScope,
   type TrustProxy,
 } from "moatkit/express";
-import { createRecoveryCodes, createTotp } from "moatkit/mfa";
+import { type RecoveryCodeStore, type TotpStepStore, createRecoveryCodes, createTotp } from "moatkit/mfa";
 import { createLogin } from "moatkit/passwords";
 import { createKeySet, createTokens, generateSigningKey, type KeySetEntry } from "moatkit/sessions";
 import { createTenantRls } from "moatkit/tenant";
@@ -113,6 +113,26 @@ export interface SaasAppOptions {
   readonly passwordCost?: number;
   /** The clock of every control (default Date.now). */
   readonly now?: () => number;
+  /**
+   * moatkit stores to use instead of the Postgres ones, e.g. those of `moatkit/adapters/mysql`
+   * for a team whose moatkit data lives in MySQL; the app's own tables stay in `database`. An
+   * audit store given here is the caller's to make insert-only (`inspectMysqlAuditGrants`).
+   */
+  readonly stores?: SaasStores;
+}
+
+/** The stores {@link SaasAppOptions.stores} can replace. */
+export interface SaasStores {
+  /** API keys (default: Postgres, as the app role). */
+  readonly apiKeys?: ApiKeyStore;
+  /** Last accepted TOTP steps. */
+  readonly totpSteps?: TotpStepStore;
+  /** Unused recovery codes. */
+  readonly recoveryCodes?: RecoveryCodeStore;
+  /** Data keys of the envelope that encrypts TOTP secrets and notes. */
+  readonly dataKeys?: DataKeyStore;
+  /** The audit chain (default: Postgres, as the insert-only audit role). */
+  readonly audit?: AuditStore;
 }
 
 /** A built app and how to shut it down. */
@@ -208,24 +228,33 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       },
       now,
     });
+    const stores = options.stores ?? {};
     const services: Services = {
       db,
       rls: createTenantRls({ appRole, now }),
-      envelope: createEnvelope({ keyring: options.keyring, dataKeys: createPostgresDataKeyStore({ client: db }), now }),
+      envelope: createEnvelope({
+        keyring: options.keyring,
+        dataKeys: stores.dataKeys ?? createPostgresDataKeyStore({ client: db }),
+        now,
+      }),
       apiKeys: createApiKeys({
         prefix: "saas",
-        store: createPostgresApiKeyStore({ client: db }),
+        store: stores.apiKeys ?? createPostgresApiKeyStore({ client: db }),
         pepper: options.apiKeyPepper ?? randomBytes(32),
         now,
       }),
       tokens,
-      totp: createTotp({ issuer: "express-saas", store: createPostgresTotpStepStore({ client: db }), now }),
+      totp: createTotp({
+        issuer: "express-saas",
+        store: stores.totpSteps ?? createPostgresTotpStepStore({ client: db }),
+        now,
+      }),
       recovery: createRecoveryCodes({
-        store: createPostgresRecoveryCodeStore({ client: db }),
+        store: stores.recoveryCodes ?? createPostgresRecoveryCodeStore({ client: db }),
         selectorKey: options.recoverySelectorKey ?? randomBytes(32),
         cost: passwordCost,
       }),
-      auditLog: createAuditLog({ store: createPostgresAuditStore({ client: auditDb }), now }),
+      auditLog: createAuditLog({ store: stores.audit ?? createPostgresAuditStore({ client: auditDb }), now }),
       login: createLogin<UserRow>({ findUser: (email) => findUserByEmail(db, email), cost: passwordCost }),
       ...createLimiters(limits.store, now),
       turnstile: options.turnstile,

@@ -39,6 +39,11 @@ export function resolveDatabaseUrl(flag: string | undefined, env: NodeJS.Process
   } catch {
     throw new UsageError("--database-url is not a valid URL (expected postgres://user@host:port/database)");
   }
+  if (parsed.protocol === "mysql:" || parsed.protocol === "mariadb:") {
+    throw new UsageError(
+      "--database-url is a MySQL URL: moatkit's database commands (rewrap, rls-check, audit verify) work on Postgres only; see the README's MySQL / MariaDB section",
+    );
+  }
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
     throw new UsageError("--database-url must start with postgres:// or postgresql://");
   }

@@ -200,13 +200,33 @@ async function countDependencies(
 }
 
 /**
+ * A mysql2 pool (`getConnection` and `query`, no `exec`/`transaction`) is refused with its own
+ * code rather than a generic "not a SqlClient": rewrapColumn's SQL is Postgres's (`$n`
+ * parameters, double-quoted names), and on MySQL a column is re-encrypted with
+ * `envelope.rewrap` in the application's own batches (README, "MySQL / MariaDB").
+ */
+function refuseMysqlPool(client: unknown): void {
+  if (
+    typeof client === "object" &&
+    client !== null &&
+    !isSqlClient(client) &&
+    typeof Reflect.get(client, "getConnection") === "function"
+  ) {
+    throw new MoatError("ERR_UNSUPPORTED", {
+      message:
+        "rewrapColumn works on Postgres only; on MySQL re-encrypt a column with envelope.rewrap in your own batches",
+    });
+  }
+}
+
+/**
  * Re-encrypts a Postgres column in batches under the envelope's current keys, e.g. after a new
  * primary master key (or `envelope.keys.rotateDataKeys`). Resumable (`startAfter`), abortable
  * (`signal`), and safe against concurrent writers: a row changed between read and write is left
  * alone and counted in `conflicts`. Rows that cannot be decrypted are counted in `failed`.
  *
- * @throws MoatError ERR_CONFIG for invalid arguments, ERR_ABORTED (with the counts and `lastId`
- *   in `details`) when `signal` aborts.
+ * @throws MoatError ERR_CONFIG for invalid arguments, ERR_UNSUPPORTED for a MySQL pool (Postgres
+ *   only), ERR_ABORTED (with the counts and `lastId` in `details`) when `signal` aborts.
  * @example
  * ```ts
  * import { createEnvelope, keyringFromEnv, rewrapColumn } from "moatkit/crypto";
@@ -226,6 +246,7 @@ export async function rewrapColumn(
   options: RewrapColumnOptions,
 ): Promise<ColumnRewrapResult> {
   parseOptions(envelopeSchema, envelope, "rewrapColumn envelope");
+  refuseMysqlPool(client);
   parseOptions(clientSchema, client, "rewrapColumn client");
   const opts = parseOptions(schema, options, "rewrapColumn options");
   const { batchSize, signal } = opts;

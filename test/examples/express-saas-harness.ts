@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll } from "vitest";
-import { createApp, type SaasApp } from "../../examples/express-saas/app.js";
+import { createApp, type SaasApp, type SaasStores } from "../../examples/express-saas/app.js";
 import { type FakeTurnstile, startFakeTurnstile } from "../../examples/express-saas/fake-turnstile.js";
 import { type FakeClock, fakeClock, testKeyring, totpCode } from "../../src/testing/index.js";
 import { type Listening, type Reply, listen, request } from "../express/http.js";
@@ -62,7 +62,11 @@ export function json(reply: Reply): Record<string, unknown> {
   return reply.json() as Record<string, unknown>;
 }
 
-export function useSaasApp(target: PostgresTarget): () => Harness {
+/**
+ * @param stores made in the app's beforeAll (after the caller's own beforeAll hooks ran): moatkit
+ *   stores to use instead of the Postgres ones.
+ */
+export function useSaasApp(target: PostgresTarget, stores?: () => SaasStores): () => Harness {
   let harness: Harness | undefined;
   let db: PostgresHandle | undefined;
   let turnstile: FakeTurnstile | undefined;
@@ -91,6 +95,7 @@ export function useSaasApp(target: PostgresTarget): () => Harness {
       trustProxy: "loopback",
       passwordCost: 4,
       now: clock.now,
+      ...(stores === undefined ? {} : { stores: stores() }),
     });
     listening = await listen(saas.app);
     const port = listening.port;

@@ -18,6 +18,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "./adapters/postgres": ["zod"],
   "./adapters/memory": ["zod"],
   "./adapters/redis": ["zod"],
+  // mysql2 is an optional peer the caller passes a pool of; the adapter never imports it.
+  "./adapters/mysql": ["zod"],
   "./crypto": ["zod", "@noble/ciphers", "@noble/hashes"],
   // Types only: the interface capabilities depend on and adapters implement.
   "./sql": [],

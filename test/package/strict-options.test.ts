@@ -16,6 +16,7 @@ import * as postgres from "../../src/adapters/postgres/index.js";
 import type { SqlClient } from "../../src/adapters/postgres/index.js";
 import * as memory from "../../src/adapters/memory/index.js";
 import * as redisAdapters from "../../src/adapters/redis/index.js";
+import * as mysqlAdapters from "../../src/adapters/mysql/index.js";
 import * as apikeys from "../../src/apikeys/index.js";
 import * as tenant from "../../src/tenant/index.js";
 import * as tenantKysely from "../../src/tenant/kysely/index.js";
@@ -38,6 +39,7 @@ const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "./adapters/postgres": postgres,
   "./adapters/memory": memory,
   "./adapters/redis": redisAdapters,
+  "./adapters/mysql": mysqlAdapters,
   "./apikeys": apikeys,
   "./tenant": tenant,
   "./tenant/kysely": tenantKysely,
@@ -88,6 +90,11 @@ const fakeSubscriber: redisAdapters.RedisSubscriberLike = {
 afterAll(() => {
   redis.disconnect();
 });
+// Never queried: the MySQL stores only keep the pool until a method is called.
+const mysqlPool: mysqlAdapters.MysqlPoolLike = {
+  query: () => Promise.reject(new Error("no database in this test")),
+  getConnection: () => Promise.reject(new Error("no database in this test")),
+};
 const request = { headers: {}, socket: { remoteAddress: "127.0.0.1" }, method: "GET", url: "/" };
 const logger = { child: () => logger, info: () => undefined, warn: () => undefined, error: () => undefined };
 const hsKey = { kid: "k1", alg: "HS256", key: new Uint8Array(32).fill(7), use: "sign" } as const;
@@ -154,6 +161,24 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createRedisDataKeyInvalidation: {
       call: (x) => redisAdapters.createRedisDataKeyInvalidation({ redis, subscriber: fakeSubscriber, ...x }),
     },
+  },
+  "./adapters/mysql": {
+    createMysqlApiKeyStore: { call: (x) => mysqlAdapters.createMysqlApiKeyStore({ pool: mysqlPool, ...x }) },
+    createMysqlAuditStore: { call: (x) => mysqlAdapters.createMysqlAuditStore({ pool: mysqlPool, ...x }) },
+    createMysqlDataKeyStore: { call: (x) => mysqlAdapters.createMysqlDataKeyStore({ pool: mysqlPool, ...x }) },
+    createMysqlOneTimeTokenStore: {
+      call: (x) => mysqlAdapters.createMysqlOneTimeTokenStore({ pool: mysqlPool, ...x }),
+    },
+    createMysqlRateLimitStore: { call: (x) => mysqlAdapters.createMysqlRateLimitStore({ pool: mysqlPool, ...x }) },
+    createMysqlRecoveryCodeStore: {
+      call: (x) => mysqlAdapters.createMysqlRecoveryCodeStore({ pool: mysqlPool, ...x }),
+    },
+    createMysqlRefreshSessionStore: {
+      call: (x) => mysqlAdapters.createMysqlRefreshSessionStore({ pool: mysqlPool, ...x }),
+    },
+    createMysqlTotpStepStore: { call: (x) => mysqlAdapters.createMysqlTotpStepStore({ pool: mysqlPool, ...x }) },
+    getMysqlMigrationSql: { call: (x) => mysqlAdapters.getMysqlMigrationSql("mariadb", { ...x }) },
+    migrateMysql: { call: (x) => mysqlAdapters.migrateMysql(mysqlPool, { ...x }), noDryRun: "needs a database" },
   },
   "./apikeys": {
     createApiKeys: {
@@ -356,6 +381,7 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     fromPglite: "takes a PGlite instance (a driver object)",
     inspectAuditRole: "takes a client",
   },
+  "./adapters/mysql": { inspectMysqlAuditGrants: "takes a pool" },
   "./adapters/memory": {
     createMemoryApiKeyStore: "no arguments",
     createMemoryDataKeyStore: "no arguments",
