@@ -1,0 +1,471 @@
+/**
+ * `npm run chaos`: faults while the load mix runs. It starts a private PostgreSQL cluster and a
+ * private redis-server (services.ts; the shared ones are never touched), runs the example app
+ * on them with a pg pool of 2 connections, and while autocannon drives the mix:
+ *
+ * 1. restarts PostgreSQL (fast shutdown, down for CHAOS_OUTAGE_MS),
+ * 2. stops and starts Redis (SIGTERM; its append-only file keeps the rate-limit counters),
+ * 3. sends 50 tenant transactions at once (notes of 50 tenants) into the pool of 2,
+ * 4. rotates the master key and runs `moatkit rewrap` (the CLI) over a table of secrets, kills it
+ *    with SIGKILL part-way and runs it again.
+ *
+ * It checks that requests needing a dependency that is down fail closed with 503 (no 2xx, no
+ * 500, never another tenant's data), that the service answers again within 5 s of the dependency
+ * returning, that the rewrap leaves every value decryptable exactly once under the new key, and
+ * then the checks of checks.ts (audit chains and events for every 2xx, tenant isolation, one-time
+ * codes, login limits). Any unhandled rejection or crash, in the app or here, fails the run.
+ * Prints a markdown table per fault and exits non-zero on any failed check.
+ *
+ * Environment: CHAOS_TENANTS (default 60), CHAOS_CONNECTIONS (default 8), CHAOS_OUTAGE_MS
+ * (default 3000), CHAOS_ROWS (rows to rewrap, default 3000), CHAOS_REPORT (a file for the markdown).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os, { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { createEnvelope, generateMasterKey, parseMasterKeys } from "moatkit/crypto";
+import { startApp } from "./app-control.js";
+import { type Check, formatStatuses, mib, runChecks, table } from "./checks.js";
+import { type OpKind, type ResponseRecord, createMixState, driveMix, queueRecoveryCodes } from "./mix.js";
+import { PASSWORD, type SeedTenant, call, seedTenants } from "./seed.js";
+import { freshDatabase, sleep, startPrivatePostgres, startPrivateRedis } from "./services.js";
+
+const env = process.env;
+const tenantCount = Number(env["CHAOS_TENANTS"] ?? 60);
+const connections = Number(env["CHAOS_CONNECTIONS"] ?? 8);
+const outageMs = Number(env["CHAOS_OUTAGE_MS"] ?? 3000);
+const secretRows = Number(env["CHAOS_ROWS"] ?? 3000);
+const RECOVERY_LIMIT_MS = 5000;
+const runId = Date.now().toString(36);
+const appRole = "moatkit_chaos_app";
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+// The driver's own failures: an unhandled rejection here fails the run too.
+const driverFatal: string[] = [];
+process.on("unhandledRejection", (err) => {
+  driverFatal.push(`unhandledRejection: ${err instanceof Error ? err.message : String(err)}`);
+});
+process.on("uncaughtException", (err) => {
+  driverFatal.push(`uncaughtException: ${err.message}`);
+});
+
+/** One row of the fault table. */
+interface FaultReport {
+  readonly fault: string;
+  readonly windowMs: number;
+  readonly statuses: Record<string, number>;
+  readonly recoveryMs: number | undefined;
+  readonly checks: Check[];
+}
+
+/** A probe answer. */
+interface Probe {
+  readonly status: number;
+  readonly end: number;
+}
+
+/** Answers of the load that started and ended inside [from, to], by status, for the ops given. */
+function inWindow(
+  records: readonly ResponseRecord[],
+  from: number,
+  to: number,
+  ops?: ReadonlySet<OpKind>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) {
+    if (r.start < from || r.end > to) continue;
+    if (ops !== undefined && !ops.has(r.op)) continue;
+    out[String(r.status)] = (out[String(r.status)] ?? 0) + 1;
+  }
+  return out;
+}
+
+function count(statuses: Readonly<Record<string, number>>, test: (status: number) => boolean): number {
+  return Object.entries(statuses).reduce((n, [s, k]) => (test(Number(s)) ? n + k : n), 0);
+}
+
+/** "fails closed": no 2xx and no 5xx other than 503 among the requests that needed the dependency. */
+function failClosedChecks(name: string, statuses: Record<string, number>): Check[] {
+  const total = count(statuses, () => true);
+  const ok2xx = count(statuses, (s) => s >= 200 && s < 300);
+  const other5xx = count(statuses, (s) => s >= 500 && s !== 503);
+  return [
+    { name: `${name}: some requests fell inside the outage`, ok: total > 0, detail: `${String(total)} answers` },
+    { name: `${name}: none answered 2xx`, ok: ok2xx === 0, detail: `${String(ok2xx)} answered 2xx` },
+    { name: `${name}: every 5xx is a 503`, ok: other5xx === 0, detail: `${String(other5xx)} other 5xx` },
+  ];
+}
+
+/** Time from `since` to the first 2xx probe answer after it, or undefined after `timeoutMs`. */
+async function recoveredAfter(probes: readonly Probe[], since: number, timeoutMs: number): Promise<number | undefined> {
+  const deadline = since + timeoutMs;
+  while (Date.now() < deadline) {
+    const first = probes.find((p) => p.end >= since && p.status >= 200 && p.status < 300);
+    if (first !== undefined) return first.end - since;
+    await sleep(50);
+  }
+  return undefined;
+}
+
+function recoveryCheck(name: string, recoveryMs: number | undefined): Check {
+  return {
+    name: `${name}: answers again within ${String(RECOVERY_LIMIT_MS / 1000)} s`,
+    ok: recoveryMs !== undefined && recoveryMs <= RECOVERY_LIMIT_MS,
+    detail: recoveryMs === undefined ? "not recovered" : `${String(recoveryMs)} ms`,
+  };
+}
+
+/** Polls `probe` every 100 ms until stopped, keeping every answer. */
+function startProber(probe: () => Promise<number>): { probes: Probe[]; stop: () => Promise<void> } {
+  const probes: Probe[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      let status: number;
+      try {
+        status = await probe();
+      } catch {
+        status = 0;
+      }
+      probes.push({ status, end: Date.now() });
+      await sleep(100);
+    }
+  })();
+  return {
+    probes,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+const pgServer = await startPrivatePostgres();
+const redisServer = await startPrivateRedis();
+const logFile = join(tmpdir(), `moatkit-chaos-${runId}.log`);
+const faults: FaultReport[] = [];
+const failures: string[] = [];
+let output = "";
+let app: Awaited<ReturnType<typeof startApp>> | undefined;
+try {
+  const databaseUrl = await freshDatabase(pgServer.url, "moatkit_chaos");
+  const oldKey = generateMasterKey({ id: "old" }).entry.reveal();
+  app = await startApp({
+    databaseUrl,
+    redisUrl: redisServer.url,
+    redisPrefix: `moatkit-chaos:${runId}:`,
+    appRole,
+    masterKeys: oldKey,
+    poolMax: 2,
+    bcryptCost: 4,
+    logFile,
+  });
+  const port = app.port;
+  console.log(
+    `private PostgreSQL on :${String(pgServer.port)}, private Redis at ${redisServer.url}, app on :${String(port)} (pool of 2)`,
+  );
+  console.log(`seeding ${String(tenantCount)} tenants…`);
+  const tenants = await seedTenants(port, app.turnstileToken, tenantCount, runId);
+  const first = tenants[0];
+  if (first === undefined) throw new Error("no tenants");
+  const probeNote = await call(port, "POST", "/notes", { apiKey: first.apiKey, body: { body: "probe" } });
+  const probeNoteId = String(probeNote.body["id"]);
+  first.notes.set(probeNoteId, "probe");
+
+  // The rewrap target: a table of secrets under the old master key.
+  const owner = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  owner.on("error", () => undefined);
+  const oldEnvelope = createEnvelope({ keyring: parseMasterKeys(oldKey) });
+  await owner.query("CREATE TABLE chaos_secrets (id text PRIMARY KEY, tenant_id text NOT NULL, secret text NOT NULL)");
+  const ids = Array.from({ length: secretRows }, (_, i) => `s${String(i).padStart(6, "0")}`);
+  for (let start = 0; start < ids.length; start += 500) {
+    const batch = ids.slice(start, start + 500);
+    const values = await Promise.all(
+      batch.map(async (id, i) => {
+        const tenantId = tenants[(start + i) % tenants.length]?.orgId ?? "";
+        const secret = await oldEnvelope.encrypt(`secret of ${id}`, {
+          context: { table: "chaos_secrets", column: "secret", rowId: id },
+          tenantId,
+        });
+        return [id, tenantId, secret];
+      }),
+    );
+    await owner.query(
+      `INSERT INTO chaos_secrets (id, tenant_id, secret) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+      [values.map((v) => v[0]), values.map((v) => v[1]), values.map((v) => v[2])],
+    );
+  }
+
+  // Load, and two probes: a note read (PostgreSQL) and a login from a fresh address (Redis and PostgreSQL).
+  const state = createMixState(tenants, true);
+  queueRecoveryCodes(
+    state,
+    tenants.flatMap((t) => [t.owner, t.member]),
+    4,
+  );
+  const load = driveMix(state, { port, connections, duration: 3600 });
+  let probeIp = 0;
+  const dbProbe = startProber(
+    async () => (await call(port, "GET", `/notes/${probeNoteId}`, { apiKey: first.apiKey })).status,
+  );
+  const loginProbe = startProber(async () => {
+    probeIp += 1;
+    const ip = `100.64.${String((probeIp >> 8) & 255)}.${String(probeIp & 255)}`;
+    return (await call(port, "POST", "/auth/login", { ip, body: { email: first.owner.email, password: PASSWORD } }))
+      .status;
+  });
+  await sleep(3000);
+
+  // 1. PostgreSQL restart.
+  {
+    console.log("fault: PostgreSQL restart");
+    await pgServer.stop();
+    const down = Date.now();
+    await sleep(outageMs);
+    const back = Date.now();
+    await pgServer.start();
+    const up = Date.now();
+    const statuses = inWindow(state.records, down, back);
+    const recoveryMs = await recoveredAfter(dbProbe.probes, up, 15_000);
+    faults.push({
+      fault: "PostgreSQL restart (fast shutdown)",
+      windowMs: up - down,
+      statuses,
+      recoveryMs,
+      checks: [...failClosedChecks("PostgreSQL down", statuses), recoveryCheck("PostgreSQL back", recoveryMs)],
+    });
+    await sleep(2000);
+  }
+
+  // 2. Redis stop and start.
+  {
+    console.log("fault: Redis stop and start");
+    await redisServer.stop();
+    const down = Date.now();
+    await sleep(outageMs);
+    const back = Date.now();
+    await redisServer.start();
+    const up = Date.now();
+    const limited = new Set<OpKind>(["login", "login-wrong-password", "recovery-code"]);
+    const statuses = inWindow(state.records, down, back, limited);
+    const others = inWindow(state.records, down, back);
+    const recoveryMs = await recoveredAfter(loginProbe.probes, up, 15_000);
+    faults.push({
+      fault: "Redis stop and start (logins, recovery codes)",
+      windowMs: up - down,
+      statuses,
+      recoveryMs,
+      checks: [
+        ...failClosedChecks("Redis down, rate-limited routes", statuses),
+        {
+          name: "Redis down: routes without a limit keep answering",
+          ok: count(others, (s) => s >= 200 && s < 300) > 0,
+          detail: formatStatuses(others),
+        },
+        recoveryCheck("Redis back", recoveryMs),
+      ],
+    });
+    await sleep(2000);
+  }
+
+  // 3. 50 tenant transactions at once into a pool of 2.
+  {
+    console.log("fault: 50 tenant transactions into a pool of 2");
+    const burst = tenants.slice(0, 50);
+    const start = Date.now();
+    const wrong: string[] = [];
+    const statuses: Record<string, number> = {};
+    await Promise.all(
+      burst.map(async (tenant: SeedTenant, i) => {
+        let status: number;
+        if (i % 2 === 0) {
+          const text = `burst note of ${tenant.orgId}`;
+          const reply = await call(port, "POST", "/notes", { apiKey: tenant.apiKey, body: { body: text } });
+          status = reply.status;
+          if (status === 201) {
+            const id = String(reply.body["id"]);
+            tenant.notes.set(id, text);
+            state.createdNotes.set(id, tenant.orgId);
+          }
+        } else {
+          const note = [...tenant.notes][0];
+          if (note === undefined) return;
+          const reply = await call(port, "GET", `/notes/${note[0]}`, { apiKey: tenant.apiKey });
+          status = reply.status;
+          if (status === 200 && (reply.body["id"] !== note[0] || reply.body["body"] !== note[1])) wrong.push(note[0]);
+        }
+        statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
+      }),
+    );
+    const end = Date.now();
+    const ok = count(statuses, (s) => s >= 200 && s < 300);
+    const recoveryMs = await recoveredAfter(dbProbe.probes, end, 15_000);
+    faults.push({
+      fault: "pool of 2, 50 tenant transactions at once",
+      windowMs: end - start,
+      statuses,
+      recoveryMs,
+      checks: [
+        {
+          name: "pool: every answer is the tenant's own data or a 503",
+          ok: wrong.length === 0 && count(statuses, (s) => s >= 500 && s !== 503) === 0,
+          detail: `${String(ok)} answered 2xx, ${String(wrong.length)} with another tenant's data`,
+        },
+        recoveryCheck("pool drained", recoveryMs),
+      ],
+    });
+  }
+
+  // 4. moatkit rewrap, SIGKILLed part-way, then run again.
+  {
+    console.log("fault: moatkit rewrap killed with SIGKILL, then rerun");
+    const newKey = generateMasterKey({ id: "new" }).entry.reveal();
+    const rotated = `${newKey},${oldKey}`;
+    const rewrap = (): ChildProcess =>
+      spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join(root, "src/cli/main.ts"),
+          "rewrap",
+          "--table",
+          "chaos_secrets",
+          "--column",
+          "secret",
+          "--id-column",
+          "id",
+          "--tenant-column",
+          "tenant_id",
+          "--batch-size",
+          "50",
+          "--pause",
+          "20",
+        ],
+        {
+          cwd: root,
+          env: { ...process.env, DATABASE_URL: databaseUrl, MOATKIT_MASTER_KEYS: rotated },
+          stdio: "ignore",
+        },
+      );
+    const underNew = async (): Promise<number> =>
+      Number(
+        (
+          await owner.query<{ n: string }>(
+            "SELECT count(*)::text AS n FROM chaos_secrets WHERE secret LIKE 'mk1.new.%'",
+          )
+        ).rows[0]?.n ?? 0,
+      );
+    const start = Date.now();
+    const first = rewrap();
+    const firstExit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      first.once("exit", (code, signal) => resolve([code, signal])),
+    );
+    let atKill = 0;
+    while (Date.now() - start < 60_000) {
+      atKill = await underNew();
+      if (atKill >= secretRows * 0.3 || first.exitCode !== null) break;
+      await sleep(50);
+    }
+    first.kill("SIGKILL");
+    const [, signal] = await firstExit;
+    const killedAt = await underNew();
+    const killed = Date.now();
+    const second = rewrap();
+    const secondCode = await new Promise<number | null>((resolve) => second.once("exit", (code) => resolve(code)));
+    const end = Date.now();
+
+    // Every value: under the new key, decrypts with the new key alone, exactly once, to its plaintext.
+    const newOnly = createEnvelope({ keyring: parseMasterKeys(newKey) });
+    const { rows } = await owner.query<{ id: string; tenant_id: string; secret: string }>(
+      "SELECT id, tenant_id, secret FROM chaos_secrets ORDER BY id",
+    );
+    let good = 0;
+    let doubled = 0;
+    let unreadable = 0;
+    for (const row of rows) {
+      try {
+        const plain = await newOnly.decryptString(row.secret, {
+          context: { table: "chaos_secrets", column: "secret", rowId: row.id },
+          tenantId: row.tenant_id,
+        });
+        if (plain === `secret of ${row.id}`) good += 1;
+        else if (plain.startsWith("mk1.")) doubled += 1;
+        else unreadable += 1;
+      } catch {
+        unreadable += 1;
+      }
+    }
+    faults.push({
+      fault: "moatkit rewrap SIGKILLed, then rerun",
+      windowMs: end - start,
+      statuses: {},
+      recoveryMs: end - killed,
+      checks: [
+        {
+          name: "rewrap: killed part-way",
+          ok: signal === "SIGKILL" && killedAt > 0 && killedAt < secretRows,
+          detail: `${String(killedAt)} of ${String(secretRows)} rewrapped when killed (${String(signal)})`,
+        },
+        { name: "rewrap: the rerun finishes", ok: secondCode === 0, detail: `exit ${String(secondCode)}` },
+        {
+          name: "rewrap: every value decrypts exactly once under the new key",
+          ok: rows.length === secretRows && good === secretRows,
+          detail: `${String(rows.length)} rows: ${String(good)} correct, ${String(doubled)} double-encrypted, ${String(unreadable)} unreadable`,
+        },
+      ],
+    });
+  }
+
+  await sleep(1000);
+  load.stop();
+  const loadResult = await load.result;
+  await dbProbe.stop();
+  await loginProbe.stop();
+  await owner.end();
+
+  const checks = await runChecks(state, { port, databaseUrl, appRole, exactlyOnce: false });
+  checks.push({
+    name: "no unhandled rejection or crash (app and driver)",
+    ok: app.fatal.length === 0 && driverFatal.length === 0,
+    detail: [...app.fatal, ...driverFatal].join("; ") || "none",
+  });
+
+  const faultTable = table(
+    ["fault", "outage window", "requests during outage by status", "recovery", "checks"],
+    faults.map((f) => [
+      f.fault,
+      `${String(f.windowMs)} ms`,
+      formatStatuses(f.statuses),
+      f.recoveryMs === undefined ? "not recovered" : `${String(f.recoveryMs)} ms`,
+      `${String(f.checks.filter((c) => c.ok).length)}/${String(f.checks.length)} passed`,
+    ]),
+  );
+  const allChecks = [...faults.flatMap((f) => f.checks), ...checks];
+  const checkTable = table(
+    ["check", "result", "detail"],
+    allChecks.map((c) => [c.name, c.ok ? "pass" : "FAIL", c.detail]),
+  );
+  const machine = `${String(os.cpus().length)} cores, ${mib(os.totalmem())} RAM, node ${process.version}, PostgreSQL 15 and redis-server private instances`;
+  output = [
+    `Machine: ${machine}. ${String(tenantCount)} tenants, ${String(connections)} connections, pool of 2, outages of ${String(outageMs)} ms. Load over the whole run: ${String(loadResult.requests)} requests, ${formatStatuses(loadResult.statuses)}.`,
+    "",
+    faultTable,
+    "",
+    checkTable,
+  ].join("\n");
+  console.log(`\n${output}\n`);
+  for (const c of allChecks) if (!c.ok) failures.push(c.name);
+} finally {
+  await app?.stop();
+  await redisServer.destroy();
+  await pgServer.destroy();
+}
+if (env["CHAOS_REPORT"] !== undefined && output !== "") writeFileSync(env["CHAOS_REPORT"], `${output}\n`);
+if (failures.length > 0 || driverFatal.length > 0) {
+  console.error(`chaos FAILED: ${[...failures, ...driverFatal].join("; ")} (app log: ${logFile})`);
+  process.exit(1);
+}
+console.log("chaos passed");
