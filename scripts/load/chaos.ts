@@ -144,6 +144,16 @@ function startProber(probe: () => Promise<number>): { probes: Probe[]; stop: () 
 
 const pgServer = await startPrivatePostgres();
 const redisServer = await startPrivateRedis();
+// Interrupted (Ctrl-C, a CI timeout): the private servers go with us.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void Promise.allSettled([redisServer.destroy(), pgServer.destroy()]).then(() => process.exit(130));
+  });
+}
+/** Stops the run at once when the app has died: nothing after that would mean anything. */
+function assertAppAlive(running: { readonly fatal: readonly string[] }): void {
+  if (running.fatal.length > 0) throw new Error(`the app failed: ${running.fatal.join("; ")}`);
+}
 const logFile = join(tmpdir(), `moatkit-chaos-${runId}.log`);
 const faults: FaultReport[] = [];
 const failures: string[] = [];
@@ -239,6 +249,8 @@ try {
     await sleep(2000);
   }
 
+  assertAppAlive(app);
+
   // 2. Redis stop and start.
   {
     console.log("fault: Redis stop and start");
@@ -269,6 +281,8 @@ try {
     });
     await sleep(2000);
   }
+
+  assertAppAlive(app);
 
   // 3. 50 tenant transactions at once into a pool of 2.
   {
@@ -317,6 +331,8 @@ try {
       ],
     });
   }
+
+  assertAppAlive(app);
 
   // 4. moatkit rewrap, SIGKILLed part-way, then run again.
   {
@@ -418,6 +434,8 @@ try {
       ],
     });
   }
+
+  assertAppAlive(app);
 
   await sleep(1000);
   load.stop();
