@@ -17,7 +17,7 @@
  * Prints a markdown table per fault and exits non-zero on any failed check.
  *
  * Environment: CHAOS_TENANTS (default 60), CHAOS_CONNECTIONS (default 8), CHAOS_OUTAGE_MS
- * (default 3000), CHAOS_ROWS (rows to rewrap, default 3000), CHAOS_REPORT (a file for the markdown).
+ * (default 3000), CHAOS_ROWS (rows to rewrap, default 2000), CHAOS_REPORT (a file for the markdown).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -27,7 +27,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createEnvelope, generateMasterKey, parseMasterKeys } from "moatkit/crypto";
 import { startApp } from "./app-control.js";
-import { type Check, formatStatuses, mib, runChecks, table } from "./checks.js";
+import { type Check, LOGIN_LIMIT, formatStatuses, mib, runChecks, table } from "./checks.js";
 import { type OpKind, type ResponseRecord, createMixState, driveMix, queueRecoveryCodes } from "./mix.js";
 import { PASSWORD, type SeedTenant, call, seedTenants } from "./seed.js";
 import { freshDatabase, sleep, startPrivatePostgres, startPrivateRedis } from "./services.js";
@@ -36,7 +36,7 @@ const env = process.env;
 const tenantCount = Number(env["CHAOS_TENANTS"] ?? 60);
 const connections = Number(env["CHAOS_CONNECTIONS"] ?? 8);
 const outageMs = Number(env["CHAOS_OUTAGE_MS"] ?? 3000);
-const secretRows = Number(env["CHAOS_ROWS"] ?? 3000);
+const secretRows = Number(env["CHAOS_ROWS"] ?? 2000);
 const RECOVERY_LIMIT_MS = 5000;
 const runId = Date.now().toString(36);
 const appRole = "moatkit_chaos_app";
@@ -117,6 +117,21 @@ function recoveryCheck(name: string, recoveryMs: number | undefined): Check {
   };
 }
 
+/** `n` correct logins from `ip`, five at a time; their statuses. */
+async function loginBurst(ip: string, n: number): Promise<number[]> {
+  if (app === undefined || burstUser === undefined) throw new Error("no app");
+  const port = app.port;
+  const email = burstUser;
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i += 5) {
+    const batch = Array.from({ length: Math.min(5, n - i) }, () =>
+      call(port, "POST", "/auth/login", { ip, body: { email, password: PASSWORD } }).then((r) => r.status),
+    );
+    statuses.push(...(await Promise.all(batch)));
+  }
+  return statuses;
+}
+
 /** Polls `probe` every 100 ms until stopped, keeping every answer. */
 function startProber(probe: () => Promise<number>): { probes: Probe[]; stop: () => Promise<void> } {
   const probes: Probe[] = [];
@@ -159,6 +174,7 @@ const faults: FaultReport[] = [];
 const failures: string[] = [];
 let output = "";
 let app: Awaited<ReturnType<typeof startApp>> | undefined;
+let burstUser: string | undefined;
 try {
   const databaseUrl = await freshDatabase(pgServer.url, "moatkit_chaos");
   const oldKey = generateMasterKey({ id: "old" }).entry.reveal();
@@ -180,9 +196,19 @@ try {
   const tenants = await seedTenants(port, app.turnstileToken, tenantCount, runId);
   const first = tenants[0];
   if (first === undefined) throw new Error("no tenants");
+  const state0 = createMixState(tenants, true);
+  burstUser = tenants[1]?.owner.email;
   const probeNote = await call(port, "POST", "/notes", { apiKey: first.apiKey, body: { body: "probe" } });
   const probeNoteId = String(probeNote.body["id"]);
   first.notes.set(probeNoteId, "probe");
+  // A note per tenant, so the pool burst below reads as many tenants as it writes.
+  for (const tenant of tenants.slice(1)) {
+    const text = `first note of ${tenant.orgId}`;
+    const reply = await call(port, "POST", "/notes", { apiKey: tenant.apiKey, body: { body: text } });
+    if (reply.status !== 201) throw new Error(`seeding a note answered ${String(reply.status)}`);
+    tenant.notes.set(String(reply.body["id"]), text);
+    state0.createdNotes.set(String(reply.body["id"]), tenant.orgId);
+  }
 
   // The rewrap target: a table of secrets under the old master key.
   const owner = new pg.Pool({ connectionString: databaseUrl, max: 2 });
@@ -209,7 +235,7 @@ try {
   }
 
   // Load, and two probes: a note read (PostgreSQL) and a login from a fresh address (Redis and PostgreSQL).
-  const state = createMixState(tenants, true);
+  const state = state0;
   queueRecoveryCodes(
     state,
     tenants.flatMap((t) => [t.owner, t.member]),
@@ -254,6 +280,10 @@ try {
   // 2. Redis stop and start.
   {
     console.log("fault: Redis stop and start");
+    // One address sends 35 logins before the restart and 35 after: the limit is 50 per 15
+    // minutes, so a restart that forgot the counts would let all 70 in.
+    const burstIp = "203.0.113.200";
+    const before = await loginBurst(burstIp, 35);
     await redisServer.stop();
     const down = Date.now();
     await sleep(outageMs);
@@ -264,6 +294,9 @@ try {
     const statuses = inWindow(state.records, down, back, limited);
     const others = inWindow(state.records, down, back);
     const recoveryMs = await recoveredAfter(loginProbe.probes, up, 15_000);
+    const after = await loginBurst(burstIp, 35);
+    const admitted = [...before, ...after].filter((s) => s === 200).length;
+    const limitedAfter = after.filter((s) => s === 429).length;
     faults.push({
       fault: "Redis stop and start (logins, recovery codes)",
       windowMs: up - down,
@@ -277,6 +310,11 @@ try {
           detail: formatStatuses(others),
         },
         recoveryCheck("Redis back", recoveryMs),
+        {
+          name: `Redis restart: one address gets ≤ ${String(LOGIN_LIMIT)} logins in, counts kept across the restart`,
+          ok: admitted <= LOGIN_LIMIT && admitted > 0 && limitedAfter > 0,
+          detail: `70 logins (35 before, 35 after): ${String(admitted)} admitted, ${String(limitedAfter)} answered 429 after the restart`,
+        },
       ],
     });
     await sleep(2000);
@@ -356,9 +394,9 @@ try {
           "--tenant-column",
           "tenant_id",
           "--batch-size",
-          "50",
+          "100",
           "--pause",
-          "20",
+          "50",
         ],
         {
           cwd: root,
@@ -452,7 +490,7 @@ try {
   });
 
   const faultTable = table(
-    ["fault", "outage window", "requests during outage by status", "recovery", "checks"],
+    ["fault", "outage window", "requests during outage by status", "recovery (rewrap: the rerun)", "checks"],
     faults.map((f) => [
       f.fault,
       `${String(f.windowMs)} ms`,

@@ -89,7 +89,7 @@ function seeded(seed: number): () => number {
 export function createMixState(tenants: readonly SeedTenant[], keepRecords: boolean): MixState {
   return {
     tenants,
-    hotIps: ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"],
+    hotIps: ["203.0.113.1", "203.0.113.2"],
     admittedLogins: new Map(),
     codeWins: new Map(),
     codesTried: new Set(),
