@@ -135,9 +135,9 @@ async function loginBurst(ip: string, n: number): Promise<number[]> {
 /** Polls `probe` every 100 ms until stopped, keeping every answer. */
 function startProber(probe: () => Promise<number>): { probes: Probe[]; stop: () => Promise<void> } {
   const probes: Probe[] = [];
-  let running = true;
+  const control = { running: true };
   const loop = (async () => {
-    while (running) {
+    while (control.running) {
       let status: number;
       try {
         status = await probe();
@@ -151,7 +151,7 @@ function startProber(probe: () => Promise<number>): { probes: Probe[]; stop: () 
   return {
     probes,
     stop: async () => {
-      running = false;
+      control.running = false;
       await loop;
     },
   };
@@ -172,7 +172,6 @@ function assertAppAlive(running: { readonly fatal: readonly string[] }): void {
 const logFile = join(tmpdir(), `moatkit-chaos-${runId}.log`);
 const faults: FaultReport[] = [];
 const failures: string[] = [];
-let output = "";
 let app: Awaited<ReturnType<typeof startApp>> | undefined;
 let burstUser: string | undefined;
 try {
@@ -415,7 +414,9 @@ try {
     const start = Date.now();
     const first = rewrap();
     const firstExit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      first.once("exit", (code, signal) => resolve([code, signal])),
+      first.once("exit", (code, signal) => {
+        resolve([code, signal]);
+      }),
     );
     let atKill = 0;
     while (Date.now() - start < 60_000) {
@@ -428,7 +429,11 @@ try {
     const killedAt = await underNew();
     const killed = Date.now();
     const second = rewrap();
-    const secondCode = await new Promise<number | null>((resolve) => second.once("exit", (code) => resolve(code)));
+    const secondCode = await new Promise<number | null>((resolve) =>
+      second.once("exit", (code) => {
+        resolve(code);
+      }),
+    );
     const end = Date.now();
 
     // Every value: under the new key, decrypts with the new key alone, exactly once, to its plaintext.
@@ -505,7 +510,7 @@ try {
     allChecks.map((c) => [c.name, c.ok ? "pass" : "FAIL", c.detail]),
   );
   const machine = `${String(os.cpus().length)} cores, ${mib(os.totalmem())} RAM, node ${process.version}, PostgreSQL 15 and redis-server private instances`;
-  output = [
+  const output = [
     `Machine: ${machine}. ${String(tenantCount)} tenants, ${String(connections)} connections, pool of 2, outages of ${String(outageMs)} ms. Load over the whole run: ${String(loadResult.requests)} requests, ${formatStatuses(loadResult.statuses)}.`,
     "",
     faultTable,
@@ -513,13 +518,14 @@ try {
     checkTable,
   ].join("\n");
   console.log(`\n${output}\n`);
+  const reportFile = env["CHAOS_REPORT"];
+  if (reportFile !== undefined) writeFileSync(reportFile, `${output}\n`);
   for (const c of allChecks) if (!c.ok) failures.push(c.name);
 } finally {
   await app?.stop();
   await redisServer.destroy();
   await pgServer.destroy();
 }
-if (env["CHAOS_REPORT"] !== undefined && output !== "") writeFileSync(env["CHAOS_REPORT"], `${output}\n`);
 if (failures.length > 0 || driverFatal.length > 0) {
   console.error(`chaos FAILED: ${[...failures, ...driverFatal].join("; ")} (app log: ${logFile})`);
   process.exit(1);

@@ -51,7 +51,6 @@ const app = await startApp({
   logFile,
 });
 
-let output = "";
 try {
   console.log(`seeding ${String(tenantCount)} tenants (owner + member with TOTP, an API key each)…`);
   const tenants = await seedTenants(app.port, app.turnstileToken, tenantCount, runId);
@@ -105,7 +104,7 @@ try {
     checks.map((c) => [c.name, c.ok ? "pass" : "FAIL", c.detail]),
   );
   const machine = `${String(os.cpus().length)} cores (${os.cpus()[0]?.model.trim() ?? "?"}), ${mib(os.totalmem())} RAM, node ${process.version}, ${os.platform()} ${os.release()}`;
-  output = [
+  const output = [
     `Machine: ${machine}. ${String(tenantCount)} tenants (${String(tenantCount * 2)} users, ${String(tenantCount)} API keys), ${String(connections)} connections, ${String(duration)} s per run, bcrypt cost ${String(bcryptCost)}.`,
     "",
     runTable,
@@ -113,11 +112,12 @@ try {
     checkTable,
   ].join("\n");
   console.log(`\n${output}\n`);
+  const reportFile = env["LOAD_REPORT"];
+  if (reportFile !== undefined) writeFileSync(reportFile, `${output}\n`);
   for (const c of checks) if (!c.ok) failures.push(c.name);
 } finally {
   await app.stop();
 }
-if (env["LOAD_REPORT"] !== undefined && output !== "") writeFileSync(env["LOAD_REPORT"], `${output}\n`);
 if (failures.length > 0) {
   console.error(`load test FAILED: ${failures.join("; ")} (app log: ${logFile})`);
   process.exit(1);

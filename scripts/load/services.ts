@@ -19,7 +19,11 @@ export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
   if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
 }
@@ -171,7 +175,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const stop = async (): Promise<void> => {
     const c = child;
     if (c === undefined || c.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
+    const exited = new Promise<void>((resolve) =>
+      c.once("exit", () => {
+        resolve();
+      }),
+    );
     c.kill("SIGTERM");
     await exited;
   };

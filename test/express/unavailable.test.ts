@@ -28,7 +28,11 @@ async function closedPort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
   const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  await new Promise<void>((resolve) =>
+    probe.close(() => {
+      resolve();
+    }),
+  );
   if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
 }
@@ -102,6 +106,7 @@ describe("errorHandler: an unavailable database or cache", () => {
     ["a plain Error", new Error("boom")],
     ["a plain object that looks like a dropped connection", { message: "Connection terminated unexpectedly" }],
   ])("keeps 500 ERR_INTERNAL for %s", async (_name, error) => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a non-Error is one of the cases
     const { port } = await throwing(() => Promise.reject(error));
     const reply = await request(port, { path: "/" });
     expect(reply.status).toBe(500);
