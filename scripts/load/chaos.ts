@@ -63,6 +63,7 @@ interface FaultReport {
 /** A probe answer. */
 interface Probe {
   readonly status: number;
+  readonly start: number;
   readonly end: number;
 }
 
@@ -78,6 +79,21 @@ function inWindow(
     if (r.start < from || r.end > to) continue;
     if (ops !== undefined && !ops.has(r.op)) continue;
     out[String(r.status)] = (out[String(r.status)] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Adds the probe answers that started and ended inside [from, to] to `statuses`. */
+function withProbes(
+  statuses: Record<string, number>,
+  probes: readonly Probe[],
+  from: number,
+  to: number,
+): Record<string, number> {
+  const out = { ...statuses };
+  for (const p of probes) {
+    if (p.start < from || p.end > to) continue;
+    out[String(p.status)] = (out[String(p.status)] ?? 0) + 1;
   }
   return out;
 }
@@ -139,12 +155,13 @@ function startProber(probe: () => Promise<number>): { probes: Probe[]; stop: () 
   const loop = (async () => {
     while (control.running) {
       let status: number;
+      const start = Date.now();
       try {
         status = await probe();
       } catch {
         status = 0;
       }
-      probes.push({ status, end: Date.now() });
+      probes.push({ status, start, end: Date.now() });
       await sleep(100);
     }
   })();
@@ -262,8 +279,8 @@ try {
     const back = Date.now();
     await pgServer.start();
     const up = Date.now();
-    const statuses = inWindow(state.records, down, back);
     const recoveryMs = await recoveredAfter(dbProbe.probes, up, 15_000);
+    const statuses = withProbes(inWindow(state.records, down, back), dbProbe.probes, down, back);
     faults.push({
       fault: "PostgreSQL restart (fast shutdown)",
       windowMs: up - down,
@@ -290,9 +307,9 @@ try {
     await redisServer.start();
     const up = Date.now();
     const limited = new Set<OpKind>(["login", "login-wrong-password", "recovery-code"]);
-    const statuses = inWindow(state.records, down, back, limited);
-    const others = inWindow(state.records, down, back);
     const recoveryMs = await recoveredAfter(loginProbe.probes, up, 15_000);
+    const statuses = withProbes(inWindow(state.records, down, back, limited), loginProbe.probes, down, back);
+    const others = inWindow(state.records, down, back);
     const after = await loginBurst(burstIp, 35);
     const admitted = [...before, ...after].filter((s) => s === 200).length;
     const limitedAfter = after.filter((s) => s === 429).length;
@@ -495,7 +512,13 @@ try {
   });
 
   const faultTable = table(
-    ["fault", "outage window", "requests during outage by status", "recovery (rewrap: the rerun)", "checks"],
+    [
+      "fault",
+      "outage window",
+      "requests during outage by status (load + probe)",
+      "recovery (rewrap: the rerun)",
+      "checks",
+    ],
     faults.map((f) => [
       f.fault,
       `${String(f.windowMs)} ms`,
@@ -509,7 +532,7 @@ try {
     ["check", "result", "detail"],
     allChecks.map((c) => [c.name, c.ok ? "pass" : "FAIL", c.detail]),
   );
-  const machine = `${String(os.cpus().length)} cores, ${mib(os.totalmem())} RAM, node ${process.version}, PostgreSQL 15 and redis-server private instances`;
+  const machine = `${String(os.cpus().length)} cores, ${mib(os.totalmem())} RAM, node ${process.version}, load average ${os.loadavg()[0]?.toFixed(1) ?? "?"} at the end, PostgreSQL 15 and redis-server private instances`;
   const output = [
     `Machine: ${machine}. ${String(tenantCount)} tenants, ${String(connections)} connections, pool of 2, outages of ${String(outageMs)} ms. Load over the whole run: ${String(loadResult.requests)} requests, ${formatStatuses(loadResult.statuses)}.`,
     "",

@@ -103,7 +103,7 @@ try {
     ["check", "result", "detail"],
     checks.map((c) => [c.name, c.ok ? "pass" : "FAIL", c.detail]),
   );
-  const machine = `${String(os.cpus().length)} cores (${os.cpus()[0]?.model.trim() ?? "?"}), ${mib(os.totalmem())} RAM, node ${process.version}, ${os.platform()} ${os.release()}`;
+  const machine = `${String(os.cpus().length)} cores (${os.cpus()[0]?.model.trim() ?? "?"}), ${mib(os.totalmem())} RAM, node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg()[0]?.toFixed(1) ?? "?"} at the end (the machine is shared)`;
   const output = [
     `Machine: ${machine}. ${String(tenantCount)} tenants (${String(tenantCount * 2)} users, ${String(tenantCount)} API keys), ${String(connections)} connections, ${String(duration)} s per run, bcrypt cost ${String(bcryptCost)}.`,
     "",
