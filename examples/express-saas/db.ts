@@ -39,6 +39,10 @@ export async function openDatabase(source: DatabaseSource): Promise<Database> {
   if (url !== undefined && url !== "") {
     const { default: pg } = await import("pg");
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // The server ending an idle connection (a restart, a failover) is an 'error' event on the
+    // pool: without a listener it would crash the app. The pool drops that connection and the
+    // next query opens a new one; queries meanwhile fail and are answered 503.
+    pool.on("error", () => undefined);
     return { client: fromPgPool(pool), close: () => pool.end() };
   }
   const { PGlite } = await import("@electric-sql/pglite");

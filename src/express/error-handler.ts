@@ -19,6 +19,7 @@ import {
   type HttpErrorCode,
 } from "./http-errors.js";
 import { loggableError, notify } from "./notify.js";
+import { UNAVAILABLE_RETRY_AFTER, isDependencyUnavailable } from "./unavailable.js";
 import type { ErrorMiddleware, NextFunction } from "./types.js";
 
 /** What errorHandler answered, for logging. */
@@ -105,6 +106,10 @@ function httpCode(code: HttpErrorCode): Classified {
 }
 
 const INTERNAL = httpCode("ERR_INTERNAL");
+const UNAVAILABLE: Classified = {
+  ...httpCode("ERR_SERVICE_UNAVAILABLE"),
+  headers: { "retry-after": UNAVAILABLE_RETRY_AFTER },
+};
 
 function isErrorStatus(status: unknown): status is number {
   return typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599;
@@ -169,7 +174,8 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
     const code = error.code;
     if (code === "ERR_OVERLOADED")
       return { ...httpCode(code), headers: { "retry-after": overloadRetryAfter(error.details) } };
-    return CLIENT_FACING.has(code) && isHttpErrorCode(code) ? httpCode(code) : INTERNAL;
+    if (CLIENT_FACING.has(code) && isHttpErrorCode(code)) return httpCode(code);
+    return isDependencyUnavailable(error) ? UNAVAILABLE : INTERNAL;
   }
   if (isCredentialError(error)) {
     const status = reasons.get(error.reason);
@@ -187,7 +193,7 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
       return headers === undefined ? { status, code } : { status, code, headers };
     }
   }
-  return INTERNAL;
+  return isDependencyUnavailable(error) ? UNAVAILABLE : INTERNAL;
 }
 
 /**
@@ -201,6 +207,7 @@ function classify(error: unknown, reasons: ReadonlyMap<string, number>): Classif
  * | MoatError `ERR_NO_TENANT` / `ERR_TENANT_SCOPE` | 403 | the code |
  * | MoatError `ERR_ABORTED` | 503 | `ERR_ABORTED` |
  * | MoatError `ERR_OVERLOADED` (bcrypt queue full) | 503 + `Retry-After` (from `details.retryAfterMs`, 1 s–1 h) | `ERR_OVERLOADED` |
+ * | a database or Redis connection that is not available (refused, reset, shutting down, out of connections; a MoatError `ERR_STORE` caused by one, or the driver's own error) | 503 + `Retry-After: 1` | `ERR_SERVICE_UNAVAILABLE` |
  * | any other MoatError (`ERR_CONFIG`, `ERR_STORE`, `ERR_DECRYPT`, …) | 500 | `ERR_INTERNAL` |
  * | `credentialError("rate_limited", { retryAfterMs })` | 429 + `Retry-After` | `rate_limited` |
  * | `credentialError(reason)` for `invalid`, `invalid_credentials`, `expired`, `revoked` | 401 | the reason |

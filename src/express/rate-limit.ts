@@ -15,6 +15,7 @@ import type { RateLimiter, RateLimitResult } from "../ratelimit/rate-limiter.js"
 import { sendError, sendHttpError } from "./http-errors.js";
 import { clientAddress } from "./client-address.js";
 import { loggableError, notify } from "./notify.js";
+import { UNAVAILABLE_RETRY_AFTER, isDependencyUnavailable } from "./unavailable.js";
 import type { Middleware, NextFunction } from "./types.js";
 
 /** Options of {@link rateLimit}. */
@@ -32,8 +33,9 @@ export interface RateLimitOptions {
   /** Whether to send `RateLimit-Policy` and `RateLimit` (default true). `Retry-After` is always sent on a 429. */
   readonly headers?: boolean | undefined;
   /**
-   * Called when the limiter, `key` or `cost` fails (the request was answered 500
-   * `ERR_INTERNAL`, never let through): the place to log it. An exception thrown here is ignored.
+   * Called when the limiter, `key` or `cost` fails (the request was answered 503
+   * `ERR_SERVICE_UNAVAILABLE` when the store cannot be reached, else 500 `ERR_INTERNAL`; never
+   * let through): the place to log it. An exception thrown here is ignored.
    * The error arrives as a copy without the request input or secrets it may carry, as with
    * `errorHandler({ onError })`.
    */
@@ -89,8 +91,10 @@ const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
  *   `RateLimit: limit=<points>, remaining=<left>, reset=<seconds until the window ends>`;
  * - over the limit → 429 `{ "error": "rate_limited" }` with `Retry-After: <seconds>`; refused
  *   requests still count (the limiter's rule), so hammering does not get through sooner;
- * - the limiter throwing (its store is down: ERR_STORE), `key` or `cost` throwing or returning
- *   something invalid → 500 `{ "error": "ERR_INTERNAL" }`, reported to `onError`. The request is
+ * - the limiter's store not reachable (refused, reset, restarting) → 503
+ *   `{ "error": "ERR_SERVICE_UNAVAILABLE" }` with `Retry-After: 1`; the limiter throwing
+ *   otherwise, `key` or `cost` throwing or returning something invalid → 500
+ *   `{ "error": "ERR_INTERNAL" }`; both reported to `onError`. The request is
  *   never let through unlimited; a limiter made with `onStoreError: "allow"` opts into failing
  *   open itself.
  *
@@ -119,7 +123,12 @@ export function rateLimit(limiter: RateLimiter, options: RateLimitOptions = {}):
 
   const fail = (error: unknown, req: IncomingMessage, res: ServerResponse): void => {
     notify(onError, loggableError(error), req);
-    sendHttpError(res, "ERR_INTERNAL");
+    // Refused either way; a store that cannot be reached right now is worth a retry later.
+    if (isDependencyUnavailable(error)) {
+      sendHttpError(res, "ERR_SERVICE_UNAVAILABLE", { "retry-after": UNAVAILABLE_RETRY_AFTER });
+    } else {
+      sendHttpError(res, "ERR_INTERNAL");
+    }
   };
 
   const decide = async (req: IncomingMessage): Promise<RateLimitResult> => {

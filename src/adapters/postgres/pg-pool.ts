@@ -25,6 +25,14 @@ export interface PgQueryable {
 export interface PgPoolClientLike extends PgQueryable {
   /** Returns the client to the pool; `true` destroys it instead. */
   release(destroy?: boolean): void;
+  /**
+   * `pg`'s client events. While a client is checked out its pool no longer listens for its
+   * `error` (the server ending the connection): without a listener that event would crash the
+   * process, so `transaction` listens for the time it holds the client.
+   */
+  on?(event: "error", listener: (err: Error) => void): unknown;
+  /** Removes a listener added with `on`. */
+  removeListener?(event: "error", listener: (err: Error) => void): unknown;
 }
 
 /** The part of a `pg.Pool` moatkit uses. */
@@ -72,6 +80,13 @@ export function fromPgPool(pool: PgPoolLike): SqlClient {
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const conn = await pool.connect();
       let destroy = false;
+      // The server may end the connection while it is ours and idle (between two statements of
+      // `fn`): note it, so the connection is destroyed rather than handed out again; the next
+      // statement on it rejects, which rolls the transaction back as any failure does.
+      const onConnectionError = (): void => {
+        destroy = true;
+      };
+      conn.on?.("error", onConnectionError);
       let commit: PgQueryResult<unknown>;
       try {
         await conn.query("BEGIN");
@@ -86,6 +101,7 @@ export function fromPgPool(pool: PgPoolLike): SqlClient {
         }
         throw err;
       } finally {
+        conn.removeListener?.("error", onConnectionError);
         conn.release(destroy);
       }
       // Postgres answers COMMIT with ROLLBACK, and no error, when the transaction was aborted
