@@ -68,7 +68,7 @@ export interface DataKeyStore {
   countDataKeysByMasterKey(): Promise<Readonly<Record<string, number>>>;
 }
 
-/** @internal The methods of {@link DataKeyStore}, for the shape check at construction. */
+/** The methods every {@link DataKeyStore} has (checked at construction and by the suite). */
 export const DATA_KEY_STORE_METHODS: StoreMethods<DataKeyStore> = [
   "getDataKey",
   "getCurrentDataKey",

@@ -81,6 +81,7 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
         const first = record(scope);
         const second = record(scope);
         await store.setCurrentDataKey(first, null);
+        sameRecord(await store.getCurrentDataKey(scope), first, "the first current key");
         const lost = await store.setCurrentDataKey(second, null);
         assert.equal(lost.created, false, "setCurrentDataKey must refuse when the expected current key is stale");
         sameRecord(lost.current, first, "the current key a refused setCurrentDataKey returns");

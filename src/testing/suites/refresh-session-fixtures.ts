@@ -26,7 +26,12 @@ export function newSession(now: number, overrides: Partial<NewRefreshSession> = 
   };
 }
 
-export function rotation(tokenHash: string, now: number, overlapMs: number, ttl = 30 * DAY): RefreshTokenRotateInput {
+export function rotation(
+  tokenHash: string,
+  now: number,
+  overlapMs: number,
+  ttl: number = 30 * DAY,
+): RefreshTokenRotateInput {
   return { tokenHash, now, overlapMs, successor: { tokenHash: hash(), nonce: nonce(), expiresAt: now + ttl } };
 }
 

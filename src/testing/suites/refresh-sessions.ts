@@ -98,10 +98,9 @@ const cases: readonly ConformanceCase<RefreshSessionStore>[] = [
       const s = newSession(clock.now());
       await store.createRefreshSession(s);
       let head = s.tokenHash;
-      let last = rotation(head, clock.now(), 5_000);
       for (let i = 0; i < 3; i++) {
         clock.advance(10_000);
-        last = rotation(head, clock.now(), 5_000);
+        const last = rotation(head, clock.now(), 5_000);
         expectStatus(
           await store.rotateRefreshToken(last),
           "rotated",
