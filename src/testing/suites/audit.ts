@@ -1,81 +1,11 @@
 import assert from "node:assert/strict";
-import { createAuditEventBuilder } from "../../audit/builder.js";
-import {
-  type AuditChainHead,
-  type AuditEvent,
-  EMPTY_CHAIN_HEAD,
-  GENESIS_HASH,
-  type StoredAuditEvent,
-  auditEventSchema,
-  sealAuditEvent,
-} from "../../audit/event.js";
+import { EMPTY_CHAIN_HEAD, GENESIS_HASH, auditEventSchema, sealAuditEvent } from "../../audit/event.js";
 import { createAuditLog } from "../../audit/log.js";
 import { AUDIT_STORE_METHODS, type AuditSeal, type AuditStore } from "../../audit/store.js";
 import { verifyAuditChain } from "../../audit/verify.js";
 import { isMoatError } from "../../errors.js";
 import { type ConformanceCase, type ConformanceSuite, defineConformanceSuite } from "../define-suite.js";
-import type { FakeClock } from "../fake-clock.js";
-
-let orgCounter = 0;
-
-/** A fresh organisation id per case, so stores shared between cases never mix chains. */
-function freshOrg(label: string): string {
-  orgCounter++;
-  return `conf_${label}_${String(Date.now())}_${String(orgCounter)}_${Math.random().toString(36).slice(2, 8)}`;
-}
-
-function eventFor(
-  orgId: string,
-  clock: FakeClock,
-  i: number,
-  extra: Partial<Record<"actorId" | "impersonatorId" | "action" | "targetId", string>> = {},
-): AuditEvent {
-  const builder = createAuditEventBuilder({ now: clock.now });
-  return builder.build({
-    orgId,
-    actor: {
-      userId: extra.actorId ?? `user_${String(i % 3)}`,
-      ...(extra.impersonatorId === undefined ? {} : { impersonatorId: extra.impersonatorId }),
-    },
-    action: extra.action ?? "thing.update",
-    target: { type: "thing", id: extra.targetId ?? `thing_${String(i)}` },
-    request: { id: `req_${String(i)}`, ip: "203.0.113.7", userAgent: "conformance" },
-    before: { n: i - 1 },
-    after: { n: i },
-  });
-}
-
-/** A seal that chains `events` onto whatever head the store gives it. */
-function sealAll(events: readonly AuditEvent[]): AuditSeal {
-  return (head) => {
-    let previous: AuditChainHead = head;
-    return events.map((e) => {
-      const sealed = sealAuditEvent(e, previous);
-      previous = sealed;
-      return sealed;
-    });
-  };
-}
-
-async function collect(
-  store: AuditStore,
-  orgId: string,
-  range?: { fromSeq?: number; toSeq?: number },
-): Promise<StoredAuditEvent[]> {
-  const out: StoredAuditEvent[] = [];
-  for await (const page of store.scanAuditEvents(orgId, range)) out.push(...page);
-  return out;
-}
-
-async function appendN(store: AuditStore, orgId: string, clock: FakeClock, n: number): Promise<StoredAuditEvent[]> {
-  const events = Array.from({ length: n }, (_, i) => {
-    clock.advance(1000);
-    return eventFor(orgId, clock, i + 1);
-  });
-  return [...(await store.appendAuditEvents(orgId, sealAll(events)))];
-}
-
-const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+import { appendN, collect, eventFor, freshOrg, plain, sealAll } from "./audit-fixtures.js";
 
 const cases: ConformanceCase<AuditStore>[] = [
   {
