@@ -53,7 +53,17 @@ export interface ApiKeyRecord extends ApiKeyInfo {
   readonly hash: string;
 }
 
-/** A frozen copy of the metadata fields only, so a hash (or any field a custom store adds) never leaks. */
+/**
+ * A frozen copy of the metadata fields only, so a hash (or any field a custom store adds) never
+ * leaks. Part of the store contract: `listApiKeysByOwner` returns its records through it (the
+ * conformance suite refuses a listed key that carries a `hash`).
+ *
+ * @example
+ * ```ts
+ * import { toApiKeyInfo } from "moatkit/stores";
+ * return rows.map((row) => toApiKeyInfo(recordFromRow(row)));
+ * ```
+ */
 export function toApiKeyInfo(record: ApiKeyInfo): ApiKeyInfo {
   return Object.freeze({
     id: record.id,

@@ -262,6 +262,12 @@ export const auditEventSchema: z.ZodType<AuditEvent> = z
  * Whether `value` has the shape of a stored event: the right fields with the right primitive
  * types, checked shallowly (nested payloads are not inspected). Stores use it when decoding
  * rows; it says nothing about integrity, which only the hash can.
+ *
+ * @example
+ * ```ts
+ * import { isStoredAuditEventShape } from "moatkit/stores";
+ * isStoredAuditEventShape(JSON.parse(row.body)); // false for a row that is not an event
+ * ```
  */
 export function isStoredAuditEventShape(value: unknown): value is StoredAuditEvent {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;

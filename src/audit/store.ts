@@ -118,7 +118,19 @@ export const AUDIT_STORE_METHODS: readonly (keyof AuditStore)[] = [
 /**
  * Checks what a seal returned against the head it was given: at least one event, this
  * organisation's, with consecutive seqs from `head.seq + 1`, each linked to the one before.
- * Stores call it before writing.
+ * Part of the store contract: `appendAuditEvents` calls it with the head it read (under the
+ * organisation's lock) before writing anything, so a seal that does not continue the chain
+ * fails as ERR_INVALID_INPUT in every store.
+ *
+ * @throws MoatError ERR_INVALID_INPUT for an empty or discontinuous list.
+ * @example
+ * ```ts
+ * import { checkSealed } from "moatkit/stores";
+ * const head = await readHeadForUpdate(tx, orgId);
+ * const events = seal(head);
+ * checkSealed(orgId, head, events);
+ * await insertEvents(tx, events);
+ * ```
  */
 export function checkSealed(orgId: string, head: AuditChainHead, events: readonly StoredAuditEvent[]): void {
   let prev = head;

@@ -3,7 +3,6 @@
  * each wrapped under a master key. The memory and Postgres adapters implement this interface
  * and pass the `dataKeys` conformance suite of `moatkit/testing`; so must yours.
  */
-import type { StoreMethods } from "../_internal/store.js";
 
 /** One stored data key. `wrappedKey` is useless without the master key named by `masterKeyId`. */
 export interface DataKeyRecord {
@@ -68,8 +67,8 @@ export interface DataKeyStore {
   countDataKeysByMasterKey(): Promise<Readonly<Record<string, number>>>;
 }
 
-/** @internal The methods of {@link DataKeyStore}, for the shape check at construction. */
-export const DATA_KEY_STORE_METHODS: StoreMethods<DataKeyStore> = [
+/** The methods every {@link DataKeyStore} has (checked at construction and by the suite). */
+export const DATA_KEY_STORE_METHODS: readonly (keyof DataKeyStore)[] = [
   "getDataKey",
   "getCurrentDataKey",
   "setCurrentDataKey",

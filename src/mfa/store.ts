@@ -59,7 +59,21 @@ export const RECOVERY_CODE_STORE_METHODS: readonly (keyof RecoveryCodeStore)[] =
   "countRecoveryCodes",
 ];
 
-/** Checks a step before a store writes it: TOTP steps are non-negative safe integers. */
+/**
+ * Checks a step before a store writes it: TOTP steps are non-negative safe integers. Part of the
+ * store contract: `advanceTotpStep` must call it first, so a bad step fails the same way in every
+ * store (the conformance suite checks it), and never reaches a column that would round or wrap it.
+ *
+ * @throws MoatError ERR_INVALID_INPUT when `step` is not a non-negative safe integer.
+ * @example
+ * ```ts
+ * import { requireTotpStep } from "moatkit/stores";
+ * async advanceTotpStep(userId, step) {
+ *   requireTotpStep(step);
+ *   // INSERT … or UPDATE … SET last_step = ? WHERE user_id = ? AND last_step < ?
+ * }
+ * ```
+ */
 export function requireTotpStep(step: unknown): number {
   if (typeof step !== "number" || !Number.isSafeInteger(step) || step < 0) {
     throw new MoatError("ERR_INVALID_INPUT", { message: "TOTP step must be a non-negative safe integer" });

@@ -47,3 +47,23 @@ export interface RateLimitStore {
 
 /** The methods every {@link RateLimitStore} has (checked at construction and by the suite). */
 export const RATE_LIMIT_STORE_METHODS: readonly (keyof RateLimitStore)[] = ["consumeRateLimitPoints", "resetRateLimit"];
+
+/**
+ * The window a consume leaves, computed from the window the store holds for the key (`null` if
+ * none): a new window when there is none or it has ended, the points added, and the block moved
+ * to `now + blockMs` by the consume that first takes the count over `limit`. Pure: a store reads
+ * the window, calls this, and writes the result back atomically (in one Lua script, one
+ * transaction holding the row lock, or a compare-and-set it retries).
+ *
+ * @example
+ * ```ts
+ * nextRateLimitWindow(null, { key: "k", points: 1, limit: 3, windowMs: 60_000, blockMs: 0, now: 0 });
+ * // { consumed: 1, resetAt: 60_000 }
+ * ```
+ */
+export function nextRateLimitWindow(held: RateLimitWindow | null, input: RateLimitConsumeInput): RateLimitWindow {
+  const open = held === null || held.resetAt <= input.now ? { consumed: 0, resetAt: input.now + input.windowMs } : held;
+  const consumed = open.consumed + input.points;
+  const blocks = input.blockMs > 0 && open.consumed <= input.limit && consumed > input.limit;
+  return { consumed, resetAt: blocks ? input.now + input.blockMs : open.resetAt };
+}

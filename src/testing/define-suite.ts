@@ -6,11 +6,21 @@
 import { AssertionError } from "node:assert";
 import { hasStoreMethods } from "../_internal/store.js";
 import type { FakeClock } from "./fake-clock.js";
+import { withOperationTimeout } from "./operation-timeout.js";
 
 /** What a conformance case receives besides the store under test. */
 export interface ConformanceContext {
   /** A fresh fake clock for the case (starts at 2026-01-01T00:00:00Z). */
   readonly clock: FakeClock;
+  /** How many callers each race case starts at once (`concurrency` option; default 64). */
+  readonly concurrency: number;
+  /**
+   * The deadline of each store call in milliseconds (`operationTimeoutMs` option; default
+   * 5000). The suite enforces it itself; cases only read it to size their own waits.
+   */
+  readonly operationTimeoutMs: number;
+  /** The isolation level this run of the suite is for, or `undefined` when none was named. */
+  readonly isolationLevel: string | undefined;
 }
 
 /** One behaviour every implementation of a store interface must have. */
@@ -19,6 +29,11 @@ export interface ConformanceCase<S> {
   readonly name: string;
   /** Per-case timeout in milliseconds, for cases that race many callers against a database. */
   readonly timeoutMs?: number;
+  /**
+   * The deadline of each store call in this case, overriding the suite-wide one; for cases that
+   * queue thousands of calls behind one lock on purpose (bulk audit appends).
+   */
+  readonly operationTimeoutMs?: number;
   /** Runs the case; throws (e.g. an AssertionError) on failure. */
   run(store: S, context: ConformanceContext): Promise<void>;
 }
@@ -54,13 +69,15 @@ export function defineConformanceSuite<S extends object>(
     cases: cases.map((c) => ({
       name: c.name,
       ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
+      ...(c.operationTimeoutMs === undefined ? {} : { operationTimeoutMs: c.operationTimeoutMs }),
       async run(candidate: unknown, context: ConformanceContext): Promise<void> {
         if (!hasStoreMethods<S>(candidate, methods)) {
           throw new AssertionError({
             message: `the ${store} factory did not return a store with methods ${methods.join(", ")}`,
           });
         }
-        await c.run(candidate, context);
+        const timeoutMs = c.operationTimeoutMs ?? context.operationTimeoutMs;
+        await c.run(withOperationTimeout(candidate, { store, caseName: c.name, timeoutMs }), context);
       },
     })),
   };

@@ -24,7 +24,10 @@ export {
   type ConformanceOptions,
   type ConformanceSuite,
   type StoreFactories,
+  type StoreFactoryContext,
   type TestApi,
+  DEFAULT_CONFORMANCE_CONCURRENCY,
+  DEFAULT_OPERATION_TIMEOUT_MS,
 } from "./conformance.js";
 export { moatkitConformanceSuites } from "./suites.js";
 export { testKeyring, testMasterKeysValue } from "./test-keyring.js";

@@ -29,7 +29,9 @@ function defaultIsWin(result: unknown): boolean {
  * won. This is the contract of every check-and-consume operation in moatkit (recovery codes,
  * one-time tokens, TOTP steps, refresh tokens): of N concurrent callers, exactly one wins.
  *
- * Losers must lose cleanly: if any call throws, the race fails with that error as `cause`.
+ * Losers must lose cleanly: if any call throws, the race fails with that error as `cause` (an
+ * AssertionError a call throws, such as the conformance suite's per-call deadline, is rethrown
+ * as it is).
  *
  * @throws AssertionError when zero or several callers won, or a caller threw.
  * @example
@@ -53,6 +55,8 @@ export async function raceExactlyOne<T>(
   const winners: number[] = [];
   settled.forEach((s, i) => {
     if (s.status === "rejected") {
+      // An assertion (the suite's per-call deadline, say) already says what went wrong.
+      if (s.reason instanceof AssertionError) throw s.reason;
       throw new Error(`caller ${String(i)} of ${String(n)} threw instead of losing cleanly`, { cause: s.reason });
     }
     results.push(s.value);

@@ -126,9 +126,9 @@ export function describePostgres(name: string, body: (target: PostgresTarget) =>
 
 /**
  * Registers beforeAll/afterAll hooks that open one database for the enclosing describe block and
- * apply moatkit's migrations to it; the returned function gives its client inside tests.
+ * apply moatkit's migrations to it; the returned function gives its handle inside tests.
  */
-export function useMigratedDatabase(target: PostgresTarget, options: ConnectOptions = {}): () => SqlClient {
+export function useMigratedHandle(target: PostgresTarget, options: ConnectOptions = {}): () => PostgresHandle {
   let handle: PostgresHandle | undefined;
   beforeAll(async () => {
     handle = await target.connect(options);
@@ -139,6 +139,12 @@ export function useMigratedDatabase(target: PostgresTarget, options: ConnectOpti
   });
   return () => {
     if (handle === undefined) throw new Error("database used before beforeAll connected it");
-    return handle.client;
+    return handle;
   };
+}
+
+/** {@link useMigratedHandle}, giving the handle's client. */
+export function useMigratedDatabase(target: PostgresTarget, options: ConnectOptions = {}): () => SqlClient {
+  const handle = useMigratedHandle(target, options);
+  return () => handle().client;
 }

@@ -12,6 +12,7 @@ import type { MoatErrorCode } from "../../src/errors.js";
 import { isMoatError } from "../../src/errors.js";
 import * as root from "../../src/index.js";
 import * as testing from "../../src/testing/index.js";
+import * as stores from "../../src/stores/index.js";
 import * as postgres from "../../src/adapters/postgres/index.js";
 import type { SqlClient } from "../../src/adapters/postgres/index.js";
 import * as memory from "../../src/adapters/memory/index.js";
@@ -36,6 +37,7 @@ import * as sql from "../../src/sql/index.js";
 const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   ".": root,
   "./testing": testing,
+  "./stores": stores,
   "./adapters/postgres": postgres,
   "./adapters/memory": memory,
   "./adapters/redis": redisAdapters,
@@ -375,6 +377,15 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     fakeClock: "takes a start time",
     testKeyring: "takes key ids",
     testMasterKeysValue: "takes key ids",
+  },
+  "./stores": {
+    checkSealed: "takes an organisation id, a chain head and the sealed events",
+    decodeStoredAuditEvent: "takes a seq and a stored body",
+    isStoredAuditEventShape: "a type guard",
+    nextRateLimitWindow: "takes the held window and the store's consume input (validated by the limiter)",
+    planRotation: "takes a family state, a token hash, its expiry and the store's rotate input",
+    requireTotpStep: "takes a step",
+    toApiKeyInfo: "takes a record",
   },
   "./adapters/postgres": {
     fromPgPool: "takes a pg pool (a driver object)",

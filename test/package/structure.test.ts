@@ -82,9 +82,14 @@ describe("source structure", () => {
     expect(long).toEqual([]);
   });
 
-  it(`has no function over ${String(MAX_FUNCTION_LINES)} lines outside a factory's closure`, () => {
-    expect(files.flatMap((f) => longFunctions(f.path, f.text))).toEqual([]);
-  });
+  // Parses every source file: seconds of real work on a loaded machine, so not under the 5 s default.
+  it(
+    `has no function over ${String(MAX_FUNCTION_LINES)} lines outside a factory's closure`,
+    { timeout: 60_000 },
+    () => {
+      expect(files.flatMap((f) => longFunctions(f.path, f.text))).toEqual([]);
+    },
+  );
 
   it("would report a long function (the check itself works)", () => {
     const body = Array.from({ length: MAX_FUNCTION_LINES }, (_, i) => `  const v${String(i)} = ${String(i)};`).join(

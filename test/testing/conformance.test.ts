@@ -150,6 +150,147 @@ describe("describeStoreConformance", () => {
     expect(tests.map((t) => t.name.split(" > ")[1])).toEqual(["tickets", "tickets"]);
   });
 
+  it("runs the suites once per isolation level, handing each factory its level", async () => {
+    const { api, tests } = recordingApi();
+    const seen: (string | undefined)[] = [];
+    describeStoreConformance(
+      "mysql",
+      {
+        tickets: ({ isolationLevel }) => {
+          seen.push(isolationLevel);
+          return memoryTicketStore();
+        },
+      },
+      { testApi: api, suites: [ticketSuite], builtIn: false, isolationLevels: ["repeatable read", "read committed"] },
+    );
+    expect(tests.map((t) => t.name)).toEqual([
+      "store conformance: mysql > isolation level repeatable read > tickets > consumes an issued ticket once",
+      "store conformance: mysql > isolation level repeatable read > tickets > of 20 concurrent consumers exactly one wins",
+      "store conformance: mysql > isolation level read committed > tickets > consumes an issued ticket once",
+      "store conformance: mysql > isolation level read committed > tickets > of 20 concurrent consumers exactly one wins",
+    ]);
+    for (const t of tests) await t.fn();
+    expect(seen).toEqual(["repeatable read", "repeatable read", "read committed", "read committed"]);
+  });
+
+  it("hands each case the configured concurrency and no isolation level by default", async () => {
+    const { api, tests } = recordingApi();
+    const contexts: unknown[] = [];
+    const probe = defineConformanceSuite<TicketStore>(
+      "tickets",
+      ["issue", "consume"],
+      [
+        {
+          name: "records its context",
+          async run(_store, context) {
+            contexts.push({
+              concurrency: context.concurrency,
+              level: context.isolationLevel,
+              ms: context.operationTimeoutMs,
+            });
+          },
+        },
+      ],
+    );
+    describeStoreConformance(
+      "m",
+      { tickets: memoryTicketStore },
+      { testApi: api, suites: [probe], builtIn: false, concurrency: 33, operationTimeoutMs: 1234 },
+    );
+    describeStoreConformance("m", { tickets: memoryTicketStore }, { testApi: api, suites: [probe], builtIn: false });
+    for (const t of tests) await t.fn();
+    expect(contexts).toEqual([
+      { concurrency: 33, level: undefined, ms: 1234 },
+      { concurrency: 64, level: undefined, ms: 5000 },
+    ]);
+  });
+
+  it("fails a case fast, naming the store method that hung, instead of waiting out a lock", async () => {
+    const { api, tests } = recordingApi();
+    const hanging: TicketStore = {
+      issue: async () => {},
+      consume: () => new Promise<boolean>(() => {}),
+    };
+    describeStoreConformance(
+      "hung",
+      { tickets: () => hanging },
+      { testApi: api, suites: [ticketSuite], builtIn: false, operationTimeoutMs: 50 },
+    );
+    await expect(tests[0]?.fn()).rejects.toThrow(
+      /tickets\.consume did not settle within 50 ms \(1 call\(s\) of it pending\) in "consumes an issued ticket once"/,
+    );
+    await expect(tests[1]?.fn()).rejects.toThrow(
+      /tickets\.consume did not settle within 50 ms \(20 call\(s\) of it pending\)/,
+    );
+  });
+
+  it("gives a case's own operation deadline precedence, and passes a store's errors through unchanged", async () => {
+    const { api, tests } = recordingApi();
+    const slow: TicketStore = {
+      issue: async () => {},
+      consume: () =>
+        new Promise<boolean>((resolve) =>
+          setTimeout(() => {
+            resolve(true);
+          }, 80),
+        ),
+    };
+    const failing: TicketStore = {
+      issue: () => Promise.reject(new Error("driver down")),
+      consume: async () => true,
+    };
+    const suite = defineConformanceSuite<TicketStore>(
+      "tickets",
+      ["issue", "consume"],
+      [
+        {
+          name: "waits for a slow call",
+          operationTimeoutMs: 1_000,
+          run: async (store) => {
+            await store.consume("x");
+          },
+        },
+      ],
+    );
+    describeStoreConformance(
+      "slow",
+      { tickets: () => slow },
+      { testApi: api, suites: [suite], builtIn: false, operationTimeoutMs: 10 },
+    );
+    describeStoreConformance(
+      "failing",
+      { tickets: () => failing },
+      { testApi: api, suites: [ticketSuite], builtIn: false },
+    );
+    await tests[0]?.fn();
+    await expect(tests[1]?.fn()).rejects.toThrow("driver down");
+  });
+
+  it("refuses a concurrency, deadline or isolation list it cannot honour", () => {
+    const { api } = recordingApi();
+    const bad: Record<string, unknown>[] = [
+      { concurrency: 1 },
+      { concurrency: 1025 },
+      { concurrency: 2.5 },
+      { concurrency: "64" },
+      { operationTimeoutMs: 0 },
+      { operationTimeoutMs: Number.POSITIVE_INFINITY },
+      { isolationLevels: [] },
+      { isolationLevels: [""] },
+      { isolationLevels: ["read committed", "read committed"] },
+      { isolationLevels: "read committed" },
+    ];
+    for (const options of bad) {
+      expectMoatError(() => {
+        describeStoreConformance(
+          "m",
+          { tickets: memoryTicketStore },
+          { testApi: api, suites: [ticketSuite], builtIn: false, ...options },
+        );
+      }, "ERR_CONFIG");
+    }
+  });
+
   it("exposes moatkit's own suites as data", () => {
     expect(Array.isArray(moatkitConformanceSuites)).toBe(true);
   });

@@ -6,7 +6,12 @@
  */
 import { z } from "zod";
 import { parseOptions } from "../../_internal/options.js";
-import type { RateLimitConsumeInput, RateLimitStore, RateLimitWindow } from "../../ratelimit/store.js";
+import {
+  type RateLimitConsumeInput,
+  type RateLimitStore,
+  type RateLimitWindow,
+  nextRateLimitWindow,
+} from "../../ratelimit/store.js";
 import { settled } from "./settled.js";
 
 interface Window {
@@ -81,7 +86,7 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
   }
 
   function consume(input: RateLimitConsumeInput): RateLimitWindow {
-    const { key, points, limit, windowMs, blockMs, now } = input;
+    const { key, points, limit, windowMs, now } = input;
     if (++sinceSweep >= SWEEP_EVERY && sinceSweep >= windows.size) sweep(now);
     let w = windows.get(key);
     if (w !== undefined && w.resetAt <= now) {
@@ -94,10 +99,10 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
       w = { consumed: 0, resetAt: now + windowMs };
       windows.set(key, w);
     }
-    const before = w.consumed;
-    w.consumed += points;
-    if (blockMs > 0 && before <= limit && w.consumed > limit) w.resetAt = now + blockMs;
-    return { consumed: w.consumed, resetAt: w.resetAt };
+    const next = nextRateLimitWindow(w, input);
+    w.consumed = next.consumed;
+    w.resetAt = next.resetAt;
+    return next;
   }
 
   return {

@@ -9,7 +9,7 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 // Every case talks to the store several times; against a database on a busy machine that can
 // take seconds, so each case gets the same generous timeout.
-const CASE_TIMEOUT_MS = 30_000;
+const CASE_TIMEOUT_MS = 60_000;
 
 // Hex is a subset of base62, so these ids have the shape the manager gives ids.
 const randomId = (): string => `ak_${randomBytes(11).toString("hex")}`;
@@ -63,21 +63,42 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       const bare = makeRecord(base);
       await store.createApiKey(full);
       await store.createApiKey(bare);
-      assert.deepEqual(recordOf(await store.findApiKeyByHash(full.hash)), full);
-      assert.deepEqual(recordOf(await store.getApiKey(full.id)), full);
-      assert.deepEqual(recordOf(await store.findApiKeyByHash(bare.hash)), bare);
-      assert.deepEqual(recordOf(await store.getApiKey(bare.id)), bare);
+      const same = "must return every field as created (milliseconds, unicode, nested JSON and nulls included)";
+      assert.deepEqual(recordOf(await store.findApiKeyByHash(full.hash)), full, `findApiKeyByHash ${same}`);
+      assert.deepEqual(recordOf(await store.getApiKey(full.id)), full, `getApiKey ${same}`);
+      assert.deepEqual(recordOf(await store.findApiKeyByHash(bare.hash)), bare, `findApiKeyByHash ${same}`);
+      assert.deepEqual(recordOf(await store.getApiKey(bare.id)), bare, `getApiKey ${same}`);
     },
   },
   {
-    name: "returns null for an unknown hash or id, and matches hashes exactly",
+    name: "returns null for an unknown hash or id, and matches hashes and ids exactly (case, trailing spaces)",
     async run(store, { clock }) {
       const record = makeRecord(clock.now());
       await store.createApiKey(record);
-      assert.equal(await store.findApiKeyByHash(randomHash()), null);
-      assert.equal(await store.findApiKeyByHash(record.hash.toUpperCase()), null);
-      assert.equal(await store.findApiKeyByHash(record.hash.slice(0, 63)), null);
-      assert.equal(await store.getApiKey(randomId()), null);
+      assert.equal(
+        await store.findApiKeyByHash(randomHash()),
+        null,
+        "findApiKeyByHash must return null for an unknown hash",
+      );
+      const near: readonly (readonly [string, string])[] = [
+        [record.hash.toUpperCase(), "the hash in upper case (a case-insensitive collation)"],
+        [`${record.hash} `, "the hash with a trailing space (a PAD SPACE collation)"],
+        [record.hash.slice(0, 63), "a prefix of the hash"],
+      ];
+      for (const [hash, what] of near) {
+        assert.equal(await store.findApiKeyByHash(hash), null, `findApiKeyByHash must not find a key by ${what}`);
+      }
+      assert.equal(await store.getApiKey(randomId()), null, "getApiKey must return null for an unknown id");
+      assert.equal(
+        await store.getApiKey(record.id.toUpperCase()),
+        null,
+        "getApiKey must not find a key by its id in upper case",
+      );
+      assert.equal(
+        await store.getApiKey(`${record.id} `),
+        null,
+        "getApiKey must not find a key by its id with a trailing space",
+      );
     },
   },
   {
@@ -85,9 +106,19 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
     async run(store, { clock }) {
       const record = makeRecord(clock.now());
       await store.createApiKey(record);
-      await assert.rejects(store.createApiKey(makeRecord(clock.now(), { hash: record.hash })));
-      await assert.rejects(store.createApiKey(makeRecord(clock.now(), { id: record.id })));
-      assert.equal((await store.findApiKeyByHash(record.hash))?.id, record.id);
+      await assert.rejects(
+        store.createApiKey(makeRecord(clock.now(), { hash: record.hash })),
+        "createApiKey must reject a second key with the same hash (a unique index)",
+      );
+      await assert.rejects(
+        store.createApiKey(makeRecord(clock.now(), { id: record.id })),
+        "createApiKey must reject a second key with the same id",
+      );
+      assert.equal(
+        (await store.findApiKeyByHash(record.hash))?.id,
+        record.id,
+        "the first key must stay findable by its hash",
+      );
     },
   },
   {
@@ -104,11 +135,21 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       assert.deepEqual(
         listed.map((k) => k.id),
         [earlier.id, later.id],
+        "listApiKeysByOwner must return the owner's keys, oldest first, and no other owner's",
       );
       for (const key of listed)
         assert.equal(Object.hasOwn(key, "hash"), false, "listApiKeysByOwner must not return hashes");
-      assert.deepEqual(listed.map(infoOf), [infoOf(earlier), infoOf(later)]);
-      assert.deepEqual(await store.listApiKeysByOwner("owner_nobody"), []);
+      assert.deepEqual(
+        listed.map(infoOf),
+        [infoOf(earlier), infoOf(later)],
+        "listApiKeysByOwner must return every metadata field as stored",
+      );
+      assert.deepEqual(await store.listApiKeysByOwner("owner_nobody"), [], "an unknown owner has no keys");
+      assert.deepEqual(
+        await store.listApiKeysByOwner(ownerId.toUpperCase()),
+        [],
+        "listApiKeysByOwner must not match an owner id differing only in case",
+      );
     },
   },
   {
@@ -122,6 +163,8 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       assert.deepEqual(
         (await store.listApiKeysByOwner(ownerId)).map((k) => k.id),
         [...ids].sort(),
+        "keys created in the same millisecond must list in code-unit order of id (upper case before lower), " +
+          "and ids differing only in case are different keys",
       );
     },
   },
@@ -132,20 +175,31 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       await store.createApiKey(record);
       const at = clock.advance(MINUTE);
       const revoked = await store.revokeApiKey(record.id, at);
-      assert.equal(revoked?.id, record.id);
-      assert.equal(revoked.revokedAt, at);
-      assert.equal((await store.findApiKeyByHash(record.hash))?.revokedAt, at);
-      assert.equal(await store.revokeApiKey(record.id, at + 1), null);
-      assert.equal((await store.getApiKey(record.id))?.revokedAt, at);
-      assert.equal(await store.revokeApiKey(randomId(), at), null);
+      assert.equal(revoked?.id, record.id, "revokeApiKey must return the key it revoked");
+      assert.equal(revoked.revokedAt, at, "revokeApiKey must return the key with revokedAt set");
+      assert.equal(
+        (await store.findApiKeyByHash(record.hash))?.revokedAt,
+        at,
+        "the revocation must be visible by hash",
+      );
+      assert.equal(await store.revokeApiKey(record.id, at + 1), null, "a second revocation must return null");
+      assert.equal((await store.getApiKey(record.id))?.revokedAt, at, "the first revocation's time must stick");
+      assert.equal(await store.revokeApiKey(randomId(), at), null, "revoking an unknown key must return null");
     },
   },
   {
-    name: "of 50 concurrent revocations of one key exactly one succeeds",
-    async run(store, { clock }) {
+    name: "of concurrent revocations of one key exactly one succeeds",
+    async run(store, { clock, concurrency }) {
       const record = makeRecord(clock.now());
       await store.createApiKey(record);
-      await raceExactlyOne(50, (i) => store.revokeApiKey(record.id, clock.now() + i), { isWin: (r) => r !== null });
+      const { winner } = await raceExactlyOne(concurrency, (i) => store.revokeApiKey(record.id, clock.now() + i), {
+        isWin: (r) => r !== null,
+      });
+      assert.equal(
+        (await store.getApiKey(record.id))?.revokedAt,
+        clock.now() + winner,
+        "the stored revocation time must be the winning caller's",
+      );
     },
   },
   {
@@ -156,20 +210,27 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       const at = clock.advance(DAY);
       const successor = makeRecord(at, { ownerId: old.ownerId, scopes: ["read"], predecessorId: old.id });
       const previous = await store.rotateApiKey(old.id, successor, at + 10 * MINUTE, at);
-      assert.notEqual(previous, null);
+      assert.notEqual(previous, null, "rotateApiKey must return the old key when it rotates a live key");
+      const after = { ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE };
       assert.deepEqual(
         infoOf(previous ?? old),
-        infoOf({ ...old, successorId: successor.id, expiresAt: at + 10 * MINUTE }),
+        infoOf(after),
+        "rotateApiKey must return the old key linked to its successor, expiring at the grace end",
       );
-      assert.deepEqual(recordOf(await store.findApiKeyByHash(old.hash)), {
-        ...old,
-        successorId: successor.id,
-        expiresAt: at + 10 * MINUTE,
-      });
-      assert.deepEqual(recordOf(await store.findApiKeyByHash(successor.hash)), successor);
+      assert.deepEqual(
+        recordOf(await store.findApiKeyByHash(old.hash)),
+        after,
+        "the old key must be stored as returned",
+      );
+      assert.deepEqual(
+        recordOf(await store.findApiKeyByHash(successor.hash)),
+        successor,
+        "the successor must be stored field for field",
+      );
       assert.deepEqual(
         (await store.listApiKeysByOwner(old.ownerId)).map((k) => k.id),
         [old.id, successor.id],
+        "the owner must list the old key and its successor",
       );
     },
   },
@@ -181,8 +242,12 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       await store.createApiKey(old);
       const successor = makeRecord(at, { ownerId: old.ownerId, predecessorId: old.id });
       const previous = await store.rotateApiKey(old.id, successor, at + DAY, at);
-      assert.equal(previous?.expiresAt, at + MINUTE);
-      assert.equal((await store.getApiKey(old.id))?.expiresAt, at + MINUTE);
+      assert.equal(previous?.expiresAt, at + MINUTE, "a grace period must never extend an old key's expiry");
+      assert.equal(
+        (await store.getApiKey(old.id))?.expiresAt,
+        at + MINUTE,
+        "the stored expiry must stay the earlier one",
+      );
     },
   },
   {
@@ -195,25 +260,37 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       for (const record of [revoked, expired, rotated]) await store.createApiKey(record);
       for (const id of [revoked.id, expired.id, rotated.id, randomId()]) {
         const successor = makeRecord(at, { predecessorId: id });
-        assert.equal(await store.rotateApiKey(id, successor, at + MINUTE, at), null);
-        assert.equal(await store.findApiKeyByHash(successor.hash), null);
-        assert.equal(await store.getApiKey(successor.id), null);
+        assert.equal(
+          await store.rotateApiKey(id, successor, at + MINUTE, at),
+          null,
+          "rotateApiKey must refuse with null",
+        );
+        assert.equal(await store.findApiKeyByHash(successor.hash), null, "a refused rotation must store no successor");
+        assert.equal(await store.getApiKey(successor.id), null, "a refused rotation must store no successor");
       }
-      assert.deepEqual(recordOf(await store.getApiKey(expired.id)), expired);
-      assert.deepEqual(recordOf(await store.getApiKey(rotated.id)), rotated);
+      assert.deepEqual(
+        recordOf(await store.getApiKey(expired.id)),
+        expired,
+        "a refused rotation must not change the key",
+      );
+      assert.deepEqual(
+        recordOf(await store.getApiKey(rotated.id)),
+        rotated,
+        "a refused rotation must not change the key",
+      );
     },
   },
   {
-    name: "of 50 concurrent rotations of one key exactly one succeeds, and only its successor exists",
-    async run(store, { clock }) {
+    name: "of concurrent rotations of one key exactly one succeeds, and only its successor exists",
+    async run(store, { clock, concurrency }) {
       const at = clock.now();
       const old = makeRecord(at);
       await store.createApiKey(old);
-      const successors = Array.from({ length: 50 }, () =>
+      const successors = Array.from({ length: concurrency }, () =>
         makeRecord(at, { ownerId: old.ownerId, predecessorId: old.id }),
       );
       const { winner } = await raceExactlyOne(
-        50,
+        concurrency,
         (i) => store.rotateApiKey(old.id, successors[i] ?? old, at + MINUTE, at),
         {
           isWin: (r) => r !== null,
@@ -221,11 +298,19 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       );
       for (const [i, successor] of successors.entries()) {
         const found = await store.findApiKeyByHash(successor.hash);
-        if (i === winner) assert.equal(found?.id, successor.id);
-        else assert.equal(found, null, `the successor of losing caller ${String(i)} was stored`);
+        if (i === winner) assert.equal(found?.id, successor.id, "the winning caller's successor must be stored");
+        else assert.equal(found, null, `the successor of losing caller ${String(i)} must not be stored`);
       }
-      assert.equal((await store.getApiKey(old.id))?.successorId, successors[winner]?.id);
-      assert.equal((await store.listApiKeysByOwner(old.ownerId)).length, 2);
+      assert.equal(
+        (await store.getApiKey(old.id))?.successorId,
+        successors[winner]?.id,
+        "the old key must link to the winning caller's successor",
+      );
+      assert.equal(
+        (await store.listApiKeysByOwner(old.ownerId)).length,
+        2,
+        "the owner must have the old key and one successor",
+      );
     },
   },
   {
@@ -234,23 +319,39 @@ const cases: readonly ConformanceCase<ApiKeyStore>[] = [
       const record = makeRecord(clock.now());
       await store.createApiKey(record);
       const first = clock.advance(1000);
-      assert.equal(await store.touchApiKey(record.id, first, MINUTE), true);
-      assert.equal(await store.touchApiKey(record.id, first + MINUTE - 1, MINUTE), false);
-      assert.equal((await store.getApiKey(record.id))?.lastUsedAt, first);
-      assert.equal(await store.touchApiKey(record.id, first + MINUTE, MINUTE), true);
-      assert.equal(await store.touchApiKey(record.id, first, MINUTE), false);
-      assert.equal((await store.findApiKeyByHash(record.hash))?.lastUsedAt, first + MINUTE);
-      assert.equal(await store.touchApiKey(randomId(), first, MINUTE), false);
+      assert.equal(await store.touchApiKey(record.id, first, MINUTE), true, "the first touch must write");
+      assert.equal(
+        await store.touchApiKey(record.id, first + MINUTE - 1, MINUTE),
+        false,
+        "a touch inside the interval must not write",
+      );
+      assert.equal((await store.getApiKey(record.id))?.lastUsedAt, first, "lastUsedAt must be the first touch's time");
+      assert.equal(
+        await store.touchApiKey(record.id, first + MINUTE, MINUTE),
+        true,
+        "a touch one interval later must write",
+      );
+      assert.equal(await store.touchApiKey(record.id, first, MINUTE), false, "a touch back in time must not write");
+      assert.equal(
+        (await store.findApiKeyByHash(record.hash))?.lastUsedAt,
+        first + MINUTE,
+        "lastUsedAt must never move backwards",
+      );
+      assert.equal(
+        await store.touchApiKey(randomId(), first, MINUTE),
+        false,
+        "touching an unknown key must report false",
+      );
     },
   },
   {
-    name: "of 50 concurrent touches of one key exactly one writes",
-    async run(store, { clock }) {
+    name: "of concurrent touches of one key exactly one writes",
+    async run(store, { clock, concurrency }) {
       const record = makeRecord(clock.now());
       await store.createApiKey(record);
       const at = clock.advance(MINUTE);
-      await raceExactlyOne(50, () => store.touchApiKey(record.id, at, MINUTE));
-      assert.equal((await store.getApiKey(record.id))?.lastUsedAt, at);
+      await raceExactlyOne(concurrency, () => store.touchApiKey(record.id, at, MINUTE));
+      assert.equal((await store.getApiKey(record.id))?.lastUsedAt, at, "lastUsedAt must be the touch's time");
     },
   },
 ];

@@ -8,7 +8,23 @@ import { raceExactlyOne } from "../race.js";
 const user = (): string => `user-${randomUUID()}`;
 
 // Generous: the cases run against real databases on machines that may be busy.
-const CASE_TIMEOUT_MS = 30_000;
+const CASE_TIMEOUT_MS = 60_000;
+
+async function expectAdvance(store: TotpStepStore, userId: string, step: number, expected: boolean, why: string) {
+  assert.equal(
+    await store.advanceTotpStep(userId, step),
+    expected,
+    `advanceTotpStep(${JSON.stringify(userId)}, ${String(step)}) must return ${String(expected)}: ${why}`,
+  );
+}
+
+async function expectLast(store: TotpStepStore, userId: string, expected: number | null, why: string) {
+  assert.equal(
+    await store.getLastTotpStep(userId),
+    expected,
+    `getLastTotpStep(${JSON.stringify(userId)}) must return ${String(expected)}: ${why}`,
+  );
+}
 
 /** The conformance suite of {@link TotpStepStore} (store name `totpSteps`). */
 export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepStore>(
@@ -19,7 +35,7 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
       name: "has no last step for a user it has never seen",
       timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
-        assert.equal(await store.getLastTotpStep(user()), null);
+        await expectLast(store, user(), null, "no step was ever accepted for this user");
       },
     },
     {
@@ -27,11 +43,11 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
       timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const a = user();
-        assert.equal(await store.advanceTotpStep(a, 0), true);
-        assert.equal(await store.getLastTotpStep(a), 0);
+        await expectAdvance(store, a, 0, true, "step 0 is a valid first step (no row is not the same as step 0)");
+        await expectLast(store, a, 0, "step 0 was accepted");
         const b = user();
-        assert.equal(await store.advanceTotpStep(b, 58_000_000), true);
-        assert.equal(await store.getLastTotpStep(b), 58_000_000);
+        await expectAdvance(store, b, 58_000_000, true, "the first step of a user is always accepted");
+        await expectLast(store, b, 58_000_000, "that step was accepted");
       },
     },
     {
@@ -39,26 +55,30 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
       timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const u = user();
-        assert.equal(await store.advanceTotpStep(u, 100), true);
-        assert.equal(await store.advanceTotpStep(u, 100), false);
-        assert.equal(await store.advanceTotpStep(u, 99), false);
-        assert.equal(await store.advanceTotpStep(u, 0), false);
-        assert.equal(await store.getLastTotpStep(u), 100);
-        assert.equal(await store.advanceTotpStep(u, 101), true);
-        assert.equal(await store.advanceTotpStep(u, 250), true);
-        assert.equal(await store.getLastTotpStep(u), 250);
+        await expectAdvance(store, u, 100, true, "the first step is accepted");
+        await expectAdvance(store, u, 100, false, "a step already accepted is a replay");
+        await expectAdvance(store, u, 99, false, "an earlier step is a replay");
+        await expectAdvance(store, u, 0, false, "an earlier step is a replay");
+        await expectLast(store, u, 100, "refused steps change nothing");
+        await expectAdvance(store, u, 101, true, "a later step is accepted");
+        await expectAdvance(store, u, 250, true, "a later step is accepted");
+        await expectLast(store, u, 250, "the last accepted step is kept");
       },
     },
     {
-      name: "keeps users apart, including ids that share a prefix or contain separators",
+      name: "keeps users apart, including ids that share a prefix, contain separators, or differ only in case or a trailing space",
       timeoutMs: CASE_TIMEOUT_MS,
       async run(store) {
         const base = user();
-        const ids = [base, `${base}:x`, `${base}x`, `${base} `, `${base}:ü💥`];
-        for (const [i, id] of ids.entries()) assert.equal(await store.advanceTotpStep(id, 10 + i), true);
-        for (const [i, id] of ids.entries()) assert.equal(await store.getLastTotpStep(id), 10 + i);
-        assert.equal(await store.advanceTotpStep(`${base}:x`, 11), false);
-        assert.equal(await store.advanceTotpStep(base, 10), false);
+        const ids = [base, `${base}:x`, `${base}x`, `${base} `, `${base}:ü💥`, base.toUpperCase(), `${base}  `];
+        for (const [i, id] of ids.entries()) {
+          await expectAdvance(store, id, 10 + i, true, "each user id is its own user (compared byte for byte)");
+        }
+        for (const [i, id] of ids.entries()) {
+          await expectLast(store, id, 10 + i, "no other user's step may overwrite this one");
+        }
+        await expectAdvance(store, `${base}:x`, 11, false, "this user's step 11 was accepted already");
+        await expectAdvance(store, base, 10, false, "this user's step 10 was accepted already");
       },
     },
     {
@@ -67,11 +87,16 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
       async run(store) {
         const u = user();
         const big = Number.MAX_SAFE_INTEGER - 1;
-        assert.equal(await store.advanceTotpStep(u, big), true);
-        assert.equal(await store.getLastTotpStep(u), big);
-        assert.equal(await store.advanceTotpStep(u, big), false);
-        assert.equal(await store.advanceTotpStep(u, Number.MAX_SAFE_INTEGER), true);
-        assert.equal(await store.getLastTotpStep(u), Number.MAX_SAFE_INTEGER);
+        await expectAdvance(store, u, big, true, "a step near 2^53 is accepted");
+        await expectLast(
+          store,
+          u,
+          big,
+          "steps must be stored exactly (a 64-bit integer column, not a double or 32 bits)",
+        );
+        await expectAdvance(store, u, big, false, "the same step is a replay");
+        await expectAdvance(store, u, Number.MAX_SAFE_INTEGER, true, "one step later is accepted");
+        await expectLast(store, u, Number.MAX_SAFE_INTEGER, "2^53 - 1 must be stored exactly");
       },
     },
     {
@@ -80,34 +105,42 @@ export const totpStepsSuite: ConformanceSuite = defineConformanceSuite<TotpStepS
       async run(store) {
         const u = user();
         for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
-          await assert.rejects(store.advanceTotpStep(u, bad), (err) => isMoatError(err, "ERR_INVALID_INPUT"));
+          await assert.rejects(
+            store.advanceTotpStep(u, bad),
+            (err) => isMoatError(err, "ERR_INVALID_INPUT"),
+            `advanceTotpStep must reject step ${String(bad)} with MoatError ERR_INVALID_INPUT (requireTotpStep)`,
+          );
         }
-        assert.equal(await store.getLastTotpStep(u), null);
+        await expectLast(store, u, null, "refused steps must store nothing");
       },
     },
     {
-      name: "advances a step exactly once when 50 callers race with the same step",
+      name: "advances a step exactly once when concurrent callers race with the same step",
       timeoutMs: CASE_TIMEOUT_MS,
-      async run(store) {
+      async run(store, { concurrency }) {
         const u = user();
-        await raceExactlyOne(50, () => store.advanceTotpStep(u, 1_000));
-        assert.equal(await store.getLastTotpStep(u), 1_000);
+        await raceExactlyOne(concurrency, () => store.advanceTotpStep(u, 1_000));
+        await expectLast(store, u, 1_000, "the raced step was accepted once");
+        const v = user();
+        await store.advanceTotpStep(v, 999);
+        await raceExactlyOne(concurrency, () => store.advanceTotpStep(v, 1_000));
+        await expectLast(store, v, 1_000, "the raced step was accepted once over an earlier one");
       },
     },
     {
-      name: "ends at the highest step when 50 callers race with different steps",
+      name: "ends at the highest step when concurrent callers race with different steps",
       timeoutMs: CASE_TIMEOUT_MS,
-      async run(store) {
+      async run(store, { concurrency }) {
         const u = user();
-        assert.equal(await store.advanceTotpStep(u, 500), true);
-        const steps = Array.from({ length: 50 }, (_, i) => 480 + i);
+        await expectAdvance(store, u, 500, true, "the first step is accepted");
+        const steps = Array.from({ length: concurrency }, (_, i) => 480 + i);
         const results = await Promise.all(steps.map((s) => store.advanceTotpStep(u, s)));
-        // Steps at or below 500 can never win; the highest always does.
         steps.forEach((s, i) => {
-          if (s <= 500) assert.equal(results[i], false, `step ${String(s)} must lose`);
+          if (s <= 500) assert.equal(results[i], false, `step ${String(s)} is not after 500 and must be refused`);
         });
-        assert.equal(results[steps.length - 1], true);
-        assert.equal(await store.getLastTotpStep(u), 529);
+        const highest = steps[steps.length - 1] ?? 0;
+        assert.equal(results[steps.length - 1], true, `the highest step, ${String(highest)}, must be accepted`);
+        await expectLast(store, u, highest, "no lower step may overwrite a higher one (a lost update)");
       },
     },
   ],
