@@ -78,3 +78,20 @@ export type {
   OneTimeTokenConsumeInput,
   OneTimeTokenConsumeOutcome,
 } from "./one-time-token-store.js";
+export {
+  createServerSessions,
+  type ServerSessions,
+  type ServerSessionsOptions,
+  type ServerSessionInfo,
+  type IssuedServerSession,
+  type ServerSessionFailureReason,
+  type ServerSessionClient,
+} from "./server-sessions.js";
+export {
+  SERVER_SESSION_STORE_METHODS,
+  type ServerSessionStore,
+  type ServerSessionRecord,
+  type ServerSessionTouchInput,
+  type ServerSessionRekeyInput,
+  type ServerSessionDeleteOthersInput,
+} from "./server-session-store.js";

@@ -21,6 +21,7 @@ export const MOATKIT_TABLES: Readonly<Record<string, string>> = Object.freeze({
   moatkit_refresh_sessions: `moatkit's refresh sessions: a ${GLOBAL_STORE}`,
   moatkit_refresh_tokens: `moatkit's refresh tokens: a ${GLOBAL_STORE}`,
   moatkit_one_time_tokens: `moatkit's one-time tokens: a ${GLOBAL_STORE}`,
+  moatkit_server_sessions: `moatkit's server-side sessions: a ${GLOBAL_STORE}`,
   moatkit_migrations: "moatkit's migration ledger",
 });
 

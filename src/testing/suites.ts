@@ -1,6 +1,7 @@
 import type { ConformanceSuite } from "./define-suite.js";
 import { apiKeyStoreSuite } from "./suites/api-keys.js";
 import { oneTimeTokensSuite } from "./suites/one-time-tokens.js";
+import { serverSessionsSuite } from "./suites/server-sessions.js";
 import { refreshSessionsSuite } from "./suites/refresh-sessions.js";
 import { recoveryCodesSuite } from "./suites/recovery-codes.js";
 import { totpStepsSuite } from "./suites/totp-steps.js";
@@ -15,6 +16,7 @@ import { rateLimitsSuite } from "./suites/rate-limits.js";
 export const moatkitConformanceSuites: readonly ConformanceSuite[] = [
   refreshSessionsSuite,
   oneTimeTokensSuite,
+  serverSessionsSuite,
   apiKeyStoreSuite,
   totpStepsSuite,
   recoveryCodesSuite,

@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import {
   createRedisOneTimeTokenStore,
+  createRedisServerSessionStore,
   createRedisRateLimitStore,
   createRedisRecoveryCodeStore,
   createRedisRefreshSessionStore,
@@ -15,6 +16,7 @@ describeRedis("redis stores", ({ redis, prefix }) => {
     {
       refreshSessions: () => createRedisRefreshSessionStore({ redis: redis(), keyPrefix: prefix }),
       oneTimeTokens: () => createRedisOneTimeTokenStore({ redis: redis(), keyPrefix: prefix }),
+      serverSessions: () => createRedisServerSessionStore({ redis: redis(), keyPrefix: prefix }),
       totpSteps: () => createRedisTotpStepStore({ redis: redis(), keyPrefix: prefix }),
       recoveryCodes: () => createRedisRecoveryCodeStore({ redis: redis(), keyPrefix: prefix }),
       rateLimits: () => createRedisRateLimitStore({ redis: redis(), keyPrefix: prefix }),

@@ -137,6 +137,9 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createPostgresApiKeyStore: { call: (x) => postgres.createPostgresApiKeyStore({ client: sqlClient, ...x }) },
     createPostgresAuditStore: { call: (x) => postgres.createPostgresAuditStore({ client: sqlClient, ...x }) },
     createPostgresDataKeyStore: { call: (x) => postgres.createPostgresDataKeyStore({ client: sqlClient, ...x }) },
+    createPostgresServerSessionStore: {
+      call: (x) => postgres.createPostgresServerSessionStore({ client: sqlClient, ...x }),
+    },
     createPostgresOneTimeTokenStore: {
       call: (x) => postgres.createPostgresOneTimeTokenStore({ client: sqlClient, ...x }),
     },
@@ -156,6 +159,7 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
   },
   "./adapters/redis": {
     createRedisOneTimeTokenStore: { call: (x) => redisAdapters.createRedisOneTimeTokenStore({ redis, ...x }) },
+    createRedisServerSessionStore: { call: (x) => redisAdapters.createRedisServerSessionStore({ redis, ...x }) },
     createRedisRecoveryCodeStore: { call: (x) => redisAdapters.createRedisRecoveryCodeStore({ redis, ...x }) },
     createRedisRefreshSessionStore: { call: (x) => redisAdapters.createRedisRefreshSessionStore({ redis, ...x }) },
     createRedisTotpStepStore: { call: (x) => redisAdapters.createRedisTotpStepStore({ redis, ...x }) },
@@ -218,6 +222,14 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createOneTimeTokens: {
       call: (x) =>
         sessions.createOneTimeTokens({ store: memory.createMemoryOneTimeTokenStore(), purpose: "reset", ...x }),
+    },
+    createServerSessions: {
+      call: (x) =>
+        sessions.createServerSessions({
+          store: memory.createMemoryServerSessionStore(),
+          secrets: [new Uint8Array(32)],
+          ...x,
+        }),
     },
     createSessions: {
       call: (x) => sessions.createSessions({ tokens, store: memory.createMemoryRefreshSessionStore(), ...x }),
@@ -398,6 +410,7 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     createMemoryDataKeyStore: "no arguments",
     createMemoryDataKeyInvalidation: "no arguments",
     createMemoryOneTimeTokenStore: "no arguments",
+    createMemoryServerSessionStore: "no arguments",
     createMemoryRecoveryCodeStore: "no arguments",
     createMemoryRefreshSessionStore: "no arguments",
     createMemoryTotpStepStore: "no arguments",

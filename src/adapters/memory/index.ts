@@ -13,6 +13,7 @@
  */
 export { createMemoryRefreshSessionStore } from "./refresh-session-store.js";
 export { createMemoryOneTimeTokenStore } from "./one-time-token-store.js";
+export { createMemoryServerSessionStore } from "./server-session-store.js";
 export { createMemoryApiKeyStore } from "./api-key-store.js";
 export { createMemoryTotpStepStore } from "./totp-step-store.js";
 export { createMemoryRecoveryCodeStore } from "./recovery-code-store.js";

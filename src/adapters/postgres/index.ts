@@ -28,6 +28,7 @@ export { moatkitMigrations } from "./migrations.js";
 export type { PostgresStoreOptions } from "./store-options.js";
 export { createPostgresRefreshSessionStore, type PostgresRefreshSessionStoreOptions } from "./refresh-session-store.js";
 export { createPostgresOneTimeTokenStore, type PostgresOneTimeTokenStoreOptions } from "./one-time-token-store.js";
+export { createPostgresServerSessionStore, type PostgresServerSessionStoreOptions } from "./server-session-store.js";
 export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from "./api-key-store.js";
 export { createPostgresTotpStepStore, type PostgresTotpStepStoreOptions } from "./totp-step-store.js";
 export { createPostgresRecoveryCodeStore, type PostgresRecoveryCodeStoreOptions } from "./recovery-code-store.js";

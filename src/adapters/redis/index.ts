@@ -16,6 +16,7 @@ export type { RedisLike, RedisArg } from "./redis-client.js";
 export type { RedisStoreOptions } from "./store-options.js";
 export { createRedisRefreshSessionStore, type RedisRefreshSessionStoreOptions } from "./refresh-session-store.js";
 export { createRedisOneTimeTokenStore, type RedisOneTimeTokenStoreOptions } from "./one-time-token-store.js";
+export { createRedisServerSessionStore, type RedisServerSessionStoreOptions } from "./server-session-store.js";
 export { createRedisTotpStepStore, type RedisTotpStepStoreOptions } from "./totp-step-store.js";
 export { createRedisRecoveryCodeStore, type RedisRecoveryCodeStoreOptions } from "./recovery-code-store.js";
 export { createRedisRateLimitStore, type RedisRateLimitStoreOptions } from "./rate-limit-store.js";

@@ -1,7 +1,8 @@
 import type { Migration } from "../migrate.js";
 
 /**
- * Tables of `moatkit/sessions`: refresh-token families with their tokens, and one-time tokens.
+ * Tables of `moatkit/sessions`: refresh-token families with their tokens, one-time tokens, and
+ * server-side sessions (by the SHA-256 of their id).
  * Tokens are stored only as SHA-256 hex. Claims are JSON text so every driver returns the
  * bytes that were written.
  */
@@ -45,6 +46,26 @@ CREATE TABLE moatkit_one_time_tokens (
 );
 CREATE INDEX moatkit_one_time_tokens_subject_idx ON moatkit_one_time_tokens (purpose, subject);
 CREATE INDEX moatkit_one_time_tokens_expires_idx ON moatkit_one_time_tokens (expires_at);
+`,
+  },
+  {
+    module: "sessions",
+    version: 2,
+    name: "server-side sessions",
+    sql: `
+CREATE TABLE moatkit_server_sessions (
+  id_hash text PRIMARY KEY,
+  subject text NOT NULL,
+  created_at timestamptz NOT NULL,
+  last_seen_at timestamptz NOT NULL,
+  idle_expires_at timestamptz NOT NULL,
+  absolute_expires_at timestamptz NOT NULL,
+  ip text,
+  user_agent text,
+  data text NOT NULL
+);
+CREATE INDEX moatkit_server_sessions_subject_idx ON moatkit_server_sessions (subject);
+CREATE INDEX moatkit_server_sessions_idle_idx ON moatkit_server_sessions (idle_expires_at);
 `,
   },
 ];
