@@ -93,6 +93,25 @@ function allowedLengths(digits: ArrayLike<number>, length: number): number {
   return mask;
 }
 
+/** Marks a {@link prefixLengthsAt} walk that ran out of digits before the trie ended. */
+const OPEN = 1 << 30;
+
+/**
+ * The allowed-length mask of the digits `text[i, i + count)`, walked straight on the text so that
+ * a run no network starts (`17…` timestamps, `2024`) is refused before any copying. Has the
+ * {@link OPEN} bit when the trie goes deeper than `count` digits (more groups are needed).
+ */
+function prefixLengthsAt(text: string, i: number, count: number): number {
+  let node = 0;
+  let mask = 0;
+  for (let k = 0; k < count; k++) {
+    node = TRIE_NEXT[node * 10 + text.charCodeAt(i + k) - 48] ?? 0;
+    if (node === 0) return mask;
+    mask |= TRIE_LENGTHS[node] ?? 0;
+  }
+  return mask | OPEN;
+}
+
 /** Luhn (mod 10) over `length` digit values. */
 export function luhnValid(digits: ArrayLike<number>, length: number): boolean {
   let sum = 0;
@@ -197,15 +216,15 @@ const groupDigits: number[] = [];
  */
 export function matchCard(text: string, i: number, runEnd: number): number {
   const len = runEnd - i;
-  // No network issues numbers starting with 0 or 7: one lookup in the trie's root.
-  if (TRIE_NEXT[text.charCodeAt(i) - 48] === 0) return -1;
   if (len >= CARD_MIN_DIGITS) {
-    if (len > CARD_MAX_DIGITS || !canEndNumber(text, runEnd)) return -1;
+    // The trie is at most eight deep, so the walk over a 12+ digit run always ends.
+    if (len > CARD_MAX_DIGITS || (prefixLengthsAt(text, i, len) & (1 << len)) === 0) return -1;
+    if (!canEndNumber(text, runEnd)) return -1;
     for (let k = 0; k < len; k++) cardDigits[k] = text.charCodeAt(i + k) - 48;
-    if (!isCardNumber(cardDigits, len) || (len === SHORT_CARD_DIGITS && !hasCardContext(text, i))) return -1;
+    if (!luhnValid(cardDigits, len) || (len === SHORT_CARD_DIGITS && !hasCardContext(text, i))) return -1;
     return insideIban(text, i, runEnd) ? -1 : runEnd;
   }
-  if (len < 4 || len > 6) return -1;
+  if (len < 4 || len > 6 || prefixLengthsAt(text, i, len) === 0) return -1;
   const sep = text.charCodeAt(runEnd);
   if (sep !== 32 && sep !== 45) return -1;
   for (let k = 0; k < len; k++) cardDigits[k] = text.charCodeAt(i + k) - 48;
