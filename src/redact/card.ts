@@ -13,8 +13,9 @@ import { insideIban, IBAN_MAX_TEXT } from "./card-iban.js";
 import { hasContextWord } from "./context.js";
 import { IIN_RANGES, type CardBrand } from "./data/iin-ranges.js";
 
-/** Shortest and longest card numbers the table allows (ISO/IEC 7812: Maestro issues 12 to 19). */
+/** Shortest card number the table allows (Maestro issues 12 to 19 digits). */
 export const CARD_MIN_DIGITS = 12;
+/** Longest card number (ISO/IEC 7812). */
 export const CARD_MAX_DIGITS = 19;
 
 /** The prefixes covering `[lo, hi]` (same width) with as few trie nodes as possible. */
@@ -44,7 +45,7 @@ function coverRange(lo: string, hi: string, out: string[]): void {
 
 interface PrefixTrie {
   /** `next[node * 10 + digit]`: the child node, or 0 (node 0 is the root, never a child). */
-  readonly next: Int32Array;
+  readonly next: Uint16Array;
   /** `lengths[node]`: bit n set when a range ending at this node allows n digits. */
   readonly lengths: Int32Array;
 }
@@ -74,7 +75,9 @@ function compileTrie(ranges: readonly { from: number; to: number; lengths: reado
       lengths[node] = (lengths[node] ?? 0) | mask;
     }
   }
-  return { next: Int32Array.from(next), lengths: Int32Array.from(lengths) };
+  // ~860 nodes today: 16-bit child indexes keep the table small enough to stay in cache.
+  if (lengths.length > 0xffff) throw new Error("IIN table too large for a 16-bit trie");
+  return { next: Uint16Array.from(next), lengths: Int32Array.from(lengths) };
 }
 
 const TRIE: PrefixTrie = compileTrie(IIN_RANGES);
