@@ -2,30 +2,118 @@
  * Payment-card validation: issuer prefix + issuer length + Luhn. Luhn alone is not a card: on
  * real access logs nearly every Luhn hit is a 13-digit millisecond timestamp (pii-shield#209),
  * and a random digit run passes Luhn one time in ten.
+ *
+ * The issuer table (data/iin-ranges.ts, generated from credit-card-type) has ~170 rows with
+ * prefixes of one to eight digits; scanning it row by row for every digit run would cost more
+ * than the rest of the scan. It is compiled once, at import, into a decimal trie: checking a
+ * candidate walks at most eight nodes, whatever the table's size.
  */
 import { canEndNumber, digitRunEnd } from "./boundaries.js";
-import { IIN_RANGES, type IinRange } from "./data/iin-ranges.js";
+import { insideIban, IBAN_MAX_TEXT } from "./card-iban.js";
+import { hasContextWord } from "./context.js";
+import { IIN_RANGES, type CardBrand } from "./data/iin-ranges.js";
 
-/** Shortest and longest card numbers (ISO/IEC 7812). */
-export const CARD_MIN_DIGITS = 13;
+/** Shortest card number the table allows (Maestro issues 12 to 19 digits). */
+export const CARD_MIN_DIGITS = 12;
+/** Longest card number (ISO/IEC 7812). */
 export const CARD_MAX_DIGITS = 19;
 
-interface CompiledRange {
-  readonly range: IinRange;
-  /** 10^(6 − prefix digits): divides a 6-digit prefix down to this range's width. */
-  readonly divisor: number;
-  /** Bit n set when n digits is an allowed length. */
-  readonly lengthMask: number;
+/** The prefixes covering `[lo, hi]` (same width) with as few trie nodes as possible. */
+function coverRange(lo: string, hi: string, out: string[]): void {
+  if (lo === hi) {
+    out.push(lo);
+    return;
+  }
+  let i = 0;
+  while (lo[i] === hi[i]) i++;
+  const head = lo.slice(0, i);
+  const a = Number(lo[i]);
+  const b = Number(hi[i]);
+  const tail = lo.length - i - 1;
+  let first = a;
+  let last = b;
+  if (!/^0*$/.test(lo.slice(i + 1))) {
+    coverRange(lo, head + String(a) + "9".repeat(tail), out);
+    first = a + 1;
+  }
+  if (!/^9*$/.test(hi.slice(i + 1))) {
+    coverRange(head + String(b) + "0".repeat(tail), hi, out);
+    last = b - 1;
+  }
+  for (let d = first; d <= last; d++) out.push(head + String(d));
 }
 
-function compile(range: IinRange): CompiledRange {
-  const width = String(range.from).length;
-  let lengthMask = 0;
-  for (const l of range.lengths) lengthMask |= 1 << l;
-  return { range, divisor: 10 ** (6 - width), lengthMask };
+interface PrefixTrie {
+  /** `next[node * 10 + digit]`: the child node, or 0 (node 0 is the root, never a child). */
+  readonly next: Uint16Array;
+  /** `lengths[node]`: bit n set when a range ending at this node allows n digits. */
+  readonly lengths: Int32Array;
 }
 
-const COMPILED: readonly CompiledRange[] = IIN_RANGES.map(compile);
+function compileTrie(ranges: readonly { from: number; to: number; lengths: readonly number[] }[]): PrefixTrie {
+  const next: number[] = new Array<number>(10).fill(0);
+  const lengths: number[] = [0];
+  const prefixes: string[] = [];
+  for (const range of ranges) {
+    let mask = 0;
+    for (const l of range.lengths) mask |= 1 << l;
+    prefixes.length = 0;
+    coverRange(String(range.from), String(range.to), prefixes);
+    for (const prefix of prefixes) {
+      let node = 0;
+      for (let k = 0; k < prefix.length; k++) {
+        const slot = node * 10 + prefix.charCodeAt(k) - 48;
+        let child = next[slot] ?? 0;
+        if (child === 0) {
+          child = lengths.length;
+          lengths.push(0);
+          for (let d = 0; d < 10; d++) next.push(0);
+          next[slot] = child;
+        }
+        node = child;
+      }
+      lengths[node] = (lengths[node] ?? 0) | mask;
+    }
+  }
+  // ~860 nodes today: 16-bit child indexes keep the table small enough to stay in cache.
+  if (lengths.length > 0xffff) throw new Error("IIN table too large for a 16-bit trie");
+  return { next: Uint16Array.from(next), lengths: Int32Array.from(lengths) };
+}
+
+const TRIE: PrefixTrie = compileTrie(IIN_RANGES);
+const TRIE_NEXT = TRIE.next;
+const TRIE_LENGTHS = TRIE.lengths;
+
+/** Bit n set when some range whose prefix starts these digits allows n digits. */
+function allowedLengths(digits: ArrayLike<number>, length: number): number {
+  let node = 0;
+  let mask = 0;
+  for (let k = 0; k < length; k++) {
+    node = TRIE_NEXT[node * 10 + (digits[k] ?? 0)] ?? 0;
+    if (node === 0) break;
+    mask |= TRIE_LENGTHS[node] ?? 0;
+  }
+  return mask;
+}
+
+/** Marks a {@link prefixLengthsAt} walk that ran out of digits before the trie ended. */
+const OPEN = 1 << 30;
+
+/**
+ * The allowed-length mask of the digits `text[i, i + count)`, walked straight on the text so that
+ * a run no network starts (`17…` timestamps, `2024`) is refused before any copying. Has the
+ * {@link OPEN} bit when the trie goes deeper than `count` digits (more groups are needed).
+ */
+function prefixLengthsAt(text: string, i: number, count: number): number {
+  let node = 0;
+  let mask = 0;
+  for (let k = 0; k < count; k++) {
+    node = TRIE_NEXT[node * 10 + text.charCodeAt(i + k) - 48] ?? 0;
+    if (node === 0) return mask;
+    mask |= TRIE_LENGTHS[node] ?? 0;
+  }
+  return mask | OPEN;
+}
 
 /** Luhn (mod 10) over `length` digit values. */
 export function luhnValid(digits: ArrayLike<number>, length: number): boolean {
@@ -43,27 +131,79 @@ export function luhnValid(digits: ArrayLike<number>, length: number): boolean {
   return sum % 10 === 0;
 }
 
-/** The brand whose IIN range and length fit these digits, or undefined. */
-export function cardBrand(digits: ArrayLike<number>, length: number): IinRange["brand"] | undefined {
+/**
+ * The brand whose IIN range and length fit these digits, or undefined. Where ranges overlap
+ * (Maestro's catch-all 6 and Discover's 6011) the longest prefix names the brand, then the
+ * earlier row. Reads the table row by row: for naming, not for scanning.
+ */
+export function cardBrand(digits: ArrayLike<number>, length: number): CardBrand | undefined {
   if (length < CARD_MIN_DIGITS || length > CARD_MAX_DIGITS) return undefined;
-  let prefix6 = 0;
-  for (let i = 0; i < 6; i++) prefix6 = prefix6 * 10 + (digits[i] ?? 0);
-  const bit = 1 << length;
-  for (const c of COMPILED) {
-    if ((c.lengthMask & bit) === 0) continue;
-    const prefix = Math.floor(prefix6 / c.divisor);
-    if (prefix >= c.range.from && prefix <= c.range.to) return c.range.brand;
+  let best: CardBrand | undefined;
+  let bestWidth = 0;
+  for (const range of IIN_RANGES) {
+    const width = String(range.from).length;
+    if (width <= bestWidth || !range.lengths.includes(length)) continue;
+    let prefix = 0;
+    for (let k = 0; k < width; k++) prefix = prefix * 10 + (digits[k] ?? 0);
+    if (prefix >= range.from && prefix <= range.to) {
+      best = range.brand;
+      bestWidth = width;
+    }
   }
-  return undefined;
+  return best;
 }
 
 /** Whether `length` digit values form a card number: known issuer range and length, and Luhn. */
 export function isCardNumber(digits: ArrayLike<number>, length: number): boolean {
-  return cardBrand(digits, length) !== undefined && luhnValid(digits, length);
+  return (
+    length >= CARD_MIN_DIGITS &&
+    length <= CARD_MAX_DIGITS &&
+    (allowedLengths(digits, length) & (1 << length)) !== 0 &&
+    luhnValid(digits, length)
+  );
 }
 
-/** The longest card match: 19 digits in groups of at least three, plus separators. */
-export const CARD_MAX_LENGTH = 25;
+/**
+ * How far past a card's first digit the detector reads (its stream look-ahead): the longest card
+ * is 25 characters (19 digits in groups of at least three, plus separators), but ruling out an
+ * IBAN around it reads up to the longest printed IBAN.
+ */
+export const CARD_MAX_LENGTH: number = Math.max(25, IBAN_MAX_TEXT);
+
+/**
+ * Only Maestro issues 12-digit numbers, and a 12-digit run is far more often something else:
+ * FedEx tracking numbers and AWS account ids are 12 digits, and one in ten passes Luhn. Presidio's
+ * card pattern needs 13 digits. So a 12-digit card counts only after a card word, as the bare
+ * nine-digit SSN and ten-digit phone do: "maestro 6759 6498 2643", "card: 501800000009".
+ */
+const SHORT_CARD_DIGITS = 12;
+
+/** Words that make a 12-digit Maestro-range number a card (lower case, same line, no digit between). */
+export const CARD_CONTEXT_WORDS: readonly string[] = [
+  "card",
+  "cards",
+  "cc",
+  "credit",
+  "debit",
+  "pan",
+  "maestro",
+  "mastercard",
+  "cardnumber",
+  "ccnum",
+  // de, nl, fr, es, pt, it
+  "karte",
+  "kartennummer",
+  "kaart",
+  "carte",
+  "tarjeta",
+  "cartão",
+  "cartao",
+  "carta",
+];
+
+function hasCardContext(text: string, i: number): boolean {
+  return hasContextWord(text, i, CARD_CONTEXT_WORDS);
+}
 
 const cardDigits = new Uint8Array(CARD_MAX_DIGITS);
 const groupEnds: number[] = [];
@@ -71,21 +211,23 @@ const groupDigits: number[] = [];
 
 /**
  * The end of a card number whose first digit run is `[i, runEnd)`, or -1. Accepted forms: one
- * run of 13–19 digits (never part of a longer run), or groups separated by one kind of single
+ * run of 12–19 digits (never part of a longer run), or groups separated by one kind of single
  * separator (space or `-`): a first group of 4–6 digits, inner groups of 3–6, a last group of
  * 1–6 (so 4-4-4-1 and 4-6-5 both work). With trailing groups the longest valid prefix wins.
+ * A 12-digit number needs a card word before it; a number inside an IBAN
+ * (`DE71 4111 1111 1111 1111 11`) is not a card.
  */
 export function matchCard(text: string, i: number, runEnd: number): number {
   const len = runEnd - i;
-  // No network issues numbers starting with 0, 1, 7 or 9 (timestamps start with 1).
-  const first = text.charCodeAt(i);
-  if (first <= 49 || first === 55 || first === 57) return -1;
   if (len >= CARD_MIN_DIGITS) {
-    if (len > CARD_MAX_DIGITS || !canEndNumber(text, runEnd)) return -1;
+    // The trie is at most eight deep, so the walk over a 12+ digit run always ends.
+    if (len > CARD_MAX_DIGITS || (prefixLengthsAt(text, i, len) & (1 << len)) === 0) return -1;
+    if (!canEndNumber(text, runEnd)) return -1;
     for (let k = 0; k < len; k++) cardDigits[k] = text.charCodeAt(i + k) - 48;
-    return isCardNumber(cardDigits, len) ? runEnd : -1;
+    if (!luhnValid(cardDigits, len) || (len === SHORT_CARD_DIGITS && !hasCardContext(text, i))) return -1;
+    return insideIban(text, i, runEnd) ? -1 : runEnd;
   }
-  if (len < 4 || len > 6) return -1;
+  if (len < 4 || len > 6 || prefixLengthsAt(text, i, len) === 0) return -1;
   const sep = text.charCodeAt(runEnd);
   if (sep !== 32 && sep !== 45) return -1;
   for (let k = 0; k < len; k++) cardDigits[k] = text.charCodeAt(i + k) - 48;
@@ -108,11 +250,15 @@ export function matchCard(text: string, i: number, runEnd: number): number {
     // A group shorter than three can only be the last one.
     if (glen < 3) break;
   }
+  if (total < CARD_MIN_DIGITS) return -1;
+  const lengths = allowedLengths(cardDigits, total);
   for (let w = groupEnds.length - 1; w >= 1; w--) {
     const digits = groupDigits[w] ?? 0;
     if (digits < CARD_MIN_DIGITS) break;
     const end = groupEnds[w] ?? 0;
-    if (canEndNumber(text, end) && isCardNumber(cardDigits, digits)) return end;
+    if ((lengths & (1 << digits)) === 0 || !canEndNumber(text, end) || !luhnValid(cardDigits, digits)) continue;
+    if (digits === SHORT_CARD_DIGITS && !hasCardContext(text, i)) continue;
+    return insideIban(text, i, end) ? -1 : end;
   }
   return -1;
 }

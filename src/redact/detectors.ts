@@ -113,9 +113,11 @@ export function emailDetector(options: EmailDetectorOptions = {}): Detector {
 }
 
 /**
- * Payment-card numbers: 13–19 digits, plain or grouped by single spaces or dashes, with a known
- * issuer prefix and length (Visa, Mastercard incl. 2-series, Amex, Discover, JCB, Diners,
- * UnionPay, Maestro) and a valid Luhn check digit, UnionPay included.
+ * Payment-card numbers: 12–19 digits, plain or grouped by single spaces or dashes, with a known
+ * issuer prefix and length (`IIN_RANGES`, generated from credit-card-type: Visa, Mastercard incl.
+ * 2-series, Amex, Discover, JCB, Diners, UnionPay, Maestro, Mir, RuPay, Troy, Elo, Hipercard …)
+ * and a valid Luhn check digit, UnionPay included. 12 digits (Maestro) only after a card word; a
+ * number inside a valid IBAN is not a card.
  *
  * @example
  * ```ts

@@ -62,6 +62,6 @@ export {
   type LlmToolCall,
 } from "./llm.js";
 export { pinoRedaction, type PinoRedactionOptions } from "./pino-hooks.js";
-export { IIN_RANGES, type IinRange } from "./data/iin-ranges.js";
+export { IIN_RANGES, type CardBrand, type IinRange } from "./data/iin-ranges.js";
 export { SSN_DENY_LIST, SSN_INVALID_AREAS } from "./data/ssn-rules.js";
 export { luhnValid } from "./card.js";

@@ -106,9 +106,10 @@ describe("cards: IIN table at its boundaries", () => {
     ["JCB above 3589", "3590", 16, false],
     ["JCB 19 digits", "3530", 19, true],
     ["Discover 6011", "6011", 16, true],
-    ["6012 is nothing", "6012", 16, false],
+    // credit-card-type gives Maestro the whole of 6 (ISO/IEC 7812 MII 6: banking), 12–19 digits.
+    ["6012 is Maestro (catch-all 6)", "6012", 16, true],
     ["Discover 644", "644", 16, true],
-    ["643 is nothing", "643", 16, false],
+    ["643 is Maestro (catch-all 6)", "643", 16, true],
     ["Discover 649", "649", 19, true],
     ["Discover 65", "65", 16, true],
     ["Diners 300", "300", 14, true],
@@ -119,12 +120,16 @@ describe("cards: IIN table at its boundaries", () => {
     ["UnionPay 62 at 19", "62", 19, true],
     ["UnionPay 8100", "8100", 16, true],
     ["UnionPay 8171", "8171", 16, true],
-    ["8172 is nothing", "8172", 16, false],
+    ["8172 at 16 is RuPay (81)", "8172", 16, true],
+    ["8172 at 14 is nothing (UnionPay ends at 8171, RuPay is 16 digits)", "8172", 14, false],
+    ["83 is nothing", "83", 16, false],
     ["Visa 13", "4", 13, true],
     ["Visa 14", "4", 14, false],
     ["Visa 19", "4", 19, true],
     ["Maestro 6759", "6759", 16, true],
-    ["61 is nothing", "61", 16, false],
+    ["61 is Maestro (catch-all 6)", "61", 16, true],
+    ["7 is nothing", "7", 16, false],
+    ["0 is nothing", "0", 16, false],
     ["1 is nothing (timestamps)", "1", 13, false],
     ["9 is nothing", "9", 16, false],
   ];
@@ -139,7 +144,7 @@ describe("cards: IIN table at its boundaries", () => {
     for (const r of IIN_RANGES) {
       expect(String(r.from).length, r.brand).toBe(String(r.to).length);
       expect(r.from).toBeLessThanOrEqual(r.to);
-      for (const l of r.lengths) expect(l >= 13 && l <= 19, `${r.brand} ${String(l)}`).toBe(true);
+      for (const l of r.lengths) expect(l >= 12 && l <= 19, `${r.brand} ${String(l)}`).toBe(true);
     }
   });
 
