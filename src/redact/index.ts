@@ -33,7 +33,9 @@ export {
   type RegexDetectorOptions,
   type SsnDetectorOptions,
   type EmailDetectorOptions,
+  type PhoneDetectorOptions,
 } from "./detectors.js";
+export { PHONE_REGIONS } from "./phone-regions.js";
 export {
   BUILTIN_DETECTOR_TYPES,
   type BuiltinDetectorType,
