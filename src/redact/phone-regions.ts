@@ -140,16 +140,17 @@ function dateField(digits: string, at: number, length: number, max: number): boo
 }
 
 /**
- * `03.02.2024`, `3/2/24`, `2024-02-03`, `192.168.1.20`: three groups shaped as a date with one
- * kind of separator other than a space (a day or month of at most 12 among them), or four
- * dot-separated groups of at most three digits.
+ * `03.02.2024`, `3/2/24`, `2024-02-03`, `21-03-26 08:15`, `192.168.1.20`: a chain whose first
+ * three groups are shaped as a date with one kind of separator other than a space between them
+ * (`dateSeparator`; a day or month of at most 12 among them), or four dot-separated groups of at
+ * most three digits.
  */
-function isDateOrAddress(digits: string, groups: number, kinds: number): boolean {
+function isDateOrAddress(digits: string, groups: number, dateSeparator: number): boolean {
   const a = groupLengths[0] ?? 0;
   const b = groupLengths[1] ?? 0;
   const c = groupLengths[2] ?? 0;
-  if (groups === 4 && kinds === DOT) return a <= 3 && b <= 3 && c <= 3 && (groupLengths[3] ?? 0) <= 3;
-  if (groups !== 3 || (kinds !== DASH && kinds !== DOT && kinds !== SLASH)) return false;
+  if (groups === 4 && dateSeparator === DOT) return a <= 3 && b <= 3 && c <= 3 && (groupLengths[3] ?? 0) <= 3;
+  if (groups < 3 || (dateSeparator !== DASH && dateSeparator !== DOT && dateSeparator !== SLASH)) return false;
   if (a === 4) return dateField(digits, 4, b, 12) && dateField(digits, 4 + b, c, 31);
   if (c !== 2 && c !== 4) return false;
   // Day and month in either order (03.02.2024, 02/03/2024).
@@ -157,6 +158,33 @@ function isDateOrAddress(digits: string, groups: number, kinds: number): boolean
     (dateField(digits, 0, a, 31) && dateField(digits, a, b, 12)) ||
     (dateField(digits, 0, a, 12) && dateField(digits, a, b, 31))
   );
+}
+
+/** Whether a group of one digit follows the first: dotted chains so are versions (`124.0.6367.91`). */
+function hasShortGroup(groups: number): boolean {
+  for (let g = 0; g < groups; g++) if ((groupLengths[g] ?? 0) < 2) return true;
+  return false;
+}
+
+/**
+ * `078-05-1120`: the US SSN shape (3-2-4 digits apart by dashes) belongs to the SSN detector,
+ * whose rules reject the invalid ones on purpose; no national format is written so.
+ */
+function isSsnShaped(groups: number, kinds: number): boolean {
+  return groups === 3 && kinds === DASH && groupLengths[0] === 3 && groupLengths[1] === 2 && groupLengths[2] === 4;
+}
+
+/**
+ * `51 745 211`, `2.318.684`: shaped as a count or amount grouped in thousands (a first group of
+ * one or two digits, then at least two groups of exactly three, apart by spaces or by dots).
+ * Latvia, Tunisia and others write numbers so too (`61 712 584`): such a chain counts after a
+ * context word. A first group of three (`612 345 678`) is not held back: Spain, Italy and Poland
+ * write mobiles so, and amounts rarely reach nine digits.
+ */
+function isThousands(groups: number, kinds: number): boolean {
+  if (groups < 3 || (kinds !== SPACE && kinds !== DOT) || (groupLengths[0] ?? 0) > 2) return false;
+  for (let g = 1; g < groups; g++) if (groupLengths[g] !== 3) return false;
+  return true;
 }
 
 /**
@@ -169,6 +197,9 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
   let digits = "";
   let groups = 0;
   let kinds = 0;
+  // The separators after the first and the second group (0: none or a parenthesis).
+  let firstSeparator = 0;
+  let secondSeparator = 0;
   let slashes = 0;
   let parenthesised = false;
   let end = -1;
@@ -211,6 +242,8 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
     const kind = separatorKind(s);
     if (kind !== 0 && isDigit(next)) {
       kinds |= kind;
+      if (groups === 1) firstSeparator = kind;
+      else if (groups === 2) secondSeparator = kind;
       if (kind === SLASH) slashes++;
       pos = runEnd + 1;
       continue;
@@ -225,11 +258,15 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
   // Dots never mix with other separators (`1.5-2`), and one slash at most (`030/1234567`).
   if ((kinds & DOT && kinds !== DOT) || slashes > 1) return -1;
   if ((kinds & SPACE || parenthesised) && followsSpacedDigit(text, i)) return -1;
-  if (isDateOrAddress(digits, groups, kinds)) return -1;
+  if (kinds === DOT && (groups < 3 || hasShortGroup(groups))) return -1; // 471.5, 48.028, 124.0.6367.91
+  if (isSsnShaped(groups, kinds)) return -1;
+  if (isDateOrAddress(digits, groups, firstSeparator === secondSeparator ? firstSeparator : 0)) return -1;
+  // A count or amount grouped in thousands may be a number only where a word says so.
+  const needsContext = groups === 1 || (digits.charCodeAt(0) !== 48 && isThousands(groups, kinds));
   const last = phoneEnd(text, end);
   if (last === -1 || !isNationalNumber(digits, regions)) return -1;
   // One unbroken run of digits is an id more often than a phone number, unless a word says so.
-  if (groups === 1 && !hasContextWord(text, i, PHONE_CONTEXT_WORDS)) return -1;
+  if (needsContext && !hasContextWord(text, i, PHONE_CONTEXT_WORDS)) return -1;
   return last;
 }
 
