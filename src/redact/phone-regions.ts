@@ -174,6 +174,13 @@ function isSsnShaped(groups: number, kinds: number): boolean {
   return groups === 3 && kinds === DASH && groupLengths[0] === 3 && groupLengths[1] === 2 && groupLengths[2] === 4;
 }
 
+/** `43 15 60 10 74`: three or more groups of at most two digits. */
+function isPairs(groups: number): boolean {
+  if (groups < 3) return false;
+  for (let g = 0; g < groups; g++) if ((groupLengths[g] ?? 0) > 2) return false;
+  return true;
+}
+
 /**
  * `51 745 211`, `2.318.684`: shaped as a count or amount grouped in thousands (a first group of
  * one or two digits, then at least two groups of exactly three, apart by spaces or by dots).
@@ -260,9 +267,12 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
   if ((kinds & SPACE || parenthesised) && followsSpacedDigit(text, i)) return -1;
   if (kinds === DOT && (groups < 3 || hasShortGroup(groups))) return -1; // 471.5, 48.028, 124.0.6367.91
   if (isSsnShaped(groups, kinds)) return -1;
+  // An area code (trunk included) has at most six digits: `08638406-3175-0964` is an id.
+  if (groups > 1 && (groupLengths[0] ?? 0) > 6) return -1;
   if (isDateOrAddress(digits, groups, firstSeparator === secondSeparator ? firstSeparator : 0)) return -1;
   // A count or amount grouped in thousands may be a number only where a word says so.
-  const needsContext = groups === 1 || (digits.charCodeAt(0) !== 48 && isThousands(groups, kinds));
+  // So may a list of small numbers (`sizes 38 40 42 44`): in pairs, only a trunk 0 vouches.
+  const needsContext = groups === 1 || (digits.charCodeAt(0) !== 48 && (isThousands(groups, kinds) || isPairs(groups)));
   const last = phoneEnd(text, end);
   if (last === -1 || !isNationalNumber(digits, regions)) return -1;
   // One unbroken run of digits is an id more often than a phone number, unless a word says so.
