@@ -109,6 +109,11 @@ export function compilePhoneRegions(codes: readonly string[]): PhoneRegions | un
   });
 }
 
+/** Whether some chosen region has numbers of `count` digits starting with `first` (cheap: no string). */
+function hasBucket(regions: PhoneRegions, count: number, first: number): boolean {
+  return regions.withTrunk[count * 10 + first] !== undefined || regions.withoutTrunk[count] !== undefined;
+}
+
 /** Whether `digits` is a national number of one of `regions`, with or without a trunk prefix. */
 function isNationalNumber(digits: string, regions: PhoneRegions): boolean {
   const count = digits.length;
@@ -129,8 +134,12 @@ function separatorKind(c: number): number {
   return c === 47 ? SLASH : 0;
 }
 
-// Digit count of each group of the chain being read (the scan is synchronous, so one buffer serves).
+// Digit count of each group of the chain being read, and where its digit runs start and end
+// (a parenthesised group may hold several). The scan is synchronous, so one buffer serves.
 const groupLengths = new Uint8Array(MAX_GROUPS);
+/** Digit runs in a chain: six groups, a parenthesised one holding up to six runs. */
+const MAX_PIECES = 12;
+const pieceBounds = new Int32Array(MAX_PIECES * 2);
 
 /** Day or month: a one- or two-digit group of at most `max`, read from `digits` at `at`. */
 function dateField(digits: string, at: number, length: number, max: number): boolean {
@@ -201,7 +210,8 @@ function isThousands(groups: number, kinds: number): boolean {
 export function matchRegionalPhone(text: string, i: number, regions: PhoneRegions): number {
   if (!canStartNumber(text, i)) return -1;
   let pos = i;
-  let digits = "";
+  let count = 0;
+  let pieces = 0;
   let groups = 0;
   let kinds = 0;
   // The separators after the first and the second group (0: none or a parenthesis).
@@ -214,21 +224,24 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
     const c = text.charCodeAt(pos);
     if (c === 40) {
       // A parenthesised group: the first (`(030) 1234567`), or the one after a trunk (`8 (912)`).
-      if (parenthesised || groups > 1 || (groups === 1 && !isLoneFirst(digits, regions))) return -1;
+      if (parenthesised || groups > 1 || (groups === 1 && !isLoneFirst(text, i, count, regions))) return -1;
       // Inside: up to six digits, in groups apart by one space or dash (`(06 47)`, `(0-41)`).
       let inner = pos + 1;
       let length = 0;
       for (;;) {
         const runEnd = digitRunEnd(text, inner);
-        if (runEnd === inner) return -1;
+        if (runEnd === inner || pieces === MAX_PIECES) return -1;
         length += runEnd - inner;
-        digits += text.slice(inner, runEnd);
+        pieceBounds[pieces * 2] = inner;
+        pieceBounds[pieces * 2 + 1] = runEnd;
+        pieces++;
         inner = runEnd;
         const s = text.charCodeAt(inner);
         if ((s === 32 || s === 45) && isDigit(text.charCodeAt(inner + 1))) inner++;
         else break;
       }
-      if (length > 6 || text.charCodeAt(inner) !== 41 || digits.length > MAX_NATIONAL_DIGITS) return -1;
+      count += length;
+      if (length > 6 || text.charCodeAt(inner) !== 41 || count > MAX_NATIONAL_DIGITS) return -1;
       parenthesised = true;
       groupLengths[groups++] = length;
       pos = inner + 1;
@@ -239,9 +252,12 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
     if (!isDigit(c)) break;
     const runEnd = digitRunEnd(text, pos);
     // One group too many or too long: a longer list or id, never a number cut out of it.
-    if (groups === MAX_GROUPS || digits.length + runEnd - pos > MAX_NATIONAL_DIGITS) return -1;
-    if (groups === 0 && runEnd - pos === 1 && !isLoneFirst(text.charAt(pos), regions)) return -1;
-    digits += text.slice(pos, runEnd);
+    if (groups === MAX_GROUPS || pieces === MAX_PIECES || count + runEnd - pos > MAX_NATIONAL_DIGITS) return -1;
+    if (groups === 0 && runEnd - pos === 1 && !isLoneFirst(text, pos, 1, regions)) return -1;
+    pieceBounds[pieces * 2] = pos;
+    pieceBounds[pieces * 2 + 1] = runEnd;
+    pieces++;
+    count += runEnd - pos;
     groupLengths[groups++] = runEnd - pos;
     end = runEnd;
     const s = text.charCodeAt(runEnd);
@@ -255,13 +271,15 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
       pos = runEnd + 1;
       continue;
     }
-    if (groups === 1 && (s === 32 || s === 40) && isLoneFirst(digits, regions)) {
+    if (groups === 1 && (s === 32 || s === 40) && isLoneFirst(text, i, count, regions)) {
       pos = s === 32 && next === 40 ? runEnd + 1 : runEnd; // `8 (912)`, `8(912)`
       if (text.charCodeAt(pos) === 40) continue;
     }
     break;
   }
-  if (end === -1 || end - i > NUMBER_MAX_LENGTH) return -1;
+  // Most digit runs in a log line end here: no chosen region has numbers of that many digits.
+  const first = text.charCodeAt(pieceBounds[0] ?? 0) - 48;
+  if (end === -1 || !hasBucket(regions, count, first) || end - i > NUMBER_MAX_LENGTH) return -1;
   // Dots never mix with other separators (`1.5-2`), and one slash at most (`030/1234567`).
   if ((kinds & DOT && kinds !== DOT) || slashes > 1) return -1;
   if ((kinds & SPACE || parenthesised) && followsSpacedDigit(text, i)) return -1;
@@ -269,10 +287,12 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
   if (isSsnShaped(groups, kinds)) return -1;
   // An area code (trunk included) has at most six digits: `08638406-3175-0964` is an id.
   if (groups > 1 && (groupLengths[0] ?? 0) > 6) return -1;
+  let digits = "";
+  for (let k = 0; k < pieces; k++) digits += text.slice(pieceBounds[k * 2], pieceBounds[k * 2 + 1]);
   if (isDateOrAddress(digits, groups, firstSeparator === secondSeparator ? firstSeparator : 0)) return -1;
   // A count or amount grouped in thousands may be a number only where a word says so.
   // So may a list of small numbers (`sizes 38 40 42 44`): in pairs, only a trunk 0 vouches.
-  const needsContext = groups === 1 || (digits.charCodeAt(0) !== 48 && (isThousands(groups, kinds) || isPairs(groups)));
+  const needsContext = groups === 1 || (first !== 0 && (isThousands(groups, kinds) || isPairs(groups)));
   const last = phoneEnd(text, end);
   if (last === -1 || !isNationalNumber(digits, regions)) return -1;
   // One unbroken run of digits is an id more often than a phone number, unless a word says so.
@@ -280,7 +300,7 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
   return last;
 }
 
-/** Whether `digits` is one digit a chosen region writes as a group of its own at the start. */
-function isLoneFirst(digits: string, regions: PhoneRegions): boolean {
-  return digits.length === 1 && (regions.loneFirstDigits & (1 << (digits.charCodeAt(0) - 48))) !== 0;
+/** Whether the `length` digits at `at` are one digit a chosen region writes as a group of its own. */
+function isLoneFirst(text: string, at: number, length: number, regions: PhoneRegions): boolean {
+  return length === 1 && (regions.loneFirstDigits & (1 << (text.charCodeAt(at) - 48))) !== 0;
 }

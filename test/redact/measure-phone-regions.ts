@@ -44,11 +44,17 @@ export function measureRegions(
   const precision = scoreSpans(corpus.spans, predicted, "exact").phone.precision;
   let negativeMatches = 0;
   const examples: string[] = [];
+  const defaults = createRedactor();
   for (const line of negatives) {
-    for (const s of redactor.findAll(line)) {
-      if (s.type !== "phone") continue;
-      negativeMatches++;
-      if (examples.length < 3 && regions !== undefined) examples.push(line.slice(s.start, s.end));
+    const found = redactor.findAll(line).filter((s) => s.type === "phone");
+    negativeMatches += found.length;
+    if (regions === undefined || examples.length >= 3 || found.length === 0) continue;
+    // Examples of what the region adds: matches the default does not make.
+    const own = new Set(defaults.findAll(line).map((s) => `${String(s.start)}:${String(s.end)}`));
+    for (const s of found) {
+      const value = line.slice(s.start, s.end);
+      if (examples.length < 3 && !own.has(`${String(s.start)}:${String(s.end)}`) && !examples.includes(value))
+        examples.push(value);
     }
   }
   return {
