@@ -144,7 +144,8 @@ const pieceBounds = new Int32Array(MAX_PIECES * 2);
 /** Day or month: a one- or two-digit group of at most `max`, read from `digits` at `at`. */
 function dateField(digits: string, at: number, length: number, max: number): boolean {
   if (length < 1 || length > 2) return false;
-  const v = Number(digits.slice(at, at + length));
+  const v =
+    length === 1 ? digits.charCodeAt(at) - 48 : (digits.charCodeAt(at) - 48) * 10 + digits.charCodeAt(at + 1) - 48;
   return v >= 1 && v <= max;
 }
 
