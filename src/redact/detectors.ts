@@ -8,6 +8,7 @@ import { CARD_MAX_LENGTH } from "./card.js";
 import { EMAIL_MAX_LENGTH, scanEmails } from "./email.js";
 import { type NumberScanPlan, scanNumbers } from "./number-scan.js";
 import { PHONE_MAX_LENGTH } from "./phone.js";
+import { type PhoneRegions, compilePhoneRegions, isPhoneRegion } from "./phone-regions.js";
 import { SSN_MAX_LENGTH, type SsnRules, compileSsnRules } from "./ssn.js";
 import type { BuiltinDetectorType, Detector } from "./types.js";
 import { assertKnownKeys, knownKeys } from "../_internal/options.js";
@@ -29,7 +30,7 @@ export const DEFAULT_CUSTOM_MAX_LENGTH = 256;
 export type BuiltinSpec =
   | { readonly kind: "email"; readonly singleLabelDomains: boolean }
   | { readonly kind: "credit_card" }
-  | { readonly kind: "phone" }
+  | { readonly kind: "phone"; readonly regions: PhoneRegions | undefined }
   | { readonly kind: "ssn"; readonly rules: SsnRules };
 
 const builtinSpecs = new WeakMap<Detector, BuiltinSpec>();
@@ -177,26 +178,52 @@ export function ssnDetector(options: SsnDetectorOptions = {}): Detector {
   );
 }
 
+/** Options for {@link phoneDetector}. */
+export interface PhoneDetectorOptions {
+  /**
+   * Also recognise the national formats of these regions (ISO 3166-1 alpha-2 codes as
+   * libphonenumber lists them, upper case: `"GB"`, `"DE"`; see `PHONE_REGIONS`), for a service
+   * that knows where its users live: `030 1234567`, `07911 123456`, `01 23 45 67 89`. A number
+   * counts when it is the region's trunk prefix plus a national number libphonenumber calls a
+   * valid fixed-line, mobile, personal, voicemail, pager or VoIP number (or the national number
+   * alone, where the region writes it so). Off by default: each region costs some precision
+   * (the README lists it per region). NANP regions (`"US"`, `"CA"` …) add nothing, their
+   * national formats are always on.
+   */
+  readonly regions?: readonly string[];
+}
+
 /**
  * Phone numbers: international numbers with `+` and a valid country calling code and national
  * length, and North American national formats checked with the NANP rules. A bare ten-digit run
- * counts only after a context word ("phone", "tel", "mobile" …).
+ * counts only after a context word ("phone", "tel", "mobile" …). With `regions`, the national
+ * formats of those regions too.
  *
  * @example
  * ```ts
  * phoneDetector().find("call (415) 555-0132 or +44 20 7946 0958"); // two matches
  * phoneDetector().find("v1.415.555, 2024-01-15, 10.0.0.1");        // none
+ * phoneDetector({ regions: ["GB", "DE"] }).find("07911 123456 or 030 1234567"); // two matches
  * ```
  */
-export function phoneDetector(): Detector {
+export function phoneDetector(options: PhoneDetectorOptions = {}): Detector {
+  const raw: unknown = options;
+  if (typeof raw !== "object" || raw === null)
+    throw new MoatError("ERR_CONFIG", { message: "invalid phoneDetector options" });
+  assertKnownKeys(options, knownKeys<PhoneDetectorOptions>({ regions: true }), "phoneDetector options");
+  const list: unknown = options.regions;
+  if (list !== undefined && (!Array.isArray(list) || !list.every(isPhoneRegion))) {
+    throw new MoatError("ERR_CONFIG", { message: 'invalid phoneDetector options at "regions"' });
+  }
+  const regions = list === undefined ? undefined : compilePhoneRegions(list);
   return register(
     {
       type: "phone",
       priority: BUILTIN_PRIORITY.phone,
       maxLength: PHONE_MAX_LENGTH,
-      find: numericFind({ card: false, ssn: undefined, phone: true }, "phone"),
+      find: numericFind({ card: false, ssn: undefined, phone: true, phoneRegions: regions }, "phone"),
     },
-    { kind: "phone" },
+    { kind: "phone", regions },
   );
 }
 

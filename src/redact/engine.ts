@@ -16,6 +16,7 @@ import {
 } from "./detectors.js";
 import { scanEmails } from "./email.js";
 import { type NumberScanOutput, type NumberScanPlan, scanNumbers } from "./number-scan.js";
+import type { PhoneRegions } from "./phone-regions.js";
 import type { SsnRules } from "./ssn.js";
 import type { Detector } from "./types.js";
 
@@ -62,6 +63,8 @@ interface DetectorPlan {
   readonly emailSingleLabel: boolean;
   readonly card: boolean;
   readonly phone: boolean;
+  /** National formats the phone detector also recognises. */
+  readonly phoneRegions: PhoneRegions | undefined;
   readonly ssn: SsnRules | undefined;
   readonly customs: CustomEntry[];
   readonly maxLength: number;
@@ -80,6 +83,7 @@ function planDetectors(detectors: readonly Detector[]): DetectorPlan {
   let emailSingleLabel = false;
   let card = false;
   let phone = false;
+  let phoneRegions: PhoneRegions | undefined;
   let ssn: SsnRules | undefined;
   let maxLength = 0;
   const customs: CustomEntry[] = [];
@@ -94,8 +98,10 @@ function planDetectors(detectors: readonly Detector[]): DetectorPlan {
         email = true;
         emailSingleLabel = spec.singleLabelDomains;
       } else if (spec.kind === "credit_card") card = true;
-      else if (spec.kind === "phone") phone = true;
-      else ssn = spec.rules;
+      else if (spec.kind === "phone") {
+        phone = true;
+        phoneRegions = spec.regions;
+      } else ssn = spec.rules;
     } else {
       const priority = detector.priority ?? DEFAULT_CUSTOM_PRIORITY;
       customs.push({ detector, typeIndex: types.length, priority });
@@ -104,7 +110,7 @@ function planDetectors(detectors: readonly Detector[]): DetectorPlan {
     }
     maxLength = Math.max(maxLength, detector.maxLength ?? DEFAULT_CUSTOM_MAX_LENGTH);
   }
-  return { types, priorities, email, emailSingleLabel, card, phone, ssn, customs, maxLength };
+  return { types, priorities, email, emailSingleLabel, card, phone, phoneRegions, ssn, customs, maxLength };
 }
 
 /** A custom detector's matches from `from` on, as sorted [start, end, …] pairs; its spans are checked. */
@@ -134,8 +140,10 @@ function collectCustom(text: string, entry: CustomEntry, from: number): number[]
 
 /** Compiles detectors into an engine. Throws ERR_CONFIG for a duplicate built-in. */
 export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
-  const { types, priorities, email, emailSingleLabel, card, phone, ssn, customs, maxLength } = planDetectors(detectors);
-  const plan: NumberScanPlan | undefined = card || phone || ssn !== undefined ? { card, ssn, phone } : undefined;
+  const { types, priorities, email, emailSingleLabel, card, phone, phoneRegions, ssn, customs, maxLength } =
+    planDetectors(detectors);
+  const plan: NumberScanPlan | undefined =
+    card || phone || ssn !== undefined ? { card, ssn, phone, phoneRegions } : undefined;
 
   // Scratch buffers reused across calls: redaction is often called once per log line, where
   // allocation would cost as much as the scan. `busy` covers a custom detector that calls back

@@ -1,8 +1,9 @@
 /**
  * `moatkit/redact`: PII detection and redaction for logs and LLM calls. Emails, US SSNs, phone
- * numbers (E.164 and NANP) and payment cards (issuer range + length + Luhn) are found by
- * hand-written linear scanners with validators, in strings, structured values and streams;
- * policies decide per organisation and per API key; pseudonyms make LLM prompts reversible.
+ * numbers (E.164, NANP, and the national formats of regions a service names) and payment cards
+ * (issuer range + length + Luhn) are found by hand-written linear scanners with validators, in
+ * strings, structured values and streams; policies decide per organisation and per API key;
+ * pseudonyms make LLM prompts reversible.
  *
  * @example
  * ```ts
@@ -33,7 +34,9 @@ export {
   type RegexDetectorOptions,
   type SsnDetectorOptions,
   type EmailDetectorOptions,
+  type PhoneDetectorOptions,
 } from "./detectors.js";
+export { PHONE_REGIONS } from "./phone-regions.js";
 export {
   BUILTIN_DETECTOR_TYPES,
   type BuiltinDetectorType,

@@ -8,6 +8,7 @@
 import { canStartNumber } from "./boundaries.js";
 import { CARD_MAX_DIGITS, CARD_MIN_DIGITS, matchCard } from "./card.js";
 import { matchInternationalPhone, matchNationalPhone, matchParenthesisedPhone, matchPrefixedPhone } from "./phone.js";
+import { type PhoneRegions, matchRegionalPhone } from "./phone-regions.js";
 import { type SsnRules, matchSsn } from "./ssn.js";
 
 /** Which numeric detectors run, with their settings. */
@@ -15,6 +16,8 @@ export interface NumberScanPlan {
   readonly card: boolean;
   readonly ssn: SsnRules | undefined;
   readonly phone: boolean;
+  /** National formats of these regions too (`phoneDetector({ regions })`); only with `phone`. */
+  readonly phoneRegions?: PhoneRegions | undefined;
 }
 
 /** Output buffers: flat [start, end, start, end, …] per type. */
@@ -49,6 +52,7 @@ export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScan
   const ssnRules = plan.ssn;
   const card = plan.card;
   const phone = plan.phone;
+  const regional = phone ? plan.phoneRegions : undefined;
   let cardFloor = 0;
   let ssnFloor = 0;
   let phoneFloor = 0;
@@ -71,7 +75,10 @@ export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScan
       const len = runEnd - i;
       // Runs of two digits (and lone digits other than a trunk `1`) start nothing.
       // … except a trunk `1` and the `00` international prefix.
-      if ((len > 2 || (len === 1 && c === 49) || (len === 2 && c === 48)) && canStartNumber(text, i)) {
+      if (
+        (len > 2 || (len === 1 && c === 49) || (len === 2 && c === 48) || regional !== undefined) &&
+        canStartNumber(text, i)
+      ) {
         if (card && i >= cardFloor && (len >= CARD_MIN_DIGITS ? len <= CARD_MAX_DIGITS : len >= 4 && len <= 6)) {
           const end = matchCard(text, i, runEnd);
           if (end !== -1) {
@@ -89,6 +96,7 @@ export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScan
         if (phone && i >= phoneFloor) {
           let end = len === 1 || len === 3 || len === 10 || len === 11 ? matchNationalPhone(text, i, runEnd) : -1;
           if (end === -1 && c === 48) end = matchPrefixedPhone(text, i, runEnd);
+          if (end === -1 && regional !== undefined) end = matchRegionalPhone(text, i, regional);
           if (end !== -1) {
             out.phone.push(i, end);
             phoneFloor = end;
@@ -108,7 +116,8 @@ export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScan
             phoneFloor = match[1];
           }
         } else {
-          const end = matchParenthesisedPhone(text, i);
+          let end = matchParenthesisedPhone(text, i);
+          if (end === -1 && regional !== undefined) end = matchRegionalPhone(text, i, regional);
           if (end !== -1) {
             out.phone.push(i, end);
             phoneFloor = end;

@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createRedactor } from "../../src/redact/index.js";
+import { PHONE_REGIONS, createRedactor, phoneDetector } from "../../src/redact/index.js";
 import { verifyTurnstile, type TurnstileFetch } from "../../src/turnstile/index.js";
 import { FUZZ_TIMEOUT, anyString, fuzzRuns, outcome } from "./harness.js";
 
@@ -48,8 +48,12 @@ describe("fuzz: turnstile", () => {
 describe("fuzz: redaction", () => {
   const redactor = createRedactor();
   const masked = createRedactor({ replace: "mask" });
+  // Every national phone format on: the most candidate starts a text can have.
+  const regional = createRedactor({
+    detectors: ["email", "ssn", phoneDetector({ regions: PHONE_REGIONS }), "credit_card"],
+  });
   // Long runs of digits, separators and @ are where a backtracking scanner would blow up.
-  const unit = fc.constantFrom(..."0123456789 -.+()@_aZ\n".split(""));
+  const unit = fc.constantFrom(..."0123456789 -.+()@_aZ/x\n".split(""));
   const long = fc.oneof(
     fc.string({ unit, minLength: 1_000, maxLength: 20_000 }),
     fc.tuple(fc.string({ unit, maxLength: 12 }), fc.integer({ min: 1, max: 2_000 })).map(([s, n]) => s.repeat(n)),
@@ -69,6 +73,12 @@ describe("fuzz: redaction", () => {
           );
           await outcome(
             () => masked.redact(text),
+            (out) => {
+              expect(typeof out).toBe("string");
+            },
+          );
+          await outcome(
+            () => regional.redact(text),
             (out) => {
               expect(typeof out).toBe("string");
             },
