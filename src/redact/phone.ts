@@ -5,7 +5,9 @@
  * code; and North American (NANP) national formats (`(415) 555-0132`, `415-555-0132`,
  * `415.555.0132`, `415 555 0132`, `1-415-555-0132`), checked with the NANP rules (area code and
  * exchange start with 2–9, no N11, no N9X area code). A bare ten-digit run, `415 5550132` or
- * `415-5550132` count only with a context word ("phone", "tel", "mobile" …) before them.
+ * `415-5550132` count only with a context word ("phone", "tel", "mobile", "Телефон", "電話" …)
+ * before them, as do bare 10–11 digit national numbers with a trunk `0` (`Tel: 0612345678`)
+ * and 11-digit Chinese mobile numbers.
  * Also: `00` / `011` instead of `+`, a `+` number glued to the word before it (`call+64 …`),
  * one slash (`415/666-7777`, `+49 176/12345678`), `1(516)733-3989`, and an extension after
  * any of them (`x123`, `ext. 12`, `#12`; see phone-extension.ts). Full-width digits are folded
@@ -140,12 +142,28 @@ export function matchNationalPhone(text: string, i: number, runEnd: number): num
     const r = digitRunEnd(text, k);
     return r - k === 3 ? matchNanpBody(text, k, r, i) : -1;
   }
-  if (len === 10 || (len === 11 && text.charCodeAt(i) === 49)) {
+  if (len === 10 || len === 11) {
+    if (!isBareNationalNumber(text, i, runEnd)) return -1;
     const last = phoneEnd(text, runEnd);
-    if (last === -1 || !isNanpText(text, runEnd - 10, runEnd)) return -1;
+    if (last === -1) return -1;
     return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? last : -1;
   }
   return -1;
+}
+
+/**
+ * Whether a bare run of 10 or 11 digits reads as a national number (it still needs a context
+ * word): a NANP number, with or without its trunk `1`; a number written with the trunk prefix
+ * `0` that most numbering plans outside the NANP use (ITU-T E.164 §3.3 national prefix:
+ * `0612345678` FR, `07911123456` GB, `0412345678` AU, `09012345678` JP); or an 11-digit
+ * Chinese mobile number (`1[3-9]` + 9 digits, MIIT numbering plan).
+ */
+function isBareNationalNumber(text: string, i: number, runEnd: number): boolean {
+  const c0 = text.charCodeAt(i);
+  const c1 = text.charCodeAt(i + 1);
+  if (c0 === 48) return c1 !== 48; // `00` is an international prefix, not a trunk prefix
+  if (runEnd - i === 10) return isNanpText(text, i, runEnd);
+  return c0 === 49 && (isNanpText(text, i + 1, runEnd) || (c1 >= 51 && c1 <= 57));
 }
 
 /** A NANP number starting with `(` at `p` (`(415) 555-0132`); end or -1. */
