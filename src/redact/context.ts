@@ -154,6 +154,9 @@ function isLetter(c: number): boolean {
 /** `c` in lower case (simple one-to-one case mapping). */
 function fold(c: number): number {
   if (c < 128) return c >= 65 && c <= 90 ? c + 32 : c;
+  // Full-width Latin letters (ＴＥＬ, typed with East Asian input methods) read as ASCII.
+  if (c >= 0xff21 && c <= 0xff3a) return c - 0xfee0 + 32;
+  if (c >= 0xff41 && c <= 0xff5a) return c - 0xfee0;
   classOf(c);
   return unicodeFold[c] ?? c;
 }

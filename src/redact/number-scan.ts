@@ -7,7 +7,13 @@
  */
 import { canStartNumber } from "./boundaries.js";
 import { CARD_MAX_DIGITS, CARD_MIN_DIGITS, matchCard } from "./card.js";
-import { matchInternationalPhone, matchNationalPhone, matchParenthesisedPhone, matchPrefixedPhone } from "./phone.js";
+import {
+  matchGroupedNationalPhone,
+  matchInternationalPhone,
+  matchNationalPhone,
+  matchParenthesisedPhone,
+  matchPrefixedPhone,
+} from "./phone.js";
 import { type SsnRules, matchSsn } from "./ssn.js";
 
 /** Which numeric detectors run, with their settings. */
@@ -39,6 +45,12 @@ function foldFullWidth(text: string): string {
   return FULL_WIDTH.test(text) ? text.replace(FULL_WIDTH_ALL, toAscii) : text;
 }
 
+/** Whether `%2B` / `%2b` followed by a digit starts at `i`. */
+function isEncodedPlus(text: string, i: number): boolean {
+  const d = text.charCodeAt(i + 3);
+  return text.charCodeAt(i + 1) === 50 && (text.charCodeAt(i + 2) | 0x20) === 98 && d >= 48 && d <= 57;
+}
+
 /**
  * Scans `text` once and appends every card, SSN and phone match to `out`. Full-width digits
  * (`０９０－１２３４－５６７８`) are read as their ASCII forms.
@@ -58,6 +70,14 @@ export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScan
     // Everything that can start a value lies in `(` (40) … `9` (57): letters and spaces cost
     // one or two comparisons.
     if (c > 57 || c < 40) {
+      // `%2B` is a URL-encoded `+` (`?phone=%2B14155550132` in an access log).
+      if (c === 37 && phone && i >= phoneFloor && isEncodedPlus(text, i)) {
+        const match = matchInternationalPhone(text, i, i + 3);
+        if (match !== undefined) {
+          out.phone.push(match[0], match[1]);
+          phoneFloor = match[1];
+        }
+      }
       i++;
       continue;
     }
@@ -88,7 +108,10 @@ export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScan
         }
         if (phone && i >= phoneFloor) {
           let end = len === 1 || len === 3 || len === 10 || len === 11 ? matchNationalPhone(text, i, runEnd) : -1;
-          if (end === -1 && c === 48) end = matchPrefixedPhone(text, i, runEnd);
+          if (end === -1 && c === 48) {
+            end = matchPrefixedPhone(text, i, runEnd);
+            if (end === -1) end = matchGroupedNationalPhone(text, i, runEnd);
+          }
           if (end !== -1) {
             out.phone.push(i, end);
             phoneFloor = end;

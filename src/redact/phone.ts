@@ -300,6 +300,9 @@ export function matchPrefixedPhone(text: string, i: number, runEnd: number): num
   const c1 = text.charCodeAt(i + 1);
   const prefix = c1 === 48 ? 2 : c1 === 49 && text.charCodeAt(i + 2) === 49 ? 3 : 0;
   if (prefix === 0 || runEnd - i < prefix) return -1;
+  // A group inside a longer spaced list of digits (`DE89 3704 0044 0532 0130 00`, an IBAN) is
+  // not a number's start.
+  if (followsSpacedDigit(text, i)) return -1;
   let body = i + prefix;
   if (body === runEnd) {
     if (!isSeparator(text.charCodeAt(body)) || !isDigit(text.charCodeAt(body + 1))) return -1;
@@ -311,3 +314,44 @@ export function matchPrefixedPhone(text: string, i: number, runEnd: number): num
   const separated = isSeparator(text.charCodeAt(runEnd)) && runEnd + 1 < end;
   return separated || hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? end : -1;
 }
+
+/**
+ * A national number written in groups with its trunk `0` (ITU-T E.123 national notation:
+ * `03-1234-5678` JP, `06 12 34 56 78` FR, `020 7946 0958` GB, `030/1234567` DE) whose first
+ * digit run `[i, runEnd)` starts with `0`: 9–11 digits in two or more groups, separated by one
+ * kind of separator (a `/` may follow the area code). Only after a context word (`Tel:`,
+ * `電話`), since without one such groups are as often dates, amounts or ids. End or -1.
+ */
+export function matchGroupedNationalPhone(text: string, i: number, runEnd: number): number {
+  const first = runEnd - i;
+  if (first < 2 || first > 5 || text.charCodeAt(i + 1) === 48) return -1;
+  let digits = first;
+  let pos = runEnd;
+  let kind = -1;
+  let slashed = false;
+  let end = -1;
+  for (;;) {
+    const s = text.charCodeAt(pos);
+    if (s === 47 && !slashed && end === -1) {
+      slashed = true;
+    } else if (isSeparator(s) && (kind === -1 || s === kind)) {
+      kind = s;
+    } else {
+      break;
+    }
+    const g = pos + 1;
+    const gEnd = digitRunEnd(text, g);
+    const len = gEnd - g;
+    if (len === 0 || len > 8 || digits + len > 11) break;
+    digits += len;
+    end = gEnd;
+    pos = gEnd;
+  }
+  if (end === -1 || digits < 9) return -1;
+  // The groups go on with digits that do not fit: a longer list of numbers, not a phone.
+  if (isSeparator(text.charCodeAt(end)) && isDigit(text.charCodeAt(end + 1))) return -1;
+  const last = phoneEnd(text, end);
+  if (last === -1) return -1;
+  return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? last : -1;
+}
+
