@@ -354,4 +354,3 @@ export function matchGroupedNationalPhone(text: string, i: number, runEnd: numbe
   if (last === -1) return -1;
   return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? last : -1;
 }
-

@@ -274,7 +274,7 @@ function email(g: Gen): string {
     `${n}.${g.pick(NAMES)}`,
     `${n}+${g.pick(["billing", "test", "2024"])}`,
     `${n}_${String(g.int(1, 999))}`,
-    `${n.toUpperCase()}`,
+    n.toUpperCase(),
     `${n}!def`,
     `${n}#team`,
     `${n}~x`,
@@ -298,7 +298,8 @@ function negative(g: Gen): string {
   return g.pick([
     () => `ts=${String(g.int(1_600_000_000_000, 1_799_999_999_999))}`,
     () => `epoch=${String(g.int(1_600_000_000, 1_799_999_999))}`,
-    () => `at=2024-${p2(g.int(1, 12))}-${p2(g.int(1, 28))}T${p2(g.int(0, 23))}:${p2(g.int(0, 59))}:${p2(g.int(0, 59))}.${String(g.int(100, 999))}Z`,
+    () =>
+      `at=2024-${p2(g.int(1, 12))}-${p2(g.int(1, 28))}T${p2(g.int(0, 23))}:${p2(g.int(0, 59))}:${p2(g.int(0, 59))}.${String(g.int(100, 999))}Z`,
     () => `ip=${String(g.int(1, 254))}.${String(g.int(0, 255))}.${String(g.int(0, 255))}.${String(g.int(1, 254))}`,
     () => `trace=${g.hex(8)}-${g.hex(4)}-4${g.hex(3)}-a${g.hex(3)}-${g.hex(12)}`,
     () => `version=${String(g.int(1, 30))}.${String(g.int(0, 40))}.${String(g.int(0, 20))}`,
@@ -308,7 +309,8 @@ function negative(g: Gen): string {
     () => `ref=${g.digits(15, "1789")}`,
     () => `id=${g.digits(9, "123456789")}`,
     () => `account=${g.digits(10, "123456789")}`,
-    () => `bad_ssn=${g.pick(["000", "666", String(g.int(900, 999))])}-${String(g.int(10, 99))}-${String(g.int(1000, 9999))}`,
+    () =>
+      `bad_ssn=${g.pick(["000", "666", String(g.int(900, 999))])}-${String(g.int(10, 99))}-${String(g.int(1000, 9999))}`,
     () => `sample=078-05-1120`,
     () => `date=${p2(g.int(1, 12))}/${p2(g.int(1, 28))}/2024`,
     () => `asset=${g.pick(["icon@2x.png", "logo@3x.webp", "@types/node@20.11.5", "lodash@4.17.21"])}`,
@@ -372,12 +374,14 @@ function ticketLine(g: Gen, line: Line): void {
   line.t(g.pick(["Hi team, ", "Hello, ", "Customer wrote: ", ""]));
   const type = g.pick(TYPES);
   line.t(
-    g.pick({
-      email: ["please send the receipt to ", "my new address is "],
-      ssn: ["my SSN is ", "for the tax form: "],
-      phone: ["you can reach me on ", "call me back at "],
-      credit_card: ["the card ending in the wrong digits is ", "I paid with "],
-    }[type]),
+    g.pick(
+      {
+        email: ["please send the receipt to ", "my new address is "],
+        ssn: ["my SSN is ", "for the tax form: "],
+        phone: ["you can reach me on ", "call me back at "],
+        credit_card: ["the card ending in the wrong digits is ", "I paid with "],
+      }[type],
+    ),
   );
   value(g, line, type);
   line.t(`. ${g.pick(["Thanks!", "Order ORD-2024-1234567 is late.", "Sent at 10:42.", ""])}`);

@@ -79,7 +79,7 @@ const LINES: readonly string[] = [
   "LOG:  duration: 12.331 ms  statement: UPDATE users SET email = '⟦email|lee.k@example.com⟧' WHERE id = 42381",
   "LOG:  duration: 0.412 ms  statement: SELECT * FROM orders WHERE id IN (1001, 1002, 1003) LIMIT 50",
   "LOG:  duration: 3.007 ms  statement: INSERT INTO cards (pan) VALUES ('⟦credit_card|6011111111111117⟧')",
-  "ERROR: duplicate key value violates unique constraint \"users_ssn_key\" DETAIL: Key (ssn)=(⟦ssn|219-09-9998⟧) already exists.",
+  'ERROR: duplicate key value violates unique constraint "users_ssn_key" DETAIL: Key (ssn)=(⟦ssn|219-09-9998⟧) already exists.',
   "    at PaymentService.charge (/app/src/payments.ts:214:17)",
   "    at async Promise.all (index 3)",
   "TypeError: Cannot read properties of undefined (reading 'phone') at line 88:13",

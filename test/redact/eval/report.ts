@@ -17,5 +17,6 @@ for (const [title, cases] of [
 ] as const) {
   const { scores, mistakes } = scoreCases(cases, find);
   console.log(`${formatTable(`${title}: ${String(cases.length)} lines`, scores)}\n`);
-  if (showMistakes) for (const m of mistakes.slice(0, 60)) console.log(`${m.kind} ${m.type}: ${m.value}    in: ${m.text}`);
+  if (showMistakes)
+    for (const m of mistakes.slice(0, 60)) console.log(`${m.kind} ${m.type}: ${m.value}    in: ${m.text}`);
 }

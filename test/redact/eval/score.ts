@@ -55,7 +55,8 @@ export function scoreCases(
       count.labels++;
       const covered = predicted.some((p) => p.type === label.type && p.start <= label.start && p.end >= label.end);
       if (covered) count.recalled++;
-      else mistakes.push({ kind: "missed", type: label.type, value: c.text.slice(label.start, label.end), text: c.text });
+      else
+        mistakes.push({ kind: "missed", type: label.type, value: c.text.slice(label.start, label.end), text: c.text });
     }
     for (const p of predicted) {
       const count = counts[p.type as EvalType] as (typeof counts)[EvalType] | undefined;
