@@ -113,14 +113,16 @@ async function runMetrics(group: MetricsGroup): Promise<Row[]> {
         : group.higherIsBetter
           ? m.value / base
           : base / m.value;
-    const t = group.targets?.find((x) => x.task === m.task);
-    let target: string | undefined;
-    if (t !== undefined) {
-      if ("minRatio" in t)
-        target = `≥ ${String(t.minRatio)}× ${ratio !== undefined && ratio >= t.minRatio ? "met" : "MISSED"}`;
-      else if ("max" in t) target = `≤ ${String(t.max)} ${m.unit} ${m.value <= t.max ? "met" : "MISSED"}`;
-      else target = `≥ ${String(t.min)} ${m.unit} ${m.value >= t.min ? "met" : "MISSED"}`;
-    }
+    // A task may have several targets (a ratio and an absolute bound): each is printed.
+    const texts = (group.targets ?? [])
+      .filter((x) => x.task === m.task)
+      .map((t) => {
+        if ("minRatio" in t)
+          return `≥ ${String(t.minRatio)}× ${ratio !== undefined && ratio >= t.minRatio ? "met" : "MISSED"}`;
+        if ("max" in t) return `≤ ${String(t.max)} ${m.unit} ${m.value <= t.max ? "met" : "MISSED"}`;
+        return `≥ ${String(t.min)} ${m.unit} ${m.value >= t.min ? "met" : "MISSED"}`;
+      });
+    const target = texts.length === 0 ? undefined : texts.join("; ");
     return {
       group: group.name,
       task: m.task,

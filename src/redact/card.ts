@@ -230,10 +230,14 @@ export function matchCard(text: string, i: number, runEnd: number): number {
   if (len < 4 || len > 6 || prefixLengthsAt(text, i, len) === 0) return -1;
   const sep = text.charCodeAt(runEnd);
   if (sep !== 32 && sep !== 45) return -1;
+  // Two groups hold at most 12 digits, so a card has an inner group of three digits or more
+  // after this one. Checked first: dates (`2024-01-15`) and times reach this point on every line.
+  if (digitRunEnd(text, runEnd + 1) - runEnd - 1 < 3) return -1;
   for (let k = 0; k < len; k++) cardDigits[k] = text.charCodeAt(i + k) - 48;
   let total = len;
-  groupEnds.length = 0;
-  groupDigits.length = 0;
+  // `length = 0` is a runtime call even on an empty array.
+  if (groupEnds.length !== 0) groupEnds.length = 0;
+  if (groupDigits.length !== 0) groupDigits.length = 0;
   groupEnds.push(runEnd);
   groupDigits.push(len);
   let pos = runEnd;

@@ -7,7 +7,13 @@
  */
 import { canStartNumber } from "./boundaries.js";
 import { CARD_MAX_DIGITS, CARD_MIN_DIGITS, matchCard } from "./card.js";
-import { matchInternationalPhone, matchNationalPhone, matchParenthesisedPhone, matchPrefixedPhone } from "./phone.js";
+import {
+  matchGroupedNationalPhone,
+  matchInternationalPhone,
+  matchNationalPhone,
+  matchParenthesisedPhone,
+  matchPrefixedPhone,
+} from "./phone.js";
 import { type PhoneRegions, matchRegionalPhone } from "./phone-regions.js";
 import { type SsnRules, matchSsn } from "./ssn.js";
 
@@ -29,7 +35,6 @@ export interface NumberScanOutput {
 
 // Full-width forms (U+FF08–U+FF19: `（）＋－．／０-９`) and the ideographic space, as typed with
 // East Asian input methods. Each is one UTF-16 unit, like its ASCII form, so offsets stay put.
-const FULL_WIDTH = /[\uFF08-\uFF19\u3000]/u;
 const FULL_WIDTH_ALL = /[\uFF08-\uFF19\u3000]/gu;
 
 function toAscii(ch: string): string {
@@ -37,18 +42,24 @@ function toAscii(ch: string): string {
   return c === 0x3000 ? " " : String.fromCharCode(c - 0xfee0);
 }
 
-/** `text` with full-width digits and number punctuation folded to ASCII, same length and offsets. */
-function foldFullWidth(text: string): string {
-  return FULL_WIDTH.test(text) ? text.replace(FULL_WIDTH_ALL, toAscii) : text;
+/** Whether `c` is one of the full-width forms read as ASCII. */
+function isFullWidthForm(c: number): boolean {
+  return c === 0x3000 || (c >= 0xff08 && c <= 0xff19);
+}
+
+/** Whether `%2B` / `%2b` followed by a digit starts at `i`. */
+function isEncodedPlus(text: string, i: number): boolean {
+  const d = text.charCodeAt(i + 3);
+  return text.charCodeAt(i + 1) === 50 && (text.charCodeAt(i + 2) | 0x20) === 98 && d >= 48 && d <= 57;
 }
 
 /**
  * Scans `text` once and appends every card, SSN and phone match to `out`. Full-width digits
  * (`０９０－１２３４－５６７８`) are read as their ASCII forms.
  */
-export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScanOutput): void {
-  const text = foldFullWidth(input);
+export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanOutput): void {
   const n = text.length;
+  const entry = [out.card.length, out.ssn.length, out.phone.length] as const;
   const ssnRules = plan.ssn;
   const card = plan.card;
   const phone = plan.phone;
@@ -61,7 +72,28 @@ export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScan
     const c = text.charCodeAt(i);
     // Everything that can start a value lies in `(` (40) … `9` (57): letters and spaces cost
     // one or two comparisons.
-    if (c > 57 || c < 40) {
+    if (c > 57) {
+      // Full-width digits (rare): start again on a copy with them folded to ASCII, same
+      // offsets. Checked here rather than by a search before the scan, which costs a call per line.
+      if (c >= 0x3000 && isFullWidthForm(c)) {
+        out.card.length = entry[0];
+        out.ssn.length = entry[1];
+        out.phone.length = entry[2];
+        scanNumbers(text.replace(FULL_WIDTH_ALL, toAscii), plan, out);
+        return;
+      }
+      i++;
+      continue;
+    }
+    if (c < 40) {
+      // `%2B` is a URL-encoded `+` (`?phone=%2B14155550132` in an access log).
+      if (c === 37 && phone && i >= phoneFloor && isEncodedPlus(text, i)) {
+        const match = matchInternationalPhone(text, i, i + 3);
+        if (match !== undefined) {
+          out.phone.push(match[0], match[1]);
+          phoneFloor = match[1];
+        }
+      }
       i++;
       continue;
     }
@@ -95,7 +127,10 @@ export function scanNumbers(input: string, plan: NumberScanPlan, out: NumberScan
         }
         if (phone && i >= phoneFloor) {
           let end = len === 1 || len === 3 || len === 10 || len === 11 ? matchNationalPhone(text, i, runEnd) : -1;
-          if (end === -1 && c === 48) end = matchPrefixedPhone(text, i, runEnd);
+          if (end === -1 && c === 48) {
+            end = matchPrefixedPhone(text, i, runEnd);
+            if (end === -1) end = matchGroupedNationalPhone(text, i, runEnd);
+          }
           if (end === -1 && regional !== undefined) end = matchRegionalPhone(text, i, regional);
           if (end !== -1) {
             out.phone.push(i, end);

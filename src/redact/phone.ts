@@ -5,7 +5,9 @@
  * code; and North American (NANP) national formats (`(415) 555-0132`, `415-555-0132`,
  * `415.555.0132`, `415 555 0132`, `1-415-555-0132`), checked with the NANP rules (area code and
  * exchange start with 2–9, no N11, no N9X area code). A bare ten-digit run, `415 5550132` or
- * `415-5550132` count only with a context word ("phone", "tel", "mobile" …) before them.
+ * `415-5550132` count only with a context word ("phone", "tel", "mobile", "Телефон", "電話" …)
+ * before them, as do bare 10–11 digit national numbers with a trunk `0` (`Tel: 0612345678`)
+ * and 11-digit Chinese mobile numbers.
  * Also: `00` / `011` instead of `+`, a `+` number glued to the word before it (`call+64 …`),
  * one slash (`415/666-7777`, `+49 176/12345678`), `1(516)733-3989`, and an extension after
  * any of them (`x123`, `ext. 12`, `#12`; see phone-extension.ts). Full-width digits are folded
@@ -140,12 +142,28 @@ export function matchNationalPhone(text: string, i: number, runEnd: number): num
     const r = digitRunEnd(text, k);
     return r - k === 3 ? matchNanpBody(text, k, r, i) : -1;
   }
-  if (len === 10 || (len === 11 && text.charCodeAt(i) === 49)) {
+  if (len === 10 || len === 11) {
+    if (!isBareNationalNumber(text, i, runEnd)) return -1;
     const last = phoneEnd(text, runEnd);
-    if (last === -1 || !isNanpText(text, runEnd - 10, runEnd)) return -1;
+    if (last === -1) return -1;
     return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? last : -1;
   }
   return -1;
+}
+
+/**
+ * Whether a bare run of 10 or 11 digits reads as a national number (it still needs a context
+ * word): a NANP number, with or without its trunk `1`; a number written with the trunk prefix
+ * `0` that most numbering plans outside the NANP use (ITU-T E.164 §3.3 national prefix:
+ * `0612345678` FR, `07911123456` GB, `0412345678` AU, `09012345678` JP); or an 11-digit
+ * Chinese mobile number (`1[3-9]` + 9 digits, MIIT numbering plan).
+ */
+function isBareNationalNumber(text: string, i: number, runEnd: number): boolean {
+  const c0 = text.charCodeAt(i);
+  const c1 = text.charCodeAt(i + 1);
+  if (c0 === 48) return c1 !== 48; // `00` is an international prefix, not a trunk prefix
+  if (runEnd - i === 10) return isNanpText(text, i, runEnd);
+  return c0 === 49 && (isNanpText(text, i + 1, runEnd) || (c1 >= 51 && c1 <= 57));
 }
 
 /** A NANP number starting with `(` at `p` (`(415) 555-0132`); end or -1. */
@@ -282,6 +300,9 @@ export function matchPrefixedPhone(text: string, i: number, runEnd: number): num
   const c1 = text.charCodeAt(i + 1);
   const prefix = c1 === 48 ? 2 : c1 === 49 && text.charCodeAt(i + 2) === 49 ? 3 : 0;
   if (prefix === 0 || runEnd - i < prefix) return -1;
+  // A group inside a longer spaced list of digits (`DE89 3704 0044 0532 0130 00`, an IBAN) is
+  // not a number's start.
+  if (followsSpacedDigit(text, i)) return -1;
   let body = i + prefix;
   if (body === runEnd) {
     if (!isSeparator(text.charCodeAt(body)) || !isDigit(text.charCodeAt(body + 1))) return -1;
@@ -292,4 +313,44 @@ export function matchPrefixedPhone(text: string, i: number, runEnd: number): num
   const end = match[1];
   const separated = isSeparator(text.charCodeAt(runEnd)) && runEnd + 1 < end;
   return separated || hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? end : -1;
+}
+
+/**
+ * A national number written in groups with its trunk `0` (ITU-T E.123 national notation:
+ * `03-1234-5678` JP, `06 12 34 56 78` FR, `020 7946 0958` GB, `030/1234567` DE) whose first
+ * digit run `[i, runEnd)` starts with `0`: 9–11 digits in two or more groups, separated by one
+ * kind of separator (a `/` may follow the area code). Only after a context word (`Tel:`,
+ * `電話`), since without one such groups are as often dates, amounts or ids. End or -1.
+ */
+export function matchGroupedNationalPhone(text: string, i: number, runEnd: number): number {
+  const first = runEnd - i;
+  if (first < 2 || first > 5 || text.charCodeAt(i + 1) === 48) return -1;
+  let digits = first;
+  let pos = runEnd;
+  let kind = -1;
+  let slashed = false;
+  let end = -1;
+  for (;;) {
+    const s = text.charCodeAt(pos);
+    if (s === 47 && !slashed && end === -1) {
+      slashed = true;
+    } else if (isSeparator(s) && (kind === -1 || s === kind)) {
+      kind = s;
+    } else {
+      break;
+    }
+    const g = pos + 1;
+    const gEnd = digitRunEnd(text, g);
+    const len = gEnd - g;
+    if (len === 0 || len > 8 || digits + len > 11) break;
+    digits += len;
+    end = gEnd;
+    pos = gEnd;
+  }
+  if (end === -1 || digits < 9) return -1;
+  // The groups go on with digits that do not fit: a longer list of numbers, not a phone.
+  if (isSeparator(text.charCodeAt(end)) && isDigit(text.charCodeAt(end + 1))) return -1;
+  const last = phoneEnd(text, end);
+  if (last === -1) return -1;
+  return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? last : -1;
 }

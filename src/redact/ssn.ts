@@ -25,12 +25,16 @@ export function compileSsnRules(denyList: readonly string[] = SSN_DENY_LIST): Ss
   return { deny };
 }
 
+/** 1 for each area number (000–999) never issued, from SSN_INVALID_AREAS: one lookup per candidate. */
+const INVALID_AREA = new Uint8Array(1000);
+for (const [from, to] of SSN_INVALID_AREAS) INVALID_AREA.fill(1, from, to + 1);
+
 /** Whether nine digits could be an issued SSN (area, group, serial, repeated digits, deny list). */
 function isPlausibleSsn(value: number, rules: SsnRules): boolean {
   const area = Math.floor(value / 1_000_000);
   const group = Math.floor(value / 10_000) % 100;
   const serial = value % 10_000;
-  for (const [from, to] of SSN_INVALID_AREAS) if (area >= from && area <= to) return false;
+  if (INVALID_AREA[area] === 1) return false;
   if (group === 0 || serial === 0) return false;
   // One digit nine times (111-11-1111) is a placeholder, as Presidio also decides.
   if (value % 111_111_111 === 0) return false;

@@ -121,8 +121,10 @@ describe("phone regions: labelled national formats", () => {
 
   it("a number valid only in a region not chosen stays in the clear", () => {
     // 089 12345678 is Munich; in France a national number has 10 digits with its trunk 0.
-    expect(regional(["FR"]).findAll("call 089 12345678")).toEqual([]);
-    expect(regional(["DE"]).findAll("call 01 23 45 67 89")).toEqual([]);
+    expect(regional(["FR"]).findAll("ref 089 12345678")).toEqual([]);
+    expect(regional(["DE"]).findAll("ref 01 23 45 67 89")).toEqual([]);
+    // After a context word the default detector takes any grouped national number (issue 19 item 2).
+    expect(regional(["DE"]).findAll("call 01 23 45 67 89")).toHaveLength(1);
   });
 
   it("international and NANP numbers are found as before", () => {
