@@ -179,7 +179,10 @@ describe.each(MODES)("envelope (%s)", (mode) => {
       "ERR_INVALID_INPUT",
     );
     await expectMoatErrorAsync(envelope.decrypt("mk1.k1." + "A".repeat(100_000_000), { context }), "ERR_INVALID_INPUT");
-    await expectMoatErrorAsync(envelope.decrypt("mk2Ck1__" + "A".repeat(100_000_000), { context }), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(
+      envelope.decrypt("mk2Ck1__" + "A".repeat(100_000_000), { context }),
+      "ERR_INVALID_INPUT",
+    );
   });
 
   it("answers keyIdOf, needsRewrap and dependencyOf with ERR_INVALID_INPUT for non-tokens", async () => {
