@@ -213,7 +213,12 @@ function parseStringV2(token: string): ParsedMessage {
   const leadBytes = (lead * 3) / 4;
   const room = Math.max(0, 2 + idLength - leadBytes);
   const bytes = strictDecode(token, room);
-  return parsePayload("string", masterKeyId, binaryFormAt(bytes, room + leadBytes - 2 - idLength, masterKeyId), 2 + idLength);
+  return parsePayload(
+    "string",
+    masterKeyId,
+    binaryFormAt(bytes, room + leadBytes - 2 - idLength, masterKeyId),
+    2 + idLength,
+  );
 }
 
 /** A v1 string token (read, never written): `mk1.` ‖ keyId ‖ `.` ‖ base64url(payload). */

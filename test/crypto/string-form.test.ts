@@ -84,12 +84,6 @@ describe("string form v2", () => {
       // Compared as one buffer: an element-wise diff of megabytes is very slow.
       expect(Buffer.from(await envelope.decrypt(token, { context: { n: size } })).equals(plaintext)).toBe(true);
     }
-    // A token built in the reused buffer is not changed by the next one built there.
-    const first = await envelope.encrypt(new Uint8Array(100_000).fill(1), { context });
-    const copy = `${first}`;
-    await envelope.encrypt(new Uint8Array(100_000).fill(2), { context });
-    expect(first).toBe(copy);
-    expect(await envelope.decrypt(first, { context })).toEqual(new Uint8Array(100_000).fill(1));
   });
 
   it("refuses every single-character change of a token", async () => {
