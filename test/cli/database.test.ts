@@ -69,7 +69,7 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           expect(
             await envelope.decryptString(row.secret, { context: { table, column: "secret", rowId: row.id } }),
           ).toBe(row.plain);
-          const keyId = row.secret.split(".")[1] ?? "";
+          const keyId = envelope.keyIdOf(row.secret);
           byKey[keyId] = (byKey[keyId] ?? 0) + 1;
         }
         return byKey;
