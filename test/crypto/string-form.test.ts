@@ -112,6 +112,10 @@ describe("string form v2", () => {
       "mk2Ik2026___EQAA", // L says 8: key id "k2026___", then "EQAA" where the fill "____" should be
       "mk2_k2026___EQ", // L = 63
       "mk2Fk2.26___EQ", // a key id character outside the alphabet
+      "mk2Fk2=26___EQ", // "=" in the key id
+      "mk2Fk2\u00e926___EQ", // a non-ASCII key id character
+      "mk2Fk2+26___EQ", // standard base64 in the key id
+      "mk2Fk2 26___EQ", // whitespace in the key id
       "mk2Fk2026___EQ==", // padding
       "mk2Fk2026___E", // length 1 mod 4
       "mk2Fk2026___EB", // non-zero trailing bits
