@@ -72,8 +72,8 @@ export function base64urlEncode(bytes: Uint8Array): string {
   return asBuffer(requireBytes(bytes)).toString("base64url");
 }
 
-// The value of each base64url character, for the trailing-bits check.
-const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/** The base64url alphabet (RFC 4648 §5) in value order: character i stands for the 6 bits i. */
+export const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const BASE64URL_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < BASE64URL_ALPHABET.length; i++) BASE64URL_VALUE[BASE64URL_ALPHABET.charCodeAt(i)] = i;
 

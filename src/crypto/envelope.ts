@@ -31,25 +31,23 @@ import { createKeyWrapper } from "./key-wrap.js";
 import { pooledRandom } from "./random-pool.js";
 import { DATA_KEY_STORE_METHODS, type DataKeyStore } from "./store.js";
 import { type DataKeyInvalidation, isDataKeyInvalidation } from "./invalidation.js";
-import { type Writer, createSubkeys } from "./subkeys.js";
+import { createSubkeys } from "./subkeys.js";
 
-/** String tokens of plaintexts at least this long (about 64 Ki characters) are built flat (see `encrypt`). */
-const FLAT_PLAINTEXT_BYTES = 48 * 1024;
-/** Large string tokens up to this size are built in one reused buffer (see `tokenScratch`). */
+/** String tokens up to this size are built in one reused buffer (see `tokenScratch`). */
 const SCRATCH_MAX_BYTES = 4 * 1024 * 1024;
 let scratch: Buffer | undefined;
 
 /**
- * A buffer for building a large string token, reused across calls up to {@link SCRATCH_MAX_BYTES}
- * (a fresh megabyte-sized ArrayBuffer per call, twice, was a visible share of the 1 MiB cost).
- * It holds only the sealed token (no plaintext, no key), is filled and read synchronously, and
- * never leaves `encrypt`.
+ * A buffer for building a string token before its one base64url encode, reused across calls up
+ * to {@link SCRATCH_MAX_BYTES} (a fresh megabyte-sized ArrayBuffer per call was a visible share of
+ * the 1 MiB cost). It holds only the sealed token (no plaintext, no key), is filled and read
+ * synchronously, and never leaves `encrypt`.
  */
 function tokenScratch(n: number): Buffer {
   if (n > SCRATCH_MAX_BYTES) return Buffer.allocUnsafe(n);
   if (scratch === undefined || scratch.length < n)
-    scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, Math.max(n, 2 * (scratch?.length ?? 0))));
-  return scratch;
+    scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, Math.max(n, 4096, 2 * (scratch?.length ?? 0))));
+  return scratch.subarray(0, n);
 }
 
 /** Options for {@link createEnvelope}. */
@@ -94,7 +92,11 @@ export interface EnvelopeOptions {
  * ```
  */
 export interface Envelope {
-  /** Encrypts to a token `mk1.<keyId>.<base64url>`. */
+  /**
+   * Encrypts to a string token, `mk2` ‖ key id ‖ base64url (docs/format.md: the string form v2,
+   * which is one base64url string as a whole). Tokens of the v1 form `mk1.<keyId>.<base64url>`
+   * written by earlier versions keep decrypting.
+   */
   encrypt(plaintext: string | Uint8Array, options: BindingOptions): Promise<string>;
   /** Encrypts to the binary form of the same layout. */
   encryptBytes(plaintext: string | Uint8Array, options: BindingOptions): Promise<Uint8Array>;
@@ -185,8 +187,6 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   });
 
   const newBytes = (n: number): Uint8Array => new Uint8Array(n);
-  const pooledBytes = (n: number): Buffer => Buffer.allocUnsafe(n);
-  const scratchBytes = (n: number): Buffer => tokenScratch(n).subarray(0, n);
 
   function checkPlaintext(plaintext: string | Uint8Array): Uint8Array {
     const data = toBytes(plaintext, "plaintext");
@@ -195,19 +195,27 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     return data;
   }
 
+  /**
+   * Seals `data` under the writer's current batch into `lead ‖ header body ‖ nonce ‖ ciphertext ‖
+   * tag`, where `lead` is the binary prefix (binary form) or the bytes of the string lead (string
+   * form). The AAD is always built from the binary header.
+   */
   function sealWith<T extends Uint8Array>(
     dk: DataKey,
     data: Uint8Array,
     binding: Binding,
     alloc: (n: number) => T,
-  ): { out: T; writer: Writer } {
+    form: "string" | "bytes",
+  ): T {
     const writer = writerOf(dk);
+    const lead = form === "string" ? writer.stringLead.bytes : writer.binaryLead;
     const nonceLength = NONCE_LENGTH[algorithm];
     const nonce = draw(nonceLength);
-    const headerLength = writer.header.length;
-    const out = alloc(headerLength + nonceLength + data.length + TAG_LENGTH);
-    out.set(writer.header);
-    out.set(nonce, headerLength);
+    const nonceStart = lead.length + writer.headerBody.length;
+    const out = alloc(nonceStart + nonceLength + data.length + TAG_LENGTH);
+    out.set(lead);
+    out.set(writer.headerBody, lead.length);
+    out.set(nonce, nonceStart);
     backend.sealInto(
       algorithm,
       writer.derived.subkey,
@@ -215,9 +223,9 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       associatedData(writer.header, binding),
       data,
       out,
-      headerLength + nonceLength,
+      nonceStart + nonceLength,
     );
-    return { out, writer };
+    return out;
   }
 
   /** The scope's writing key, waiting for the store on a cache miss; never one its scope's shred destroyed meanwhile. */
@@ -234,8 +242,8 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     const data = checkPlaintext(plaintext);
     const binding = readBinding(options);
     const key = writingKey(binding.scope);
-    return sealWith(key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key, data, binding, newBytes)
-      .out;
+    const dk = key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key;
+    return sealWith(dk, data, binding, newBytes, "bytes");
   }
 
   function openWith(dk: DataKey, msg: ParsedMessage, binding: Binding): Uint8Array {
@@ -291,23 +299,12 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       const binding = readBinding(options);
       const key = writingKey(binding.scope);
       // Awaiting only on a cache miss keeps the common path free of an extra microtask.
-      // The string form encodes from a pooled buffer that is never handed out (every byte of it is
-      // written before encoding), and from the offset on, without a view or a copy.
       const dk = key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key;
-      // From here on nothing awaits: a large token's scratch buffer is filled and read at once.
-      const large = data.length >= FLAT_PLAINTEXT_BYTES;
-      const { out, writer } = sealWith(dk, data, binding, large ? scratchBytes : pooledBytes);
-      const payload = out.toString("base64url", writer.payloadOffset);
-      if (!large) return writer.stringPrefix + payload;
-      // `prefix + payload` would be a rope that every later read copies into one string on the
-      // JS heap (measured at several times the cost of the encoding itself at 1 MiB). Large
-      // tokens are built as bytes (in the scratch buffer: `out` has been read) and come back as
-      // one string that needs no flattening.
-      const prefixLength = writer.stringPrefix.length;
-      const whole = tokenScratch(prefixLength + payload.length);
-      whole.write(writer.stringPrefix, 0, "latin1");
-      whole.write(payload, prefixLength, "latin1");
-      return whole.toString("latin1", 0, prefixLength + payload.length);
+      // From here on nothing awaits: the scratch buffer is filled and read at once. The v2 string
+      // lead is a whole number of base64url quanta, so encoding lead bytes ‖ payload in one call
+      // gives the whole token: one pass, and one flat string (no prefix + payload rope, which every
+      // later read would copy into a new string).
+      return sealWith(dk, data, binding, tokenScratch, "string").toString("base64url");
     },
     encryptBytes: encryptToBytes,
     decrypt(token, options) {

@@ -8,7 +8,7 @@ import { constantTimeEqual } from "../_internal/ct-compare.js";
 import { utf8Encode } from "../_internal/encoding.js";
 import { AEAD_KEY_LENGTH, type AeadAlgorithm, type CryptoBackend } from "./backend.js";
 import type { DataKey } from "./data-keys.js";
-import { COMMITMENT_LENGTH, SALT_LENGTH, encodeHeader, suiteByte } from "./format.js";
+import { COMMITMENT_LENGTH, SALT_LENGTH, type StringLead, encodeHeader, stringLead, suiteByte } from "./format.js";
 
 /** Encryptions under one (data key, salt) pair before a new salt is drawn. */
 export const MESSAGES_PER_SALT: number = 2 ** 20;
@@ -30,9 +30,12 @@ export interface Derived {
 export interface Writer {
   readonly derived: Derived;
   readonly header: Uint8Array;
-  /** `mk1.<keyId>.`, and where the base64url payload starts in the binary form. */
-  readonly stringPrefix: string;
-  readonly payloadOffset: number;
+  /** What goes before the payload in the binary form: version ‖ L ‖ keyId. */
+  readonly binaryLead: Uint8Array;
+  /** What goes before the payload in the string form (v2), as text and as the bytes it decodes to. */
+  readonly stringLead: StringLead;
+  /** The header from the suite byte on (the part both forms share). */
+  readonly headerBody: Uint8Array;
   remaining: number;
 }
 
@@ -93,11 +96,14 @@ export function createSubkeys(
         const suite = suiteByte(dk.mode, algorithm);
         const derived = deriveSubkey(dk.key, draw(SALT_LENGTH).slice(), suite);
         dk.derived.set(bytesKey(derived.salt) + String.fromCharCode(suite), derived);
+        const header = encodeHeader(dk.masterKeyId, suite, dk.ref, derived.salt, derived.commitment);
+        const payloadOffset = 2 + dk.masterKeyId.length;
         writer = {
           derived,
-          header: encodeHeader(dk.masterKeyId, suite, dk.ref, derived.salt, derived.commitment),
-          stringPrefix: `mk1.${dk.masterKeyId}.`,
-          payloadOffset: 2 + dk.masterKeyId.length,
+          header,
+          binaryLead: header.subarray(0, payloadOffset),
+          stringLead: stringLead(dk.masterKeyId),
+          headerBody: header.subarray(payloadOffset),
           remaining: MESSAGES_PER_SALT,
         };
         dk.writer = writer;

@@ -69,7 +69,7 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           expect(
             await envelope.decryptString(row.secret, { context: { table, column: "secret", rowId: row.id } }),
           ).toBe(row.plain);
-          const keyId = row.secret.split(".")[1] ?? "";
+          const keyId = envelope.keyIdOf(row.secret);
           byKey[keyId] = (byKey[keyId] ?? 0) + 1;
         }
         return byKey;
@@ -214,7 +214,7 @@ if (target === undefined || envUrl("DATABASE_URL") === undefined) {
           // Only the new key is needed now; the right tenant opens each value, any other does not.
           const envelope = createEnvelope({ keyring: parseMasterKeys(newKey) });
           for (const row of await tenantRows(table)) {
-            expect(row.secret.startsWith("mk1.knew.")).toBe(true);
+            expect(row.secret.startsWith("mk2Eknew____")).toBe(true);
             const context = { table, column: "secret", rowId: row.id };
             if (row.tenant === null) {
               expect(await envelope.decryptString(row.secret, { context })).toBe(row.plain);

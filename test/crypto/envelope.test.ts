@@ -52,7 +52,7 @@ describe.each(MODES)("envelope (%s)", (mode) => {
     it("round-trips strings and bytes in both token forms", async () => {
       const envelope = envelopeFor(mode, { algorithm });
       const token = await envelope.encrypt("sk_live_123 ✓", { context });
-      expect(token).toMatch(/^mk1\.k1\.[A-Za-z0-9_-]+$/);
+      expect(token).toMatch(/^mk2Ck1__[A-Za-z0-9_-]+$/);
       expect(await envelope.decryptString(token, { context })).toBe("sk_live_123 ✓");
       const bytes = new Uint8Array([0, 1, 2, 255]);
       const binary = await envelope.encryptBytes(bytes, { context });
@@ -131,6 +131,23 @@ describe.each(MODES)("envelope (%s)", (mode) => {
       "mk1..AAAA",
       "mk1.k 1.AAAA",
       "mk1.k1.AA=A",
+      // The string form v2: a lead that is not "mk2" ‖ c(L) ‖ key id ‖ the right number of "_".
+      "mk2",
+      "mk2C",
+      "mk2Ck1_",
+      "mk2Ck1_AAAA",
+      "mk2Ck1_-AAAA",
+      "mk2Ak1__AAAA",
+      "mk2hk1__AAAA",
+      "mk2Ek1__AAAA",
+      "mk2Ck.__AAAA",
+      "MK2Ck1__AAAA",
+      "mk2Ck1__AA=A",
+      "mk2Ck1__AAAAA",
+      "mk2Ck1__AB",
+      "mk2Ck1__EQ+/",
+      "mk2Ck1__EQ AA",
+      "mk2Ck1__EQ\nAA",
       new Uint8Array([2, 1, 65]),
     ]) {
       await expectMoatErrorAsync(envelope.decrypt(bad as never, { context }), "ERR_INVALID_INPUT");
@@ -162,6 +179,10 @@ describe.each(MODES)("envelope (%s)", (mode) => {
       "ERR_INVALID_INPUT",
     );
     await expectMoatErrorAsync(envelope.decrypt("mk1.k1." + "A".repeat(100_000_000), { context }), "ERR_INVALID_INPUT");
+    await expectMoatErrorAsync(
+      envelope.decrypt("mk2Ck1__" + "A".repeat(100_000_000), { context }),
+      "ERR_INVALID_INPUT",
+    );
   });
 
   it("answers keyIdOf, needsRewrap and dependencyOf with ERR_INVALID_INPUT for non-tokens", async () => {
@@ -474,6 +495,7 @@ describe("cross-backend", () => {
           fc.string(),
           fc.uint8Array(),
           fc.string().map((s) => `mk1.k1.${s}`),
+          fc.string().map((s) => `mk2Ck1__${s}`),
         ),
         async (garbage) => {
           const code = await outcome(envelope, garbage);

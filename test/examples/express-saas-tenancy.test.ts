@@ -91,7 +91,7 @@ describePostgres("example app express-saas: tenants, encryption, logs, audit", (
         const id = String(json(created)["id"]);
         const { rows } = await db.client.query<{ body: string }>("SELECT body FROM notes WHERE id = $1", [id]);
         const stored = rows[0]!.body;
-        expect(stored).toMatch(/^mk1\./);
+        expect(stored).toMatch(/^mk2/);
         expect(stored).not.toContain("card");
         expect(stored).not.toContain(CARD_DIGITS.slice(0, 8));
         expect(json(await call("GET", `/notes/${id}`, { token: a.token }))["body"]).toBe(`card ${CARD} on file`);

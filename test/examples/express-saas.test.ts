@@ -251,7 +251,7 @@ describePostgres("example app express-saas: accounts, MFA, keys, roles", (target
           "SELECT totp_secret FROM saas_users WHERE id = $1",
           [owner.userId],
         );
-        expect(rows[0]?.totp_secret).toMatch(/^mk1\./);
+        expect(rows[0]?.totp_secret).toMatch(/^mk2/);
         expect(rows[0]?.totp_secret).not.toContain(secret);
       },
       APP_TIMEOUT,

@@ -41,7 +41,7 @@ import {
   fixedBytes,
   hex,
 } from "./fixtures.js";
-import { blindIndexKeyRef, envelopeRef, passwordBcryptInputRef, wrapDataKeyRef } from "./reference.js";
+import { blindIndexKeyRef, envelopeRef, passwordBcryptInputRef, stringLeadRef, wrapDataKeyRef } from "./reference.js";
 
 export type Documents = Readonly<Record<string, unknown>>;
 
@@ -58,9 +58,12 @@ function keyringSection(): unknown {
   };
 }
 
-async function envelopeDocument(backend: CryptoBackendName): Promise<{ envelope: unknown; dataKeys: unknown }> {
+async function envelopeDocument(
+  backend: CryptoBackendName,
+): Promise<{ envelope: unknown; dataKeys: unknown; stringV2: unknown }> {
   const b = BACKENDS[backend];
   const cases: unknown[] = [];
+  const stringCases: unknown[] = [];
   const records: unknown[] = [];
   for (const c of ENVELOPE_CASES) {
     const r = envelopeRandom(c);
@@ -110,9 +113,12 @@ async function envelopeDocument(backend: CryptoBackendName): Promise<{ envelope:
         aad: hex(ref.aad),
       },
       ...(r.dataKeyId === null ? {} : { dataKeyId: base64urlEncode(r.dataKeyId) }),
-      token: out.token,
+      // moatkit writes the string form v2 since issue 18; the v1 string of the same message is
+      // the reference's, and is exactly what moatkit wrote when this file was committed.
+      token: ref.token,
       binary: out.binary,
     });
+    stringCases.push({ name: c.name, masterKeyId: "k2026", binary: out.binary, token: out.token });
     if (out.record !== null)
       records.push({ case: c.name, record: recordJson(out.record), rows: recordRows(recordJson(out.record)) });
   }
@@ -156,8 +162,60 @@ async function envelopeDocument(backend: CryptoBackendName): Promise<{ envelope:
     records,
     rewrapped: { case: first.name, rewrapNonce: hex(rewrapNonce), record: rewrapped, rows: recordRows(rewrapped) },
   };
-  return { envelope, dataKeys };
+  const stringV2 = {
+    source: SOURCE,
+    format: "docs/format.md#string-form-v2",
+    description:
+      "The string form v2 of every envelope-v1.json case (same binary form, same context and tenant: decrypt with that file's inputs), the lead for key ids of several lengths, and inputs on both sides of 'not a token' / 'cannot decrypt'.",
+    cases: stringCases,
+    leads: STRING_LEAD_KEY_IDS.map((keyId) => ({
+      masterKeyId: keyId,
+      lead: stringLeadRef(keyId),
+      leadBytesHex: Buffer.from(stringLeadRef(keyId), "base64url").toString("hex"),
+    })),
+    notATokenOrCannotDecrypt: NOT_A_TOKEN_V2_CASES,
+  };
+  return { envelope, dataKeys, stringV2 };
 }
+
+/** Key ids of every length mod 4, the shortest and the longest. */
+const STRING_LEAD_KEY_IDS = [
+  "k",
+  "k1",
+  "k20",
+  "k202",
+  "k2026",
+  "key-2026_v2",
+  "0123456789abcdef0123456789ABCDE",
+  "0123456789abcdef0123456789ABCDEF",
+];
+
+/** String form v2 inputs on either side of the line between "not a token" and "cannot decrypt". */
+const NOT_A_TOKEN_V2_CASES = [
+  { input: "mk2", error: "ERR_INVALID_INPUT", why: "no length character" },
+  { input: "mk2A", error: "ERR_INVALID_INPUT", why: "L = 0" },
+  { input: "mk2hk2026___EQ", error: "ERR_INVALID_INPUT", why: "L = 33" },
+  { input: "mk2.k2026.EQ", error: "ERR_INVALID_INPUT", why: "a dot where the length character goes" },
+  { input: "Mk2Fk2026___EQ", error: "ERR_INVALID_INPUT", why: "the prefix is case-sensitive" },
+  { input: "mk2Fk2026__", error: "ERR_INVALID_INPUT", why: "shorter than the lead" },
+  { input: "mk2Fk2026__EQ", error: "ERR_INVALID_INPUT", why: "the lead must end in f = 4 - (L mod 4) = 3 '_'" },
+  { input: "mk2Fk2026_-_EQ", error: "ERR_INVALID_INPUT", why: "the fill is '_' only" },
+  { input: "mk2Fk2.26___EQ", error: "ERR_INVALID_INPUT", why: "a key id character outside A-Z a-z 0-9 _ -" },
+  { input: "mk2Fk2026___EQ==", error: "ERR_INVALID_INPUT", why: "base64url padding" },
+  { input: "mk2Fk2026___AB", error: "ERR_INVALID_INPUT", why: "non-zero trailing bits (AB and AA would both be 0x00)" },
+  { input: "mk2Fk2026___A", error: "ERR_INVALID_INPUT", why: "a length of 1 mod 4" },
+  { input: "mk2Fk2026___EQ+/", error: "ERR_INVALID_INPUT", why: "standard base64 characters" },
+  { input: "mk2Fk2026___EQ AA", error: "ERR_INVALID_INPUT", why: "whitespace" },
+  { input: "mk2Fk2026___", error: "ERR_DECRYPT", why: "token-shaped; empty payload (no suite byte)" },
+  { input: "mk2Fk2026___AA", error: "ERR_DECRYPT", why: "token-shaped; suite 0x00 is not defined" },
+  { input: "mk2Fk2026___Ew", error: "ERR_DECRYPT", why: "token-shaped; suite 0x13 is not defined" },
+  { input: "mk2Fk2026___EQ", error: "ERR_DECRYPT", why: "token-shaped; suite 0x11 but too short" },
+  {
+    input: "mk2Gk2026___EQ",
+    error: "ERR_DECRYPT",
+    why: "token-shaped: L = 6 reads key id k2026_ and fill __ (key ids may hold _); suite 0x11 but too short",
+  },
+] as const;
 
 /** Inputs on either side of the line between "not a token" and "cannot decrypt". */
 const NOT_A_TOKEN_CASES = [
@@ -322,10 +380,11 @@ async function passwordDocument(): Promise<unknown> {
 
 /** Every committed file's content, by file name. */
 export async function buildDocuments(backend: CryptoBackendName): Promise<Documents> {
-  const { envelope, dataKeys } = await envelopeDocument(backend);
+  const { envelope, dataKeys, stringV2 } = await envelopeDocument(backend);
   const { chain, checkpoint } = await auditDocuments();
   return {
     "envelope-v1.json": envelope,
+    "envelope-string-v2.json": stringV2,
     "data-keys.json": dataKeys,
     "blind-index.json": blindIndexDocument(backend),
     "api-keys.json": apiKeyDocument(),

@@ -1,5 +1,6 @@
 /**
- * Known-answer tests of envelope v1, stored data keys, master key encoding and blind indexes,
+ * Known-answer tests of envelope v1 (its binary form, the string form v2 moatkit writes and the
+ * string form v1 it still reads), stored data keys, master key encoding and blind indexes,
  * on both crypto backends and in both directions. The committed JSON is the specification's
  * memory: if one of these fails, a format changed (see README.md before touching anything).
  */
@@ -15,13 +16,16 @@ import {
   type EncryptionContext,
   base64urlDecode,
   createBlindIndex,
+  createEnvelope,
+  createKeyring,
+  fixedBytes,
   envelopeRun,
   hex,
   parseMasterKeys,
   readVectors,
   unhex,
 } from "./fixtures.js";
-import { blindIndexKeyRef, blindIndexRef, envelopeRef } from "./reference.js";
+import { blindIndexKeyRef, blindIndexRef, envelopeRef, stringFormV2Ref, stringLeadRef } from "./reference.js";
 
 interface EnvelopeCaseJson {
   name: string;
@@ -75,6 +79,18 @@ const toRecord = (r: RecordJson): DataKeyRecord => ({
   wrappedKey: unhex(r.wrappedKey),
   createdAt: r.createdAt,
 });
+interface StringV2File {
+  cases: { name: string; masterKeyId: string; binary: string; token: string }[];
+  leads: { masterKeyId: string; lead: string; leadBytesHex: string }[];
+  notATokenOrCannotDecrypt: { input: string; error: string; why: string }[];
+}
+const stringV2File = readVectors("envelope-string-v2.json") as StringV2File;
+const stringV2Of = (name: string): StringV2File["cases"][number] => {
+  const found = stringV2File.cases.find((v) => v.name === name);
+  if (found === undefined) throw new Error(`${name} missing from envelope-string-v2.json`);
+  return found;
+};
+
 const recordOf = (name: string): RecordJson | undefined => dataKeysFile.records.find((r) => r.case === name)?.record;
 const masterKeyHex = (id: string): string => envelopeFile.keyring.keys.find((k) => k.id === id)?.hex ?? "";
 const tenantOf = (c: EnvelopeCaseJson): string | undefined => c.tenantId ?? undefined;
@@ -94,7 +110,7 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
     it("moatkit encrypts the fixed inputs to the committed string and binary forms (and stores the committed record)", async () => {
       if (input === undefined) throw new Error("case missing from build.ts");
       const out = await runEnvelopeCase(input, backend);
-      expect(out.token).toBe(c.token);
+      expect(out.token).toBe(stringV2Of(c.name).token);
       expect(out.binary).toBe(c.binary);
       const record = recordOf(c.name);
       if (c.mode === "stored") {
@@ -105,7 +121,7 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
       }
     });
 
-    it("moatkit decrypts the committed string and binary forms to the plaintext", async () => {
+    it("moatkit decrypts the committed v1 string form (written before v2), the v2 string form and the binary form", async () => {
       const record = recordOf(c.name);
       const run = await envelopeRun({
         backend,
@@ -113,7 +129,9 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
         mode: c.mode,
         records: record === undefined ? [] : [toRecord(record)],
       });
+      expect(c.token.startsWith("mk1.")).toBe(true);
       expect(hex(await run.decrypt(c.token, c.context, tenantOf(c)))).toBe(c.plaintextHex);
+      expect(hex(await run.decrypt(stringV2Of(c.name).token, c.context, tenantOf(c)))).toBe(c.plaintextHex);
       expect(hex(await run.decrypt(unhex(c.binary), c.context, tenantOf(c)))).toBe(c.plaintextHex);
       // The context and the tenant are bound: another of either does not decrypt.
       await expectMoatErrorAsync(run.decrypt(c.token, { ...c.context, extra: 1 }, tenantOf(c)), "ERR_DECRYPT");
@@ -149,6 +167,7 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
       }).toEqual(c.intermediate);
       expect(hex(ref.binary)).toBe(c.binary);
       expect(ref.token).toBe(c.token);
+      expect(ref.tokenV2).toBe(stringV2Of(c.name).token);
     });
 
     it("the string form is the binary form with its version and key id moved into the prefix", () => {
@@ -162,6 +181,21 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
       );
       if (c.dataKeyId !== undefined)
         expect(c.dataKeyId).toBe(Buffer.from(unhex(c.random.dataKeyId ?? "")).toString("base64url"));
+    });
+
+    it("the string form v2 is the lead and base64url(payload), and as a whole one base64url string", () => {
+      const v2 = stringV2Of(c.name);
+      const binary = unhex(c.binary);
+      expect(v2.binary).toBe(c.binary);
+      const lead = stringLeadRef(c.masterKeyId);
+      expect(v2.token.startsWith(lead)).toBe(true);
+      expect(hex(base64urlDecode(v2.token.slice(lead.length)))).toBe(hex(binary.subarray(2 + c.masterKeyId.length)));
+      expect(stringFormV2Ref(binary)).toBe(v2.token);
+      // The v1 and v2 strings carry the same payload text after their leads.
+      expect(v2.token.slice(lead.length)).toBe(c.token.slice(`mk1.${c.masterKeyId}.`.length));
+      expect(hex(base64urlDecode(v2.token))).toBe(
+        hex(base64urlDecode(lead)) + hex(binary.subarray(2 + c.masterKeyId.length)),
+      );
     });
   });
 
@@ -185,6 +219,32 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
       v.error === "ERR_DECRYPT" ? "ERR_DECRYPT" : "ERR_INVALID_INPUT",
     );
   });
+
+  it.each(stringV2File.notATokenOrCannotDecrypt.map((v) => [v.why, v] as const))(
+    "string form v2: %s",
+    async (_why, v) => {
+      const run = await envelopeRun({ backend, algorithm: "aes-256-gcm", mode: "stored" });
+      await expectMoatErrorAsync(
+        run.decrypt(v.input, {}, undefined),
+        v.error === "ERR_DECRYPT" ? "ERR_DECRYPT" : "ERR_INVALID_INPUT",
+      );
+    },
+  );
+
+  it.each(stringV2File.leads.map((l) => [l.lead, l] as const))(
+    "the reference and moatkit write the committed lead %s",
+    async (_lead, l) => {
+      expect(stringLeadRef(l.masterKeyId)).toBe(l.lead);
+      expect(l.lead.length % 4).toBe(0);
+      expect(hex(base64urlDecode(l.lead))).toBe(l.leadBytesHex);
+      const keyring = createKeyring([{ id: l.masterKeyId, key: fixedBytes(`lead ${l.masterKeyId}`, 32) }]);
+      const envelope = createEnvelope({ keyring, backend });
+      const token = await envelope.encrypt("x", { context: {} });
+      expect(token.startsWith(l.lead)).toBe(true);
+      expect(envelope.keyIdOf(token)).toBe(l.masterKeyId);
+      expect(await envelope.decryptString(token, { context: {} })).toBe("x");
+    },
+  );
 
   describe.each(
     blindIndexFile.cases.map(
@@ -215,7 +275,7 @@ describe.each(BACKEND_NAMES)("%s backend", (backend) => {
 
   it("regenerating on this backend gives the committed files exactly", async () => {
     const documents = await buildDocuments(backend);
-    for (const file of ["envelope-v1.json", "data-keys.json", "blind-index.json"]) {
+    for (const file of ["envelope-v1.json", "envelope-string-v2.json", "data-keys.json", "blind-index.json"]) {
       expect(documents[file], file).toEqual(readVectors(file));
     }
   });

@@ -50,6 +50,7 @@ export {
   canonicalJson,
   checksumOf,
   createBlindIndex,
+  createEnvelope,
   createKeyring,
   deriveSuccessorToken,
   formatApiKey,

@@ -403,6 +403,10 @@ describe("docs/format.md", () => {
       (c) => c.name === "aes-stored-tenant-context",
     );
     expect(doc).toContain(example?.token ?? "missing");
+    const exampleV2 = (
+      readVectors("envelope-string-v2.json") as { cases: { name: string; token: string }[] }
+    ).cases.find((c) => c.name === "aes-stored-tenant-context");
+    expect(doc).toContain(`string (v2)   ${exampleV2?.token ?? "missing"}`);
     expect(doc).toContain(chain.events[0]?.hashInput ?? "missing");
     expect(doc).toContain(chain.events[0]?.stored.hash ?? "missing");
   });

@@ -76,7 +76,10 @@ export interface EnvelopeOutput {
   readonly header: Uint8Array;
   readonly aad: Uint8Array;
   readonly binary: Uint8Array;
+  /** The string form v1 (what moatkit wrote before the string form v2). */
   readonly token: string;
+  /** The string form v2. */
+  readonly tokenV2: string;
 }
 
 export function suiteOf(mode: "stored" | "embedded", algorithm: AeadAlgorithm): number {
@@ -159,7 +162,7 @@ export function envelopeRef(backend: CryptoBackend, input: EnvelopeInput): Envel
   const aad = concat(header, u32(tenant.length), tenant, utf8(input.contextJson));
   const sealed = seal(backend, input.algorithm, okm.subarray(0, 32), input.nonce, aad, input.plaintext);
   const binary = concat(header, input.nonce, sealed);
-  const token = `mk1.${input.masterKeyId}.${b64url(binary.subarray(2 + keyIdBytes.length))}`;
+  const token = stringFormV1Ref(binary);
   return {
     suite,
     wrapKey: wrapKeyRef(backend, input.masterKey),
@@ -171,7 +174,33 @@ export function envelopeRef(backend: CryptoBackend, input: EnvelopeInput): Envel
     aad,
     binary,
     token,
+    tokenV2: stringFormV2Ref(binary),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// string form v2
+
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** lead = "mk2" ‖ c(L) ‖ masterKeyId ‖ "_" × f, with c(L) the base64url character of value L and f = 4 − (L mod 4). */
+export function stringLeadRef(masterKeyId: string): string {
+  const length = masterKeyId.length;
+  return `mk2${BASE64URL_ALPHABET.charAt(length)}${masterKeyId}${"_".repeat(4 - (length % 4))}`;
+}
+
+/** The string form v2 of a binary token: its lead, then base64url(payload), the payload being everything after the key id. */
+export function stringFormV2Ref(binary: Uint8Array): string {
+  const length = binary[1] ?? 0;
+  const masterKeyId = new TextDecoder().decode(binary.subarray(2, 2 + length));
+  return stringLeadRef(masterKeyId) + b64url(binary.subarray(2 + length));
+}
+
+/** The string form v1 (read only since v2): "mk1." ‖ masterKeyId ‖ "." ‖ base64url(payload). */
+export function stringFormV1Ref(binary: Uint8Array): string {
+  const length = binary[1] ?? 0;
+  const masterKeyId = new TextDecoder().decode(binary.subarray(2, 2 + length));
+  return `mk1.${masterKeyId}.${b64url(binary.subarray(2 + length))}`;
 }
 
 // ---------------------------------------------------------------------------------------------
