@@ -167,7 +167,11 @@ function single(value: string | string[] | undefined): string | undefined {
  * ```
  */
 export function csrfProtection(options: CsrfProtectionOptions = {}): CsrfMiddleware {
-  const opts = parseOptions(optionsSchema, options, "csrfProtection options");
+  return createCsrfMiddleware(parseOptions(optionsSchema, options, "csrfProtection options"));
+}
+
+/** The factory behind {@link csrfProtection}, over checked options. */
+function createCsrfMiddleware(opts: z.output<typeof optionsSchema>): CsrfMiddleware {
   const own = opts.origin === undefined ? null : new Set(typeof opts.origin === "string" ? [opts.origin] : opts.origin);
   const trusted = new Set(opts.trustedOrigins ?? []);
   const safe = new Set(opts.safeMethods ?? ["GET", "HEAD", "OPTIONS"]);

@@ -122,7 +122,11 @@ function noStore(res: ServerResponse): void {
  * ```
  */
 export function refreshCookie(options: RefreshCookieOptions): RefreshCookie {
-  const opts = parseOptions(optionsSchema, options, "refreshCookie options");
+  return createRefreshCookie(parseOptions(optionsSchema, options, "refreshCookie options"));
+}
+
+/** The factory behind {@link refreshCookie}, over checked options. */
+function createRefreshCookie(opts: z.output<typeof optionsSchema>): RefreshCookie {
   const insecure = opts.insecureDevelopmentCookie === true;
   const path = opts.path ?? "/";
   const name =
