@@ -1,6 +1,8 @@
 // Stryker configuration for `npm run mutation -- <module>`. Run it through scripts/mutation.js,
 // which checks the module name and sets MOATKIT_MUTATION_MODULE; this file only turns the name
 // into paths. Everything Stryker writes goes under reports/ (gitignored).
+import process from "node:process";
+
 const moduleName = process.env.MOATKIT_MUTATION_MODULE;
 if (moduleName === undefined || !/^[a-z]+$/.test(moduleName)) {
   throw new Error("stryker.config.js is run by scripts/mutation.js, which sets MOATKIT_MUTATION_MODULE");

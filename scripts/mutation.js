@@ -15,6 +15,7 @@
 // After a run it prints the score and counts, and every surviving or uncovered mutant with its
 // place and replacement — the list docs/quality.md explains.
 import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";

@@ -57,9 +57,11 @@ describe("hashPassword says why it refused a password", () => {
       (await expectMoatErrorAsync(verifyPassword(PASSWORD, hash, { long: "truncate" as never }), "ERR_CONFIG")).message,
     ).toMatch(/verifyPassword options/);
     expect(expectMoatError(() => needsRehash(hash, { cost: 99 }), "ERR_CONFIG").message).toMatch(/needsRehash options/);
-    expect(expectMoatError(() => configurePasswordWorkers({ maxWorkers: 0 }), "ERR_CONFIG").message).toMatch(
-      /configurePasswordWorkers options/,
-    );
+    expect(
+      expectMoatError(() => {
+        configurePasswordWorkers({ maxWorkers: 0 });
+      }, "ERR_CONFIG").message,
+    ).toMatch(/configurePasswordWorkers options/);
   });
 });
 
