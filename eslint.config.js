@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "docs/api/", "coverage/", "node_modules/", ".pack/"] },
+  { ignores: ["dist/", "docs/api/", "coverage/", "node_modules/", ".pack/", "reports/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,9 +1,4 @@
-import { execFile } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bcryptWorkerCount, bcryptWorkers } from "../../src/_internal/bcrypt-pool.js";
 import {
   configurePasswordWorkers,
@@ -12,17 +7,6 @@ import {
   verifyPassword,
 } from "../../src/passwords/index.js";
 import { expectMoatError, expectMoatErrorAsync } from "../helpers/assertions.js";
-
-const run = promisify(execFile);
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const fixture = join(root, "test", "passwords", "fixtures", "worker-smoke.js");
-const EXPECTED = {
-  hash: "$2b$05$",
-  right: true,
-  wrong: false,
-  first: { ok: true, remaining: 1 },
-  second: { ok: false, reason: "invalid" },
-};
 
 describe("bcrypt worker pool", () => {
   it("keeps the event loop free while a cost-12 hash runs (it runs on another thread)", async () => {
@@ -89,42 +73,4 @@ describe("bcrypt worker pool", () => {
     await expectMoatErrorAsync(bcryptWorkers.hash("pw", "not-a-salt"), "ERR_UNSUPPORTED");
     await expect(bcryptWorkers.compare("pw", await hashPassword("pw", { cost: 4 }))).resolves.toBe(true);
   });
-});
-
-describe("bcrypt workers outside vitest", () => {
-  it("work from the sources under tsx, and the process exits on its own", async () => {
-    const { stdout } = await run(
-      process.execPath,
-      ["--import", "tsx", fixture, pathToFileURL(join(root, "src")).href, ".ts"],
-      {
-        cwd: root,
-        timeout: 60_000,
-      },
-    );
-    expect(JSON.parse(stdout.trim())).toEqual(EXPECTED);
-  }, 90_000);
-
-  // Inside node_modules (ignored by git and lint) so the build resolves bcryptjs as an
-  // installed package would.
-  const buildDir = join(root, "node_modules", ".cache", `moatkit-dist-smoke-${String(process.pid)}`);
-  afterAll(() => {
-    rmSync(buildDir, { recursive: true, force: true });
-  });
-
-  it("work from a build (plain node, no loader), and the process exits on its own", async () => {
-    mkdirSync(dirname(buildDir), { recursive: true });
-    await run(
-      process.execPath,
-      [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--outDir", buildDir],
-      {
-        cwd: root,
-        timeout: 120_000,
-      },
-    );
-    const { stdout } = await run(process.execPath, [fixture, pathToFileURL(buildDir).href, ".js"], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    expect(JSON.parse(stdout.trim())).toEqual(EXPECTED);
-  }, 180_000);
 });
