@@ -66,7 +66,7 @@ export interface ServerSessionDeleteOthersInput {
   readonly now: number;
 }
 
-/** Storage for server-side sessions. Implementations: memory, Postgres, Redis. */
+/** Storage for server-side sessions. Implementations: memory, Postgres, MySQL/MariaDB, Redis. */
 export interface ServerSessionStore {
   /** Stores a new session. */
   createServerSession(record: ServerSessionRecord): Promise<void>;

@@ -7,6 +7,7 @@ import {
   createMysqlRateLimitStore,
   createMysqlRecoveryCodeStore,
   createMysqlRefreshSessionStore,
+  createMysqlServerSessionStore,
   createMysqlTotpStepStore,
 } from "../../src/adapters/mysql/index.js";
 import { describeStoreConformance } from "../../src/testing/index.js";
@@ -29,6 +30,7 @@ describeMysql("mysql stores", ({ pool, isolation }) => {
       dataKeys: () => createMysqlDataKeyStore({ pool: pool() }),
       refreshSessions: () => createMysqlRefreshSessionStore({ pool: pool() }),
       oneTimeTokens: () => createMysqlOneTimeTokenStore({ pool: pool() }),
+      serverSessions: () => createMysqlServerSessionStore({ pool: pool() }),
       totpSteps: () => createMysqlTotpStepStore({ pool: pool() }),
       recoveryCodes: () => createMysqlRecoveryCodeStore({ pool: pool() }),
       rateLimits: () => createMysqlRateLimitStore({ pool: pool() }),

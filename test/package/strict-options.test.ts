@@ -182,6 +182,9 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createMysqlRefreshSessionStore: {
       call: (x) => mysqlAdapters.createMysqlRefreshSessionStore({ pool: mysqlPool, ...x }),
     },
+    createMysqlServerSessionStore: {
+      call: (x) => mysqlAdapters.createMysqlServerSessionStore({ pool: mysqlPool, ...x }),
+    },
     createMysqlTotpStepStore: { call: (x) => mysqlAdapters.createMysqlTotpStepStore({ pool: mysqlPool, ...x }) },
     getMysqlMigrationSql: { call: (x) => mysqlAdapters.getMysqlMigrationSql("mariadb", { ...x }) },
     migrateMysql: { call: (x) => mysqlAdapters.migrateMysql(mysqlPool, { ...x }), noDryRun: "needs a database" },

@@ -38,6 +38,7 @@ export { createMysqlTotpStepStore, type MysqlTotpStepStoreOptions } from "./totp
 export { createMysqlRecoveryCodeStore, type MysqlRecoveryCodeStoreOptions } from "./recovery-code-store.js";
 export { createMysqlRefreshSessionStore, type MysqlRefreshSessionStoreOptions } from "./refresh-session-store.js";
 export { createMysqlOneTimeTokenStore, type MysqlOneTimeTokenStoreOptions } from "./one-time-token-store.js";
+export { createMysqlServerSessionStore, type MysqlServerSessionStoreOptions } from "./server-session-store.js";
 export {
   createMysqlRateLimitStore,
   type MysqlRateLimitStore,

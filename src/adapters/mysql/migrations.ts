@@ -86,6 +86,30 @@ const sessions: MysqlMigration = {
   ],
 };
 
+const serverSessions: MysqlMigration = {
+  module: "sessions",
+  version: 2,
+  name: "server-side sessions",
+  // The subject index holds (subject, id_hash), so a user's rows read through it come in id
+  // order; the two expiry indexes serve the clean-up (an index merge for its OR).
+  statements: (d) => [
+    `CREATE TABLE IF NOT EXISTS moatkit_server_sessions (
+  id_hash ${HASH} NOT NULL PRIMARY KEY,
+  subject ${ID} NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL,
+  idle_expires_at BIGINT NOT NULL,
+  absolute_expires_at BIGINT NOT NULL,
+  ip ${text(d)} NULL,
+  user_agent ${text(d)} NULL,
+  data ${text(d)} NOT NULL,
+  KEY moatkit_server_sessions_subject (subject),
+  KEY moatkit_server_sessions_idle (idle_expires_at),
+  KEY moatkit_server_sessions_absolute (absolute_expires_at)
+) ${TABLE_OPTIONS}`,
+  ],
+};
+
 const apikeys: MysqlMigration = {
   module: "apikeys",
   version: 1,
@@ -226,4 +250,12 @@ const ratelimit: MysqlMigration = {
 };
 
 /** Every moatkit module's schema steps for MySQL/MariaDB, in the order `migrateMysql` applies them. */
-export const moatkitMysqlMigrations: readonly MysqlMigration[] = [sessions, apikeys, mfa, crypto, audit, ratelimit];
+export const moatkitMysqlMigrations: readonly MysqlMigration[] = [
+  sessions,
+  serverSessions,
+  apikeys,
+  mfa,
+  crypto,
+  audit,
+  ratelimit,
+];

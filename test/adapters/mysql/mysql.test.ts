@@ -1,8 +1,9 @@
 /**
  * The MySQL adapter beyond the conformance suite: exact (binary) matching where MySQL's default
  * collations fold case and pad spaces, ERR_STORE without SQL or values, the fresh nonce of an
- * overlap answered while rotations queue, the audit writer's grants, migrations, and the wrong
- * inputs each entry point refuses.
+ * overlap answered while rotations queue, server sessions moved to a new id while a user's
+ * sessions are being deleted, the audit writer's grants, migrations, and the wrong inputs each
+ * entry point refuses.
  */
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
@@ -16,6 +17,7 @@ import {
   createMysqlRateLimitStore,
   createMysqlRecoveryCodeStore,
   createMysqlRefreshSessionStore,
+  createMysqlServerSessionStore,
   createMysqlTotpStepStore,
   getMysqlMigrationSql,
   inspectMysqlAuditGrants,
@@ -84,6 +86,8 @@ describe("mysql adapter: wrong inputs", () => {
     for (const sql of [maria, my]) {
       expect(sql).not.toMatch(/\bJSON\b|VARCHAR\(\d+\)[^,]*(?:_id|hash|selector)|_ci\b/);
       expect(sql).toMatch(/key_hash VARBINARY\(64\)/);
+      expect(sql).toMatch(/moatkit_server_sessions \(\n {2}id_hash VARBINARY\(128\)/);
+      expect(sql).toMatch(/user_agent LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_(0900|nopad)_bin NULL/);
     }
   });
 
@@ -241,6 +245,89 @@ describeMysql(
       });
     });
 
+    describe("server sessions", () => {
+      const MIN = 60_000;
+      const session = (subject: string, now: number) => ({
+        idHash: hex(),
+        subject,
+        createdAt: now,
+        lastSeenAt: now,
+        idleExpiresAt: now + 30 * MIN,
+        absoluteExpiresAt: now + 600 * MIN,
+        ip: "198.51.100.4",
+        userAgent: "ua",
+        dataJson: "{}",
+      });
+
+      it("reports a repeated touch at the same millisecond as a touch on a pool without FOUND_ROWS", async () => {
+        // Without FOUND_ROWS, affectedRows counts changed rows: a touch writing the values already
+        // there reads 0, and a store trusting it would call a live session dead.
+        const raw = mysql.createPool({ uri: url(), connectionLimit: 2, flags: ["-FOUND_ROWS"] });
+        try {
+          const store = createMysqlServerSessionStore({ pool: raw });
+          const now = Date.now();
+          const s = session(`user_${hex(6)}`, now);
+          await store.createServerSession(s);
+          const touch = { idHash: s.idHash, now: now + 1, idleExpiresAt: now + 31 * MIN, ip: null, userAgent: "x" };
+          expect(await store.touchServerSession(touch)).toBe(true);
+          expect(await store.touchServerSession(touch)).toBe(true);
+          const late = now + 31 * MIN;
+          expect(await store.touchServerSession({ ...touch, now: late, idleExpiresAt: late })).toBe(false);
+          expect(await store.touchServerSession({ ...touch, idHash: hex() })).toBe(false);
+        } finally {
+          await raw.end();
+        }
+      });
+
+      it("leaves a user no session when their sessions move to new ids while they are all deleted", async () => {
+        const store = createMysqlServerSessionStore({ pool: pool() });
+        for (let round = 0; round < 5; round++) {
+          const now = Date.now();
+          const subject = `user_${hex(6)}`;
+          const sessions = Array.from({ length: 12 }, () => session(subject, now));
+          for (const s of sessions) await store.createServerSession(s);
+          const moves = sessions.map((s) =>
+            store.rekeyServerSession({
+              idHash: s.idHash,
+              newIdHash: hex(),
+              now,
+              idleExpiresAt: now + MIN,
+              dataJson: "{}",
+            }),
+          );
+          await Promise.all([store.deleteSubjectServerSessions(subject), ...moves]);
+          expect(await store.listSubjectServerSessions(subject, now)).toEqual([]);
+        }
+      });
+
+      it("leaves only the kept session when the user's others move to new ids while they are deleted", async () => {
+        const store = createMysqlServerSessionStore({ pool: pool() });
+        for (let round = 0; round < 5; round++) {
+          const now = Date.now();
+          const subject = `user_${hex(6)}`;
+          const keep = session(subject, now);
+          const others = Array.from({ length: 11 }, () => session(subject, now));
+          for (const s of [keep, ...others]) await store.createServerSession(s);
+          const moves = others.map((s) =>
+            store.rekeyServerSession({
+              idHash: s.idHash,
+              newIdHash: hex(),
+              now,
+              idleExpiresAt: now + MIN,
+              dataJson: "{}",
+            }),
+          );
+          const [deleted] = await Promise.all([
+            store.deleteOtherServerSessions({ subject, keepIdHash: keep.idHash, now }),
+            ...moves,
+          ]);
+          // Each other session is deleted once, under its old id or its new one.
+          expect(deleted).toBe(others.length);
+          expect((await store.listSubjectServerSessions(subject, now)).map((r) => r.idHash)).toEqual([keep.idHash]);
+        }
+      });
+    });
+
     it(`answers every overlap with the nonce of the successor installed last, round after round (${isolation})`, async () => {
       const store = createMysqlRefreshSessionStore({ pool: pool() });
       const now = Date.now();
@@ -347,7 +434,7 @@ describeMysql(
 
     it("migrates once: a second run applies nothing, and a server without strict mode is refused", async () => {
       const again = await migrateMysql(pool());
-      expect(again).toEqual({ dialect: "mariadb", applied: [], alreadyApplied: 6 });
+      expect(again).toEqual({ dialect: "mariadb", applied: [], alreadyApplied: 7 });
       const database = new URL(url()).pathname.slice(1);
       const lax = mysql.createPool({ uri: url(), connectionLimit: 1 });
       lax.pool.on("connection", (conn) => {
