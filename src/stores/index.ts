@@ -69,6 +69,16 @@ export {
   type OneTimeTokenStore,
 } from "../sessions/one-time-token-store.js";
 
+// Server-side sessions
+export {
+  SERVER_SESSION_STORE_METHODS,
+  type ServerSessionDeleteOthersInput,
+  type ServerSessionRecord,
+  type ServerSessionRekeyInput,
+  type ServerSessionStore,
+  type ServerSessionTouchInput,
+} from "../sessions/server-session-store.js";
+
 // Audit log
 export {
   AUDIT_STORE_METHODS,
