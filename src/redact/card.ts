@@ -8,7 +8,8 @@
  * than the rest of the scan. It is compiled once, at import, into a decimal trie: checking a
  * candidate walks at most eight nodes, whatever the table's size.
  */
-import { canEndNumber, digitRunEnd } from "./boundaries.js";
+import { canEndNumber, canStartNumber, digitRunEnd } from "./boundaries.js";
+import { isDigit } from "./chars.js";
 import { insideIban, IBAN_MAX_TEXT } from "./card-iban.js";
 import { hasContextWord } from "./context.js";
 import { IIN_RANGES, type CardBrand } from "./data/iin-ranges.js";
@@ -205,6 +206,41 @@ function hasCardContext(text: string, i: number): boolean {
   return hasContextWord(text, i, CARD_CONTEXT_WORDS);
 }
 
+/** The most groups a card has (4 + 3 + 3 + 3 + 3 + 3 digits). */
+const CARD_MAX_GROUPS = 6;
+
+/**
+ * Start of the digit group of 3–6 digits that ends one space before `i`, or -1 when `i` does
+ * not follow such a group (`… 1234 ⟨i⟩`). (After `-` a digit never starts a number at all.)
+ */
+function previousGroupStart(text: string, i: number): number {
+  if (i < 4 || text.charCodeAt(i - 1) !== 32 || !isDigit(text.charCodeAt(i - 2))) return -1;
+  let q = i - 2;
+  while (q > 0 && isDigit(text.charCodeAt(q - 1))) q--;
+  const glen = i - 1 - q;
+  return glen >= 3 && glen <= 6 ? q : -1;
+}
+
+/**
+ * Whether a card could start at one of the groups before `i` in a space-separated chain and
+ * reach over `i` (`3637 ⟨3637⟩ 3637 3637 3637`): then `i` is inside that card, not a card's
+ * start. Decided from the text alone, never from which matches came before, so the answer
+ * depends on at most one card's worth of text before `i`. (The scan's own rule, "no new card
+ * inside the last one", depends on where a long chain begins, however far back; a stream, which
+ * re-scans from inside the chain, then grouped it differently from `redact` and left a group in
+ * clear.) Two cards written one after the other still both count: a card's groups after its
+ * first start with digits no issuer uses, or fail Luhn, in all but contrived chains.
+ */
+function coveredByEarlierCard(text: string, i: number): boolean {
+  let j = i;
+  for (let k = 1; k < CARD_MAX_GROUPS; k++) {
+    j = previousGroupStart(text, j);
+    if (j === -1) return false;
+    if (canStartNumber(text, j) && matchGroupedCard(text, j, digitRunEnd(text, j)) > i) return true;
+  }
+  return false;
+}
+
 const cardDigits = new Uint8Array(CARD_MAX_DIGITS);
 const groupEnds: number[] = [];
 const groupDigits: number[] = [];
@@ -215,7 +251,8 @@ const groupDigits: number[] = [];
  * separator (space or `-`): a first group of 4–6 digits, inner groups of 3–6, a last group of
  * 1–6 (so 4-4-4-1 and 4-6-5 both work). With trailing groups the longest valid prefix wins.
  * A 12-digit number needs a card word before it; a number inside an IBAN
- * (`DE71 4111 1111 1111 1111 11`) is not a card.
+ * (`DE71 4111 1111 1111 1111 11`) is not a card; a group that a card starting at an earlier
+ * group of the same chain reaches over starts none ({@link coveredByEarlierCard}).
  */
 export function matchCard(text: string, i: number, runEnd: number): number {
   const len = runEnd - i;
@@ -227,6 +264,13 @@ export function matchCard(text: string, i: number, runEnd: number): number {
     if (!luhnValid(cardDigits, len) || (len === SHORT_CARD_DIGITS && !hasCardContext(text, i))) return -1;
     return insideIban(text, i, runEnd) ? -1 : runEnd;
   }
+  const end = matchGroupedCard(text, i, runEnd);
+  return end !== -1 && coveredByEarlierCard(text, i) ? -1 : end;
+}
+
+/** {@link matchCard} for a first group of 4–6 digits, without looking at the groups before it. */
+function matchGroupedCard(text: string, i: number, runEnd: number): number {
+  const len = runEnd - i;
   if (len < 4 || len > 6 || prefixLengthsAt(text, i, len) === 0) return -1;
   const sep = text.charCodeAt(runEnd);
   if (sep !== 32 && sep !== 45) return -1;

@@ -5,7 +5,8 @@
  * overlap (a matcher does not look for a new start inside its last match); overlaps between
  * types are resolved later by priority.
  */
-import { canStartNumber } from "./boundaries.js";
+import { canStartNumber, digitRunEnd } from "./boundaries.js";
+import { isDigit } from "./chars.js";
 import { CARD_MAX_DIGITS, CARD_MIN_DIGITS, matchCard } from "./card.js";
 import {
   matchGroupedNationalPhone,
@@ -53,6 +54,42 @@ function isEncodedPlus(text: string, i: number): boolean {
   return text.charCodeAt(i + 1) === 50 && (text.charCodeAt(i + 2) | 0x20) === 98 && d >= 48 && d <= 57;
 }
 
+/** Whether a digit run of `len` digits starting with `c` can start any value. */
+function runCanStart(c: number, len: number, regional: PhoneRegions | undefined): boolean {
+  // Runs of two digits (and lone digits) start nothing, except a trunk `1`, the `00`
+  // international prefix, and anything under national formats.
+  return len > 2 || (len === 1 && c === 49) || (len === 2 && c === 48) || regional !== undefined;
+}
+
+/** The end of a phone number starting at the digit run `[i, runEnd)` (first digit `c`), or -1. */
+function phoneAtRun(text: string, i: number, runEnd: number, c: number, regional: PhoneRegions | undefined): number {
+  const len = runEnd - i;
+  let end = len === 1 || len === 3 || len === 10 || len === 11 ? matchNationalPhone(text, i, runEnd) : -1;
+  if (end === -1 && c === 48) {
+    end = matchPrefixedPhone(text, i, runEnd);
+    if (end === -1) end = matchGroupedNationalPhone(text, i, runEnd);
+  }
+  if (end === -1 && regional !== undefined) end = matchRegionalPhone(text, i, regional);
+  return end;
+}
+
+/**
+ * A phone number starting at the sign `c` at `i` (`+`, `(`, or the `%` of a URL-encoded `+`),
+ * appended to `phones`; its end, or -1 when there is none.
+ */
+function phoneAtSign(text: string, i: number, c: number, regional: PhoneRegions | undefined, phones: number[]): number {
+  if (c === 40) {
+    let end = matchParenthesisedPhone(text, i);
+    if (end === -1 && regional !== undefined) end = matchRegionalPhone(text, i, regional);
+    if (end !== -1) phones.push(i, end);
+    return end;
+  }
+  const match = c === 37 ? matchInternationalPhone(text, i, i + 3) : matchInternationalPhone(text, i);
+  if (match === undefined) return -1;
+  phones.push(match[0], match[1]);
+  return match[1];
+}
+
 /**
  * Scans `text` once and appends every card, SSN and phone match to `out`. Full-width digits
  * (`０９０－１２３４－５６７８`) are read as their ASCII forms.
@@ -85,81 +122,44 @@ export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanO
       i++;
       continue;
     }
-    if (c < 40) {
-      // `%2B` is a URL-encoded `+` (`?phone=%2B14155550132` in an access log).
-      if (c === 37 && phone && i >= phoneFloor && isEncodedPlus(text, i)) {
-        const match = matchInternationalPhone(text, i, i + 3);
-        if (match !== undefined) {
-          out.phone.push(match[0], match[1]);
-          phoneFloor = match[1];
-        }
+    if (c < 48) {
+      // `+` or `(` before a digit; `%2B` is a URL-encoded `+` (`?phone=%2B14155550132` in an access log).
+      if (
+        phone &&
+        i >= phoneFloor &&
+        ((c === 37 && isEncodedPlus(text, i)) || ((c === 43 || c === 40) && isDigit(text.charCodeAt(i + 1))))
+      ) {
+        const end = phoneAtSign(text, i, c, regional, out.phone);
+        if (end !== -1) phoneFloor = end;
       }
       i++;
       continue;
     }
-    if (c >= 48) {
-      let runEnd = i + 1;
-      while (runEnd < n) {
-        const d = text.charCodeAt(runEnd);
-        if (d > 57 || d < 48) break;
-        runEnd++;
-      }
-      const len = runEnd - i;
-      // Runs of two digits (and lone digits other than a trunk `1`) start nothing.
-      // … except a trunk `1` and the `00` international prefix.
-      if (
-        (len > 2 || (len === 1 && c === 49) || (len === 2 && c === 48) || regional !== undefined) &&
-        canStartNumber(text, i)
-      ) {
-        if (card && i >= cardFloor && (len >= CARD_MIN_DIGITS ? len <= CARD_MAX_DIGITS : len >= 4 && len <= 6)) {
-          const end = matchCard(text, i, runEnd);
-          if (end !== -1) {
-            out.card.push(i, end);
-            cardFloor = end;
-          }
-        }
-        if (ssnRules !== undefined && i >= ssnFloor && (len === 3 || len === 5 || len === 9)) {
-          const end = matchSsn(text, i, runEnd, ssnRules);
-          if (end !== -1) {
-            out.ssn.push(i, end);
-            ssnFloor = end;
-          }
-        }
-        if (phone && i >= phoneFloor) {
-          let end = len === 1 || len === 3 || len === 10 || len === 11 ? matchNationalPhone(text, i, runEnd) : -1;
-          if (end === -1 && c === 48) {
-            end = matchPrefixedPhone(text, i, runEnd);
-            if (end === -1) end = matchGroupedNationalPhone(text, i, runEnd);
-          }
-          if (end === -1 && regional !== undefined) end = matchRegionalPhone(text, i, regional);
-          if (end !== -1) {
-            out.phone.push(i, end);
-            phoneFloor = end;
-          }
+    const runEnd = digitRunEnd(text, i);
+    const len = runEnd - i;
+    if (runCanStart(c, len, regional) && canStartNumber(text, i)) {
+      if (card && i >= cardFloor && (len >= CARD_MIN_DIGITS ? len <= CARD_MAX_DIGITS : len >= 4 && len <= 6)) {
+        const end = matchCard(text, i, runEnd);
+        if (end !== -1) {
+          out.card.push(i, end);
+          cardFloor = end;
         }
       }
-      i = runEnd;
-      continue;
-    }
-    if (phone && i >= phoneFloor && (c === 43 || c === 40) && i + 1 < n) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 48 && next <= 57) {
-        if (c === 43) {
-          const match = matchInternationalPhone(text, i);
-          if (match !== undefined) {
-            out.phone.push(match[0], match[1]);
-            phoneFloor = match[1];
-          }
-        } else {
-          let end = matchParenthesisedPhone(text, i);
-          if (end === -1 && regional !== undefined) end = matchRegionalPhone(text, i, regional);
-          if (end !== -1) {
-            out.phone.push(i, end);
-            phoneFloor = end;
-          }
+      if (ssnRules !== undefined && i >= ssnFloor && (len === 3 || len === 5 || len === 9)) {
+        const end = matchSsn(text, i, runEnd, ssnRules);
+        if (end !== -1) {
+          out.ssn.push(i, end);
+          ssnFloor = end;
+        }
+      }
+      if (phone && i >= phoneFloor) {
+        const end = phoneAtRun(text, i, runEnd, c, regional);
+        if (end !== -1) {
+          out.phone.push(i, end);
+          phoneFloor = end;
         }
       }
     }
-    i++;
+    i = runEnd;
   }
 }

@@ -205,92 +205,142 @@ function isThousands(groups: number, kinds: number): boolean {
 }
 
 /**
- * A national number of one of `regions` starting at `i` (a digit, or a `(` around the first
- * group); its end (after any extension) or -1.
+ * The chain being read (one, as the scan is synchronous): digit count, digit runs, groups, the
+ * separator kinds seen (bits), the separators after the first and second group (0: none or a
+ * parenthesis), slashes, whether a group was parenthesised, and where the last digit run ends.
  */
-export function matchRegionalPhone(text: string, i: number, regions: PhoneRegions): number {
-  if (!canStartNumber(text, i)) return -1;
+const chain = {
+  count: 0,
+  pieces: 0,
+  groups: 0,
+  kinds: 0,
+  firstSeparator: 0,
+  secondSeparator: 0,
+  slashes: 0,
+  parenthesised: false,
+  end: -1,
+};
+
+/** Records the digit run `[start, runEnd)` as the next piece of the chain. */
+function addPiece(start: number, runEnd: number): void {
+  pieceBounds[chain.pieces * 2] = start;
+  pieceBounds[chain.pieces * 2 + 1] = runEnd;
+  chain.pieces++;
+}
+
+/**
+ * A parenthesised group at `pos` (`(030) 1234567`, or after a trunk: `8 (912)`), holding up to
+ * six digits in runs apart by one space or dash (`(06 47)`, `(0-41)`). Returns where the next
+ * group starts, or -1 when the chain is no number.
+ */
+function readParenthesisedGroup(text: string, i: number, pos: number, regions: PhoneRegions): number {
+  const groups = chain.groups;
+  if (chain.parenthesised || groups > 1 || (groups === 1 && !isLoneFirst(text, i, chain.count, regions))) return -1;
+  let inner = pos + 1;
+  let length = 0;
+  for (;;) {
+    const runEnd = digitRunEnd(text, inner);
+    if (runEnd === inner || chain.pieces === MAX_PIECES) return -1;
+    length += runEnd - inner;
+    addPiece(inner, runEnd);
+    inner = runEnd;
+    const s = text.charCodeAt(inner);
+    if ((s === 32 || s === 45) && isDigit(text.charCodeAt(inner + 1))) inner++;
+    else break;
+  }
+  chain.count += length;
+  if (length > 6 || text.charCodeAt(inner) !== 41 || chain.count > MAX_NATIONAL_DIGITS) return -1;
+  chain.parenthesised = true;
+  groupLengths[chain.groups++] = length;
+  let next = inner + 1;
+  if (text.charCodeAt(next) === 32) next++;
+  return isDigit(text.charCodeAt(next)) ? next : -1;
+}
+
+/**
+ * Reads the chain of digit groups starting at `i` into {@link chain}, {@link groupLengths} and
+ * {@link pieceBounds}. False when it is too long, has too many groups, or starts with a lone
+ * digit no chosen region writes so.
+ */
+function readChain(text: string, i: number, regions: PhoneRegions): boolean {
+  chain.count = 0;
+  chain.pieces = 0;
+  chain.groups = 0;
+  chain.kinds = 0;
+  chain.firstSeparator = 0;
+  chain.secondSeparator = 0;
+  chain.slashes = 0;
+  chain.parenthesised = false;
+  chain.end = -1;
   let pos = i;
-  let count = 0;
-  let pieces = 0;
-  let groups = 0;
-  let kinds = 0;
-  // The separators after the first and the second group (0: none or a parenthesis).
-  let firstSeparator = 0;
-  let secondSeparator = 0;
-  let slashes = 0;
-  let parenthesised = false;
-  let end = -1;
   for (;;) {
     const c = text.charCodeAt(pos);
     if (c === 40) {
-      // A parenthesised group: the first (`(030) 1234567`), or the one after a trunk (`8 (912)`).
-      if (parenthesised || groups > 1 || (groups === 1 && !isLoneFirst(text, i, count, regions))) return -1;
-      // Inside: up to six digits, in groups apart by one space or dash (`(06 47)`, `(0-41)`).
-      let inner = pos + 1;
-      let length = 0;
-      for (;;) {
-        const runEnd = digitRunEnd(text, inner);
-        if (runEnd === inner || pieces === MAX_PIECES) return -1;
-        length += runEnd - inner;
-        pieceBounds[pieces * 2] = inner;
-        pieceBounds[pieces * 2 + 1] = runEnd;
-        pieces++;
-        inner = runEnd;
-        const s = text.charCodeAt(inner);
-        if ((s === 32 || s === 45) && isDigit(text.charCodeAt(inner + 1))) inner++;
-        else break;
-      }
-      count += length;
-      if (length > 6 || text.charCodeAt(inner) !== 41 || count > MAX_NATIONAL_DIGITS) return -1;
-      parenthesised = true;
-      groupLengths[groups++] = length;
-      pos = inner + 1;
-      if (text.charCodeAt(pos) === 32) pos++;
-      if (!isDigit(text.charCodeAt(pos))) return -1;
+      pos = readParenthesisedGroup(text, i, pos, regions);
+      if (pos === -1) return false;
       continue;
     }
-    if (!isDigit(c)) break;
+    if (!isDigit(c)) return true;
     const runEnd = digitRunEnd(text, pos);
+    const groups = chain.groups;
     // One group too many or too long: a longer list or id, never a number cut out of it.
-    if (groups === MAX_GROUPS || pieces === MAX_PIECES || count + runEnd - pos > MAX_NATIONAL_DIGITS) return -1;
-    if (groups === 0 && runEnd - pos === 1 && !isLoneFirst(text, pos, 1, regions)) return -1;
-    pieceBounds[pieces * 2] = pos;
-    pieceBounds[pieces * 2 + 1] = runEnd;
-    pieces++;
-    count += runEnd - pos;
-    groupLengths[groups++] = runEnd - pos;
-    end = runEnd;
+    if (groups === MAX_GROUPS || chain.pieces === MAX_PIECES || chain.count + runEnd - pos > MAX_NATIONAL_DIGITS) {
+      return false;
+    }
+    if (groups === 0 && runEnd - pos === 1 && !isLoneFirst(text, pos, 1, regions)) return false;
+    addPiece(pos, runEnd);
+    chain.count += runEnd - pos;
+    groupLengths[chain.groups++] = runEnd - pos;
+    chain.end = runEnd;
     const s = text.charCodeAt(runEnd);
     const next = text.charCodeAt(runEnd + 1);
     const kind = separatorKind(s);
     if (kind !== 0 && isDigit(next)) {
-      kinds |= kind;
-      if (groups === 1) firstSeparator = kind;
-      else if (groups === 2) secondSeparator = kind;
-      if (kind === SLASH) slashes++;
+      chain.kinds |= kind;
+      if (groups === 0) chain.firstSeparator = kind;
+      else if (groups === 1) chain.secondSeparator = kind;
+      if (kind === SLASH) chain.slashes++;
       pos = runEnd + 1;
       continue;
     }
-    if (groups === 1 && (s === 32 || s === 40) && isLoneFirst(text, i, count, regions)) {
+    if (groups === 0 && (s === 32 || s === 40) && isLoneFirst(text, i, chain.count, regions)) {
       pos = s === 32 && next === 40 ? runEnd + 1 : runEnd; // `8 (912)`, `8(912)`
       if (text.charCodeAt(pos) === 40) continue;
     }
-    break;
+    return true;
   }
+}
+
+/**
+ * Whether the chain just read is shaped as something other than a phone number: mixed or
+ * repeated separators, a decimal or version, the US SSN shape, an id with a long first group.
+ */
+function isOtherShape(text: string, i: number): boolean {
+  const { kinds, groups } = chain;
+  // Dots never mix with other separators (`1.5-2`), and one slash at most (`030/1234567`).
+  if ((kinds & DOT && kinds !== DOT) || chain.slashes > 1) return true;
+  if ((kinds & SPACE || chain.parenthesised) && followsSpacedDigit(text, i)) return true;
+  if (kinds === DOT && (groups < 3 || hasShortGroup(groups))) return true; // 471.5, 48.028, 124.0.6367.91
+  if (isSsnShaped(groups, kinds)) return true;
+  // An area code (trunk included) has at most six digits: `08638406-3175-0964` is an id.
+  return groups > 1 && (groupLengths[0] ?? 0) > 6;
+}
+
+/**
+ * A national number of one of `regions` starting at `i` (a digit, or a `(` around the first
+ * group); its end (after any extension) or -1.
+ */
+export function matchRegionalPhone(text: string, i: number, regions: PhoneRegions): number {
+  if (!canStartNumber(text, i) || !readChain(text, i, regions)) return -1;
+  const { count, groups, kinds, end } = chain;
   // Most digit runs in a log line end here: no chosen region has numbers of that many digits.
   const first = text.charCodeAt(pieceBounds[0] ?? 0) - 48;
   if (end === -1 || !hasBucket(regions, count, first) || end - i > NUMBER_MAX_LENGTH) return -1;
-  // Dots never mix with other separators (`1.5-2`), and one slash at most (`030/1234567`).
-  if ((kinds & DOT && kinds !== DOT) || slashes > 1) return -1;
-  if ((kinds & SPACE || parenthesised) && followsSpacedDigit(text, i)) return -1;
-  if (kinds === DOT && (groups < 3 || hasShortGroup(groups))) return -1; // 471.5, 48.028, 124.0.6367.91
-  if (isSsnShaped(groups, kinds)) return -1;
-  // An area code (trunk included) has at most six digits: `08638406-3175-0964` is an id.
-  if (groups > 1 && (groupLengths[0] ?? 0) > 6) return -1;
+  if (isOtherShape(text, i)) return -1;
   let digits = "";
-  for (let k = 0; k < pieces; k++) digits += text.slice(pieceBounds[k * 2], pieceBounds[k * 2 + 1]);
-  if (isDateOrAddress(digits, groups, firstSeparator === secondSeparator ? firstSeparator : 0)) return -1;
+  for (let k = 0; k < chain.pieces; k++) digits += text.slice(pieceBounds[k * 2], pieceBounds[k * 2 + 1]);
+  const dateSeparator = chain.firstSeparator === chain.secondSeparator ? chain.firstSeparator : 0;
+  if (isDateOrAddress(digits, groups, dateSeparator)) return -1;
   // A count or amount grouped in thousands may be a number only where a word says so.
   // So may a list of small numbers (`sizes 38 40 42 44`): in pairs, only a trunk 0 vouches.
   const needsContext = groups === 1 || (first !== 0 && (isThousands(groups, kinds) || isPairs(groups)));

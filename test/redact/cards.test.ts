@@ -186,6 +186,21 @@ describe("cards: Luhn alone is not a card (pii-shield#209)", () => {
     expect(found("4111 1111 1111 1111 1111")).toEqual(["4111 1111 1111 1111"]);
   });
 
+  it("starts a card in a space-separated chain only where no earlier group's card reaches", () => {
+    // Decided from the text, not from where the chain begins: what a stream needs to equal redact.
+    const chain = "3637 ".repeat(12).trim();
+    expect(found(chain)).toEqual(["3637 3637 3637 3637"]);
+    expect(found(`x ${chain}`)).toEqual(found(chain));
+    // Cards written one after the other, and a card after an unrelated group, still count.
+    expect(found("4111 1111 1111 1111 5500 0000 0000 0004 4012 8888 8888 1881")).toEqual([
+      "4111 1111 1111 1111",
+      "5500 0000 0000 0004",
+      "4012 8888 8888 1881",
+    ]);
+    expect(found("ref 2024 4111 1111 1111 1111")).toEqual(["4111 1111 1111 1111"]);
+    expect(found("order 123456 4111 1111 1111 1111")).toEqual(["4111 1111 1111 1111"]);
+  });
+
   it("does not cut a card out of a longer dashed number", () => {
     expect(found("4111-1111-1111-1111-2")).toEqual([]);
     expect(found("4111-1111-1111-1111-1111")).toEqual([]);

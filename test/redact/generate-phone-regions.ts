@@ -190,7 +190,8 @@ export type PhoneRegionData = readonly [
   lengths: string,
 ];
 
-/** Every region libphonenumber knows, by region code. */
+/** Every region libphonenumber knows, by region code (one a line, kept so by prettier-ignore). */
+// prettier-ignore
 export const PHONE_REGION_DATA: Readonly<Record<string, PhoneRegionData>> = {
 ${rows.join("\n")}
 };
