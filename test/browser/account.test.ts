@@ -113,13 +113,21 @@ if (!existsSync(CHROMIUM)) {
         await p.screenshot({ path: join(ARTIFACTS, "02-signed-in.png") });
 
         // Page JavaScript cannot read it…
-        const visible = await p.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie);
+        const visible = await p.evaluate(
+          () => (globalThis as unknown as { document: { cookie: string } }).document.cookie,
+        );
         expect(visible).not.toContain("moatkit-refresh");
         // …but the browser holds it, with these attributes (Chromium keeps Secure cookies on
         // http://127.0.0.1: loopback is a secure context, so no insecure development option).
         const cookie = await refreshCookieNow();
         expect(cookie).toBeDefined();
-        expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict", path: "/", domain: "127.0.0.1" });
+        expect(cookie).toMatchObject({
+          httpOnly: true,
+          secure: true,
+          sameSite: "Strict",
+          path: "/",
+          domain: "127.0.0.1",
+        });
         const life = (cookie?.expires ?? 0) - Date.now() / 1000;
         expect(life).toBeGreaterThan(30 * DAY_S - 120);
         expect(life).toBeLessThanOrEqual(30 * DAY_S + 1);
@@ -162,9 +170,9 @@ if (!existsSync(CHROMIUM)) {
           const forged = other.waitForResponse((r) => r.url() === target);
           await other.goto(`${evilOrigin}/`);
           const reply = await forged;
-          expect(reply.request().headers()["sec-fetch-site"] ?? (await reply.request().allHeaders())["sec-fetch-site"]).toBe(
-            "cross-site",
-          );
+          expect(
+            reply.request().headers()["sec-fetch-site"] ?? (await reply.request().allHeaders())["sec-fetch-site"],
+          ).toBe("cross-site");
           expect(reply.status()).toBe(403);
           expect(await reply.json()).toEqual({ error: "ERR_FORBIDDEN" });
           await other.screenshot({ path: join(ARTIFACTS, "04-cross-site-refused.png") });
@@ -240,4 +248,3 @@ if (!existsSync(CHROMIUM)) {
     );
   });
 }
-

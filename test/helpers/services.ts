@@ -37,7 +37,9 @@ export function describeWithoutService(
   describe(name, () => {
     if (requireServices) {
       it(`needs ${service}`, () => {
-        throw new Error(`${service} is required (MOATKIT_REQUIRE_SERVICES=1) but ${variable} is not set${skipReason === undefined ? "" : ` (${skipReason})`}`);
+        throw new Error(
+          `${service} is required (MOATKIT_REQUIRE_SERVICES=1) but ${variable} is not set${skipReason === undefined ? "" : ` (${skipReason})`}`,
+        );
       });
     } else {
       it.skip(skipReason ?? "", () => {});

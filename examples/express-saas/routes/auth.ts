@@ -18,9 +18,9 @@ import { hashPassword } from "moatkit/passwords";
 import { AMR, type Services, isUniqueViolation, normalizeEmail, parseBody, startSession } from "../services.js";
 
 // bcrypt reads at most 72 bytes; moatkit refuses longer passwords rather than truncating them.
+// Length and content are the password policy's to judge (it answers the reasons).
 const password = z
   .string()
-  .min(10)
   .max(72)
   .refine((p) => Buffer.byteLength(p) <= 72);
 const email = z.email().max(254);
@@ -45,7 +45,10 @@ export function authRoutes(services: Services): Router {
     async (req, res) => {
       const input = parseBody(signupSchema, req);
       // NIST SP 800-63B: length, common passwords, the user's own email and the service name.
-      const verdict = services.passwordPolicy.checkLocal(input.password, { email: input.email, words: [input.orgName] });
+      const verdict = services.passwordPolicy.checkLocal(input.password, {
+        email: input.email,
+        words: [input.orgName],
+      });
       if (!verdict.ok) {
         res.status(400).json({ error: "weak_password", reasons: verdict.reasons });
         return;
