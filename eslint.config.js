@@ -45,4 +45,9 @@ export default tseslint.config(
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The example app's front end runs in the browser.
+    files: ["examples/**/public/**/*.js"],
+    languageOptions: { globals: { document: "readonly", fetch: "readonly", FormData: "readonly" } },
+  },
 );

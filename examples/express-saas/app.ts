@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import type { Writable } from "node:stream";
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import { pino } from "pino";
@@ -18,6 +19,7 @@ import {
   createPostgresAuditStore,
   createPostgresDataKeyStore,
   createPostgresRecoveryCodeStore,
+  createPostgresRefreshSessionStore,
   createPostgresTotpStepStore,
   type SqlClient,
 } from "moatkit/adapters/postgres";
@@ -29,11 +31,13 @@ import {
   auditTrail,
   authenticate,
   bodyLimit,
+  csrfProtection,
   errorHandler,
   getApiKey,
   getRequestLogger,
   getSubject,
   redactLogs,
+  refreshCookie,
   requestContext,
   requestTimeout,
   securityHeaders,
@@ -41,8 +45,15 @@ import {
   type TrustProxy,
 } from "moatkit/express";
 import { type RecoveryCodeStore, type TotpStepStore, createRecoveryCodes, createTotp } from "moatkit/mfa";
-import { createLogin } from "moatkit/passwords";
-import { createKeySet, createTokens, generateSigningKey, type KeySetEntry } from "moatkit/sessions";
+import { createLogin, createPasswordPolicy } from "moatkit/passwords";
+import {
+  type RefreshSessionStore,
+  createKeySet,
+  createSessions,
+  createTokens,
+  generateSigningKey,
+  type KeySetEntry,
+} from "moatkit/sessions";
 import { createTenantRls } from "moatkit/tenant";
 import {
   type Database,
@@ -111,6 +122,19 @@ export interface SaasAppOptions {
   readonly apiKeyPepper?: Uint8Array;
   /** bcrypt cost (default 12; tests use 4). */
   readonly passwordCost?: number;
+  /**
+   * Plain-HTTP development only: the refresh and CSRF cookies lose `Secure` and their `__Host-`
+   * prefix. Browsers treat http://localhost and http://127.0.0.1 as secure contexts and keep
+   * `Secure` cookies there, so local runs do not need it.
+   */
+  readonly insecureDevelopmentCookie?: boolean;
+  /**
+   * The origin(s) browsers reach the app at, e.g. `https://app.example.com`; CSRF protection
+   * accepts unsafe requests from these only. Default: the request's own `Host`.
+   */
+  readonly origin?: string | readonly string[];
+  /** Key of the CSRF double-submit token's HMAC, ≥ 32 bytes (default: random per process). */
+  readonly csrfSecret?: Uint8Array;
   /** The clock of every control (default Date.now). */
   readonly now?: () => number;
   /**
@@ -133,6 +157,8 @@ export interface SaasStores {
   readonly dataKeys?: DataKeyStore;
   /** The audit chain (default: Postgres, as the insert-only audit role). */
   readonly audit?: AuditStore;
+  /** Refresh sessions behind the refresh cookie (default: Postgres, as the app role). */
+  readonly refreshSessions?: RefreshSessionStore;
 }
 
 /** A built app and how to shut it down. */
@@ -166,6 +192,20 @@ function loadOrgSettings(db: SqlClient): RequestHandler {
       },
     );
   };
+}
+
+const PUBLIC_DIR = fileURLToPath(new URL("./public/", import.meta.url));
+
+/** The value of cookie `name` on the request, if sent once. */
+function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (header === undefined) return undefined;
+  const values = header
+    .split(";")
+    .map((part) => part.trim())
+    .filter((part) => part.startsWith(`${name}=`))
+    .map((part) => part.slice(name.length + 1));
+  return values.length === 1 ? values[0]?.slice(0, 1024) : undefined;
 }
 
 /** Refuses API-key callers on routes meant for people (MFA, key management, administration). */
@@ -229,6 +269,14 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       now,
     });
     const stores = options.stores ?? {};
+    const sessions = createSessions({
+      tokens,
+      store: stores.refreshSessions ?? createPostgresRefreshSessionStore({ client: db }),
+      refreshTtl: "30d",
+      now,
+    });
+    const insecureCookies = options.insecureDevelopmentCookie === true;
+    const refresh = refreshCookie({ sessions, now, ...(insecureCookies ? { insecureDevelopmentCookie: true } : {}) });
     const services: Services = {
       db,
       rls: createTenantRls({ appRole, now }),
@@ -256,6 +304,11 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       }),
       auditLog: createAuditLog({ store: stores.audit ?? createPostgresAuditStore({ client: auditDb }), now }),
       login: createLogin<UserRow>({ findUser: (email) => findUserByEmail(db, email), cost: passwordCost }),
+      sessions,
+      refreshCookie: refresh,
+      // The shipped common-password list and context words, offline. A breached-password lookup
+      // (createBreachedPasswordCheck, Pwned Passwords range API) is one option away: `breached`.
+      passwordPolicy: createPasswordPolicy({ minLength: 10, maxLength: 72, serviceName: "express-saas" }),
       ...createLimiters(limits.store, now),
       turnstile: options.turnstile,
       passwordCost,
@@ -283,6 +336,21 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
     app.use(bodyLimit("64kb"));
     app.use(requestTimeout({ timeout: 10_000 }));
     app.use(express.json({ limit: "64kb" }));
+    app.use(express.urlencoded({ extended: false, limit: "64kb" }));
+    // Every unsafe request from a browser must come from the app's own origin (Fetch Metadata,
+    // then Origin, then Referer); a browser sending none of them and a cookie needs the
+    // double-submit token, bound to its refresh cookie. API clients send no cookie and pass.
+    const csrf = csrfProtection({
+      ...(options.origin === undefined
+        ? {}
+        : { origin: typeof options.origin === "string" ? options.origin : [...options.origin] }),
+      token: {
+        secret: options.csrfSecret ?? randomBytes(32),
+        sessionId: (req) => cookieOf(req, refresh.name),
+        ...(insecureCookies ? { insecureCookie: true } : {}),
+      },
+    });
+    app.use(csrf);
     app.use(
       auditTrail(services.auditLog, {
         onError: (err) => {
@@ -295,7 +363,15 @@ export async function createApp(options: SaasAppOptions): Promise<SaasApp> {
       res.json({ ok: true });
     });
 
-    // Public: signup and login.
+    // The browser front end: one static page and its script (CSP: scripts from 'self' only).
+    app.use(express.static(PUBLIC_DIR, { index: "index.html", dotfiles: "ignore" }));
+    // The CSRF token for browsers that send no Fetch Metadata, Origin or Referer.
+    app.get("/auth/csrf", (req, res) => {
+      res.setHeader("cache-control", "no-store");
+      res.json({ csrfToken: csrf.token(req, res) });
+    });
+
+    // Public: signup, login, refresh and logout.
     app.use(authRoutes(services));
 
     // Notes accept an API key (x-api-key, with the route's scope) as well as a session; every

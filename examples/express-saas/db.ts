@@ -108,6 +108,8 @@ const STORE_TABLES = [
   "moatkit_data_key_current",
   "moatkit_totp_steps",
   "moatkit_recovery_codes",
+  "moatkit_refresh_sessions",
+  "moatkit_refresh_tokens",
 ];
 
 /**

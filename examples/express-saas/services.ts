@@ -9,9 +9,10 @@ import type { ApiKeys } from "moatkit/apikeys";
 import type { AuditLog } from "moatkit/audit";
 import type { Envelope } from "moatkit/crypto";
 import type { RecoveryCodes, Totp } from "moatkit/mfa";
-import type { Login } from "moatkit/passwords";
+import type { RefreshCookie } from "moatkit/express";
+import type { Login, PasswordPolicy } from "moatkit/passwords";
 import type { RateLimiter } from "moatkit/ratelimit";
-import type { Tokens } from "moatkit/sessions";
+import type { Sessions, Tokens } from "moatkit/sessions";
 import type { TenantRls } from "moatkit/tenant";
 
 /** A row of `saas_users` as the routes use it. */
@@ -41,6 +42,12 @@ export interface Services {
   readonly recovery: RecoveryCodes;
   readonly auditLog: AuditLog;
   readonly login: Login<UserRow>;
+  /** Refresh sessions behind the browser's refresh cookie (rotated on every refresh, 30 days). */
+  readonly sessions: Sessions;
+  /** Sets, rotates and clears the refresh cookie (`HttpOnly`, `Secure`, `__Host-`, `SameSite=Strict`). */
+  readonly refreshCookie: RefreshCookie;
+  /** NIST SP 800-63B rules for new passwords (signup). */
+  readonly passwordPolicy: PasswordPolicy;
   /** moatkit's login preset: 50 attempts per client IP per 15 minutes. */
   readonly loginLimiter: RateLimiter;
   /** moatkit's auth preset for signups: 100 per client IP per 15 minutes, before Turnstile. */
@@ -77,6 +84,24 @@ export function issueAccessToken(
 ): Promise<string> {
   return services.tokens.sign({
     sub: user.id,
+    role: user.role,
+    tid: user.orgId,
+    amr: [...amr],
+    auth_time: Math.floor(services.now() / 1000),
+  });
+}
+
+/**
+ * Starts a refresh session for `user` and returns its first pair; the access token carries the
+ * same claims as {@link issueAccessToken}'s plus the session id (`sid`). Refreshes keep the claims
+ * (`auth_time` included: a refresh is not a new authentication).
+ */
+export function startSession(
+  services: Services,
+  user: Pick<UserRow, "id" | "orgId" | "role">,
+  amr: readonly string[],
+): ReturnType<Sessions["start"]> {
+  return services.sessions.start(user.id, {
     role: user.role,
     tid: user.orgId,
     amr: [...amr],

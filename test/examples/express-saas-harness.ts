@@ -33,6 +33,8 @@ export interface Harness {
   readonly clock: FakeClock;
   readonly turnstile: FakeTurnstile;
   readonly logs: string[];
+  /** The port the app listens on, at 127.0.0.1. */
+  readonly port: number;
   call(method: string, path: string, options?: CallOptions): Promise<Reply>;
   /** Signs an owner and their org up; returns their session. */
   signup(email: string, orgName: string): Promise<Session>;
@@ -130,6 +132,7 @@ export function useSaasApp(target: PostgresTarget, stores?: () => SaasStores): (
       clock,
       turnstile: fake,
       logs,
+      port,
       call,
       async signup(email, orgName) {
         const reply = await call("POST", "/auth/signup", {

@@ -29,15 +29,17 @@ export function envUrl(name: "DATABASE_URL" | "REDIS_URL" | "MYSQL_URL"): string
  */
 export function describeWithoutService(
   name: string,
-  service: "PostgreSQL" | "Redis" | "MySQL",
-  variable: "DATABASE_URL" | "REDIS_URL" | "MYSQL_URL",
+  service: "PostgreSQL" | "Redis" | "MySQL" | "Chromium",
+  variable: "DATABASE_URL" | "REDIS_URL" | "MYSQL_URL" | "MOATKIT_CHROMIUM",
   skipReason?: string,
 ): void {
   if (!requireServices && skipReason === undefined) return;
   describe(name, () => {
     if (requireServices) {
       it(`needs ${service}`, () => {
-        throw new Error(`${service} is required (MOATKIT_REQUIRE_SERVICES=1) but ${variable} is not set`);
+        throw new Error(
+          `${service} is required (MOATKIT_REQUIRE_SERVICES=1) but ${variable} is not set${skipReason === undefined ? "" : ` (${skipReason})`}`,
+        );
       });
     } else {
       it.skip(skipReason ?? "", () => {});

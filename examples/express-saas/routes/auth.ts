@@ -15,12 +15,12 @@ import {
   turnstile,
 } from "moatkit/express";
 import { hashPassword } from "moatkit/passwords";
-import { AMR, type Services, isUniqueViolation, issueAccessToken, normalizeEmail, parseBody } from "../services.js";
+import { AMR, type Services, isUniqueViolation, normalizeEmail, parseBody, startSession } from "../services.js";
 
 // bcrypt reads at most 72 bytes; moatkit refuses longer passwords rather than truncating them.
+// Length and content are the password policy's to judge (it answers the reasons).
 const password = z
   .string()
-  .min(10)
   .max(72)
   .refine((p) => Buffer.byteLength(p) <= 72);
 const email = z.email().max(254);
@@ -44,7 +44,16 @@ export function authRoutes(services: Services): Router {
     }),
     async (req, res) => {
       const input = parseBody(signupSchema, req);
-      const passwordHash = await hashPassword(input.password, { cost: services.passwordCost });
+      // NIST SP 800-63B: length, common passwords, the user's own email and the service name.
+      const verdict = services.passwordPolicy.checkLocal(input.password, {
+        email: input.email,
+        words: [input.orgName],
+      });
+      if (!verdict.ok) {
+        res.status(400).json({ error: "weak_password", reasons: verdict.reasons });
+        return;
+      }
+      const passwordHash = await hashPassword(verdict.password, { cost: services.passwordCost });
       const orgId = `org_${randomUUID()}`;
       const userId = `usr_${randomUUID()}`;
       try {
@@ -68,8 +77,9 @@ export function authRoutes(services: Services): Router {
         target: { type: "org", id: orgId },
         after: { name: input.orgName },
       });
-      const accessToken = await issueAccessToken(services, { id: userId, orgId, role: "owner" }, AMR.password);
-      res.status(201).json({ orgId, userId, accessToken });
+      const tokens = await startSession(services, { id: userId, orgId, role: "owner" }, AMR.password);
+      services.refreshCookie.set(res, tokens);
+      res.status(201).json({ orgId, userId, accessToken: tokens.accessToken });
     },
   );
 
@@ -89,9 +99,18 @@ export function authRoutes(services: Services): Router {
     getRequestLogger(req).info({ email: user.email, userId: user.id }, "login");
     setSubject(req, { id: user.id, role: user.role, tenantId: user.orgId });
     await recordAudit(req, { action: "auth.login", target: { type: "user", id: user.id } });
-    const accessToken = await issueAccessToken(services, user, AMR.password);
-    res.json({ accessToken, mfaEnrolled: user.totpEnabled });
+    // The refresh token goes in the HttpOnly cookie; the access token in the body, for page memory.
+    const tokens = await startSession(services, user, AMR.password);
+    services.refreshCookie.set(res, tokens);
+    res.setHeader("cache-control", "no-store");
+    res.json({ accessToken: tokens.accessToken, mfaEnrolled: user.totpEnabled, email: user.email });
   });
+
+  // Rotates the refresh cookie and answers a new access token; a replayed (already rotated)
+  // cookie revokes the whole session: 401 { "error": "revoked" }.
+  router.post("/auth/refresh", services.refreshCookie.refreshHandler());
+  // Revokes the cookie's session and clears it (204, also without a cookie).
+  router.post("/auth/logout", services.refreshCookie.logoutHandler());
 
   return router;
 }
