@@ -16,9 +16,9 @@ export interface RedisChannelSubscriberLike {
   /** `UNSUBSCRIBE channel` */
   unsubscribe(channel: string): Promise<unknown>;
   /** Registers a connection event handler (`message`, `close`, `ready`). */
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (...args: string[]) => void): unknown;
   /** Removes it again. */
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  removeListener(event: string, listener: (...args: string[]) => void): unknown;
 }
 
 /** Options for {@link createRedisInvalidationChannel}. */
