@@ -59,4 +59,3 @@ export function isValidMessage(topic: unknown, key: unknown): topic is string {
     key.length <= MAX_INVALIDATION_KEY_LENGTH
   );
 }
-

@@ -178,15 +178,7 @@ describe("tokens.forget and sessions with an invalidation channel", () => {
 
   it("refuses a bad forget target and a channel that is not one", async () => {
     const tokens = createTokens({ keys, issuer: ISSUER, audience: AUDIENCE });
-    for (const bad of [
-      undefined,
-      null,
-      "user_1",
-      {},
-      { subject: "" },
-      { sessionId: 5 },
-      { subject: "s".repeat(513) },
-    ])
+    for (const bad of [undefined, null, "user_1", {}, { subject: "" }, { sessionId: 5 }, { subject: "s".repeat(513) }])
       await expectMoatErrorAsync(tokens.forget(bad as never), "ERR_INVALID_INPUT");
     expectMoatError(
       () => createTokens({ keys, issuer: ISSUER, audience: AUDIENCE, invalidation: {} as never }),

@@ -167,7 +167,10 @@ export async function createRedisInvalidationChannel(
       try {
         await subscriber.unsubscribe(channel);
       } catch (err) {
-        throw new MoatError("ERR_STORE", { message: "redis invalidation channel failed during unsubscribe", cause: err });
+        throw new MoatError("ERR_STORE", {
+          message: "redis invalidation channel failed during unsubscribe",
+          cause: err,
+        });
       }
     },
   };
