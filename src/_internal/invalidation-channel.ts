@@ -5,7 +5,7 @@
  */
 
 /** The topics moatkit publishes on; a channel carries any string topic. */
-export const INVALIDATION_TOPICS = Object.freeze({
+export const INVALIDATION_TOPICS: { readonly apiKeys: "apikeys"; readonly tokens: "tokens" } = Object.freeze({
   /** Key: an API key id that was revoked or rotated. */
   apiKeys: "apikeys",
   /** Key: `sub:<subject>` or `sid:<session id>` whose revalidation verdicts must go. */

@@ -46,20 +46,15 @@ import { type ApiKeyEnv, type ApiKeyInfo, type ApiKeyRecord, toApiKeyInfo } from
 import { API_KEY_STORE_METHODS, type ApiKeyStore } from "./store.js";
 import { createTouchThrottle } from "./touch-throttle.js";
 import { identifierSchema } from "../_internal/identifier.js";
-import { createBoundedCache } from "../_internal/bounded-cache.js";
 import { type Duration, durationSchema } from "../_internal/duration.js";
-import {
-  INVALIDATION_TOPICS,
-  type InvalidationChannel,
-  isInvalidationChannel,
-} from "../_internal/invalidation-channel.js";
+import { type InvalidationChannel, isInvalidationChannel } from "../_internal/invalidation-channel.js";
+import { createVerifyCache } from "./verify-cache.js";
 
 /** `lastUsedAt` is written at most once per key per this interval. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 const ID_BODY_LENGTH = 22; // ~131 bits: unguessable, so an id alone reveals nothing
 const MAX_GRACE_MS = 365 * 24 * 60 * 60 * 1000;
-const VERIFY_CACHE_LIMIT = 10_000;
 
 /** Options for {@link createApiKeys}. */
 export interface ApiKeysOptions {
@@ -219,60 +214,11 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
   const clock = opts.now ?? systemClock;
   const hashKey = apiKeyHasher(opts.pepper === undefined ? undefined : pepperBytes(opts.pepper));
   const throttle = createTouchThrottle(LAST_USED_RESOLUTION_MS);
-  const cacheMs = opts.verifyCache ?? 0;
-  const { invalidation } = opts;
-  // Records by hash. Only live keys are cached; a miss (unknown key) is never remembered, so a
-  // key issued on another instance verifies at once.
-  const cache = createBoundedCache<string, ApiKeyRecord>(VERIFY_CACHE_LIMIT);
-  // Bumped by every eviction: a store read in flight across one does not cache its record.
-  let generation = 0;
-  const evict = (id: string | null): void => {
-    generation += 1;
-    if (id === null) {
-      cache.clear();
-      return;
-    }
-    // Linear in the cache size (at most VERIFY_CACHE_LIMIT), and only on revoke/rotate.
-    for (const [hash, record] of [...cache.entries()]) if (record.id === id) cache.delete(hash);
-  };
-  invalidation?.subscribe(INVALIDATION_TOPICS.apiKeys, evict);
-  const cacheUsable = (): boolean => cacheMs > 0 && (invalidation === undefined || invalidation.isLive());
-
-  async function findByHash(hash: string, at: number): Promise<ApiKeyRecord | null> {
-    const usable = cacheUsable();
-    if (usable) {
-      const hit = cache.get(hash, at);
-      if (hit !== undefined) return hit;
-    }
-    const started = generation;
-    const found = await store.findApiKeyByHash(hash);
-    if (
-      usable &&
-      found !== null &&
-      found.revokedAt === null &&
-      started === generation &&
-      cacheUsable() &&
-      constantTimeEqualString(found.hash, hash)
-    ) {
-      cache.set(hash, found, found.expiresAt === null ? at + cacheMs : Math.min(at + cacheMs, found.expiresAt), at);
-    }
-    return found;
-  }
-
-  // Drops `id` here, then tells the other instances; a failed announcement is reported after
-  // the store change it follows, so the caller knows to retry (revoking again announces again).
-  async function announce(id: string): Promise<void> {
-    evict(id);
-    if (invalidation === undefined) return;
-    try {
-      await invalidation.publish(INVALIDATION_TOPICS.apiKeys, id);
-    } catch (err) {
-      throw new MoatError("ERR_STORE", {
-        message: "the key changed in the store, but announcing it on the invalidation channel failed",
-        cause: err,
-      });
-    }
-  }
+  const verifyCache = createVerifyCache({
+    ttlMs: opts.verifyCache ?? 0,
+    invalidation: opts.invalidation,
+    find: (hash) => store.findApiKeyByHash(hash),
+  });
   // Only this service's prefix passes; 38 = 32 body + 6 checksum characters at least.
   const shape = new RegExp(`^${prefix}_(?:live|test)_[0-9A-Za-z]{38,}$`);
 
@@ -341,7 +287,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       if (typeof key !== "string" || key.length > API_KEY_MAX_LENGTH || !shape.test(key)) return MALFORMED;
       if (!hasValidChecksum(key)) return CHECKSUM;
       const hash = hashKey(key);
-      const found = await findByHash(hash, now());
+      const found = await verifyCache.find(hash, now());
       // The store matched on the hash; comparing again in constant time keeps a lenient custom
       // store (case-insensitive or prefix matching) from accepting a near miss.
       if (found === null || !constantTimeEqualString(found.hash, hash)) return NOT_FOUND;
@@ -358,13 +304,13 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       requireId(id);
       const revoked = await store.revokeApiKey(id, now());
       if (revoked !== null) {
-        await announce(id);
+        await verifyCache.announce(id);
         return { ok: true, record: toApiKeyInfo(revoked) };
       }
       const existing = await store.getApiKey(id);
       if (existing === null) return NOT_FOUND;
       // Announced again: the retry path when an earlier announcement failed.
-      await announce(id);
+      await verifyCache.announce(id);
       return fail("already_revoked");
     },
 
@@ -404,7 +350,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       const previous = await store.rotateApiKey(id, record, at + graceMs, at);
       if (previous !== null) {
         // The old record's expiry moved to the end of the grace period: cached copies must go.
-        await announce(id);
+        await verifyCache.announce(id);
         return { ok: true, key: new Secret(key), record: toApiKeyInfo(record), previous: toApiKeyInfo(previous) };
       }
       // Lost a race (or the key changed since it was read): say what it is now.
