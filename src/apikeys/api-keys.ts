@@ -46,6 +46,9 @@ import { type ApiKeyEnv, type ApiKeyInfo, type ApiKeyRecord, toApiKeyInfo } from
 import { API_KEY_STORE_METHODS, type ApiKeyStore } from "./store.js";
 import { createTouchThrottle } from "./touch-throttle.js";
 import { identifierSchema } from "../_internal/identifier.js";
+import { type Duration, durationSchema } from "../_internal/duration.js";
+import { type InvalidationChannel, isInvalidationChannel } from "../_internal/invalidation-channel.js";
+import { createVerifyCache } from "./verify-cache.js";
 
 /** `lastUsedAt` is written at most once per key per this interval. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -69,6 +72,19 @@ export interface ApiKeysOptions {
    * invalidates every stored key.
    */
   readonly pepper?: ApiKeyPepper;
+  /**
+   * How long a key's stored record, once found, is reused by `verify` without a store read;
+   * default 0 (every verification reads the store). Revocation, expiry and scopes are still
+   * checked on every call against the cached record. `revoke` and `rotate` drop the entry here
+   * at once; other instances drop it at once only with `invalidation`, else after this long.
+   */
+  readonly verifyCache?: Duration;
+  /**
+   * Shares `revoke` and `rotate` with other instances (`createRedisInvalidationChannel`), so a
+   * revoked key stops verifying everywhere at once. While the channel is not live no record is
+   * served from or stored in the cache: every verification reads the store.
+   */
+  readonly invalidation?: InvalidationChannel;
 }
 
 /** An API key manager, made by {@link createApiKeys}. */
@@ -83,7 +99,7 @@ export interface ApiKeys {
   /**
    * Checks a presented key. Non-strings, over-long (> 256 characters) and malformed input are
    * `malformed` and a wrong checksum is `checksum`, all without hashing or touching the store;
-   * a well-formed key costs one hash and one store lookup. On success `lastUsedAt` is written at
+   * a well-formed key costs one hash and one store lookup (none on a `verifyCache` hit). On success `lastUsedAt` is written at
    * most once a minute per key; a failure of that write does not fail the verification.
    *
    * @throws MoatError ERR_INVALID_INPUT for bad options (never for a bad key), ERR_STORE when
@@ -91,9 +107,11 @@ export interface ApiKeys {
    */
   verify(key: unknown, options?: ApiKeyVerifyOptions): Promise<ApiKeyVerifyResult>;
   /**
-   * Revokes a key at once. Revoking a revoked key changes nothing and says so.
+   * Revokes a key at once, here and (with `invalidation`) on every instance. Revoking a revoked
+   * key changes nothing in the store and says so, but announces it again.
    *
-   * @throws MoatError ERR_INVALID_INPUT for a malformed id, ERR_STORE when the store fails.
+   * @throws MoatError ERR_INVALID_INPUT for a malformed id, ERR_STORE when the store fails or
+   *   when the announcement fails (the key is revoked by then; revoke again to re-announce).
    */
   revoke(id: string): Promise<ApiKeyRevokeResult>;
   /**
@@ -103,7 +121,7 @@ export interface ApiKeys {
    * `already_rotated`. Rotate the successor to rotate again.
    *
    * @throws MoatError ERR_INVALID_INPUT for a malformed id or options, ERR_STORE when the store
-   *   fails.
+   *   fails or the announcement of the old key's new expiry fails (the rotation happened).
    */
   rotate(id: string, options?: ApiKeyRotateOptions): Promise<ApiKeyRotateResult>;
   /**
@@ -134,6 +152,10 @@ const optionsSchema = z
         isPepper,
         `expected a string, Uint8Array or Secret of at least ${String(PEPPER_MIN_BYTES)} bytes`,
       )
+      .optional(),
+    verifyCache: z.union([z.literal(0), durationSchema]).optional(),
+    invalidation: z
+      .custom<InvalidationChannel>(isInvalidationChannel, "an invalidation channel (publish, subscribe, isLive)")
       .optional(),
   })
   .strict();
@@ -192,6 +214,11 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
   const clock = opts.now ?? systemClock;
   const hashKey = apiKeyHasher(opts.pepper === undefined ? undefined : pepperBytes(opts.pepper));
   const throttle = createTouchThrottle(LAST_USED_RESOLUTION_MS);
+  const verifyCache = createVerifyCache({
+    ttlMs: opts.verifyCache ?? 0,
+    invalidation: opts.invalidation,
+    find: (hash) => store.findApiKeyByHash(hash),
+  });
   // Only this service's prefix passes; 38 = 32 body + 6 checksum characters at least.
   const shape = new RegExp(`^${prefix}_(?:live|test)_[0-9A-Za-z]{38,}$`);
 
@@ -260,7 +287,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       if (typeof key !== "string" || key.length > API_KEY_MAX_LENGTH || !shape.test(key)) return MALFORMED;
       if (!hasValidChecksum(key)) return CHECKSUM;
       const hash = hashKey(key);
-      const found = await store.findApiKeyByHash(hash);
+      const found = await verifyCache.find(hash, now());
       // The store matched on the hash; comparing again in constant time keeps a lenient custom
       // store (case-insensitive or prefix matching) from accepting a near miss.
       if (found === null || !constantTimeEqualString(found.hash, hash)) return NOT_FOUND;
@@ -276,9 +303,15 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
     async revoke(id) {
       requireId(id);
       const revoked = await store.revokeApiKey(id, now());
-      if (revoked !== null) return { ok: true, record: toApiKeyInfo(revoked) };
+      if (revoked !== null) {
+        await verifyCache.announce(id);
+        return { ok: true, record: toApiKeyInfo(revoked) };
+      }
       const existing = await store.getApiKey(id);
-      return existing === null ? NOT_FOUND : fail("already_revoked");
+      if (existing === null) return NOT_FOUND;
+      // Announced again: the retry path when an earlier announcement failed.
+      await verifyCache.announce(id);
+      return fail("already_revoked");
     },
 
     async rotate(id, rotateOptions = {}) {
@@ -316,6 +349,8 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       });
       const previous = await store.rotateApiKey(id, record, at + graceMs, at);
       if (previous !== null) {
+        // The old record's expiry moved to the end of the grace period: cached copies must go.
+        await verifyCache.announce(id);
         return { ok: true, key: new Secret(key), record: toApiKeyInfo(record), previous: toApiKeyInfo(previous) };
       }
       // Lost a race (or the key changed since it was read): say what it is now.

@@ -29,3 +29,4 @@ export type { ApiKeyPepper } from "./pepper.js";
 export { parseApiKey, apiKeyPattern, API_KEY_MAX_LENGTH, type ParsedApiKey } from "./format.js";
 export type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord, ApiKeyRedaction } from "./record.js";
 export type { ApiKeyStore } from "./store.js";
+export type { InvalidationChannel, InvalidationListener } from "../_internal/invalidation-channel.js";

@@ -46,6 +46,7 @@ export {
   type TokenClaimsInput,
 } from "./tokens.js";
 export type { TokenFailureReason } from "./jose-errors.js";
+export type { InvalidationChannel, InvalidationListener } from "../_internal/invalidation-channel.js";
 export {
   createSessions,
   type Sessions,

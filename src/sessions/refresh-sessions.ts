@@ -91,9 +91,15 @@ export interface Sessions {
    * access tokens stop working at once (not only when they expire). One store read per call.
    */
   verify(accessToken: string): Promise<SessionVerifyResult>;
-  /** Revokes one session; `true` if it was live. */
+  /**
+   * Revokes one session; `true` if it was live. Also drops the tokens' cached `revalidate`
+   * verdicts for it, on every instance when the tokens have an `invalidation` channel.
+   *
+   * @throws MoatError ERR_STORE when the store fails, or when the channel fails to announce
+   *   it (the session is revoked by then).
+   */
   revoke(sessionId: string): Promise<boolean>;
-  /** Revokes every session of a subject (sign out everywhere); returns how many. */
+  /** Revokes every session of a subject (sign out everywhere); returns how many. Announces it like {@link Sessions.revoke}. */
   revokeAll(subject: string): Promise<number>;
   /** Removes expired sessions and tokens from the store; returns how many records went. */
   deleteExpired(): Promise<number>;
@@ -248,6 +254,7 @@ export function createSessions(options: SessionsOptions): Sessions {
           return { ok: true, ...(await accessPair(outcome.session, again, outcome.session.expiresAt)) };
         }
         case "reused":
+          await tokens.forget({ sessionId: outcome.session.sessionId });
           await onReuse?.({ sessionId: outcome.session.sessionId, subject: outcome.session.subject });
           return { ok: false, reason: "reused" };
         case "revoked":
@@ -272,12 +279,17 @@ export function createSessions(options: SessionsOptions): Sessions {
 
     async revoke(sessionId: string): Promise<boolean> {
       const id = requireText(sessionId, "sessionId", MAX_SESSION_ID_LENGTH);
-      return store.revokeRefreshSession(id, now());
+      const revoked = await store.revokeRefreshSession(id, now());
+      // Cached revalidate verdicts for the session go here and, with a channel, everywhere.
+      await tokens.forget({ sessionId: id });
+      return revoked;
     },
 
     async revokeAll(subject: string): Promise<number> {
       const sub = requireIdentifier(subject, "subject");
-      return store.revokeSubjectRefreshSessions(sub, now());
+      const count = await store.revokeSubjectRefreshSessions(sub, now());
+      await tokens.forget({ subject: sub });
+      return count;
     },
 
     async deleteExpired(): Promise<number> {

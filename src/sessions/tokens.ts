@@ -18,6 +18,11 @@ import { MoatError, type Result } from "../errors.js";
 import { type TokenFailureReason, joseFailureReason } from "./jose-errors.js";
 import { KeyResolutionError, type KeySet, type KeySetInternals, keySetInternals } from "./key-set.js";
 import { requireIdentifier } from "../_internal/identifier.js";
+import {
+  INVALIDATION_TOPICS,
+  type InvalidationChannel,
+  isInvalidationChannel,
+} from "../_internal/invalidation-channel.js";
 
 /** The claims of a verified access token. */
 export interface AccessTokenClaims {
@@ -75,6 +80,16 @@ export interface Tokens {
    *   errors pass through (the token is never accepted when it throws).
    */
   verify(token: string): Promise<TokenVerifyResult>;
+  /**
+   * Drops cached `revalidate` verdicts for a subject or a session (`sid`), here and, with an
+   * `invalidation` channel, on every instance. {@link createSessions} calls it from `revoke`
+   * and `revokeAll`; call it yourself when your `revalidate` hook's answer changes (a
+   * membership removed). Resolves once the local entries are gone and the message is sent.
+   *
+   * @throws MoatError ERR_INVALID_INPUT for a target without a non-empty `subject` or
+   *   `sessionId`; ERR_STORE when the channel fails to publish (the local entries are gone).
+   */
+  forget(target: { readonly subject?: string; readonly sessionId?: string }): Promise<void>;
 }
 
 /** Options for {@link createTokens}. */
@@ -101,6 +116,12 @@ export interface TokensOptions {
    * together); default 0 (never).
    */
   readonly revalidateCache?: Duration;
+  /**
+   * Shares `forget` between instances, so a session revoked on one stops passing on all of
+   * them at once. While the channel is not live (Redis subscriber disconnected) no verdict is
+   * served from or stored in the cache: every verification calls `revalidate`.
+   */
+  readonly invalidation?: InvalidationChannel;
   /**
    * The `typ` header set on every token and required on verification: `"JWT"` (default) or
    * `"at+jwt"` (RFC 9068 access tokens). A token of another type, or with none, is `malformed`,
@@ -137,6 +158,9 @@ const optionsSchema = z.strictObject({
   accessTtl: durationSchema.default(15 * 60_000),
   revalidate: functionSchema<NonNullable<TokensOptions["revalidate"]>>().optional(),
   revalidateCache: durationOrZero.default(0),
+  invalidation: z
+    .custom<InvalidationChannel>(isInvalidationChannel, "an invalidation channel (publish, subscribe, isLive)")
+    .optional(),
   type: z.enum(["JWT", "at+jwt"]).default("JWT"),
   clockTolerance: durationOrZero.default(0),
   now: functionSchema<Clock>().default(() => systemClock),
@@ -170,6 +194,33 @@ function checkClaims(claims: unknown): Record<string, unknown> {
   return claims;
 }
 
+/** A cached `revalidate` answer and what a `forget` matches it by. */
+interface Verdict {
+  readonly valid: boolean;
+  readonly sub: string | undefined;
+  readonly sid: string | undefined;
+}
+
+function forgetKeys(target: unknown): string[] {
+  const fail = (): MoatError =>
+    new MoatError("ERR_INVALID_INPUT", {
+      message: "tokens.forget needs { subject } or { sessionId } (non-empty strings of at most 512 characters)",
+    });
+  if (typeof target !== "object" || target === null) throw fail();
+  const keys: string[] = [];
+  for (const [name, prefix] of [
+    ["subject", "sub:"],
+    ["sessionId", "sid:"],
+  ] as const) {
+    const value: unknown = Reflect.get(target, name);
+    if (value === undefined) continue;
+    if (typeof value !== "string" || value.length === 0 || value.length > 512) throw fail();
+    keys.push(prefix + value);
+  }
+  if (keys.length === 0) throw fail();
+  return keys;
+}
+
 function isAccessTokenClaims(payload: object): payload is AccessTokenClaims {
   return typeof Reflect.get(payload, "iss") === "string" && typeof Reflect.get(payload, "exp") === "number";
 }
@@ -201,7 +252,24 @@ export function createTokens(options: TokensOptions): Tokens {
   const { issuer, audience, revalidate, now, random, type } = opts;
   const toleranceSeconds = Math.ceil(opts.clockTolerance / 1000);
   const cacheMs = opts.revalidateCache;
-  const cache = createBoundedCache<string, boolean>(REVALIDATE_CACHE_LIMIT);
+  const cache = createBoundedCache<string, Verdict>(REVALIDATE_CACHE_LIMIT);
+  const { invalidation } = opts;
+  // Bumped by every eviction: a revalidate call that was in flight across one does not store
+  // its (possibly stale) answer.
+  let generation = 0;
+  const evict = (key: string | null): void => {
+    generation += 1;
+    if (key === null) {
+      cache.clear();
+      return;
+    }
+    const [kind, id] = [key.slice(0, 4), key.slice(4)];
+    for (const [cacheKey, verdict] of [...cache.entries()]) {
+      if ((kind === "sub:" && verdict.sub === id) || (kind === "sid:" && verdict.sid === id)) cache.delete(cacheKey);
+    }
+  };
+  invalidation?.subscribe(INVALIDATION_TOPICS.tokens, evict);
+  const cacheUsable = (): boolean => cacheMs > 0 && (invalidation === undefined || invalidation.isLive());
   const signingKey = opts.keys.signingKey;
 
   const baseVerifyOptions = {
@@ -219,17 +287,25 @@ export function createTokens(options: TokensOptions): Tokens {
     // for one subject, and another signer of these keys may reuse one. Keyed by jti alone, a
     // revoked user's token was accepted on the strength of another user's cached answer.
     const cacheKey =
-      cacheMs > 0 && typeof claims.jti === "string"
+      cacheUsable() && typeof claims.jti === "string"
         ? JSON.stringify([claims.iss, typeof claims.sub === "string" ? claims.sub : null, claims.jti])
         : undefined;
     if (cacheKey !== undefined) {
       const hit = cache.get(cacheKey, at);
-      if (hit !== undefined) return hit;
+      if (hit !== undefined) return hit.valid;
     }
+    const started = generation;
     // Only a real `true` passes: a hook that returns a truthy non-boolean by mistake fails closed.
     const answer: unknown = await revalidate(claims);
     const valid = answer === true;
-    if (cacheKey !== undefined) cache.set(cacheKey, valid, Math.min(at + cacheMs, claims.exp * 1000), at);
+    if (cacheKey !== undefined && started === generation && cacheUsable()) {
+      const verdict: Verdict = {
+        valid,
+        sub: typeof claims.sub === "string" ? claims.sub : undefined,
+        sid: typeof claims.sid === "string" ? claims.sid : undefined,
+      };
+      cache.set(cacheKey, verdict, Math.min(at + cacheMs, claims.exp * 1000), at);
+    }
     return valid;
   }
 
@@ -274,6 +350,19 @@ export function createTokens(options: TokensOptions): Tokens {
       if (!isAccessTokenClaims(payload)) return { ok: false, reason: "malformed" };
       if (!(await stillValid(payload, at))) return { ok: false, reason: "revoked" };
       return { ok: true, claims: payload, kid };
+    },
+    async forget(target: { readonly subject?: string; readonly sessionId?: string }): Promise<void> {
+      const keys = forgetKeys(target);
+      for (const key of keys) evict(key);
+      if (invalidation === undefined) return;
+      try {
+        for (const key of keys) await invalidation.publish(INVALIDATION_TOPICS.tokens, key);
+      } catch (err) {
+        throw new MoatError("ERR_STORE", {
+          message: "revalidation verdicts were dropped here, but announcing it on the invalidation channel failed",
+          cause: err,
+        });
+      }
     },
   });
   tokensInternalsMap.set(tokens, { now, issue });

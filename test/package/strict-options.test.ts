@@ -167,6 +167,9 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createRedisDataKeyInvalidation: {
       call: (x) => redisAdapters.createRedisDataKeyInvalidation({ redis, subscriber: fakeSubscriber, ...x }),
     },
+    createRedisInvalidationChannel: {
+      call: (x) => redisAdapters.createRedisInvalidationChannel({ redis, subscriber: fakeSubscriber, ...x }),
+    },
   },
   "./adapters/mysql": {
     createMysqlApiKeyStore: { call: (x) => mysqlAdapters.createMysqlApiKeyStore({ pool: mysqlPool, ...x }) },
@@ -412,6 +415,7 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     createMemoryApiKeyStore: "no arguments",
     createMemoryDataKeyStore: "no arguments",
     createMemoryDataKeyInvalidation: "no arguments",
+    createMemoryInvalidationChannel: "no arguments",
     createMemoryOneTimeTokenStore: "no arguments",
     createMemoryServerSessionStore: "no arguments",
     createMemoryRecoveryCodeStore: "no arguments",

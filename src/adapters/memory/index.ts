@@ -20,4 +20,6 @@ export { createMemoryRecoveryCodeStore } from "./recovery-code-store.js";
 export { createMemoryRateLimitStore, type MemoryRateLimitStoreOptions } from "./rate-limit-store.js";
 export { createMemoryDataKeyStore } from "./data-key-store.js";
 export { createMemoryDataKeyInvalidation } from "./data-key-invalidation.js";
+export { createMemoryInvalidationChannel } from "./invalidation-channel.js";
+export type { InvalidationChannel, InvalidationListener } from "../../_internal/invalidation-channel.js";
 export { createMemoryAuditStore, type MemoryAuditStoreOptions } from "./audit-store.js";

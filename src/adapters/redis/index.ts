@@ -27,3 +27,10 @@ export {
   type RedisPublisherLike,
   type RedisSubscriberLike,
 } from "./data-key-invalidation.js";
+export {
+  createRedisInvalidationChannel,
+  type RedisChannelSubscriberLike,
+  type RedisInvalidationChannel,
+  type RedisInvalidationChannelOptions,
+} from "./invalidation-channel.js";
+export type { InvalidationChannel, InvalidationListener } from "../../_internal/invalidation-channel.js";
