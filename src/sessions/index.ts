@@ -47,6 +47,12 @@ export {
 } from "./tokens.js";
 export type { TokenFailureReason } from "./jose-errors.js";
 export {
+  createRemoteKeySet,
+  type RemoteKeySet,
+  type RemoteKeySetOptions,
+  type RemoteSigningAlgorithm,
+} from "./remote-key-set.js";
+export {
   createSessions,
   type Sessions,
   type SessionsOptions,
