@@ -40,7 +40,7 @@ async function startJwksServer(): Promise<JwksServer> {
     fetches: 0,
     close: () => Promise.resolve(),
   };
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((_req, res) => {
     state.fetches += 1;
     if (state.hang) return; // never answers: the client's timeout must fire
     res.writeHead(state.status, { "content-type": "application/json" });
