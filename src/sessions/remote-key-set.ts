@@ -101,17 +101,12 @@ async function readBounded(response: Response, limit: number): Promise<string> {
   if (Number.isFinite(declared) && declared > limit) throw new JwksRefused("JWKS response too large");
   const body = response.body;
   if (body === null) return "";
-  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  // Leaving the loop early (break or throw) cancels the stream, so a huge body is not drained.
+  for await (const value of body as unknown as AsyncIterable<Uint8Array>) {
     total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new JwksRefused("JWKS response too large");
-    }
+    if (total > limit) throw new JwksRefused("JWKS response too large");
     chunks.push(value);
   }
   return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));

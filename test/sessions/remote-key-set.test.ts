@@ -46,12 +46,16 @@ async function startJwksServer(): Promise<JwksServer> {
     res.writeHead(state.status, { "content-type": "application/json" });
     res.end(state.raw ?? JSON.stringify(state.body));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => {
+    server.listen(0, "127.0.0.1", resolve);
+  });
   state.url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/.well-known/jwks.json`;
   state.close = () =>
     new Promise<void>((resolve) => {
       server.closeAllConnections();
-      server.close(() => resolve());
+      server.close(() => {
+        resolve();
+      });
     });
   return state;
 }
