@@ -48,6 +48,12 @@ export {
 export type { TokenFailureReason } from "./jose-errors.js";
 export type { InvalidationChannel, InvalidationListener } from "../_internal/invalidation-channel.js";
 export {
+  createRemoteKeySet,
+  type RemoteKeySet,
+  type RemoteKeySetOptions,
+  type RemoteSigningAlgorithm,
+} from "./remote-key-set.js";
+export {
   createSessions,
   type Sessions,
   type SessionsOptions,

@@ -14,7 +14,9 @@ export type TokenFailureReason =
   | "unknown_key"
   | "wrong_audience"
   | "wrong_issuer"
-  | "revoked";
+  | "revoked"
+  /** A remote key set could not fetch a usable JWKS (outage, timeout, refused response). */
+  | "keys_unavailable";
 
 const CLAIM_REASONS: Readonly<Record<string, TokenFailureReason>> = {
   nbf: "not_yet_valid",

@@ -87,7 +87,8 @@ export interface JwsHeader {
 }
 
 /** Why a JWS did not verify. */
-export type JwsFailureReason = "malformed" | "invalid_signature" | "unknown_key";
+/** `keys_unavailable`: a remote key set could not fetch its JWKS (see createRemoteKeySet). */
+export type JwsFailureReason = "malformed" | "invalid_signature" | "unknown_key" | "keys_unavailable";
 
 /** The result of {@link KeySet.verifyJws}. */
 export type JwsVerifyResult = Result<
@@ -130,6 +131,8 @@ export interface KeySetOptions {
 export interface KeySetInternals {
   /** Algorithms any key of the set uses. */
   readonly algorithms: readonly SigningAlgorithm[];
+  /** True for a set that can only verify (a remote JWKS). */
+  readonly verifyOnly: boolean;
   /** The signing key as a CryptoKey. */
   signingCryptoKey(): Promise<CryptoKey>;
   /**
@@ -141,8 +144,8 @@ export interface KeySetInternals {
 
 /** Thrown from inside jose's key callback; mapped to a reason, never escapes. */
 export class KeyResolutionError extends Error {
-  readonly reason: "unknown_key" | "invalid_signature";
-  constructor(reason: "unknown_key" | "invalid_signature") {
+  readonly reason: "unknown_key" | "invalid_signature" | "keys_unavailable";
+  constructor(reason: "unknown_key" | "invalid_signature" | "keys_unavailable") {
     super(reason);
     this.reason = reason;
   }
@@ -367,7 +370,7 @@ export function createKeySet(entries: readonly KeySetEntry[], options: KeySetOpt
     },
   });
 
-  internals.set(keySet, { algorithms, signingCryptoKey, resolve });
+  internals.set(keySet, { algorithms, verifyOnly: false, signingCryptoKey, resolve });
   return keySet;
 }
 
@@ -379,11 +382,16 @@ function failureReason(err: unknown): JwsFailureReason {
   return reason === "invalid_signature" ? reason : "malformed";
 }
 
-/** The internals of a key set made by {@link createKeySet}. */
+/** Records the internals of a key set made elsewhere in this module tree (remote key sets). */
+export function registerKeySetInternals(keys: object, found: KeySetInternals): void {
+  internals.set(keys, found);
+}
+
+/** The internals of a key set made by {@link createKeySet} or createRemoteKeySet. */
 export function keySetInternals(keys: unknown): KeySetInternals {
   const found = typeof keys === "object" && keys !== null ? internals.get(keys) : undefined;
   if (found === undefined)
-    throw new MoatError("ERR_CONFIG", { message: "keys must be a key set made by createKeySet" });
+    throw new MoatError("ERR_CONFIG", { message: "keys must be a key set made by createKeySet or createRemoteKeySet" });
   return found;
 }
 

@@ -177,6 +177,9 @@ export function createSessions(options: SessionsOptions): Sessions {
   const { tokens, refreshTtl, overlap, onReuse, random } = opts;
   const store = wrapStore(STORE, opts.store, REFRESH_SESSION_STORE_METHODS);
   const issuer = tokensInternals(tokens);
+  if (issuer.verifyOnly) {
+    throw new MoatError("ERR_CONFIG", { message: "createSessions needs tokens that can sign, not a remote key set" });
+  }
   const now = opts.now ?? issuer.now;
 
   async function accessPair(

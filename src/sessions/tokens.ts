@@ -17,6 +17,7 @@ import { type Clock, type RandomSource, randomToken, systemClock, systemRandom }
 import { MoatError, type Result } from "../errors.js";
 import { type TokenFailureReason, joseFailureReason } from "./jose-errors.js";
 import { KeyResolutionError, type KeySet, type KeySetInternals, keySetInternals } from "./key-set.js";
+import type { RemoteKeySet } from "./remote-key-set.js";
 import { requireIdentifier } from "../_internal/identifier.js";
 import {
   INVALIDATION_TOPICS,
@@ -94,8 +95,11 @@ export interface Tokens {
 
 /** Options for {@link createTokens}. */
 export interface TokensOptions {
-  /** The key set from {@link createKeySet}. */
-  readonly keys: KeySet;
+  /**
+   * The key set from {@link createKeySet}, or a verify-only remote key set from
+   * createRemoteKeySet (then `sign` throws ERR_CONFIG and createSessions refuses the tokens).
+   */
+  readonly keys: KeySet | RemoteKeySet;
   /** The `iss` claim set on every token and required on verification. */
   readonly issuer: string;
   /**
@@ -140,6 +144,8 @@ export interface TokensOptions {
 interface TokensInternals {
   /** The tokens' clock. */
   readonly now: Clock;
+  /** True when the key set cannot sign (a remote JWKS). */
+  readonly verifyOnly: boolean;
   /** Signs claims at the current time and reports when the token expires (ms). */
   issue(claims: TokenClaimsInput): Promise<{ readonly token: string; readonly expiresAt: number }>;
 }
@@ -152,7 +158,10 @@ const tokensInternalsMap = new WeakMap<object, TokensInternals>();
 
 const durationOrZero = z.union([z.literal(0), durationSchema]);
 const optionsSchema = z.strictObject({
-  keys: z.custom<KeySet>((v) => typeof v === "object" && v !== null, "expected a key set from createKeySet"),
+  keys: z.custom<KeySet | RemoteKeySet>(
+    (v) => typeof v === "object" && v !== null,
+    "expected a key set from createKeySet",
+  ),
   issuer: z.string().min(1).max(512),
   audience: z.string().min(1).max(512).nullable(),
   accessTtl: durationSchema.default(15 * 60_000),
@@ -270,7 +279,7 @@ export function createTokens(options: TokensOptions): Tokens {
   };
   invalidation?.subscribe(INVALIDATION_TOPICS.tokens, evict);
   const cacheUsable = (): boolean => cacheMs > 0 && (invalidation === undefined || invalidation.isLive());
-  const signingKey = opts.keys.signingKey;
+  const signingKey = "signingKey" in opts.keys ? opts.keys.signingKey : undefined;
 
   const baseVerifyOptions = {
     algorithms: [...keys.algorithms],
@@ -310,6 +319,9 @@ export function createTokens(options: TokensOptions): Tokens {
   }
 
   async function issue(claims: TokenClaimsInput): Promise<{ token: string; expiresAt: number }> {
+    if (signingKey === undefined || keys.verifyOnly) {
+      throw new MoatError("ERR_CONFIG", { message: "these tokens use a verify-only key set and cannot sign" });
+    }
     const payload = checkClaims(claims);
     const iat = Math.floor(now() / 1000);
     const exp = iat + ttlSeconds;
@@ -365,7 +377,7 @@ export function createTokens(options: TokensOptions): Tokens {
       }
     },
   });
-  tokensInternalsMap.set(tokens, { now, issue });
+  tokensInternalsMap.set(tokens, { now, verifyOnly: keys.verifyOnly, issue });
   return tokens;
 }
 

@@ -63,7 +63,52 @@ async function connectPglite(): Promise<PostgresHandle> {
   };
 }
 
+/**
+ * Behind PgBouncer in transaction pooling (MOATKIT_PG_POOLER=transaction, set by .ci/run for its
+ * PgBouncer run), the startup `options=-c search_path=…` a per-schema handle relies on is not
+ * passed to the server (PgBouncer 1.18 refuses or ignores it), and a session-level SET would
+ * land on whichever server connection ran it. So each handle gets its own database instead,
+ * reached through the pooler by name, with its tables in `public`.
+ */
+async function connectThroughPooler(url: string, options: ConnectOptions): Promise<PostgresHandle> {
+  const database = `mk_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new Error(`PostgreSQL at ${describeUrl(url)} is not answering (DATABASE_URL)`, { cause: err });
+  }
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+  const target = new URL(url);
+  target.pathname = `/${database}`;
+  const connectionString = target.toString();
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+  return {
+    kind: "postgres",
+    client: fromPgPool(pool),
+    pool,
+    schema: "public",
+    connectionString,
+    async close() {
+      await pool.end();
+      const cleanup = new pg.Client({ connectionString: url });
+      await cleanup.connect();
+      try {
+        // FORCE: the pooler keeps idle server connections to the database open.
+        await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      } finally {
+        await cleanup.end();
+      }
+    },
+  };
+}
+
 async function connectPostgres(url: string, options: ConnectOptions): Promise<PostgresHandle> {
+  if (process.env.MOATKIT_PG_POOLER === "transaction") return connectThroughPooler(url, options);
   const schema = `mk_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: url });
   try {

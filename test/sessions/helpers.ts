@@ -19,7 +19,11 @@ export function hsKeySet(kid = "hs-1", clock?: FakeClock): KeySet {
   );
 }
 
-export function makeTokens(overrides: Partial<TokensOptions> = {}): { tokens: Tokens; clock: FakeClock; keys: KeySet } {
+export function makeTokens(overrides: Partial<TokensOptions> & { keys?: KeySet } = {}): {
+  tokens: Tokens;
+  clock: FakeClock;
+  keys: KeySet;
+} {
   const clock = fakeClock();
   const keys = overrides.keys ?? hsKeySet("hs-1", clock);
   const tokens = createTokens({ keys, issuer: ISSUER, audience: AUDIENCE, now: clock.now, ...overrides });
