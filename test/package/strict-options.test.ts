@@ -229,6 +229,7 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
       call: (x) =>
         sessions.createOneTimeTokens({ store: memory.createMemoryOneTimeTokenStore(), purpose: "reset", ...x }),
     },
+    createRemoteKeySet: { call: (x) => sessions.createRemoteKeySet("https://auth.example.com/jwks", { ...x }) },
     createServerSessions: {
       call: (x) =>
         sessions.createServerSessions({
