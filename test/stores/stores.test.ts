@@ -37,6 +37,7 @@ describe("moatkit/stores exports", () => {
         "RATE_LIMIT_STORE_METHODS",
         "RECOVERY_CODE_STORE_METHODS",
         "REFRESH_SESSION_STORE_METHODS",
+        "SERVER_SESSION_STORE_METHODS",
         "TOTP_STEP_STORE_METHODS",
         "checkSealed",
         "decodeStoredAuditEvent",
