@@ -29,6 +29,7 @@ export type BreachCheckFailure =
 /** What {@link BreachedPasswordCheck.check} answers. */
 export type BreachCheckResult =
   | {
+      /** The lookup answered. */
       readonly ok: true;
       /** Whether the corpus holds the password. */
       readonly breached: boolean;
@@ -36,6 +37,7 @@ export type BreachCheckResult =
       readonly count: number;
     }
   | {
+      /** The lookup could not answer. */
       readonly ok: false;
       /** Why there is no answer. */
       readonly reason: BreachCheckFailure;

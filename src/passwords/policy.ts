@@ -33,11 +33,13 @@ export type PasswordPolicyReason =
 /** What {@link PasswordPolicy.check} answers. */
 export type PasswordPolicyResult =
   | {
+      /** The password passed every rule. */
       readonly ok: true;
       /** The password in Unicode NFC: hash and verify this form so that equal-looking input matches. */
       readonly password: string;
     }
   | {
+      /** The password broke at least one rule. */
       readonly ok: false;
       /** Every rule the password broke, in a fixed order; never empty. */
       readonly reasons: readonly PasswordPolicyReason[];

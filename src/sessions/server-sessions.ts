@@ -87,7 +87,15 @@ export interface ServerSessions {
   read(
     cookie: unknown,
     client?: ServerSessionClient,
-  ): Promise<Result<{ session: ServerSessionInfo }, ServerSessionFailureReason>>;
+  ): Promise<
+    Result<
+      {
+        /** The session, with this use recorded. */
+        readonly session: ServerSessionInfo;
+      },
+      ServerSessionFailureReason
+    >
+  >;
   /**
    * Gives the session a new id (and optionally new data) after a privilege change (MFA passed,
    * role raised): the old cookie stops working at once.
@@ -108,7 +116,15 @@ export interface ServerSessions {
    * Ends every other session of the cookie's user (after a password change). Of several
    * sessions calling it at once, exactly one survives; the others get `invalid`.
    */
-  revokeOthers(cookie: unknown): Promise<Result<{ revoked: number }, ServerSessionFailureReason>>;
+  revokeOthers(cookie: unknown): Promise<
+    Result<
+      {
+        /** How many other sessions were ended. */
+        readonly revoked: number;
+      },
+      ServerSessionFailureReason
+    >
+  >;
   /** Removes sessions past their timeouts from the store; how many. */
   deleteExpired(): Promise<number>;
 }
