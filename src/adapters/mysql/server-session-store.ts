@@ -214,10 +214,13 @@ export function createMysqlServerSessionStore(options: MysqlServerSessionStoreOp
       for (;;) {
         const ids = await otherIds(pool, subject, null);
         if (ids.length === 0) return deleted;
-        deleted += await execute(
-          pool,
-          `DELETE FROM ${TABLE} WHERE id_hash IN (${placeholders(ids.length)}) AND subject = ?`,
-          [...ids, subject],
+        // A rekey holds its row while it moves it; InnoDB may pick this DELETE as the deadlock
+        // victim, which rolls the statement back whole, so running it again is safe.
+        deleted += await retryDeadlocks(() =>
+          execute(pool, `DELETE FROM ${TABLE} WHERE id_hash IN (${placeholders(ids.length)}) AND subject = ?`, [
+            ...ids,
+            subject,
+          ]),
         );
       }
     },
