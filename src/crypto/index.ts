@@ -53,3 +53,13 @@ export type { DataKeyInvalidation } from "./invalidation.js";
 export type { AeadAlgorithm, CryptoBackendName } from "./backend.js";
 export type { Duration } from "../_internal/duration.js";
 export { MAX_PLAINTEXT_BYTES } from "./format.js";
+export {
+  KeyProviderError,
+  DATA_KEY_PURPOSE,
+  MAX_PROVIDER_CIPHERTEXT,
+  type KeyProvider,
+  type KeyProviderCallOptions,
+  type KeyProviderFailure,
+  type GeneratedDataKey,
+  type WrapContext,
+} from "./key-provider.js";
