@@ -437,7 +437,10 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
       "its options are pino's own LoggerOptions (plus `redactor`), passed to pino unchanged; pino owns their validation",
   },
   "./passwords": { shutdownPasswordWorkers: "no arguments" },
-  "./crypto": { keyringFromEnv: "takes a variable name and an environment record" },
+  "./crypto": {
+    keyringFromEnv: "takes a variable name and an environment record",
+    KeyProviderError: "the error class key providers throw; built by provider code from a failure kind and a message",
+  },
   "./express": {
     apiKeyRedaction: "takes a request",
     bodyLimit: "takes a byte size",

@@ -1,8 +1,13 @@
-import { canonicalJson } from "../../_internal/canonical-json.js";
+import {
+  API_KEY_COLUMNS,
+  type ApiKeyRowReader,
+  apiKeyRowValues,
+  readApiKeyInfo,
+  readApiKeyRecord,
+} from "../../_internal/api-key-row.js";
 import { wrapStore } from "../../_internal/store.js";
-import type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord } from "../../apikeys/record.js";
+import type { ApiKeyInfo, ApiKeyRecord } from "../../apikeys/record.js";
 import { API_KEY_STORE_METHODS, type ApiKeyStore } from "../../apikeys/store.js";
-import type { ApiKeyRedaction } from "../../redact/policy.js";
 import {
   type MysqlQueryable,
   type MysqlRow,
@@ -23,83 +28,23 @@ import {
 /** Options for {@link createMysqlApiKeyStore}. */
 export type MysqlApiKeyStoreOptions = MysqlStoreOptions;
 
-const INFO_COLUMNS =
-  "id, preview, env, owner_id, tenant_id, name, scopes, metadata, redaction, created_at, expires_at, revoked_at, last_used_at, predecessor_id, successor_id";
-const RECORD_COLUMNS = `key_hash, ${INFO_COLUMNS}`;
-const INSERT_SQL = `INSERT INTO moatkit_api_keys (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INFO_COLUMNS = API_KEY_COLUMNS.filter((c) => c !== "key_hash").join(", ");
+const RECORD_COLUMNS = API_KEY_COLUMNS.join(", ");
+const INSERT_SQL = `INSERT INTO moatkit_api_keys (${RECORD_COLUMNS}) VALUES (${API_KEY_COLUMNS.map(() => "?").join(", ")})`;
 
-function recordParams(r: ApiKeyRecord): unknown[] {
-  return [
-    r.hash,
-    r.id,
-    r.preview,
-    r.env,
-    r.ownerId,
-    r.tenantId,
-    r.name,
-    JSON.stringify(r.scopes),
-    canonicalJson(r.metadata),
-    r.redaction,
-    r.createdAt,
-    r.expiresAt,
-    r.revokedAt,
-    r.lastUsedAt,
-    r.predecessorId,
-    r.successorId,
-  ];
-}
-
-function json(row: MysqlRow, column: string): unknown {
-  try {
-    return JSON.parse(str(row, column));
-  } catch {
-    throw corrupt(`apiKeys column ${column} is not JSON`);
-  }
-}
-
-function env(value: string): ApiKeyEnv {
-  if (value === "live" || value === "test") return value;
-  throw corrupt("apiKeys env out of range");
-}
-
-function redaction(value: string): ApiKeyRedaction {
-  if (value === "inherit" || value === "on" || value === "off") return value;
-  throw corrupt("apiKeys redaction out of range");
-}
-
-function scopes(value: unknown): readonly string[] {
-  if (!Array.isArray(value) || !value.every((s) => typeof s === "string")) throw corrupt("apiKeys scopes malformed");
-  return [...value];
-}
-
-function metadata(value: unknown): Readonly<Record<string, unknown>> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw corrupt("apiKeys metadata malformed");
-  return { ...value };
-}
-
-function readInfo(row: MysqlRow): ApiKeyInfo {
+/** A MySQL row through the shared API-key row checks (src/_internal/api-key-row.ts). */
+function reader(row: MysqlRow): ApiKeyRowReader {
   return {
-    id: str(row, "id"),
-    preview: str(row, "preview"),
-    env: env(str(row, "env")),
-    ownerId: str(row, "owner_id"),
-    tenantId: optStr(row, "tenant_id"),
-    name: optStr(row, "name"),
-    scopes: scopes(json(row, "scopes")),
-    metadata: metadata(json(row, "metadata")),
-    redaction: redaction(str(row, "redaction")),
-    createdAt: int(row, "created_at"),
-    expiresAt: optInt(row, "expires_at"),
-    revokedAt: optInt(row, "revoked_at"),
-    lastUsedAt: optInt(row, "last_used_at"),
-    predecessorId: optStr(row, "predecessor_id"),
-    successorId: optStr(row, "successor_id"),
+    text: (column) => str(row, column),
+    optionalText: (column) => optStr(row, column),
+    time: (column) => int(row, column),
+    optionalTime: (column) => optInt(row, column),
+    corrupt,
   };
 }
 
-function readRecord(row: MysqlRow): ApiKeyRecord {
-  return { ...readInfo(row), hash: str(row, "key_hash") };
-}
+const readInfo = (row: MysqlRow): ApiKeyInfo => readApiKeyInfo(reader(row));
+const readRecord = (row: MysqlRow): ApiKeyRecord => readApiKeyRecord(reader(row));
 
 async function findOne<T>(
   db: MysqlQueryable,
@@ -135,7 +80,7 @@ export function createMysqlApiKeyStore(options: MysqlApiKeyStoreOptions): ApiKey
 
   const store: ApiKeyStore = {
     async createApiKey(record) {
-      await execute(pool, INSERT_SQL, recordParams(record));
+      await execute(pool, INSERT_SQL, apiKeyRowValues(record));
     },
 
     findApiKeyByHash(hash) {
@@ -183,7 +128,7 @@ export function createMysqlApiKeyStore(options: MysqlApiKeyStoreOptions): ApiKey
             expiresAt,
             id,
           ]);
-          await execute(tx, INSERT_SQL, recordParams(successor));
+          await execute(tx, INSERT_SQL, apiKeyRowValues(successor));
           return { ...old, successorId: successor.id, expiresAt };
         }),
       );

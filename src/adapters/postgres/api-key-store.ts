@@ -1,6 +1,11 @@
-import { canonicalJson } from "../../_internal/canonical-json.js";
-import type { ApiKeyEnv, ApiKeyInfo, ApiKeyRecord } from "../../apikeys/record.js";
-import type { ApiKeyRedaction } from "../../redact/policy.js";
+import {
+  API_KEY_COLUMNS,
+  type ApiKeyRowReader,
+  apiKeyRowValues,
+  readApiKeyInfo,
+  readApiKeyRecord,
+} from "../../_internal/api-key-row.js";
+import type { ApiKeyInfo, ApiKeyRecord } from "../../apikeys/record.js";
 import type { ApiKeyStore } from "../../apikeys/store.js";
 import { MoatError } from "../../errors.js";
 import { type PostgresStoreOptions, readPostgresStoreOptions } from "./store-options.js";
@@ -34,8 +39,7 @@ const INFO_COLUMNS = [
 ].join(", ");
 const RECORD_COLUMNS = `key_hash, ${INFO_COLUMNS}`;
 
-const INSERT_COLUMNS =
-  "id, key_hash, preview, env, owner_id, tenant_id, name, scopes, metadata, redaction, created_at, expires_at, revoked_at, last_used_at, predecessor_id, successor_id";
+const INSERT_COLUMNS = API_KEY_COLUMNS.join(", ");
 
 /** The 16 values of a record, as SQL expressions over parameters `$first`…`$first+15`. */
 function recordValuesSql(first: number): string {
@@ -60,32 +64,13 @@ function recordValuesSql(first: number): string {
   ].join(", ");
 }
 
-function recordParams(r: ApiKeyRecord): unknown[] {
-  return [
-    r.id,
-    r.hash,
-    r.preview,
-    r.env,
-    r.ownerId,
-    r.tenantId,
-    r.name,
-    JSON.stringify(r.scopes),
-    canonicalJson(r.metadata),
-    r.redaction,
-    r.createdAt,
-    r.expiresAt,
-    r.revokedAt,
-    r.lastUsedAt,
-    r.predecessorId,
-    r.successorId,
-  ];
-}
-
 // ---------------------------------------------------------------------------------------------
 // reading rows back, checking each field rather than trusting the driver's shapes
 
 type Row = Record<string, unknown>;
 
+// One message for every misfit, as before the row checks were shared: the detail names nothing a
+// caller can act on differently.
 function corrupt(): MoatError {
   return new MoatError("ERR_STORE", { message: "apiKeys store returned a row that does not fit its contract" });
 }
@@ -113,62 +98,19 @@ function time(row: Row, column: string): number {
   return value;
 }
 
-function json(row: Row, column: string): unknown {
-  try {
-    return JSON.parse(text(row, column));
-  } catch {
-    throw corrupt();
-  }
-}
-
-function env(value: string): ApiKeyEnv {
-  if (value === "live" || value === "test") return value;
-  throw corrupt();
-}
-
-function redaction(value: string): ApiKeyRedaction {
-  if (value === "inherit" || value === "on" || value === "off") return value;
-  throw corrupt();
-}
-
-function scopes(value: unknown): readonly string[] {
-  if (!Array.isArray(value)) throw corrupt();
-  const out: string[] = [];
-  for (const scope of value) {
-    if (typeof scope !== "string") throw corrupt();
-    out.push(scope);
-  }
-  return out;
-}
-
-function metadata(value: unknown): Readonly<Record<string, unknown>> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw corrupt();
-  return { ...value };
-}
-
-function readInfo(row: Row): ApiKeyInfo {
+/** A Postgres row through the shared API-key row checks (src/_internal/api-key-row.ts). */
+function reader(row: Row): ApiKeyRowReader {
   return {
-    id: text(row, "id"),
-    preview: text(row, "preview"),
-    env: env(text(row, "env")),
-    ownerId: text(row, "owner_id"),
-    tenantId: optionalText(row, "tenant_id"),
-    name: optionalText(row, "name"),
-    scopes: scopes(json(row, "scopes")),
-    metadata: metadata(json(row, "metadata")),
-    redaction: redaction(text(row, "redaction")),
-    createdAt: time(row, "created_at"),
-    expiresAt: optionalTime(row, "expires_at"),
-    revokedAt: optionalTime(row, "revoked_at"),
-    lastUsedAt: optionalTime(row, "last_used_at"),
-    predecessorId: optionalText(row, "predecessor_id"),
-    successorId: optionalText(row, "successor_id"),
+    text: (column) => text(row, column),
+    optionalText: (column) => optionalText(row, column),
+    time: (column) => time(row, column),
+    optionalTime: (column) => optionalTime(row, column),
+    corrupt,
   };
 }
 
-function readRecord(row: Row): ApiKeyRecord {
-  return { ...readInfo(row), hash: text(row, "key_hash") };
-}
+const readInfo = (row: Row): ApiKeyInfo => readApiKeyInfo(reader(row));
+const readRecord = (row: Row): ApiKeyRecord => readApiKeyRecord(reader(row));
 
 /**
  * An {@link ApiKeyStore} in the `moatkit_api_keys` table (create it with `migrate()`). Lookups
@@ -199,7 +141,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
     async createApiKey(record) {
       await client.query(
         `INSERT INTO moatkit_api_keys (${INSERT_COLUMNS}) VALUES (${recordValuesSql(1)})`,
-        recordParams(record),
+        apiKeyRowValues(record),
       );
     },
 
@@ -229,11 +171,12 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
 
     rotateApiKey(id, successor, graceEndsAt, at) {
       // One statement: the UPDATE takes the row lock, and a concurrent rotation waiting on it
-      // re-checks `successor_id IS NULL` afterwards, finds it set and inserts nothing.
+      // re-checks `successor_id IS NULL` afterwards, finds it set and inserts nothing. $4… are the
+      // successor's values in API_KEY_COLUMNS order: $4 its hash, $5 its id.
       return one(
         `WITH old AS (
            UPDATE moatkit_api_keys
-              SET successor_id = $4::text,
+              SET successor_id = $5::text,
                   expires_at = LEAST(COALESCE(expires_at, ${msIn(2)}), ${msIn(2)})
             WHERE id = $1 AND successor_id IS NULL AND revoked_at IS NULL
               AND (expires_at IS NULL OR expires_at > ${msIn(3)})
@@ -243,7 +186,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
            SELECT ${recordValuesSql(4)} FROM old
          )
          SELECT * FROM old`,
-        [id, graceEndsAt, at, ...recordParams(successor)],
+        [id, graceEndsAt, at, ...apiKeyRowValues(successor)],
         readInfo,
       );
     },
