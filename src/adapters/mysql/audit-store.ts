@@ -1,3 +1,4 @@
+import { createKeyedQueue } from "../../_internal/keyed-queue.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { createBoundedCache } from "../../_internal/bounded-cache.js";
@@ -163,21 +164,9 @@ export function createMysqlAuditStore(options: MysqlAuditStoreOptions): AuditSto
   const pool = opts.pool;
   const pageSize = opts.pageSize ?? 1000;
   const heads = createBoundedCache<string, AuditChainHead>(MAX_CACHED_HEADS);
-  const tails = new Map<string, Promise<void>>();
+  const serialised = createKeyedQueue();
+  // Events a scan returned whose query columns disagree with them, and the first such column.
   const mismatched = new WeakMap<object, string>();
-
-  const serialised = <T>(orgId: string, fn: () => Promise<T>): Promise<T> => {
-    const run = (tails.get(orgId) ?? Promise.resolve()).then(fn);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    tails.set(orgId, tail);
-    void tail.then(() => {
-      if (tails.get(orgId) === tail) tails.delete(orgId);
-    });
-    return run;
-  };
 
   return {
     appendAuditEvents(orgId, seal) {

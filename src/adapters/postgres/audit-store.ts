@@ -1,3 +1,4 @@
+import { createKeyedQueue } from "../../_internal/keyed-queue.js";
 import { z } from "zod";
 import { createBoundedCache } from "../../_internal/bounded-cache.js";
 import { sha256Hex } from "../../_internal/hash.js";
@@ -169,24 +170,11 @@ export function createPostgresAuditStore(options: PostgresAuditStoreOptions): Au
   const pageSize = opts.pageSize ?? 1000;
   const retentionRole = opts.retentionRole === undefined ? "moatkit_audit_retention" : opts.retentionRole;
   const heads = createBoundedCache<string, AuditChainHead>(MAX_CACHED_HEADS);
-  // Appends for one organisation through this store run one at a time: racing each other for
-  // the same seq would only waste round trips. Other processes are kept in line by the key.
-  const tails = new Map<string, Promise<void>>();
+  // Appends for one organisation through this store run one at a time; other processes are kept
+  // in line by the key.
+  const serialised = createKeyedQueue();
   // Events a scan returned whose query columns disagree with them, and the first such column.
   const mismatched = new WeakMap<object, string>();
-
-  const serialised = <T>(orgId: string, fn: () => Promise<T>): Promise<T> => {
-    const run = (tails.get(orgId) ?? Promise.resolve()).then(fn);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    tails.set(orgId, tail);
-    void tail.then(() => {
-      if (tails.get(orgId) === tail) tails.delete(orgId);
-    });
-    return run;
-  };
 
   const sealOnto = (orgId: string, head: AuditChainHead, seal: AuditSeal): readonly StoredAuditEvent[] => {
     const events = seal(head);
