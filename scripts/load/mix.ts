@@ -9,6 +9,7 @@
  * violation, and the runs fail on any.
  */
 import autocannon from "autocannon";
+import { mulberry32 } from "../../test/helpers/generate.js";
 import { PASSWORD, type SeedTenant } from "./seed.js";
 
 export type OpKind =
@@ -74,18 +75,6 @@ export interface MixState {
   random: () => number;
 }
 
-/** A small seeded PRNG (mulberry32), so the mix is the same from run to run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function createMixState(tenants: readonly SeedTenant[], keepRecords: boolean): MixState {
   return {
     tenants,
@@ -101,7 +90,7 @@ export function createMixState(tenants: readonly SeedTenant[], keepRecords: bool
     keepRecords,
     recoveryQueue: [],
     coldIp: 0,
-    random: seeded(22),
+    random: mulberry32(22),
   };
 }
 

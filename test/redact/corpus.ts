@@ -13,6 +13,8 @@
 export type CorpusType = "email" | "ssn" | "phone" | "credit_card";
 
 /** A labelled value: `text.slice(start, end)` is the value. */
+import { Gen, SpanLine, mulberry32 } from "../helpers/generate.js";
+
 export interface CorpusSpan {
   readonly type: CorpusType;
   readonly start: number;
@@ -31,55 +33,6 @@ export interface Corpus {
   readonly text: string;
   /** Every span, with offsets into `text`. */
   readonly spans: readonly CorpusSpan[];
-}
-
-/** mulberry32: small, fast, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  constructor(readonly rand: () => number) {}
-  int(min: number, max: number): number {
-    return min + Math.floor(this.rand() * (max - min + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.rand() * items.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.rand() < p;
-  }
-  digits(n: number): string {
-    let s = "";
-    for (let i = 0; i < n; i++) s += String(this.int(0, 9));
-    return s;
-  }
-  hex(n: number): string {
-    let s = "";
-    for (let i = 0; i < n; i++) s += "0123456789abcdef".charAt(this.int(0, 15));
-    return s;
-  }
-}
-
-class LineBuilder {
-  text = "";
-  readonly spans: CorpusSpan[] = [];
-  t(s: string): this {
-    this.text += s;
-    return this;
-  }
-  v(type: CorpusType, value: string): this {
-    this.spans.push({ type, start: this.text.length, end: this.text.length + value.length });
-    this.text += value;
-    return this;
-  }
 }
 
 // ---- values -------------------------------------------------------------------------------
@@ -395,7 +348,7 @@ const FIELD: Record<CorpusType, readonly string[]> = {
   credit_card: ["card", "pan", "cc", "payment_card"],
 };
 
-function accessLine(g: Gen, b: LineBuilder): void {
+function accessLine(g: Gen, b: SpanLine<CorpusType>): void {
   b.t(
     `${iso(g)} ${level(g)} [req-${g.hex(6)}] ${g.pick(["GET", "POST", "PUT", "DELETE"])} ${path(g)} ${String(g.pick([200, 201, 204, 302, 400, 401, 404, 500]))} in ${String(g.int(1, 900))}ms ip=${ipv4(g)} ua="${ua(g)}"`,
   );
@@ -403,7 +356,7 @@ function accessLine(g: Gen, b: LineBuilder): void {
   if (g.chance(0.3)) b.t(` ${decoy(g)}`);
 }
 
-function appLine(g: Gen, b: LineBuilder): void {
+function appLine(g: Gen, b: SpanLine<CorpusType>): void {
   b.t(`${iso(g)} ${level(g)} ${g.pick(["payment.charge", "user.update", "kyc.submit", "sms.send", "order.create"])}`);
   const count = g.int(1, 3);
   for (let i = 0; i < count; i++) {
@@ -418,7 +371,7 @@ function appLine(g: Gen, b: LineBuilder): void {
   }
 }
 
-function jsonLine(g: Gen, b: LineBuilder): void {
+function jsonLine(g: Gen, b: SpanLine<CorpusType>): void {
   b.t(
     `{"ts":${msTimestamp(g)},"event":"${g.pick(["signup", "profile.updated", "checkout", "support.ticket"])}","id":"${uuid(g)}","user":{`,
   );
@@ -434,7 +387,7 @@ function jsonLine(g: Gen, b: LineBuilder): void {
   b.t("}");
 }
 
-function chatLine(g: Gen, b: LineBuilder): void {
+function chatLine(g: Gen, b: SpanLine<CorpusType>): void {
   const who = g.pick(["User", "user", "Customer", "Human"]);
   b.t(`${who}: `);
   const openers = ["Hi, ", "Hello! ", "Please help. ", "Quick question: ", ""];
@@ -475,7 +428,7 @@ function chatLine(g: Gen, b: LineBuilder): void {
   }
 }
 
-function noiseLine(g: Gen, b: LineBuilder): void {
+function noiseLine(g: Gen, b: SpanLine<CorpusType>): void {
   b.t(`${iso(g)} ${level(g)} worker-${String(g.int(1, 16))}`);
   const count = g.int(2, 5);
   for (let i = 0; i < count; i++) b.t(` ${decoy(g)}`);
@@ -483,11 +436,11 @@ function noiseLine(g: Gen, b: LineBuilder): void {
 
 /** Generates the corpus. The same options always give the same corpus. */
 export function generateCorpus(options: { lines?: number; seed?: number } = {}): Corpus {
-  const g = new Gen(prng(options.seed ?? 20_240_607));
+  const g = new Gen(mulberry32(options.seed ?? 20_240_607));
   const count = options.lines ?? 6000;
   const lines: CorpusLine[] = [];
   for (let i = 0; i < count; i++) {
-    const b = new LineBuilder();
+    const b = new SpanLine<CorpusType>();
     const r = g.rand();
     let kind: CorpusLine["kind"];
     if (r < 0.25) {

@@ -7,35 +7,7 @@
  * string may of course happen to be a valid number somewhere; that is the cost being measured).
  */
 
-/** mulberry32, as in corpus.ts: small, fast, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  constructor(readonly rand: () => number) {}
-  int(min: number, max: number): number {
-    return min + Math.floor(this.rand() * (max - min + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.rand() * items.length)] as T;
-  }
-  digits(n: number): string {
-    let s = "";
-    for (let i = 0; i < n; i++) s += String(this.int(0, 9));
-    return s;
-  }
-  pad(value: number, width: number): string {
-    return String(value).padStart(width, "0");
-  }
-}
+import { Gen, mulberry32 } from "../helpers/generate.js";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const CITIES = ["Berlin", "Paris", "Madrid", "Milano", "Amsterdam", "Lyon", "München", "Sevilla", "Utrecht"];
@@ -127,7 +99,7 @@ const TEMPLATES: readonly ((g: Gen) => string)[] = [
 
 /** `count` log lines with numbers and no phone numbers, the same for the same seed. */
 export function generateNegativeLines(options: { lines?: number; seed?: number } = {}): string[] {
-  const g = new Gen(prng(options.seed ?? 19_003));
+  const g = new Gen(mulberry32(options.seed ?? 19_003));
   const count = options.lines ?? 6000;
   const lines: string[] = [];
   for (let i = 0; i < count; i++) lines.push(g.pick(TEMPLATES)(g));

@@ -13,56 +13,8 @@
  * letter (`a&b@x.io`). The email detector reads those as a key or query delimiter
  * (`?to=alice@x.io`) and redacts from after it, as documented in emailDetector (issue 19 item 5).
  */
-import type { EvalCase, EvalType, Span } from "./score.js";
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  constructor(private readonly rand: () => number) {}
-  int(min: number, max: number): number {
-    return min + Math.floor(this.rand() * (max - min + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.rand() * items.length)] as T;
-  }
-  chance(p: number): boolean {
-    return this.rand() < p;
-  }
-  digits(n: number, first = "0123456789"): string {
-    let s = first.charAt(this.int(0, first.length - 1));
-    for (let i = 1; i < n; i++) s += String(this.int(0, 9));
-    return s;
-  }
-  hex(n: number): string {
-    let s = "";
-    for (let i = 0; i < n; i++) s += "0123456789abcdef".charAt(this.int(0, 15));
-    return s;
-  }
-}
-
-class Line {
-  text = "";
-  readonly labels: Span[] = [];
-  t(s: string): this {
-    this.text += s;
-    return this;
-  }
-  v(type: EvalType, value: string): this {
-    this.labels.push({ type, start: this.text.length, end: this.text.length + value.length });
-    this.text += value;
-    return this;
-  }
-}
+import { Gen, SpanLine, mulberry32 } from "../../helpers/generate.js";
+import type { EvalCase, EvalType } from "./score.js";
 
 // ---- cards (ISO/IEC 7812: IIN prefix, length, Luhn) ---------------------------------------
 
@@ -330,7 +282,7 @@ function negative(g: Gen): string {
 
 // ---- lines --------------------------------------------------------------------------------
 
-function value(g: Gen, line: Line, type: EvalType): void {
+function value(g: Gen, line: SpanLine<EvalType>, type: EvalType): void {
   switch (type) {
     case "email":
       line.v("email", email(g));
@@ -352,7 +304,7 @@ function value(g: Gen, line: Line, type: EvalType): void {
 
 const TYPES: readonly EvalType[] = ["email", "ssn", "phone", "credit_card"];
 
-function logLine(g: Gen, line: Line): void {
+function logLine(g: Gen, line: SpanLine<EvalType>): void {
   line.t(`2024-06-${String(g.int(10, 28))}T12:${String(g.int(10, 59))}:07.${String(g.int(100, 999))}Z INFO `);
   line.t(g.pick(["user.update", "payment.charge", "kyc.submit", "sms.send", "support.reply"]));
   for (let k = g.int(1, 3); k > 0; k--) {
@@ -363,14 +315,14 @@ function logLine(g: Gen, line: Line): void {
   }
 }
 
-function jsonLine(g: Gen, line: Line): void {
+function jsonLine(g: Gen, line: SpanLine<EvalType>): void {
   line.t(`{"level":30,"time":${String(g.int(1_700_000_000_000, 1_799_999_999_999))},"msg":"`);
   line.t(g.pick(["profile saved", "checkout", "ticket opened"])).t('","contact":"');
   value(g, line, g.pick(TYPES));
   line.t(`","${negative(g).replace("=", '":"')}"}`);
 }
 
-function ticketLine(g: Gen, line: Line): void {
+function ticketLine(g: Gen, line: SpanLine<EvalType>): void {
   line.t(g.pick(["Hi team, ", "Hello, ", "Customer wrote: ", ""]));
   const type = g.pick(TYPES);
   line.t(
@@ -387,7 +339,7 @@ function ticketLine(g: Gen, line: Line): void {
   line.t(`. ${g.pick(["Thanks!", "Order ORD-2024-1234567 is late.", "Sent at 10:42.", ""])}`);
 }
 
-function signatureLine(g: Gen, line: Line): void {
+function signatureLine(g: Gen, line: SpanLine<EvalType>): void {
   line.t(`-- ${g.pick(NAMES)} | ${g.pick(["Sales", "Support", "Accounts"])} | `);
   const [word, v] = phone(g);
   line.t(word).v("phone", v);
@@ -395,24 +347,24 @@ function signatureLine(g: Gen, line: Line): void {
   line.v("email", email(g));
 }
 
-function noiseLine(g: Gen, line: Line): void {
+function noiseLine(g: Gen, line: SpanLine<EvalType>): void {
   line.t(`worker-${String(g.int(1, 16))}`);
   for (let k = g.int(2, 5); k > 0; k--) line.t(` ${negative(g)}`);
 }
 
 /** The generated evaluation set: `count` lines, the same for the same seed. */
 export function generateEvalCases(count = 4000, seed = 19_2026): EvalCase[] {
-  const g = new Gen(prng(seed));
+  const g = new Gen(mulberry32(seed));
   const cases: EvalCase[] = [];
   for (let i = 0; i < count; i++) {
-    const line = new Line();
+    const line = new SpanLine<EvalType>();
     const r = g.int(0, 9);
     if (r <= 2) logLine(g, line);
     else if (r <= 4) jsonLine(g, line);
     else if (r <= 6) ticketLine(g, line);
     else if (r <= 7) signatureLine(g, line);
     else noiseLine(g, line);
-    cases.push({ text: line.text, labels: line.labels });
+    cases.push({ text: line.text, labels: line.spans });
   }
   return cases;
 }
