@@ -51,7 +51,7 @@ export function readRedisStoreOptions(options: RedisStoreOptions, factory: strin
   }
   const client: unknown = options.redis;
   const isCluster = typeof client === "object" && client !== null && Reflect.get(client, "isCluster") === true;
-  const hashTags: unknown = options.hashTags ?? isCluster;
+  const hashTags: unknown = options.hashTags === undefined ? isCluster : options.hashTags;
   if (typeof hashTags !== "boolean") {
     throw new MoatError("ERR_CONFIG", { message: `${factory} options: hashTags must be a boolean` });
   }
