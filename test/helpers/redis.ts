@@ -33,6 +33,16 @@ export function connectCluster(url: string, lazyConnect = true): Cluster {
   });
 }
 
+/**
+ * A new, not yet connected client to the same deployment as `client` (a dedicated SUBSCRIBE
+ * connection): `duplicate()` of a Redis, a cluster client of its own for a Cluster.
+ */
+export function duplicateConnection(client: Redis | Cluster): Redis | Cluster {
+  return client instanceof Cluster
+    ? client.duplicate(undefined, { lazyConnect: true, enableOfflineQueue: true })
+    : client.duplicate({ lazyConnect: true, enableOfflineQueue: true });
+}
+
 async function deleteUnder(client: Redis, prefix: string): Promise<void> {
   let cursor = "0";
   do {

@@ -5,7 +5,7 @@
  * behaviour) keeps accepting from its cache, which is the attack this closes. On Redis the suite
  * runs on a single node and on a Redis Cluster.
  */
-import { Cluster, type Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createMemoryApiKeyStore,
@@ -24,7 +24,7 @@ import {
 } from "../../src/sessions/index.js";
 import { type DataKeyStore, type Envelope, createEnvelope } from "../../src/crypto/index.js";
 import { fakeClock, testKeyring } from "../../src/testing/index.js";
-import { describeEveryRedis } from "../helpers/redis.js";
+import { describeEveryRedis, duplicateConnection } from "../helpers/redis.js";
 import { AUDIENCE, ISSUER, hsKeySet } from "../sessions/helpers.js";
 
 interface Harness {
@@ -311,11 +311,7 @@ describeEveryRedis("two instances over Redis pub/sub", ({ redis, prefix }) => {
   });
   async function open(): Promise<{ channel: RedisInvalidationChannel; subscriber: Redis | Cluster }> {
     // Each instance has its own connection for SUBSCRIBE; on a cluster, a cluster client of its own.
-    const client = redis();
-    const subscriber =
-      client instanceof Cluster
-        ? client.duplicate(undefined, { lazyConnect: true, enableOfflineQueue: true })
-        : client.duplicate({ lazyConnect: true, enableOfflineQueue: true });
+    const subscriber = duplicateConnection(redis());
     await subscriber.connect();
     const channel = await createRedisInvalidationChannel({
       redis: redis(),
