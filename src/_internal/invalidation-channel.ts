@@ -1,15 +1,22 @@
 /**
  * One broadcast for every in-process cache that several instances of a service must keep in
- * step: API-key verification results, access-token revalidation verdicts. `moatkit/adapters/memory`
+ * step: API-key verification results, access-token revalidation verdicts, unwrapped data keys of
+ * shredded tenants. `moatkit/adapters/memory`
  * has an in-process implementation, `moatkit/adapters/redis` a pub/sub one.
  */
 
 /** The topics moatkit publishes on; a channel carries any string topic. */
-export const INVALIDATION_TOPICS: { readonly apiKeys: "apikeys"; readonly tokens: "tokens" } = Object.freeze({
+export const INVALIDATION_TOPICS: {
+  readonly apiKeys: "apikeys";
+  readonly tokens: "tokens";
+  readonly dataKeys: "datakeys";
+} = Object.freeze({
   /** Key: an API key id that was revoked or rotated. */
   apiKeys: "apikeys",
   /** Key: `sub:<subject>` or `sid:<session id>` whose revalidation verdicts must go. */
   tokens: "tokens",
+  /** Key: a data key scope (tenant) that `shredTenant` destroyed. */
+  dataKeys: "datakeys",
 });
 
 /**

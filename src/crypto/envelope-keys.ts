@@ -9,7 +9,7 @@ import { tenantScope } from "./context.js";
 import type { DataKeys } from "./data-keys.js";
 import { parseToken } from "./format.js";
 import type { KeyWrapper } from "./key-wrap.js";
-import type { DataKeyInvalidation } from "./invalidation.js";
+import type { ShredChannel } from "./invalidation.js";
 import type { DataKeyRecord, DataKeyStore } from "./store.js";
 import { assertKnownKeys, knownKeys } from "../_internal/options.js";
 
@@ -99,7 +99,7 @@ interface EnvelopeKeysDeps {
   readonly dataKeys: DataKeys;
   readonly wrapper: KeyWrapper;
   readonly primaryKeyId: string;
-  readonly invalidation: DataKeyInvalidation | undefined;
+  readonly invalidation: ShredChannel | undefined;
 }
 
 function needsStore(what: string): MoatError {

@@ -30,7 +30,8 @@ import { type MasterKeyring, isMasterKeyring } from "./keyring.js";
 import { createKeyWrapper } from "./key-wrap.js";
 import { pooledRandom } from "./random-pool.js";
 import { DATA_KEY_STORE_METHODS, type DataKeyStore } from "./store.js";
-import { type DataKeyInvalidation, isDataKeyInvalidation } from "./invalidation.js";
+import type { InvalidationChannel } from "../_internal/invalidation-channel.js";
+import { type DataKeyInvalidation, isDataKeyInvalidation, shredChannelOf } from "./invalidation.js";
 import { createSubkeys } from "./subkeys.js";
 
 /** String tokens up to this size are built in one reused buffer (see `tokenScratch`). */
@@ -63,10 +64,14 @@ export interface EnvelopeOptions {
   readonly dataKeys?: DataKeyStore;
   /**
    * Tells the other processes that share `dataKeys` when this one shreds a tenant, and hears
-   * of their shreds, so cached keys of a shredded tenant go at once rather than after `cacheTtl`
-   * (e.g. `createRedisDataKeyInvalidation` from `moatkit/adapters/redis`). Needs `dataKeys`.
+   * of their shreds, so cached keys of a shredded tenant go at once rather than after `cacheTtl`.
+   * Pass the same {@link InvalidationChannel} API keys and sessions use (e.g.
+   * `createRedisInvalidationChannel` from `moatkit/adapters/redis`; shreds travel on topic
+   * `"datakeys"`): while it is not live the envelope keeps no data key cached, and when it comes
+   * back every cached key goes. A {@link DataKeyInvalidation} (the older, best-effort interface)
+   * is still accepted. Needs `dataKeys`.
    */
-  readonly invalidation?: DataKeyInvalidation;
+  readonly invalidation?: InvalidationChannel | DataKeyInvalidation;
   /** How long unwrapped data keys stay cached in memory: ms or "5m". Default 5 minutes. */
   readonly cacheTtl?: Duration;
   /** Most data keys cached at once. Default 1000. */
@@ -131,7 +136,10 @@ const optionsSchema = z.strictObject({
   algorithm: z.enum(["aes-256-gcm", "xchacha20-poly1305"]).default("aes-256-gcm"),
   dataKeys: storeSchema<DataKeyStore>(DATA_KEY_STORE_METHODS).optional(),
   invalidation: z
-    .custom<DataKeyInvalidation>(isDataKeyInvalidation, "a data key invalidation channel (publish, subscribe)")
+    .custom<InvalidationChannel | DataKeyInvalidation>(
+      isDataKeyInvalidation,
+      "an invalidation channel (publish, subscribe, isLive) or a data key invalidation (publish, subscribe)",
+    )
     .optional(),
   cacheTtl: durationSchema.default(300_000),
   cacheMaxEntries: z.number().int().min(1).max(1_000_000).default(1000),
@@ -160,7 +168,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   const draw = pooledRandom(opts.random);
   // Wrapped once here: every store failure below is ERR_STORE naming the operation.
   const store = opts.dataKeys === undefined ? undefined : wrapStore("dataKeys", opts.dataKeys, DATA_KEY_STORE_METHODS);
-  const { invalidation } = opts;
+  const invalidation = opts.invalidation === undefined ? undefined : shredChannelOf(opts.invalidation);
   if (invalidation !== undefined && store === undefined)
     throw new MoatError("ERR_CONFIG", {
       message: "createEnvelope options: invalidation needs a dataKeys store (stateless values cannot be shredded)",
@@ -184,7 +192,14 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   // For the life of the envelope: a shred announced anywhere drops this envelope's cached keys.
   invalidation?.subscribe((scope) => {
     if (typeof scope === "string") dataKeys.shredded(scope);
+    else dataKeys.forget(undefined);
   });
+  // Fail-safe: while the channel cannot deliver, a shred elsewhere would go unheard, so nothing
+  // cached is trusted: every call reads and unwraps from the store until the channel is back.
+  const isLive = invalidation?.isLive;
+  const distrustCacheIfDeaf = (): void => {
+    if (isLive !== undefined && !isLive()) dataKeys.forget(undefined);
+  };
 
   const newBytes = (n: number): Uint8Array => new Uint8Array(n);
 
@@ -241,6 +256,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
   async function encryptToBytes(plaintext: string | Uint8Array, options: BindingOptions): Promise<Uint8Array> {
     const data = checkPlaintext(plaintext);
     const binding = readBinding(options);
+    distrustCacheIfDeaf();
     const key = writingKey(binding.scope);
     const dk = key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key;
     return sealWith(dk, data, binding, newBytes, "bytes");
@@ -264,6 +280,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   async function decryptParsed(msg: ParsedMessage, options: BindingOptions): Promise<Uint8Array> {
     const binding = readBinding(options);
+    distrustCacheIfDeaf();
     const hit = cached(msg.mode, msg.keyRef);
     // `cached` matched mode and reference bytes; an embedded key must also be under the token's master key.
     if (hit !== undefined && (hit.mode === "stored" || hit.masterKeyId === msg.masterKeyId)) {
@@ -297,6 +314,7 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     async encrypt(plaintext, options) {
       const data = checkPlaintext(plaintext);
       const binding = readBinding(options);
+      distrustCacheIfDeaf();
       const key = writingKey(binding.scope);
       // Awaiting only on a cache miss keeps the common path free of an extra microtask.
       const dk = key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key;

@@ -50,6 +50,7 @@ export {
 export { createBlindIndex, type BlindIndex, type BlindIndexOptions } from "./blind-index.js";
 export type { DataKeyRecord, DataKeyStore, ListDataKeysOptions, DataKeySetCurrentResult } from "./store.js";
 export type { DataKeyInvalidation } from "./invalidation.js";
+export type { InvalidationChannel, InvalidationListener } from "../_internal/invalidation-channel.js";
 export type { AeadAlgorithm, CryptoBackendName } from "./backend.js";
 export type { Duration } from "../_internal/duration.js";
 export { MAX_PLAINTEXT_BYTES } from "./format.js";

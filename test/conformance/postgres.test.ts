@@ -1,5 +1,4 @@
-import pg from "pg";
-import { afterAll, describe, it } from "vitest";
+import { describe, it } from "vitest";
 import {
   createPostgresApiKeyStore,
   createPostgresAuditStore,
@@ -9,7 +8,6 @@ import {
   createPostgresRecoveryCodeStore,
   createPostgresRefreshSessionStore,
   createPostgresTotpStepStore,
-  fromPgPool,
   type SqlClient,
 } from "../../src/adapters/postgres/index.js";
 import { describeStoreConformance } from "../../src/testing/index.js";
@@ -25,31 +23,24 @@ const ISOLATION_LEVELS = ["read committed"] as const;
 
 describePostgres("postgres stores", (target) => {
   // One migrated database per backend for the whole file; cases use random ids. Races queue
-  // their callers on the pool.
+  // their callers on the pool. On a server, each claimed isolation level gets a migrated database
+  // of its own whose connections start at that level: set through startup options directly, and
+  // as a per-database default through PgBouncer (MOATKIT_PG_POOLER=transaction, see .ci/run),
+  // which refuses startup options.
   const handle = useMigratedHandle(target, { max: 20 });
-  const pools = new Map<string, pg.Pool>();
-  afterAll(async () => {
-    for (const pool of pools.values()) await pool.end();
-  });
+  const atLevel = new Map(
+    (target.kind === "postgres" ? ISOLATION_LEVELS : []).map((level) => [
+      level as string,
+      useMigratedHandle(target, { max: 20, isolationLevel: level }),
+    ]),
+  );
 
-  /**
-   * A client whose transactions run at `level`: on a server, a pool of its own whose connections
-   * start with that default; PGlite has one connection at READ COMMITTED, the only level claimed.
-   */
+  /** A client whose transactions run at `level` (PGlite: READ COMMITTED, the only level claimed). */
   const clientAt = (level: string | undefined): SqlClient => {
-    const { client, connectionString, schema } = handle();
-    if (connectionString === undefined || level === undefined) return client;
-    let pool = pools.get(level);
-    if (pool === undefined) {
-      const url = new URL(connectionString);
-      url.searchParams.set(
-        "options",
-        `-c search_path=${schema} -c default_transaction_isolation=${level.replace(" ", "\\ ")}`,
-      );
-      pool = new pg.Pool({ connectionString: url.toString(), max: 20 });
-      pools.set(level, pool);
-    }
-    return fromPgPool(pool);
+    const leveled = level === undefined || target.kind === "pglite" ? undefined : atLevel.get(level);
+    if (level !== undefined && target.kind === "postgres" && leveled === undefined)
+      throw new Error(`no database prepared for isolation level ${level}`);
+    return (leveled ?? handle)().client;
   };
 
   describeStoreConformance(

@@ -8,9 +8,9 @@ import {
   createRedisTotpStepStore,
 } from "../../src/adapters/redis/index.js";
 import { describeStoreConformance } from "../../src/testing/index.js";
-import { describeRedis } from "../helpers/redis.js";
+import { describeEveryRedis } from "../helpers/redis.js";
 
-describeRedis("redis stores", ({ redis, prefix }) => {
+describeEveryRedis("redis stores", ({ redis, prefix }) => {
   describeStoreConformance(
     "redis",
     {

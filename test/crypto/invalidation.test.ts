@@ -3,8 +3,18 @@
  * a tenant stops decrypting it as soon as the shred is announced, not when its cache expires.
  */
 import { describe, expect, it } from "vitest";
-import { createMemoryDataKeyInvalidation, createMemoryDataKeyStore } from "../../src/adapters/memory/index.js";
-import { type DataKeyInvalidation, createEnvelope } from "../../src/crypto/index.js";
+import {
+  createMemoryDataKeyInvalidation,
+  createMemoryDataKeyStore,
+  createMemoryInvalidationChannel,
+} from "../../src/adapters/memory/index.js";
+import {
+  type DataKeyInvalidation,
+  type DataKeyStore,
+  type InvalidationChannel,
+  type InvalidationListener,
+  createEnvelope,
+} from "../../src/crypto/index.js";
 import { testKeyring } from "../../src/testing/index.js";
 import { expectMoatError, expectMoatErrorAsync } from "../helpers/assertions.js";
 
@@ -71,5 +81,95 @@ describe("data key invalidation channel", () => {
     deliver?.("t1");
     // Dropped from the cache only: the store still has the key (nothing was shredded).
     expect(await a.decryptString(token, { context, tenantId: "t1" })).toBe("x");
+  });
+});
+
+describe("shreds over the generic invalidation channel", () => {
+  /** A channel whose liveness the test switches, standing for a subscriber connection dropping. */
+  function switchableChannel(): { channel: InvalidationChannel; setLive: (live: boolean) => void } {
+    const inner = createMemoryInvalidationChannel();
+    const listeners: InvalidationListener[] = [];
+    let live = true;
+    return {
+      channel: {
+        publish: (topic, key) => inner.publish(topic, key),
+        subscribe: (topic, listener) => {
+          listeners.push(listener);
+          return inner.subscribe(topic, listener);
+        },
+        isLive: () => live,
+      },
+      setLive: (next) => {
+        live = next;
+        // Back after an outage: messages may have been missed, so every listener hears null.
+        if (next) for (const l of listeners) l(null);
+      },
+    };
+  }
+
+  function countingStore(): { store: DataKeyStore; reads: () => number } {
+    const inner = createMemoryDataKeyStore();
+    let reads = 0;
+    return {
+      store: {
+        ...inner,
+        getDataKey: (id) => {
+          reads += 1;
+          return inner.getDataKey(id);
+        },
+      },
+      reads: () => reads,
+    };
+  }
+
+  it("publishes a shred on topic datakeys, which another envelope on the channel obeys", async () => {
+    const channel = createMemoryInvalidationChannel();
+    const heard: (string | null)[] = [];
+    channel.subscribe("datakeys", (key) => heard.push(key));
+    const store = createMemoryDataKeyStore();
+    const a = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, invalidation: channel });
+    const b = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, invalidation: channel });
+    const token = await a.encrypt("x", { context, tenantId: "t1" });
+    expect(await b.decryptString(token, { context, tenantId: "t1" })).toBe("x");
+    await a.keys.shredTenant("t1");
+    expect(heard).toEqual(["t1"]);
+    await expectMoatErrorAsync(b.decrypt(token, { context, tenantId: "t1" }), "ERR_KEY_NOT_FOUND");
+  });
+
+  it("keeps no data key cached while the channel is not live, and caches again once it is", async () => {
+    const { store, reads } = countingStore();
+    const { channel, setLive } = switchableChannel();
+    const b = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, cacheTtl: "1h", invalidation: channel });
+    const token = await b.encrypt("x", { context, tenantId: "t1" });
+    await b.decrypt(token, { context, tenantId: "t1" });
+    let before = reads();
+    await b.decrypt(token, { context, tenantId: "t1" });
+    expect(reads()).toBe(before); // cached while live
+    setLive(false); // a shred elsewhere could now go unheard
+    before = reads();
+    await b.decrypt(token, { context, tenantId: "t1" });
+    await b.decrypt(token, { context, tenantId: "t1" });
+    expect(reads()).toBe(before + 2); // every call goes to the store
+    // The attack: while B is deaf the tenant is shredded by another instance; B must not decrypt.
+    await store.deleteDataKeyScope("t1");
+    await expectMoatErrorAsync(b.decrypt(token, { context, tenantId: "t1" }), "ERR_KEY_NOT_FOUND");
+    setLive(true);
+    const fresh = await b.encrypt("y", { context, tenantId: "t2" });
+    await b.decrypt(fresh, { context, tenantId: "t2" });
+    before = reads();
+    await b.decrypt(fresh, { context, tenantId: "t2" });
+    expect(reads()).toBe(before); // cached again
+  });
+
+  it("drops every cached key when the channel says it may have missed messages (null)", async () => {
+    const { store, reads } = countingStore();
+    const { channel, setLive } = switchableChannel();
+    const b = createEnvelope({ keyring: testKeyring(["k1"]), dataKeys: store, cacheTtl: "1h", invalidation: channel });
+    const token = await b.encrypt("x", { context, tenantId: "t1" });
+    await b.decrypt(token, { context, tenantId: "t1" });
+    const before = reads();
+    setLive(true); // announces null
+    await b.decrypt(token, { context, tenantId: "t1" });
+    expect(reads()).toBe(before + 1);
   });
 });

@@ -11,7 +11,7 @@ import { createMemoryRateLimitStore } from "../../src/adapters/memory/index.js";
 import { createRedisRateLimitStore } from "../../src/adapters/redis/index.js";
 import { createRateLimiter, type RateLimiter } from "../../src/ratelimit/index.js";
 import { WRONG_TYPES, expectMoatError } from "../helpers/assertions.js";
-import { describeRedis } from "../helpers/redis.js";
+import { describeEveryRedis } from "../helpers/redis.js";
 import { listen, request, type Listening } from "./http.js";
 
 let server: Listening | undefined;
@@ -233,7 +233,7 @@ describe("rateLimit: memory limiter over HTTP", () => {
   });
 });
 
-describeRedis("rateLimit over HTTP", ({ redis, prefix }) => {
+describeEveryRedis("rateLimit over HTTP", ({ redis, prefix }) => {
   it("counts across two app instances sharing Redis, refusing the 51st request with Retry-After", async () => {
     const make = () =>
       createRateLimiter({

@@ -35,6 +35,19 @@ export interface PostgresHandle {
 export interface ConnectOptions {
   /** Pool size for real Postgres (default 10). */
   readonly max?: number;
+  /**
+   * The isolation level every transaction and statement of the handle runs at (real Postgres
+   * only; PGlite stays at READ COMMITTED). Directly, a startup `options=-c
+   * default_transaction_isolation=…`; through a pooler, which refuses startup options, the
+   * handle's own database gets it as a server-side default (`ALTER DATABASE … SET`).
+   */
+  readonly isolationLevel?: string;
+}
+
+/** `read committed` as a setting value; only letters and spaces are accepted. */
+function isolationValue(level: string): string {
+  if (!/^[a-z ]+$/.test(level)) throw new Error(`not an isolation level: ${level}`);
+  return level;
 }
 
 export interface PostgresTarget {
@@ -80,6 +93,12 @@ async function connectThroughPooler(url: string, options: ConnectOptions): Promi
   }
   try {
     await admin.query(`CREATE DATABASE ${database}`);
+    if (options.isolationLevel !== undefined) {
+      // A per-database default reaches every server connection PgBouncer opens to it.
+      await admin.query(
+        `ALTER DATABASE ${database} SET default_transaction_isolation = '${isolationValue(options.isolationLevel)}'`,
+      );
+    }
   } finally {
     await admin.end();
   }
@@ -122,7 +141,11 @@ async function connectPostgres(url: string, options: ConnectOptions): Promise<Po
     await admin.end();
   }
   const withSchema = new URL(url);
-  withSchema.searchParams.set("options", `-c search_path=${schema}`);
+  const isolation =
+    options.isolationLevel === undefined
+      ? ""
+      : ` -c default_transaction_isolation=${isolationValue(options.isolationLevel).replace(" ", "\\ ")}`;
+  withSchema.searchParams.set("options", `-c search_path=${schema}${isolation}`);
   const connectionString = withSchema.toString();
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
   return {

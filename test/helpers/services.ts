@@ -1,6 +1,7 @@
 /**
  * Which external services the tests may use. Without DATABASE_URL, Postgres tests run on PGlite
- * only; without REDIS_URL or MYSQL_URL, Redis or MySQL tests are skipped with a reason. With
+ * only; without REDIS_URL, REDIS_CLUSTER_URL or MYSQL_URL, Redis, Redis Cluster or MySQL tests
+ * are skipped with a reason. With
  * MOATKIT_REQUIRE_SERVICES=1 (set by .ci/run) a missing service is a failure, not a skip.
  */
 import { describe, it } from "vitest";
@@ -17,7 +18,7 @@ export function describeUrl(url: string): string {
   }
 }
 
-export function envUrl(name: "DATABASE_URL" | "REDIS_URL" | "MYSQL_URL"): string | undefined {
+export function envUrl(name: "DATABASE_URL" | "REDIS_URL" | "REDIS_CLUSTER_URL" | "MYSQL_URL"): string | undefined {
   const value = process.env[name];
   return value === undefined || value === "" ? undefined : value;
 }
@@ -29,8 +30,8 @@ export function envUrl(name: "DATABASE_URL" | "REDIS_URL" | "MYSQL_URL"): string
  */
 export function describeWithoutService(
   name: string,
-  service: "PostgreSQL" | "Redis" | "MySQL" | "Chromium",
-  variable: "DATABASE_URL" | "REDIS_URL" | "MYSQL_URL" | "MOATKIT_CHROMIUM",
+  service: "PostgreSQL" | "Redis" | "Redis Cluster" | "MySQL" | "Chromium",
+  variable: "DATABASE_URL" | "REDIS_URL" | "REDIS_CLUSTER_URL" | "MYSQL_URL" | "MOATKIT_CHROMIUM",
   skipReason?: string,
 ): void {
   if (!requireServices && skipReason === undefined) return;

@@ -1,13 +1,15 @@
 /**
- * Issue 20 item 5: two instances (two API-key managers, two token verifiers) over the same stores,
- * each with its own invalidation channel connection. A revoke on A makes B refuse at once, long
- * before B's cache would expire; an instance without the channel (the old behaviour) keeps
- * accepting from its cache, which is the attack this closes.
+ * Issue 20 item 5: two instances (two API-key managers, two token verifiers, two envelopes) over
+ * the same stores, each with its own invalidation channel connection. A revoke or shred on A makes
+ * B refuse at once, long before B's cache would expire; an instance without the channel (the old
+ * behaviour) keeps accepting from its cache, which is the attack this closes. On Redis the suite
+ * runs on a single node and on a Redis Cluster.
  */
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createMemoryApiKeyStore,
+  createMemoryDataKeyStore,
   createMemoryInvalidationChannel,
   createMemoryRefreshSessionStore,
 } from "../../src/adapters/memory/index.js";
@@ -20,8 +22,9 @@ import {
   createSessions,
   createTokens,
 } from "../../src/sessions/index.js";
-import { fakeClock } from "../../src/testing/index.js";
-import { describeRedis } from "../helpers/redis.js";
+import { type DataKeyStore, type Envelope, createEnvelope } from "../../src/crypto/index.js";
+import { fakeClock, testKeyring } from "../../src/testing/index.js";
+import { describeEveryRedis, duplicateConnection } from "../helpers/redis.js";
 import { AUDIENCE, ISSUER, hsKeySet } from "../sessions/helpers.js";
 
 interface Harness {
@@ -53,7 +56,112 @@ function countingApiKeyStore(): { store: ApiKeyStore; reads: () => number } {
   return { store, reads: () => reads };
 }
 
+/** A data key store that counts reads by id, so a test can see whether a decrypt was cached. */
+function countingDataKeyStore(): { store: DataKeyStore; reads: () => number } {
+  const inner = createMemoryDataKeyStore();
+  let reads = 0;
+  const store: DataKeyStore = {
+    ...inner,
+    getDataKey: (id) => {
+      reads += 1;
+      return inner.getDataKey(id);
+    },
+  };
+  return { store, reads: () => reads };
+}
+
+const context = { table: "notes", column: "body", rowId: 1 };
+
+/** Whether `envelope` refuses `token` of tenant `tenantId` (a shredded key: ERR_KEY_NOT_FOUND). */
+async function refuses(envelope: Envelope, token: string, tenantId: string): Promise<boolean> {
+  try {
+    await envelope.decrypt(token, { context, tenantId });
+    return false;
+  } catch (err) {
+    return (err as { code?: unknown }).code === "ERR_KEY_NOT_FOUND";
+  }
+}
+
 function twoInstanceSuite(h: () => Harness): void {
+  describe("data keys (shredTenant)", () => {
+    async function instances() {
+      const { store, reads } = countingDataKeyStore();
+      const make = async (withChannel: boolean): Promise<Envelope> =>
+        createEnvelope({
+          keyring: testKeyring(["k1"]),
+          dataKeys: store,
+          cacheTtl: "1h",
+          ...(withChannel ? { invalidation: await h().channel() } : {}),
+        });
+      return { a: await make(true), b: await make(true), lone: await make(false), reads };
+    }
+
+    it("a tenant shredded on A is refused on B at once, though B had its key cached for an hour", async () => {
+      const { a, b, lone, reads } = await instances();
+      const token = await a.encrypt("secret", { context, tenantId: "t1" });
+      const other = await a.encrypt("kept", { context, tenantId: "t2" });
+      expect(await b.decryptString(token, { context, tenantId: "t1" })).toBe("secret");
+      expect(await b.decryptString(other, { context, tenantId: "t2" })).toBe("kept");
+      expect(await lone.decryptString(token, { context, tenantId: "t1" })).toBe("secret");
+      const before = reads();
+      expect(await b.decryptString(token, { context, tenantId: "t1" })).toBe("secret");
+      expect(reads()).toBe(before); // B really serves t1's key from its cache
+      await a.keys.shredTenant("t1");
+      expect(await h().eventually(() => refuses(b, token, "t1"))).toBe(true);
+      // Without the channel an instance keeps decrypting a shredded tenant until cacheTtl.
+      expect(await lone.decryptString(token, { context, tenantId: "t1" })).toBe("secret");
+      // Only t1 went: t2 is still served from B's cache.
+      const beforeOther = reads();
+      expect(await b.decryptString(other, { context, tenantId: "t2" })).toBe("kept");
+      expect(reads()).toBe(beforeOther);
+    });
+  });
+
+  it("carries a shred, an API-key revoke and a session revoke over one channel per instance", async () => {
+    const clock = fakeClock();
+    const apiKeyStore = createMemoryApiKeyStore();
+    const { store: dataKeys } = countingDataKeyStore();
+    const sessionStore = createMemoryRefreshSessionStore();
+    const revalidate = async (claims: AccessTokenClaims): Promise<boolean> => {
+      if (typeof claims.sid !== "string") return false;
+      const session = await sessionStore.getRefreshSession(claims.sid);
+      return session !== null && session.revokedAt === null;
+    };
+    const instance = async () => {
+      const invalidation = await h().channel(); // one channel (one connection on Redis) for all three
+      const tokens = createTokens({
+        keys: hsKeySet("hs-1", clock),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now: clock.now,
+        revalidate,
+        revalidateCache: "5m",
+        invalidation,
+      });
+      return {
+        apiKeys: createApiKeys({ prefix: "acme", store: apiKeyStore, now: clock.now, verifyCache: "1h", invalidation }),
+        envelope: createEnvelope({ keyring: testKeyring(["k1"]), dataKeys, cacheTtl: "1h", invalidation }),
+        sessions: createSessions({ tokens, store: sessionStore }),
+        tokens,
+      };
+    };
+    const a = await instance();
+    const b = await instance();
+    const { key, record } = await a.apiKeys.issue({ ownerId: "u1", env: "live" });
+    const session = await a.sessions.start("user_1");
+    const token = await a.envelope.encrypt("secret", { context, tenantId: "t1" });
+    expect((await b.apiKeys.verify(key.reveal())).ok).toBe(true);
+    expect((await b.tokens.verify(session.accessToken)).ok).toBe(true);
+    expect(await b.envelope.decryptString(token, { context, tenantId: "t1" })).toBe("secret");
+
+    await a.apiKeys.revoke(record.id);
+    await a.sessions.revoke(session.sessionId);
+    await a.envelope.keys.shredTenant("t1");
+    expect(await h().eventually(async () => !(await b.apiKeys.verify(key.reveal())).ok)).toBe(true);
+    expect(await h().eventually(async () => !(await b.tokens.verify(session.accessToken)).ok)).toBe(true);
+    expect(await h().eventually(() => refuses(b.envelope, token, "t1"))).toBe(true);
+  });
+
   describe("API keys", () => {
     async function instances() {
       const clock = fakeClock();
@@ -193,16 +301,17 @@ describe("two instances over a shared in-process channel [memory]", () => {
   });
 });
 
-describeRedis("two instances over Redis pub/sub", ({ redis, prefix }) => {
-  const opened: { channel: RedisInvalidationChannel; subscriber: Redis }[] = [];
+describeEveryRedis("two instances over Redis pub/sub", ({ redis, prefix }) => {
+  const opened: { channel: RedisInvalidationChannel; subscriber: Redis | Cluster }[] = [];
   afterEach(async () => {
     for (const { channel, subscriber } of opened.splice(0)) {
       await channel.close().catch(() => undefined);
       subscriber.disconnect();
     }
   });
-  async function open(): Promise<{ channel: RedisInvalidationChannel; subscriber: Redis }> {
-    const subscriber = redis().duplicate({ lazyConnect: true, enableOfflineQueue: true });
+  async function open(): Promise<{ channel: RedisInvalidationChannel; subscriber: Redis | Cluster }> {
+    // Each instance has its own connection for SUBSCRIBE; on a cluster, a cluster client of its own.
+    const subscriber = duplicateConnection(redis());
     await subscriber.connect();
     const channel = await createRedisInvalidationChannel({
       redis: redis(),

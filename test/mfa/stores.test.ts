@@ -11,7 +11,7 @@ import { createRecoveryCodes, createTotp, type RecoveryCodeStore, type TotpStepS
 import { configurePasswordWorkers } from "../../src/passwords/index.js";
 import { fakeClock, raceExactlyOne, totpCode } from "../../src/testing/index.js";
 import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
-import { describeRedis } from "../helpers/redis.js";
+import { describeEveryRedis } from "../helpers/redis.js";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
@@ -107,7 +107,7 @@ describePostgres("mfa end to end", (target) => {
   }, 30_000);
 });
 
-describeRedis("mfa end to end", ({ redis, prefix }) => {
+describeEveryRedis("mfa end to end", ({ redis, prefix }) => {
   endToEnd(() => ({
     totpSteps: createRedisTotpStepStore({ redis: redis(), keyPrefix: prefix }),
     recoveryCodes: createRedisRecoveryCodeStore({ redis: redis(), keyPrefix: prefix }),

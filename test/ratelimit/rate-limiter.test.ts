@@ -13,7 +13,7 @@ import {
 } from "../../src/ratelimit/index.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { expectMoatError, expectMoatErrorAsync, WRONG_TYPES } from "../helpers/assertions.js";
-import { describeRedis } from "../helpers/redis.js";
+import { describeEveryRedis, describeRedis } from "../helpers/redis.js";
 
 const MINUTE = 60_000;
 
@@ -110,7 +110,7 @@ function describeLimiter(name: string, makeStore: () => RateLimitStore): void {
 }
 
 describeLimiter("memory", createMemoryRateLimitStore);
-describeRedis("rate limiter", ({ redis, prefix }) => {
+describeEveryRedis("rate limiter", ({ redis, prefix }) => {
   describeLimiter("redis", () => createRedisRateLimitStore({ redis: redis(), keyPrefix: prefix }));
 });
 

@@ -11,7 +11,7 @@ import {
 import { createRedisOneTimeTokenStore, createRedisRefreshSessionStore } from "../../src/adapters/redis/index.js";
 import type { OneTimeTokenStore, RefreshSessionStore } from "../../src/sessions/index.js";
 import { describePostgres, useMigratedDatabase } from "../helpers/postgres.js";
-import { describeRedis } from "../helpers/redis.js";
+import { describeEveryRedis } from "../helpers/redis.js";
 
 export interface Stores {
   refreshSessions(): RefreshSessionStore;
@@ -34,7 +34,7 @@ export function describeEachBackend(title: string, body: (stores: Stores) => voi
     });
   });
 
-  describeRedis(title, ({ redis, prefix }) => {
+  describeEveryRedis(title, ({ redis, prefix }) => {
     body({
       refreshSessions: () => createRedisRefreshSessionStore({ redis: redis(), keyPrefix: prefix }),
       oneTimeTokens: () => createRedisOneTimeTokenStore({ redis: redis(), keyPrefix: prefix }),

@@ -4,6 +4,8 @@ import type { DataKeyInvalidation } from "../../crypto/invalidation.js";
 /**
  * A {@link DataKeyInvalidation} inside one process: every envelope given the same channel drops a
  * tenant's cached data keys when any of them shreds it. Across processes use the Redis one.
+ * `createMemoryInvalidationChannel` does the same and also carries API-key and session
+ * revocations; prefer it.
  *
  * @example
  * ```ts

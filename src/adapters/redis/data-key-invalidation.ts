@@ -71,6 +71,10 @@ function readOptions(options: RedisDataKeyInvalidationOptions): Required<RedisDa
  * announcement published after that is missed. Give the result to `createEnvelope` as
  * `invalidation` in every process that shares the data key store.
  *
+ * Prefer {@link createRedisInvalidationChannel}: one subscription then carries shreds, API-key
+ * revocations and session revocations, and the envelope keeps no key cached while it is down.
+ * This older channel keeps working unchanged.
+ *
  * @throws MoatError ERR_CONFIG for invalid options; ERR_STORE when SUBSCRIBE fails.
  * @example
  * ```ts

@@ -100,6 +100,9 @@ export async function createRedisInvalidationChannel(
   const topics = new Map<string, Listeners<string | null>>();
   let live = false;
   let closed = false;
+  // Set once the first SUBSCRIBE is confirmed. A cluster client reports "ready" after its
+  // connect() resolved, while that first SUBSCRIBE is still queued: that is not a reconnect.
+  let started = false;
 
   const onMessage = (from: string, message: string): void => {
     if (from !== channel) return;
@@ -110,7 +113,7 @@ export async function createRedisInvalidationChannel(
     live = false;
   };
   const onReady = (): void => {
-    if (closed || live) return;
+    if (closed || live || !started) return;
     // ioredis resubscribes by itself, but confirming it here means "live" is never claimed
     // before Redis would deliver; a failure leaves the channel down until the next ready.
     subscriber.subscribe(channel).then(
@@ -139,6 +142,7 @@ export async function createRedisInvalidationChannel(
     throw new MoatError("ERR_STORE", { message: "redis invalidation channel failed during subscribe", cause: err });
   }
   live = true;
+  started = true;
 
   return {
     async publish(topic, key) {

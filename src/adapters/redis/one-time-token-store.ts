@@ -4,8 +4,11 @@
  *
  * Keys (under `keyPrefix`): `ott:<tokenHash>` (hash) and `ott:u:<purpose>:<subject>` (set of
  * token hashes, for `deleteSubjectOneTimeTokens`). Keys expire on their own an hour after the
- * token does; `deleteExpiredOneTimeTokens` has nothing to do and returns 0. The subject script
- * derives token keys from the set, so it needs a single Redis primary, not Redis Cluster.
+ * token does; `deleteExpiredOneTimeTokens` has nothing to do and returns 0.
+ *
+ * On Redis Cluster (`hashTags`) the group is `{ott}:` instead of `ott:`: the subject script
+ * derives token keys from the set and a token is found by its hash alone, so every key of the
+ * store must share one slot. The cluster then gives this store failover, not write sharding.
  */
 import type {
   OneTimeTokenConsumeInput,
@@ -44,7 +47,7 @@ return {'consumed', f[2]}
 const deleteSubjectScript = defineScript(`
 local count = 0
 for _, hash in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  count = count + redis.call('DEL', ARGV[1] .. 'ott:' .. hash)
+  count = count + redis.call('DEL', ARGV[1] .. hash)
 end
 redis.call('DEL', KEYS[1])
 return count
@@ -60,9 +63,11 @@ return count
  * ```
  */
 export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOptions): OneTimeTokenStore {
-  const { redis, prefix } = readRedisStoreOptions(options, "createRedisOneTimeTokenStore");
-  const tokenKey = (hash: string): string => `${prefix}ott:${hash}`;
-  const subjectKey = (purpose: string, subject: string): string => `${prefix}ott:u:${purpose}:${subject}`;
+  const settings = readRedisStoreOptions(options, "createRedisOneTimeTokenStore");
+  const { redis } = settings;
+  const base = settings.base("ott");
+  const tokenKey = (hash: string): string => `${base}${hash}`;
+  const subjectKey = (purpose: string, subject: string): string => `${base}u:${purpose}:${subject}`;
 
   return {
     async createOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
@@ -94,7 +99,7 @@ export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOpti
     },
 
     async deleteSubjectOneTimeTokens(purpose: string, subject: string): Promise<number> {
-      return countReply(await runScript(redis, deleteSubjectScript, [subjectKey(purpose, subject)], [prefix]), STORE);
+      return countReply(await runScript(redis, deleteSubjectScript, [subjectKey(purpose, subject)], [base]), STORE);
     },
 
     deleteExpiredOneTimeTokens(): Promise<number> {

@@ -7,8 +7,16 @@ import { createHash } from "node:crypto";
 /** A Redis argument. */
 export type RedisArg = string | number;
 
-/** The subset of an ioredis client moatkit uses. */
+/**
+ * The subset of an ioredis client moatkit uses. Both an ioredis `Redis` (one node) and an ioredis
+ * `Cluster` satisfy it.
+ */
 export interface RedisLike {
+  /**
+   * `true` for an ioredis `Cluster`: the stores then lay out their keys with hash tags so that
+   * every key one script touches lives in one slot (see the stores' key layouts).
+   */
+  readonly isCluster?: boolean;
   /** `EVAL script numkeys key… arg…` */
   eval(script: string, numKeys: number, ...keysAndArgs: RedisArg[]): Promise<unknown>;
   /** `EVALSHA sha1 numkeys key… arg…` */

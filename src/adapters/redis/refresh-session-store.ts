@@ -5,8 +5,11 @@
  * Keys (under `keyPrefix`): `rs:s:<sessionId>` (hash: the family), `rs:t:<tokenHash>`
  * ("<expiresAt>:<sessionId>", one per token ever issued, for reuse detection) and
  * `rs:u:<subject>` (set of session ids). Keys expire on their own shortly after the last token
- * they serve; `deleteExpiredRefreshSessions` has nothing to do and returns 0. The scripts derive
- * family keys from stored values, so they need a single Redis primary, not Redis Cluster.
+ * they serve; `deleteExpiredRefreshSessions` has nothing to do and returns 0.
+ *
+ * On Redis Cluster (`hashTags`) the group is `{rs}:` instead of `rs:`: the scripts derive family
+ * keys from stored values (a token is found by its hash alone), so every key of the store must
+ * share one slot. The cluster then gives this store failover, not write sharding.
  */
 import type {
   NewRefreshSession,
@@ -50,7 +53,7 @@ if not idx then return {'not_found'} end
 local sep = string.find(idx, ':', 1, true)
 local tokenExp = tonumber(string.sub(idx, 1, sep - 1))
 local sid = string.sub(idx, sep + 1)
-local skey = ARGV[8] .. 'rs:s:' .. sid
+local skey = ARGV[8] .. 's:' .. sid
 local f = redis.call('HMGET', skey, ${FAMILY_FIELDS})
 if not f[1] then return {'not_found'} end
 local now = tonumber(ARGV[2])
@@ -65,7 +68,7 @@ if ARGV[1] == f[6] then
   redis.call('SET', KEYS[2], ARGV[6] .. ':' .. sid, 'PX', ARGV[7])
   local ttl = tonumber(ARGV[7])
   if redis.call('PTTL', skey) < ttl then redis.call('PEXPIRE', skey, ttl) end
-  local ukey = ARGV[8] .. 'rs:u:' .. f[1]
+  local ukey = ARGV[8] .. 'u:' .. f[1]
   if redis.call('PTTL', ukey) < ttl then redis.call('PEXPIRE', ukey, ttl) end
   return reply('rotated', '', gen, ARGV[6])
 end
@@ -96,7 +99,7 @@ return 0
 const revokeSubjectScript = defineScript(`
 local count = 0
 for _, sid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local skey = ARGV[2] .. 'rs:s:' .. sid
+  local skey = ARGV[2] .. 's:' .. sid
   local revoked = redis.call('HGET', skey, 'revoked')
   if not revoked then
     redis.call('SREM', KEYS[1], sid)
@@ -132,10 +135,12 @@ function toRecord(reply: readonly string[]): RefreshSessionRecord {
  * ```
  */
 export function createRedisRefreshSessionStore(options: RedisRefreshSessionStoreOptions): RefreshSessionStore {
-  const { redis, prefix } = readRedisStoreOptions(options, "createRedisRefreshSessionStore");
-  const sessionKey = (sessionId: string): string => `${prefix}rs:s:${sessionId}`;
-  const tokenKey = (hash: string): string => `${prefix}rs:t:${hash}`;
-  const subjectKey = (subject: string): string => `${prefix}rs:u:${subject}`;
+  const settings = readRedisStoreOptions(options, "createRedisRefreshSessionStore");
+  const { redis } = settings;
+  const base = settings.base("rs");
+  const sessionKey = (sessionId: string): string => `${base}s:${sessionId}`;
+  const tokenKey = (hash: string): string => `${base}t:${hash}`;
+  const subjectKey = (subject: string): string => `${base}u:${subject}`;
 
   return {
     async createRefreshSession(session: NewRefreshSession): Promise<void> {
@@ -172,7 +177,7 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
             successor.nonce,
             String(successor.expiresAt),
             ttl,
-            prefix,
+            base,
           ],
         ),
         STORE,
@@ -208,10 +213,7 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
     },
 
     async revokeSubjectRefreshSessions(subject: string, at: number): Promise<number> {
-      return countReply(
-        await runScript(redis, revokeSubjectScript, [subjectKey(subject)], [String(at), prefix]),
-        STORE,
-      );
+      return countReply(await runScript(redis, revokeSubjectScript, [subjectKey(subject)], [String(at), base]), STORE);
     },
 
     deleteExpiredRefreshSessions(): Promise<number> {

@@ -6,8 +6,11 @@
  * Keys (under `keyPrefix`): `ss:<idHash>` (hash: sub, created, seen, idle, abs, ip, ua, data) and
  * `ss:u:<subject>` (set of id hashes). A session key expires on its own an hour after its idle
  * expiry (moved on every touch); `deleteExpiredServerSessions` has nothing to do and returns 0.
- * The scripts derive session keys from the set, so they need a single Redis primary, not Redis
- * Cluster.
+ *
+ * On Redis Cluster (`hashTags`) the group is `{ss}:` instead of `ss:`: the scripts derive session
+ * keys from the subject's set, and "delete the others" must check and delete in one script, so
+ * every key of the store shares one slot. The cluster then gives this store failover, not write
+ * sharding.
  */
 import type {
   ServerSessionDeleteOthersInput,
@@ -69,7 +72,7 @@ redis.call('HSET', KEYS[2], 'sub', r[2], 'created', r[3], 'seen', ARGV[1], 'idle
   'ip', r[7], 'ua', r[8], 'data', ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('DEL', KEYS[1])
-local set = ARGV[6] .. 'ss:u:' .. r[2]
+local set = ARGV[6] .. 'u:' .. r[2]
 redis.call('SREM', set, ARGV[7])
 redis.call('SADD', set, ARGV[5])
 return {ARGV[5], r[2], r[3], ARGV[1], ARGV[2], r[6], r[7], r[8], ARGV[3]}
@@ -79,14 +82,14 @@ const deleteScript = defineScript(`
 local sub = redis.call('HGET', KEYS[1], 'sub')
 if not sub then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('SREM', ARGV[1] .. 'ss:u:' .. sub, ARGV[2])
+redis.call('SREM', ARGV[1] .. 'u:' .. sub, ARGV[2])
 return 1
 `);
 
 const listScript = defineScript(`${READ}
 local out = {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local r = read(ARGV[2] .. 'ss:' .. id, id)
+  local r = read(ARGV[2] .. id, id)
   if not r then
     redis.call('SREM', KEYS[1], id)
   elseif live(r, ARGV[1]) then
@@ -99,19 +102,19 @@ return out
 const deleteSubjectScript = defineScript(`
 local count = 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  count = count + redis.call('DEL', ARGV[1] .. 'ss:' .. id)
+  count = count + redis.call('DEL', ARGV[1] .. id)
 end
 redis.call('DEL', KEYS[1])
 return count
 `);
 
 const deleteOthersScript = defineScript(`${READ}
-local keep = read(ARGV[3] .. 'ss:' .. ARGV[1], ARGV[1])
+local keep = read(ARGV[3] .. ARGV[1], ARGV[1])
 if not keep or keep[2] ~= ARGV[4] or not live(keep, ARGV[2]) then return -1 end
 local count = 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if id ~= ARGV[1] then
-    count = count + redis.call('DEL', ARGV[3] .. 'ss:' .. id)
+    count = count + redis.call('DEL', ARGV[3] .. id)
     redis.call('SREM', KEYS[1], id)
   end
 end
@@ -153,9 +156,11 @@ function toRecords(reply: unknown): ServerSessionRecord[] {
  * ```
  */
 export function createRedisServerSessionStore(options: RedisServerSessionStoreOptions): ServerSessionStore {
-  const { redis, prefix } = readRedisStoreOptions(options, "createRedisServerSessionStore");
-  const sessionKey = (idHash: string): string => `${prefix}ss:${idHash}`;
-  const subjectKey = (subject: string): string => `${prefix}ss:u:${subject}`;
+  const settings = readRedisStoreOptions(options, "createRedisServerSessionStore");
+  const { redis } = settings;
+  const base = settings.base("ss");
+  const sessionKey = (idHash: string): string => `${base}${idHash}`;
+  const subjectKey = (subject: string): string => `${base}u:${subject}`;
   const ttl = (idleExpiresAt: number, now: number): number => Math.max(1, idleExpiresAt - now) + GRACE_MS;
 
   return {
@@ -212,7 +217,7 @@ export function createRedisServerSessionStore(options: RedisServerSessionStoreOp
           input.dataJson,
           ttl(input.idleExpiresAt, input.now),
           input.newIdHash,
-          prefix,
+          base,
           input.idHash,
         ],
       );
@@ -220,16 +225,16 @@ export function createRedisServerSessionStore(options: RedisServerSessionStoreOp
     },
 
     async deleteServerSession(idHash: string): Promise<boolean> {
-      return countReply(await runScript(redis, deleteScript, [sessionKey(idHash)], [prefix, idHash]), STORE) === 1;
+      return countReply(await runScript(redis, deleteScript, [sessionKey(idHash)], [base, idHash]), STORE) === 1;
     },
 
     async listSubjectServerSessions(subject: string, now: number): Promise<ServerSessionRecord[]> {
-      const records = toRecords(await runScript(redis, listScript, [subjectKey(subject)], [String(now), prefix]));
+      const records = toRecords(await runScript(redis, listScript, [subjectKey(subject)], [String(now), base]));
       return records.sort((a, b) => a.createdAt - b.createdAt || (a.idHash < b.idHash ? -1 : 1));
     },
 
     async deleteSubjectServerSessions(subject: string): Promise<number> {
-      return countReply(await runScript(redis, deleteSubjectScript, [subjectKey(subject)], [prefix]), STORE);
+      return countReply(await runScript(redis, deleteSubjectScript, [subjectKey(subject)], [base]), STORE);
     },
 
     async deleteOtherServerSessions(input: ServerSessionDeleteOthersInput): Promise<number | null> {
@@ -237,7 +242,7 @@ export function createRedisServerSessionStore(options: RedisServerSessionStoreOp
         redis,
         deleteOthersScript,
         [subjectKey(input.subject)],
-        [input.keepIdHash, String(input.now), prefix, input.subject],
+        [input.keepIdHash, String(input.now), base, input.subject],
       );
       if (reply === -1) return null;
       return countReply(reply, STORE);

@@ -12,18 +12,36 @@ export interface RedisStoreOptions {
   readonly redis: RedisLike;
   /** Prepended to every key (at most 128 characters). Default `"moatkit:"`. */
   readonly keyPrefix?: string;
+  /**
+   * Lay keys out for Redis Cluster: the keys a store's scripts touch together carry one hash tag
+   * (`{ott}`, `{rs}`, `{ss}`), so they share a slot. Default: `true` when `redis` is an ioredis
+   * `Cluster` (`isCluster`), `false` otherwise, which keeps the single-node key names unchanged.
+   * Set it when a wrapped cluster client does not say `isCluster`, or to write the cluster layout
+   * on one node before moving to a cluster.
+   */
+  readonly hashTags?: boolean;
 }
 
-const KNOWN = knownKeys<RedisStoreOptions>({ redis: true, keyPrefix: true });
+const KNOWN = knownKeys<RedisStoreOptions>({ redis: true, keyPrefix: true, hashTags: true });
+
+/** What a Redis store needs from its options. */
+export interface RedisStoreSettings {
+  /** The client. */
+  readonly redis: RedisLike;
+  /** The key prefix. */
+  readonly prefix: string;
+  /**
+   * The start of every key of the store's group `name`: `<prefix><name>:` on one node,
+   * `<prefix>{<name>}:` with hash tags, so that all of them hash to one cluster slot.
+   */
+  readonly base: (name: string) => string;
+}
 
 /**
  * The client and key prefix of a Redis store's options; ERR_CONFIG for an unknown key or a bad
  * prefix, naming `factory` (e.g. `"createRedisTotpStepStore"`).
  */
-export function readRedisStoreOptions(
-  options: RedisStoreOptions,
-  factory: string,
-): { readonly redis: RedisLike; readonly prefix: string } {
+export function readRedisStoreOptions(options: RedisStoreOptions, factory: string): RedisStoreSettings {
   assertKnownKeys(options, KNOWN, `${factory} options`);
   const prefix: unknown = options.keyPrefix ?? "moatkit:";
   if (typeof prefix !== "string" || prefix.length > 128) {
@@ -31,5 +49,12 @@ export function readRedisStoreOptions(
       message: `${factory} options: keyPrefix must be a string of at most 128 characters`,
     });
   }
-  return { redis: options.redis, prefix };
+  const client: unknown = options.redis;
+  const isCluster = typeof client === "object" && client !== null && Reflect.get(client, "isCluster") === true;
+  const hashTags: unknown = options.hashTags === undefined ? isCluster : options.hashTags;
+  if (typeof hashTags !== "boolean") {
+    throw new MoatError("ERR_CONFIG", { message: `${factory} options: hashTags must be a boolean` });
+  }
+  const base = (name: string): string => (hashTags ? `${prefix}{${name}}:` : `${prefix}${name}:`);
+  return { redis: options.redis, prefix, base };
 }

@@ -2,19 +2,19 @@
  * The Redis invalidation channel (pub/sub): two envelopes in what stand for two processes share a
  * data key store; one shreds a tenant and the other stops decrypting it at once.
  */
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { afterEach, expect, it } from "vitest";
 import { createMemoryDataKeyStore } from "../../../src/adapters/memory/index.js";
 import { type RedisDataKeyInvalidation, createRedisDataKeyInvalidation } from "../../../src/adapters/redis/index.js";
 import { createEnvelope } from "../../../src/crypto/index.js";
 import { testKeyring } from "../../../src/testing/index.js";
 import { expectMoatErrorAsync } from "../../helpers/assertions.js";
-import { describeRedis } from "../../helpers/redis.js";
+import { describeEveryRedis, duplicateConnection } from "../../helpers/redis.js";
 
 const context = { table: "notes", column: "body", rowId: 1 };
 
-describeRedis("createRedisDataKeyInvalidation", ({ redis, prefix }) => {
-  const opened: { channel: RedisDataKeyInvalidation; subscriber: Redis }[] = [];
+describeEveryRedis("createRedisDataKeyInvalidation", ({ redis, prefix }) => {
+  const opened: { channel: RedisDataKeyInvalidation; subscriber: Redis | Cluster }[] = [];
   afterEach(async () => {
     for (const { channel, subscriber } of opened.splice(0)) {
       await channel.close();
@@ -23,7 +23,7 @@ describeRedis("createRedisDataKeyInvalidation", ({ redis, prefix }) => {
   });
 
   async function open(): Promise<RedisDataKeyInvalidation> {
-    const subscriber = redis().duplicate();
+    const subscriber = duplicateConnection(redis());
     await subscriber.connect();
     const channel = await createRedisDataKeyInvalidation({
       redis: redis(),
