@@ -11,7 +11,7 @@
 import { canEndNumber, canStartNumber, digitRunEnd } from "./boundaries.js";
 import { isDigit } from "./chars.js";
 import { insideIban, IBAN_MAX_TEXT } from "./card-iban.js";
-import { hasContextWord } from "./context.js";
+import { compileContextWords, hasContextWord } from "./context.js";
 import { IIN_RANGES, type CardBrand } from "./data/iin-ranges.js";
 
 /** Shortest card number the table allows (Maestro issues 12 to 19 digits). */
@@ -201,9 +201,10 @@ export const CARD_CONTEXT_WORDS: readonly string[] = [
   "cartao",
   "carta",
 ];
+const CARD_CONTEXT = compileContextWords(CARD_CONTEXT_WORDS);
 
 function hasCardContext(text: string, i: number): boolean {
-  return hasContextWord(text, i, CARD_CONTEXT_WORDS);
+  return hasContextWord(text, i, CARD_CONTEXT);
 }
 
 /** The most groups a card has (4 + 3 + 3 + 3 + 3 + 3 digits). */

@@ -199,16 +199,15 @@ function compileWords(words: readonly string[]): CompiledWords {
   return { ascii, other };
 }
 
-// Each word list compiled once, on first use.
-const COMPILED = new WeakMap<readonly string[], CompiledWords>();
+/** A context word list compiled for {@link hasContextWord}. */
+export type ContextWords = CompiledWords;
 
-function compiled(words: readonly string[]): CompiledWords {
-  let c = COMPILED.get(words);
-  if (c === undefined) {
-    c = compileWords(words);
-    COMPILED.set(words, c);
-  }
-  return c;
+/**
+ * Compiles a context word list, once per list at module load: the lookup per call (a table
+ * keyed by the list) cost more than the search itself on a short log line.
+ */
+export function compileContextWords(words: readonly string[]): ContextWords {
+  return compileWords(words);
 }
 
 /**
@@ -218,7 +217,7 @@ function compiled(words: readonly string[]): CompiledWords {
  * `phone_number`, `ssn:`), substrings of other words do not (`hotel`, `callback`, `телефонировать`
  * is not `телефон`); words of scripts without case count wherever they stand (`電話番号`).
  */
-export function hasContextWord(text: string, start: number, words: readonly string[]): boolean {
+export function hasContextWord(text: string, start: number, words: ContextWords): boolean {
   // The word must introduce this value: "phone=(415) 555-0132 account=2345678901" gives the
   // account number no context, because another number stands between. So only the stretch
   // after the last digit (or line break) before `start` is searched, without copying it.
@@ -230,7 +229,7 @@ export function hasContextWord(text: string, start: number, words: readonly stri
     from--;
   }
   if (from === start) return false;
-  const { ascii, other } = compiled(words);
+  const { ascii, other } = words;
   for (let at = from; at < start; at++) {
     const first = text.charCodeAt(at);
     const folded = fold(first);
@@ -248,3 +247,8 @@ export function hasContextWord(text: string, start: number, words: readonly stri
   }
   return false;
 }
+
+/** {@link SSN_CONTEXT_WORDS}, compiled. */
+export const SSN_CONTEXT: ContextWords = compileContextWords(SSN_CONTEXT_WORDS);
+/** {@link PHONE_CONTEXT_WORDS}, compiled. */
+export const PHONE_CONTEXT: ContextWords = compileContextWords(PHONE_CONTEXT_WORDS);

@@ -96,7 +96,9 @@ function phoneAtSign(text: string, i: number, c: number, regional: PhoneRegions 
  */
 export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanOutput): void {
   const n = text.length;
-  const entry = [out.card.length, out.ssn.length, out.phone.length] as const;
+  const cardEntry = out.card.length;
+  const ssnEntry = out.ssn.length;
+  const phoneEntry = out.phone.length;
   const ssnRules = plan.ssn;
   const card = plan.card;
   const phone = plan.phone;
@@ -113,9 +115,9 @@ export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanO
       // Full-width digits (rare): start again on a copy with them folded to ASCII, same
       // offsets. Checked here rather than by a search before the scan, which costs a call per line.
       if (c >= 0x3000 && isFullWidthForm(c)) {
-        out.card.length = entry[0];
-        out.ssn.length = entry[1];
-        out.phone.length = entry[2];
+        out.card.length = cardEntry;
+        out.ssn.length = ssnEntry;
+        out.phone.length = phoneEntry;
         scanNumbers(text.replace(FULL_WIDTH_ALL, toAscii), plan, out);
         return;
       }

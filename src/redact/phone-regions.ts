@@ -17,7 +17,7 @@
  */
 import { canStartNumber, digitRunEnd, followsSpacedDigit } from "./boundaries.js";
 import { isDigit } from "./chars.js";
-import { PHONE_CONTEXT_WORDS, hasContextWord } from "./context.js";
+import { PHONE_CONTEXT, hasContextWord } from "./context.js";
 import { PHONE_REGION_DATA } from "./data/phone-regions.js";
 import { phoneEnd } from "./phone-extension.js";
 
@@ -347,7 +347,7 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
   const last = phoneEnd(text, end);
   if (last === -1 || !isNationalNumber(digits, regions)) return -1;
   // One unbroken run of digits is an id more often than a phone number, unless a word says so.
-  if (needsContext && !hasContextWord(text, i, PHONE_CONTEXT_WORDS)) return -1;
+  if (needsContext && !hasContextWord(text, i, PHONE_CONTEXT)) return -1;
   return last;
 }
 

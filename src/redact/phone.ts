@@ -18,7 +18,7 @@
  */
 import { canStartNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
 import { isDigit } from "./chars.js";
-import { PHONE_CONTEXT_WORDS, hasContextWord } from "./context.js";
+import { PHONE_CONTEXT, hasContextWord } from "./context.js";
 import { CALLING_CODES } from "./data/calling-codes.js";
 import { EXTENSION_MAX_LENGTH, phoneEnd } from "./phone-extension.js";
 
@@ -125,7 +125,7 @@ function matchNanpBody(text: string, i: number, runEnd: number, from: number): n
   }
   const last = phoneEnd(text, end);
   if (last === -1 || !isNanpText(text, i, end)) return -1;
-  return needsContext && !hasContextWord(text, from, PHONE_CONTEXT_WORDS) ? -1 : last;
+  return needsContext && !hasContextWord(text, from, PHONE_CONTEXT) ? -1 : last;
 }
 
 /** A NANP number whose first digit run is `[i, runEnd)`; end or -1. */
@@ -146,7 +146,7 @@ export function matchNationalPhone(text: string, i: number, runEnd: number): num
     if (!isBareNationalNumber(text, i, runEnd)) return -1;
     const last = phoneEnd(text, runEnd);
     if (last === -1) return -1;
-    return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? last : -1;
+    return hasContextWord(text, i, PHONE_CONTEXT) ? last : -1;
   }
   return -1;
 }
@@ -312,7 +312,7 @@ export function matchPrefixedPhone(text: string, i: number, runEnd: number): num
   if (match === undefined || match[0] !== i) return -1;
   const end = match[1];
   const separated = isSeparator(text.charCodeAt(runEnd)) && runEnd + 1 < end;
-  return separated || hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? end : -1;
+  return separated || hasContextWord(text, i, PHONE_CONTEXT) ? end : -1;
 }
 
 /**
@@ -352,5 +352,5 @@ export function matchGroupedNationalPhone(text: string, i: number, runEnd: numbe
   if (isSeparator(text.charCodeAt(end)) && isDigit(text.charCodeAt(end + 1))) return -1;
   const last = phoneEnd(text, end);
   if (last === -1) return -1;
-  return hasContextWord(text, i, PHONE_CONTEXT_WORDS) ? last : -1;
+  return hasContextWord(text, i, PHONE_CONTEXT) ? last : -1;
 }

@@ -12,8 +12,8 @@ import { type DetectionEngine, compileEngine } from "./engine.js";
 import { type Pseudonymized, createPseudonymSession } from "./pseudonymize.js";
 import { redactDeep, withoutErrorInput } from "./redact-deep.js";
 import { DEFAULT_SENSITIVE_KEYS, compileKeyMatcher } from "./sensitive-keys.js";
-import { type Replacer, renderRedacted } from "./render.js";
-import { type ReplaceMode, compileReplacer } from "./replace.js";
+import { type Replacer, renderLabels, renderRedacted } from "./render.js";
+import { type ReplaceMode, compileReplacer, labelFor } from "./replace.js";
 import { createRedactTransform, createRedactWebStream, createStreamCore } from "./stream.js";
 import { BUILTIN_DETECTOR_TYPES, type BuiltinDetectorType, type Detector, type RedactionSpan } from "./types.js";
 
@@ -130,6 +130,8 @@ function revealKey(key: RedactorOptions["hashKey"]): Uint8Array | string | undef
 interface Compiled {
   readonly engine: DetectionEngine;
   readonly replace: Replacer;
+  /** The label per type index when values become labels (the default mode); else undefined. */
+  readonly labels: readonly string[] | undefined;
   readonly isSensitiveKey: (key: string) => boolean;
 }
 
@@ -145,7 +147,7 @@ export function redactForLog(redactor: Redactor, value: unknown): unknown {
   return redactor.redactValue(builtRedactors.has(redactor) ? value : withoutErrorInput(value));
 }
 
-function buildRedactor({ engine, replace, isSensitiveKey }: Compiled): Redactor {
+function buildRedactor({ engine, replace, labels, isSensitiveKey }: Compiled): Redactor {
   const requireText = (text: unknown): string => {
     if (typeof text !== "string") throw new MoatError("ERR_INVALID_INPUT", { message: "text must be a string" });
     return text;
@@ -153,7 +155,10 @@ function buildRedactor({ engine, replace, isSensitiveKey }: Compiled): Redactor 
   const redact = (text: string): string => {
     const input = requireText(text);
     const triples = engine.resolve(input);
-    return triples.length === 0 ? input : renderRedacted(input, triples, engine.types, replace);
+    if (triples.length === 0) return input;
+    return labels !== undefined
+      ? renderLabels(input, triples, labels)
+      : renderRedacted(input, triples, engine.types, replace);
   };
   function redactValue(value: string, options?: RedactValueOptions): string;
   function redactValue(value: unknown, options?: RedactValueOptions): unknown;
@@ -198,11 +203,15 @@ function buildRedactor({ engine, replace, isSensitiveKey }: Compiled): Redactor 
 let defaultCompiled: Compiled | undefined;
 
 function compileDefaults(): Compiled {
-  defaultCompiled ??= {
-    engine: compileEngine(BUILTIN_DETECTOR_TYPES.map(builtinDetector)),
-    replace: compileReplacer("label", undefined),
-    isSensitiveKey: compileKeyMatcher(DEFAULT_SENSITIVE_KEYS),
-  };
+  if (defaultCompiled === undefined) {
+    const engine = compileEngine(BUILTIN_DETECTOR_TYPES.map(builtinDetector));
+    defaultCompiled = {
+      engine,
+      replace: compileReplacer("label", undefined),
+      labels: engine.types.map(labelFor),
+      isSensitiveKey: compileKeyMatcher(DEFAULT_SENSITIVE_KEYS),
+    };
+  }
   return defaultCompiled;
 }
 
@@ -227,9 +236,12 @@ export function createRedactor(options?: RedactorOptions): Redactor {
   if (options === undefined) return buildRedactor(compileDefaults());
   parseOptions(optionsSchema, options, "createRedactor options");
   const detectors = (options.detectors ?? BUILTIN_DETECTOR_TYPES).map(toDetector);
+  const engine = compileEngine(detectors);
+  const mode = options.replace ?? "label";
   return buildRedactor({
-    engine: compileEngine(detectors),
-    replace: compileReplacer(options.replace ?? "label", revealKey(options.hashKey)),
+    engine,
+    replace: compileReplacer(mode, revealKey(options.hashKey)),
+    labels: mode === "label" ? engine.types.map(labelFor) : undefined,
     isSensitiveKey: compileKeyMatcher(options.sensitiveKeys ?? DEFAULT_SENSITIVE_KEYS),
   });
 }

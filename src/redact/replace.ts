@@ -18,7 +18,7 @@ export type ReplaceMode = "label" | "mask" | "hash" | ReplaceFunction;
 export const HASH_TAG_HEX = 12;
 
 /** The default label for a type: `email` → `[EMAIL]`. */
-function labelFor(type: string): string {
+export function labelFor(type: string): string {
   return `[${type.toUpperCase()}]`;
 }
 

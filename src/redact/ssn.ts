@@ -4,7 +4,7 @@
  * (`AAA-GGSSSS`, `AAAGG-SSSS`) only with a context word ("ssn", "social security") before it.
  */
 import { canEndNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
-import { SSN_CONTEXT_WORDS, hasContextWord } from "./context.js";
+import { SSN_CONTEXT, hasContextWord } from "./context.js";
 import { SSN_DENY_LIST, SSN_INVALID_AREAS } from "./data/ssn-rules.js";
 
 /** The longest SSN match (`AAA-GG-SSSS`). */
@@ -92,6 +92,6 @@ export function matchSsn(text: string, i: number, runEnd: number, rules: SsnRule
     return -1;
   }
   if (!canEndNumber(text, end) || !isPlausibleSsn(value, rules)) return -1;
-  if (needsContext && !hasContextWord(text, i, SSN_CONTEXT_WORDS)) return -1;
+  if (needsContext && !hasContextWord(text, i, SSN_CONTEXT)) return -1;
   return end;
 }
