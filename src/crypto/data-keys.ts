@@ -132,10 +132,8 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     }
     return pending;
   }
-
   // A shred of a scope while one of its keys loads makes the load read again (shred-generations.ts).
-  const { current: generationNow, shreddedSince, tracked, shredded: noteShred } = createShredGenerations();
-
+  const generations = createShredGenerations();
   /** A record a store returned for `scope` must be that scope's: its wrap AAD authenticates it. */
   function checkScope(record: DataKeyRecord, scope: string): void {
     if (record.scope !== scope)
@@ -208,27 +206,27 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
   /** The scope's current key from the store, cached; reads again when the scope was shredded meanwhile. */
   async function loadCurrent(activeStore: DataKeyStore, scope: string): Promise<DataKey> {
     for (;;) {
-      const started = generationNow();
+      const started = generations.current();
       const existing = await activeStore.getCurrentDataKey(scope);
       if (existing !== null) checkScope(existing, scope);
-      if (shreddedSince(scope, started)) continue;
+      if (generations.shreddedSince(scope, started)) continue;
       if (existing?.masterKeyId === primaryKeyId) {
         const dk = await fromRecord(existing);
-        if (shreddedSince(scope, started)) continue;
+        if (generations.shreddedSince(scope, started)) continue;
         return rememberCurrent(remember(dk));
       }
       // No current key, or one wrapped under a master key that is no longer primary: start a new one.
       const { record, key } = await newRecord(scope);
       const result = await activeStore.setCurrentDataKey(record, existing?.id ?? null);
       checkScope(result.current, scope);
-      if (shreddedSince(scope, started) || !result.created) key.fill(0);
-      if (shreddedSince(scope, started)) continue;
+      if (generations.shreddedSince(scope, started) || !result.created) key.fill(0);
+      if (generations.shreddedSince(scope, started)) continue;
       if (result.created)
         return rememberCurrent(
           remember(makeDataKey("stored", decodeDataKeyId(record.id), record.id, scope, primaryKeyId, key)),
         );
       const dk = await fromRecord(result.current);
-      if (shreddedSince(scope, started)) continue;
+      if (generations.shreddedSince(scope, started)) continue;
       return rememberCurrent(remember(dk));
     }
   }
@@ -249,7 +247,7 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     // Concurrent first writes of a scope share one load, so they agree on one key.
     let pending = pendingCurrent.get(scope);
     if (pending === undefined) {
-      pending = tracked(() => loadCurrent(activeStore, scope)).finally(() => pendingCurrent.delete(scope));
+      pending = generations.tracked(() => loadCurrent(activeStore, scope)).finally(() => pendingCurrent.delete(scope));
       pendingCurrent.set(scope, pending);
     }
     return pending;
@@ -285,9 +283,9 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
 
   function loadStored(activeStore: DataKeyStore, ref: Uint8Array): Promise<DataKey> {
     const id = base64urlEncode(ref);
-    return tracked(async () => {
+    return generations.tracked(async () => {
       for (;;) {
-        const started = generationNow();
+        const started = generations.current();
         const record = await activeStore.getDataKey(id);
         if (record === null)
           throw new MoatError("ERR_KEY_NOT_FOUND", {
@@ -296,7 +294,7 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
         if (record.id !== id) throw integrityError(`the data key store answered a read of ${id} with another key`);
         const dk = await fromRecord(record);
         // Read before a shred of its scope finished: read again (the key is then gone, or was not yet deleted).
-        if (!shreddedSince(record.scope, started)) return remember(dk);
+        if (!generations.shreddedSince(record.scope, started)) return remember(dk);
       }
     });
   }
@@ -372,13 +370,13 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     async currentIdOf(activeStore, scope) {
       const hit = currentByScope.get(scope, now());
       if (hit !== undefined) return hit.id;
-      return tracked(async () => {
-        const started = generationNow();
+      return generations.tracked(async () => {
+        const started = generations.current();
         const record = await activeStore.getCurrentDataKey(scope);
         if (record !== null) checkScope(record, scope);
         if (record?.masterKeyId !== primaryKeyId) return undefined;
         const dk = await fromRecord(record);
-        if (!shreddedSince(scope, started)) rememberCurrent(remember(dk));
+        if (!generations.shreddedSince(scope, started)) rememberCurrent(remember(dk));
         return record.id;
       });
     },
@@ -394,7 +392,7 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
       drop(scope, false);
     },
     shredded(scope) {
-      noteShred(scope);
+      generations.shredded(scope);
       drop(scope, true);
     },
   };

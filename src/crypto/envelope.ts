@@ -25,13 +25,7 @@ import { resolveBackend } from "./backend-select.js";
 import { type Binding, type BindingOptions, associatedData, readBinding } from "./context.js";
 import { type DataKey, createDataKeys } from "./data-keys.js";
 import { type EnvelopeKeys, createEnvelopeKeys } from "./envelope-keys.js";
-import {
-  MAX_PLAINTEXT_BYTES,
-  type ParsedMessage,
-  decryptError,
-  parseToken,
-  toStringForm,
-} from "./format.js";
+import { MAX_PLAINTEXT_BYTES, type ParsedMessage, decryptError, parseToken, toStringForm } from "./format.js";
 import { type MasterKeyring, isMasterKeyring } from "./keyring.js";
 import { createKeyWrapper } from "./key-wrap.js";
 import { createProviderCalls } from "./provider-calls.js";

@@ -146,9 +146,9 @@ export function createKeyWrapper(
     newStored(masterKeyId, id, scope) {
       const entry = usableEntry(masterKeyId, false);
       if (entry.kind === "provider")
-        return calls.generate(masterKeyId, entry.provider, storedContext(masterKeyId, id, scope), newKey).then(
-          ({ dataKey, wrapped }) => ({ key: dataKey, wrapped }),
-        );
+        return calls
+          .generate(masterKeyId, entry.provider, storedContext(masterKeyId, id, scope), newKey)
+          .then(({ dataKey, wrapped }) => ({ key: dataKey, wrapped }));
       const key = newKey();
       return { key, wrapped: wrapper.wrap("stored", masterKeyId, id, scope, key) };
     },

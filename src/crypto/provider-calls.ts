@@ -25,7 +25,12 @@ const DATA_KEY_LENGTH = 32;
 export interface ProviderCalls {
   wrap(keyId: string, provider: KeyProvider, context: WrapContext, key: Uint8Array): Promise<Uint8Array>;
   /** The data key, or undefined when the provider says the ciphertext does not authenticate. */
-  unwrap(keyId: string, provider: KeyProvider, context: WrapContext, wrapped: Uint8Array): Promise<Uint8Array | undefined>;
+  unwrap(
+    keyId: string,
+    provider: KeyProvider,
+    context: WrapContext,
+    wrapped: Uint8Array,
+  ): Promise<Uint8Array | undefined>;
   /** A new data key and its wrap: one `generate` call when the provider has it, else a local key and one `wrap`. */
   generate(
     keyId: string,
@@ -68,7 +73,9 @@ function checkDataKey(key: unknown): Uint8Array {
 /** Settles with `work`, or rejects as a timeout when `signal` aborts first (a provider that ignores it). */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new KeyProviderError("timeout", "the operation's deadline passed"));
+    const onAbort = (): void => {
+      reject(new KeyProviderError("timeout", "the operation's deadline passed"));
+    };
     if (signal.aborted) onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(
@@ -85,7 +92,9 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
 }
 
 /**
@@ -99,7 +108,9 @@ export function createProviderCalls(deadlineMs: number): ProviderCalls {
     attempt: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), deadlineMs);
+    const timer = setTimeout(() => {
+      controller.abort();
+    }, deadlineMs);
     const deadline = Date.now() + deadlineMs;
     let attempts = 0;
     try {
