@@ -74,7 +74,14 @@ export interface KeyDependency {
 export interface EnvelopeKeys {
   /** Makes a new current data key for a tenant (or the default scope). */
   rotateDataKeys(options?: { readonly tenantId?: string }): Promise<DataKeyRotateResult>;
-  /** Re-wraps every stored data key under the primary master key, without touching values. */
+  /**
+   * Re-wraps every stored data key under the primary master key, without touching values: from
+   * an environment key to a key provider's, between providers, or back. It unwraps each record
+   * under its own entry, retired entries included (moving records off them is what retiring is
+   * for), and compare-and-sets the new wrap.
+   *
+   * @throws MoatError ERR_KEY_PROVIDER when a provider fails (records done so far stay done).
+   */
   rewrapDataKeys(options?: RewrapDataKeysOptions): Promise<DataKeyRewrapResult>;
   /**
    * Destroys a tenant's stored data keys; its values then fail with ERR_KEY_NOT_FOUND. Once it
@@ -117,9 +124,14 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
 
   /** Moves one record under the primary master key; whether this call did it. */
   async function rewrapRecord(activeStore: DataKeyStore, record: DataKeyRecord): Promise<boolean> {
-    const dk = dataKeys.fromRecord(record);
-    const wrapped = wrapper.wrap("stored", primaryKeyId, dk.ref, record.scope, dk.key);
-    dk.key.fill(0);
+    // A retired entry still unwraps here: moving data keys off it is what retiring it is for.
+    const dk = await dataKeys.fromRecord(record, true);
+    let wrapped: Uint8Array;
+    try {
+      wrapped = await wrapper.wrapStored(primaryKeyId, dk.ref, record.scope, dk.key);
+    } finally {
+      dk.key.fill(0);
+    }
     return activeStore.updateDataKeyWrapping(record.id, record.masterKeyId, primaryKeyId, wrapped);
   }
 
@@ -189,7 +201,7 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
     },
     async dependencyOf(token) {
       const msg = parseToken(token);
-      if (msg.mode === "embedded") return { masterKeyId: msg.masterKeyId };
+      if (msg.mode !== "stored") return { masterKeyId: msg.masterKeyId };
       const dk = await dataKeys.storedDataKey(storeFor("a value under a stored data key"), msg.keyRef);
       return { masterKeyId: dk.masterKeyId, dataKeyId: dk.id ?? "" };
     },
