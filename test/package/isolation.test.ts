@@ -43,6 +43,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // bcryptjs or otplib. At run time it may load helmet, and the subpaths it
   // wires directly (rbac, tenant, turnstile, redact): zod and @noble/hashes.
   "./express": ["zod", "helmet", "@noble/hashes"],
+  // The AWS KMS key provider builds the SDK's command objects, so it loads @aws-sdk/client-kms
+  // (an optional peer); moatkit/crypto never does.
+  "./kms/aws": ["zod", "@aws-sdk/client-kms"],
 };
 
 const IMPORT_RE =

@@ -33,6 +33,7 @@ import * as rbac from "../../src/rbac/index.js";
 import * as express from "../../src/express/index.js";
 import * as audit from "../../src/audit/index.js";
 import * as sql from "../../src/sql/index.js";
+import * as kmsAws from "../../src/kms/aws/index.js";
 
 const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   ".": root,
@@ -57,6 +58,7 @@ const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "./express": express,
   "./audit": audit,
   "./sql": sql,
+  "./kms/aws": kmsAws,
 };
 
 type Extra = Readonly<Record<string, unknown>>;
@@ -380,6 +382,17 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createAuditLog: { call: (x) => audit.createAuditLog({ store: memory.createMemoryAuditStore(), ...x }) },
     verifyAuditChain: { call: (x) => audit.verifyAuditChain([], { orgId: "org_1", ...x }), code: "ERR_INVALID_INPUT" },
   },
+  "./kms/aws": {
+    createAwsKmsProvider: {
+      // Never sends: the provider only keeps the client until wrap or unwrap is called.
+      call: (x) =>
+        kmsAws.createAwsKmsProvider({
+          client: { send: () => Promise.reject(new Error("no KMS in this test")) },
+          keyId: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          ...x,
+        }),
+    },
+  },
 };
 
 // --- every function export that takes no options object, and why ------------------------------
@@ -437,7 +450,10 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
       "its options are pino's own LoggerOptions (plus `redactor`), passed to pino unchanged; pino owns their validation",
   },
   "./passwords": { shutdownPasswordWorkers: "no arguments" },
-  "./crypto": { keyringFromEnv: "takes a variable name and an environment record" },
+  "./crypto": {
+    keyringFromEnv: "takes a variable name and an environment record",
+    KeyProviderError: "the error class of key providers; takes a failure kind and a fixed message",
+  },
   "./express": {
     apiKeyRedaction: "takes a request",
     bodyLimit: "takes a byte size",

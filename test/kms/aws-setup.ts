@@ -1,0 +1,58 @@
+/**
+ * Shared set-up for the AWS KMS tests: the real `KMSClient` pointed at the emulator with static
+ * test credentials and the SDK's own retries off (`maxAttempts: 1`), so every failure the
+ * emulator injects reaches moatkit as it happened.
+ */
+import { KMSClient } from "@aws-sdk/client-kms";
+import { createAwsKmsProvider } from "../../src/kms/aws/index.js";
+import type { AwsKmsProviderOptions } from "../../src/kms/aws/index.js";
+import { AwsKmsEmulator } from "./emulators/aws-kms.js";
+import type { ProviderUnderTest } from "./provider-suite.js";
+
+export function clientFor(emulator: { region: string; endpoint: string }): KMSClient {
+  return new KMSClient({
+    region: emulator.region,
+    endpoint: emulator.endpoint,
+    credentials: { accessKeyId: "AKIDMOATKITTEST", secretAccessKey: "moatkit-test-secret-not-real" },
+    maxAttempts: 1,
+  });
+}
+
+/** A single-Region key: the provider pinned to its ARN. */
+export async function singleRegion(): Promise<ProviderUnderTest & { arn: string; kms: AwsKmsEmulator }> {
+  const kms = await AwsKmsEmulator.start("us-east-1");
+  const arn = kms.createKey();
+  const provider = createAwsKmsProvider({ client: clientFor(kms), keyId: arn });
+  return { provider, emulator: kms.controlsFor(arn), pinnedVersion: kms.currentVersion(arn), arn, kms };
+}
+
+/** A multi-Region key in two emulated Regions, the provider reading through the replica when needed. */
+export async function twoRegions(
+  extra: Partial<AwsKmsProviderOptions> = {},
+): Promise<ProviderUnderTest & { primary: AwsKmsEmulator; replica: AwsKmsEmulator; arn: string; replicaArn: string }> {
+  const primary = await AwsKmsEmulator.start("us-east-1");
+  const replica = await AwsKmsEmulator.start("eu-west-1");
+  const arn = primary.createKey({ multiRegion: true });
+  const replicaArn = primary.replicateKey(arn, replica);
+  const provider = createAwsKmsProvider({
+    client: clientFor(primary),
+    keyId: arn,
+    replicas: [{ client: clientFor(replica), keyId: replicaArn }],
+    ...extra,
+  });
+  const controls = primary.controlsFor(arn);
+  return {
+    provider,
+    emulator: {
+      ...controls,
+      close: async () => {
+        await Promise.all([primary.close(), replica.close()]);
+      },
+    },
+    pinnedVersion: primary.currentVersion(arn),
+    primary,
+    replica,
+    arn,
+    replicaArn,
+  };
+}
