@@ -43,8 +43,18 @@ export async function twoRegions(
   const controls = primary.controlsFor(arn);
   return {
     provider,
+    // To the contract, the service is both Regions: an outage or latency there hits both
+    // (a failure of the primary alone is what the failover tests inject).
     emulator: {
       ...controls,
+      setLatency: (ms) => {
+        primary.setLatency(ms);
+        replica.setLatency(ms);
+      },
+      fail: (mode, calls) => {
+        primary.fail(mode, calls);
+        replica.fail(mode, calls);
+      },
       close: async () => {
         await Promise.all([primary.close(), replica.close()]);
       },
