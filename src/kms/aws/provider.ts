@@ -24,13 +24,13 @@ import { type AwsKmsProviderOptions, type AwsKmsTarget, readAwsKmsOptions } from
  * The encryption context key each {@link WrapContext} field is sent under. Key policies can
  * require them (`kms:EncryptionContextKeys`) or a value (`kms:EncryptionContext:moatkit:purpose`).
  */
-export const AWS_KMS_CONTEXT_KEYS = Object.freeze({
+export const AWS_KMS_CONTEXT_KEYS: Readonly<Record<keyof WrapContext, string>> = Object.freeze({
   purpose: "moatkit:purpose",
   keyId: "moatkit:key-id",
   mode: "moatkit:mode",
   dataKeyId: "moatkit:data-key-id",
   scope: "moatkit:scope",
-} as const);
+});
 
 const DATA_KEY_BYTES = 32;
 
