@@ -7,7 +7,8 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { createAwsKmsProvider } from "../../src/kms/aws/index.js";
 import type { AwsKmsProviderOptions } from "../../src/kms/aws/index.js";
 import { AwsKmsEmulator } from "./emulators/aws-kms.js";
-import type { ProviderUnderTest } from "./provider-suite.js";
+import type { KeyProvider } from "../../src/crypto/key-provider.js";
+import { context, type ProviderUnderTest } from "./provider-suite.js";
 
 export function clientFor(emulator: { region: string; endpoint: string }): KMSClient {
   return new KMSClient({
@@ -18,11 +19,23 @@ export function clientFor(emulator: { region: string; endpoint: string }): KMSCl
   });
 }
 
+/**
+ * One round trip before the tests start: a client's first call loads and sets up parts of the
+ * SDK, which on a loaded machine can take longer than a short test deadline. The emulator's
+ * call counts are read as differences, and lastVersionUsed is the same either way.
+ */
+async function warmUp(provider: KeyProvider): Promise<void> {
+  const signal = AbortSignal.timeout(30_000);
+  const wrapped = await provider.wrap(new Uint8Array(32), context({ scope: "warm-up" }), { signal });
+  await provider.unwrap(wrapped, context({ scope: "warm-up" }), { signal });
+}
+
 /** A single-Region key: the provider pinned to its ARN. */
 export async function singleRegion(): Promise<ProviderUnderTest & { arn: string; kms: AwsKmsEmulator }> {
   const kms = await AwsKmsEmulator.start("us-east-1");
   const arn = kms.createKey();
   const provider = createAwsKmsProvider({ client: clientFor(kms), keyId: arn });
+  await warmUp(provider);
   return { provider, emulator: kms.controlsFor(arn), pinnedVersion: kms.currentVersion(arn), arn, kms };
 }
 
@@ -34,11 +47,17 @@ export async function twoRegions(
   const replica = await AwsKmsEmulator.start("eu-west-1");
   const arn = primary.createKey({ multiRegion: true });
   const replicaArn = primary.replicateKey(arn, replica);
+  const replicaClient = clientFor(replica);
   const provider = createAwsKmsProvider({
     client: clientFor(primary),
     keyId: arn,
-    replicas: [{ client: clientFor(replica), keyId: replicaArn }],
+    replicas: [{ client: replicaClient, keyId: replicaArn }],
     ...extra,
+  });
+  await warmUp(provider);
+  // The replica's client too: its first call is the failover, where a slow start would hurt most.
+  await createAwsKmsProvider({ client: replicaClient, keyId: replicaArn }).wrap(new Uint8Array(32), context(), {
+    signal: AbortSignal.timeout(30_000),
   });
   const controls = primary.controlsFor(arn);
   return {

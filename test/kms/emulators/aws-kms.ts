@@ -73,7 +73,8 @@ function contextField(body: Body): Record<string, string> {
 export class AwsKmsEmulator {
   readonly keys: KeyStore;
   private readonly counts: Record<string, number> = {};
-  private readonly faults: (AwsFault | "reset")[] = [];
+  private pendingFault: AwsFault | "reset" | undefined;
+  private faultsLeft = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private latency = 0;
   private lastVersion: string | undefined;
@@ -140,9 +141,13 @@ export class AwsKmsEmulator {
     this.latency = ms;
   }
 
-  /** The next `calls` requests fail with `fault`, or have their connection dropped (`"reset"`). */
+  /**
+   * The next `calls` requests fail with `fault`, or have their connection dropped (`"reset"`).
+   * Replaces what was pending, so `calls = 0` ends an injected outage.
+   */
   failWith(fault: AwsFault | "reset", calls: number): void {
-    for (let i = 0; i < calls; i++) this.faults.push(fault);
+    this.pendingFault = fault;
+    this.faultsLeft = calls;
   }
 
   fail(mode: "outage" | "throttle", calls: number): void {
@@ -213,10 +218,15 @@ export class AwsKmsEmulator {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const answer = (): void => {
+        // A client that hung up (its deadline aborted the request after it was sent) was not
+        // served: it neither counts nor consumes an injected failure, as it would not have at a
+        // real KMS that saw the connection close first.
+        if (req.socket.destroyed) return;
         this.answer(req, Buffer.concat(chunks), res);
       };
       if (delay === 0) {
-        answer();
+        // One turn later, so a connection closed right behind its request is seen as closed.
+        setImmediate(answer);
         return;
       }
       const timer = setTimeout(() => {
@@ -232,7 +242,8 @@ export class AwsKmsEmulator {
     const operation = target.startsWith("TrentService.") ? target.slice("TrentService.".length) : target;
     this.counts[operation] = (this.counts[operation] ?? 0) + 1;
     this.lastHeaderNames = Object.keys(req.headers);
-    const fault = this.faults.shift();
+    const fault = this.faultsLeft > 0 ? this.pendingFault : undefined;
+    if (fault !== undefined) this.faultsLeft -= 1;
     if (fault === "reset") {
       req.socket.destroy();
       return;
