@@ -203,7 +203,12 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KeyProvide
       dataKey.fill(0);
       throw invalidResponse("GenerateDataKey", "answered for another key");
     }
-    return { dataKey, wrapped: ciphertextOf("GenerateDataKey", answer.CiphertextBlob) };
+    try {
+      return { dataKey, wrapped: ciphertextOf("GenerateDataKey", answer.CiphertextBlob) };
+    } catch (error) {
+      dataKey.fill(0);
+      throw error;
+    }
   }
 
   async function unwrap(
