@@ -45,6 +45,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "./express": ["zod", "helmet", "@noble/hashes"],
   // Key providers: each reaches only its own service. Vault Transit is plain fetch.
   "./kms/vault": ["zod"],
+  // The AWS KMS key provider builds the SDK's command objects, so it loads @aws-sdk/client-kms
+  // (an optional peer); moatkit/crypto never does.
+  "./kms/aws": ["zod", "@aws-sdk/client-kms"],
 };
 
 const IMPORT_RE =

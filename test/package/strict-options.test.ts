@@ -34,6 +34,7 @@ import * as rbac from "../../src/rbac/index.js";
 import * as express from "../../src/express/index.js";
 import * as audit from "../../src/audit/index.js";
 import * as sql from "../../src/sql/index.js";
+import * as kmsAws from "../../src/kms/aws/index.js";
 
 const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   ".": root,
@@ -59,6 +60,7 @@ const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "./express": express,
   "./audit": audit,
   "./sql": sql,
+  "./kms/aws": kmsAws,
 };
 
 type Extra = Readonly<Record<string, unknown>>;
@@ -393,6 +395,17 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createAuditEventBuilder: { call: (x) => audit.createAuditEventBuilder({ ...x }) },
     createAuditLog: { call: (x) => audit.createAuditLog({ store: memory.createMemoryAuditStore(), ...x }) },
     verifyAuditChain: { call: (x) => audit.verifyAuditChain([], { orgId: "org_1", ...x }), code: "ERR_INVALID_INPUT" },
+  },
+  "./kms/aws": {
+    createAwsKmsProvider: {
+      // Never sends: the provider only keeps the client until wrap or unwrap is called.
+      call: (x) =>
+        kmsAws.createAwsKmsProvider({
+          client: { send: () => Promise.reject(new Error("no KMS in this test")) },
+          keyId: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          ...x,
+        }),
+    },
   },
 };
 
