@@ -43,6 +43,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // bcryptjs or otplib. At run time it may load helmet, and the subpaths it
   // wires directly (rbac, tenant, turnstile, redact): zod and @noble/hashes.
   "./express": ["zod", "helmet", "@noble/hashes"],
+  // The Azure Key Vault provider loads its SDK (an optional peer); moatkit/crypto never does.
+  "./kms/azure": ["zod", "@azure/keyvault-keys"],
 };
 
 const IMPORT_RE =

@@ -33,6 +33,7 @@ import * as rbac from "../../src/rbac/index.js";
 import * as express from "../../src/express/index.js";
 import * as audit from "../../src/audit/index.js";
 import * as sql from "../../src/sql/index.js";
+import * as kmsAzure from "../../src/kms/azure/index.js";
 
 const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   ".": root,
@@ -57,6 +58,7 @@ const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "./express": express,
   "./audit": audit,
   "./sql": sql,
+  "./kms/azure": kmsAzure,
 };
 
 type Extra = Readonly<Record<string, unknown>>;
@@ -261,6 +263,16 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     loginLimiter: { call: (x) => ratelimit.loginLimiter({ ...x }) },
     addressKey: { call: (x) => ratelimit.addressKey("2001:db8::1", { ...x }) },
   },
+  "./kms/azure": {
+    createAzureKeyVaultProvider: {
+      call: (x) =>
+        kmsAzure.createAzureKeyVaultProvider({
+          keyId: "https://v.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef",
+          credential: { getToken: () => Promise.resolve(null) },
+          ...x,
+        }),
+    },
+  },
   "./turnstile": {
     verifyTurnstile: {
       call: (x) => turnstileModule.verifyTurnstile("token", { secret: "s", ...x }),
@@ -437,7 +449,10 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
       "its options are pino's own LoggerOptions (plus `redactor`), passed to pino unchanged; pino owns their validation",
   },
   "./passwords": { shutdownPasswordWorkers: "no arguments" },
-  "./crypto": { keyringFromEnv: "takes a variable name and an environment record" },
+  "./crypto": {
+    keyringFromEnv: "takes a variable name and an environment record",
+    KeyProviderError: "an error class a provider throws; it takes a failure kind and a fixed message",
+  },
   "./express": {
     apiKeyRedaction: "takes a request",
     bodyLimit: "takes a byte size",
