@@ -183,6 +183,37 @@ describe("Azure Key Vault provider", () => {
       expect(JSON.stringify(error.cause)).not.toContain(wrongToken);
     });
 
+    it("an expired or not-yet-valid pinned version is key_disabled, whether the SDK or the vault notices", async () => {
+      const hour = 3600;
+      const now = Math.floor(Date.now() / 1000);
+      for (const validity of [{ expires: now - hour }, { notBefore: now + hour }]) {
+        // Set before the first call: the SDK reads the attributes once and refuses locally.
+        const fresh = await emulator.rotate();
+        emulator.setVersionValidity(fresh, validity);
+        const pinned = azureProviderFor(emulator, { version: fresh });
+        const error = await failureOf(pinned.wrap(randomBytes(32), context(), call()));
+        expect(error.failure).toBe("key_disabled");
+        expect(error.retryable).toBe(false);
+      }
+      // Set after the SDK cached the attributes: the vault refuses.
+      const later = await emulator.rotate();
+      const pinned = azureProviderFor(emulator, { version: later });
+      const wrapped = await pinned.wrap(randomBytes(32), context(), call());
+      emulator.setVersionValidity(later, { expires: now - hour });
+      expect((await failureOf(pinned.unwrap(wrapped, context(), call()))).failure).toBe("key_disabled");
+    });
+
+    it("many concurrent first calls on a fresh provider all succeed (the bearer challenge is shared safely)", async () => {
+      const fresh = azureProviderFor(emulator);
+      const keys = Array.from({ length: 20 }, () => randomBytes(32));
+      const wrapped = await Promise.all(keys.map((key) => fresh.wrap(key, context(), call())));
+      const again = azureProviderFor(emulator);
+      const unwrapped = await Promise.all(wrapped.map((w) => again.unwrap(w, context(), call())));
+      expect(unwrapped.every((u, i) => u !== undefined && Buffer.from(u).equals(keys[i] ?? Buffer.alloc(0)))).toBe(
+        true,
+      );
+    });
+
     it("a vault that is not listening is a retryable unavailable", async () => {
       const gone = await startAzureKeyVaultEmulator();
       const orphan = azureProviderFor(gone);

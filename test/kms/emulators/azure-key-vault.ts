@@ -36,6 +36,9 @@ interface KeyVersion {
   readonly publicKey?: KeyObject;
   readonly secret?: Buffer;
   enabled: boolean;
+  /** Seconds since the epoch, like the service's `nbf` / `exp` attributes. */
+  notBefore?: number;
+  expires?: number;
 }
 
 /** What a test gets back from {@link startAzureKeyVaultEmulator}. */
@@ -52,6 +55,8 @@ export interface AzureKeyVaultEmulator extends EmulatorControls {
   keyId(version: string): string;
   /** Disables or enables one version (the key-level switch is `disable()` / `enable()`). */
   setVersionEnabled(version: string, enabled: boolean): void;
+  /** Sets a version's validity period (`nbf` / `exp`, in seconds since the epoch). */
+  setVersionValidity(version: string, validity: { notBefore?: number; expires?: number }): void;
   /** Deletes a version outright (it answers 404 from then on). */
   deleteVersion(version: string): void;
   /** Every request's `alg`, in order (to check what the client sent). */
@@ -230,6 +235,15 @@ export async function startAzureKeyVaultEmulator(
       serviceError(res, 403, "Forbidden", `Operation ${operation} is not allowed on a disabled key.`, "KeyDisabled");
       return;
     }
+    const now = Date.now() / 1000;
+    if (key.expires !== undefined && now > key.expires) {
+      serviceError(res, 403, "Forbidden", `Operation ${operation} is not allowed on an expired key.`, "KeyExpired");
+      return;
+    }
+    if (key.notBefore !== undefined && now < key.notBefore) {
+      serviceError(res, 403, "Forbidden", `Operation ${operation} is not allowed on a not-yet-valid key.`);
+      return;
+    }
     operate(res, operation, key, body);
   }
 
@@ -295,6 +309,10 @@ export async function startAzureKeyVaultEmulator(
     setVersionEnabled: (version, enabled) => {
       const key = versions.get(version);
       if (key) key.enabled = enabled;
+    },
+    setVersionValidity: (version, validity) => {
+      const key = versions.get(version);
+      if (key) Object.assign(key, validity);
     },
     deleteVersion: (version) => {
       versions.delete(version);
