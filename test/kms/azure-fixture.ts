@@ -5,6 +5,7 @@
  */
 import type { AzureTokenCredential, AzureWrapAlgorithm } from "../../src/kms/azure/index.js";
 import { createAzureKeyVaultProvider } from "../../src/kms/azure/index.js";
+import type { CryptographyClientOptions } from "@azure/keyvault-keys";
 import type { KeyProvider } from "../../src/crypto/key-provider.js";
 import type { AzureKeyVaultEmulator } from "./emulators/azure-key-vault.js";
 
@@ -23,12 +24,21 @@ export function fixedTokenCredential(token: string): AzureTokenCredential & { re
 /** A provider over the emulator's key, pinned to `version` (default: the first version). */
 export function azureProviderFor(
   emulator: AzureKeyVaultEmulator,
-  options: { version?: string; algorithm?: AzureWrapAlgorithm; token?: string } = {},
+  options: {
+    version?: string;
+    algorithm?: AzureWrapAlgorithm;
+    token?: string;
+    clientOptions?: CryptographyClientOptions;
+  } = {},
 ): KeyProvider {
   return createAzureKeyVaultProvider({
     keyId: emulator.keyId(options.version ?? emulator.firstVersion),
     credential: fixedTokenCredential(options.token ?? emulator.token),
     ...(options.algorithm === undefined ? {} : { algorithm: options.algorithm }),
-    clientOptions: { allowInsecureConnection: true, disableChallengeResourceVerification: true },
+    clientOptions: {
+      ...options.clientOptions,
+      allowInsecureConnection: true,
+      disableChallengeResourceVerification: true,
+    },
   });
 }

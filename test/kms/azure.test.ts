@@ -236,6 +236,17 @@ describe("Azure Key Vault provider", () => {
       expect(emulator.calls().unwrapKey).toBe(before + 1);
     });
 
+    it("asking the SDK to retry changes nothing: its retries stay off, so the envelope's deadline governs", async () => {
+      const eager = azureProviderFor(emulator, {
+        clientOptions: { retryOptions: { maxRetries: 5, retryDelayInMs: 1 } },
+      });
+      const wrapped = await eager.wrap(randomBytes(32), context(), call());
+      const before = emulator.calls().unwrapKey ?? 0;
+      emulator.fail("outage", 1);
+      expect((await failureOf(eager.unwrap(wrapped, context(), call()))).failure).toBe("unavailable");
+      expect(emulator.calls().unwrapKey).toBe(before + 1);
+    });
+
     it("an RSA algorithm against an AES (oct-HSM) key is an invalid_response on wrap, not a silent success", async () => {
       const hsm = await startAzureKeyVaultEmulator({ keyType: "oct-HSM" });
       try {
