@@ -89,20 +89,23 @@ export function providerError(
 }
 
 /**
- * Translates a failed SDK call. A 400 on unwrap is the vault saying the ciphertext does not
- * decrypt under this key (tampered, or wrapped elsewhere): that is "does not unwrap", not an
- * error. A 400 on wrap means our request was wrong for the key (an RSA algorithm on an AES key).
+ * Translates a failed unwrapKey call. A 400 is the vault saying the ciphertext does not decrypt
+ * under this key (tampered, or wrapped elsewhere): that is "does not unwrap", not an error.
  */
-export function translateAzureError(
-  error: unknown,
-  operation: "wrapKey" | "unwrapKey",
-  keyName: string,
-  signal: AbortSignal,
-): AzureCallOutcome {
+export function translateUnwrapError(error: unknown, keyName: string, signal: AbortSignal): AzureCallOutcome {
   const failure = failureFor(error, signal);
-  if (failure === "does_not_unwrap_candidate")
-    return operation === "unwrapKey" ? "does_not_unwrap" : providerError("invalid_response", operation, keyName);
-  return providerError(failure, operation, keyName, safeCause(error));
+  if (failure === "does_not_unwrap_candidate") return "does_not_unwrap";
+  return providerError(failure, "unwrapKey", keyName, safeCause(error));
+}
+
+/**
+ * Translates a failed wrapKey call. A 400 here means the request did not fit the key (an RSA
+ * algorithm on an AES key): the vault's answer is unusable, and retrying will not change it.
+ */
+export function translateWrapError(error: unknown, keyName: string, signal: AbortSignal): KeyProviderError {
+  const failure = failureFor(error, signal);
+  const kind = failure === "does_not_unwrap_candidate" ? "invalid_response" : failure;
+  return providerError(kind, "wrapKey", keyName, safeCause(error));
 }
 
 /** The parts of an SDK error worth keeping as a cause: status and service codes, no text. */

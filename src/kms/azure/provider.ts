@@ -18,7 +18,7 @@ import {
 } from "../../crypto/key-provider.js";
 import { MoatError } from "../../errors.js";
 import { DATA_KEY_BYTES, assertContext, bindDataKey, openBoundDataKey } from "./binding.js";
-import { providerError, translateAzureError } from "./errors.js";
+import { providerError, translateUnwrapError, translateWrapError } from "./errors.js";
 import { type PinnedKeyId, parsePinnedKeyId } from "./key-id.js";
 
 /** The credential type the Azure SDK takes (an `@azure/identity` credential, for instance). */
@@ -128,8 +128,7 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
     try {
       ({ result } = await client.wrapKey(algorithm, bound, { abortSignal }));
     } catch (error) {
-      const outcome = translateAzureError(error, "wrapKey", keyName, abortSignal);
-      throw outcome === "does_not_unwrap" ? providerError("invalid_response", "wrapKey", keyName) : outcome;
+      throw translateWrapError(error, keyName, abortSignal);
     } finally {
       bound.fill(0);
     }
@@ -152,7 +151,7 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
     try {
       ({ result: plaintext } = await client.unwrapKey(algorithm, wrapped.slice(1), { abortSignal }));
     } catch (error) {
-      const outcome = translateAzureError(error, "unwrapKey", keyName, abortSignal);
+      const outcome = translateUnwrapError(error, keyName, abortSignal);
       if (outcome === "does_not_unwrap") return undefined;
       throw outcome;
     }
