@@ -48,6 +48,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The AWS KMS key provider builds the SDK's command objects, so it loads @aws-sdk/client-kms
   // (an optional peer); moatkit/crypto never does.
   "./kms/aws": ["zod", "@aws-sdk/client-kms"],
+  // The Azure Key Vault provider loads its SDK (an optional peer); moatkit/crypto never does.
+  "./kms/azure": ["zod", "@azure/keyvault-keys"],
 };
 
 const IMPORT_RE =

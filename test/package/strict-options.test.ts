@@ -35,6 +35,7 @@ import * as express from "../../src/express/index.js";
 import * as audit from "../../src/audit/index.js";
 import * as sql from "../../src/sql/index.js";
 import * as kmsAws from "../../src/kms/aws/index.js";
+import * as kmsAzure from "../../src/kms/azure/index.js";
 
 const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   ".": root,
@@ -61,6 +62,7 @@ const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "./audit": audit,
   "./sql": sql,
   "./kms/aws": kmsAws,
+  "./kms/azure": kmsAzure,
 };
 
 type Extra = Readonly<Record<string, unknown>>;
@@ -264,6 +266,16 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     },
     loginLimiter: { call: (x) => ratelimit.loginLimiter({ ...x }) },
     addressKey: { call: (x) => ratelimit.addressKey("2001:db8::1", { ...x }) },
+  },
+  "./kms/azure": {
+    createAzureKeyVaultProvider: {
+      call: (x) =>
+        kmsAzure.createAzureKeyVaultProvider({
+          keyId: "https://v.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef",
+          credential: { getToken: () => Promise.resolve(null) },
+          ...x,
+        }),
+    },
   },
   "./turnstile": {
     verifyTurnstile: {
