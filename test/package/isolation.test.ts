@@ -43,6 +43,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // bcryptjs or otplib. At run time it may load helmet, and the subpaths it
   // wires directly (rbac, tenant, turnstile, redact): zod and @noble/hashes.
   "./express": ["zod", "helmet", "@noble/hashes"],
+  // The caller passes a KeyManagementServiceClient: @google-cloud/kms is an optional peer this
+  // subpath describes with structural types and never imports.
+  "./kms/gcp": ["zod"],
 };
 
 const IMPORT_RE =

@@ -33,6 +33,7 @@ import * as rbac from "../../src/rbac/index.js";
 import * as express from "../../src/express/index.js";
 import * as audit from "../../src/audit/index.js";
 import * as sql from "../../src/sql/index.js";
+import * as kmsGcp from "../../src/kms/gcp/index.js";
 
 const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   ".": root,
@@ -57,6 +58,7 @@ const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "./express": express,
   "./audit": audit,
   "./sql": sql,
+  "./kms/gcp": kmsGcp,
 };
 
 type Extra = Readonly<Record<string, unknown>>;
@@ -92,6 +94,11 @@ const fakeSubscriber: redisAdapters.RedisSubscriberLike = {
 afterAll(() => {
   redis.disconnect();
 });
+// Never called: the Cloud KMS provider only keeps the client until it wraps or unwraps.
+const gcpKmsClient: kmsGcp.GcpKmsClientLike = {
+  encrypt: () => Promise.reject(new Error("no Cloud KMS in this test")),
+  decrypt: () => Promise.reject(new Error("no Cloud KMS in this test")),
+};
 // Never queried: the MySQL stores only keep the pool until a method is called.
 const mysqlPool: mysqlAdapters.MysqlPoolLike = {
   query: () => Promise.reject(new Error("no database in this test")),
@@ -380,6 +387,16 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
     createAuditLog: { call: (x) => audit.createAuditLog({ store: memory.createMemoryAuditStore(), ...x }) },
     verifyAuditChain: { call: (x) => audit.verifyAuditChain([], { orgId: "org_1", ...x }), code: "ERR_INVALID_INPUT" },
   },
+  "./kms/gcp": {
+    createGcpKmsProvider: {
+      call: (x) =>
+        kmsGcp.createGcpKmsProvider({
+          client: gcpKmsClient,
+          keyVersionName: "projects/p1/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
+          ...x,
+        }),
+    },
+  },
 };
 
 // --- every function export that takes no options object, and why ------------------------------
@@ -437,7 +454,10 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
       "its options are pino's own LoggerOptions (plus `redactor`), passed to pino unchanged; pino owns their validation",
   },
   "./passwords": { shutdownPasswordWorkers: "no arguments" },
-  "./crypto": { keyringFromEnv: "takes a variable name and an environment record" },
+  "./crypto": {
+    keyringFromEnv: "takes a variable name and an environment record",
+    KeyProviderError: "the error class a provider throws; takes a failure, a message and a cause",
+  },
   "./express": {
     apiKeyRedaction: "takes a request",
     bodyLimit: "takes a byte size",
@@ -459,6 +479,9 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "./audit": {
     hashAuditEvent: "takes a stored event",
     verifyAuditCheckpoint: "takes a JWS and a key",
+  },
+  "./kms/gcp": {
+    KeyProviderError: "the error class a provider throws; takes a failure, a message and a cause",
   },
 };
 
