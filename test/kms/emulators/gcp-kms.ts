@@ -142,7 +142,8 @@ export async function startGcpKmsEmulator(options: { keyIds?: readonly string[] 
   if (first === undefined) throw new Error("at least one key id");
   const token = randomBytes(16).toString("hex");
   const counts: Record<string, number> = {};
-  const pendingFailures: ("outage" | "throttle")[] = [];
+  // The injected failure and how many more requests it answers (fail() replaces, so 0 clears).
+  let failing: { mode: "outage" | "throttle"; remaining: number } = { mode: "outage", remaining: 0 };
   const pendingLies: GcpLie[] = [];
   const held = new Set<NodeJS.Timeout>();
   let latency = 0;
@@ -232,7 +233,8 @@ export async function startGcpKmsEmulator(options: { keyIds?: readonly string[] 
     if (method !== "POST" || match === null) throw new ApiError(404, "NOT_FOUND", "No such method.");
     const [, name = "", operation = ""] = match;
     counts[operation] = (counts[operation] ?? 0) + 1;
-    const failure = pendingFailures.shift();
+    const failure = failing.remaining > 0 ? failing.mode : undefined;
+    if (failure !== undefined) failing = { mode: failure, remaining: failing.remaining - 1 };
     if (failure === "outage") throw new ApiError(503, "UNAVAILABLE", "The service is currently unavailable.");
     if (failure === "throttle")
       throw new ApiError(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Cryptographic requests'.");
@@ -311,7 +313,7 @@ export async function startGcpKmsEmulator(options: { keyIds?: readonly string[] 
       latency = ms;
     },
     fail(mode, calls) {
-      for (let i = 0; i < calls; i++) pendingFailures.push(mode);
+      failing = { mode, remaining: calls };
     },
     lie(kind, calls) {
       for (let i = 0; i < calls; i++) pendingLies.push(kind);
