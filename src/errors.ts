@@ -44,6 +44,13 @@ export const ERROR_CODES = {
    * waited past its deadline); nothing was done. `details.retryAfterMs` says when to try again.
    */
   ERR_OVERLOADED: "overloaded, try again later",
+  /**
+   * A key management service holding a master key did not do its part: it was unavailable or
+   * throttling past the operation's deadline (after retries), refused the credentials, or the key
+   * is disabled. Nothing was encrypted or decrypted, and no other key was tried. `details` names
+   * the master key id, the provider kind, the key name, the `failure` and the attempts made.
+   */
+  ERR_KEY_PROVIDER: "key provider failed",
 } as const;
 
 /** A stable error code; see {@link ERROR_CODES}. */

@@ -35,6 +35,7 @@ describe("MoatError", () => {
       "ERR_TENANT_SCOPE",
       "ERR_ABORTED",
       "ERR_OVERLOADED",
+      "ERR_KEY_PROVIDER",
     ]) {
       expect(Object.hasOwn(ERROR_CODES, code)).toBe(true);
     }

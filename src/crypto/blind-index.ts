@@ -10,11 +10,15 @@ import { parseOptions } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
 import type { CryptoBackendName } from "./backend.js";
 import { resolveBackend } from "./backend-select.js";
-import { type MasterKeyring, isMasterKeyring, masterKeyBytes } from "./keyring.js";
+import { type MasterKeyring, isMasterKeyring, keyringEntry, masterKeyBytes } from "./keyring.js";
 
 /** Options for {@link createBlindIndex}. */
 export interface BlindIndexOptions {
-  /** Master keys; the index key is derived from the primary unless `keyId` names another. */
+  /**
+   * Master keys; the index key is derived from the primary unless `keyId` names another. It must
+   * be a local key: an index key is derived from master key bytes on every call, which a key held
+   * by a key provider never gives out (pin `keyId` to a local entry, see docs/kms.md).
+   */
   readonly keyring: MasterKeyring;
   /** The index name, e.g. `"users.email"`; different names give unrelated indexes. */
   readonly name: string;
@@ -58,7 +62,8 @@ const schema = z.strictObject({
  * A blind index: HMAC-SHA-256 under a key derived with HKDF-SHA-256 from a master key and the
  * index name, truncated to `bits`.
  *
- * @throws MoatError ERR_CONFIG when `bits` is missing or outside 32..256, or `keyId` is unknown.
+ * @throws MoatError ERR_CONFIG when `bits` is missing or outside 32..256, `keyId` is unknown, or
+ *   the key it names (by default the primary) is held by a key provider.
  * @example
  * ```ts
  * const emailIndex = createBlindIndex({ keyring, name: "users.email", bits: 32, normalize: (s) => s.trim().toLowerCase() });
@@ -69,6 +74,10 @@ export function createBlindIndex(options: BlindIndexOptions): BlindIndex {
   const opts = parseOptions(schema, options, "createBlindIndex options");
   const backend = resolveBackend(opts.backend);
   const keyId = opts.keyId ?? opts.keyring.primaryKeyId;
+  if (keyringEntry(opts.keyring, keyId)?.kind === "provider")
+    throw new MoatError("ERR_CONFIG", {
+      message: `master key ${keyId} is held by a key provider; a blind index needs a local master key (set keyId)`,
+    });
   const master = masterKeyBytes(opts.keyring, keyId);
   if (master === undefined) throw new MoatError("ERR_CONFIG", { message: `master key ${keyId} is not in the keyring` });
   const name = utf8Encode(opts.name);

@@ -1,17 +1,17 @@
 /**
  * Data keys in memory: creating them, unwrapping them from store records or from stateless
- * tokens, caching them (with their per-salt subkeys) for `cacheTtl`, and finding the one a
- * scope writes under. Wrapping is in key-wrap.ts, subkeys in subkeys.ts; the envelope
- * (envelope.ts) turns data keys into messages.
+ * tokens, caching them (with their per-salt subkeys) for `cacheTtl` and at most
+ * `maxMessagesPerDataKey` uses, and finding the one a scope writes under. Concurrent misses for
+ * one key share one load (one store read, one unwrap: one key provider call). Wrapping is in
+ * key-wrap.ts, subkeys in subkeys.ts; the envelope (envelope.ts) turns data keys into messages.
  */
 import { type BoundedCache, createBoundedCache } from "../_internal/bounded-cache.js";
 import { base64urlDecode, base64urlEncode } from "../_internal/encoding.js";
-import { type RandomSource, randomBytes } from "../_internal/runtime.js";
 import { MoatError } from "../errors.js";
-import { AEAD_KEY_LENGTH } from "./backend.js";
 import { DATA_KEY_ID_LENGTH, type KeyMode, type ParsedMessage, decryptError } from "./format.js";
 import type { KeyWrapper } from "./key-wrap.js";
 import type { DataKeyRecord, DataKeyStore } from "./store.js";
+import { createShredGenerations } from "./shred-generations.js";
 import { DERIVED_PER_KEY, type Derived, type Writer, bytesKey } from "./subkeys.js";
 
 /** @internal An unwrapped data key in memory. */
@@ -28,15 +28,19 @@ export interface DataKey {
   /** Subkeys by salt and suite (subkeys.ts). */
   readonly derived: BoundedCache<string, Derived>;
   writer: Writer | undefined;
+  /** Messages sealed or opened with it from this cache entry (bounded by maxMessagesPerDataKey). */
+  uses: number;
   /** Set when its scope is shredded: nothing may use it from then on. */
   destroyed: boolean;
 }
 
-const EMPTY = new Uint8Array(0);
-
-/** @internal Cache key of a data key reference. A wrapped key is keyed by its 12-byte nonce (which is random) and confirmed against the full bytes on lookup. */
+/**
+ * @internal Cache key of a data key reference. A locally wrapped key is keyed by its 12-byte nonce
+ * (which is random) and confirmed against the full bytes on lookup; a provider's ciphertext has no
+ * known random prefix (Vault's starts `vault:v1:`), so it is keyed by all of it.
+ */
 export function refKeyOf(mode: KeyMode, ref: Uint8Array): string {
-  return bytesKey(mode === "embedded" ? ref.subarray(0, 12) : ref);
+  return mode === "stored" ? bytesKey(ref) : bytesKey(mode === "embedded" ? ref.subarray(0, 12) : ref);
 }
 
 /** @internal Byte equality of public values (not constant-time). */
@@ -55,16 +59,15 @@ interface DataKeyDeps {
   readonly now: () => number;
   readonly cacheTtl: number;
   readonly cacheMaxEntries: number;
+  readonly maxMessagesPerDataKey: number;
   /** Public random values (ids), possibly pooled. */
   readonly draw: (n: number) => Uint8Array;
-  /** Key material, drawn directly. */
-  readonly random: RandomSource;
 }
 
 /** @internal */
 export interface DataKeys {
-  /** Unwraps a store record (ERR_INTEGRITY when it does not unwrap). */
-  readonly fromRecord: (record: DataKeyRecord) => DataKey;
+  /** Unwraps a store record (ERR_INTEGRITY when it does not unwrap); `allowRetired` for rewrapDataKeys. */
+  readonly fromRecord: (record: DataKeyRecord, allowRetired?: boolean) => Promise<DataKey>;
   /** A cached data key with exactly this mode and reference, if not expired. */
   readonly cached: (mode: KeyMode, ref: Uint8Array) => DataKey | undefined;
   /** The data key new values of a scope go under; synchronous when cached. */
@@ -93,44 +96,44 @@ function integrityError(message: string): MoatError {
 
 /** @internal */
 export function createDataKeys(deps: DataKeyDeps): DataKeys {
-  const { wrapper, primaryKeyId, store, now, cacheTtl, cacheMaxEntries, draw, random } = deps;
+  const { wrapper, primaryKeyId, store, now, cacheTtl, cacheMaxEntries, maxMessagesPerDataKey, draw } = deps;
 
   /** Unwrapped data keys by reference (stored id or wrapped bytes). */
   const byRef = createBoundedCache<string, DataKey>(cacheMaxEntries);
   /** The stored data key each scope encrypts under. */
   const currentByScope = createBoundedCache<string, DataKey>(cacheMaxEntries);
   const pendingCurrent = new Map<string, Promise<DataKey>>();
+  /** Loads in flight by reference: concurrent misses for one key wait for the same unwrap. */
+  const pendingRef = new Map<string, Promise<DataKey>>();
   let statelessKey: DataKey | undefined;
+  let pendingStateless: Promise<DataKey> | undefined;
   // The last key found in each cache: a hit here skips the LRU bookkeeping of a cache read (a
   // Map delete and insert), a visible share of a small field's cost. Cleared with the caches.
   let hotRef: DataKey | undefined;
   let hotCurrent: DataKey | undefined;
 
   function usable(dk: DataKey | undefined): dk is DataKey {
-    return dk !== undefined && !dk.destroyed && dk.expiresAt > now();
+    return dk !== undefined && !dk.destroyed && dk.expiresAt > now() && dk.uses < maxMessagesPerDataKey;
   }
 
-  // Shred generations. `generation` counts shred events; `shreddedAt` holds, per scope, the
-  // generation of its last one. A load notes the generation before it awaits the store and,
-  // before caching what it read, checks its scope had no shred event since: otherwise the read
-  // may predate the delete, and it reads again. Entries are only needed while a load is waiting.
-  let generation = 0;
-  const shreddedAt = new Map<string, number>();
-  let loading = 0;
-
-  function shreddedSince(scope: string, started: number): boolean {
-    return (shreddedAt.get(scope) ?? 0) > started;
+  /** Counts a message against a cached key; undefined when it has served its share. */
+  function counted(dk: DataKey | undefined): DataKey | undefined {
+    if (dk === undefined || dk.uses >= maxMessagesPerDataKey) return undefined;
+    dk.uses++;
+    return dk;
   }
 
-  async function tracked<T>(load: () => Promise<T>): Promise<T> {
-    loading++;
-    try {
-      return await load();
-    } finally {
-      if (--loading === 0) shreddedAt.clear();
+  /** One load per key at a time: later callers for a reference wait for the first. */
+  function singleFlight(refKey: string, load: () => Promise<DataKey>): Promise<DataKey> {
+    let pending = pendingRef.get(refKey);
+    if (pending === undefined) {
+      pending = load().finally(() => pendingRef.delete(refKey));
+      pendingRef.set(refKey, pending);
     }
+    return pending;
   }
-
+  // A shred of a scope while one of its keys loads makes the load read again (shred-generations.ts).
+  const generations = createShredGenerations();
   /** A record a store returned for `scope` must be that scope's: its wrap AAD authenticates it. */
   function checkScope(record: DataKeyRecord, scope: string): void {
     if (record.scope !== scope)
@@ -167,6 +170,7 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
       expiresAt: now() + cacheTtl,
       derived,
       writer: undefined,
+      uses: 0,
       destroyed: false,
     };
   }
@@ -178,9 +182,9 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     return ref;
   }
 
-  function fromRecord(record: DataKeyRecord): DataKey {
+  async function fromRecord(record: DataKeyRecord, allowRetired = false): Promise<DataKey> {
     const ref = decodeDataKeyId(record.id);
-    const key = wrapper.unwrap("stored", record.masterKeyId, ref, record.scope, record.wrappedKey);
+    const key = await wrapper.unwrapStored(record.masterKeyId, ref, record.scope, record.wrappedKey, allowRetired);
     if (key === undefined) {
       throw new MoatError("ERR_INTEGRITY", {
         message: `data key ${record.id} does not unwrap under master key ${record.masterKeyId}`,
@@ -190,10 +194,9 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
   }
 
   /** A fresh data key for a scope, wrapped under the primary master key. */
-  function newRecord(scope: string): { record: DataKeyRecord; key: Uint8Array } {
+  async function newRecord(scope: string): Promise<{ record: DataKeyRecord; key: Uint8Array }> {
     const ref = draw(DATA_KEY_ID_LENGTH).slice();
-    const key = randomBytes(random, AEAD_KEY_LENGTH).slice();
-    const wrappedKey = wrapper.wrap("stored", primaryKeyId, ref, scope, key);
+    const { key, wrapped: wrappedKey } = await wrapper.newStored(primaryKeyId, ref, scope);
     return {
       record: { id: base64urlEncode(ref), scope, masterKeyId: primaryKeyId, wrappedKey, createdAt: now() },
       key,
@@ -203,28 +206,34 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
   /** The scope's current key from the store, cached; reads again when the scope was shredded meanwhile. */
   async function loadCurrent(activeStore: DataKeyStore, scope: string): Promise<DataKey> {
     for (;;) {
-      const started = generation;
+      const started = generations.current();
       const existing = await activeStore.getCurrentDataKey(scope);
       if (existing !== null) checkScope(existing, scope);
-      if (shreddedSince(scope, started)) continue;
-      if (existing?.masterKeyId === primaryKeyId) return rememberCurrent(remember(fromRecord(existing)));
+      if (generations.shreddedSince(scope, started)) continue;
+      if (existing?.masterKeyId === primaryKeyId) {
+        const dk = await fromRecord(existing);
+        if (generations.shreddedSince(scope, started)) continue;
+        return rememberCurrent(remember(dk));
+      }
       // No current key, or one wrapped under a master key that is no longer primary: start a new one.
-      const { record, key } = newRecord(scope);
+      const { record, key } = await newRecord(scope);
       const result = await activeStore.setCurrentDataKey(record, existing?.id ?? null);
       checkScope(result.current, scope);
-      if (shreddedSince(scope, started) || !result.created) key.fill(0);
-      if (shreddedSince(scope, started)) continue;
+      if (generations.shreddedSince(scope, started) || !result.created) key.fill(0);
+      if (generations.shreddedSince(scope, started)) continue;
       if (result.created)
         return rememberCurrent(
           remember(makeDataKey("stored", decodeDataKeyId(record.id), record.id, scope, primaryKeyId, key)),
         );
-      return rememberCurrent(remember(fromRecord(result.current)));
+      const dk = await fromRecord(result.current);
+      if (generations.shreddedSince(scope, started)) continue;
+      return rememberCurrent(remember(dk));
     }
   }
 
   async function rotate(activeStore: DataKeyStore, scope: string): Promise<string> {
     const existing = await activeStore.getCurrentDataKey(scope);
-    const { record, key } = newRecord(scope);
+    const { record, key } = await newRecord(scope);
     key.fill(0);
     const result = await activeStore.setCurrentDataKey(record, existing?.id ?? null);
     currentByScope.delete(scope);
@@ -238,35 +247,54 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     // Concurrent first writes of a scope share one load, so they agree on one key.
     let pending = pendingCurrent.get(scope);
     if (pending === undefined) {
-      pending = tracked(() => loadCurrent(activeStore, scope)).finally(() => pendingCurrent.delete(scope));
+      pending = generations.tracked(() => loadCurrent(activeStore, scope)).finally(() => pendingCurrent.delete(scope));
       pendingCurrent.set(scope, pending);
     }
     return pending;
   }
 
-  function statelessDataKey(): DataKey {
-    if (statelessKey !== undefined && statelessKey.expiresAt > now()) return statelessKey;
-    const key = randomBytes(random, AEAD_KEY_LENGTH).slice();
-    const wrapped = wrapper.wrap("embedded", primaryKeyId, EMPTY, "", key);
-    statelessKey = remember(makeDataKey("embedded", wrapped, undefined, "", primaryKeyId, key));
-    return statelessKey;
+  /** The key new stateless values go under: renewed at cacheTtl or after maxMessagesPerDataKey messages. */
+  function statelessDataKey(): DataKey | Promise<DataKey> {
+    if (usable(statelessKey)) {
+      statelessKey.uses++;
+      return statelessKey;
+    }
+    // Concurrent writers at a renewal share one new key (one provider call).
+    if (pendingStateless !== undefined) return pendingStateless;
+    const { mode, made } = wrapper.newEmbedded(primaryKeyId);
+    const adopt = ({ key, wrapped }: { key: Uint8Array; wrapped: Uint8Array }): DataKey => {
+      statelessKey = remember(makeDataKey(mode, wrapped, undefined, "", primaryKeyId, key));
+      statelessKey.uses++;
+      return statelessKey;
+    };
+    if (!(made instanceof Promise)) return adopt(made);
+    pendingStateless = made.then(adopt).finally(() => {
+      pendingStateless = undefined;
+    });
+    return pendingStateless;
   }
 
   async function storedDataKey(activeStore: DataKeyStore, ref: Uint8Array): Promise<DataKey> {
-    const hit = byRef.get(refKeyOf("stored", ref), now());
+    const refKey = refKeyOf("stored", ref);
+    const hit = counted(byRef.get(refKey, now()));
     if (hit !== undefined) return hit;
+    return singleFlight(refKey, () => loadStored(activeStore, ref));
+  }
+
+  function loadStored(activeStore: DataKeyStore, ref: Uint8Array): Promise<DataKey> {
     const id = base64urlEncode(ref);
-    return tracked(async () => {
+    return generations.tracked(async () => {
       for (;;) {
-        const started = generation;
+        const started = generations.current();
         const record = await activeStore.getDataKey(id);
         if (record === null)
           throw new MoatError("ERR_KEY_NOT_FOUND", {
             message: `data key ${id} not found (shredded, or never stored here)`,
           });
         if (record.id !== id) throw integrityError(`the data key store answered a read of ${id} with another key`);
+        const dk = await fromRecord(record);
         // Read before a shred of its scope finished: read again (the key is then gone, or was not yet deleted).
-        if (!shreddedSince(record.scope, started)) return remember(fromRecord(record));
+        if (!generations.shreddedSince(record.scope, started)) return remember(dk);
       }
     });
   }
@@ -288,26 +316,48 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     fromRecord,
     cached(mode, ref) {
       // Compared as bytes, so a hit does not build the cache key string.
-      if (usable(hotRef) && hotRef.mode === mode && sameBytes(hotRef.ref, ref)) return hotRef;
-      const dk = byRef.get(refKeyOf(mode, ref), now());
+      if (usable(hotRef) && hotRef.mode === mode && sameBytes(hotRef.ref, ref)) {
+        hotRef.uses++;
+        return hotRef;
+      }
+      const refKey = refKeyOf(mode, ref);
+      const dk = byRef.get(refKey, now());
       // A wrapped key is cached by its nonce alone: confirm the whole reference.
       if (dk === undefined || dk.mode !== mode || !sameBytes(dk.ref, ref)) return undefined;
+      // It has served its share of messages: drop it, so the next use unwraps it again.
+      if (counted(dk) === undefined) {
+        byRef.delete(refKey);
+        return undefined;
+      }
       hotRef = dk;
       return dk;
     },
     writingKey(scope) {
       if (store === undefined) return statelessDataKey();
-      if (usable(hotCurrent) && hotCurrent.scope === scope) return hotCurrent;
-      const dk = currentByScope.get(scope, now());
-      if (dk === undefined) return currentDataKey(store, scope);
+      if (usable(hotCurrent) && hotCurrent.scope === scope) {
+        hotCurrent.uses++;
+        return hotCurrent;
+      }
+      const dk = counted(currentByScope.get(scope, now()));
+      if (dk === undefined) {
+        currentByScope.delete(scope);
+        return currentDataKey(store, scope);
+      }
       hotCurrent = dk;
       return dk;
     },
-    async dataKeyFor(msg) {
-      if (msg.mode === "embedded") {
-        const key = wrapper.unwrap("embedded", msg.masterKeyId, EMPTY, "", msg.keyRef);
-        if (key === undefined) throw decryptError();
-        return remember(makeDataKey("embedded", msg.keyRef.slice(), undefined, "", msg.masterKeyId, key));
+    dataKeyFor(msg) {
+      if (msg.mode !== "stored") {
+        const { mode, masterKeyId } = msg;
+        const ref = msg.keyRef.slice();
+        // Keyed by master key id too: the same wrapped bytes relabelled to another entry load apart.
+        return singleFlight(`${masterKeyId}\u0000${refKeyOf(mode, ref)}`, async () => {
+          const key = await wrapper.unwrapEmbedded(mode, masterKeyId, ref);
+          if (key === undefined) throw decryptError();
+          const dk = remember(makeDataKey(mode, ref, undefined, "", masterKeyId, key));
+          dk.uses++;
+          return dk;
+        });
       }
       if (store === undefined) {
         throw new MoatError("ERR_KEY_NOT_FOUND", {
@@ -320,12 +370,13 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     async currentIdOf(activeStore, scope) {
       const hit = currentByScope.get(scope, now());
       if (hit !== undefined) return hit.id;
-      return tracked(async () => {
-        const started = generation;
+      return generations.tracked(async () => {
+        const started = generations.current();
         const record = await activeStore.getCurrentDataKey(scope);
         if (record !== null) checkScope(record, scope);
         if (record?.masterKeyId !== primaryKeyId) return undefined;
-        if (!shreddedSince(scope, started)) rememberCurrent(remember(fromRecord(record)));
+        const dk = await fromRecord(record);
+        if (!generations.shreddedSince(scope, started)) rememberCurrent(remember(dk));
         return record.id;
       });
     },
@@ -341,7 +392,7 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
       drop(scope, false);
     },
     shredded(scope) {
-      shreddedAt.set(scope, ++generation);
+      generations.shredded(scope);
       drop(scope, true);
     },
   };

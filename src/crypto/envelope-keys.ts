@@ -117,9 +117,14 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
 
   /** Moves one record under the primary master key; whether this call did it. */
   async function rewrapRecord(activeStore: DataKeyStore, record: DataKeyRecord): Promise<boolean> {
-    const dk = dataKeys.fromRecord(record);
-    const wrapped = wrapper.wrap("stored", primaryKeyId, dk.ref, record.scope, dk.key);
-    dk.key.fill(0);
+    // A retired entry still unwraps here: moving data keys off it is what retiring it is for.
+    const dk = await dataKeys.fromRecord(record, true);
+    let wrapped: Uint8Array;
+    try {
+      wrapped = await wrapper.wrapStored(primaryKeyId, dk.ref, record.scope, dk.key);
+    } finally {
+      dk.key.fill(0);
+    }
     return activeStore.updateDataKeyWrapping(record.id, record.masterKeyId, primaryKeyId, wrapped);
   }
 
@@ -189,7 +194,7 @@ export function createEnvelopeKeys(deps: EnvelopeKeysDeps): EnvelopeKeys {
     },
     async dependencyOf(token) {
       const msg = parseToken(token);
-      if (msg.mode === "embedded") return { masterKeyId: msg.masterKeyId };
+      if (msg.mode !== "stored") return { masterKeyId: msg.masterKeyId };
       const dk = await dataKeys.storedDataKey(storeFor("a value under a stored data key"), msg.keyRef);
       return { masterKeyId: dk.masterKeyId, dataKeyId: dk.id ?? "" };
     },

@@ -9,25 +9,26 @@ import { z } from "zod";
 import { constantTimeEqual } from "../_internal/ct-compare.js";
 import { toBytes, utf8Decode } from "../_internal/encoding.js";
 import { parseOptions } from "../_internal/options.js";
-import { type Clock, type RandomSource, systemClock, systemRandom } from "../_internal/runtime.js";
+import { type Clock, type RandomSource, randomBytes, systemClock, systemRandom } from "../_internal/runtime.js";
 import { type Duration, durationSchema } from "../_internal/duration.js";
 import { storeSchema, wrapStore } from "../_internal/store.js";
 import { MoatError } from "../errors.js";
-import { type AeadAlgorithm, type CryptoBackend, type CryptoBackendName, NONCE_LENGTH, TAG_LENGTH } from "./backend.js";
+import {
+  AEAD_KEY_LENGTH,
+  type AeadAlgorithm,
+  type CryptoBackend,
+  type CryptoBackendName,
+  NONCE_LENGTH,
+  TAG_LENGTH,
+} from "./backend.js";
 import { resolveBackend } from "./backend-select.js";
 import { type Binding, type BindingOptions, associatedData, readBinding } from "./context.js";
 import { type DataKey, createDataKeys } from "./data-keys.js";
 import { type EnvelopeKeys, createEnvelopeKeys } from "./envelope-keys.js";
-import {
-  MAX_PLAINTEXT_BYTES,
-  type KeyMode,
-  type ParsedMessage,
-  decryptError,
-  parseToken,
-  toStringForm,
-} from "./format.js";
+import { MAX_PLAINTEXT_BYTES, type ParsedMessage, decryptError, parseToken, toStringForm } from "./format.js";
 import { type MasterKeyring, isMasterKeyring } from "./keyring.js";
 import { createKeyWrapper } from "./key-wrap.js";
+import { createProviderCalls } from "./provider-calls.js";
 import { pooledRandom } from "./random-pool.js";
 import { DATA_KEY_STORE_METHODS, type DataKeyStore } from "./store.js";
 import { type DataKeyInvalidation, isDataKeyInvalidation } from "./invalidation.js";
@@ -71,6 +72,17 @@ export interface EnvelopeOptions {
   readonly cacheTtl?: Duration;
   /** Most data keys cached at once. Default 1000. */
   readonly cacheMaxEntries?: number;
+  /**
+   * Messages one cached data key serves before it leaves the cache: a stateless envelope then
+   * makes a new data key, and a cached read key is unwrapped again (with a key provider: one call
+   * per this many messages at most). Default 2³² (only `cacheTtl` limits it).
+   */
+  readonly maxMessagesPerDataKey?: number;
+  /**
+   * How long one key provider operation may take, retries of throttling and outages included:
+   * ms or "5s". Past it the operation fails with ERR_KEY_PROVIDER. Default 5 seconds.
+   */
+  readonly keyProviderDeadline?: Duration;
   /** `"node"` (node:crypto), `"noble"` (pure JS) or `"auto"` (default: node where available). */
   readonly backend?: CryptoBackendName | "auto";
   /** Clock for cache expiry and key timestamps. */
@@ -135,6 +147,13 @@ const optionsSchema = z.strictObject({
     .optional(),
   cacheTtl: durationSchema.default(300_000),
   cacheMaxEntries: z.number().int().min(1).max(1_000_000).default(1000),
+  maxMessagesPerDataKey: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 32)
+    .default(2 ** 32),
+  keyProviderDeadline: durationSchema.default(5000),
   backend: z.enum(["node", "noble", "auto"]).default("auto"),
   now: z.custom<Clock>((v) => typeof v === "function", "a function").default(() => systemClock),
   random: z.custom<RandomSource>((v) => typeof v === "function", "a function").default(() => systemRandom),
@@ -166,9 +185,9 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       message: "createEnvelope options: invalidation needs a dataKeys store (stateless values cannot be shredded)",
     });
   const backend: CryptoBackend = resolveBackend(opts.backend);
-  const mode: KeyMode = store === undefined ? "embedded" : "stored";
   const primaryKeyId = keyring.primaryKeyId;
-  const wrapper = createKeyWrapper(keyring, backend, draw);
+  const newKey = (): Uint8Array => randomBytes(opts.random, AEAD_KEY_LENGTH).slice();
+  const wrapper = createKeyWrapper(keyring, backend, draw, createProviderCalls(opts.keyProviderDeadline), newKey);
   const { derive, writerOf } = createSubkeys(backend, algorithm, draw);
   const dataKeys = createDataKeys({
     wrapper,
@@ -177,8 +196,8 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     now,
     cacheTtl: opts.cacheTtl,
     cacheMaxEntries: opts.cacheMaxEntries,
+    maxMessagesPerDataKey: opts.maxMessagesPerDataKey,
     draw,
-    random: opts.random,
   });
   const { cached, writingKey, dataKeyFor, storedDataKey, currentIdOf } = dataKeys;
   // For the life of the envelope: a shred announced anywhere drops this envelope's cached keys.
@@ -277,8 +296,8 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
 
   async function needsRewrap(token: string | Uint8Array): Promise<boolean> {
     const msg = parseToken(token);
-    if (msg.mode !== mode || msg.algorithm !== algorithm) return true;
-    if (msg.mode === "embedded" || store === undefined) return msg.masterKeyId !== primaryKeyId;
+    if ((msg.mode === "stored") !== (store !== undefined) || msg.algorithm !== algorithm) return true;
+    if (msg.mode !== "stored" || store === undefined) return msg.masterKeyId !== primaryKeyId;
     const dk = await storedDataKey(store, msg.keyRef);
     if (dk.masterKeyId !== primaryKeyId) return true;
     return (await currentIdOf(store, dk.scope)) !== dk.id;

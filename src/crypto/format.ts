@@ -15,14 +15,16 @@
  * before decoding: at 1 MiB those are two extra 1.4 MB copies and string allocations per round
  * trip, measured at about a quarter of its cost.
  *
- * `keyRef` is the 8-byte data key id (stored data keys) or the 60-byte wrapped data key
- * (embedded, stateless mode). Every byte before the nonce — the header — is authenticated as
+ * `keyRef` is the 8-byte data key id (stored data keys), the 60-byte wrapped data key
+ * (embedded, stateless mode, local master key), or uint16 length ‖ the key provider's ciphertext
+ * (embedded, master key held by a key provider; 1 to MAX_PROVIDER_CIPHERTEXT bytes). Every byte before the nonce — the header — is authenticated as
  * part of the AEAD's associated data; it is the same bytes whichever form a message is read from.
  */
 import { BASE64URL_ALPHABET, base64urlDecode, base64urlDecodeAfter, base64urlEncode } from "../_internal/encoding.js";
 import { MoatError } from "../errors.js";
 import { type AeadAlgorithm, NONCE_LENGTH, TAG_LENGTH } from "./backend.js";
 import { KEY_ID_PATTERN } from "./keyring.js";
+import { MAX_PROVIDER_CIPHERTEXT } from "./key-provider.js";
 
 /** The binary layout's version, its first byte (and the digit of the v1 string form `mk1.`). */
 const FORMAT_VERSION = 1;
@@ -39,11 +41,15 @@ export const WRAPPED_KEY_LENGTH: number = 12 + 32 + TAG_LENGTH;
 /** The largest plaintext one call encrypts (the envelope is single-shot, in memory). */
 export const MAX_PLAINTEXT_BYTES: number = 64 * 1024 * 1024;
 
-/** How a message finds its data key. */
-export type KeyMode = "stored" | "embedded";
+/**
+ * How a message finds its data key: a stored data key id, or the data key itself wrapped under a
+ * local master key (`embedded`) or by a key provider (`embedded-provider`).
+ */
+export type KeyMode = "stored" | "embedded" | "embedded-provider";
 
 const ALGORITHM_CODE: Readonly<Record<AeadAlgorithm, number>> = { "aes-256-gcm": 0x01, "xchacha20-poly1305": 0x02 };
-const MODE_CODE: Readonly<Record<KeyMode, number>> = { stored: 0x10, embedded: 0x20 };
+const MODE_CODE: Readonly<Record<KeyMode, number>> = { stored: 0x10, embedded: 0x20, "embedded-provider": 0x30 };
+const MODE_OF_CODE: readonly (KeyMode | undefined)[] = [undefined, "stored", "embedded", "embedded-provider"];
 
 /** @internal The suite byte: key mode in the high nibble, algorithm in the low nibble. */
 export function suiteByte(mode: KeyMode, algorithm: AeadAlgorithm): number {
@@ -51,7 +57,7 @@ export function suiteByte(mode: KeyMode, algorithm: AeadAlgorithm): number {
 }
 
 function decodeSuite(byte: number): { mode: KeyMode; algorithm: AeadAlgorithm } | undefined {
-  const mode = byte >> 4 === 1 ? "stored" : byte >> 4 === 2 ? "embedded" : undefined;
+  const mode = MODE_OF_CODE[byte >> 4];
   const algorithm = (byte & 0x0f) === 1 ? "aes-256-gcm" : (byte & 0x0f) === 2 ? "xchacha20-poly1305" : undefined;
   return mode === undefined || algorithm === undefined ? undefined : { mode, algorithm };
 }
@@ -63,7 +69,7 @@ export interface ParsedMessage {
   readonly suite: number;
   readonly mode: KeyMode;
   readonly algorithm: AeadAlgorithm;
-  /** The data key id (stored) or the wrapped data key (embedded). */
+  /** The data key id (stored), the wrapped data key (embedded), or uint16 length ‖ ciphertext (embedded-provider). */
   readonly keyRef: Uint8Array;
   readonly salt: Uint8Array;
   readonly commitment: Uint8Array;
@@ -82,9 +88,23 @@ function notAToken(): MoatError {
   return new MoatError("ERR_INVALID_INPUT", { message: "not a moatkit ciphertext" });
 }
 
-/** @internal The fixed-size part of a payload (from the suite byte on) before the nonce. */
-function keyRefLength(mode: KeyMode): number {
-  return mode === "stored" ? DATA_KEY_ID_LENGTH : WRAPPED_KEY_LENGTH;
+/** @internal The length of the keyRef field after a suite byte at `payload[0]`, or -1 when it cannot be right. */
+function keyRefLength(mode: KeyMode, payload: Uint8Array): number {
+  if (mode === "stored") return DATA_KEY_ID_LENGTH;
+  if (mode === "embedded") return WRAPPED_KEY_LENGTH;
+  // uint16 big-endian length ‖ the provider's ciphertext.
+  if (payload.length < 3) return -1;
+  const length = ((payload[1] ?? 0) << 8) | (payload[2] ?? 0);
+  return length === 0 || length > MAX_PROVIDER_CIPHERTEXT ? -1 : 2 + length;
+}
+
+/** @internal The keyRef field of a provider-wrapped embedded key: uint16 length ‖ ciphertext. */
+export function providerKeyRef(ciphertext: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 + ciphertext.length);
+  out[0] = ciphertext.length >> 8;
+  out[1] = ciphertext.length & 0xff;
+  out.set(ciphertext, 2);
+  return out;
 }
 
 /** @internal Binary header: version ‖ L ‖ keyId ‖ suite ‖ keyRef ‖ salt ‖ commitment. */
@@ -152,7 +172,8 @@ function parsePayload(
   const suite = payload[0];
   const decoded = suite === undefined ? undefined : decodeSuite(suite);
   if (suite === undefined || decoded === undefined) throw decryptError();
-  const refLength = keyRefLength(decoded.mode);
+  const refLength = keyRefLength(decoded.mode, payload);
+  if (refLength < 0) throw decryptError();
   const nonceLength = NONCE_LENGTH[decoded.algorithm];
   const headerEnd = 1 + refLength + SALT_LENGTH + COMMITMENT_LENGTH;
   if (payload.length < headerEnd + nonceLength + TAG_LENGTH) throw decryptError();

@@ -43,6 +43,8 @@ export {
   DEFAULT_MASTER_KEYS_VARIABLE,
   type MasterKeyring,
   type MasterKeyInput,
+  type LocalMasterKeyInput,
+  type ProviderMasterKeyInput,
   type ParseMasterKeysOptions,
   type GeneratedMasterKey,
   type GenerateMasterKeyOptions,

@@ -1,8 +1,10 @@
 /**
  * Master keys: the keys that wrap data keys (and derive blind-index keys). They come from the
- * environment as `MOATKIT_MASTER_KEYS="k2025:<base64>,k2024:<base64>"`: the first is primary
- * (it wraps new data keys), the others only unwrap. Key bytes live in a private table keyed by
- * the keyring object, so no `console.log`, `JSON.stringify` or spread of a keyring can show them.
+ * environment as `MOATKIT_MASTER_KEYS="k2025:<base64>,k2024:<base64>"`, or are held by a key
+ * management service behind a {@link KeyProvider}: the first entry is primary (it wraps new data
+ * keys), the others only unwrap, and a retired entry does neither. Key bytes and providers live in
+ * a private table keyed by the keyring object, so no `console.log`, `JSON.stringify` or spread of
+ * a keyring can show them.
  */
 import { base64Decode, base64Encode } from "../_internal/encoding.js";
 import {
@@ -17,6 +19,7 @@ import { Secret } from "../_internal/secret.js";
 import { z } from "zod";
 import { assertKnownKeys, knownKeys, parseOptions } from "../_internal/options.js";
 import { MoatError } from "../errors.js";
+import type { KeyProvider } from "./key-provider.js";
 
 /** Master keys are 256-bit. */
 export const MASTER_KEY_LENGTH = 32;
@@ -36,28 +39,78 @@ export interface MasterKeyring {
   readonly primaryKeyId: string;
   /** Every key id, primary first. */
   readonly keyIds: readonly string[];
-  /** Whether a key with this id is present. */
+  /** Whether a key with this id is present (retired entries included). */
   has(keyId: string): boolean;
+  /** The ids of retired entries: kept so errors can name them, used only to move data keys off them. */
+  readonly retiredKeyIds: readonly string[];
+  /** The ids of entries held by a key provider (the others are local key bytes). */
+  readonly providerKeyIds: readonly string[];
 }
 
-/** A master key to put in a keyring. */
-export interface MasterKeyInput {
+/** A master key to put in a keyring: local key bytes or a key provider. */
+export type MasterKeyInput = LocalMasterKeyInput | ProviderMasterKeyInput;
+
+/** A master key whose 32 bytes this process holds. */
+export interface LocalMasterKeyInput {
   /** The key id (see {@link KEY_ID_PATTERN}). */
   readonly id: string;
   /** 32 bytes, as bytes or wrapped in a `Secret`. */
   readonly key: Uint8Array | Secret<Uint8Array>;
+  /**
+   * A retired entry neither wraps nor unwraps for values: reading a value that still depends on
+   * it fails with ERR_KEY_NOT_FOUND naming it retired. Only `envelope.keys.rewrapDataKeys` still
+   * unwraps under it, to move stored data keys off it. The primary cannot be retired.
+   */
+  readonly retired?: boolean;
 }
 
-const keyBytes = new WeakMap<object, ReadonlyMap<string, Uint8Array>>();
+/** A master key held by a key management service; this process never sees its bytes. */
+export interface ProviderMasterKeyInput {
+  /** The key id (see {@link KEY_ID_PATTERN}): what tokens and data key records name. */
+  readonly id: string;
+  /** The provider, e.g. from `moatkit/kms/vault`'s `createVaultTransitProvider`. */
+  readonly provider: KeyProvider;
+  /** See {@link LocalMasterKeyInput.retired}. */
+  readonly retired?: boolean;
+}
+
+/** @internal One keyring entry. */
+export type KeyringEntry =
+  | { readonly kind: "local"; readonly id: string; readonly bytes: Uint8Array; readonly retired: boolean }
+  | { readonly kind: "provider"; readonly id: string; readonly provider: KeyProvider; readonly retired: boolean };
+
+const entries = new WeakMap<object, ReadonlyMap<string, KeyringEntry>>();
+
+function isKeyProvider(value: unknown): value is KeyProvider {
+  if (typeof value !== "object" || value === null) return false;
+  const p = value as Partial<Record<keyof KeyProvider, unknown>>;
+  return (
+    typeof p.kind === "string" &&
+    typeof p.keyName === "string" &&
+    typeof p.wrap === "function" &&
+    typeof p.unwrap === "function" &&
+    (p.generate === undefined || typeof p.generate === "function")
+  );
+}
+
+const idSchema = z.string().regex(KEY_ID_PATTERN, "1-32 characters A-Z a-z 0-9 _ -");
 
 const keyringSchema = z
   .array(
-    z.strictObject({
-      id: z.string().regex(KEY_ID_PATTERN, "1-32 characters A-Z a-z 0-9 _ -"),
-      key: z.union([z.instanceof(Uint8Array), z.instanceof(Secret)]),
-      // generateMasterKey()'s result is accepted as it is; its environment `entry` is not used.
-      entry: z.instanceof(Secret).optional(),
-    }),
+    z.union([
+      z.strictObject({
+        id: idSchema,
+        key: z.union([z.instanceof(Uint8Array), z.instanceof(Secret)]),
+        retired: z.boolean().optional(),
+        // generateMasterKey()'s result is accepted as it is; its environment `entry` is not used.
+        entry: z.instanceof(Secret).optional(),
+      }),
+      z.strictObject({
+        id: idSchema,
+        provider: z.custom<KeyProvider>(isKeyProvider, "a key provider (kind, keyName, wrap, unwrap)"),
+        retired: z.boolean().optional(),
+      }),
+    ]),
   )
   .min(1, "a keyring needs at least one master key");
 
@@ -66,44 +119,65 @@ function configError(message: string): MoatError {
 }
 
 /**
- * A keyring from keys you already hold (for example, unwrapped by a KMS at start-up). The first
- * key is primary. The bytes are copied, so you may wipe yours afterwards.
+ * A keyring from keys you already hold, or from key providers (master keys held in a KMS). The
+ * first entry is primary; the others only unwrap; an entry with `retired: true` does neither
+ * (see {@link LocalMasterKeyInput.retired}). Local bytes are copied, so you may wipe yours.
  *
- * @throws MoatError ERR_CONFIG for no keys, a malformed or duplicate id, or a key that is not 32 bytes.
+ * @throws MoatError ERR_CONFIG for no keys, a malformed or duplicate id, a key that is not 32
+ *   bytes, something that is not a key provider, or a retired primary.
  * @example
  * ```ts
- * const keyring = createKeyring([{ id: "k2026", key: await kms.decrypt(blob) }]);
+ * const keyring = createKeyring([
+ *   { id: "kms2026", provider: vaultProvider }, // primary: wraps new data keys at the KMS
+ *   { id: "k2025", key: oldKeyBytes },          // decrypt-only until rewrapDataKeys moved everything
+ * ]);
  * ```
  */
 export function createKeyring(keys: readonly MasterKeyInput[]): MasterKeyring {
-  const entries = parseOptions(keyringSchema, keys, "keyring");
-  const table = new Map<string, Uint8Array>();
-  for (const { id, key } of entries) {
+  const parsed = parseOptions(keyringSchema, keys, "keyring");
+  const table = new Map<string, KeyringEntry>();
+  for (const input of parsed) {
+    const { id } = input;
     if (table.has(id)) throw configError(`master key id ${id} appears twice`);
-    const raw = key instanceof Secret ? key.reveal() : key;
+    const retired = input.retired === true;
+    if ("provider" in input) {
+      table.set(id, { kind: "provider", id, provider: input.provider, retired });
+      continue;
+    }
+    const raw = input.key instanceof Secret ? input.key.reveal() : input.key;
     if (!(raw instanceof Uint8Array) || raw.length !== MASTER_KEY_LENGTH) {
       throw configError(`master key ${id} must be ${String(MASTER_KEY_LENGTH)} bytes`);
     }
-    table.set(id, Uint8Array.from(raw));
+    table.set(id, { kind: "local", id, bytes: Uint8Array.from(raw), retired });
   }
-  const ids = Object.freeze([...table.keys()]);
+  const all = [...table.values()];
+  if (all[0]?.retired === true) throw configError(`master key ${all[0].id} is first (primary) and cannot be retired`);
+  const ids = Object.freeze(all.map((e) => e.id));
   const keyring: MasterKeyring = Object.freeze({
     primaryKeyId: ids[0] ?? "",
     keyIds: ids,
     has: (keyId: string) => table.has(keyId),
+    retiredKeyIds: Object.freeze(all.filter((e) => e.retired).map((e) => e.id)),
+    providerKeyIds: Object.freeze(all.filter((e) => e.kind === "provider").map((e) => e.id)),
   });
-  keyBytes.set(keyring, table);
+  entries.set(keyring, table);
   return keyring;
 }
 
-/** @internal The bytes of one master key, or `undefined` when the keyring lacks it. */
+/** @internal One entry of a keyring, or `undefined` when the keyring lacks it. */
+export function keyringEntry(keyring: MasterKeyring, keyId: string): KeyringEntry | undefined {
+  return entries.get(keyring)?.get(keyId);
+}
+
+/** @internal The bytes of one local master key, or `undefined` when the keyring lacks it or a provider holds it. */
 export function masterKeyBytes(keyring: MasterKeyring, keyId: string): Uint8Array | undefined {
-  return keyBytes.get(keyring)?.get(keyId);
+  const entry = entries.get(keyring)?.get(keyId);
+  return entry?.kind === "local" ? entry.bytes : undefined;
 }
 
 /** @internal Whether `value` is a keyring made by {@link createKeyring} (the only kind with keys). */
 export function isMasterKeyring(value: unknown): value is MasterKeyring {
-  return typeof value === "object" && value !== null && keyBytes.has(value);
+  return typeof value === "object" && value !== null && entries.has(value);
 }
 
 /** Options for {@link parseMasterKeys}. */
@@ -132,7 +206,7 @@ export function parseMasterKeys(value: string, options: ParseMasterKeysOptions =
   if (typeof value !== "string") return fail("must be a string");
   const entries = value.split(",").map((e) => e.trim());
   if (entries.length === 1 && entries[0] === "") return fail("is empty");
-  const keys: MasterKeyInput[] = [];
+  const keys: LocalMasterKeyInput[] = [];
   for (const [i, entry] of entries.entries()) {
     const position = `entry ${String(i + 1)}`;
     const colon = entry.indexOf(":");

@@ -81,6 +81,7 @@ describe("errorHandler: the status table", () => {
     ERR_STORE: [500, "ERR_INTERNAL"],
     ERR_INTEGRITY: [500, "ERR_INTERNAL"],
     ERR_UNSUPPORTED: [500, "ERR_INTERNAL"],
+    ERR_KEY_PROVIDER: [500, "ERR_INTERNAL"],
   };
 
   it("maps every MoatError code", async () => {

@@ -43,6 +43,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // bcryptjs or otplib. At run time it may load helmet, and the subpaths it
   // wires directly (rbac, tenant, turnstile, redact): zod and @noble/hashes.
   "./express": ["zod", "helmet", "@noble/hashes"],
+  // Key providers: each reaches only its own service. Vault Transit is plain fetch.
+  "./kms/vault": ["zod"],
   // The caller passes a KeyManagementServiceClient: @google-cloud/kms is an optional peer this
   // subpath describes with structural types and never imports.
   "./kms/gcp": ["zod"],
@@ -66,10 +68,9 @@ function packageName(spec: string): string {
   return spec.startsWith("@") ? `${parts[0] ?? ""}/${parts[1] ?? ""}` : (parts[0] ?? spec);
 }
 
-/** The external packages reachable at runtime from one source file. */
-function reachablePackages(entry: string): Set<string> {
+/** The external packages reachable at runtime from one source file (`seen` collects the files). */
+function reachablePackages(entry: string, seen = new Set<string>()): Set<string> {
   const packages = new Set<string>();
-  const seen = new Set<string>();
   const stack = [entry];
   while (stack.length > 0) {
     const file = stack.pop();
@@ -108,6 +109,20 @@ describe("subpath isolation", () => {
     for (const p of reached) {
       const declared = pkg.dependencies?.[p] ?? pkg.peerDependencies?.[p];
       expect(declared, `${subpath} imports ${p}, which is not a dependency or peer dependency`).toBeDefined();
+    }
+  });
+
+  it("moatkit/crypto loads no key provider, and a key provider loads no other", () => {
+    const files = new Set<string>();
+    reachablePackages(join(root, "src/crypto/index.ts"), files);
+    const kms = [...files].filter((f) => f.includes(join(root, "src", "kms")));
+    expect(kms, "moatkit/crypto must not load a kms subpath").toEqual([]);
+    for (const [subpath] of subpaths.filter(([key]) => key.startsWith("./kms/"))) {
+      const own = join(root, "src", subpath.slice(2));
+      const reached = new Set<string>();
+      reachablePackages(join(own, "index.ts"), reached);
+      const others = [...reached].filter((f) => f.startsWith(join(root, "src", "kms")) && !f.startsWith(own));
+      expect(others, `${subpath} loads another provider`).toEqual([]);
     }
   });
 

@@ -27,6 +27,7 @@ import * as turnstileModule from "../../src/turnstile/index.js";
 import * as mfa from "../../src/mfa/index.js";
 import * as passwords from "../../src/passwords/index.js";
 import * as crypto from "../../src/crypto/index.js";
+import * as kmsVault from "../../src/kms/vault/index.js";
 import * as redactModule from "../../src/redact/index.js";
 import * as redactPino from "../../src/redact/pino/index.js";
 import * as rbac from "../../src/rbac/index.js";
@@ -52,6 +53,7 @@ const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "./mfa": mfa,
   "./passwords": passwords,
   "./crypto": crypto,
+  "./kms/vault": kmsVault,
   "./redact": redactModule,
   "./redact/pino": redactPino,
   "./rbac": rbac,
@@ -306,6 +308,18 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
       noDryRun: "bcrypt is slow on purpose",
     },
   },
+  "./kms/vault": {
+    createVaultTransitProvider: {
+      call: (x) =>
+        kmsVault.createVaultTransitProvider({
+          address: "http://127.0.0.1:8200",
+          token: "t",
+          keyName: "k",
+          keyVersion: 1,
+          ...x,
+        }),
+    },
+  },
   "./crypto": {
     createBlindIndex: { call: (x) => crypto.createBlindIndex({ keyring, name: "users.email", bits: 32, ...x }) },
     createEnvelope: { call: (x) => crypto.createEnvelope({ keyring, ...x }) },
@@ -456,7 +470,7 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "./passwords": { shutdownPasswordWorkers: "no arguments" },
   "./crypto": {
     keyringFromEnv: "takes a variable name and an environment record",
-    KeyProviderError: "the error class a provider throws; takes a failure, a message and a cause",
+    KeyProviderError: "an error class a provider throws: a failure, a message and the Error constructor's { cause }",
   },
   "./express": {
     apiKeyRedaction: "takes a request",
