@@ -11,6 +11,7 @@ import { isMoatError } from "../../src/errors.js";
 import { createGcpKmsProvider, type GcpKmsClientLike, type GcpKmsProvider } from "../../src/kms/gcp/index.js";
 import { crc32c } from "../../src/kms/gcp/crc32c.js";
 import { startGcpKmsEmulator, type GcpKmsEmulator, type GcpLie } from "./emulators/gcp-kms.js";
+import { describeProviderEnvelope } from "./envelope-suite.js";
 import { context, describeKeyProvider } from "./provider-suite.js";
 
 const call = (): { signal: AbortSignal } => ({ signal: AbortSignal.timeout(5000) });
@@ -42,6 +43,16 @@ describeKeyProvider(
   },
   { hasGenerate: false },
 );
+
+// Through createEnvelope: the provider as a keyring entry. Rotation moves to a second entry
+// pinned to a new version of the same CryptoKey, the seed services' 90-day procedure.
+describeProviderEnvelope("gcp-kms", async () => {
+  const emulator = await startGcpKmsEmulator();
+  const client = emulator.client();
+  const provider = createGcpKmsProvider({ client, keyVersionName: emulator.firstVersionName });
+  const next = createGcpKmsProvider({ client, keyVersionName: emulator.rotate() });
+  return { provider, next, emulator, pinnedVersion: emulator.firstVersionName };
+});
 
 describe("crc32c", () => {
   it("matches the Castagnoli check value and the RFC 3720 (iSCSI) vectors", () => {
@@ -90,6 +101,19 @@ describe("gcp-kms provider", () => {
     const decrypt = emulator.lastRequest();
     expect(decrypt?.path).toBe(`/v1/${emulator.cryptoKeyName}:decrypt`);
     expect(decrypt?.body.ciphertextCrc32c).toBe(String(crc32c(wrapped)));
+  });
+
+  it("sends the bytes of a view, not its underlying buffer: a key and a wrap sliced out of larger buffers round-trip", async () => {
+    // The SDK's REST encoder ignores byteOffset for a plain Uint8Array; found by the envelope,
+    // which unwraps a key sliced out of a stateless token.
+    const key = randomBytes(32);
+    const keyView = new Uint8Array(64).subarray(16, 48);
+    keyView.set(key);
+    const wrapped = await provider.wrap(keyView, context(), call());
+    const wrappedView = new Uint8Array(wrapped.length + 5).subarray(3, 3 + wrapped.length);
+    wrappedView.set(wrapped);
+    expect(Buffer.from((await provider.unwrap(wrappedView, context(), call())) ?? []).equals(key)).toBe(true);
+    expect(Buffer.from(keyView).equals(key), "the caller's key is left as it was").toBe(true);
   });
 
   it("encodes contexts unambiguously: fields that would join to the same string do not unwrap for each other", async () => {

@@ -494,9 +494,6 @@ const NO_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     hashAuditEvent: "takes a stored event",
     verifyAuditCheckpoint: "takes a JWS and a key",
   },
-  "./kms/gcp": {
-    KeyProviderError: "the error class a provider throws; takes a failure, a message and a cause",
-  },
 };
 
 const BOGUS = "bogusOption";

@@ -29,5 +29,3 @@ export type {
   GcpDecryptResponse,
   GcpInt64Value,
 } from "./client.js";
-export type { KeyProvider, KeyProviderCallOptions, WrapContext } from "../../crypto/key-provider.js";
-export { KeyProviderError } from "../../crypto/key-provider.js";

@@ -64,6 +64,19 @@ function int64Of(field: unknown): number | undefined {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
+/**
+ * A copy of `bytes` that owns its whole buffer. The client's REST transport serialises a
+ * Uint8Array that is not a Buffer from the start of its underlying buffer, ignoring
+ * `byteOffset` (proto3-json-serializer 3's bytes encoder), so a view into a larger buffer (a
+ * wrapped key sliced out of a token) would be sent as other bytes. gRPC is not affected; the copy
+ * is cheap and keeps both right.
+ */
+function detached(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
 function checkDataKey(dataKey: unknown): Uint8Array {
   if (!(dataKey instanceof Uint8Array) || dataKey.length !== DATA_KEY_BYTES)
     throw new MoatError("ERR_INVALID_INPUT", { message: "gcp-kms wrap: the data key must be 32 bytes" });
@@ -135,7 +148,8 @@ export function createGcpKmsProvider(options: GcpKmsProviderOptions): GcpKmsProv
   }
 
   async function wrap(dataKey: Uint8Array, context: WrapContext, call: KeyProviderCallOptions): Promise<Uint8Array> {
-    const plaintext = checkDataKey(dataKey);
+    // A copy of our own, wiped after the call: see `detached`.
+    const plaintext = detached(checkDataKey(dataKey));
     const aad = encodeWrapContext(context);
     const signal = signalOf(call);
     let response: GcpEncryptResponse;
@@ -154,6 +168,8 @@ export function createGcpKmsProvider(options: GcpKmsProviderOptions): GcpKmsProv
       );
     } catch (error) {
       throw failed(error, "encrypt", signal);
+    } finally {
+      plaintext.fill(0);
     }
     return checkEncrypted(response);
   }
@@ -175,7 +191,7 @@ export function createGcpKmsProvider(options: GcpKmsProviderOptions): GcpKmsProv
         client.decrypt(
           {
             name: cryptoKeyName,
-            ciphertext: wrapped,
+            ciphertext: detached(wrapped),
             additionalAuthenticatedData: aad,
             ciphertextCrc32c: { value: crc32c(wrapped) },
             additionalAuthenticatedDataCrc32c: { value: crc32c(aad) },
