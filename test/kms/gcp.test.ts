@@ -131,6 +131,39 @@ describe("gcp-kms provider", () => {
     expect(await provider.unwrap(wrapped, context(), call())).toBeUndefined();
   });
 
+  it("passes callTimeout to the client as each call's deadline, with the SDK's retries off", async () => {
+    const real = emulator.client();
+    const seen: unknown[] = [];
+    const watched: GcpKmsClientLike = {
+      encrypt: (request, options) => {
+        seen.push(options);
+        return real.encrypt(request, options);
+      },
+      decrypt: (request, options) => {
+        seen.push(options);
+        return real.decrypt(request, options);
+      },
+    };
+    const timed = createGcpKmsProvider({
+      client: watched,
+      keyVersionName: emulator.firstVersionName,
+      callTimeout: "3s",
+    });
+    await timed.unwrap(await timed.wrap(randomBytes(32), context(), call()), context(), call());
+    expect(seen).toMatchObject([
+      { timeout: 3000, retry: null },
+      { timeout: 3000, retry: null },
+    ]);
+    // The client writes its routing header into the options: each call must have its own.
+    const routing = (options: unknown): unknown =>
+      (options as { otherArgs?: { headers?: Record<string, string> } }).otherArgs?.headers?.["x-goog-request-params"];
+    expect(routing(seen[0])).toBe(`name=${encodeURIComponent(emulator.firstVersionName)}`);
+    expect(routing(seen[1])).toBe(`name=${encodeURIComponent(emulator.cryptoKeyName)}`);
+    const byDefault = createGcpKmsProvider({ client: watched, keyVersionName: emulator.firstVersionName });
+    await byDefault.wrap(randomBytes(32), context(), call());
+    expect(seen[2]).toMatchObject({ timeout: 10_000, retry: null });
+  });
+
   it("leaves retries to the envelope: one outage is one failed call, not a retry inside the SDK", async () => {
     const wrapped = await provider.wrap(randomBytes(32), context(), call());
     const before = emulator.calls().decrypt ?? 0;

@@ -110,7 +110,9 @@ function checkDataKey(dataKey: unknown): Uint8Array {
  */
 export function createGcpKmsProvider(options: GcpKmsProviderOptions): GcpKmsProvider {
   const { client, keyVersionName, cryptoKeyName, callTimeoutMs } = parseGcpOptions(options);
-  const callOptions: GcpCallOptions = { timeout: callTimeoutMs, retry: null };
+  // A fresh object per call: the generated client writes its routing header (the resource name)
+  // into the options it is given, so a shared object would carry one call's name into another.
+  const callOptions = (): GcpCallOptions => ({ timeout: callTimeoutMs, retry: null });
 
   const failed = (error: unknown, operation: "encrypt" | "decrypt", signal: AbortSignal): KeyProviderError =>
     error === ABORTED || signal.aborted
@@ -163,7 +165,7 @@ export function createGcpKmsProvider(options: GcpKmsProviderOptions): GcpKmsProv
             plaintextCrc32c: { value: crc32c(plaintext) },
             additionalAuthenticatedDataCrc32c: { value: crc32c(aad) },
           },
-          callOptions,
+          callOptions(),
         ),
       );
     } catch (error) {
@@ -196,7 +198,7 @@ export function createGcpKmsProvider(options: GcpKmsProviderOptions): GcpKmsProv
             ciphertextCrc32c: { value: crc32c(wrapped) },
             additionalAuthenticatedDataCrc32c: { value: crc32c(aad) },
           },
-          callOptions,
+          callOptions(),
         ),
       );
     } catch (error) {
