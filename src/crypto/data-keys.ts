@@ -12,7 +12,8 @@ import { DATA_KEY_ID_LENGTH, type KeyMode, type ParsedMessage, decryptError } fr
 import type { KeyWrapper } from "./key-wrap.js";
 import type { DataKeyRecord, DataKeyStore } from "./store.js";
 import { createShredGenerations } from "./shred-generations.js";
-import { DERIVED_PER_KEY, type Derived, type Writer, bytesKey } from "./subkeys.js";
+import { refKeyOf, sameBytes } from "./key-refs.js";
+import { DERIVED_PER_KEY, type Derived, type Writer } from "./subkeys.js";
 
 /** @internal An unwrapped data key in memory. */
 export interface DataKey {
@@ -32,22 +33,6 @@ export interface DataKey {
   uses: number;
   /** Set when its scope is shredded: nothing may use it from then on. */
   destroyed: boolean;
-}
-
-/**
- * @internal Cache key of a data key reference. A locally wrapped key is keyed by its 12-byte nonce
- * (which is random) and confirmed against the full bytes on lookup; a provider's ciphertext has no
- * known random prefix (Vault's starts `vault:v1:`), so it is keyed by all of it.
- */
-export function refKeyOf(mode: KeyMode, ref: Uint8Array): string {
-  return mode === "stored" ? bytesKey(ref) : bytesKey(mode === "embedded" ? ref.subarray(0, 12) : ref);
-}
-
-/** @internal Byte equality of public values (not constant-time). */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** @internal What the data key layer needs from the envelope's options. */
@@ -122,6 +107,12 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     dk.uses++;
     return dk;
   }
+
+  /** Counts a message against a key just loaded (every caller that waited for the load). */
+  const use = (dk: DataKey): DataKey => {
+    dk.uses++;
+    return dk;
+  };
 
   /** One load per key at a time: later callers for a reference wait for the first. */
   function singleFlight(refKey: string, load: () => Promise<DataKey>): Promise<DataKey> {
@@ -278,7 +269,7 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
     const refKey = refKeyOf("stored", ref);
     const hit = counted(byRef.get(refKey, now()));
     if (hit !== undefined) return hit;
-    return singleFlight(refKey, () => loadStored(activeStore, ref));
+    return singleFlight(refKey, () => loadStored(activeStore, ref)).then(use);
   }
 
   function loadStored(activeStore: DataKeyStore, ref: Uint8Array): Promise<DataKey> {
@@ -341,7 +332,7 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
       const dk = counted(currentByScope.get(scope, now()));
       if (dk === undefined) {
         currentByScope.delete(scope);
-        return currentDataKey(store, scope);
+        return currentDataKey(store, scope).then(use);
       }
       hotCurrent = dk;
       return dk;
@@ -354,10 +345,8 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
         return singleFlight(`${masterKeyId}\u0000${refKeyOf(mode, ref)}`, async () => {
           const key = await wrapper.unwrapEmbedded(mode, masterKeyId, ref);
           if (key === undefined) throw decryptError();
-          const dk = remember(makeDataKey(mode, ref, undefined, "", masterKeyId, key));
-          dk.uses++;
-          return dk;
-        });
+          return remember(makeDataKey(mode, ref, undefined, "", masterKeyId, key));
+        }).then(use);
       }
       if (store === undefined) {
         throw new MoatError("ERR_KEY_NOT_FOUND", {

@@ -74,7 +74,14 @@ export interface KeyDependency {
 export interface EnvelopeKeys {
   /** Makes a new current data key for a tenant (or the default scope). */
   rotateDataKeys(options?: { readonly tenantId?: string }): Promise<DataKeyRotateResult>;
-  /** Re-wraps every stored data key under the primary master key, without touching values. */
+  /**
+   * Re-wraps every stored data key under the primary master key, without touching values: from
+   * an environment key to a key provider's, between providers, or back. It unwraps each record
+   * under its own entry, retired entries included (moving records off them is what retiring is
+   * for), and compare-and-sets the new wrap.
+   *
+   * @throws MoatError ERR_KEY_PROVIDER when a provider fails (records done so far stay done).
+   */
   rewrapDataKeys(options?: RewrapDataKeysOptions): Promise<DataKeyRewrapResult>;
   /**
    * Destroys a tenant's stored data keys; its values then fail with ERR_KEY_NOT_FOUND. Once it

@@ -113,6 +113,8 @@ export function createProviderCalls(deadlineMs: number): ProviderCalls {
     }, deadlineMs);
     const deadline = Date.now() + deadlineMs;
     let attempts = 0;
+    // The failure that made the envelope retry: when the deadline then cuts a retry short, it is the cause to report.
+    let retried: KeyProviderFailure | undefined;
     try {
       for (;;) {
         attempts++;
@@ -123,12 +125,13 @@ export function createProviderCalls(deadlineMs: number): ProviderCalls {
           );
         } catch (error) {
           const failure = error instanceof KeyProviderError ? error : undefined;
-          const reason = controller.signal.aborted ? "timeout" : (failure?.failure ?? "invalid_response");
+          const reason = controller.signal.aborted ? (retried ?? "timeout") : (failure?.failure ?? "invalid_response");
           const retryable = failure?.retryable === true && !controller.signal.aborted;
           // Full jitter: a uniform wait below an exponentially growing cap, so many processes
           // retrying after one outage do not come back in step.
           const wait = Math.random() * Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (attempts - 1));
           if (!retryable || Date.now() + wait >= deadline) throw failed(keyId, provider, reason, attempts, error);
+          retried = reason;
           await sleep(wait);
         }
       }

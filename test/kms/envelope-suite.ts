@@ -156,7 +156,7 @@ export function describeProviderEnvelope(name: string, setUp: () => Promise<Prov
         subject.emulator.fail(mode, 1_000_000);
         try {
           const error = await rejection(
-            envelopeOf([kms()], store, 300).encrypt("x", { context, tenantId: `${mode}-2` }),
+            envelopeOf([kms()], store, 1000).encrypt("x", { context, tenantId: `${mode}-2` }),
           );
           expect(error.code).toBe("ERR_KEY_PROVIDER");
           expect(error.details).toMatchObject({
@@ -179,7 +179,7 @@ export function describeProviderEnvelope(name: string, setUp: () => Promise<Prov
       subject.emulator.fail("outage", 1_000_000);
       try {
         for (const s of [store, undefined])
-          expect((await rejection(envelopeOf(keys, s, 200).encrypt("x", { context, tenantId: "down" }))).code).toBe(
+          expect((await rejection(envelopeOf(keys, s, 500).encrypt("x", { context, tenantId: "down" }))).code).toBe(
             "ERR_KEY_PROVIDER",
           );
       } finally {

@@ -193,6 +193,15 @@ const crypto: MysqlMigration = {
   ],
 };
 
+const cryptoProviderWraps: MysqlMigration = {
+  module: "crypto",
+  version: 2,
+  name: "wrapped keys up to 2048 bytes (a key provider's ciphertext)",
+  // A data key wrapped by a KMS is the provider's ciphertext, up to MAX_PROVIDER_CIPHERTEXT
+  // (2048) bytes: an RSA-4096 wrap alone is 512. Widening a VARBINARY keeps every row as it is.
+  statements: () => ["ALTER TABLE moatkit_data_keys MODIFY wrapped_key VARBINARY(2048) NOT NULL"],
+};
+
 const audit: MysqlMigration = {
   module: "audit",
   version: 1,
@@ -256,6 +265,7 @@ export const moatkitMysqlMigrations: readonly MysqlMigration[] = [
   apikeys,
   mfa,
   crypto,
+  cryptoProviderWraps,
   audit,
   ratelimit,
 ];

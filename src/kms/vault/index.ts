@@ -2,7 +2,7 @@
  * A master key in HashiCorp Vault or OpenBao's Transit secrets engine, as a moatkit
  * {@link KeyProvider}. Data keys are wrapped (`encrypt`), unwrapped (`decrypt`) and made
  * (`datakey/plaintext`) by Transit; the key never leaves Vault. Every call carries a Transit
- * `context` encoding the whole {@link WrapContext}, which a `derived` Transit key turns into the
+ * `context` encoding the whole `WrapContext` (from `moatkit/crypto`), which a `derived` Transit key turns into the
  * encryption key, so a data key wrapped for one tenant, data key id or mode does not unwrap for
  * another. Wraps are pinned to `keyVersion`; Vault's `min_decryption_version` is respected.
  * Only `fetch` is used (no SDK). See docs/kms.md, "Vault / OpenBao Transit".
@@ -27,7 +27,7 @@ import { parseOptions } from "../../_internal/options.js";
 import { type KeyProvider, KeyProviderError, MAX_PROVIDER_CIPHERTEXT } from "../../crypto/key-provider.js";
 import { type TransitTarget, type VaultFetch, field, transitCall, transitContext } from "./transit.js";
 
-export type { VaultFetch } from "./transit.js";
+export type { VaultFetch, VaultFetchResponse } from "./transit.js";
 
 /** Options for {@link createVaultTransitProvider}. */
 export interface VaultTransitProviderOptions {

@@ -5,11 +5,19 @@
  */
 import { KeyProviderError, type KeyProviderFailure, type WrapContext } from "../../crypto/key-provider.js";
 
+/** The part of a `fetch` response the provider reads. */
+export interface VaultFetchResponse {
+  /** The HTTP status. */
+  readonly status: number;
+  /** The body, parsed as JSON. */
+  json(): Promise<unknown>;
+}
+
 /** The part of `fetch` the provider uses (a test or a proxy may hand in its own). */
 export type VaultFetch = (
   url: string,
   init: { method: "POST"; headers: Record<string, string>; body: string; signal: AbortSignal },
-) => Promise<{ readonly status: number; json(): Promise<unknown> }>;
+) => Promise<VaultFetchResponse>;
 
 /** @internal What one call needs to reach Transit. */
 export interface TransitTarget {
@@ -97,7 +105,7 @@ export async function transitCall(
   };
   if (target.namespace !== undefined) headers["x-vault-namespace"] = target.namespace;
   const url = `${target.address}/v1/${target.mount}/${path}/${encodeURIComponent(target.name)}`;
-  let response: Awaited<ReturnType<VaultFetch>>;
+  let response: VaultFetchResponse;
   let answer: unknown;
   try {
     response = await target.fetch(url, { method: "POST", headers, body: JSON.stringify(body), signal });

@@ -130,6 +130,22 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
       },
     },
     {
+      name: "keeps a key provider's wrap of the largest size (2048 bytes) byte for byte, stored and re-wrapped",
+      async run(store) {
+        // A data key wrapped by a KMS is the provider's ciphertext: variable length, up to 2048 bytes.
+        const r = { ...record(unique("kms")), wrappedKey: crypto.getRandomValues(new Uint8Array(2048)) };
+        await store.setCurrentDataKey(r, null);
+        sameRecord(await store.getDataKey(r.id), r, "a key with a 2048-byte wrap");
+        const rewrapped = crypto.getRandomValues(new Uint8Array(1500));
+        assert.equal(await store.updateDataKeyWrapping(r.id, "k1", "kms2", rewrapped), true);
+        sameRecord(
+          await store.getDataKey(r.id),
+          { ...r, masterKeyId: "kms2", wrappedKey: rewrapped },
+          "the key re-wrapped by a provider",
+        );
+      },
+    },
+    {
       name: "re-wraps a key only while it is still under the expected master key (concurrent racers, one wins)",
       timeoutMs: 60_000,
       async run(store, { concurrency }) {

@@ -434,7 +434,7 @@ describeMysql(
 
     it("migrates once: a second run applies nothing, and a server without strict mode is refused", async () => {
       const again = await migrateMysql(pool());
-      expect(again).toEqual({ dialect: "mariadb", applied: [], alreadyApplied: 7 });
+      expect(again).toEqual({ dialect: "mariadb", applied: [], alreadyApplied: 8 });
       const database = new URL(url()).pathname.slice(1);
       const lax = mysql.createPool({ uri: url(), connectionLimit: 1 });
       lax.pool.on("connection", (conn) => {
