@@ -50,6 +50,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   "./kms/aws": ["zod", "@aws-sdk/client-kms"],
   // The Azure Key Vault provider loads its SDK (an optional peer); moatkit/crypto never does.
   "./kms/azure": ["zod", "@azure/keyvault-keys"],
+  // The caller passes a KeyManagementServiceClient: @google-cloud/kms is an optional peer this
+  // subpath describes with structural types and never imports.
+  "./kms/gcp": ["zod"],
 };
 
 const IMPORT_RE =

@@ -36,6 +36,7 @@ import * as audit from "../../src/audit/index.js";
 import * as sql from "../../src/sql/index.js";
 import * as kmsAws from "../../src/kms/aws/index.js";
 import * as kmsAzure from "../../src/kms/azure/index.js";
+import * as kmsGcp from "../../src/kms/gcp/index.js";
 
 const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   ".": root,
@@ -63,6 +64,7 @@ const SUBPATHS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "./sql": sql,
   "./kms/aws": kmsAws,
   "./kms/azure": kmsAzure,
+  "./kms/gcp": kmsGcp,
 };
 
 type Extra = Readonly<Record<string, unknown>>;
@@ -98,6 +100,11 @@ const fakeSubscriber: redisAdapters.RedisSubscriberLike = {
 afterAll(() => {
   redis.disconnect();
 });
+// Never called: the Cloud KMS provider only keeps the client until it wraps or unwraps.
+const gcpKmsClient: kmsGcp.GcpKmsClientLike = {
+  encrypt: () => Promise.reject(new Error("no Cloud KMS in this test")),
+  decrypt: () => Promise.reject(new Error("no Cloud KMS in this test")),
+};
 // Never queried: the MySQL stores only keep the pool until a method is called.
 const mysqlPool: mysqlAdapters.MysqlPoolLike = {
   query: () => Promise.reject(new Error("no database in this test")),
@@ -415,6 +422,16 @@ const OPTION_TAKERS: Readonly<Record<string, Readonly<Record<string, OptionTaker
         kmsAws.createAwsKmsProvider({
           client: { send: () => Promise.reject(new Error("no KMS in this test")) },
           keyId: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          ...x,
+        }),
+    },
+  },
+  "./kms/gcp": {
+    createGcpKmsProvider: {
+      call: (x) =>
+        kmsGcp.createGcpKmsProvider({
+          client: gcpKmsClient,
+          keyVersionName: "projects/p1/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
           ...x,
         }),
     },
