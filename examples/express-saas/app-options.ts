@@ -122,4 +122,3 @@ export interface SaasApp {
   /** Closes the databases the app opened. Stop your HTTP server first. */
   close(): Promise<void>;
 }
-

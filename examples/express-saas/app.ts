@@ -41,13 +41,7 @@ import {
 } from "moatkit/express";
 import { createRecoveryCodes, createTotp } from "moatkit/mfa";
 import { createLogin, createPasswordPolicy } from "moatkit/passwords";
-import {
-  createKeySet,
-  createOneTimeTokens,
-  createSessions,
-  createTokens,
-  generateSigningKey,
-} from "moatkit/sessions";
+import { createKeySet, createOneTimeTokens, createSessions, createTokens, generateSigningKey } from "moatkit/sessions";
 import { createTenantRls } from "moatkit/tenant";
 import type { SaasApp, SaasAppOptions } from "./app-options.js";
 import { type Database, asRole, checkAuditRole, migrateDatabase, openDatabase, prepareAppRole } from "./db.js";
@@ -66,7 +60,6 @@ import { touchSignIn } from "./sign-ins.js";
 export type { SaasApp, SaasAppOptions, SaasStores } from "./app-options.js";
 
 const PUBLIC_DIR = fileURLToPath(new URL("./public/", import.meta.url));
-
 
 /**
  * Builds the app: opens and migrates the database, checks its RLS, and wires the middleware.

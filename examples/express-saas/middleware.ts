@@ -52,7 +52,6 @@ export const usersOnly: RequestHandler = (req, res, next) => {
   next();
 };
 
-
 /**
  * authenticate's subject: the app's claims (`sub`, `role`, `tid`, `amr`, `auth_time`), and the
  * session the token belongs to (`sid`) recorded for the request. Every token the app signs has

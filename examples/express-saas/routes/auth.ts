@@ -8,16 +8,17 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import {
-  clientAddress,
-  credentialError,
-  getRequestLogger,
-  rateLimit,
-  recordAudit,
-  setSubject,
-} from "moatkit/express";
+import { clientAddress, credentialError, getRequestLogger, rateLimit, recordAudit, setSubject } from "moatkit/express";
 import { hashPassword } from "moatkit/passwords";
-import { AMR, type Services, isUniqueViolation, normalizeEmail, parseBody, queueMail, turnstileGuard } from "../services.js";
+import {
+  AMR,
+  type Services,
+  isUniqueViolation,
+  normalizeEmail,
+  parseBody,
+  queueMail,
+  turnstileGuard,
+} from "../services.js";
 import { startSignIn } from "../sign-ins.js";
 
 /** Mails `email` a link that verifies it (a one-time token of the "email-verification" purpose). */
