@@ -29,10 +29,8 @@ export function requireStepUp(services: Services): RequestHandler {
     }
     services.stepUps.verify(proof).then(
       (result) => {
-        if (!result.ok) return refuse();
-        const { sub, sid } = result.claims;
-        if (sub !== subject.id || sid !== sessionIdOf(req)) return refuse();
-        next();
+        if (result.ok && result.claims.sub === subject.id && result.claims.sid === sessionIdOf(req)) next();
+        else refuse();
       },
       (err: unknown) => {
         next(err);

@@ -54,7 +54,7 @@ export function accountRoutes(services: Services, guards: Guards): Router {
   });
 
   router.delete("/account/sessions/:id", async (req, res) => {
-    const id = String(req.params["id"]);
+    const id = req.params["id"];
     const user = await currentUser(req);
     // Another user's session is as absent as a missing one.
     if (!SESSION_ID_RE.test(id) || !(await revokeSignIn(services, user.id, id))) {
