@@ -152,26 +152,35 @@ if (!existsSync(CHROMIUM)) {
         const q = pageB();
         await signIn(q, PASSWORD);
         await p.click("#sessions-load");
-        await expect.poll(() => p.locator("#sessions tr").count()).toBe(2);
-        const rows = await p.$$eval("#sessions tr", (trs) =>
-          trs.map((tr) => ({
-            current: (tr as unknown as { dataset: { current: string } }).dataset.current,
-            cells: Array.from(tr.querySelectorAll("td"), (td) => (td as { textContent: string | null }).textContent),
+        // This browser's sign-up session, its login, and the other browser's login.
+        await expect.poll(() => p.locator("#sessions tr").count()).toBe(3);
+        const rows = await Promise.all(
+          (await p.locator("#sessions tr").all()).map(async (tr) => ({
+            current: await tr.getAttribute("data-current"),
+            cells: await tr.locator("td").allTextContents(),
           })),
         );
-        expect(rows.map((r) => r.cells[3]).sort()).toEqual(["MoatkitTest/A (Chromium)", "MoatkitTest/B (Chromium)"]);
-        expect(rows.find((r) => r.current === "true")?.cells[3]).toBe("MoatkitTest/A (Chromium)");
+        expect(rows.map((r) => r.cells[3]).sort()).toEqual([
+          "MoatkitTest/A (Chromium)",
+          "MoatkitTest/A (Chromium)",
+          "MoatkitTest/B (Chromium)",
+        ]);
+        expect(rows.filter((r) => r.current === "true").map((r) => r.cells[3])).toEqual(["MoatkitTest/A (Chromium)"]);
         for (const row of rows) expect(row.cells[2]).toBe("127.0.0.1");
         await shot(p, "14-sessions.png");
 
         const revoked = p.waitForResponse((r) => r.request().method() === "DELETE");
-        await p.click("#sessions tr[data-current=false] button");
+        await p.click('#sessions tr:has(td:text-is("MoatkitTest/B (Chromium)")) button');
         expect((await revoked).status()).toBe(204);
-        await expect.poll(() => p.locator("#sessions tr").count()).toBe(1);
+        await expect.poll(() => p.locator("#sessions tr").count()).toBe(2);
         // The other browser is out: its refresh cookie no longer works.
         await q.click("#refresh");
         await expect.poll(() => q.textContent("#status")).toBe("Refresh refused (401 revoked)");
         await shot(q, "15-other-browser-revoked.png");
+        // And every other session of this user (the sign-up one) in one go.
+        await p.click("#sessions-revoke-others");
+        await expect.poll(() => p.textContent("#notice")).toBe("Signed out 1 other session(s).");
+        await expect.poll(() => p.locator("#sessions tr").count()).toBe(1);
       },
       APP_TIMEOUT,
     );

@@ -271,3 +271,5 @@ async function followMailedLink() {
 
 render();
 void followMailedLink();
+// A link opened while the page is already open changes only the fragment.
+globalThis.addEventListener("hashchange", () => void followMailedLink());
