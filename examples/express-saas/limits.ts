@@ -55,7 +55,7 @@ export interface Limiters {
   readonly signupLimiter: RateLimiter;
   /** Second-factor attempts: 10 per user per 15 minutes, a 6-digit code must not be guessable. */
   readonly mfaLimiter: RateLimiter;
-  /** moatkit's auth preset for forgotten-password requests, per client IP, before Turnstile. */
+  /** moatkit's auth preset for forgotten-password requests and reset attempts, per client IP. */
   readonly forgotLimiter: RateLimiter;
 }
 

@@ -70,7 +70,7 @@ export interface Services {
   readonly signupLimiter: RateLimiter;
   /** Second-factor attempts per user: a 6-digit code must not be guessable by brute force. */
   readonly mfaLimiter: RateLimiter;
-  /** Forgotten-password requests per client IP (moatkit's auth preset), before Turnstile. */
+  /** Forgotten-password requests and reset attempts per client IP (moatkit's auth preset). */
   readonly forgotLimiter: RateLimiter;
   readonly turnstile: TurnstileSettings;
   readonly passwordCost: number;

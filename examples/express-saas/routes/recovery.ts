@@ -84,7 +84,8 @@ export function recoveryRoutes(services: Services): Router {
     },
   );
 
-  router.post("/auth/reset-password", async (req, res) => {
+  // Each attempt costs a bcrypt hash before the link is looked at: the same per-IP limit as asking.
+  router.post("/auth/reset-password", rateLimit(services.forgotLimiter, { now: services.now }), async (req, res) => {
     const input = parseBody(resetSchema, req);
     // The rules that need no account first, so a weak choice does not spend the link; the
     // bcrypt hash too, so the link's single use is decided by the store alone.
