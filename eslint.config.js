@@ -48,6 +48,14 @@ export default tseslint.config(
   {
     // The example app's front end runs in the browser.
     files: ["examples/**/public/**/*.js"],
-    languageOptions: { globals: { document: "readonly", fetch: "readonly", FormData: "readonly" } },
+    languageOptions: {
+      globals: {
+        document: "readonly",
+        fetch: "readonly",
+        FormData: "readonly",
+        location: "readonly",
+        history: "readonly",
+      },
+    },
   },
 );

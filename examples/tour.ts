@@ -13,6 +13,7 @@ import mfa from "./tour/mfa.js";
 import crypto from "./tour/crypto.js";
 import redactChapter from "./tour/redact.js";
 import expressTour from "./tour/express.js";
+import cookieLogin from "./tour/cookie-login.js";
 import expressSaas from "./tour/express-saas.js";
 
 const sections: readonly TourSection[] = [
@@ -25,6 +26,7 @@ const sections: readonly TourSection[] = [
   crypto,
   redactChapter,
   expressTour,
+  cookieLogin,
   audit,
   expressSaas,
 ];

@@ -92,6 +92,34 @@ CREATE TABLE notes (
 CREATE INDEX notes_tenant ON notes (tenant_id, created_at);
 ${rlsPolicySql({ table: "notes" })}`,
   },
+  {
+    module: "saas",
+    version: 2,
+    name: "email verification, mail outbox, sign-in list",
+    // The outbox is the app's "mail": a real deployment has a worker send its rows and mark them
+    // sent; tests and the browser test read them. saas_sign_ins lists a user's sessions (one row
+    // per refresh session, keyed by its id, the access tokens' sid) with where they were last used.
+    sql: `
+ALTER TABLE saas_users ADD COLUMN email_verified_at timestamptz;
+CREATE TABLE saas_mail_outbox (
+  id bigserial PRIMARY KEY,
+  recipient text NOT NULL,
+  subject text NOT NULL,
+  body text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  sent_at timestamptz
+);
+CREATE INDEX saas_mail_outbox_recipient ON saas_mail_outbox (recipient, id);
+CREATE TABLE saas_sign_ins (
+  session_id text PRIMARY KEY,
+  user_id text NOT NULL REFERENCES saas_users(id),
+  created_at timestamptz NOT NULL,
+  last_seen_at timestamptz NOT NULL,
+  ip text,
+  user_agent text
+);
+CREATE INDEX saas_sign_ins_user ON saas_sign_ins (user_id, created_at);`,
+  },
 ];
 
 /** Applies moatkit's migrations and the app's; idempotent and safe for concurrent starts. */
@@ -110,6 +138,7 @@ const STORE_TABLES = [
   "moatkit_recovery_codes",
   "moatkit_refresh_sessions",
   "moatkit_refresh_tokens",
+  "moatkit_one_time_tokens",
 ];
 
 /**
@@ -161,6 +190,8 @@ END
 $$;
 GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO ${appRole};
 GRANT SELECT, INSERT, UPDATE ON saas_orgs, saas_users TO ${appRole};
+GRANT SELECT, INSERT, UPDATE, DELETE ON saas_mail_outbox, saas_sign_ins TO ${appRole};
+GRANT USAGE ON SEQUENCE saas_mail_outbox_id_seq TO ${appRole};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ${STORE_TABLES.join(", ")} TO ${appRole};`);
   const { rows } = await owner.query<{ schema: string }>("SELECT current_schema() AS schema");
   const schema = rows[0]?.schema ?? "public";

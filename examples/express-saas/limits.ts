@@ -55,6 +55,8 @@ export interface Limiters {
   readonly signupLimiter: RateLimiter;
   /** Second-factor attempts: 10 per user per 15 minutes, a 6-digit code must not be guessable. */
   readonly mfaLimiter: RateLimiter;
+  /** moatkit's auth preset for forgotten-password requests and reset attempts, per client IP. */
+  readonly forgotLimiter: RateLimiter;
 }
 
 export function createLimiters(store: RateLimitStore, now: () => number): Limiters {
@@ -62,5 +64,6 @@ export function createLimiters(store: RateLimitStore, now: () => number): Limite
     loginLimiter: loginLimiter({ store, keyPrefix: "saas:login", now }),
     signupLimiter: authLimiter({ store, keyPrefix: "saas:signup", now }),
     mfaLimiter: createRateLimiter({ store, keyPrefix: "saas:mfa", points: 10, duration: "15m", now }),
+    forgotLimiter: authLimiter({ store, keyPrefix: "saas:forgot", now }),
   };
 }

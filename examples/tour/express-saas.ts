@@ -64,9 +64,19 @@ const section: TourSection = {
       };
     };
     const show = (label: string, r: { status: number; body: Record<string, unknown> }): void => {
-      const hidden = new Set(["accessToken", "key", "secret", "uri", "recoveryCodes"]);
+      const hidden = new Set(["accessToken", "stepUpToken", "key", "secret", "uri", "recoveryCodes"]);
       const body = JSON.stringify(r.body, (k, v: unknown) => (hidden.has(k) ? "…" : v));
       say(`${label} → ${String(r.status)} ${body.length > 90 ? `${body.slice(0, 87)}…` : body}`);
+    };
+
+    // The "mail" is a row in the outbox; its link carries a one-time token in the URL fragment.
+    const verificationLink = async (email: string): Promise<string> => {
+      const mail = await db.query<{ subject: string; body: string }>(
+        "SELECT subject, body FROM saas_mail_outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
+        [email],
+      );
+      say(`  outbox → ${email}: "${mail.rows[0]?.subject ?? "?"}", a link …/#verify=…`);
+      return /#verify=([A-Za-z0-9_-]+)/.exec(mail.rows[0]?.body ?? "")?.[1] ?? "";
     };
 
     try {
@@ -80,6 +90,10 @@ const section: TourSection = {
       });
       show("signup with one (bcrypt on a worker thread)", signup);
       const pwd = String(signup.body["accessToken"]);
+      show("enrol TOTP before the email is verified", await call("POST", "/mfa/totp/enroll", { token: pwd }));
+      const link = await verificationLink("ada@example.com");
+      show("POST /auth/verify-email", await call("POST", "/auth/verify-email", { body: { token: link } }));
+      show("the same link again", await call("POST", "/auth/verify-email", { body: { token: link } }));
 
       const wrong = await call("POST", "/auth/login", { body: { email: "ada@example.com", password: "guess" } });
       const unknown = await call("POST", "/auth/login", { body: { email: "nobody@example.com", password: "guess" } });
@@ -121,6 +135,7 @@ const section: TourSection = {
       const other = await call("POST", "/auth/signup", {
         body: { email: "bob@example.com", password, orgName: "Other Co", "cf-turnstile-response": turnstile.issue() },
       });
+      await call("POST", "/auth/verify-email", { body: { token: await verificationLink("bob@example.com") } });
       show(
         "another org reads Acme's note by id",
         await call("GET", `/notes/${String(note.body["id"])}`, { token: String(other.body["accessToken"]) }),

@@ -46,6 +46,10 @@ describePostgres("example app express-saas: refresh cookie, CSRF, password polic
         });
         expect(signup.status).toBe(201);
         expect(refreshCookieOf(signup).maxAge).toBe(THIRTY_DAYS_S);
+        const verified = await call("POST", "/auth/verify-email", {
+          body: { token: await h().mailedToken("cookie@example.com", "verify") },
+        });
+        expect(verified.status).toBe(204);
 
         const login = await call("POST", "/auth/login", {
           body: { email: "cookie@example.com", password: PASSWORD },

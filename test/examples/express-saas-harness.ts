@@ -36,13 +36,39 @@ export interface Harness {
   /** The port the app listens on, at 127.0.0.1. */
   readonly port: number;
   call(method: string, path: string, options?: CallOptions): Promise<Reply>;
-  /** Signs an owner and their org up; returns their session. */
+  /** Signs an owner and their org up and verifies the email through the outbox; returns their session. */
   signup(email: string, orgName: string): Promise<Session>;
+  /** The newest mail to `email` in the outbox, if any. */
+  lastMail(email: string): Promise<Mail | undefined>;
+  /** The token of the newest `#name=` link mailed to `email` (polls: some mails are queued after the answer). */
+  mailedToken(email: string, name: "verify" | "reset"): Promise<string>;
   login(email: string, password: string, ip?: string): Promise<Reply>;
   /** Enrols TOTP for the session's user and returns a stepped-up session, the secret and the recovery codes. */
   enrollMfa(session: Session): Promise<{ session: Session; secret: string; recoveryCodes: string[] }>;
   /** The current TOTP code for `secret`, after moving the clock to the next 30 s step (codes are single use). */
   nextCode(secret: string): string;
+}
+
+export interface Mail {
+  readonly id: number;
+  readonly recipient: string;
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** The token of the `#name=` link in a mail's body. */
+export function linkToken(body: string, name: "verify" | "reset"): string | undefined {
+  return new RegExp(`#${name}=([A-Za-z0-9_-]+)`).exec(body)?.[1];
+}
+
+/** The newest mail to `email` in the app's outbox (read as the owner). */
+export async function lastMailIn(db: PostgresHandle, email: string): Promise<Mail | undefined> {
+  const { rows } = await db.client.query<{ id: string; recipient: string; subject: string; body: string }>(
+    "SELECT id::text, recipient, subject, body FROM saas_mail_outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
+    [email.toLowerCase()],
+  );
+  const row = rows[0];
+  return row === undefined ? undefined : { ...row, id: Number(row.id) };
 }
 
 export interface Session {
@@ -140,7 +166,19 @@ export function useSaasApp(target: PostgresTarget, stores?: () => SaasStores): (
         });
         if (reply.status !== 201) throw new Error(`signup answered ${String(reply.status)} ${reply.text}`);
         const body = json(reply);
+        const token = linkToken((await lastMailIn(handle, email))?.body ?? "", "verify");
+        const verified = await call("POST", "/auth/verify-email", { body: { token } });
+        if (verified.status !== 204) throw new Error(`verify-email answered ${String(verified.status)}`);
         return { token: String(body["accessToken"]), orgId: String(body["orgId"]), userId: String(body["userId"]) };
+      },
+      lastMail: (email) => lastMailIn(handle, email),
+      async mailedToken(email, name) {
+        for (let i = 0; i < 200; i++) {
+          const token = linkToken((await lastMailIn(handle, email))?.body ?? "", name);
+          if (token !== undefined) return token;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        throw new Error(`no ${name} link mailed to ${email}`);
       },
       login(email, password, ip = freshIp()) {
         return call("POST", "/auth/login", { body: { email, password }, ip });

@@ -13,7 +13,7 @@ import { fakeClock, testKeyring, totpCode } from "../../src/testing/index.js";
 import { type Listening, type Reply, listen, request } from "../express/http.js";
 import { type PostgresHandle, describePostgres } from "../helpers/postgres.js";
 import { describeRedis } from "../helpers/redis.js";
-import { APP_TIMEOUT, PASSWORD } from "./express-saas-harness.js";
+import { APP_TIMEOUT, PASSWORD, lastMailIn, linkToken } from "./express-saas-harness.js";
 
 interface Instance {
   readonly saas: SaasApp;
@@ -91,6 +91,9 @@ describeRedis("example app express-saas: TOTP attempts limited in Redis", (redis
       });
       expect(signup.status).toBe(201);
       const token = String((signup.json() as Record<string, unknown>)["accessToken"]);
+      // Enrolment needs a verified email: follow the mailed link.
+      const link = linkToken((await lastMailIn(db!, email))?.body ?? "", "verify");
+      expect((await post(instance, "/auth/verify-email", { token: link })).status).toBe(204);
       const enrolled = await post(instance, "/mfa/totp/enroll", {}, token);
       expect(enrolled.status).toBe(201);
       return { token, secret: String((enrolled.json() as Record<string, unknown>)["secret"]) };

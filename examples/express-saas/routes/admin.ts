@@ -59,13 +59,13 @@ export function adminRoutes(services: Services, guards: Guards): Router {
     const id = `usr_${randomUUID()}`;
     const passwordHash = await hashPassword(input.password, { cost: services.passwordCost });
     try {
-      await db.query("INSERT INTO saas_users (id, org_id, email, password_hash, role) VALUES ($1, $2, $3, $4, $5)", [
-        id,
-        orgId,
-        normalizeEmail(input.email),
-        passwordHash,
-        input.role,
-      ]);
+      // The admin vouches for a colleague's address, so the account starts verified; a product
+      // that wants the member's own proof mails a link as signup does (sendVerificationMail).
+      await db.query(
+        `INSERT INTO saas_users (id, org_id, email, password_hash, role, email_verified_at)
+         VALUES ($1, $2, $3, $4, $5, to_timestamp($6::double precision / 1000))`,
+        [id, orgId, normalizeEmail(input.email), passwordHash, input.role, services.now()],
+      );
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       res.status(409).json({ error: "email_unavailable" });

@@ -1,21 +1,36 @@
 /**
- * Signup (Turnstile in front, bcrypt on a worker) and login (rate limited per client IP; an
- * unknown email costs the same bcrypt compare as a wrong password and gets the same answer).
+ * Signup (Turnstile in front, bcrypt on a worker; mails a verification link through the outbox)
+ * and login (rate limited per client IP; an unknown email costs the same bcrypt compare as a
+ * wrong password and gets the same answer). Until the email is verified the account is limited:
+ * it may sign in and manage its own sessions, nothing else (guards.user answers 403
+ * `email_unverified`).
  */
 import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
-import {
-  clientAddress,
-  credentialError,
-  getRequestLogger,
-  rateLimit,
-  recordAudit,
-  setSubject,
-  turnstile,
-} from "moatkit/express";
+import { clientAddress, credentialError, getRequestLogger, rateLimit, recordAudit, setSubject } from "moatkit/express";
 import { hashPassword } from "moatkit/passwords";
-import { AMR, type Services, isUniqueViolation, normalizeEmail, parseBody, startSession } from "../services.js";
+import {
+  AMR,
+  type Services,
+  isUniqueViolation,
+  normalizeEmail,
+  parseBody,
+  queueMail,
+  turnstileGuard,
+} from "../services.js";
+import { startSignIn } from "../sign-ins.js";
+
+/** Mails `email` a link that verifies it (a one-time token of the "email-verification" purpose). */
+export async function sendVerificationMail(services: Services, userId: string, email: string): Promise<void> {
+  const { token } = await services.verifications.issue(userId);
+  await queueMail(
+    services.db,
+    email,
+    "Confirm your email address",
+    `Open this link to confirm your address (valid 24 hours, once):\n${services.publicUrl}/#verify=${token.reveal()}\n`,
+  );
+}
 
 // bcrypt reads at most 72 bytes; moatkit refuses longer passwords rather than truncating them.
 // Length and content are the password policy's to judge (it answers the reasons).
@@ -35,13 +50,7 @@ export function authRoutes(services: Services): Router {
   router.post(
     "/auth/signup",
     rateLimit(services.signupLimiter, { now: services.now }),
-    turnstile({
-      secret: services.turnstile.secret,
-      ...(services.turnstile.verifyUrl === undefined ? {} : { verifyUrl: services.turnstile.verifyUrl }),
-      ...(services.turnstile.expectedHostname === undefined
-        ? {}
-        : { expectedHostname: services.turnstile.expectedHostname }),
-    }),
+    turnstileGuard(services),
     async (req, res) => {
       const input = parseBody(signupSchema, req);
       // NIST SP 800-63B: length, common passwords, the user's own email and the service name.
@@ -77,9 +86,10 @@ export function authRoutes(services: Services): Router {
         target: { type: "org", id: orgId },
         after: { name: input.orgName },
       });
-      const tokens = await startSession(services, { id: userId, orgId, role: "owner" }, AMR.password);
+      await sendVerificationMail(services, userId, input.email);
+      const tokens = await startSignIn(services, req, { id: userId, orgId, role: "owner" }, AMR.password);
       services.refreshCookie.set(res, tokens);
-      res.status(201).json({ orgId, userId, accessToken: tokens.accessToken });
+      res.status(201).json({ orgId, userId, accessToken: tokens.accessToken, emailVerified: false });
     },
   );
 
@@ -100,10 +110,15 @@ export function authRoutes(services: Services): Router {
     setSubject(req, { id: user.id, role: user.role, tenantId: user.orgId });
     await recordAudit(req, { action: "auth.login", target: { type: "user", id: user.id } });
     // The refresh token goes in the HttpOnly cookie; the access token in the body, for page memory.
-    const tokens = await startSession(services, user, AMR.password);
+    const tokens = await startSignIn(services, req, user, AMR.password);
     services.refreshCookie.set(res, tokens);
     res.setHeader("cache-control", "no-store");
-    res.json({ accessToken: tokens.accessToken, mfaEnrolled: user.totpEnabled, email: user.email });
+    res.json({
+      accessToken: tokens.accessToken,
+      mfaEnrolled: user.totpEnabled,
+      emailVerified: user.emailVerified,
+      email: user.email,
+    });
   });
 
   // Rotates the refresh cookie and answers a new access token; a replayed (already rotated)

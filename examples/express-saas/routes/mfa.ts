@@ -1,7 +1,9 @@
 /**
  * TOTP enrolment (the secret is stored encrypted, bound to the user's row), confirmation (which
  * hands out single-use recovery codes), and step-up: a TOTP or recovery code turns a password
- * session (`amr: ["pwd"]`) into one that passes requireMfa (`amr: ["pwd", "otp", …]`).
+ * session (`amr: ["pwd"]`) into one that passes requireMfa (`amr: ["pwd", "otp", …]`). Both what
+ * a step-up answers are bound to the session it happened in: the new access token keeps its
+ * `sid` (so it dies with the session), and the step-up proof for account actions names it.
  */
 import { Router, type Request } from "express";
 import { z } from "zod";
@@ -14,7 +16,9 @@ import {
   type UserRow,
   findUserInOrg,
   issueAccessToken,
+  issueStepUpProof,
   parseBody,
+  sessionIdOf,
   totpSecretContext,
 } from "../services.js";
 
@@ -36,6 +40,15 @@ export function mfaRoutes(services: Services, guards: Guards): Router {
     const user = await findUserInOrg(db, subject.tenantId, subject.id);
     if (user === null) throw credentialError("revoked");
     return user;
+  }
+
+  /** A stepped-up access token and a step-up proof, both of the request's session. */
+  async function steppedUp(req: Request, user: UserRow, amr: readonly string[]): Promise<Record<string, string>> {
+    const sid = sessionIdOf(req);
+    return {
+      accessToken: await issueAccessToken(services, user, amr, sid),
+      stepUpToken: await issueStepUpProof(services, user.id, sid),
+    };
   }
 
   async function totpSecretOf(user: UserRow): Promise<string> {
@@ -74,8 +87,7 @@ export function mfaRoutes(services: Services, guards: Guards): Router {
     if (!result.ok) throw credentialError(result.reason);
     await db.query("UPDATE saas_users SET totp_enabled = true WHERE id = $1 AND org_id = $2", [user.id, user.orgId]);
     const codes = await services.recovery.generate(user.id);
-    const accessToken = await issueAccessToken(services, user, AMR.totp);
-    res.json({ accessToken, recoveryCodes: codes.reveal() });
+    res.json({ ...(await steppedUp(req, user, AMR.totp)), recoveryCodes: codes.reveal() });
   });
 
   router.post("/mfa/verify", limited, async (req, res) => {
@@ -84,7 +96,7 @@ export function mfaRoutes(services: Services, guards: Guards): Router {
     if (!user.totpEnabled) throw credentialError("mfa_not_enrolled");
     const result = await services.totp.verify({ userId: user.id, secret: await totpSecretOf(user), code });
     if (!result.ok) throw credentialError(result.reason);
-    res.json({ accessToken: await issueAccessToken(services, user, AMR.totp) });
+    res.json(await steppedUp(req, user, AMR.totp));
   });
 
   router.post("/mfa/recovery", limited, async (req, res) => {
@@ -93,7 +105,7 @@ export function mfaRoutes(services: Services, guards: Guards): Router {
     if (!user.totpEnabled) throw credentialError("mfa_not_enrolled");
     const result = await services.recovery.redeem(user.id, code);
     if (!result.ok) throw credentialError(result.reason);
-    res.json({ accessToken: await issueAccessToken(services, user, AMR.recovery), remaining: result.remaining });
+    res.json({ ...(await steppedUp(req, user, AMR.recovery)), remaining: result.remaining });
   });
 
   return router;
