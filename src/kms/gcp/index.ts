@@ -1,5 +1,5 @@
 /**
- * Master keys in Google Cloud KMS: a {@link KeyProvider} that wraps moatkit's data keys with
+ * Master keys in Google Cloud KMS: a key provider (`KeyProvider` from `moatkit/crypto`) that wraps moatkit's data keys with
  * `encrypt` under a pinned CryptoKeyVersion and unwraps them with `decrypt`, binding each wrap to
  * its context as additional authenticated data. Give it a `KeyManagementServiceClient` from
  * `@google-cloud/kms` (an optional peer this subpath never imports). docs/kms-gcp.md has the
