@@ -61,10 +61,18 @@ async function build(): Promise<ProviderVector[]> {
   return out;
 }
 
+const HEADER = {
+  source:
+    "moatkit test/kms/provider-vectors.test.ts (MOATKIT_WRITE_VECTORS=1); see README.md. Do not regenerate to make a test pass.",
+  format: "docs/format.md#provider-wrapped-data-keys-suites-0x31-0x32",
+  description:
+    "Stateless tokens whose data key is wrapped by a key provider (suites 0x31/0x32): made by the deterministic test provider (test/kms/test-provider.ts) with a seeded random source, for both AEADs and an empty plaintext.",
+};
+
 if (process.env.MOATKIT_WRITE_VECTORS === "1")
   writeFileSync(
     FILE,
-    `${JSON.stringify({ secretHex: SECRET.toString("hex"), keyId: KEY_ID, context, cases: await build() }, null, 2)}\n`,
+    `${JSON.stringify({ ...HEADER, secretHex: SECRET.toString("hex"), keyId: KEY_ID, context, cases: await build() }, null, 2)}\n`,
   );
 const committed = JSON.parse(readFileSync(FILE, "utf8")) as { cases: ProviderVector[] };
 

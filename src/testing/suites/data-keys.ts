@@ -137,7 +137,11 @@ export const dataKeysSuite: ConformanceSuite = defineConformanceSuite<DataKeySto
         await store.setCurrentDataKey(r, null);
         sameRecord(await store.getDataKey(r.id), r, "a key with a 2048-byte wrap");
         const rewrapped = crypto.getRandomValues(new Uint8Array(1500));
-        assert.equal(await store.updateDataKeyWrapping(r.id, "k1", "kms2", rewrapped), true);
+        assert.equal(
+          await store.updateDataKeyWrapping(r.id, "k1", "kms2", rewrapped),
+          true,
+          "re-wrapping a key with a 2048-byte wrap under its current master key must report success",
+        );
         sameRecord(
           await store.getDataKey(r.id),
           { ...r, masterKeyId: "kms2", wrappedKey: rewrapped },
