@@ -99,6 +99,9 @@ describe("context words", () => {
     expect(reasons(p, "zebra-ardent-crossing", { name: "Ardent" })).toEqual(["contains_context"]);
     expect(reasons(p, "zebra-ardent-crossing", { words: ["ardent"] })).toEqual(["contains_context"]);
     expect(reasons(p, "zebra-ardent-crossing", { words: ["other", "words"] })).toEqual([]);
+    // A value without an @ is taken whole: no local part is cut from it.
+    expect(reasons(p, "zebra-asmit-crossing", { username: "asmith" })).toEqual([]);
+    expect(reasons(p, "zebra-arden-crossing", { name: "Ardent" })).toEqual([]);
   });
 
   it("ignores a context value of only spaces", () => {
