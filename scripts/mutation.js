@@ -1,4 +1,4 @@
-// `npm run mutation -- <module> [--concurrency N] [--force] [--ignore-static] [--summary]`
+// `npm run mutation -- <module> [--files a,b] [--concurrency N] [--force] [--ignore-static] [--summary]`
 //
 // Mutation testing of one moatkit module with Stryker and the vitest runner (stryker.config.js,
 // vitest.mutation.config.ts). Mutates src/<module>/** only, runs test/<module> and the memory-store
@@ -6,6 +6,10 @@
 // reports/ so a rerun after adding tests only re-tests what changed. Not part of CI: a full run
 // takes minutes to an hour on a small machine.
 //
+//   --files a,b      mutate only src/<module>/a.ts and b.ts: a part of a large module, for a machine
+//                    too loaded to run the whole module in one sitting. A part keeps its own
+//                    incremental file and report (reports/mutation/<module>-a+b.json), so parts
+//                    measured on different days do not overwrite each other.
 //   --concurrency N  sandboxes run in parallel (default 1; at most 2 on a shared machine)
 //   --force          ignore the incremental file and re-test every mutant
 //   --ignore-static  skip static mutants (module-level constants and schemas, which need every
@@ -30,9 +34,25 @@ function fail(message) {
 }
 
 const args = process.argv.slice(2);
-const moduleName = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--concurrency");
+const valueFlags = ["--concurrency", "--files"];
+const moduleName = args.find((a, i) => !a.startsWith("--") && !valueFlags.includes(args[i - 1] ?? ""));
 if (moduleName === undefined || !MODULES.includes(moduleName)) {
-  fail(`usage: npm run mutation -- <${MODULES.join("|")}> [--concurrency N] [--force] [--ignore-static] [--summary]`);
+  fail(
+    `usage: npm run mutation -- <${MODULES.join("|")}> [--files a,b] [--concurrency N] [--force] [--ignore-static] [--summary]`,
+  );
+}
+let files = "";
+const fi = args.indexOf("--files");
+if (fi !== -1) {
+  const names = (args[fi + 1] ?? "").split(",").filter((f) => f !== "");
+  // Plain file names only: the list becomes part of a glob and of report file names.
+  if (names.length === 0 || names.some((f) => !/^[a-z0-9-]+$/.test(f))) {
+    fail("--files takes file names under src/<module>/ without .ts, separated by commas (e.g. tokens,key-set)");
+  }
+  for (const f of names) {
+    if (!existsSync(join(root, "src", moduleName, `${f}.ts`))) fail(`no file src/${moduleName}/${f}.ts`);
+  }
+  files = [...new Set(names)].sort().join(",");
 }
 let concurrency = 1;
 const ci = args.indexOf("--concurrency");
@@ -46,7 +66,8 @@ const force = args.includes("--force");
 const ignoreStatic = args.includes("--ignore-static");
 const summaryOnly = args.includes("--summary");
 
-const reportFile = join(root, "reports", "mutation", `${moduleName}.json`);
+const reportName = files === "" ? moduleName : `${moduleName}-${files.replaceAll(",", "+")}`;
+const reportFile = join(root, "reports", "mutation", `${reportName}.json`);
 
 if (!summaryOnly) {
   const strykerBin = join(
@@ -60,7 +81,7 @@ if (!summaryOnly) {
   const run = spawnSync(process.execPath, strykerArgs, {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, MOATKIT_MUTATION_MODULE: moduleName },
+    env: { ...process.env, MOATKIT_MUTATION_MODULE: moduleName, MOATKIT_MUTATION_FILES: files },
   });
   if (run.status !== 0) fail(`stryker exited with ${run.status ?? run.signal}`);
 }
@@ -91,7 +112,7 @@ function printSummary(report) {
   const valid = detected + n("Survived") + n("NoCoverage");
   const score = valid === 0 ? 100 : (100 * detected) / valid;
   const out = [];
-  out.push(`module ${moduleName}: mutation score ${score.toFixed(2)}%`);
+  out.push(`module ${reportName}: mutation score ${score.toFixed(2)}%`);
   out.push(
     `killed ${n("Killed")}, timeout ${n("Timeout")}, survived ${n("Survived")}, no coverage ${n("NoCoverage")}, ` +
       `ignored ${n("Ignored")}, compile/runtime errors ${n("CompileError") + n("RuntimeError")}`,
