@@ -1,132 +1,23 @@
 /**
- * What an AWS KMS master key costs: the envelope with `moatkit/kms/aws` (the real `KMSClient`
- * against the KMS emulator on 127.0.0.1, answering every call after 20 ms, a KMS round trip in
- * the same Region) against the same envelope with an environment key, in the same run. Same
- * workload as kms.bench.ts: a writer and a reader envelope sharing one data key store, 10,000
- * encrypt + decrypt over 10 tenants, 100 in flight; KMS calls per tenant show the cache at work.
+ * What keeping the master key in AWS KMS costs (the real `KMSClient` against the AWS KMS
+ * emulator), in the workload every KMS bench shares: see bench/kms-workload.ts.
  */
-import { randomBytes } from "node:crypto";
-import { createMemoryDataKeyStore } from "../src/adapters/memory/index.js";
-import { type Envelope, type MasterKeyInput, createEnvelope, createKeyring } from "../src/crypto/index.js";
 import { createAwsKmsProvider } from "../src/kms/aws/index.js";
-import { AwsKmsEmulator } from "../test/kms/emulators/aws-kms.js";
 import { clientFor } from "../test/kms/aws-setup.js";
-import { type Metric, defineBenchSuite } from "./harness.js";
+import { AwsKmsEmulator } from "../test/kms/emulators/aws-kms.js";
+import { defineKmsBench } from "./kms-workload.js";
 
-const OPERATIONS = 10_000;
-const TENANTS = 10;
-const IN_FLIGHT = 100;
-const LATENCY_MS = 20;
-const RUNS = 3;
-const context = { table: "integrations", column: "api_key", rowId: 421337 };
-const ENV = "environment key (stored data keys)";
-const AWS = `AWS KMS key, ${String(LATENCY_MS)} ms per call (stored data keys)`;
-const PER_TENANT = "AWS KMS calls per tenant (writer + reader, one cold run)";
-const SINGLE_FLIGHT = "AWS KMS calls for 100 concurrent decrypts of one new data key";
-
-let emulator: AwsKmsEmulator | undefined;
-let keyArn = "";
-const envKey: MasterKeyInput = { id: "env", key: new Uint8Array(randomBytes(32)) };
-
-function awsKey(): MasterKeyInput {
-  if (emulator === undefined) throw new Error("the emulator is not started");
-  return { id: "aws", provider: createAwsKmsProvider({ client: clientFor(emulator), keyId: keyArn }) };
-}
-
-function totalCalls(): number {
-  return Object.values(emulator?.calls() ?? {}).reduce((n, c) => n + c, 0);
-}
-
-/** Runs `task(i)` for i < n with at most IN_FLIGHT pending. */
-async function inFlight(n: number, task: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < n) await task(next++);
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-}
-
-/** One cold run (fresh envelopes and store): encrypt+decrypt per second. */
-async function workload(key: MasterKeyInput): Promise<number> {
-  const store = createMemoryDataKeyStore();
-  const writer: Envelope = createEnvelope({ keyring: createKeyring([key]), dataKeys: store });
-  const reader: Envelope = createEnvelope({ keyring: createKeyring([key]), dataKeys: store });
-  const started = performance.now();
-  await inFlight(OPERATIONS, async (i) => {
-    const tenantId = `tenant-${String(i % TENANTS)}`;
-    const token = await writer.encrypt(`sk_live_${String(i)}`, { context, tenantId });
-    await reader.decrypt(token, { context, tenantId });
-  });
-  return OPERATIONS / ((performance.now() - started) / 1000);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-let callsPerTenant = Number.NaN;
-
-async function throughput(): Promise<readonly Metric[]> {
-  const env: number[] = [];
-  const aws: number[] = [];
-  let calls = 0;
-  // Interleaved, so a slow moment of a shared machine hits both sides alike.
-  for (let run = 0; run < RUNS; run++) {
-    env.push(await workload(envKey));
-    const before = totalCalls();
-    aws.push(await workload(awsKey()));
-    calls = totalCalls() - before;
-  }
-  callsPerTenant = calls / TENANTS;
-  return [
-    { task: ENV, value: median(env), unit: "ops/s" },
-    { task: AWS, value: median(aws), unit: "ops/s" },
-  ];
-}
-
-async function concurrentDecrypts(): Promise<readonly Metric[]> {
-  const store = createMemoryDataKeyStore();
-  const writer = createEnvelope({ keyring: createKeyring([awsKey()]), dataKeys: store });
-  const token = await writer.encrypt("hot", { context });
-  const reader = createEnvelope({ keyring: createKeyring([awsKey()]), dataKeys: store });
-  const before = totalCalls();
-  await Promise.all(Array.from({ length: 100 }, () => reader.decrypt(token, { context })));
-  return [{ task: SINGLE_FLIGHT, value: totalCalls() - before, unit: "calls" }];
-}
-
-export default defineBenchSuite({
-  title: "Master key in AWS KMS (KMS emulator, real KMSClient) vs an environment key",
-  async setup() {
-    emulator = await AwsKmsEmulator.start("us-east-1");
-    keyArn = emulator.createKey();
-    emulator.setLatency(LATENCY_MS);
+export default defineKmsBench({
+  service: "AWS KMS",
+  runs: 3,
+  async start(latencyMs) {
+    const emulator = await AwsKmsEmulator.start("us-east-1");
+    const keyId = emulator.createKey();
+    emulator.setLatency(latencyMs);
+    return {
+      key: () => ({ id: "aws", provider: createAwsKmsProvider({ client: clientFor(emulator), keyId }) }),
+      totalCalls: () => Object.values(emulator.calls()).reduce((n, c) => n + c, 0),
+      close: () => emulator.close(),
+    };
   },
-  async teardown() {
-    await emulator?.close();
-  },
-  groups: [
-    {
-      kind: "metrics",
-      name: `${String(OPERATIONS)} encrypt+decrypt over ${String(TENANTS)} tenants, ${String(IN_FLIGHT)} in flight, cold caches`,
-      baseline: ENV,
-      higherIsBetter: true,
-      run: throughput,
-      targets: [{ task: AWS, minRatio: 0.5 }],
-    },
-    {
-      kind: "metrics",
-      name: "provider calls in that workload",
-      higherIsBetter: false,
-      run: () => Promise.resolve([{ task: PER_TENANT, value: callsPerTenant, unit: "calls" }]),
-      targets: [{ task: PER_TENANT, max: 2 }],
-    },
-    {
-      kind: "metrics",
-      name: "single-flight unwrap",
-      higherIsBetter: false,
-      run: concurrentDecrypts,
-      targets: [{ task: SINGLE_FLIGHT, max: 1 }],
-    },
-  ],
 });
