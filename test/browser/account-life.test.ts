@@ -7,30 +7,20 @@
  * (which works once) and a login with the new password. Screenshots go to
  * test-artifacts/browser/ (gitignored). Chromium as in account.test.ts.
  */
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { generateSync } from "otplib";
 import { type Browser, type BrowserContext, type Page, type Response, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgres } from "../helpers/postgres.js";
-import { describeWithoutService } from "../helpers/services.js";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, withChromium } from "./chromium.js";
 import { APP_TIMEOUT, PASSWORD, useSaasApp } from "../examples/express-saas-harness.js";
 
-const CHROMIUM = process.env["MOATKIT_CHROMIUM"] ?? "/usr/bin/chromium";
-const ARTIFACTS = join(process.cwd(), "test-artifacts", "browser");
 const EMAIL = "life@example.com";
 const NEW_PASSWORD = "a second passphrase, chosen later";
 const RESET_PASSWORD = "the third passphrase, after a reset";
 
-if (!existsSync(CHROMIUM)) {
-  describeWithoutService(
-    "example app account life in Chromium",
-    "Chromium",
-    "MOATKIT_CHROMIUM",
-    `no Chromium at ${CHROMIUM}: install Debian's chromium or set MOATKIT_CHROMIUM`,
-  );
-} else {
+withChromium("example app account life in Chromium", () => {
   describePostgres("example app in Chromium: the whole account life", (target) => {
     const h = useSaasApp(target);
     let browser: Browser | undefined;
@@ -44,7 +34,7 @@ if (!existsSync(CHROMIUM)) {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"],
+        args: [...CHROMIUM_ARGS],
       });
       // Two contexts share nothing (cookies included): two browsers of the same user.
       first = await browser.newContext({ userAgent: "MoatkitTest/A (Chromium)" });
@@ -264,4 +254,4 @@ if (!existsSync(CHROMIUM)) {
       APP_TIMEOUT,
     );
   });
-}
+});

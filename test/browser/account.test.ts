@@ -8,7 +8,6 @@
  * Chromium: MOATKIT_CHROMIUM or /usr/bin/chromium (.ci/run installs Debian's `chromium`). Without
  * it the tests skip with the reason; under MOATKIT_REQUIRE_SERVICES=1 they fail.
  */
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { once } from "node:events";
@@ -18,23 +17,13 @@ import { join } from "node:path";
 import { type BrowserContext, type Cookie, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgres } from "../helpers/postgres.js";
-import { describeWithoutService } from "../helpers/services.js";
 import { APP_TIMEOUT, PASSWORD, useSaasApp } from "../examples/express-saas-harness.js";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, withChromium } from "./chromium.js";
 
-const CHROMIUM = process.env["MOATKIT_CHROMIUM"] ?? "/usr/bin/chromium";
-const ARTIFACTS = join(process.cwd(), "test-artifacts", "browser");
 const REFRESH_COOKIE = "__Host-moatkit-refresh";
 const DAY_S = 86_400;
 
-if (!existsSync(CHROMIUM)) {
-  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set MOATKIT_CHROMIUM)`);
-  describeWithoutService(
-    "example app in Chromium",
-    "Chromium",
-    "MOATKIT_CHROMIUM",
-    `no Chromium at ${CHROMIUM}: install Debian's chromium or set MOATKIT_CHROMIUM`,
-  );
-} else {
+withChromium("example app in Chromium", () => {
   describePostgres("example app in Chromium: refresh cookie, rotation, reuse, CSRF", (target) => {
     const h = useSaasApp(target);
     let context: BrowserContext | undefined;
@@ -50,16 +39,7 @@ if (!existsSync(CHROMIUM)) {
       context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
+        args: ["--headless", ...CHROMIUM_ARGS],
       });
       // A step that cannot happen fails in 15 s with playwright's own message, not the test's timeout.
       context.setDefaultTimeout(15_000);
@@ -247,4 +227,4 @@ if (!existsSync(CHROMIUM)) {
       APP_TIMEOUT,
     );
   });
-}
+});
