@@ -88,6 +88,18 @@ function describeTarget<Client extends Redis | Cluster>(
   });
 }
 
+/** Connects a lazily created client and checks it answers; a client that does not is closed. */
+async function connected<C extends Redis | Cluster>(c: C): Promise<C> {
+  try {
+    await c.connect();
+    await c.ping();
+  } catch (err) {
+    c.disconnect();
+    throw err;
+  }
+  return c;
+}
+
 /** Runs `body` against the single Redis node at REDIS_URL. */
 export function describeRedis(name: string, body: (ctx: RedisContext) => void): void {
   const url = envUrl("REDIS_URL");
@@ -99,17 +111,7 @@ export function describeRedis(name: string, body: (ctx: RedisContext) => void): 
     `${name} [redis]`,
     url,
     "single",
-    async () => {
-      const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-      try {
-        await c.connect();
-        await c.ping();
-      } catch (err) {
-        c.disconnect();
-        throw err;
-      }
-      return c;
-    },
+    () => connected(new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })),
     body,
   );
 }
@@ -121,23 +123,7 @@ export function describeRedisCluster(name: string, body: (ctx: RedisContext<Clus
     describeWithoutService(`${name} [redis-cluster]`, "Redis Cluster", "REDIS_CLUSTER_URL", CLUSTER_SKIP_REASON);
     return;
   }
-  describeTarget(
-    `${name} [redis-cluster]`,
-    url,
-    "cluster",
-    async () => {
-      const c = connectCluster(url);
-      try {
-        await c.connect();
-        await c.ping();
-      } catch (err) {
-        c.disconnect();
-        throw err;
-      }
-      return c;
-    },
-    body,
-  );
+  describeTarget(`${name} [redis-cluster]`, url, "cluster", () => connected(connectCluster(url)), body);
 }
 
 /** Runs `body` once against the single node and once against the cluster. */
