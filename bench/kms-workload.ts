@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { createMemoryDataKeyStore } from "../src/adapters/memory/index.js";
 import { type Envelope, type MasterKeyInput, createEnvelope, createKeyring } from "../src/crypto/index.js";
 import { type BenchSuite, type Metric, defineBenchSuite } from "./harness.js";
+import { median } from "./stats.js";
 
 const OPERATIONS = 10_000;
 const TENANTS = 10;
@@ -60,11 +61,6 @@ async function workload(key: () => MasterKeyInput): Promise<number> {
     await reader.decrypt(token, { context, tenantId });
   });
   return OPERATIONS / ((performance.now() - started) / 1000);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 /** The bench suite of one provider. */

@@ -23,15 +23,11 @@ import { createRecoveryCodes, type RecoveryCodes } from "../src/mfa/index.js";
 import { hashPassword, shutdownPasswordWorkers } from "../src/passwords/index.js";
 import { type Metric, defineBenchSuite } from "./harness.js";
 import { loginGroups } from "./login-groups.js";
+import { median } from "./stats.js";
 
 const COST = 12;
 const CONCURRENT = 8;
 const RUNS = 3;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 /** The longest event-loop delay (ms) and the wall time (ms) while `work` runs. */
 async function measureLoop(work: () => Promise<unknown>): Promise<{ maxDelayMs: number; wallMs: number }> {

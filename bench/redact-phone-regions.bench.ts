@@ -13,6 +13,7 @@ import { type Corpus, generateCorpus } from "../test/redact/corpus.js";
 import { measureRegions } from "../test/redact/measure-phone-regions.js";
 import { generateNegativeLines } from "../test/redact/phone-regions-negatives.js";
 import { type Metric, defineBenchSuite } from "./harness.js";
+import { cpuThroughput } from "./stats.js";
 
 const NAMED = ["GB", "DE", "FR", "IN", "BR", "JP", "AU", "ES", "IT", "NL", "MX"];
 
@@ -24,29 +25,6 @@ let every: Redactor;
 
 const withRegions = (regions: readonly string[]): Redactor =>
   createRedactor({ detectors: ["email", "ssn", phoneDetector({ regions }), "credit_card"] });
-
-/** MB/s of CPU time per task: the median over interleaved rounds. */
-function cpuThroughput(tasks: Readonly<Record<string, () => unknown>>, rounds: number, runs: number): Metric[] {
-  const samples = new Map<string, number[]>();
-  for (const fn of Object.values(tasks)) fn(); // warm-up
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of Object.entries(tasks)) {
-      for (let k = 0; k < runs; k++) {
-        const before = process.cpuUsage();
-        fn();
-        const used = process.cpuUsage(before);
-        const list = samples.get(name) ?? [];
-        list.push((used.user + used.system) / 1000);
-        samples.set(name, list);
-      }
-    }
-  }
-  return [...samples].map(([task, ms]) => {
-    const sorted = [...ms].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? Infinity;
-    return { task, value: bytes / 1e6 / (median / 1000), unit: "MB/s (CPU)" };
-  });
-}
 
 export default defineBenchSuite({
   title: "moatkit/redact with national phone formats (phoneDetector({ regions }))",
@@ -78,6 +56,7 @@ export default defineBenchSuite({
                 for (const line of corpus.lines) named.redact(line.text);
               },
             },
+            bytes,
             5,
             4,
           ),

@@ -24,6 +24,7 @@ import redactPii from "redact-pii";
 import { createRedactor, type Detector, type Redactor } from "../src/redact/index.js";
 import { type Corpus, type CorpusSpan, generateCorpus, scoreSpans } from "../test/redact/corpus.js";
 import { type Metric, defineBenchSuite } from "./harness.js";
+import { cpuThroughput } from "./stats.js";
 
 let corpus: Corpus;
 let bytes = 0;
@@ -99,33 +100,6 @@ function scoreMetrics(
   ]);
 }
 
-/** MB/s of CPU time per task: the median over interleaved rounds. */
-function cpuThroughput(
-  tasks: Readonly<Record<string, () => unknown>>,
-  rounds: number,
-  runsPerRound: Readonly<Record<string, number>>,
-): Metric[] {
-  const samples = new Map<string, number[]>();
-  for (const fn of Object.values(tasks)) fn(); // warm-up
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of Object.entries(tasks)) {
-      for (let k = 0; k < (runsPerRound[name] ?? 1); k++) {
-        const before = process.cpuUsage();
-        fn();
-        const used = process.cpuUsage(before);
-        const list = samples.get(name) ?? [];
-        list.push((used.user + used.system) / 1000);
-        samples.set(name, list);
-      }
-    }
-  }
-  return [...samples].map(([task, ms]) => {
-    const sorted = [...ms].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? Infinity;
-    return { task, value: bytes / 1e6 / (median / 1000), unit: "MB/s (CPU)" };
-  });
-}
-
 export default defineBenchSuite({
   title: "moatkit/redact vs redact-pii on a labelled log/JSON/chat corpus",
   setup: () => {
@@ -173,6 +147,7 @@ export default defineBenchSuite({
               },
               "moatkit + libphonenumber-js phones": () => moatkitLibphonenumber.redact(corpus.text),
             },
+            bytes,
             7,
             {
               "redact-pii default": 1,

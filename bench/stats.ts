@@ -1,4 +1,5 @@
-/** Small statistics for benches: a median, and a two-sided Mann–Whitney U test. */
+/** Small statistics for benches: a median, CPU-time throughput, and a two-sided Mann–Whitney U test. */
+import type { Metric } from "./harness.js";
 
 /** The median of `values` (NaN for none). */
 export function median(values: readonly number[]): number {
@@ -37,4 +38,34 @@ export function mannWhitneyP(a: readonly number[], b: readonly number[]): number
   if (sd === 0) return Number.NaN;
   const z = Math.abs(u - mean) / sd;
   return 1 - erf(z / Math.SQRT2);
+}
+
+/**
+ * MB/s of CPU time per task (process.cpuUsage: user + system, all threads): each task runs
+ * `runsPerRound` times per round, tasks interleaved over `rounds`, after one warm-up run each; the
+ * median run counts. On a shared machine CPU time says more than wall time, which mostly measures
+ * how often the scheduler lets this process run.
+ */
+export function cpuThroughput(
+  tasks: Readonly<Record<string, () => unknown>>,
+  bytes: number,
+  rounds: number,
+  runsPerRound: number | Readonly<Record<string, number>>,
+): Metric[] {
+  const samples = new Map<string, number[]>();
+  for (const fn of Object.values(tasks)) fn(); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(tasks)) {
+      const runs = typeof runsPerRound === "number" ? runsPerRound : (runsPerRound[name] ?? 1);
+      for (let k = 0; k < runs; k++) {
+        const before = process.cpuUsage();
+        fn();
+        const used = process.cpuUsage(before);
+        const list = samples.get(name) ?? [];
+        list.push((used.user + used.system) / 1000);
+        samples.set(name, list);
+      }
+    }
+  }
+  return [...samples].map(([task, ms]) => ({ task, value: bytes / 1e6 / (median(ms) / 1000), unit: "MB/s (CPU)" }));
 }
