@@ -18,12 +18,11 @@ import type {
 } from "../../sessions/one-time-token-store.js";
 import { defineScript, runScript } from "./redis-client.js";
 import { badReply, countReply, stringReply, textField } from "./script-reply.js";
-import { type RedisStoreOptions, readRedisStoreOptions } from "./store-options.js";
+import { type RedisStoreOptions, keyTtlMs, readRedisStoreOptions } from "./store-options.js";
 
 /** Options for {@link createRedisOneTimeTokenStore}. */
 export type RedisOneTimeTokenStoreOptions = RedisStoreOptions;
 
-const GRACE_MS = 60 * 60_000;
 const STORE = "redis one-time token";
 
 const saveScript = defineScript(`
@@ -71,7 +70,7 @@ export function createRedisOneTimeTokenStore(options: RedisOneTimeTokenStoreOpti
 
   return {
     async createOneTimeToken(record: OneTimeTokenRecord): Promise<void> {
-      const ttl = Math.max(1, record.expiresAt - record.createdAt) + GRACE_MS;
+      const ttl = keyTtlMs(record.expiresAt, record.createdAt);
       await runScript(
         redis,
         saveScript,

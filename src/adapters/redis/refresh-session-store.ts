@@ -20,14 +20,11 @@ import type {
 } from "../../sessions/refresh-session-store.js";
 import { defineScript, runScript } from "./redis-client.js";
 import { badReply, countReply, numberField, stringReply, textField } from "./script-reply.js";
-import { type RedisStoreOptions, readRedisStoreOptions } from "./store-options.js";
+import { type RedisStoreOptions, keyTtlMs, readRedisStoreOptions } from "./store-options.js";
 
 /** Options for {@link createRedisRefreshSessionStore}. */
 export type RedisRefreshSessionStoreOptions = RedisStoreOptions;
 
-// Keys outlive the token they serve by this much, so "expired" can still be told apart from
-// "unknown" for a while after expiry.
-const GRACE_MS = 60 * 60_000;
 const STORE = "redis refresh session";
 
 // Replies: [status, sessionId, subject, claims, createdAt, revokedAt|"", generation, expiresAt, (successorHash, successorNonce)]
@@ -144,7 +141,7 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
 
   return {
     async createRefreshSession(session: NewRefreshSession): Promise<void> {
-      const ttl = Math.max(1, session.expiresAt - session.createdAt) + GRACE_MS;
+      const ttl = keyTtlMs(session.expiresAt, session.createdAt);
       await runScript(
         redis,
         createScript,
@@ -163,7 +160,7 @@ export function createRedisRefreshSessionStore(options: RedisRefreshSessionStore
 
     async rotateRefreshToken(input: RefreshTokenRotateInput): Promise<RefreshTokenRotateOutcome> {
       const { successor } = input;
-      const ttl = Math.max(1, successor.expiresAt - input.now) + GRACE_MS;
+      const ttl = keyTtlMs(successor.expiresAt, input.now);
       const reply = stringReply(
         await runScript(
           redis,

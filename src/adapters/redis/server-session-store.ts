@@ -21,12 +21,11 @@ import type {
 } from "../../sessions/server-session-store.js";
 import { defineScript, runScript } from "./redis-client.js";
 import { badReply, countReply, numberField, stringReply, textField } from "./script-reply.js";
-import { type RedisStoreOptions, readRedisStoreOptions } from "./store-options.js";
+import { type RedisStoreOptions, keyTtlMs, readRedisStoreOptions } from "./store-options.js";
 
 /** Options for {@link createRedisServerSessionStore}. */
 export type RedisServerSessionStoreOptions = RedisStoreOptions;
 
-const GRACE_MS = 60 * 60_000;
 const STORE = "redis server session";
 const FIELDS = 9;
 
@@ -161,11 +160,10 @@ export function createRedisServerSessionStore(options: RedisServerSessionStoreOp
   const base = settings.base("ss");
   const sessionKey = (idHash: string): string => `${base}${idHash}`;
   const subjectKey = (subject: string): string => `${base}u:${subject}`;
-  const ttl = (idleExpiresAt: number, now: number): number => Math.max(1, idleExpiresAt - now) + GRACE_MS;
 
   return {
     async createServerSession(r: ServerSessionRecord): Promise<void> {
-      const keyTtl = ttl(r.idleExpiresAt, r.lastSeenAt);
+      const keyTtl = keyTtlMs(r.idleExpiresAt, r.lastSeenAt);
       await runScript(
         redis,
         createScript,
@@ -181,7 +179,7 @@ export function createRedisServerSessionStore(options: RedisServerSessionStoreOp
           r.dataJson,
           keyTtl,
           r.idHash,
-          Math.max(1, r.absoluteExpiresAt - r.lastSeenAt) + GRACE_MS,
+          keyTtlMs(r.absoluteExpiresAt, r.lastSeenAt),
         ],
       );
     },
@@ -200,7 +198,7 @@ export function createRedisServerSessionStore(options: RedisServerSessionStoreOp
           String(input.idleExpiresAt),
           encode(input.ip),
           encode(input.userAgent),
-          ttl(input.idleExpiresAt, input.now),
+          keyTtlMs(input.idleExpiresAt, input.now),
         ],
       );
       return countReply(reply, STORE) === 1;
@@ -215,7 +213,7 @@ export function createRedisServerSessionStore(options: RedisServerSessionStoreOp
           String(input.now),
           String(input.idleExpiresAt),
           input.dataJson,
-          ttl(input.idleExpiresAt, input.now),
+          keyTtlMs(input.idleExpiresAt, input.now),
           input.newIdHash,
           base,
           input.idHash,

@@ -58,3 +58,12 @@ export function readRedisStoreOptions(options: RedisStoreOptions, factory: strin
   const base = (name: string): string => (hashTags ? `${prefix}{${name}}:` : `${prefix}${name}:`);
   return { redis: options.redis, prefix, base };
 }
+
+// Keys outlive what they hold by this much, so "expired" can still be told apart from "unknown"
+// for a while after expiry.
+const KEY_GRACE_MS = 60 * 60_000;
+
+/** @internal The TTL (ms) of a key whose record lives from `from` until `until`: at least 1 ms, plus the grace. */
+export function keyTtlMs(until: number, from: number): number {
+  return Math.max(1, until - from) + KEY_GRACE_MS;
+}
