@@ -18,7 +18,16 @@ if (moduleName === undefined || !/^[a-z]+$/.test(moduleName)) {
 // test/invalidation holds tokens.forget and the API-key verify cache's eviction rules.
 const FORMATS = "test/vectors/moatkit/formats.test.ts";
 const ALSO: Readonly<Record<string, readonly string[]>> = {
-  crypto: ["test/vectors/moatkit/envelope.test.ts"],
+  // The key-provider tests that run in process (an in-memory provider, Vault Transit over fetch
+  // against its emulator) and the shred-on-invalidation tests: without them, key-provider.ts and
+  // provider-calls.ts would count as untested.
+  crypto: [
+    "test/vectors/moatkit/envelope.test.ts",
+    "test/kms/envelope-provider.test.ts",
+    "test/kms/provider-vectors.test.ts",
+    "test/kms/vault.test.ts",
+    "test/invalidation/**/*.test.ts",
+  ],
   apikeys: [FORMATS, "test/invalidation/**/*.test.ts"],
   mfa: [FORMATS],
   passwords: [FORMATS],
@@ -36,5 +45,6 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, "test/passwords/workers-process.test.ts"],
     // Stryker reads results from its own reporter; the skip-reasons reporter is for people.
     reporters: ["default"],
+    isolate: false,
   },
 });
