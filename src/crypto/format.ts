@@ -193,8 +193,8 @@ function parsePayload(
   };
 }
 
-// Bound on what is worth parsing: the largest plaintext plus generous room for the header.
-const MAX_TOKEN_BYTES = MAX_PLAINTEXT_BYTES + 256;
+// Bound on what is worth parsing: the largest plaintext plus room for the largest header (its keyRef up to 2 + 2048 bytes).
+const MAX_TOKEN_BYTES = MAX_PLAINTEXT_BYTES + 256 + MAX_PROVIDER_CIPHERTEXT;
 const MAX_TOKEN_CHARS = Math.ceil((MAX_TOKEN_BYTES * 4) / 3) + 64;
 
 /**
