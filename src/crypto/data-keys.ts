@@ -250,8 +250,10 @@ export function createDataKeys(deps: DataKeyDeps): DataKeys {
       statelessKey.uses++;
       return statelessKey;
     }
-    // Concurrent writers at a renewal share one new key (one provider call).
-    if (pendingStateless !== undefined) return pendingStateless;
+    // Concurrent writers at a renewal share one new key (one provider call). Each waiter asks
+    // again once it is in, so each is counted and a key that has served its share is renewed
+    // again rather than used past maxMessagesPerDataKey.
+    if (pendingStateless !== undefined) return pendingStateless.then(() => statelessDataKey());
     const { mode, made } = wrapper.newEmbedded(primaryKeyId);
     const adopt = ({ key, wrapped }: { key: Uint8Array; wrapped: Uint8Array }): DataKey => {
       statelessKey = remember(makeDataKey(mode, wrapped, undefined, "", primaryKeyId, key));
