@@ -262,23 +262,27 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
     return out;
   }
 
-  /** The scope's writing key, waiting for the store on a cache miss; never one its scope's shred destroyed meanwhile. */
-  async function loadedWritingKey(pending: Promise<DataKey>, scope: string): Promise<DataKey> {
-    let dk = await pending;
-    while (dk.destroyed) {
+  /**
+   * `seal(dk)` with the scope's writing key, waiting for the store on a cache miss. The key is
+   * checked and used in one synchronous step: a shred heard while the key loaded (or in the
+   * microtask after) sends it back for another key, so nothing is sealed under a destroyed key.
+   */
+  function withWritingKey<T>(scope: string, seal: (dk: DataKey) => T): T | Promise<T> {
+    const key = writingKey(scope);
+    if (!(key instanceof Promise)) return seal(key);
+    const retry = (dk: DataKey): T | Promise<T> => {
+      if (!dk.destroyed) return seal(dk);
       const next = writingKey(scope);
-      dk = next instanceof Promise ? await next : next;
-    }
-    return dk;
+      return next instanceof Promise ? next.then(retry) : retry(next);
+    };
+    return key.then(retry);
   }
 
   async function encryptToBytes(plaintext: string | Uint8Array, options: BindingOptions): Promise<Uint8Array> {
     const data = checkPlaintext(plaintext);
     const binding = readBinding(options);
     distrustCacheIfDeaf();
-    const key = writingKey(binding.scope);
-    const dk = key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key;
-    return sealWith(dk, data, binding, newBytes, "bytes");
+    return withWritingKey(binding.scope, (dk) => sealWith(dk, data, binding, newBytes, "bytes"));
   }
 
   function openWith(dk: DataKey, msg: ParsedMessage, binding: Binding): Uint8Array {
@@ -334,14 +338,14 @@ export function createEnvelope(options: EnvelopeOptions): Envelope {
       const data = checkPlaintext(plaintext);
       const binding = readBinding(options);
       distrustCacheIfDeaf();
-      const key = writingKey(binding.scope);
-      // Awaiting only on a cache miss keeps the common path free of an extra microtask.
-      const dk = key instanceof Promise ? await loadedWritingKey(key, binding.scope) : key;
-      // From here on nothing awaits: the scratch buffer is filled and read at once. The v2 string
+      // Waiting only on a cache miss keeps the common path free of an extra microtask. The seal
+      // runs synchronously, so the scratch buffer is filled and read at once. The v2 string
       // lead is a whole number of base64url quanta, so encoding lead bytes ‖ payload in one call
       // gives the whole token: one pass, and one flat string (no prefix + payload rope, which every
       // later read would copy into a new string).
-      return sealWith(dk, data, binding, tokenScratch, "string").toString("base64url");
+      return withWritingKey(binding.scope, (dk) =>
+        sealWith(dk, data, binding, tokenScratch, "string").toString("base64url"),
+      );
     },
     encryptBytes: encryptToBytes,
     decrypt(token, options) {
