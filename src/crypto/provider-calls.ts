@@ -74,7 +74,7 @@ function checkDataKey(key: unknown): Uint8Array {
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
-      reject(new KeyProviderError("timeout", "the operation's deadline passed"));
+      reject(new KeyProviderError("timeout", "the deadline of the operation passed"));
     };
     if (signal.aborted) onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
