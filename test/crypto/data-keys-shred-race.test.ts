@@ -31,25 +31,31 @@ async function expectLive(keys: DataKeys, store: DataKeyStore, dk: DataKey, scop
   expect((await writing(keys, scope)).id).toBe(dk.id);
 }
 
+/** A wrapper whose first stored unwrap waits at a gate after unwrapping, until the test releases it. */
+function heldFirstUnwrap() {
+  const base = newWrapper();
+  const { gate, hold } = makeGate();
+  let armed = true;
+  const wrapper = {
+    ...base,
+    unwrapStored: async (...args: Parameters<typeof base.unwrapStored>) => {
+      const key = await base.unwrapStored(...args);
+      if (armed) {
+        armed = false;
+        await hold();
+      }
+      return key;
+    },
+  };
+  return { gate, wrapper };
+}
+
 describe("data keys: a shred during a load of the current key", () => {
   it("a shred while the current key unwraps makes the load read again and create a live key", async () => {
     const store = createMemoryDataKeyStore();
     const first = newLayer({ store });
     const old = await writing(first.keys, "t1");
-    const base = newWrapper();
-    const { gate, hold } = makeGate();
-    let armed = true;
-    const wrapper = {
-      ...base,
-      unwrapStored: async (...args: Parameters<typeof base.unwrapStored>) => {
-        const key = await base.unwrapStored(...args);
-        if (armed) {
-          armed = false;
-          await hold();
-        }
-        return key;
-      },
-    };
+    const { gate, wrapper } = heldFirstUnwrap();
     const { keys } = newLayer({ store, wrapper });
     const pending = writing(keys, "t1");
     await gate.reached;
@@ -122,20 +128,7 @@ describe("data keys: a shred during a load of the current key", () => {
         return Promise.resolve(null);
       },
     };
-    const base = newWrapper();
-    const { gate, hold } = makeGate();
-    let armed = true;
-    const wrapper = {
-      ...base,
-      unwrapStored: async (...args: Parameters<typeof base.unwrapStored>) => {
-        const key = await base.unwrapStored(...args);
-        if (armed) {
-          armed = false;
-          await hold();
-        }
-        return key;
-      },
-    };
+    const { gate, wrapper } = heldFirstUnwrap();
     const { keys } = newLayer({ store, wrapper });
     const won = await writing(winner.keys, "t1");
     const pending = writing(keys, "t1");
