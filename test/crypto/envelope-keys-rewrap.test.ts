@@ -40,11 +40,17 @@ async function underK1(tenants: readonly string[], store: DataKeyStore = createM
   return { store, tokens };
 }
 
+/** Tenants' values under k1, the store wrapped to record its page reads, and an envelope with k2 primary on it. */
+async function rewrapSetup(tenants: readonly string[]) {
+  const { store } = await underK1(tenants);
+  const rec = recording(store);
+  const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]), dataKeys: rec.store });
+  return { store, rec, v2 };
+}
+
 describe("rewrapDataKeys options", () => {
   it("refuses an unknown option with ERR_INVALID_INPUT naming it and the option meant", async () => {
-    const { store } = await underK1(["a"]);
-    const rec = recording(store);
-    const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]), dataKeys: rec.store });
+    const { store, rec, v2 } = await rewrapSetup(["a"]);
     const err = await expectMoatErrorAsync(v2.keys.rewrapDataKeys({ batchsize: 2 } as never), "ERR_INVALID_INPUT");
     expect(err.message).toBe('rewrapDataKeys options: unknown key "batchsize"; did you mean "batchSize"?');
     expect(rec.calls).toEqual([]);
@@ -52,9 +58,7 @@ describe("rewrapDataKeys options", () => {
   });
 
   it("refuses a batchSize that is not a positive safe integer, before reading the store", async () => {
-    const { store } = await underK1(["a"]);
-    const rec = recording(store);
-    const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]), dataKeys: rec.store });
+    const { store, rec, v2 } = await rewrapSetup(["a"]);
     for (const batchSize of [0, -1, 1.5, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, "2"]) {
       const err = await expectMoatErrorAsync(
         v2.keys.rewrapDataKeys({ batchSize: batchSize as never }),
@@ -67,9 +71,7 @@ describe("rewrapDataKeys options", () => {
   });
 
   it("takes a batchSize of 1: one record per page, then an empty page ends the run", async () => {
-    const { store } = await underK1(["a", "b", "c"]);
-    const rec = recording(store);
-    const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]), dataKeys: rec.store });
+    const { store, rec, v2 } = await rewrapSetup(["a", "b", "c"]);
     const result = await v2.keys.rewrapDataKeys({ batchSize: 1 });
     expect(result).toEqual({ scanned: 3, rewrapped: 3, alreadyCurrent: 0, remainingByMasterKeyId: { k2: 3 } });
     const ids = (await store.listDataKeys({ limit: 10 })).map((r) => r.id);
@@ -84,9 +86,7 @@ describe("rewrapDataKeys options", () => {
 
 describe("rewrapDataKeys paging and counts", () => {
   it("asks for the first page without `after`, and stops at a short page without another read", async () => {
-    const { store } = await underK1(["a", "b", "c"]);
-    const rec = recording(store);
-    const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]), dataKeys: rec.store });
+    const { store, rec, v2 } = await rewrapSetup(["a", "b", "c"]);
     const result = await v2.keys.rewrapDataKeys({ batchSize: 2 });
     expect(result).toEqual({ scanned: 3, rewrapped: 3, alreadyCurrent: 0, remainingByMasterKeyId: { k2: 3 } });
     const ids = (await store.listDataKeys({ limit: 10 })).map((r) => r.id);
@@ -94,9 +94,7 @@ describe("rewrapDataKeys paging and counts", () => {
   });
 
   it("reads one page of 500 by default and stops when it is not full", async () => {
-    const { store } = await underK1(["a", "b"]);
-    const rec = recording(store);
-    const v2 = createEnvelope({ keyring: testKeyring(["k2", "k1"]), dataKeys: rec.store });
+    const { rec, v2 } = await rewrapSetup(["a", "b"]);
     expect((await v2.keys.rewrapDataKeys()).scanned).toBe(2);
     expect(rec.calls).toStrictEqual([{ limit: 500 }]);
   });
