@@ -10,18 +10,29 @@ import { canonicalJson } from "../_internal/canonical-json.js";
 import { type JsonObject, type JsonValue, MAX_JSON_DEPTH, isJsonObject } from "./json-value.js";
 
 /**
+ * Whether `text` pairs every surrogate. `String.prototype.isWellFormed` is native in Node 20 but
+ * not yet in the ES2023 library types.
+ */
+const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
  * Whether `JSON.stringify(value)` equals `canonicalJson(value)`: plain objects whose own keys
  * enumerate in code-unit order (integer-like keys break this, as engines list them first) with no
- * symbol keys, dense arrays, strings, finite numbers, booleans and null only.
+ * symbol keys and no `toJSON` of their own, dense arrays, well-formed strings (canonicalJson
+ * refuses a lone surrogate, which JSON.stringify escapes), finite numbers, booleans and null only.
  */
 function inCanonicalOrder(value: unknown, depth: number): boolean {
   if (typeof value !== "object") {
     return (
-      typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))
+      (typeof value === "string" && isWellFormed(value)) ||
+      typeof value === "boolean" ||
+      (typeof value === "number" && Number.isFinite(value))
     );
   }
   if (value === null) return true;
   if (depth >= MAX_JSON_DEPTH) return false;
+  // JSON.stringify honours a toJSON even when it is not enumerable (for…in below never sees it).
+  if (Object.hasOwn(value, "toJSON")) return false;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) if (!(i in value) || !inCanonicalOrder(value[i], depth + 1)) return false;
     return true;
@@ -33,7 +44,7 @@ function inCanonicalOrder(value: unknown, depth: number): boolean {
   // sequence is sorted, so are the own keys JSON.stringify writes. It is also much faster.
   let previous: string | undefined;
   for (const key in value) {
-    if (previous !== undefined && !(previous < key)) return false;
+    if ((previous !== undefined && !(previous < key)) || !isWellFormed(key)) return false;
     previous = key;
     if (!inCanonicalOrder(Reflect.get(value, key), depth + 1)) return false;
   }
@@ -54,12 +65,21 @@ export function canonicalJsonFast(value: unknown): string {
 export function canonicalJsonWithout(row: Readonly<Record<string, unknown>>, omit: string): string {
   let last: string | undefined;
   let previous: string | undefined;
-  let ordered = Object.getPrototypeOf(row) === Object.prototype && Object.getOwnPropertySymbols(row).length === 0;
+  // The omitted member must be a string (a stored hash): JSON.stringify throws on a BigInt.
+  let ordered =
+    Object.getPrototypeOf(row) === Object.prototype &&
+    Object.getOwnPropertySymbols(row).length === 0 &&
+    !Object.hasOwn(row, "toJSON") &&
+    typeof row[omit] === "string";
   for (const key in row) {
     if (!ordered) break;
     if (last !== undefined) {
       // A key after `omit`, or keys out of order: not the shape this route handles.
-      ordered = last !== omit && (previous === undefined || previous < last) && inCanonicalOrder(row[last], 1);
+      ordered =
+        last !== omit &&
+        (previous === undefined || previous < last) &&
+        isWellFormed(last) &&
+        inCanonicalOrder(row[last], 1);
       previous = last;
     }
     last = key;
