@@ -86,9 +86,8 @@ export function canonicalJsonWithout(row: Readonly<Record<string, unknown>>, omi
   }
   if (ordered && last === omit && Object.hasOwn(row, omit)) {
     const text = JSON.stringify(row);
-    // (For a value JSON cannot write, JSON.stringify gives undefined, and the suffix never matches.)
-    const member: unknown = JSON.stringify(row[omit]);
-    const suffix = `,${JSON.stringify(omit)}:${typeof member === "string" ? member : ""}}`;
+    // `row[omit]` is a string (checked above), so JSON can write it.
+    const suffix = `,${JSON.stringify(omit)}:${JSON.stringify(row[omit])}}`;
     if (previous !== undefined && text.endsWith(suffix)) return `${text.slice(0, text.length - suffix.length)}}`;
   }
   const { [omit]: _omitted, ...rest } = row;
