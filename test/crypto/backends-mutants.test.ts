@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkHkdfLength } from "../../src/crypto/backend.js";
 import { createNodeBackend, loadNodeCrypto } from "../../src/crypto/backend-node.js";
 import { nobleBackend } from "../../src/crypto/backend-noble.js";
@@ -30,6 +30,13 @@ function withoutProcess<T>(fn: () => T): T {
     if (saved) Object.defineProperty(globalThis, "process", saved);
   }
 }
+
+// A fresh backend-select that ran without node:crypto caches that answer. Drop it from the module
+// registry after each test, so no later import (vitest without isolation, as under mutation
+// runs) receives it.
+afterEach(() => {
+  vi.resetModules();
+});
 
 async function freshSelect(): Promise<typeof BackendSelect> {
   vi.resetModules();
