@@ -228,7 +228,8 @@ describe("sessions: input and failures", () => {
     const { sessions } = setup({ overlap: "5s" }, tampering);
     const pair = await sessions.start("user_1");
     expect((await sessions.refresh(pair.refreshToken)).ok).toBe(true);
-    await expectMoatErrorAsync(sessions.refresh(pair.refreshToken), "ERR_INTEGRITY");
+    const err = await expectMoatErrorAsync(sessions.refresh(pair.refreshToken), "ERR_INTEGRITY");
+    expect(err.message).toBe("a stored refresh session does not match its successor");
   });
 
   it("rejects invalid options with ERR_CONFIG", () => {
