@@ -6,14 +6,8 @@
  * events are built in that order, and rows parsed back from JSON keep it, so verifying a chain
  * takes the fast route; anything else falls back to `canonicalJson` itself.
  */
-import { canonicalJson } from "../_internal/canonical-json.js";
+import { canonicalJson, isWellFormed } from "../_internal/canonical-json.js";
 import { type JsonObject, type JsonValue, MAX_JSON_DEPTH, isJsonObject } from "./json-value.js";
-
-/**
- * Whether `text` pairs every surrogate. `String.prototype.isWellFormed` is native in Node 20 but
- * not yet in the ES2023 library types.
- */
-const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * Whether `JSON.stringify(value)` equals `canonicalJson(value)`: plain objects whose own keys

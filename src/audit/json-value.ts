@@ -5,6 +5,7 @@
  * `undefined` properties are dropped and `toJSON()` is honoured, as `JSON.stringify` does, but
  * anything JSON would silently change (NaN, BigInt, functions, Maps, cycles) is refused.
  */
+import { isWellFormed } from "../_internal/canonical-json.js";
 
 /** A JSON value as stored in an audit event. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | JsonObject;
@@ -38,13 +39,13 @@ const PROBLEM_BY_TYPE: Readonly<Record<string, string>> = {
   symbol: "a symbol is not JSON",
 };
 
-// Canonical JSON (RFC 8785) has no form for a lone surrogate, so the hash could not cover one.
-const LONE_SURROGATE = /\p{Cs}/u;
+// Canonical JSON (RFC 8785) has no form for a lone surrogate, so the hash could not cover one:
+// strings and keys must be well-formed.
 
 function convert(value: unknown, path: (string | number)[], ancestors: object[], key: string): JsonConvertResult {
   switch (typeof value) {
     case "string":
-      return LONE_SURROGATE.test(value)
+      return !isWellFormed(value)
         ? fail(path, "a string with a lone surrogate is not well-formed Unicode")
         : { ok: true, value };
     case "boolean":
@@ -97,7 +98,7 @@ function convert(value: unknown, path: (string | number)[], ancestors: object[],
     const v: unknown = Reflect.get(value, k);
     if (v === undefined) continue;
     path.push(k);
-    if (LONE_SURROGATE.test(k)) return fail(path, "a key with a lone surrogate is not well-formed Unicode");
+    if (!isWellFormed(k)) return fail(path, "a key with a lone surrogate is not well-formed Unicode");
     const item = convert(v, path, ancestors, k);
     path.pop();
     if (!item.ok) return item;
