@@ -1,18 +1,13 @@
-import { type CryptoKey, generateKeyPair } from "jose";
+import type { CryptoKey } from "jose";
 import { describe, expect, it } from "vitest";
 import { createMemoryAuditStore } from "../../src/adapters/memory/index.js";
-import { type AuditCheckpointSigner, type AuditStore, createAuditLog } from "../../src/audit/index.js";
-import type { AuditScanOptions } from "../../src/audit/store.js";
+import { type AuditStore, createAuditLog } from "../../src/audit/index.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { expectMoatErrorAsync } from "../helpers/assertions.js";
+import { checkpointKeys, recordingScans } from "./tamper.js";
 
 const ORG = "org_p";
 const START = Date.UTC(2026, 0, 1);
-
-async function keys() {
-  const { privateKey, publicKey } = await generateKeyPair("EdDSA");
-  return { signer: { alg: "EdDSA", privateKey } as AuditCheckpointSigner, publicKey };
-}
 
 /** A log over `store` with `n` events one second apart (event i at START + i s). */
 async function filledLog(store: AuditStore, n: number, checkpointKey?: CryptoKey) {
@@ -27,7 +22,7 @@ async function filledLog(store: AuditStore, n: number, checkpointKey?: CryptoKey
 
 describe("prune input checks", () => {
   it("names the prune options when they are invalid", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const log = await filledLog(createMemoryAuditStore(), 0, k.publicKey);
     const err = await expectMoatErrorAsync(
       log.prune({ orgId: ORG, before: "not a time", signer: k.signer }),
@@ -37,7 +32,7 @@ describe("prune input checks", () => {
   });
 
   it("says a log without checkpointKey cannot prune", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const log = await filledLog(createMemoryAuditStore(), 2);
     const err = await expectMoatErrorAsync(
       log.prune({ orgId: ORG, before: START + 10_000, signer: k.signer }),
@@ -47,8 +42,8 @@ describe("prune input checks", () => {
   });
 
   it("says the signer does not match the checkpointKey", async () => {
-    const k = await keys();
-    const other = await keys();
+    const k = await checkpointKeys();
+    const other = await checkpointKeys();
     const log = await filledLog(createMemoryAuditStore(), 3, k.publicKey);
     const err = await expectMoatErrorAsync(
       log.prune({ orgId: ORG, before: START + 10_000, signer: other.signer }),
@@ -60,7 +55,7 @@ describe("prune input checks", () => {
 
 describe("prune integrity", () => {
   it("refuses to build on a stored anchor that does not verify", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const store: AuditStore = {
       ...createMemoryAuditStore(),
       getLatestAuditAnchor: async () => ({ seq: 1, hash: "a".repeat(64), jws: "x.y.z" }),
@@ -75,7 +70,7 @@ describe("prune integrity", () => {
   });
 
   it("checks a given checkpoint at the last event to delete", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const store = createMemoryAuditStore();
     const log = await filledLog(store, 5, k.publicKey);
     // Another chain of the same org, signed with the same key: its seq 3 has another hash.
@@ -90,7 +85,7 @@ describe("prune integrity", () => {
   });
 
   it("refuses when the store returns fewer events than its head says", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const inner = createMemoryAuditStore();
     const store: AuditStore = {
       ...inner,
@@ -110,7 +105,7 @@ describe("prune integrity", () => {
 
 describe("prune range", () => {
   it("deletes nothing when no event is older than before", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const log = await filledLog(createMemoryAuditStore(), 3, k.publicKey);
     await expect(log.prune({ orgId: ORG, before: START, signer: k.signer })).resolves.toStrictEqual({
       pruned: 0,
@@ -120,16 +115,8 @@ describe("prune range", () => {
   });
 
   it("scans exactly the events it deletes", async () => {
-    const k = await keys();
-    const inner = createMemoryAuditStore();
-    const ranges: (AuditScanOptions | undefined)[] = [];
-    const store: AuditStore = {
-      ...inner,
-      scanAuditEvents: (orgId, range) => {
-        ranges.push(range);
-        return inner.scanAuditEvents(orgId, range);
-      },
-    };
+    const k = await checkpointKeys();
+    const { store, ranges } = recordingScans(createMemoryAuditStore());
     const log = await filledLog(store, 5, k.publicKey);
     const result = await log.prune({ orgId: ORG, before: START + 4000, signer: k.signer });
     expect(result.pruned).toBe(3);

@@ -1,17 +1,12 @@
-import { type CryptoKey, generateKeyPair } from "jose";
+import type { CryptoKey } from "jose";
 import { describe, expect, it } from "vitest";
 import { createMemoryAuditStore } from "../../src/adapters/memory/index.js";
 import { type AuditCheckpointSigner, type AuditStore, createAuditLog } from "../../src/audit/index.js";
-import type { AuditScanOptions } from "../../src/audit/store.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { expectMoatErrorAsync } from "../helpers/assertions.js";
+import { checkpointKeys, recordingScans } from "./tamper.js";
 
 const ORG = "org_v";
-
-async function keys() {
-  const { privateKey, publicKey } = await generateKeyPair("EdDSA");
-  return { signer: { alg: "EdDSA", privateKey } as AuditCheckpointSigner, publicKey };
-}
 
 /**
  * A log over `store` with `n` events and a checkpoint after each event whose seq is in
@@ -36,7 +31,7 @@ async function filledLog(
 
 describe("verify options", () => {
   it("names the verify options when they are invalid, and allows from equal to to", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const { log } = await filledLog(createMemoryAuditStore(), 3, k);
     const err = await expectMoatErrorAsync(log.verify({ orgId: ORG, from: 0 }), "ERR_INVALID_INPUT");
     expect(err.message).toBe('invalid audit verify options at "from"');
@@ -50,21 +45,21 @@ describe("verify options", () => {
 
 describe("verify range", () => {
   it("links from the checkpoint just before from", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const { log, checkpoints } = await filledLog(createMemoryAuditStore(), 5, k, [2, 4]);
     const result = await log.verify({ orgId: ORG, from: 3, checkpoints: [...checkpoints.values()] });
     expect(result).toMatchObject({ ok: true, count: 3 });
   });
 
   it("ignores checkpoints after to", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const { log, checkpoints } = await filledLog(createMemoryAuditStore(), 5, k, [4]);
     const result = await log.verify({ orgId: ORG, to: 2, checkpoints: [...checkpoints.values()] });
     expect(result).toMatchObject({ ok: true, count: 2 });
   });
 
   it("checks a checkpoint at to", async () => {
-    const k = await keys();
+    const k = await checkpointKeys();
     const { log } = await filledLog(createMemoryAuditStore(), 5, k);
     // Another chain of the same org, signed with the same key: its seq 2 has another hash.
     const forged = (await filledLog(createMemoryAuditStore(), 2, k, [2])).checkpoints.get(2) ?? "";
@@ -76,16 +71,8 @@ describe("verify range", () => {
   });
 
   it("scans only the range asked for", async () => {
-    const k = await keys();
-    const inner = createMemoryAuditStore();
-    const ranges: (AuditScanOptions | undefined)[] = [];
-    const store: AuditStore = {
-      ...inner,
-      scanAuditEvents: (orgId, range) => {
-        ranges.push(range);
-        return inner.scanAuditEvents(orgId, range);
-      },
-    };
+    const k = await checkpointKeys();
+    const { store, ranges } = recordingScans(createMemoryAuditStore());
     const { log } = await filledLog(store, 5, k);
     await log.verify({ orgId: ORG, from: 2, to: 3 });
     expect(ranges).toStrictEqual([{ fromSeq: 2, toSeq: 3 }]);

@@ -15,6 +15,7 @@ import {
   createAuditLog,
   hashAuditEvent,
 } from "../../src/audit/index.js";
+import type { AuditScanOptions } from "../../src/audit/store.js";
 import { fakeClock } from "../../src/testing/index.js";
 
 export type Row = Record<string, unknown>;
@@ -25,6 +26,19 @@ export const CHAIN_LENGTH = 10;
 export async function checkpointKeys(): Promise<{ signer: AuditCheckpointSigner; publicKey: CryptoKey }> {
   const { privateKey, publicKey } = await generateKeyPair("EdDSA");
   return { signer: { alg: "EdDSA", privateKey }, publicKey };
+}
+
+/** `inner` with every scan's range recorded in `ranges`, in call order. */
+export function recordingScans(inner: AuditStore): { store: AuditStore; ranges: (AuditScanOptions | undefined)[] } {
+  const ranges: (AuditScanOptions | undefined)[] = [];
+  const store: AuditStore = {
+    ...inner,
+    scanAuditEvents: (orgId, range) => {
+      ranges.push(range);
+      return inner.scanAuditEvents(orgId, range);
+    },
+  };
+  return { store, ranges };
 }
 
 /** 20 events of `orgId` in `store`, a checkpoint published at seq 10, and the log. */
