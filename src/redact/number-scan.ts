@@ -1,9 +1,9 @@
 /**
- * One pass over the text for every numeric detector (cards, SSNs, phones). Each position
- * where a value can start is handed to the enabled matchers. (A hand-written loop: a regular
- * expression for the candidates measured no faster and allocates a match per candidate.) Each matcher's own matches never
- * overlap (a matcher does not look for a new start inside its last match); overlaps between
- * types are resolved later by priority.
+ * One pass over the text's code units for every numeric detector (cards, SSNs, phones). Each
+ * position where a value can start is handed to the enabled matchers. (A hand-written loop: a
+ * regular expression for the candidates measured no faster and allocates a match per
+ * candidate.) Each matcher's own matches never overlap (a matcher does not look for a new start
+ * inside its last match); overlaps between types are resolved later by priority.
  */
 import { canStartNumber, digitRunEnd } from "./boundaries.js";
 import { isDigit, END, unitsOf, type Units } from "./chars.js";
@@ -91,8 +91,9 @@ function phoneAtSign(text: Units, i: number, c: number, regional: PhoneRegions |
 }
 
 /**
- * Scans `text` once and appends every card, SSN and phone match to `out`. Full-width digits
- * (`０９０－１２３４－５６７８`) are read as their ASCII forms.
+ * Scans `text` (whose code units are `units`, from {@link unitsOf}) once and appends every card,
+ * SSN and phone match to `out`. Full-width digits (`０９０－１２３４－５６７８`) are read as their
+ * ASCII forms.
  */
 export function scanNumbers(text: string, units: Units, plan: NumberScanPlan, out: NumberScanOutput): void {
   const n = units.length;
