@@ -8,7 +8,7 @@
  * nothing on text without cards. It reads at most {@link IBAN_MAX_TEXT} characters before the
  * candidate and after the IBAN's start, which the card detector's stream look-ahead covers.
  */
-import { isDigit } from "./chars.js";
+import { isDigit, END, type Units } from "./chars.js";
 
 /** Longest IBAN as printed: 34 characters in groups of four, with 8 single spaces. */
 export const IBAN_MAX_TEXT = 42;
@@ -29,13 +29,13 @@ function isLetter(c: number): boolean {
 }
 
 /** Whether an IBAN's first four characters (two letters, two check digits) start at `p`. */
-function ibanHeadAt(text: string, p: number): boolean {
+function ibanHeadAt(text: Units, p: number): boolean {
   return (
     p + 4 <= text.length &&
-    isLetter(text.charCodeAt(p)) &&
-    isLetter(text.charCodeAt(p + 1)) &&
-    isDigit(text.charCodeAt(p + 2)) &&
-    isDigit(text.charCodeAt(p + 3))
+    isLetter(text[p] ?? END) &&
+    isLetter(text[p + 1] ?? END) &&
+    isDigit(text[p + 2] ?? END) &&
+    isDigit(text[p + 3] ?? END)
   );
 }
 
@@ -44,23 +44,23 @@ function ibanHeadAt(text: string, p: number): boolean {
  * at or after `end` with a valid check: the BBAN, then the country code and check digits, read
  * as one number, leave 1 modulo 97 (ISO 13616-1, ISO 7064 MOD 97-10).
  */
-function validIbanCovering(text: string, p: number, end: number): boolean {
+function validIbanCovering(text: Units, p: number, end: number): boolean {
   const n = text.length;
   const country =
-    (ibanValue(text.charCodeAt(p)) * 100 + ibanValue(text.charCodeAt(p + 1))) * 100 +
-    (text.charCodeAt(p + 2) - 48) * 10 +
-    (text.charCodeAt(p + 3) - 48);
+    (ibanValue(text[p] ?? END) * 100 + ibanValue(text[p + 1] ?? END)) * 100 +
+    ((text[p + 2] ?? END) - 48) * 10 +
+    ((text[p + 3] ?? END) - 48);
   let rem = 0;
   let chars = 4;
   let pos = p + 4;
   const limit = Math.min(n, p + IBAN_MAX_TEXT);
   while (pos < limit) {
-    let c = text.charCodeAt(pos);
+    let c = text[pos] ?? END;
     if (c === 32) {
       // One space between groups; anything else ends the IBAN.
-      if (pos + 1 >= limit || ibanValue(text.charCodeAt(pos + 1)) < 0) return false;
+      if (pos + 1 >= limit || ibanValue(text[pos + 1] ?? END) < 0) return false;
       pos++;
-      c = text.charCodeAt(pos);
+      c = text[pos] ?? END;
     }
     const v = ibanValue(c);
     if (v < 0) return false;
@@ -69,7 +69,7 @@ function validIbanCovering(text: string, p: number, end: number): boolean {
     pos++;
     if (chars > IBAN_MAX_CHARS) return false;
     // A group ends here: the IBAN may end here too.
-    if (pos >= end && chars >= IBAN_MIN_CHARS && (pos >= n || ibanValue(text.charCodeAt(pos)) < 0)) {
+    if (pos >= end && chars >= IBAN_MIN_CHARS && (pos >= n || ibanValue(text[pos] ?? END) < 0)) {
       // Append the four country-code digits and the two check digits: rem·10^6 + country.
       if ((rem * 1_000_000 + country) % 97 === 1) return true;
     }
@@ -82,14 +82,14 @@ function validIbanCovering(text: string, p: number, end: number): boolean {
  * (single spaces between them) back to a group that opens with two letters and two digits, and
  * that IBAN's mod-97 check holds over a length reaching past `end`.
  */
-export function insideIban(text: string, start: number, end: number): boolean {
+export function insideIban(text: Units, start: number, end: number): boolean {
   // Never read further back than the longest IBAN: a long word before a card costs nothing.
   const floor = Math.max(0, start - IBAN_MAX_TEXT);
   let g = start;
-  while (g >= floor + 2 && text.charCodeAt(g - 1) === 32) {
+  while (g >= floor + 2 && (text[g - 1] ?? END) === 32) {
     let p = g - 1;
-    while (p > floor && ibanValue(text.charCodeAt(p - 1)) >= 0) p--;
-    if (p === g - 1 || (p > 0 && ibanValue(text.charCodeAt(p - 1)) >= 0)) return false;
+    while (p > floor && ibanValue(text[p - 1] ?? END) >= 0) p--;
+    if (p === g - 1 || (p > 0 && ibanValue(text[p - 1] ?? END) >= 0)) return false;
     if (ibanHeadAt(text, p) && validIbanCovering(text, p, end)) return true;
     g = p;
   }

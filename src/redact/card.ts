@@ -9,7 +9,7 @@
  * candidate walks at most eight nodes, whatever the table's size.
  */
 import { canEndNumber, canStartNumber, digitRunEnd } from "./boundaries.js";
-import { isDigit } from "./chars.js";
+import { isDigit, END, type Units } from "./chars.js";
 import { insideIban, IBAN_MAX_TEXT } from "./card-iban.js";
 import { compileContextWords, hasContextWord } from "./context.js";
 import { IIN_RANGES, type CardBrand } from "./data/iin-ranges.js";
@@ -105,11 +105,11 @@ const OPEN = 1 << 30;
  * a run no network starts (`17…` timestamps, `2024`) is refused before any copying. Has the
  * {@link OPEN} bit when the trie goes deeper than `count` digits (more groups are needed).
  */
-function prefixLengthsAt(text: string, i: number, count: number): number {
+function prefixLengthsAt(text: Units, i: number, count: number): number {
   let node = 0;
   let mask = 0;
   for (let k = 0; k < count; k++) {
-    node = TRIE_NEXT[node * 10 + text.charCodeAt(i + k) - 48] ?? 0;
+    node = TRIE_NEXT[node * 10 + (text[i + k] ?? END) - 48] ?? 0;
     if (node === 0) return mask;
     mask |= TRIE_LENGTHS[node] ?? 0;
   }
@@ -203,7 +203,7 @@ export const CARD_CONTEXT_WORDS: readonly string[] = [
 ];
 const CARD_CONTEXT = compileContextWords(CARD_CONTEXT_WORDS);
 
-function hasCardContext(text: string, i: number): boolean {
+function hasCardContext(text: Units, i: number): boolean {
   return hasContextWord(text, i, CARD_CONTEXT);
 }
 
@@ -214,10 +214,10 @@ const CARD_MAX_GROUPS = 6;
  * Start of the digit group of 3–6 digits that ends one space before `i`, or -1 when `i` does
  * not follow such a group (`… 1234 ⟨i⟩`). (After `-` a digit never starts a number at all.)
  */
-function previousGroupStart(text: string, i: number): number {
-  if (i < 4 || text.charCodeAt(i - 1) !== 32 || !isDigit(text.charCodeAt(i - 2))) return -1;
+function previousGroupStart(text: Units, i: number): number {
+  if (i < 4 || (text[i - 1] ?? END) !== 32 || !isDigit(text[i - 2] ?? END)) return -1;
   let q = i - 2;
-  while (q > 0 && isDigit(text.charCodeAt(q - 1))) q--;
+  while (q > 0 && isDigit(text[q - 1] ?? END)) q--;
   const glen = i - 1 - q;
   return glen >= 3 && glen <= 6 ? q : -1;
 }
@@ -232,7 +232,7 @@ function previousGroupStart(text: string, i: number): number {
  * clear.) Two cards written one after the other still both count: a card's groups after its
  * first start with digits no issuer uses, or fail Luhn, in all but contrived chains.
  */
-function coveredByEarlierCard(text: string, i: number): boolean {
+function coveredByEarlierCard(text: Units, i: number): boolean {
   let j = i;
   for (let k = 1; k < CARD_MAX_GROUPS; k++) {
     j = previousGroupStart(text, j);
@@ -255,13 +255,13 @@ const groupDigits: number[] = [];
  * (`DE71 4111 1111 1111 1111 11`) is not a card; a group that a card starting at an earlier
  * group of the same chain reaches over starts none ({@link coveredByEarlierCard}).
  */
-export function matchCard(text: string, i: number, runEnd: number): number {
+export function matchCard(text: Units, i: number, runEnd: number): number {
   const len = runEnd - i;
   if (len >= CARD_MIN_DIGITS) {
     // The trie is at most eight deep, so the walk over a 12+ digit run always ends.
     if (len > CARD_MAX_DIGITS || (prefixLengthsAt(text, i, len) & (1 << len)) === 0) return -1;
     if (!canEndNumber(text, runEnd)) return -1;
-    for (let k = 0; k < len; k++) cardDigits[k] = text.charCodeAt(i + k) - 48;
+    for (let k = 0; k < len; k++) cardDigits[k] = (text[i + k] ?? END) - 48;
     if (!luhnValid(cardDigits, len) || (len === SHORT_CARD_DIGITS && !hasCardContext(text, i))) return -1;
     return insideIban(text, i, runEnd) ? -1 : runEnd;
   }
@@ -270,15 +270,15 @@ export function matchCard(text: string, i: number, runEnd: number): number {
 }
 
 /** {@link matchCard} for a first group of 4–6 digits, without looking at the groups before it. */
-function matchGroupedCard(text: string, i: number, runEnd: number): number {
+function matchGroupedCard(text: Units, i: number, runEnd: number): number {
   const len = runEnd - i;
   if (len < 4 || len > 6 || prefixLengthsAt(text, i, len) === 0) return -1;
-  const sep = text.charCodeAt(runEnd);
+  const sep = text[runEnd] ?? END;
   if (sep !== 32 && sep !== 45) return -1;
   // Two groups hold at most 12 digits, so a card has an inner group of three digits or more
   // after this one. Checked first: dates (`2024-01-15`) and times reach this point on every line.
   if (digitRunEnd(text, runEnd + 1) - runEnd - 1 < 3) return -1;
-  for (let k = 0; k < len; k++) cardDigits[k] = text.charCodeAt(i + k) - 48;
+  for (let k = 0; k < len; k++) cardDigits[k] = (text[i + k] ?? END) - 48;
   let total = len;
   // `length = 0` is a runtime call even on an empty array.
   if (groupEnds.length !== 0) groupEnds.length = 0;
@@ -286,12 +286,12 @@ function matchGroupedCard(text: string, i: number, runEnd: number): number {
   groupEnds.push(runEnd);
   groupDigits.push(len);
   let pos = runEnd;
-  while (pos < text.length && text.charCodeAt(pos) === sep) {
+  while (pos < text.length && (text[pos] ?? END) === sep) {
     const g = pos + 1;
     const gEnd = digitRunEnd(text, g);
     const glen = gEnd - g;
     if (glen === 0 || glen > 6 || total + glen > CARD_MAX_DIGITS) break;
-    for (let k = 0; k < glen; k++) cardDigits[total + k] = text.charCodeAt(g + k) - 48;
+    for (let k = 0; k < glen; k++) cardDigits[total + k] = (text[g + k] ?? END) - 48;
     total += glen;
     groupEnds.push(gEnd);
     groupDigits.push(total);

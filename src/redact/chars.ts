@@ -1,6 +1,6 @@
 /**
- * Character classes for the hand-written scanners. The scanners look at UTF-16 code units with
- * `charCodeAt` and a table lookup instead of regular expressions, which keeps every detector
+ * Character classes for the hand-written scanners. The scanners look at UTF-16 code units (read
+ * from a typed array, see {@link Units}) with a table lookup instead of regular expressions, which keeps every detector
  * linear in the input and lets one pass serve several detectors.
  */
 
@@ -62,4 +62,77 @@ export function isUnicodeWordUnit(c: number): boolean {
     unicodeWordCache[c] = known;
   }
   return known === 1;
+}
+
+/**
+ * A text as its UTF-16 code units, as the scanners read it. Reading a string with
+ * `charCodeAt` costs several times a typed-array read in V8 (the string's representation is
+ * checked on every call), and the scanners read every character at least once: on log lines
+ * the copy pays for itself several times over. Read with `units[i] ?? END`.
+ */
+export type Units = Uint16Array;
+
+/**
+ * What a read past either end of {@link Units} stands for: U+FFFF, a noncharacter that no
+ * detector accepts (not a digit, letter, separator or sign), so a scanner stops there as it
+ * would at the end of the text. (Like the NaN of `charCodeAt`, but an integer: a NaN would turn
+ * every comparison into a floating-point one.)
+ */
+export const END = 0xffff;
+
+// One scratch buffer for the code units of texts up to 64 Ki units, rewritten by each call.
+const SCRATCH_UNITS = 65_536;
+let scratch: Buffer | undefined;
+// Views of the scratch by length, made once each for log-line lengths: a new view per call
+// costs half as much as the copy itself.
+const VIEW_CACHE_UNITS = 2048;
+const views: (Units | undefined)[] = [];
+
+// Longer texts share a second buffer, grown to the longest seen. A buffer per call measured
+// badly: each one is megabytes outside the JS heap, and allocating them so often kept V8's
+// collector busy, which slowed even the short texts redacted in between by about a fifth. The
+// buffer is let go once this many shorter texts in a row have not needed it, so one long text
+// does not hold its memory for good.
+const LONG_SCRATCH_IDLE_TEXTS = 1000;
+let longScratch: Buffer | undefined;
+let textsSinceLong = 0;
+
+/**
+ * The code units of `text`, in a scratch buffer shared by every call and valid until the next
+ * call: the detection engine takes them once per text and hands them to the scanners, which
+ * finish before anything else can run.
+ */
+export function unitsOf(text: string): Units {
+  const n = text.length;
+  if (n > SCRATCH_UNITS) {
+    textsSinceLong = 0;
+    if (longScratch === undefined || longScratch.length < n * 2) longScratch = Buffer.allocUnsafeSlow(n * 2);
+    longScratch.write(text, 0, "utf16le");
+    return new Uint16Array(longScratch.buffer, longScratch.byteOffset, n);
+  }
+  if (longScratch !== undefined && ++textsSinceLong > LONG_SCRATCH_IDLE_TEXTS) longScratch = undefined;
+  scratch ??= Buffer.allocUnsafeSlow(SCRATCH_UNITS * 2);
+  scratch.write(text, 0, "utf16le");
+  if (n > VIEW_CACHE_UNITS) return new Uint16Array(scratch.buffer, scratch.byteOffset, n);
+  let view = views[n];
+  if (view === undefined) {
+    view = new Uint16Array(scratch.buffer, scratch.byteOffset, n);
+    views[n] = view;
+  }
+  return view;
+}
+
+/** The units `[start, end)` as a string. */
+export function stringOf(units: Units, start: number, end: number): string {
+  return String.fromCharCode(...units.subarray(start, end));
+}
+
+/** Whether the units at `at` spell `word` (lower-case ASCII), ignoring ASCII case. */
+export function hasLowerAt(units: Units, at: number, word: string): boolean {
+  if (at < 0 || at + word.length > units.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    const c = units[at + k] ?? END;
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(k)) return false;
+  }
+  return true;
 }

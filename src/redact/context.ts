@@ -3,6 +3,7 @@
  * when a word such as "ssn" or "phone" comes shortly before it on the same line, as in
  * Presidio's context enhancement; without one, such runs are ids far more often than PII.
  */
+import { END, type Units } from "./chars.js";
 
 /** How far before a value (in characters, same line) a context word may stand. */
 const CONTEXT_WINDOW = 48;
@@ -162,8 +163,8 @@ function fold(c: number): number {
 }
 
 /** Whether `word` (lower case) is at `at` in `text`, ignoring case. */
-function wordAt(text: string, at: number, word: string): boolean {
-  for (let k = 0; k < word.length; k++) if (fold(text.charCodeAt(at + k)) !== word.charCodeAt(k)) return false;
+function wordAt(text: Units, at: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (fold(text[at + k] ?? END) !== word.charCodeAt(k)) return false;
   return true;
 }
 
@@ -217,32 +218,32 @@ export function compileContextWords(words: readonly string[]): ContextWords {
  * `phone_number`, `ssn:`), substrings of other words do not (`hotel`, `callback`, `телефонировать`
  * is not `телефон`); words of scripts without case count wherever they stand (`電話番号`).
  */
-export function hasContextWord(text: string, start: number, words: ContextWords): boolean {
+export function hasContextWord(text: Units, start: number, words: ContextWords): boolean {
   // The word must introduce this value: "phone=(415) 555-0132 account=2345678901" gives the
   // account number no context, because another number stands between. So only the stretch
   // after the last digit (or line break) before `start` is searched, without copying it.
   const floor = Math.max(0, start - CONTEXT_WINDOW);
   let from = start;
   while (from > floor) {
-    const c = text.charCodeAt(from - 1);
+    const c = text[from - 1] ?? END;
     if (isAsciiDigit(c) || c === 10) break;
     from--;
   }
   if (from === start) return false;
   const { ascii, other } = words;
   for (let at = from; at < start; at++) {
-    const first = text.charCodeAt(at);
+    const first = text[at] ?? END;
     const folded = fold(first);
     const candidates = folded < 128 ? ascii[folded] : other.get(folded);
     if (candidates === undefined) continue;
-    const before = at === 0 ? 32 : text.charCodeAt(at - 1);
+    const before = at === 0 ? 32 : (text[at - 1] ?? END);
     // A word starts after a non-letter, or at a camelCase hump (`mobilePhone`).
     const startsWord = !isLetter(before) || (isUpper(first) && isLower(before));
     for (const word of candidates) {
       const end = at + word.text.length;
       if (end > start || !wordAt(text, at, word.text)) continue;
       if (word.anywhere) return true;
-      if (startsWord && !isLower(end < text.length ? text.charCodeAt(end) : 32)) return true;
+      if (startsWord && !isLower(end < text.length ? (text[end] ?? END) : 32)) return true;
     }
   }
   return false;

@@ -6,6 +6,7 @@
 import { MoatError } from "../errors.js";
 import { CARD_MAX_LENGTH } from "./card.js";
 import { EMAIL_MAX_LENGTH, scanEmails } from "./email.js";
+import { unitsOf } from "./chars.js";
 import { type NumberScanPlan, scanNumbers } from "./number-scan.js";
 import { PHONE_MAX_LENGTH } from "./phone.js";
 import { type PhoneRegions, compilePhoneRegions, isPhoneRegion } from "./phone-regions.js";
@@ -59,7 +60,8 @@ function register(detector: Detector, spec: BuiltinSpec): Detector {
 function numericFind(plan: NumberScanPlan, pick: "card" | "ssn" | "phone") {
   return (text: string): { start: number; end: number }[] => {
     const out = { card: [], ssn: [], phone: [] };
-    scanNumbers(requireString(text), plan, out);
+    const str = requireString(text);
+    scanNumbers(str, unitsOf(str), plan, out);
     return pairsToSpans(out[pick]);
   };
 }
@@ -105,7 +107,8 @@ export function emailDetector(options: EmailDetectorOptions = {}): Detector {
       maxLength: EMAIL_MAX_LENGTH,
       find(text) {
         const out: number[] = [];
-        scanEmails(requireString(text), out, singleLabelDomains);
+        const str = requireString(text);
+        scanEmails(str, unitsOf(str), out, singleLabelDomains);
         return pairsToSpans(out);
       },
     },

@@ -3,7 +3,7 @@
  * is read leftwards, the domain rightwards, each with a hard length bound (RFC 5321: 64 and 253),
  * so the work per `@` is bounded and 1 MiB of `a@a@a@…` stays linear.
  */
-import { ASCII_CLASS, LABEL, LOCAL, isUnicodeWordUnit } from "./chars.js";
+import { ASCII_CLASS, LABEL, LOCAL, isUnicodeWordUnit, END, hasLowerAt, type Units } from "./chars.js";
 
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
@@ -66,6 +66,41 @@ const FILE_EXTENSION_TLDS: ReadonlySet<string> = new Set([
   "webm",
 ]);
 
+/** How many units the longest of {@link FILE_EXTENSION_TLDS} has. */
+const MAX_EXTENSION = Math.max(...[...FILE_EXTENSION_TLDS].map((e) => e.length));
+
+/**
+ * A label of up to {@link MAX_EXTENSION} ASCII units as a number, in lower case: its units in
+ * base 128 (exact, as 128^7 < 2^53). -1 for a longer label or one with another unit. Comparing
+ * numbers spares a string per address.
+ */
+function extensionKey(units: ArrayLike<number>, start: number, end: number): number {
+  if (end - start > MAX_EXTENSION) return -1;
+  let key = 0;
+  for (let i = start; i < end; i++) {
+    const c = units[i] ?? END;
+    if (c >= 128) return -1;
+    key = key * 128 + (c >= 65 && c <= 90 ? c + 32 : c);
+  }
+  return key;
+}
+
+const FILE_EXTENSION_KEYS: ReadonlySet<number> = new Set(
+  [...FILE_EXTENSION_TLDS].map((e) =>
+    extensionKey(
+      Array.from({ length: e.length }, (_, k) => e.charCodeAt(k)),
+      0,
+      e.length,
+    ),
+  ),
+);
+
+/** Whether `text[start, end)` is one of {@link FILE_EXTENSION_TLDS}, in any case. */
+function isFileExtension(text: Units, start: number, end: number): boolean {
+  const key = extensionKey(text, start, end);
+  return key !== -1 && FILE_EXTENSION_KEYS.has(key);
+}
+
 function isLocalUnit(c: number): boolean {
   return c < 128 ? ((ASCII_CLASS[c] ?? 0) & LOCAL) !== 0 : isUnicodeWordUnit(c);
 }
@@ -99,8 +134,8 @@ function isAlnumUnit(c: number): boolean {
 }
 
 /** Whether the local part must start after `text[d]` (a delimiter right after a letter or digit). */
-function cutsAt(text: string, d: number): boolean {
-  return isCutDelimiter(text.charCodeAt(d)) && d > 0 && isAlnumUnit(text.charCodeAt(d - 1));
+function cutsAt(text: Units, d: number): boolean {
+  return isCutDelimiter(text[d] ?? END) && d > 0 && isAlnumUnit(text[d - 1] ?? END);
 }
 
 /**
@@ -108,18 +143,18 @@ function cutsAt(text: string, d: number): boolean {
  * before `at` (never on earlier matches), which is what lets a stream re-scan a window and get
  * the same answer as a scan of the whole text.
  */
-function localStart(text: string, at: number): number {
-  if (at > 0 && text.charCodeAt(at - 1) === 34) return quotedLocalStart(text, at);
+function localStart(text: Units, at: number): number {
+  if (at > 0 && (text[at - 1] ?? END) === 34) return quotedLocalStart(text, at);
   let s = at;
   const limit = Math.max(0, at - MAX_LOCAL);
-  while (s > limit && isLocalUnit(text.charCodeAt(s - 1)) && !cutsAt(text, s - 1)) s--;
+  while (s > limit && isLocalUnit(text[s - 1] ?? END) && !cutsAt(text, s - 1)) s--;
   // Still inside local-part characters at the limit: the token is longer than an address can
   // be, so cutting it would invent one.
-  if (s === limit && s > 0 && isLocalUnit(text.charCodeAt(s - 1)) && !cutsAt(text, s - 1)) return -1;
-  if (s >= 1 && text.charCodeAt(s - 1) === 92 && isEscapeLetter(text.charCodeAt(s))) s++; // "\nalice@…"
-  while (s < at && isLeadingJunk(text.charCodeAt(s))) s++; // `.`, quotes and keys belong to the sentence
-  if (s >= at || text.charCodeAt(at - 1) === 46) return -1;
-  for (let i = s + 1; i < at; i++) if (text.charCodeAt(i) === 46 && text.charCodeAt(i - 1) === 46) return -1; // `a..b`
+  if (s === limit && s > 0 && isLocalUnit(text[s - 1] ?? END) && !cutsAt(text, s - 1)) return -1;
+  if (s >= 1 && (text[s - 1] ?? END) === 92 && isEscapeLetter(text[s] ?? END)) s++; // "\nalice@…"
+  while (s < at && isLeadingJunk(text[s] ?? END)) s++; // `.`, quotes and keys belong to the sentence
+  if (s >= at || (text[at - 1] ?? END) === 46) return -1;
+  for (let i = s + 1; i < at; i++) if ((text[i] ?? END) === 46 && (text[i - 1] ?? END) === 46) return -1; // `a..b`
   return s;
 }
 
@@ -127,15 +162,15 @@ function localStart(text: string, at: number): number {
  * Start of a quoted local part (RFC 5322 §3.2.4 quoted-string, RFC 6531 UTF-8) whose closing
  * quote is just before `at`, or -1. Bounded by the 64-octet local-part limit.
  */
-function quotedLocalStart(text: string, at: number): number {
+function quotedLocalStart(text: Units, at: number): number {
   const limit = Math.max(0, at - MAX_LOCAL);
-  if (at >= 2 && text.charCodeAt(at - 2) === 92) return escapedQuotedLocalStart(text, at, limit);
+  if (at >= 2 && (text[at - 2] ?? END) === 92) return escapedQuotedLocalStart(text, at, limit);
   let open = at - 2;
   // The nearest quote that is not escaped (`"a\"b"`); the check below catches `"a\\"`.
-  while (open >= limit && (text.charCodeAt(open) !== 34 || (open > 0 && text.charCodeAt(open - 1) === 92))) open--;
+  while (open >= limit && ((text[open] ?? END) !== 34 || (open > 0 && (text[open - 1] ?? END) === 92))) open--;
   if (open < limit || open === at - 2) return -1; // no opening quote, or `""`
   for (let i = open + 1; i < at - 1; i++) {
-    const c = text.charCodeAt(i);
+    const c = text[i] ?? END;
     if (c === 92) {
       i++; // quoted-pair: `\` and the next printable character
       if (i >= at - 1) return -1; // the closing quote is escaped
@@ -146,22 +181,22 @@ function quotedLocalStart(text: string, at: number): number {
   return open;
 }
 
-function isValidTld(text: string, start: number, end: number): boolean {
+function isValidTld(text: Units, start: number, end: number): boolean {
   const length = end - start;
   if (length < 2) return false;
   let asciiLetters = true;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i) | 0x20;
+    const c = (text[i] ?? END) | 0x20;
     if ((c < 97 || c > 122) && c !== 45) {
       asciiLetters = false;
       break;
     }
   }
-  if (asciiLetters) return !FILE_EXTENSION_TLDS.has(text.slice(start, end).toLowerCase());
+  if (asciiLetters) return !isFileExtension(text, start, end);
   // Punycode (`xn--p1ai`) or a Unicode TLD (`рф`, `中国`): no ASCII digits-only or mixed junk.
-  if (length > 4 && text.slice(start, start + 4).toLowerCase() === "xn--") return true;
+  if (length > 4 && hasLowerAt(text, start, "xn--")) return true;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = text[i] ?? END;
     if (c < 128 || !isUnicodeWordUnit(c)) return false;
   }
   return true;
@@ -171,30 +206,30 @@ function isValidTld(text: string, start: number, end: number): boolean {
  * A quoted local part inside a JSON or C string, `\"john doe\"@…`: start of the opening `\"`,
  * or -1. The quoted text must hold neither a quote nor a backslash.
  */
-function escapedQuotedLocalStart(text: string, at: number, limit: number): number {
+function escapedQuotedLocalStart(text: Units, at: number, limit: number): number {
   for (let i = at - 3; i > limit; i--) {
-    const c = text.charCodeAt(i);
-    if (c === 34) return text.charCodeAt(i - 1) === 92 && i < at - 3 ? i - 1 : -1;
+    const c = text[i] ?? END;
+    if (c === 34) return (text[i - 1] ?? END) === 92 && i < at - 3 ? i - 1 : -1;
     if (c === 92 || c < 32 || c === 127) return -1;
   }
   return -1;
 }
 
 /** Whether `text[start, end)` is a dotted quad of 0–255 (RFC 5321 §4.1.3 IPv4-address-literal). */
-function isIpv4(text: string, start: number, end: number): boolean {
+function isIpv4(text: Units, start: number, end: number): boolean {
   let parts = 0;
   let i = start;
   while (i < end) {
     let value = 0;
     const first = i;
-    while (i < end && i - first < 3 && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) {
-      value = value * 10 + text.charCodeAt(i) - 48;
+    while (i < end && i - first < 3 && (text[i] ?? END) >= 48 && (text[i] ?? END) <= 57) {
+      value = value * 10 + (text[i] ?? END) - 48;
       i++;
     }
     if (i === first || value > 255) return false;
     parts++;
     if (i === end) break;
-    if (text.charCodeAt(i) !== 46) return false;
+    if ((text[i] ?? END) !== 46) return false;
     i++;
     if (i === end) return false;
   }
@@ -202,11 +237,11 @@ function isIpv4(text: string, start: number, end: number): boolean {
 }
 
 /** Whether `text[start, end)` is `IPv6:` and hex groups (RFC 5321 §4.1.3 IPv6-address-literal). */
-function isIpv6(text: string, start: number, end: number): boolean {
-  if (end - start < 7 || text.slice(start, start + 5).toLowerCase() !== "ipv6:") return false;
+function isIpv6(text: Units, start: number, end: number): boolean {
+  if (end - start < 7 || !hasLowerAt(text, start, "ipv6:")) return false;
   let colons = 0;
   for (let i = start + 5; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = text[i] ?? END;
     const lower = c | 0x20;
     if (c === 58) colons++;
     else if (!((c >= 48 && c <= 57) || (lower >= 97 && lower <= 102) || c === 46)) return false;
@@ -215,17 +250,17 @@ function isIpv6(text: string, start: number, end: number): boolean {
 }
 
 /** End of an address literal `[…]` that starts at `from`, or -1. */
-function literalEnd(text: string, from: number): number {
+function literalEnd(text: Units, from: number): number {
   const limit = Math.min(text.length, from + MAX_DOMAIN);
   let close = from + 1;
-  while (close < limit && text.charCodeAt(close) !== 93 && text.charCodeAt(close) !== 91) close++;
-  if (close >= limit || text.charCodeAt(close) !== 93) return -1;
+  while (close < limit && (text[close] ?? END) !== 93 && (text[close] ?? END) !== 91) close++;
+  if (close >= limit || (text[close] ?? END) !== 93) return -1;
   return isIpv4(text, from + 1, close) || isIpv6(text, from + 1, close) ? close + 1 : -1;
 }
 
 /** End of the domain that starts at `from` (just after `@`), or -1. */
-function domainEnd(text: string, from: number, singleLabel: boolean): number {
-  if (from < text.length && text.charCodeAt(from) === 91) return literalEnd(text, from);
+function domainEnd(text: Units, from: number, singleLabel: boolean): number {
+  if (from < text.length && (text[from] ?? END) === 91) return literalEnd(text, from);
   const n = text.length;
   const limit = Math.min(n, from + MAX_DOMAIN + 1);
   let e = from;
@@ -234,23 +269,23 @@ function domainEnd(text: string, from: number, singleLabel: boolean): number {
   let previousLabelStart: number;
   for (;;) {
     const labelStart = e;
-    while (e < limit && isLabelUnit(text.charCodeAt(e))) e++;
+    while (e < limit && isLabelUnit(text[e] ?? END)) e++;
     if (e === labelStart) return -1; // empty label (`a@.com`, `a@b..com`)
     if (e - labelStart > MAX_LABEL) return -1;
-    if (text.charCodeAt(labelStart) === 45 || text.charCodeAt(e - 1) === 45) return -1; // leading/trailing hyphen
+    if ((text[labelStart] ?? END) === 45 || (text[e - 1] ?? END) === 45) return -1; // leading/trailing hyphen
     labels++;
     previousLabelStart = lastLabelStart;
     lastLabelStart = labelStart;
-    if (e < limit && text.charCodeAt(e) === 46 && e + 1 < limit && isLabelUnit(text.charCodeAt(e + 1))) {
+    if (e < limit && (text[e] ?? END) === 46 && e + 1 < limit && isLabelUnit(text[e + 1] ?? END)) {
       e++;
       continue;
     }
     break;
   }
-  if (e === limit && limit < n && isLabelUnit(text.charCodeAt(e))) return -1; // longer than a domain may be
+  if (e === limit && limit < n && isLabelUnit(text[e] ?? END)) return -1; // longer than a domain may be
   if (e - from > MAX_DOMAIN) return -1;
   if (e < n) {
-    const c = text.charCodeAt(e);
+    const c = text[e] ?? END;
     if (c === 95 || c === 64) return -1; // `_` or `@` right after: the token goes on, do not cut it
   }
   if (labels < 2) return singleLabel && isHostName(text, from, e) ? e : -1;
@@ -261,39 +296,37 @@ function domainEnd(text: string, from: number, singleLabel: boolean): number {
 }
 
 /** Whether an ASCII label has a hyphen and is not punycode (`foo-bar`, not `xn--p1ai`). */
-function isPlainHyphenated(text: string, start: number, end: number): boolean {
-  return (
-    text.indexOf("-", start) !== -1 &&
-    text.indexOf("-", start) < end &&
-    text.slice(start, start + 4).toLowerCase() !== "xn--"
-  );
+function isPlainHyphenated(text: Units, start: number, end: number): boolean {
+  let hyphen = false;
+  for (let i = start; i < end && !hyphen; i++) hyphen = text[i] === 45;
+  return hyphen && !hasLowerAt(text, start, "xn--");
 }
 
-function hasLetter(text: string, start: number, end: number): boolean {
+function hasLetter(text: Units, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = text[i] ?? END;
     if (c >= 128 || ((c | 0x20) >= 97 && (c | 0x20) <= 122)) return true;
   }
   return false;
 }
 
 /** A single-label domain (`localhost`): it must hold a letter and not be a file extension. */
-function isHostName(text: string, start: number, end: number): boolean {
-  return !FILE_EXTENSION_TLDS.has(text.slice(start, end).toLowerCase()) && hasLetter(text, start, end);
+function isHostName(text: Units, start: number, end: number): boolean {
+  return !isFileExtension(text, start, end) && hasLetter(text, start, end);
 }
 
 /**
- * Appends every email address in `text` to `out` as [start, end] pairs, in order of their `@`.
+ * Appends every email address in `str` (whose units are `text`) to `out` as [start, end] pairs, in order of their `@`.
  * Two addresses glued together (`a@b.io+c@d.io`) overlap; the redactor merges them.
  */
-export function scanEmails(text: string, out: number[], singleLabel: boolean = false): void {
-  let at = text.indexOf("@");
+export function scanEmails(str: string, text: Units, out: number[], singleLabel: boolean = false): void {
+  let at = str.indexOf("@");
   while (at !== -1) {
     const start = localStart(text, at);
     if (start !== -1) {
       const end = domainEnd(text, at + 1, singleLabel);
       if (end !== -1) out.push(start, end);
     }
-    at = text.indexOf("@", at + 1);
+    at = str.indexOf("@", at + 1);
   }
 }

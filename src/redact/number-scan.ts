@@ -1,12 +1,12 @@
 /**
- * One pass over the text for every numeric detector (cards, SSNs, phones). Each position
- * where a value can start is handed to the enabled matchers. (A hand-written loop: a regular
- * expression for the candidates measured no faster and allocates a match per candidate.) Each matcher's own matches never
- * overlap (a matcher does not look for a new start inside its last match); overlaps between
- * types are resolved later by priority.
+ * One pass over the text's code units for every numeric detector (cards, SSNs, phones). Each
+ * position where a value can start is handed to the enabled matchers. (A hand-written loop: a
+ * regular expression for the candidates measured no faster and allocates a match per
+ * candidate.) Each matcher's own matches never overlap (a matcher does not look for a new start
+ * inside its last match); overlaps between types are resolved later by priority.
  */
 import { canStartNumber, digitRunEnd } from "./boundaries.js";
-import { isDigit } from "./chars.js";
+import { isDigit, END, unitsOf, type Units } from "./chars.js";
 import { CARD_MAX_DIGITS, CARD_MIN_DIGITS, matchCard } from "./card.js";
 import {
   matchGroupedNationalPhone,
@@ -49,9 +49,9 @@ function isFullWidthForm(c: number): boolean {
 }
 
 /** Whether `%2B` / `%2b` followed by a digit starts at `i`. */
-function isEncodedPlus(text: string, i: number): boolean {
-  const d = text.charCodeAt(i + 3);
-  return text.charCodeAt(i + 1) === 50 && (text.charCodeAt(i + 2) | 0x20) === 98 && d >= 48 && d <= 57;
+function isEncodedPlus(text: Units, i: number): boolean {
+  const d = text[i + 3] ?? END;
+  return (text[i + 1] ?? END) === 50 && ((text[i + 2] ?? END) | 0x20) === 98 && d >= 48 && d <= 57;
 }
 
 /** Whether a digit run of `len` digits starting with `c` can start any value. */
@@ -62,7 +62,7 @@ function runCanStart(c: number, len: number, regional: PhoneRegions | undefined)
 }
 
 /** The end of a phone number starting at the digit run `[i, runEnd)` (first digit `c`), or -1. */
-function phoneAtRun(text: string, i: number, runEnd: number, c: number, regional: PhoneRegions | undefined): number {
+function phoneAtRun(text: Units, i: number, runEnd: number, c: number, regional: PhoneRegions | undefined): number {
   const len = runEnd - i;
   let end = len === 1 || len === 3 || len === 10 || len === 11 ? matchNationalPhone(text, i, runEnd) : -1;
   if (end === -1 && c === 48) {
@@ -77,7 +77,7 @@ function phoneAtRun(text: string, i: number, runEnd: number, c: number, regional
  * A phone number starting at the sign `c` at `i` (`+`, `(`, or the `%` of a URL-encoded `+`),
  * appended to `phones`; its end, or -1 when there is none.
  */
-function phoneAtSign(text: string, i: number, c: number, regional: PhoneRegions | undefined, phones: number[]): number {
+function phoneAtSign(text: Units, i: number, c: number, regional: PhoneRegions | undefined, phones: number[]): number {
   if (c === 40) {
     let end = matchParenthesisedPhone(text, i);
     if (end === -1 && regional !== undefined) end = matchRegionalPhone(text, i, regional);
@@ -91,11 +91,12 @@ function phoneAtSign(text: string, i: number, c: number, regional: PhoneRegions 
 }
 
 /**
- * Scans `text` once and appends every card, SSN and phone match to `out`. Full-width digits
- * (`０９０－１２３４－５６７８`) are read as their ASCII forms.
+ * Scans `text` (whose code units are `units`, from {@link unitsOf}) once and appends every card,
+ * SSN and phone match to `out`. Full-width digits (`０９０－１２３４－５６７８`) are read as their
+ * ASCII forms.
  */
-export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanOutput): void {
-  const n = text.length;
+export function scanNumbers(text: string, units: Units, plan: NumberScanPlan, out: NumberScanOutput): void {
+  const n = units.length;
   const cardEntry = out.card.length;
   const ssnEntry = out.ssn.length;
   const phoneEntry = out.phone.length;
@@ -108,7 +109,7 @@ export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanO
   let phoneFloor = 0;
   let i = 0;
   while (i < n) {
-    const c = text.charCodeAt(i);
+    const c = units[i] ?? END;
     // Everything that can start a value lies in `(` (40) … `9` (57): letters and spaces cost
     // one or two comparisons.
     if (c > 57) {
@@ -118,7 +119,8 @@ export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanO
         out.card.length = cardEntry;
         out.ssn.length = ssnEntry;
         out.phone.length = phoneEntry;
-        scanNumbers(text.replace(FULL_WIDTH_ALL, toAscii), plan, out);
+        const folded = text.replace(FULL_WIDTH_ALL, toAscii);
+        scanNumbers(folded, unitsOf(folded), plan, out);
         return;
       }
       i++;
@@ -129,33 +131,33 @@ export function scanNumbers(text: string, plan: NumberScanPlan, out: NumberScanO
       if (
         phone &&
         i >= phoneFloor &&
-        ((c === 37 && isEncodedPlus(text, i)) || ((c === 43 || c === 40) && isDigit(text.charCodeAt(i + 1))))
+        ((c === 37 && isEncodedPlus(units, i)) || ((c === 43 || c === 40) && isDigit(units[i + 1] ?? END)))
       ) {
-        const end = phoneAtSign(text, i, c, regional, out.phone);
+        const end = phoneAtSign(units, i, c, regional, out.phone);
         if (end !== -1) phoneFloor = end;
       }
       i++;
       continue;
     }
-    const runEnd = digitRunEnd(text, i);
+    const runEnd = digitRunEnd(units, i);
     const len = runEnd - i;
-    if (runCanStart(c, len, regional) && canStartNumber(text, i)) {
+    if (runCanStart(c, len, regional) && canStartNumber(units, i)) {
       if (card && i >= cardFloor && (len >= CARD_MIN_DIGITS ? len <= CARD_MAX_DIGITS : len >= 4 && len <= 6)) {
-        const end = matchCard(text, i, runEnd);
+        const end = matchCard(units, i, runEnd);
         if (end !== -1) {
           out.card.push(i, end);
           cardFloor = end;
         }
       }
       if (ssnRules !== undefined && i >= ssnFloor && (len === 3 || len === 5 || len === 9)) {
-        const end = matchSsn(text, i, runEnd, ssnRules);
+        const end = matchSsn(units, i, runEnd, ssnRules);
         if (end !== -1) {
           out.ssn.push(i, end);
           ssnFloor = end;
         }
       }
       if (phone && i >= phoneFloor) {
-        const end = phoneAtRun(text, i, runEnd, c, regional);
+        const end = phoneAtRun(units, i, runEnd, c, regional);
         if (end !== -1) {
           out.phone.push(i, end);
           phoneFloor = end;

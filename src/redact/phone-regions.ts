@@ -16,7 +16,7 @@
  * formats are recognised by default.
  */
 import { canStartNumber, digitRunEnd, followsSpacedDigit } from "./boundaries.js";
-import { isDigit } from "./chars.js";
+import { END, type Units, isDigit, stringOf } from "./chars.js";
 import { PHONE_CONTEXT, hasContextWord } from "./context.js";
 import { PHONE_REGION_DATA } from "./data/phone-regions.js";
 import { phoneEnd } from "./phone-extension.js";
@@ -233,7 +233,7 @@ function addPiece(start: number, runEnd: number): void {
  * six digits in runs apart by one space or dash (`(06 47)`, `(0-41)`). Returns where the next
  * group starts, or -1 when the chain is no number.
  */
-function readParenthesisedGroup(text: string, i: number, pos: number, regions: PhoneRegions): number {
+function readParenthesisedGroup(text: Units, i: number, pos: number, regions: PhoneRegions): number {
   const groups = chain.groups;
   if (chain.parenthesised || groups > 1 || (groups === 1 && !isLoneFirst(text, i, chain.count, regions))) return -1;
   let inner = pos + 1;
@@ -244,17 +244,17 @@ function readParenthesisedGroup(text: string, i: number, pos: number, regions: P
     length += runEnd - inner;
     addPiece(inner, runEnd);
     inner = runEnd;
-    const s = text.charCodeAt(inner);
-    if ((s === 32 || s === 45) && isDigit(text.charCodeAt(inner + 1))) inner++;
+    const s = text[inner] ?? END;
+    if ((s === 32 || s === 45) && isDigit(text[inner + 1] ?? END)) inner++;
     else break;
   }
   chain.count += length;
-  if (length > 6 || text.charCodeAt(inner) !== 41 || chain.count > MAX_NATIONAL_DIGITS) return -1;
+  if (length > 6 || (text[inner] ?? END) !== 41 || chain.count > MAX_NATIONAL_DIGITS) return -1;
   chain.parenthesised = true;
   groupLengths[chain.groups++] = length;
   let next = inner + 1;
-  if (text.charCodeAt(next) === 32) next++;
-  return isDigit(text.charCodeAt(next)) ? next : -1;
+  if ((text[next] ?? END) === 32) next++;
+  return isDigit(text[next] ?? END) ? next : -1;
 }
 
 /**
@@ -262,7 +262,7 @@ function readParenthesisedGroup(text: string, i: number, pos: number, regions: P
  * {@link pieceBounds}. False when it is too long, has too many groups, or starts with a lone
  * digit no chosen region writes so.
  */
-function readChain(text: string, i: number, regions: PhoneRegions): boolean {
+function readChain(text: Units, i: number, regions: PhoneRegions): boolean {
   chain.count = 0;
   chain.pieces = 0;
   chain.groups = 0;
@@ -274,7 +274,7 @@ function readChain(text: string, i: number, regions: PhoneRegions): boolean {
   chain.end = -1;
   let pos = i;
   for (;;) {
-    const c = text.charCodeAt(pos);
+    const c = text[pos] ?? END;
     if (c === 40) {
       pos = readParenthesisedGroup(text, i, pos, regions);
       if (pos === -1) return false;
@@ -292,8 +292,8 @@ function readChain(text: string, i: number, regions: PhoneRegions): boolean {
     chain.count += runEnd - pos;
     groupLengths[chain.groups++] = runEnd - pos;
     chain.end = runEnd;
-    const s = text.charCodeAt(runEnd);
-    const next = text.charCodeAt(runEnd + 1);
+    const s = text[runEnd] ?? END;
+    const next = text[runEnd + 1] ?? END;
     const kind = separatorKind(s);
     if (kind !== 0 && isDigit(next)) {
       chain.kinds |= kind;
@@ -305,7 +305,7 @@ function readChain(text: string, i: number, regions: PhoneRegions): boolean {
     }
     if (groups === 0 && (s === 32 || s === 40) && isLoneFirst(text, i, chain.count, regions)) {
       pos = s === 32 && next === 40 ? runEnd + 1 : runEnd; // `8 (912)`, `8(912)`
-      if (text.charCodeAt(pos) === 40) continue;
+      if ((text[pos] ?? END) === 40) continue;
     }
     return true;
   }
@@ -315,7 +315,7 @@ function readChain(text: string, i: number, regions: PhoneRegions): boolean {
  * Whether the chain just read is shaped as something other than a phone number: mixed or
  * repeated separators, a decimal or version, the US SSN shape, an id with a long first group.
  */
-function isOtherShape(text: string, i: number): boolean {
+function isOtherShape(text: Units, i: number): boolean {
   const { kinds, groups } = chain;
   // Dots never mix with other separators (`1.5-2`), and one slash at most (`030/1234567`).
   if ((kinds & DOT && kinds !== DOT) || chain.slashes > 1) return true;
@@ -330,15 +330,15 @@ function isOtherShape(text: string, i: number): boolean {
  * A national number of one of `regions` starting at `i` (a digit, or a `(` around the first
  * group); its end (after any extension) or -1.
  */
-export function matchRegionalPhone(text: string, i: number, regions: PhoneRegions): number {
+export function matchRegionalPhone(text: Units, i: number, regions: PhoneRegions): number {
   if (!canStartNumber(text, i) || !readChain(text, i, regions)) return -1;
   const { count, groups, kinds, end } = chain;
   // Most digit runs in a log line end here: no chosen region has numbers of that many digits.
-  const first = text.charCodeAt(pieceBounds[0] ?? 0) - 48;
+  const first = (text[pieceBounds[0] ?? 0] ?? END) - 48;
   if (end === -1 || !hasBucket(regions, count, first) || end - i > NUMBER_MAX_LENGTH) return -1;
   if (isOtherShape(text, i)) return -1;
   let digits = "";
-  for (let k = 0; k < chain.pieces; k++) digits += text.slice(pieceBounds[k * 2], pieceBounds[k * 2 + 1]);
+  for (let k = 0; k < chain.pieces; k++) digits += stringOf(text, pieceBounds[k * 2] ?? 0, pieceBounds[k * 2 + 1] ?? 0);
   const dateSeparator = chain.firstSeparator === chain.secondSeparator ? chain.firstSeparator : 0;
   if (isDateOrAddress(digits, groups, dateSeparator)) return -1;
   // A count or amount grouped in thousands may be a number only where a word says so.
@@ -352,6 +352,6 @@ export function matchRegionalPhone(text: string, i: number, regions: PhoneRegion
 }
 
 /** Whether the `length` digits at `at` are one digit a chosen region writes as a group of its own. */
-function isLoneFirst(text: string, at: number, length: number, regions: PhoneRegions): boolean {
-  return length === 1 && (regions.loneFirstDigits & (1 << (text.charCodeAt(at) - 48))) !== 0;
+function isLoneFirst(text: Units, at: number, length: number, regions: PhoneRegions): boolean {
+  return length === 1 && (regions.loneFirstDigits & (1 << ((text[at] ?? END) - 48))) !== 0;
 }

@@ -17,7 +17,7 @@
  * numbers (their groupings and lengths never fit; see the boundary rules).
  */
 import { canStartNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
-import { isDigit } from "./chars.js";
+import { isDigit, END, type Units } from "./chars.js";
 import { PHONE_CONTEXT, hasContextWord } from "./context.js";
 import { CALLING_CODES } from "./data/calling-codes.js";
 import { EXTENSION_MAX_LENGTH, phoneEnd } from "./phone-extension.js";
@@ -65,10 +65,10 @@ function isNanpInternational(national: number): boolean {
   return national === 7 && digitBuffer[1] === 3 && digitBuffer[2] === 1 && digitBuffer[3] === 0;
 }
 
-function isNanpText(text: string, from: number, to: number): boolean {
+function isNanpText(text: Units, from: number, to: number): boolean {
   let n = 0;
   for (let i = from; i < to && n < 10; i++) {
-    const c = text.charCodeAt(i);
+    const c = text[i] ?? END;
     if (c >= 48 && c <= 57) digitBuffer[n++] = c - 48;
   }
   return n === 10 && isNanp(digitBuffer, 0);
@@ -84,15 +84,15 @@ function isSeparator(c: number): boolean {
 }
 
 /** `(NPA) NXX-XXXX` and variants starting at the `(` at `p`; end or -1. */
-function matchParenthesised(text: string, p: number, digitsFrom: number): number {
-  if (digitRunEnd(text, p + 1) !== p + 4 || text.charCodeAt(p + 4) !== 41) return -1;
+function matchParenthesised(text: Units, p: number, digitsFrom: number): number {
+  if (digitRunEnd(text, p + 1) !== p + 4 || (text[p + 4] ?? END) !== 41) return -1;
   let q = p + 5;
-  if (isSeparator(text.charCodeAt(q))) q++;
+  if (isSeparator(text[q] ?? END)) q++;
   const r = digitRunEnd(text, q);
   let end: number;
   if (r - q === 7) {
     end = r;
-  } else if (r - q === 3 && isSeparator(text.charCodeAt(r))) {
+  } else if (r - q === 3 && isSeparator(text[r] ?? END)) {
     end = digitRunEnd(text, r + 1);
     if (end - r - 1 !== 4) return -1;
   } else {
@@ -105,15 +105,15 @@ function matchParenthesised(text: string, p: number, digitsFrom: number): number
  * `NPA-NXX-XXXX` (one separator throughout, or `NPA/NXX-XXXX` with a slash after the area code)
  * starting at `i`, or with context `NPA NXXXXXX`.
  */
-function matchNanpBody(text: string, i: number, runEnd: number, from: number): number {
-  const s1 = text.charCodeAt(runEnd);
+function matchNanpBody(text: Units, i: number, runEnd: number, from: number): number {
+  const s1 = text[runEnd] ?? END;
   if (!isSeparator(s1) && s1 !== 47) return -1;
   const g = runEnd + 1;
   const gEnd = digitRunEnd(text, g);
   let end: number;
   let needsContext = false;
   if (gEnd - g === 3) {
-    if (text.charCodeAt(gEnd) !== (s1 === 47 ? 45 : s1)) return -1;
+    if ((text[gEnd] ?? END) !== (s1 === 47 ? 45 : s1)) return -1;
     end = digitRunEnd(text, gEnd + 1);
     if (end - gEnd - 1 !== 4) return -1;
     if (s1 === 32 && (followsSpacedDigit(text, from) || precedesSpacedDigit(text, end))) return -1;
@@ -129,16 +129,16 @@ function matchNanpBody(text: string, i: number, runEnd: number, from: number): n
 }
 
 /** A NANP number whose first digit run is `[i, runEnd)`; end or -1. */
-export function matchNationalPhone(text: string, i: number, runEnd: number): number {
+export function matchNationalPhone(text: Units, i: number, runEnd: number): number {
   const len = runEnd - i;
   if (len === 3) return matchNanpBody(text, i, runEnd, i);
   if (len === 1) {
     // Trunk prefix: 1-415-555-0132, 1 (415) 555-0132, 1.415.555.0132, 1(415)555-0132
-    if (text.charCodeAt(i) !== 49) return -1;
-    if (text.charCodeAt(runEnd) === 40) return matchParenthesised(text, runEnd, runEnd);
-    if (!isSeparator(text.charCodeAt(runEnd))) return -1;
+    if ((text[i] ?? END) !== 49) return -1;
+    if ((text[runEnd] ?? END) === 40) return matchParenthesised(text, runEnd, runEnd);
+    if (!isSeparator(text[runEnd] ?? END)) return -1;
     const k = runEnd + 1;
-    if (text.charCodeAt(k) === 40) return matchParenthesised(text, k, k);
+    if ((text[k] ?? END) === 40) return matchParenthesised(text, k, k);
     const r = digitRunEnd(text, k);
     return r - k === 3 ? matchNanpBody(text, k, r, i) : -1;
   }
@@ -158,16 +158,16 @@ export function matchNationalPhone(text: string, i: number, runEnd: number): num
  * `0612345678` FR, `07911123456` GB, `0412345678` AU, `09012345678` JP); or an 11-digit
  * Chinese mobile number (`1[3-9]` + 9 digits, MIIT numbering plan).
  */
-function isBareNationalNumber(text: string, i: number, runEnd: number): boolean {
-  const c0 = text.charCodeAt(i);
-  const c1 = text.charCodeAt(i + 1);
+function isBareNationalNumber(text: Units, i: number, runEnd: number): boolean {
+  const c0 = text[i] ?? END;
+  const c1 = text[i + 1] ?? END;
   if (c0 === 48) return c1 !== 48; // `00` is an international prefix, not a trunk prefix
   if (runEnd - i === 10) return isNanpText(text, i, runEnd);
   return c0 === 49 && (isNanpText(text, i + 1, runEnd) || (c1 >= 51 && c1 <= 57));
 }
 
 /** A NANP number starting with `(` at `p` (`(415) 555-0132`); end or -1. */
-export function matchParenthesisedPhone(text: string, p: number): number {
+export function matchParenthesisedPhone(text: Units, p: number): number {
   return canStartNumber(text, p) ? matchParenthesised(text, p, p) : -1;
 }
 
@@ -198,26 +198,26 @@ function leadingCallingCode(): number {
  * back to a `(` in `(+44) …`), or undefined.
  */
 export function matchInternationalPhone(
-  text: string,
+  text: Units,
   i: number,
   bodyFrom: number = i + 1,
 ): readonly [number, number] | undefined {
   const n = text.length;
   let start = i;
   if (i > 0) {
-    const p = text.charCodeAt(i - 1);
+    const p = text[i - 1] ?? END;
     if (p === 43 || !(canStartNumber(text, i) || (bodyFrom === i + 1 && isAsciiLetter(p)))) return undefined;
     if (p === 40) start = i - 1;
   }
   let pos = bodyFrom;
-  if (pos >= n || !isDigit(text.charCodeAt(pos))) return undefined;
+  if (pos >= n || !isDigit(text[pos] ?? END)) return undefined;
   let total = 0;
   // Up to 21 digits in at most 21 groups: (end offset, digits so far) per group.
   const ends: number[] = [];
   const counts: number[] = [];
   let slashed = false;
   for (;;) {
-    const c = text.charCodeAt(pos);
+    const c = text[pos] ?? END;
     let groupEnd: number;
     let afterParenthesis = false;
     if (isDigit(c)) {
@@ -226,13 +226,13 @@ export function matchInternationalPhone(
         if (ends.length === 0) return undefined; // one run longer than any number: never a substring
         break;
       }
-      for (let k = pos; k < groupEnd; k++) digitBuffer[total++] = text.charCodeAt(k) - 48;
+      for (let k = pos; k < groupEnd; k++) digitBuffer[total++] = (text[k] ?? END) - 48;
     } else if (c === 40 && ends.length > 0) {
       const inner = digitRunEnd(text, pos + 1);
       const innerLen = inner - pos - 1;
-      if (innerLen < 1 || innerLen > 4 || text.charCodeAt(inner) !== 41 || total + innerLen > MAX_INTERNATIONAL_DIGITS)
+      if (innerLen < 1 || innerLen > 4 || (text[inner] ?? END) !== 41 || total + innerLen > MAX_INTERNATIONAL_DIGITS)
         break;
-      for (let k = pos + 1; k < inner; k++) digitBuffer[total++] = text.charCodeAt(k) - 48;
+      for (let k = pos + 1; k < inner; k++) digitBuffer[total++] = (text[k] ?? END) - 48;
       groupEnd = inner + 1;
       afterParenthesis = true;
     } else {
@@ -242,20 +242,20 @@ export function matchInternationalPhone(
     ends.push(groupEnd);
     counts.push(total);
     pos = groupEnd;
-    const s = text.charCodeAt(pos);
+    const s = text[pos] ?? END;
     if (s === 41 && ends.length === 1 && start === i - 1) {
       // (+44) 20 7946 0958: the closing parenthesis ends the country code group.
       pos++;
       ends[0] = pos;
-      if (isSeparator(text.charCodeAt(pos))) pos++;
+      if (isSeparator(text[pos] ?? END)) pos++;
       continue;
     }
-    if (isSeparator(s) && pos + 1 < n && (isDigit(text.charCodeAt(pos + 1)) || text.charCodeAt(pos + 1) === 40)) {
+    if (isSeparator(s) && pos + 1 < n && (isDigit(text[pos + 1] ?? END) || (text[pos + 1] ?? END) === 40)) {
       pos++;
       continue;
     }
     // One slash between area code and subscriber number: +49 176/12345678.
-    if (s === 47 && !slashed && (ends.length > 1 || total >= 4) && isDigit(text.charCodeAt(pos + 1))) {
+    if (s === 47 && !slashed && (ends.length > 1 || total >= 4) && isDigit(text[pos + 1] ?? END)) {
       slashed = true;
       pos++;
       continue;
@@ -264,7 +264,7 @@ export function matchInternationalPhone(
     break;
   }
   const firstEnd = ends[0];
-  if (start === i - 1 && (firstEnd === undefined || text.charCodeAt(firstEnd - 1) !== 41)) start = i;
+  if (start === i - 1 && (firstEnd === undefined || (text[firstEnd - 1] ?? END) !== 41)) start = i;
   const last = longestFittingEnd(text, ends, counts);
   return last === -1 ? undefined : [start, last];
 }
@@ -273,7 +273,7 @@ export function matchInternationalPhone(
  * The end of the longest prefix of the digit groups (`ends`, with digit `counts`, digits in
  * `digitBuffer`) that is a valid number for its calling code, extension included; or -1.
  */
-function longestFittingEnd(text: string, ends: readonly number[], counts: readonly number[]): number {
+function longestFittingEnd(text: Units, ends: readonly number[], counts: readonly number[]): number {
   const code = leadingCallingCode();
   if (code === 0) return -1;
   const codeLength = code < 10 ? 1 : code < 100 ? 2 : 3;
@@ -296,22 +296,22 @@ function longestFittingEnd(text: string, ends: readonly number[], counts: readon
  * `0044 20 7946 0958`, `00 44 20 7946 0958`, `011 44 20 7946 0958`. An unbroken run of digits
  * (`00442079460958`) counts only after a context word. End or -1.
  */
-export function matchPrefixedPhone(text: string, i: number, runEnd: number): number {
-  const c1 = text.charCodeAt(i + 1);
-  const prefix = c1 === 48 ? 2 : c1 === 49 && text.charCodeAt(i + 2) === 49 ? 3 : 0;
+export function matchPrefixedPhone(text: Units, i: number, runEnd: number): number {
+  const c1 = text[i + 1] ?? END;
+  const prefix = c1 === 48 ? 2 : c1 === 49 && (text[i + 2] ?? END) === 49 ? 3 : 0;
   if (prefix === 0 || runEnd - i < prefix) return -1;
   // A group inside a longer spaced list of digits (`DE89 3704 0044 0532 0130 00`, an IBAN) is
   // not a number's start.
   if (followsSpacedDigit(text, i)) return -1;
   let body = i + prefix;
   if (body === runEnd) {
-    if (!isSeparator(text.charCodeAt(body)) || !isDigit(text.charCodeAt(body + 1))) return -1;
+    if (!isSeparator(text[body] ?? END) || !isDigit(text[body + 1] ?? END)) return -1;
     body++;
   }
   const match = matchInternationalPhone(text, i, body);
   if (match === undefined || match[0] !== i) return -1;
   const end = match[1];
-  const separated = isSeparator(text.charCodeAt(runEnd)) && runEnd + 1 < end;
+  const separated = isSeparator(text[runEnd] ?? END) && runEnd + 1 < end;
   return separated || hasContextWord(text, i, PHONE_CONTEXT) ? end : -1;
 }
 
@@ -322,16 +322,16 @@ export function matchPrefixedPhone(text: string, i: number, runEnd: number): num
  * kind of separator (a `/` may follow the area code). Only after a context word (`Tel:`,
  * `電話`), since without one such groups are as often dates, amounts or ids. End or -1.
  */
-export function matchGroupedNationalPhone(text: string, i: number, runEnd: number): number {
+export function matchGroupedNationalPhone(text: Units, i: number, runEnd: number): number {
   const first = runEnd - i;
-  if (first < 2 || first > 5 || text.charCodeAt(i + 1) === 48) return -1;
+  if (first < 2 || first > 5 || (text[i + 1] ?? END) === 48) return -1;
   let digits = first;
   let pos = runEnd;
   let kind = -1;
   let slashed = false;
   let end = -1;
   for (;;) {
-    const s = text.charCodeAt(pos);
+    const s = text[pos] ?? END;
     if (s === 47 && !slashed && end === -1) {
       slashed = true;
     } else if (isSeparator(s) && (kind === -1 || s === kind)) {
@@ -349,7 +349,7 @@ export function matchGroupedNationalPhone(text: string, i: number, runEnd: numbe
   }
   if (end === -1 || digits < 9) return -1;
   // The groups go on with digits that do not fit: a longer list of numbers, not a phone.
-  if (isSeparator(text.charCodeAt(end)) && isDigit(text.charCodeAt(end + 1))) return -1;
+  if (isSeparator(text[end] ?? END) && isDigit(text[end + 1] ?? END)) return -1;
   const last = phoneEnd(text, end);
   if (last === -1) return -1;
   return hasContextWord(text, i, PHONE_CONTEXT) ? last : -1;

@@ -3,6 +3,7 @@
  * throughout) are found anywhere; a bare nine-digit run, mixed separators or a partial grouping
  * (`AAA-GGSSSS`, `AAAGG-SSSS`) only with a context word ("ssn", "social security") before it.
  */
+import { END, type Units } from "./chars.js";
 import { canEndNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
 import { SSN_CONTEXT, hasContextWord } from "./context.js";
 import { SSN_DENY_LIST, SSN_INVALID_AREAS } from "./data/ssn-rules.js";
@@ -45,16 +46,16 @@ function isSsnSeparator(c: number): boolean {
   return c === 45 || c === 32 || c === 46; // - space .
 }
 
-function digitsValue(text: string, from: number, to: number, acc: number): number {
+function digitsValue(text: Units, from: number, to: number, acc: number): number {
   let v = acc;
-  for (let i = from; i < to; i++) v = v * 10 + (text.charCodeAt(i) - 48);
+  for (let i = from; i < to; i++) v = v * 10 + ((text[i] ?? END) - 48);
   return v;
 }
 
 /**
  * The end of an SSN starting at `i` (where a digit run `[i, runEnd)` begins), or -1.
  */
-export function matchSsn(text: string, i: number, runEnd: number, rules: SsnRules): number {
+export function matchSsn(text: Units, i: number, runEnd: number, rules: SsnRules): number {
   const len = runEnd - i;
   let end: number;
   let value: number;
@@ -64,13 +65,13 @@ export function matchSsn(text: string, i: number, runEnd: number, rules: SsnRule
     value = digitsValue(text, i, runEnd, 0);
     needsContext = true;
   } else if (len === 3 || len === 5) {
-    const s1 = text.charCodeAt(runEnd);
+    const s1 = text[runEnd] ?? END;
     if (!isSsnSeparator(s1)) return -1;
     const g = runEnd + 1;
     const gEnd = digitRunEnd(text, g);
     const glen = gEnd - g;
     if (len === 3 && glen === 2) {
-      const s2 = text.charCodeAt(gEnd);
+      const s2 = text[gEnd] ?? END;
       if (!isSsnSeparator(s2)) return -1;
       end = digitRunEnd(text, gEnd + 1);
       if (end - gEnd - 1 !== 4) return -1;
@@ -85,7 +86,7 @@ export function matchSsn(text: string, i: number, runEnd: number, rules: SsnRule
     }
     value = 0;
     for (let k = i; k < end; k++) {
-      const c = text.charCodeAt(k);
+      const c = text[k] ?? END;
       if (c >= 48 && c <= 57) value = value * 10 + (c - 48);
     }
   } else {
