@@ -4,7 +4,7 @@
  * or `alice4155550132@…`. JSON and C escapes (`\n`, `\t`) count as separators, so a number
  * right after an escaped newline in a serialised log line is still seen.
  */
-import { isAsciiWord, isDigit, END, type Units } from "./chars.js";
+import { END, type Units, isAsciiWord, isDigit } from "./chars.js";
 
 function isEscapeLetter(c: number): boolean {
   return c === 110 || c === 116 || c === 114 || c === 98 || c === 102; // n t r b f

@@ -8,7 +8,7 @@
  * nothing on text without cards. It reads at most {@link IBAN_MAX_TEXT} characters before the
  * candidate and after the IBAN's start, which the card detector's stream look-ahead covers.
  */
-import { isDigit, END, type Units } from "./chars.js";
+import { END, type Units, isDigit } from "./chars.js";
 
 /** Longest IBAN as printed: 34 characters in groups of four, with 8 single spaces. */
 export const IBAN_MAX_TEXT = 42;

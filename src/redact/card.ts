@@ -9,7 +9,7 @@
  * candidate walks at most eight nodes, whatever the table's size.
  */
 import { canEndNumber, canStartNumber, digitRunEnd } from "./boundaries.js";
-import { isDigit, END, type Units } from "./chars.js";
+import { END, type Units, isDigit } from "./chars.js";
 import { insideIban, IBAN_MAX_TEXT } from "./card-iban.js";
 import { compileContextWords, hasContextWord } from "./context.js";
 import { IIN_RANGES, type CardBrand } from "./data/iin-ranges.js";

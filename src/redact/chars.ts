@@ -1,7 +1,7 @@
 /**
  * Character classes for the hand-written scanners. The scanners look at UTF-16 code units (read
- * from a typed array, see {@link Units}) with a table lookup instead of regular expressions, which keeps every detector
- * linear in the input and lets one pass serve several detectors.
+ * from a typed array, see {@link Units}) with a table lookup instead of regular expressions,
+ * which keeps every detector linear in the input and lets one pass serve several detectors.
  */
 
 /** ASCII digit. */

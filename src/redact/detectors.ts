@@ -5,8 +5,8 @@
  */
 import { MoatError } from "../errors.js";
 import { CARD_MAX_LENGTH } from "./card.js";
-import { EMAIL_MAX_LENGTH, scanEmails } from "./email.js";
 import { unitsOf } from "./chars.js";
+import { EMAIL_MAX_LENGTH, scanEmails } from "./email.js";
 import { type NumberScanPlan, scanNumbers } from "./number-scan.js";
 import { PHONE_MAX_LENGTH } from "./phone.js";
 import { type PhoneRegions, compilePhoneRegions, isPhoneRegion } from "./phone-regions.js";

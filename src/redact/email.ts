@@ -3,7 +3,7 @@
  * is read leftwards, the domain rightwards, each with a hard length bound (RFC 5321: 64 and 253),
  * so the work per `@` is bounded and 1 MiB of `a@a@a@…` stays linear.
  */
-import { ASCII_CLASS, LABEL, LOCAL, isUnicodeWordUnit, END, hasLowerAt, type Units } from "./chars.js";
+import { ASCII_CLASS, END, LABEL, LOCAL, type Units, hasLowerAt, isUnicodeWordUnit } from "./chars.js";
 
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;

@@ -7,6 +7,7 @@
  * means a lost overlap never leaves part of a value in the clear.
  */
 import { MoatError } from "../errors.js";
+import { unitsOf } from "./chars.js";
 import {
   type BuiltinSpec,
   BUILTIN_PRIORITY,
@@ -14,7 +15,6 @@ import {
   DEFAULT_CUSTOM_PRIORITY,
   builtinSpecOf,
 } from "./detectors.js";
-import { unitsOf } from "./chars.js";
 import { scanEmails } from "./email.js";
 import { type NumberScanOutput, type NumberScanPlan, scanNumbers } from "./number-scan.js";
 import type { PhoneRegions } from "./phone-regions.js";
@@ -149,7 +149,9 @@ export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
   /** Resolves `text` with the scanners writing to `emails` and `numbers` (empty on entry). */
   function collect(text: string, from: number, emails: number[], numbers: NumberScanOutput): readonly number[] {
     if (email || plan !== undefined) {
-      // The scanners read code units, not the string (see unitsOf): taken once, for both.
+      // The scanners read code units, not the string (see unitsOf): taken once, for both. The
+      // number scan comes last: on full-width digits it takes the units of a folded copy,
+      // which overwrites these.
       const units = unitsOf(text);
       if (email) scanEmails(text, units, emails, emailSingleLabel);
       if (plan !== undefined) scanNumbers(text, units, plan, numbers);

@@ -6,7 +6,7 @@
  * inside its last match); overlaps between types are resolved later by priority.
  */
 import { canStartNumber, digitRunEnd } from "./boundaries.js";
-import { isDigit, END, unitsOf, type Units } from "./chars.js";
+import { END, type Units, isDigit, unitsOf } from "./chars.js";
 import { CARD_MAX_DIGITS, CARD_MIN_DIGITS, matchCard } from "./card.js";
 import {
   matchGroupedNationalPhone,

@@ -17,7 +17,7 @@
  * numbers (their groupings and lengths never fit; see the boundary rules).
  */
 import { canStartNumber, digitRunEnd, followsSpacedDigit, precedesSpacedDigit } from "./boundaries.js";
-import { isDigit, END, type Units } from "./chars.js";
+import { END, type Units, isDigit } from "./chars.js";
 import { PHONE_CONTEXT, hasContextWord } from "./context.js";
 import { CALLING_CODES } from "./data/calling-codes.js";
 import { EXTENSION_MAX_LENGTH, phoneEnd } from "./phone-extension.js";
