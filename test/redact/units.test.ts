@@ -8,11 +8,12 @@
  * - a value cut at the end of a text, or one read on into whatever follows in the buffer;
  * - texts past the size of the view cache (2,048 units) and of the scratch buffer itself;
  * - U+FFFF (the stand-in for "past the end") and lone surrogates inside the text;
- * - re-entrancy: a custom detector that runs another redaction from inside `find`.
+ * - re-entrancy: a custom detector that runs another redaction from inside `find`;
+ * - Node's undocumented UTF-16 writer behaving otherwise than expected (it is then not used).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { END, unitsOf } from "../../src/redact/chars.js";
+import { END, probeUcs2Write, unitsOf } from "../../src/redact/chars.js";
 import { type Detector, createRedactor } from "../../src/redact/index.js";
 
 const redactor = createRedactor();
@@ -108,5 +109,29 @@ describe("redaction on the shared scratch buffer", () => {
     const line = `user bob@example.com card ${CARD} ssn 527-68-3409 tel (415) 555-0132`;
     expect(outer.redact(line)).toBe(redactor.redact(line));
     expect(outer.redact(line)).toBe("user [EMAIL] card [CREDIT_CARD] ssn [SSN] tel [PHONE]");
+  });
+});
+
+describe("Node's own UTF-16 writer, used only when it behaves", () => {
+  const own = (Buffer.prototype as { ucs2Write?: unknown }).ucs2Write;
+
+  it("is taken on this Node, where it writes the probe as Buffer#write does", () => {
+    expect(probeUcs2Write(own)).toBe(own);
+  });
+
+  it("is refused when missing, not a function, throwing, or writing something else", () => {
+    const impostors: unknown[] = [
+      undefined,
+      "not a function",
+      () => 0,
+      () => {
+        throw new Error("gone");
+      },
+      // Writes one byte a unit (latin1) but claims the UTF-16 length.
+      function (this: Buffer, text: string, offset: number): number {
+        return this.write(text, offset, "latin1") * 2;
+      },
+    ];
+    for (const impostor of impostors) expect(probeUcs2Write(impostor)).toBeUndefined();
   });
 });
