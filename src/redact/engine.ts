@@ -52,6 +52,8 @@ const CARD = 1;
 const SSN = 2;
 const PHONE = 3;
 const BUILTIN_TYPES = ["email", "credit_card", "ssn", "phone"];
+/** The type index of each built-in list, in the order collect passes them to {@link mergeSorted}. */
+const BUILTIN_LIST_TYPES: readonly number[] = [EMAIL, CARD, SSN, PHONE];
 
 /** Which detectors are on, and the type table the engine reports with. */
 interface DetectorPlan {
@@ -160,6 +162,8 @@ export function compileEngine(detectors: readonly Detector[]): DetectionEngine {
       // The usual case, without the list of lists: one kind of value or none.
       const only = onlyList(emails, numbers);
       if (only !== undefined) return only;
+      // Several kinds: merge the four lists as they are (empty ones are passed over).
+      return mergeSorted([emails, numbers.card, numbers.ssn, numbers.phone], BUILTIN_LIST_TYPES, priorities);
     }
     const lists: number[][] = [];
     const listTypes: number[] = [];
