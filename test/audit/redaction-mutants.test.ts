@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type AuditEventInput, computeAuditDiff, createAuditEventBuilder } from "../../src/audit/index.js";
+import { computeAuditDiff, createAuditEventBuilder } from "../../src/audit/index.js";
 import { createRedaction } from "../../src/audit/redaction.js";
 import { expectMoatError } from "../helpers/assertions.js";
-
-const base: AuditEventInput = {
-  orgId: "org_1",
-  actor: { userId: "user_1" },
-  action: "member.role_change",
-  target: { type: "member", id: "mem_9" },
-};
+import { BASE_EVENT, identityRedactor } from "./tamper.js";
 
 const digitMasker = { redact: (t: string): string => t.replace(/\d/g, "#") };
-const identity = { redact: (t: string): string => t };
 
 describe("audit redaction (mutation survivors)", () => {
   it("passes text and numbers through unchanged without a text redactor", () => {
@@ -27,13 +20,13 @@ describe("audit redaction (mutation survivors)", () => {
 
   it("refuses a text redactor that returns something other than a string", () => {
     const builder = createAuditEventBuilder({ redactor: { redact: () => 5 as unknown as string } });
-    const err = expectMoatError(() => builder.build({ ...base, metadata: { note: "x" } }), "ERR_CONFIG");
+    const err = expectMoatError(() => builder.build({ ...BASE_EVENT, metadata: { note: "x" } }), "ERR_CONFIG");
     expect(err.message).toBe("the audit text redactor must return a string");
   });
 
   it("masks only safe integers of at least 1,000,000 in absolute value through the text redactor", () => {
     const event = createAuditEventBuilder({ redactor: digitMasker }).build({
-      ...base,
+      ...BASE_EVENT,
       metadata: {
         small: 42,
         below: 999_999,
@@ -58,8 +51,8 @@ describe("audit redaction (mutation survivors)", () => {
   });
 
   it("keeps a large number a number when the text redactor leaves its digits alone", () => {
-    const event = createAuditEventBuilder({ redactor: identity }).build({
-      ...base,
+    const event = createAuditEventBuilder({ redactor: identityRedactor }).build({
+      ...BASE_EVENT,
       metadata: { card: 4_111_111_111_111_111, count: 12_345_678 },
     });
     expect(event.metadata).toEqual({ card: 4_111_111_111_111_111, count: 12_345_678 });
@@ -68,7 +61,7 @@ describe("audit redaction (mutation survivors)", () => {
   it("numbers keys that masking made equal (2), (3) … in order", () => {
     const emails = { redact: (t: string): string => t.replace(/[a-z]+@x\.io/g, "[EMAIL]") };
     const event = createAuditEventBuilder({ redactor: emails }).build({
-      ...base,
+      ...BASE_EVENT,
       metadata: { "a@x.io": 1, "b@x.io": 2, "c@x.io": 3, "d@x.io": 4 },
     });
     expect(event.metadata).toEqual({ "[EMAIL]": 1, "[EMAIL] (2)": 2, "[EMAIL] (3)": 3, "[EMAIL] (4)": 4 });
@@ -76,7 +69,7 @@ describe("audit redaction (mutation survivors)", () => {
   });
 
   it("returns redacted objects in a diff as ordinary objects: listed, writable and deletable keys", () => {
-    const [entry] = computeAuditDiff({}, { profile: { name: "Ann", token: "t" } }, { redactor: identity });
+    const [entry] = computeAuditDiff({}, { profile: { name: "Ann", token: "t" } }, { redactor: identityRedactor });
     expect(entry).toEqual({ path: "/profile", op: "add", after: { name: "Ann", token: "[REDACTED]" } });
     const after = entry?.after as Record<string, unknown>;
     expect(Object.keys(after)).toEqual(["name", "token"]);

@@ -196,6 +196,17 @@ export async function writeRows(client: SqlClient, orgId: string, rows: readonly
   }
 }
 
+/** The event input the builder and redaction tests start from. */
+export const BASE_EVENT: AuditEventInput = {
+  orgId: "org_1",
+  actor: { userId: "user_1" },
+  action: "member.role_change",
+  target: { type: "member", id: "mem_9" },
+};
+
+/** A redactor that leaves text as it is. */
+export const identityRedactor: TextRedactor = { redact: (t) => t };
+
 /**
  * A small PII redactor standing in for moatkit/redact (built in parallel): the builder needs only
  * an object with redact(text), and this one finds the PII the tests plant.
