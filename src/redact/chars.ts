@@ -156,12 +156,17 @@ export function stringOf(units: Units, start: number, end: number): string {
   return String.fromCharCode(...units.subarray(start, end));
 }
 
+/** `c` with an ASCII capital letter made lower case; any other unit as it is. */
+export function lowerAscii(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
 /** Whether the units at `at` spell `word` (lower-case ASCII), ignoring ASCII case. */
 export function hasLowerAt(units: Units, at: number, word: string): boolean {
   if (at < 0 || at + word.length > units.length) return false;
   for (let k = 0; k < word.length; k++) {
     const c = units[at + k] ?? END;
-    if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(k)) return false;
+    if (lowerAscii(c) !== word.charCodeAt(k)) return false;
   }
   return true;
 }

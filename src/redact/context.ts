@@ -3,7 +3,7 @@
  * when a word such as "ssn" or "phone" comes shortly before it on the same line, as in
  * Presidio's context enhancement; without one, such runs are ids far more often than PII.
  */
-import { END, type Units } from "./chars.js";
+import { END, type Units, lowerAscii } from "./chars.js";
 
 /** How far before a value (in characters, same line) a context word may stand. */
 const CONTEXT_WINDOW = 48;
@@ -154,7 +154,7 @@ function isLetter(c: number): boolean {
 
 /** `c` in lower case (simple one-to-one case mapping). */
 function fold(c: number): number {
-  if (c < 128) return c >= 65 && c <= 90 ? c + 32 : c;
+  if (c < 128) return lowerAscii(c);
   // Full-width Latin letters (ＴＥＬ, typed with East Asian input methods) read as ASCII.
   if (c >= 0xff21 && c <= 0xff3a) return c - 0xfee0 + 32;
   if (c >= 0xff41 && c <= 0xff5a) return c - 0xfee0;

@@ -3,7 +3,7 @@
  * is read leftwards, the domain rightwards, each with a hard length bound (RFC 5321: 64 and 253),
  * so the work per `@` is bounded and 1 MiB of `a@a@a@…` stays linear.
  */
-import { ASCII_CLASS, END, LABEL, LOCAL, type Units, hasLowerAt, isUnicodeWordUnit } from "./chars.js";
+import { ASCII_CLASS, END, LABEL, LOCAL, type Units, hasLowerAt, isUnicodeWordUnit, lowerAscii } from "./chars.js";
 
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
@@ -80,7 +80,7 @@ function extensionKey(units: ArrayLike<number>, start: number, end: number): num
   for (let i = start; i < end; i++) {
     const c = units[i] ?? END;
     if (c >= 128) return -1;
-    key = key * 128 + (c >= 65 && c <= 90 ? c + 32 : c);
+    key = key * 128 + lowerAscii(c);
   }
   return key;
 }

@@ -7,24 +7,20 @@
  * after digits, long digit runs) stays linear.
  */
 import { canEndNumber } from "./boundaries.js";
-import { END, type Units, hasLowerAt, isDigit } from "./chars.js";
+import { END, type Units, hasLowerAt, isDigit, lowerAscii } from "./chars.js";
 
 /** The most extension digits accepted (libphonenumber allows up to 7 after `x`/`ext`). */
 const MAX_EXTENSION_DIGITS = 7;
 /** The longest extension: `, ` + `extension` + `:` + ` ` + 7 digits, plus margin. */
 export const EXTENSION_MAX_LENGTH = 24;
 
-function lower(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
-}
-
 /** Length of the marker word (`x`, `ext`, `extn`, `extension`) at `p`, or 0. */
 function markerLength(text: Units, p: number): number {
-  if (lower(text[p] ?? END) === 120) return 1; // x
-  if (lower(text[p] ?? END) !== 101 || lower(text[p + 1] ?? END) !== 120) return 0;
-  if (lower(text[p + 2] ?? END) !== 116) return 0; // ext
+  if (lowerAscii(text[p] ?? END) === 120) return 1; // x
+  if (lowerAscii(text[p] ?? END) !== 101 || lowerAscii(text[p + 1] ?? END) !== 120) return 0;
+  if (lowerAscii(text[p + 2] ?? END) !== 116) return 0; // ext
   if (hasLowerAt(text, p + 3, "ension")) return 9;
-  return lower(text[p + 3] ?? END) === 110 ? 4 : 3; // extn / ext
+  return lowerAscii(text[p + 3] ?? END) === 110 ? 4 : 3; // extn / ext
 }
 
 /** Where the extension's digits (1–7 of them) end when they start at `p`; -1 if none fit. */
